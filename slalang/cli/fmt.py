@@ -1,0 +1,13 @@
+"""`slalang fmt` (not built yet)."""
+
+import click
+
+from slalang.errors import EXIT_USAGE
+
+
+@click.command(name="fmt", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def command(args: tuple[str, ...]) -> None:
+    """Not built yet."""
+    click.echo("slalang fmt: not built yet", err=True)
+    raise SystemExit(EXIT_USAGE)

@@ -1,0 +1,13 @@
+"""`slalang plan` (not built yet)."""
+
+import click
+
+from slalang.errors import EXIT_USAGE
+
+
+@click.command(name="plan", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def command(args: tuple[str, ...]) -> None:
+    """Not built yet."""
+    click.echo("slalang plan: not built yet", err=True)
+    raise SystemExit(EXIT_USAGE)

@@ -1,0 +1,45 @@
+"""Exit codes and the exception hierarchy, defined in one place.
+
+Exit codes follow the policy-as-code CLIs: 0 fine, 1 findings or the SLA failed,
+2 usage, syntax or input error (the tool could not do its job).
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+#: findings (``check``), an objective missed or a credit due (``evaluate --fail-on``)
+EXIT_FINDINGS = 1
+#: unreadable input, bad usage, malformed data
+EXIT_USAGE = 2
+
+
+class SlalangError(Exception):
+    """Base of every error slalang raises on purpose; its message is written for people."""
+
+    #: the process exit code the CLI uses for this error
+    exit_code: int = EXIT_USAGE
+
+
+class PolicyError(SlalangError):
+    """A policy has error diagnostics; ``diagnostics`` holds all of them, not just the first."""
+
+    def __init__(self, diagnostics: list) -> None:
+        self.diagnostics = diagnostics
+        super().__init__(f"{len(diagnostics)} problem(s) in the policy")
+
+
+class DataError(SlalangError):
+    """Bad input data: names the file, row and field."""
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 field: str | None = None) -> None:
+        #: the input file, as given
+        self.file = file
+        #: 1-based row (line) number in that file
+        self.row = row
+        #: the field (column) at fault
+        self.field = field
+        where = ":".join(str(p) for p in (file, row) if p is not None)
+        prefix = f"{where}: " if where else ""
+        suffix = f" (field {field!r})" if field else ""
+        super().__init__(f"{prefix}{message}{suffix}")

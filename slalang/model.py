@@ -1,0 +1,350 @@
+"""The checked model: what a policy means once parsed, resolved and checked.
+
+Every later stage (plan, evaluation, contract text, reports) reads these objects and nothing
+else. They are frozen dataclasses built only by :func:`slalang.language.check`; inheritance is
+already flattened (a tier carries its effective targets) and every reference is bound (a target
+names a calendar that exists). Each object keeps the :class:`Span` of the policy text it came
+from, so any verdict can point back at its clause.
+
+Quantities are exact: durations are whole seconds, percentages and money are ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Where a construct stands in a policy file (1-based lines and columns, end exclusive)."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+NOWHERE = Span("<builtin>", 0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+@dataclass(frozen=True)
+class Header:
+    """The policy header: who promises what, from when, in which currency and period."""
+
+    name: str
+    version: str
+    effective: dt.date
+    currency: str
+    #: reporting period unit: "month" (quarters aggregate three months)
+    period: Literal["month"]
+    #: the time zone in which a ticket's month is decided
+    timezone: str
+    #: the provider's legal name, when given
+    provider: str | None = None
+    #: path of the customer roster, relative to the policy file
+    roster: str | None = None
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A half-open interval of a local day, in minutes after midnight (end may be 1440)."""
+
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        def hhmm(m: int) -> str:
+            return f"{m // 60:02d}:{m % 60:02d}"
+
+        return f"{hhmm(self.start)}-{hhmm(self.end)}"
+
+
+@dataclass(frozen=True)
+class HolidaySource:
+    """Public holidays of a country (ISO 3166 code) and optional subdivision."""
+
+    country: str
+    subdivision: str | None = None
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class CalendarDef:
+    """A business calendar: when the clock may run.
+
+    ``always`` means 24x7: weekly hours are every day 00:00-24:00 and holidays, closures and
+    overrides are empty (the checker rejects them on a 24x7 calendar).
+    """
+
+    name: str
+    timezone: str
+    always: bool
+    #: seven tuples, Monday first, each the day's working ranges sorted and non-overlapping
+    weekly: tuple[tuple[TimeRange, ...], ...]
+    holidays: tuple[HolidaySource, ...] = ()
+    #: one-off closed dates
+    closures: tuple[dt.date, ...] = ()
+    #: (month, day) closed every year
+    yearly_closures: tuple[tuple[int, int], ...] = ()
+    #: dates with their own hours (possibly none), replacing the weekly hours that day
+    overrides: tuple[tuple[dt.date, tuple[TimeRange, ...]], ...] = ()
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Priority:
+    code: str
+    label: str
+    #: 1 for the most urgent
+    rank: int
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class PriorityRule:
+    """A priority-matrix row: when the ticket fields equal ``values``, use ``priority``."""
+
+    values: tuple[str, ...]
+    priority: str
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class PriorityDerivation:
+    """Derive the priority from ticket fields (the ITIL impact x urgency matrix)."""
+
+    fields: tuple[str, ...]
+    rules: tuple[PriorityRule, ...]
+    span: Span = NOWHERE
+
+
+EventKind = Literal["created", "first_response", "resolved", "closed", "status"]
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """A ticket event that starts or stops a clock.
+
+    ``resolved``/``closed`` mean the *last* such instant (a reopened ticket resumes);
+    ``status`` means the first time the ticket entered ``status``.
+    """
+
+    kind: EventKind
+    status: str | None = None
+
+    def __str__(self) -> str:
+        return f"status {self.status}" if self.kind == "status" else self.kind
+
+
+@dataclass(frozen=True)
+class ClockDef:
+    """A metric's clock: what starts it, stops it and pauses it."""
+
+    name: str
+    start: ClockEvent
+    stop: ClockEvent
+    #: statuses during which the clock does not run
+    pause_statuses: tuple[str, ...] = ()
+    #: what a reopened ticket does: resume the clock, or restart it from the reopening
+    on_reopen: Literal["resume", "restart"] = "resume"
+    #: what a priority change does: carry elapsed time over to the new target, or restart
+    on_priority_change: Literal["carry", "restart"] = "carry"
+    description: str | None = None
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``field op values``; op is one of ``=``, ``!=``, ``in``, ``not in``."""
+
+    field: str
+    op: Literal["=", "!=", "in", "not in"]
+    values: tuple[str, ...]
+    span: Span = NOWHERE
+
+    def matches(self, value: object) -> bool:
+        text = "" if value is None else str(value)
+        hit = text in self.values
+        return hit if self.op in ("=", "in") else not hit
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Tickets or downtime left out of the SLA.
+
+    All ``conditions`` must hold (conjunction). For downtime, ``during`` names a calendar whose
+    hours form the window: only the part of a record inside the window is excluded.
+    """
+
+    subject: Literal["tickets", "downtime"]
+    conditions: tuple[Condition, ...]
+    during: str | None = None
+    reason: str | None = None
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Target:
+    """One promise: ``metric`` for ``priority`` within ``seconds`` of ``calendar`` time,
+    achieved for at least ``objective`` percent of decided tickets."""
+
+    metric: str
+    priority: str
+    seconds: int
+    calendar: str
+    objective: Decimal
+    #: the tier whose text defined this target (inherited targets keep their origin)
+    origin_tier: str = ""
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class UptimeTarget:
+    """Monthly uptime promise; ``service`` None covers every service of the customer."""
+
+    service: str | None
+    percent: Decimal
+    origin_tier: str = ""
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class CreditStep:
+    """``percent`` of the monthly fee is credited when the measure is below ``below``."""
+
+    percent: Decimal
+    below: Decimal
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class UptimeCredit:
+    """Uptime clause: the highest matching step applies (evaluated on the worst covered service)."""
+
+    steps: tuple[CreditStep, ...]
+    origin_tier: str = ""
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class ObjectiveCredit:
+    """``percent`` of the fee is credited when ``metric``/``priority`` misses its objective."""
+
+    metric: str
+    priority: str
+    percent: Decimal
+    origin_tier: str = ""
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A tier with inheritance flattened: everything here is in force for the tier."""
+
+    name: str
+    extends: str | None
+    #: the list fee; a customer's negotiated fee in the roster takes precedence
+    fee: Money | None
+    targets: tuple[Target, ...]
+    uptime: tuple[UptimeTarget, ...] = ()
+    uptime_credit: UptimeCredit | None = None
+    objective_credits: tuple[ObjectiveCredit, ...] = ()
+    #: cap on the month's total credit, percent of the monthly fee
+    cap: Decimal | None = None
+    span: Span = NOWHERE
+
+    def target(self, metric: str, priority: str) -> Target | None:
+        for t in self.targets:
+            if t.metric == metric and t.priority == priority:
+                return t
+        return None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A checked policy. Built by :func:`slalang.language.check`."""
+
+    header: Header
+    calendars: tuple[CalendarDef, ...]
+    priorities: tuple[Priority, ...]
+    clocks: tuple[ClockDef, ...]
+    tiers: tuple[Tier, ...]
+    exclusions: tuple[Exclusion, ...] = ()
+    priority_derivation: PriorityDerivation | None = None
+    #: path of the source file as given
+    source_path: str = ""
+    #: sha256 of the source text, hex
+    source_hash: str = ""
+    #: name -> object lookups are cheap helpers, not extra state
+    _index: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def calendar(self, name: str) -> CalendarDef:
+        return _lookup(self, "calendars", name)
+
+    def clock(self, name: str) -> ClockDef:
+        return _lookup(self, "clocks", name)
+
+    def tier(self, name: str) -> Tier:
+        return _lookup(self, "tiers", name)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.clocks)
+
+
+def _lookup(policy: Policy, kind: str, name: str):
+    index = policy._index.get(kind)
+    if index is None:
+        index = {obj.name: obj for obj in getattr(policy, kind)}
+        policy._index[kind] = index
+    try:
+        return index[name]
+    except KeyError:
+        raise KeyError(f"policy has no {kind[:-1]} named {name!r}") from None
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A roster entry: who the customer is, their tier, negotiated fee and covered services."""
+
+    name: str
+    tier: str
+    fee: Money | None
+    services: tuple[str, ...]
+    #: the customer's id as it appears in ticket exports, when it differs from the name
+    id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.id or self.name
+
+
+@dataclass(frozen=True)
+class Roster:
+    customers: tuple[Customer, ...]
+    source_path: str = ""
+
+    def get(self, key: str) -> Customer | None:
+        for c in self.customers:
+            if c.key == key or c.name == key:
+                return c
+        return None
