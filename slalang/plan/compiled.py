@@ -1,0 +1,148 @@
+"""The compiled evaluation plan: a policy flattened into one row per tier x metric x priority.
+
+The checked model already resolves inheritance; the plan turns it into the table the
+evaluation reads (and a reviewer can read): every promise with its target, calendar, clock and
+objective, and the line of policy text that made it. Calendars are compiled once, on first use,
+and shared by every row that names them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+from slalang.model import ClockDef, CreditStep, Exclusion, Policy, Span
+
+if TYPE_CHECKING:  # the calendar engine is only needed once something is evaluated
+    from slalang.businesstime import Calendar
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One promise: ``metric`` for ``priority`` tickets of ``tier`` within ``target_seconds``."""
+
+    tier: str
+    metric: str
+    priority: str
+    target_seconds: int
+    calendar: str
+    objective: Decimal
+    clock: ClockDef
+    #: where the target is written (for inherited targets: in the ancestor tier's text)
+    span: Span
+    #: the tier whose text defined the target
+    origin_tier: str
+
+
+@dataclass(frozen=True)
+class CreditRule:
+    """A service-credit clause of a tier.
+
+    ``kind`` "uptime": ``steps`` apply (the highest matching one); "objective": ``percent`` of
+    the fee when ``metric``/``priority`` misses its objective. ``cap`` is the tier's cap on the
+    month's total credit (None: uncapped).
+    """
+
+    tier: str
+    kind: Literal["uptime", "objective"]
+    metric: str | None
+    priority: str | None
+    steps: tuple[CreditStep, ...]
+    percent: Decimal | None
+    cap: Decimal | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class UptimeRule:
+    """Monthly uptime promise of a tier; ``service`` None covers every service."""
+
+    tier: str
+    service: str | None
+    percent: Decimal
+    span: Span
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A compiled policy. Build it with :func:`compile_plan`."""
+
+    policy: Policy
+    rows: tuple[PlanRow, ...]
+    credit_rules: tuple[CreditRule, ...]
+    uptime_rules: tuple[UptimeRule, ...]
+    exclusions: tuple[Exclusion, ...]
+    _index: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+    _calendars: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def row(self, tier: str, metric: str, priority: str) -> PlanRow | None:
+        """The row for a tier, metric and priority, or None when the tier promises nothing."""
+        i = self.row_index(tier, metric, priority)
+        return None if i < 0 else self.rows[i]
+
+    def row_index(self, tier: str, metric: str, priority: str) -> int:
+        """Index of the row in :attr:`rows`, -1 when there is none."""
+        if not self._index:
+            self._index.update(
+                {(r.tier, r.metric, r.priority): i for i, r in enumerate(self.rows)})
+        return self._index.get((tier, metric, priority), -1)
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.policy.tiers)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return self.policy.metrics
+
+    @property
+    def priorities(self) -> tuple[str, ...]:
+        return tuple(p.code for p in self.policy.priorities)
+
+    @property
+    def calendars(self) -> dict[str, Calendar]:
+        """Every calendar of the policy, compiled once (on first use) and shared."""
+        if not self._calendars:
+            from slalang.businesstime import Calendar
+
+            self._calendars.update(
+                {c.name: Calendar.from_def(c) for c in self.policy.calendars})
+        return self._calendars
+
+
+def compile_plan(policy: Policy) -> Plan:
+    """Flatten a checked policy into its evaluation plan.
+
+    Rows come in policy order: tiers as written, then metrics (clocks) as written, then
+    priorities by rank; a tier without a target for a metric and priority has no row.
+    """
+    clocks = {c.name: c for c in policy.clocks}
+    prio_order = {p.code: i for i, p in enumerate(sorted(policy.priorities, key=_rank))}
+    metric_order = {m: i for i, m in enumerate(policy.metrics)}
+    rows: list[PlanRow] = []
+    credits: list[CreditRule] = []
+    uptime: list[UptimeRule] = []
+    for tier in policy.tiers:
+        targets = sorted(tier.targets, key=lambda t: (metric_order.get(t.metric, 99),
+                                                      prio_order.get(t.priority, 99)))
+        for t in targets:
+            rows.append(PlanRow(
+                tier=tier.name, metric=t.metric, priority=t.priority,
+                target_seconds=t.seconds, calendar=t.calendar, objective=t.objective,
+                clock=clocks[t.metric], span=t.span, origin_tier=t.origin_tier or tier.name))
+        for u in tier.uptime:
+            uptime.append(UptimeRule(tier.name, u.service, u.percent, u.span))
+        if tier.uptime_credit is not None:
+            uc = tier.uptime_credit
+            credits.append(CreditRule(tier.name, "uptime", None, None, uc.steps, None,
+                                      tier.cap, uc.span))
+        for oc in tier.objective_credits:
+            credits.append(CreditRule(tier.name, "objective", oc.metric, oc.priority, (),
+                                      oc.percent, tier.cap, oc.span))
+    return Plan(policy=policy, rows=tuple(rows), credit_rules=tuple(credits),
+                uptime_rules=tuple(uptime), exclusions=policy.exclusions)
+
+
+def _rank(p) -> tuple[int, str]:
+    return (p.rank, p.code)

@@ -1,0 +1,137 @@
+"""The plan as a reviewable text table, every row citing the policy line that made it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from slalang.model import ClockDef, Condition, Exclusion, Span
+from slalang.plan.compiled import CreditRule, Plan
+
+
+def format_duration(seconds: int) -> str:
+    """A whole number of seconds as the policy writes it.
+
+    >>> format_duration(2 * 3600), format_duration(15 * 60), format_duration(5430)
+    ('2h', '15m', '1h30m30s')
+    >>> format_duration(0)
+    '0s'
+    """
+    if seconds == 0:
+        return "0s"
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return "".join(f"{v}{u}" for v, u in ((h, "h"), (m, "m"), (s, "s")) if v)
+
+
+def format_percent(value: Decimal) -> str:
+    """A percentage without exponent or trailing zeros.
+
+    >>> format_percent(Decimal("99.90")), format_percent(Decimal("90"))
+    ('99.9%', '90%')
+    """
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def where(span: Span) -> str:
+    """``file:line`` of a span."""
+    return f"{span.file}:{span.line}"
+
+
+def clock_text(clock: ClockDef) -> str:
+    pauses = ", ".join(clock.pause_statuses) or "none"
+    return (f"{clock.start} -> {clock.stop}; paused in: {pauses}; "
+            f"on reopen {clock.on_reopen}; on priority change {clock.on_priority_change}")
+
+
+def condition_text(c: Condition) -> str:
+    if c.op in ("=", "!="):
+        return f"{c.field} {c.op} {c.values[0]}"
+    return f"{c.field} {c.op} ({', '.join(c.values)})"
+
+
+def exclusion_text(e: Exclusion) -> str:
+    text = f"{e.subject} where " + " and ".join(condition_text(c) for c in e.conditions)
+    if e.during:
+        text += f" during {e.during}"
+    return text
+
+
+def credit_text(rule: CreditRule) -> tuple[str, str]:
+    """(clause, credit) columns of a credit rule."""
+    if rule.kind == "uptime":
+        steps = sorted(rule.steps, key=lambda s: s.below, reverse=True)
+        return ("uptime below target",
+                "; ".join(f"< {format_percent(s.below)} -> {format_percent(s.percent)}"
+                          for s in steps))
+    return (f"{rule.metric} {rule.priority} objective missed",
+            format_percent(rule.percent or Decimal(0)))
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
+    """Left-aligned columns, two spaces apart; the last column is not padded."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    out = []
+    for r in [header, *rows]:
+        cells = [c.ljust(w) for c, w in zip(r[:-1], widths[:-1], strict=True)] + [r[-1]]
+        out.append((indent + "  ".join(cells)).rstrip())
+    return out
+
+
+def plan_to_text(plan: Plan, tier: str | None = None) -> str:
+    """The plan as text: header, clocks, targets, uptime, exclusions and credits.
+
+    ``tier`` keeps only that tier's targets, uptime and credits.
+    """
+    p = plan.policy
+    h = p.header
+    lines = [f"plan: {h.name} {h.version} ({p.source_path or '<memory>'}, "
+             f"sha256 {p.source_hash[:12] or '-'})",
+             f"effective {h.effective.isoformat()}; currency {h.currency}; period {h.period}; "
+             f"zone {h.timezone}", ""]
+    lines.append("clocks")
+    lines += table(("metric", "clock", "source"),
+                   [(c.name, clock_text(c), where(c.span)) for c in p.clocks])
+    lines += ["", "calendars"]
+    lines += table(("calendar", "zone", "source"),
+                   [(c.name, "24x7" if c.always else c.timezone, where(c.span))
+                    for c in p.calendars])
+
+    rows = [r for r in plan.rows if tier is None or r.tier == tier]
+    lines += ["", "targets"]
+    lines += table(
+        ("tier", "metric", "priority", "target", "calendar", "objective", "pauses", "source"),
+        [(r.tier, r.metric, r.priority, format_duration(r.target_seconds), r.calendar,
+          format_percent(r.objective), ",".join(r.clock.pause_statuses) or "-",
+          where(r.span) + ("" if r.origin_tier == r.tier else f" (from {r.origin_tier})"))
+         for r in rows])
+
+    uptime = [u for u in plan.uptime_rules if tier is None or u.tier == tier]
+    if uptime:
+        lines += ["", "uptime"]
+        lines += table(("tier", "service", "monthly", "source"),
+                       [(u.tier, u.service or "every service", format_percent(u.percent),
+                         where(u.span)) for u in uptime])
+
+    if plan.exclusions:
+        lines += ["", "exclusions"]
+        lines += table(("exclusion", "reason", "source"),
+                       [(exclusion_text(e), e.reason or "-", where(e.span))
+                        for e in plan.exclusions])
+
+    credits = [c for c in plan.credit_rules if tier is None or c.tier == tier]
+    if credits:
+        lines += ["", "credits (percent of the monthly fee)"]
+        lines += table(("tier", "clause", "credit", "cap", "source"),
+                       [(c.tier, *credit_text(c),
+                         format_percent(c.cap) if c.cap is not None else "none", where(c.span))
+                        for c in credits])
+    if p.priority_derivation is not None:
+        d = p.priority_derivation
+        lines += ["", f"priority from {', '.join(d.fields)} ({where(d.span)})"]
+        lines += table((*d.fields, "priority", "source"),
+                       [(*r.values, r.priority, where(r.span)) for r in d.rules])
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,280 @@
+"""Clock semantics on hand-built tickets, with the numbers worked out by hand.
+
+The office calendar is Europe/Rome, Monday to Friday 08:30-13:00 and 14:00-18:00 (4h30m + 4h
+= 8h30m a day), closed on 2026-03-04 (a one-off closure). Monday 2026-03-02 is
+a Monday; Rome is at +01:00 in March (before the DST change on the 29th).
+
+Every case runs both paths: the vectorised one (compute_outcomes) and the per-ticket one
+(explain_ticket), and checks them against the hand-worked numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, Categorical, TicketTable
+from slalang.evaluation.explain import explain_ticket
+from slalang.evaluation.outcomes import (
+    BREACHED,
+    EXCLUDED,
+    INVALID,
+    MET,
+    OPEN,
+    compute_outcomes,
+)
+from slalang.model import (
+    CalendarDef,
+    ClockDef,
+    ClockEvent,
+    Condition,
+    Customer,
+    Exclusion,
+    Header,
+    Policy,
+    Priority,
+    PriorityDerivation,
+    PriorityRule,
+    Roster,
+    Span,
+    Target,
+    Tier,
+    TimeRange,
+)
+from slalang.plan import compile_plan
+
+NAT = np.iinfo(np.int64).min
+H, M = 3600, 60
+PAUSES = ("waiting_on_customer", "waiting_on_vendor", "resolved", "closed")
+
+
+def span(line: int) -> Span:
+    return Span("t.sla", line, 1, line, 2)
+
+
+def policy(*, on_reopen="resume", on_priority_change="carry", derivation=None) -> Policy:
+    office = CalendarDef("office", "Europe/Rome", False,
+                         tuple([(TimeRange(510, 780), TimeRange(840, 1080))] * 5 + [(), ()]),
+                         closures=(dt.date(2026, 3, 4),), span=span(2))
+    always = CalendarDef("always", "Europe/Rome", True, tuple([(TimeRange(0, 1440),)] * 7),
+                         span=span(3))
+    targets = []
+    for metric, secs in (("response", (15 * M, 1 * H, 4 * H, 8 * H)),
+                         ("resolution", (4 * H, 8 * H, 16 * H, 40 * H))):
+        for i, s in enumerate(secs):
+            cal = "always" if (metric, i) == ("response", 0) else "office"
+            targets.append(Target(metric, f"P{i + 1}", s, cal, Decimal(90), "Gold",
+                                  span(20 + i)))
+    clocks = (
+        ClockDef("response", ClockEvent("created"), ClockEvent("first_response"), span=span(10)),
+        ClockDef("resolution", ClockEvent("created"), ClockEvent("resolved"), PAUSES,
+                 on_reopen, on_priority_change, span=span(11)),
+    )
+    return Policy(
+        header=Header("t", "1", dt.date(2026, 1, 1), "EUR", "month", "Europe/Rome", span=span(1)),
+        calendars=(office, always),
+        priorities=tuple(Priority(f"P{i}", f"p{i}", i, span(5)) for i in range(1, 5)),
+        clocks=clocks,
+        tiers=(Tier("Gold", None, None, tuple(targets), span=span(19)),),
+        exclusions=(Exclusion("tickets", (Condition("category", "=", ("change_request",)),),
+                              span=span(30)),),
+        priority_derivation=derivation,
+        source_path="t.sla")
+
+
+ROSTER = Roster((Customer("Alfa", "Gold", None, ("email",)),))
+
+
+def ep(text: str | None) -> int:
+    """Epoch seconds of a Rome wall time 'YYYY-MM-DD HH:MM' (March 2026: +01:00)."""
+    if text is None:
+        return NAT
+    return int(dt.datetime.fromisoformat(text + "+01:00").timestamp())
+
+
+def table(rows: list[dict]) -> TicketTable:
+    """A TicketTable from dicts; events are (time, status, priority) triples."""
+    evs = [r.get("events", []) for r in rows]
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in evs], out=offsets[1:])
+    flat = [e for es in evs for e in es]
+    return TicketTable(
+        id=np.array([r["id"] for r in rows], dtype=object),
+        **{c: Categorical.from_values([r.get(c, "Alfa" if c == "customer" else None)
+                                       for r in rows]) for c in CATEGORICAL_COLUMNS},
+        **{c: np.array([ep(r.get(c)) for r in rows], dtype=np.int64) for c in INSTANT_COLUMNS},
+        event_offsets=offsets,
+        event_at=np.array([ep(e[0]) for e in flat], dtype=np.int64),
+        event_status=Categorical.from_values([e[1] for e in flat]),
+        event_priority=Categorical.from_values([e[2] if len(e) > 2 else None for e in flat]),
+        extra={k: np.array([r.get(k) for r in rows], dtype=object)
+               for k in ("impact", "urgency") if any(k in r for r in rows)},
+        source_row=np.arange(2, len(rows) + 2, dtype=np.int64),
+        source="t.csv",
+    )
+
+
+def run(rows, as_of="2026-03-20 00:00", **kw):
+    """Both paths; returns {(id, metric): (status, elapsed, due_at, stopped_at)}."""
+    plan = compile_plan(policy(**kw))
+    t = table(rows)
+    out = compute_outcomes(plan, t, ROSTER, ep(as_of))
+    vec = {}
+    for k in range(len(out)):
+        key = (t.id[out.ticket[k]], plan.metrics[out.metric[k]])
+        vec[key] = (int(out.status[k]), int(out.elapsed[k]), int(out.due_at[k]),
+                    int(out.stopped_at[k]))
+    for i in range(len(t)):
+        ex = explain_ticket(plan, t.row(i), ep(as_of), ROSTER)
+        for m in ex.metrics:
+            got = vec[(t.id[i], m.metric)]
+            assert (m.status, m.elapsed) == got[:2], (t.id[i], m.metric)
+            assert (m.due_at if m.due_at is not None else NAT) == got[2], (t.id[i], m.metric)
+            if m.segments:  # the counted segments add up to the elapsed time
+                assert sum(s.seconds for s in m.segments) == m.elapsed
+    return vec, out
+
+
+def test_exactly_on_target_is_met():
+    vec, _ = run([{"id": "a", "priority": "P2", "created_at": "2026-03-02 09:00",
+                   "first_response_at": "2026-03-02 10:00"}])
+    assert vec["a", "response"][:2] == (MET, H)
+    assert vec["a", "response"][2] == ep("2026-03-02 10:00")
+
+
+def test_due_at_end_of_day_not_next_morning():
+    # 4h from Monday 14:00 is Monday 18:00 exactly; resolved Tuesday 09:00 = 4h30m
+    vec, _ = run([{"id": "a", "priority": "P3", "created_at": "2026-03-02 14:00",
+                   "first_response_at": "2026-03-02 18:00",
+                   "resolved_at": "2026-03-03 09:00"}])
+    status, elapsed, due, stopped = vec["a", "response"]
+    assert (status, elapsed, due) == (MET, 4 * H, ep("2026-03-02 18:00"))
+    assert vec["a", "resolution"][:2] == (MET, 4 * H + 30 * M)
+    assert stopped == ep("2026-03-02 18:00")
+
+
+def test_pause_across_the_night_and_due_pushed():
+    # 09:00-12:00 counts 3h; paused Mon 12:00 -> Tue 10:00; Tue 10:00-11:00 counts 1h
+    # P2 resolution (8h): 3h before the pause, 5h from Tue 10:00 -> 13:00 (3h) + 14:00-16:00
+    vec, _ = run([{"id": "a", "priority": "P2", "created_at": "2026-03-02 09:00",
+                   "first_response_at": "2026-03-02 09:10",
+                   "resolved_at": "2026-03-03 11:00",
+                   "events": [("2026-03-02 12:00", "waiting_on_customer"),
+                              ("2026-03-03 10:00", "in_progress"),
+                              ("2026-03-03 11:00", "resolved")]}])
+    assert vec["a", "resolution"][:3] == (MET, 4 * H, ep("2026-03-03 16:00"))
+
+
+def test_pause_outside_hours_changes_nothing_and_closure_does_not_count():
+    # paused Saturday -> Sunday: no effect; Wednesday 2026-03-04 is a closure
+    # Tue 17:00 -> 18:00 (1h), Wed closed, Thu 08:30 -> 10:00 (1h30m)
+    vec, _ = run([{"id": "a", "priority": "P2", "created_at": "2026-03-03 17:00",
+                   "first_response_at": "2026-03-05 10:00",
+                   "resolved_at": "2026-03-09 09:00",
+                   "events": [("2026-03-07 10:00", "waiting_on_vendor"),
+                              ("2026-03-08 10:00", "in_progress")]}])
+    assert vec["a", "response"][:2] == (BREACHED, 2 * H + 30 * M)
+    # resolution: Tue 1h + Thu 8h30m + Fri 8h30m + Mon 30m = 18h30m (the weekend pause is void)
+    assert vec["a", "resolution"][:2] == (BREACHED, 18 * H + 30 * M)
+    # due: 8h = Tue 1h, then Thu 7h: 08:30-13:00 (4h30m) + 14:00-16:30
+    assert vec["a", "resolution"][2] == ep("2026-03-05 16:30")
+
+
+REOPENED = {"id": "a", "priority": "P2", "created_at": "2026-03-02 09:00",
+            "first_response_at": "2026-03-02 09:30", "resolved_at": "2026-03-02 16:00",
+            "events": [("2026-03-02 11:00", "resolved"), ("2026-03-02 15:00", "in_progress"),
+                       ("2026-03-02 16:00", "resolved")]}
+
+
+def test_reopen_resume_pauses_the_resolved_time():
+    # 09:00-11:00 (2h) + 15:00-16:00 (1h); resolved 11:00-15:00 is a pause
+    vec, _ = run([REOPENED], on_reopen="resume")
+    assert vec["a", "resolution"][:2] == (MET, 3 * H)
+    assert vec["a", "resolution"][3] == ep("2026-03-02 16:00")
+
+
+def test_reopen_restart_counts_from_the_reopening():
+    vec, _ = run([REOPENED], on_reopen="restart")
+    assert vec["a", "resolution"][:2] == (MET, 1 * H)
+    # 8h from Mon 15:00: 15:00-18:00 (3h) + Tue 08:30-13:00 (4h30m) + 14:00-14:30
+    assert vec["a", "resolution"][2] == ep("2026-03-03 14:30")
+
+
+PRIORITY_CHANGE = {"id": "a", "priority": "P3", "created_at": "2026-03-02 09:00",
+                   "first_response_at": "2026-03-02 09:05", "resolved_at": "2026-03-02 12:00",
+                   "events": [("2026-03-02 10:00", None, "P1")]}
+
+
+def test_priority_change_carry_keeps_elapsed_against_the_new_target():
+    vec, out = run([PRIORITY_CHANGE], on_priority_change="carry")
+    # P1 resolution target 4h (office), counted from creation: 3h, due 09:00 + 4h = 13:00
+    assert vec["a", "resolution"][:3] == (MET, 3 * H, ep("2026-03-02 13:00"))
+    assert out.priority.labels[out.priority.codes[0]] == "P1"
+
+
+def test_priority_change_restart_counts_from_the_change():
+    vec, _ = run([PRIORITY_CHANGE], on_priority_change="restart")
+    # from 10:00: 2h; due 10:00 + 4h = 10:00-13:00 (3h) + 14:00-15:00
+    assert vec["a", "resolution"][:3] == (MET, 2 * H, ep("2026-03-02 15:00"))
+
+
+def test_open_and_breached_while_open_at_as_of():
+    rows = [{"id": "a", "priority": "P2", "created_at": "2026-03-02 09:00"}]
+    vec, out = run(rows, as_of="2026-03-02 10:00")
+    assert vec["a", "resolution"] == (OPEN, H, ep("2026-03-02 18:00"), NAT)
+    # two days on (Wednesday is closed): Mon from 09:00 8h + Tue 8h30m = 16h30m > 8h:
+    # breached although still running
+    vec, _ = run(rows, as_of="2026-03-04 09:00")
+    assert vec["a", "resolution"][:2] == (BREACHED, 16 * H + 30 * M)
+    assert vec["a", "resolution"][3] == NAT
+
+
+def test_a_stop_after_as_of_is_not_known_yet():
+    rows = [{"id": "a", "priority": "P1", "created_at": "2026-03-02 09:00",
+             "first_response_at": "2026-03-02 09:10"}]
+    vec, _ = run(rows, as_of="2026-03-02 09:05")
+    # P1 response is 15 minutes on the 24x7 calendar
+    assert vec["a", "response"] == (OPEN, 5 * M, ep("2026-03-02 09:15"), NAT)
+
+
+def test_exclusion_and_invalid_tickets():
+    rows = [{"id": "x", "priority": "P2", "category": "change_request",
+             "created_at": "2026-03-02 09:00"},
+            {"id": "u", "customer": "Nobody", "priority": "P2", "created_at": "2026-03-02 09:00"},
+            {"id": "p", "priority": "P9", "created_at": "2026-03-02 09:00"}]
+    vec, out = run(rows)
+    assert vec["x", "response"][0] == vec["x", "resolution"][0] == EXCLUDED
+    assert vec["u", "response"][0] == vec["u", "resolution"][0] == INVALID
+    assert vec["p", "resolution"][0] == INVALID
+    assert [(r.row, r.field) for r in out.rejected] == [(3, "customer"), (4, "priority")]
+    assert "Nobody" in out.rejected[0].reason
+    assert out.exclusion.tolist() == [0, 0, -1, -1, -1, -1]
+
+
+def test_tier_column_wins_over_the_roster():
+    rows = [{"id": "a", "customer": "Nobody", "tier": "Gold", "priority": "P2",
+             "created_at": "2026-03-02 09:00", "first_response_at": "2026-03-02 09:30"}]
+    vec, _ = run(rows)
+    assert vec["a", "response"][:2] == (MET, 30 * M)
+
+
+def test_priority_from_the_matrix():
+    deriv = PriorityDerivation(("impact", "urgency"), (
+        PriorityRule(("high", "high"), "P1", span(40)),
+        PriorityRule(("low", "low"), "P4", span(41))), span(39))
+    rows = [{"id": "a", "impact": "high", "urgency": "high", "created_at": "2026-03-02 09:00",
+             "first_response_at": "2026-03-02 09:20"},
+            {"id": "b", "impact": "low", "urgency": "high", "created_at": "2026-03-02 09:00"}]
+    vec, out = run(rows, derivation=deriv)
+    assert vec["a", "response"][:2] == (BREACHED, 20 * M)
+    assert vec["b", "response"][0] == INVALID
+    assert [r.field for r in out.rejected] == ["priority"]
+
+
+@pytest.mark.parametrize("as_of", ["2026-03-02 08:00"])
+def test_not_started_yet(as_of):
+    vec, _ = run([{"id": "a", "priority": "P2", "created_at": "2026-03-02 09:00"}], as_of=as_of)
+    assert vec["a", "response"] == (OPEN, 0, NAT, NAT)
