@@ -8,6 +8,7 @@ The pipeline, one named function per stage (each also a CLI verb)::
 
 __version__ = "0.1.0"
 
+from slalang.businesstime import Calendar  # noqa: E402
 from slalang.model import Policy  # noqa: E402
 
-__all__ = ["Policy", "__version__"]
+__all__ = ["Calendar", "Policy", "__version__"]

@@ -1,0 +1,437 @@
+"""The public calendar: when the clock may run, and business time between instants.
+
+Scalar methods take aware datetimes; the ``*_array`` methods take int64 epoch seconds for many
+tickets at once and never loop over tickets in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from slalang.businesstime.clock import BusinessClock
+from slalang.businesstime.errors import TimeError
+from slalang.businesstime.hours import WEEKDAYS, DayHours, parse_day, parse_weekly
+from slalang.businesstime.pauses import Pauses, as_pauses, merge_pairs
+from slalang.businesstime.zones import from_epoch, load_zone, to_epoch
+
+if TYPE_CHECKING:
+    from slalang.model import CalendarDef
+
+#: the "no instant" marker of the engine's int64 columns
+NAT = np.iinfo(np.int64).min
+
+Pairs = Iterable[tuple[dt.datetime, dt.datetime]]
+
+
+class Calendar:
+    """A business calendar: working hours per weekday in a time zone, minus holidays and
+    closures, with per-date overrides.
+
+    Args:
+        timezone: IANA zone whose wall clock the hours are read in.
+        weekly_hours: weekday (``"mon"``..``"sun"``) → list of ``("HH:MM", "HH:MM")`` ranges;
+            ``"24:00"`` may end a range; an end before the start runs past midnight. Days not
+            named are closed.
+        holidays: dates closed all day.
+        overrides: date → its own ranges (possibly none), replacing the weekly hours and any
+            holiday or closure that day.
+        holiday_sources: ``(country, subdivision)`` pairs whose public holidays (from the
+            ``holidays`` library, generated per year on demand) are closed.
+        yearly_closures: ``(month, day)`` pairs closed every year.
+        name: shown in messages.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> cal = Calendar("Europe/Rome", {"mon": [("09:00", "13:00"), ("14:00", "18:00")]})
+    >>> rome = ZoneInfo("Europe/Rome")
+    >>> cal.elapsed(dt.datetime(2026, 6, 1, 12, 0, tzinfo=rome),
+    ...             dt.datetime(2026, 6, 1, 15, 0, tzinfo=rome))
+    7200
+    >>> cal.due(dt.datetime(2026, 6, 1, 12, 0, tzinfo=rome), 5 * 3600).astimezone(rome)
+    datetime.datetime(2026, 6, 1, 18, 0, tzinfo=zoneinfo.ZoneInfo(key='Europe/Rome'))
+    """
+
+    def __init__(
+        self,
+        timezone: str = "UTC",
+        weekly_hours: Mapping[str, Iterable] | None = None,
+        holidays: Iterable[dt.date] = (),
+        overrides: Mapping[dt.date, Iterable] | None = None,
+        *,
+        holiday_sources: Iterable[tuple[str, str | None]] = (),
+        yearly_closures: Iterable[tuple[int, int]] = (),
+        name: str | None = None,
+    ) -> None:
+        self.name = name
+        self.timezone = timezone
+        self._zone = load_zone(timezone)
+        self._weekly: tuple[DayHours, ...] = parse_weekly(weekly_hours or {})
+        self._closed = frozenset(_as_date(d, "holiday") for d in holidays)
+        self._overrides: dict[dt.date, DayHours] = {
+            _as_date(d, "override"): parse_day(r, f"override {d}")
+            for d, r in (overrides or {}).items()
+        }
+        self._yearly = frozenset(_month_day(md) for md in yearly_closures)
+        self._sources = tuple(_holiday_source(src) for src in holiday_sources)
+        self._source_years: dict[int, frozenset[dt.date]] = {}
+        full = ((0, 1440),)
+        self.always = (
+            all(day == full for day in self._weekly)
+            and not (self._closed or self._overrides or self._yearly or self._sources)
+        )
+        self._clock: BusinessClock | _Identity = (
+            _Identity() if self.always else BusinessClock(self._zone, self._day_hours)
+        )
+
+    # -- constructors ----------------------------------------------------------------------
+
+    @classmethod
+    def always(cls, timezone: str = "UTC", *, name: str | None = None) -> Calendar:
+        """A 24x7 calendar: every real second counts (B(t) = t).
+
+        >>> Calendar.always().always
+        True
+        """
+        return cls(timezone, {day: [(0, 1440)] for day in WEEKDAYS}, name=name)
+
+    @classmethod
+    def from_def(cls, d: CalendarDef) -> Calendar:
+        """The calendar a checked policy defines (:class:`slalang.model.CalendarDef`)."""
+        if d.always:
+            return cls.always(d.timezone, name=d.name)
+        return cls(
+            d.timezone,
+            {WEEKDAYS[i]: [(r.start, r.end) for r in day] for i, day in enumerate(d.weekly)},
+            holidays=d.closures,
+            overrides={day: [(r.start, r.end) for r in ranges] for day, ranges in d.overrides},
+            holiday_sources=[(h.country, h.subdivision) for h in d.holidays],
+            yearly_closures=d.yearly_closures,
+            name=d.name,
+        )
+
+    def __repr__(self) -> str:
+        label = f" {self.name!r}" if self.name else ""
+        kind = "24x7" if self.always else "hours"
+        return f"<Calendar{label} {kind} {self.timezone}>"
+
+    # -- what a day looks like -------------------------------------------------------------
+
+    def is_closed(self, day: dt.date) -> bool:
+        """Whether ``day`` is a holiday or closure (overrides aside).
+
+        >>> Calendar("Europe/Rome", holiday_sources=[("IT", None)]).is_closed(dt.date(2026, 6, 2))
+        True
+        """
+        if day in self._closed or (day.month, day.day) in self._yearly:
+            return True
+        if not self._sources:
+            return False
+        year = self._source_years.get(day.year)
+        if year is None:
+            dates: set[dt.date] = set()
+            import holidays as holidays_lib  # heavy: only calendars that use it pay for it
+
+            for country, subdiv in self._sources:
+                dates.update(holidays_lib.country_holidays(country, subdiv=subdiv, years=day.year))
+            year = self._source_years[day.year] = frozenset(dates)
+        return day in year
+
+    def hours_on(self, day: dt.date) -> DayHours:
+        """The working ranges of local ``day`` as minute pairs.
+
+        >>> Calendar("UTC", {"tue": [("08:30", "12:00")]}).hours_on(dt.date(2026, 6, 2))
+        ((510, 720),)
+        """
+        if self.always:
+            return ((0, 1440),)
+        return self._day_hours(day)
+
+    def _day_hours(self, day: dt.date) -> DayHours:
+        if day in self._overrides:
+            return self._overrides[day]
+        if self.is_closed(day):
+            return ()
+        return self._weekly[day.weekday()]
+
+    # -- scalar ----------------------------------------------------------------------------
+
+    def elapsed(self, start: dt.datetime, end: dt.datetime, pauses: Pairs = ()) -> int:
+        """Business seconds in ``[start, end)`` outside ``pauses``.
+
+        Pauses may overlap one another (counted once) and extend outside ``[start, end)``
+        (clipped). A reversed interval (``end < start``) gives 0.
+        """
+        s, e = to_epoch(start, "start"), to_epoch(end, "end")
+        if e <= s:
+            return 0
+        clock = self._clock
+        clock.ensure(s, e)
+        total = clock.at_scalar(e) - clock.at_scalar(s)
+        for ps, pe in merge_pairs(_epoch_pairs(pauses)):
+            ps, pe = max(ps, s), min(pe, e)
+            if pe > ps:
+                total -= clock.at_scalar(pe) - clock.at_scalar(ps)
+        return total
+
+    def due(self, start: dt.datetime, target_seconds: int, pauses: Pairs = ()) -> dt.datetime:
+        """The earliest instant (aware, UTC) at which business time since ``start``, outside
+        ``pauses``, reaches ``target_seconds``.
+
+        A target landing on the end of a working interval is due at that end; a target of 0 is
+        due at ``start`` itself, even outside working hours.
+        """
+        s = to_epoch(start, "start")
+        target = _target(target_seconds)
+        clock = self._clock
+        clock.ensure(s, s)
+        cur = clock.at_scalar(s) + target
+        # walk the pauses in order: each one starting (in business time) before the candidate
+        # due instant pushes it on by its own business length
+        for ps, pe in merge_pairs(_epoch_pairs(pauses)):
+            ps, pe = max(ps, s), max(pe, s)
+            if pe <= ps:
+                continue
+            clock.ensure(s, pe)
+            b_ps = clock.at_scalar(ps)
+            if b_ps >= cur:
+                break
+            cur += clock.at_scalar(pe) - b_ps
+        clock.ensure_business(cur)
+        return from_epoch(max(s, clock.inverse_scalar(cur)))
+
+    def working_intervals(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> list[tuple[dt.datetime, dt.datetime]]:
+        """The working intervals inside ``[start, end)`` as UTC datetime pairs."""
+        s, e = to_epoch(start, "start"), to_epoch(end, "end")
+        lo, hi = self.intervals_array(s, e)
+        return [(from_epoch(a), from_epoch(b)) for a, b in zip(lo.tolist(), hi.tolist(),
+                                                               strict=True)]
+
+    # -- vectorised ------------------------------------------------------------------------
+
+    def intervals_array(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """Working intervals inside ``[start, end)`` (epoch seconds) as two int64 arrays."""
+        if end <= start:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z
+        return self._clock.intervals(int(start), int(end))
+
+    def business_clock(self, t: np.ndarray) -> np.ndarray:
+        """B(t): cumulative working seconds at each instant (int64 epoch seconds), counted from
+        the calendar's origin. Only differences are meaningful; they are stable for the life of
+        the calendar. A 24x7 calendar has B(t) = t. NAT in gives NAT out."""
+        t = _int64(t, "instants")
+        valid = t != NAT
+        out = np.full(t.shape, NAT, dtype=np.int64)
+        if valid.any():
+            tv = t[valid]
+            self._clock.ensure(int(tv.min()), int(tv.max()))
+            out[valid] = self._clock.at(tv)
+        return out
+
+    def business_clock_inverse(self, b: np.ndarray) -> np.ndarray:
+        """The earliest instant at which B reaches each value of ``b`` (int64). Values must come
+        from :meth:`business_clock` plus non-negative amounts. NAT in gives NAT out."""
+        b = _int64(b, "business clock values")
+        valid = b != NAT
+        out = np.full(b.shape, NAT, dtype=np.int64)
+        if valid.any():
+            bv = b[valid]
+            self._clock.ensure_business(int(bv.max()))
+            out[valid] = self._clock.inverse(bv)
+        return out
+
+    def elapsed_array(
+        self, starts: np.ndarray, ends: np.ndarray, pauses: Pauses | None = None
+    ) -> np.ndarray:
+        """Business seconds in ``[starts[i], ends[i])`` outside ticket ``i``'s pauses.
+
+        Args:
+            starts, ends: int64 epoch seconds, one per ticket; NAT in either gives NAT.
+            pauses: :class:`Pauses` (sorted and non-overlapping within a ticket), or None.
+
+        Reversed intervals give 0.
+
+        >>> cal = Calendar.always()
+        >>> cal.elapsed_array(np.array([0, 100, 0]), np.array([60, 50, 60]),
+        ...                   Pauses.from_lists([[(10, 20)], [], [(50, 90)]])).tolist()
+        [50, 0, 50]
+        """
+        starts, ends = _int64(starts, "starts"), _int64(ends, "ends")
+        if starts.shape != ends.shape or starts.ndim != 1:
+            raise TimeError("starts and ends must be one-dimensional arrays of the same length")
+        n = len(starts)
+        p = as_pauses(pauses, n)
+        valid = (starts != NAT) & (ends != NAT)
+        all_valid = bool(valid.all())
+        if not all_valid:
+            fill = int(starts[valid].min()) if valid.any() else 0
+            starts = np.where(valid, starts, fill)
+            ends = np.where(valid, ends, fill)
+        ends = np.maximum(ends, starts)  # reversed -> empty
+        clock = self._clock
+        if n:
+            clock.ensure(int(starts.min()), int(ends.max()))
+        b_start = clock.at(starts)
+        out = clock.at(ends)
+        out -= b_start
+        if len(p.starts):
+            counts = np.diff(p.offsets)
+            s_rep = np.repeat(starts, counts)
+            e_rep = np.repeat(ends, counts)
+            ps = np.clip(p.starts, s_rep, e_rep)
+            pe = np.clip(p.ends, s_rep, e_rep)
+            paused = clock.at(pe)
+            paused -= clock.at(ps)
+            np.maximum(paused, 0, out=paused)
+            out -= _segment_sums(paused, p.offsets)
+        if not all_valid:
+            out[~valid] = NAT
+        return out
+
+    def due_array(
+        self, starts: np.ndarray, targets: np.ndarray | int, pauses: Pauses | None = None
+    ) -> np.ndarray:
+        """The instant (int64 epoch seconds) at which each ticket's business time, outside its
+        pauses, reaches its target. NAT in ``starts`` or ``targets`` gives NAT.
+
+        >>> cal = Calendar.always()
+        >>> cal.due_array(np.array([0, 0]), np.array([60, 60]),
+        ...               Pauses.from_lists([[(10, 20)], [(60, 90)]])).tolist()
+        [70, 60]
+        """
+        starts = _int64(starts, "starts")
+        if starts.ndim != 1:
+            raise TimeError("starts must be a one-dimensional array")
+        n = len(starts)
+        targets = np.broadcast_to(_int64(targets, "targets"), starts.shape)
+        valid = (starts != NAT) & (targets != NAT)
+        all_valid = bool(valid.all())
+        if not all_valid:
+            fill = int(starts[valid].min()) if valid.any() else 0
+            starts = np.where(valid, starts, fill)
+            targets = np.where(valid, targets, 0)
+        if n and int(targets.min()) < 0:
+            raise TimeError("targets must be zero or more business seconds")
+        p = as_pauses(pauses, n)
+        clock = self._clock
+        if n:
+            hi = int(starts.max())
+            if len(p.ends):
+                hi = max(hi, int(p.ends.max()))
+            clock.ensure(int(starts.min()), hi)
+        b0 = clock.at(starts)
+        cur = b0 + targets
+        if len(p.starts):
+            counts = np.diff(p.offsets)
+            s_rep = np.repeat(starts, counts)
+            b_ps = clock.at(np.maximum(p.starts, s_rep))
+            lengths = clock.at(np.maximum(p.ends, s_rep))
+            lengths -= b_ps
+            # business time already run when pause k starts: since pauses are sorted and
+            # disjoint this never decreases along a ticket, so the pauses that push the due
+            # instant (those starting before the target is reached) form a prefix
+            csum = np.zeros(len(lengths) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=csum[1:])
+            before = csum[:-1] - np.repeat(csum[p.offsets[:-1]], counts)
+            ran = b_ps - np.repeat(b0, counts) - before
+            pushes = np.where(ran < np.repeat(targets, counts), lengths, 0)
+            cur += _segment_sums(pushes, p.offsets)
+        if n:
+            clock.ensure_business(int(cur.max()))
+        out = clock.inverse(cur)
+        np.maximum(out, starts, out=out)
+        if not all_valid:
+            out[~valid] = NAT
+        return out
+
+
+class _Identity:
+    """The clock of a 24x7 calendar: B(t) = t."""
+
+    def ensure(self, lo: int, hi: int) -> None:
+        pass
+
+    def ensure_business(self, b: int) -> None:
+        pass
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        return np.array(t, dtype=np.int64, copy=True)
+
+    inverse = at
+
+    def at_scalar(self, t: int) -> int:
+        return t
+
+    inverse_scalar = at_scalar
+
+    def intervals(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.array([lo], dtype=np.int64), np.array([hi], dtype=np.int64)
+
+
+def _segment_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Exact int64 sums of ``values[offsets[i]:offsets[i+1]]`` for every i."""
+    csum = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(values, out=csum[1:])
+    return csum[offsets[1:]] - csum[offsets[:-1]]
+
+
+def _int64(values: object, what: str) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iu":
+        raise TimeError(f"{what} must be integer epoch seconds (int64), got dtype {arr.dtype}")
+    return arr.astype(np.int64, copy=False)
+
+
+def _target(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TimeError(f"a target must be a whole number of seconds, got {value!r}")
+    if value < 0:
+        raise TimeError(f"a target must be zero or more seconds, got {value}")
+    return int(value)
+
+
+def _epoch_pairs(pauses: Pairs) -> list[tuple[int, int]]:
+    return [(to_epoch(a, "pause start"), to_epoch(b, "pause end")) for a, b in pauses]
+
+
+def _as_date(value: object, what: str) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise TimeError(f"a {what} must be a date (datetime.date), got {value!r}")
+    return value
+
+
+def _month_day(value: object) -> tuple[int, int]:
+    try:
+        month, day = value  # type: ignore[misc]
+        dt.date(2024, int(month), int(day))  # a leap year accepts 29 February
+    except (TypeError, ValueError):
+        raise TimeError(f"a yearly closure must be a (month, day) pair, got {value!r}") from None
+    return int(month), int(day)
+
+
+def _holiday_source(value: object) -> tuple[str, str | None]:
+    if isinstance(value, str):
+        country, subdiv = value, None
+    else:
+        try:
+            country, subdiv = value  # type: ignore[misc]
+        except (TypeError, ValueError):
+            raise TimeError(
+                f"a holiday source must be a (country, subdivision) pair, got {value!r}"
+            ) from None
+    import holidays as holidays_lib
+
+    try:
+        holidays_lib.country_holidays(country, subdiv=subdiv)
+    except NotImplementedError:
+        where = f"{country}" + (f"/{subdiv}" if subdiv else "")
+        raise TimeError(
+            f"no public holidays known for {where!r}: use an ISO 3166 country code such as "
+            "'IT' (and a subdivision the holidays library knows)"
+        ) from None
+    return country, subdiv

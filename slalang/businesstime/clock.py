@@ -1,0 +1,205 @@
+"""The business clock: B(t), the working seconds up to instant t, and its inverse.
+
+A calendar's working time is a sorted array of disjoint UTC intervals ``[s_i, e_i)`` with the
+cumulative working seconds before each one. B is monotone and piecewise linear:
+
+    B(t) = cum_start[i] + clip(t - s[i], 0, e[i] - s[i]),  i = the last interval with s_i <= t
+
+so business time between two instants is ``B(end) - B(start)`` and the instant at which a
+target falls due is ``B⁻¹(B(start) + target)``, both a ``searchsorted`` away. Intervals are
+built one local year at a time, lazily, for the years the data spans; B is anchored at the
+first year ever built so its values never change when more years are added.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+
+from slalang.businesstime.errors import TimeError
+from slalang.businesstime.hours import DayHours
+from slalang.businesstime.zones import from_epoch, local_to_epoch, local_year, year_start
+
+#: years the engine agrees to build (the holidays library and zoneinfo are sound here)
+MIN_YEAR, MAX_YEAR = 1900, 2399
+#: empty years in a row after which a target is declared never due
+_EMPTY_YEARS_LIMIT = 5
+_DAY = dt.timedelta(days=1)
+
+
+class BusinessClock:
+    """Working intervals of one calendar on the UTC timeline, built lazily per local year.
+
+    ``day_hours(date)`` gives a local date's working ranges as minute pairs (an end at or
+    before the start runs into the next day).
+    """
+
+    def __init__(self, zone: dt.tzinfo, day_hours: Callable[[dt.date], DayHours]) -> None:
+        self.zone = zone
+        self._day_hours = day_hours
+        self._blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._years: tuple[int, int] | None = None
+        self._anchor: int | None = None
+        self._lists: tuple[list[int], list[int], list[int]] | None = None
+
+    # -- building --------------------------------------------------------------------------
+
+    def _block(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """Merged working intervals of local ``year``, clipped to that year on the UTC line.
+
+        The last day of the previous year is included so a night shift crossing New Year's
+        midnight is counted in the year it reaches.
+        """
+        lo, hi = year_start(self.zone, year), year_start(self.zone, year + 1)
+        pairs: list[tuple[int, int]] = []
+        day = dt.date(year, 1, 1) - _DAY if year > dt.MINYEAR else dt.date(year, 1, 1)
+        last = dt.date(year, 12, 31)
+        while day <= last:
+            for s_min, e_min in self._day_hours(day):
+                s = local_to_epoch(self.zone, day, s_min)
+                e = local_to_epoch(self.zone, day + _DAY if e_min <= s_min else day, e_min)
+                s, e = max(s, lo), min(e, hi)
+                if e > s:
+                    pairs.append((s, e))
+            day += _DAY
+        pairs.sort()
+        merged: list[list[int]] = []
+        for s, e in pairs:
+            if merged and s <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        starts = np.array([p[0] for p in merged], dtype=np.int64)
+        ends = np.array([p[1] for p in merged], dtype=np.int64)
+        return starts, ends
+
+    def ensure_years(self, first: int, last: int) -> None:
+        """Build the local years ``first..last`` (and any between them and those built)."""
+        if first < MIN_YEAR or last > MAX_YEAR:
+            year = first if first < MIN_YEAR else last
+            raise TimeError(
+                f"year {year} is outside the years business time supports "
+                f"({MIN_YEAR}-{MAX_YEAR})"
+            )
+        if self._years is not None:
+            if self._years[0] <= first and last <= self._years[1]:
+                return
+            first, last = min(first, self._years[0]), max(last, self._years[1])
+        for year in range(first, last + 1):
+            if year not in self._blocks:
+                self._blocks[year] = self._block(year)
+        lo, hi = year_start(self.zone, first), year_start(self.zone, last + 1)
+        # zero-length sentinels at both ends keep searchsorted in range and cope with years
+        # that have no working time at all
+        starts = np.concatenate(
+            [[lo], *(self._blocks[y][0] for y in range(first, last + 1)), [hi]]
+        ).astype(np.int64)
+        ends = np.concatenate(
+            [[lo], *(self._blocks[y][1] for y in range(first, last + 1)), [hi]]
+        ).astype(np.int64)
+        lengths = ends - starts
+        cum_end = np.cumsum(lengths)
+        cum_start = cum_end - lengths
+        if self._anchor is None:
+            self._anchor = lo
+        # shift so that B(anchor) == 0 whatever years are built
+        i = int(np.searchsorted(starts, self._anchor, "right")) - 1
+        base = int(cum_start[i] + min(max(self._anchor - starts[i], 0), lengths[i]))
+        self._starts, self._ends, self._lengths = starts, ends, lengths
+        self._cum_start, self._cum_end = cum_start - base, cum_end - base
+        self._lo, self._hi = lo, hi
+        self._years = (first, last)
+        self._lists = None
+
+    def ensure(self, lo: int, hi: int) -> None:
+        """Build every year needed for instants in ``[lo, hi]`` (epoch seconds)."""
+        for t in (lo, hi):
+            if not -2208988800 <= t <= 13569465600:  # 1900-01-01 .. 2400-01-01 UTC
+                raise TimeError(
+                    f"instant {t} (epoch seconds) is outside the years business time supports "
+                    f"({MIN_YEAR}-{MAX_YEAR})"
+                )
+        first, last = local_year(self.zone, lo), local_year(self.zone, hi)
+        if self._years is None or first < self._years[0] or last > self._years[1]:
+            self.ensure_years(first, last)
+
+    def ensure_business(self, b: int) -> None:
+        """Build years forward until B reaches ``b`` at the end of the built range."""
+        empty = 0
+        while self.b_hi < b:
+            assert self._years is not None
+            first, last = self._years
+            per_year = (self.b_hi - self.b_lo) // (last - first + 1)
+            more = 1 if per_year <= 0 else max(1, -(-(b - self.b_hi) // per_year))
+            if last + more > MAX_YEAR:
+                raise TimeError(
+                    f"a target of {b - self.b_hi} more business seconds falls due after year "
+                    f"{MAX_YEAR}: is the calendar ever open?"
+                )
+            before = self.b_hi
+            self.ensure_years(first, last + more)
+            empty = empty + more if self.b_hi == before else 0
+            if empty >= _EMPTY_YEARS_LIMIT:
+                raise TimeError(
+                    f"the calendar has no working time from {from_epoch(self._lo).year + 1} "
+                    f"to {last + more}: the target can never fall due"
+                )
+
+    @property
+    def b_lo(self) -> int:
+        return int(self._cum_start[0])
+
+    @property
+    def b_hi(self) -> int:
+        return int(self._cum_end[-1])
+
+    # -- vectorised ------------------------------------------------------------------------
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        """B(t) for an int64 array of instants already inside the built years."""
+        i = np.searchsorted(self._starts, t, "right")
+        i -= 1
+        np.maximum(i, 0, out=i)
+        off = t - self._starts[i]
+        np.clip(off, 0, self._lengths[i], out=off)
+        off += self._cum_start[i]
+        return off
+
+    def inverse(self, b: np.ndarray) -> np.ndarray:
+        """The earliest instant at which B reaches ``b`` (values within the built years)."""
+        i = np.searchsorted(self._cum_end, b, "left")
+        return self._starts[i] + (b - self._cum_start[i])
+
+    # -- scalar (pure Python, an independent path the tests compare against) --------------
+
+    def _py(self) -> tuple[list[int], list[int], list[int]]:
+        if self._lists is None:
+            self._lists = (self._starts.tolist(), self._ends.tolist(), self._cum_start.tolist())
+        return self._lists
+
+    def at_scalar(self, t: int) -> int:
+        starts, ends, cum = self._py()
+        i = max(bisect.bisect_right(starts, t) - 1, 0)
+        return cum[i] + min(max(t - starts[i], 0), ends[i] - starts[i])
+
+    def inverse_scalar(self, b: int) -> int:
+        starts, ends, cum = self._py()
+        # the first interval whose end reaches b
+        i = bisect.bisect_left(cum, b) - 1
+        i = max(i, 0)
+        while cum[i] + ends[i] - starts[i] < b:
+            i += 1
+        return starts[i] + (b - cum[i])
+
+    def intervals(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Working intervals intersecting ``[lo, hi)``, clipped to it."""
+        self.ensure(lo, max(lo, hi))
+        a = int(np.searchsorted(self._ends, lo, "right"))
+        b = int(np.searchsorted(self._starts, hi, "left"))
+        s = np.maximum(self._starts[a:b], lo)
+        e = np.minimum(self._ends[a:b], hi)
+        keep = e > s
+        return s[keep], e[keep]
