@@ -93,8 +93,10 @@ def plan_to_text(plan: Plan, tier: str | None = None) -> str:
              f"effective {h.effective.isoformat()}; currency {h.currency}; period {h.period}; "
              f"zone {h.timezone}", ""]
     lines.append("clocks")
-    lines += table(("metric", "clock", "source"),
-                   [(c.name, clock_text(c), where(c.span)) for c in p.clocks])
+    lines += table(("metric", "starts at", "stops at", "paused while", "on reopen",
+                    "on priority change", "source"),
+                   [(c.name, str(c.start), str(c.stop), ", ".join(c.pause_statuses) or "-",
+                     c.on_reopen, c.on_priority_change, where(c.span)) for c in p.clocks])
     lines += ["", "calendars"]
     lines += table(("calendar", "zone", "source"),
                    [(c.name, "24x7" if c.always else c.timezone, where(c.span))

@@ -278,3 +278,47 @@ def test_priority_from_the_matrix():
 def test_not_started_yet(as_of):
     vec, _ = run([{"id": "a", "priority": "P2", "created_at": "2026-03-02 09:00"}], as_of=as_of)
     assert vec["a", "response"] == (OPEN, 0, NAT, NAT)
+
+
+# -- differential: the vectorised and the per-ticket paths agree on generated tickets --------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+WINDOW = (ep("2026-03-20 00:00"), ep("2026-04-06 00:00"))  # spans the DST change of Mar 29
+STATUSES = ("in_progress", "waiting_on_customer", "waiting_on_vendor", "resolved", "closed")
+
+
+def fmt(t: int) -> str:
+    return dt.datetime.fromtimestamp(t, dt.timezone(dt.timedelta(hours=1))).strftime(
+        "%Y-%m-%d %H:%M")
+
+
+@st.composite
+def tickets(draw, i: int = 0) -> dict:
+    minute = st.integers(0, (WINDOW[1] - WINDOW[0]) // 60)
+    created = WINDOW[0] + 60 * draw(minute)
+    later = st.integers(0, 5 * 24 * 60).map(lambda m: created + 60 * m)
+    times = sorted(draw(st.lists(later, max_size=6)))
+    events = [(fmt(t), draw(st.sampled_from(STATUSES + (None,))),
+               draw(st.sampled_from((None, None, "P1", "P2", "P3", "P4")))) for t in times]
+    events = [e for e in events if e[1] or e[2]]
+    row = {"priority": draw(st.sampled_from(("P1", "P2", "P3", "P4", None))),
+           "category": draw(st.sampled_from((None, "incident", "change_request"))),
+           "created_at": fmt(created), "events": events}
+    for field in ("first_response_at", "resolved_at"):
+        if draw(st.booleans()):
+            row[field] = fmt(draw(later))
+    return row
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(tickets(), min_size=1, max_size=12),
+       on_reopen=st.sampled_from(("resume", "restart")),
+       on_priority_change=st.sampled_from(("carry", "restart")),
+       as_of=st.integers(0, (WINDOW[1] - WINDOW[0]) // 60 + 7 * 24 * 60))
+def test_vectorised_and_per_ticket_paths_agree(rows, on_reopen, on_priority_change, as_of):
+    rows = [{**r, "id": f"T{i}"} for i, r in enumerate(rows)]
+    # run() asserts that both paths give the same status, elapsed and due instant
+    run(rows, as_of=fmt(WINDOW[0] + 60 * as_of), on_reopen=on_reopen,
+        on_priority_change=on_priority_change)
