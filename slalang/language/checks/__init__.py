@@ -1,0 +1,49 @@
+"""Semantic checks: one small module per rule, each with stable diagnostic codes.
+
+Every module exposes ``CODES`` (code -> one-line summary, the catalogue in
+``docs/language/diagnostics.md``) and ``run(ctx)`` yielding diagnostics. :data:`CHECKS` lists
+them in the order their findings are reported.
+"""
+
+from __future__ import annotations
+
+from slalang.language.checks import (
+    ambiguous_day,
+    calendar_hours,
+    calendar_time_zone,
+    choices,
+    clock_events,
+    credit_steps,
+    currency,
+    duplicates,
+    header_fields,
+    holiday_sources,
+    inheritance_cycles,
+    matrix_rows,
+    missing_targets,
+    percent_ranges,
+    response_vs_resolution,
+    undefined_names,
+)
+
+CHECKS = (
+    header_fields,
+    duplicates,
+    undefined_names,
+    choices,
+    clock_events,
+    inheritance_cycles,
+    calendar_time_zone,
+    holiday_sources,
+    calendar_hours,
+    matrix_rows,
+    ambiguous_day,
+    percent_ranges,
+    credit_steps,
+    currency,
+    missing_targets,
+    response_vs_resolution,
+)
+
+#: every code a check can report, with its summary
+CODES: dict[str, str] = {code: text for check in CHECKS for code, text in check.CODES.items()}

@@ -1,0 +1,48 @@
+"""Time zones must exist in the IANA database (``zoneinfo``), and every calendar needs one."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from collections.abc import Iterator
+
+from slalang.diagnostics import Diagnostic, did_you_mean
+from slalang.language import syntax as s
+from slalang.language.context import CheckContext, diag
+from slalang.model import Span
+
+CODES = {"SLA403": "unknown time zone, or a calendar without one"}
+
+
+def run(ctx: CheckContext) -> Iterator[Diagnostic]:
+    period = ctx.header_field("period")
+    if period is not None:
+        yield from _zone(period.values[1], period.span)
+    for cal in ctx.tree.of_type(s.CalendarDecl):
+        zones = [st for st in cal.stmts if isinstance(st, s.TimezoneStmt)]
+        for st in zones:
+            yield from _zone(st.zone, st.span)
+        if not zones and not cal.always:
+            yield diag("SLA403", f"calendar {cal.name.text!r} has no time zone", cal.name.span,
+                       'add e.g. `timezone "Europe/Rome"`; only 24x7 calendars default to the '
+                       "header's period zone")
+
+
+def known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@functools.cache
+def _all_zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _zone(name: str, span: Span) -> Iterator[Diagnostic]:
+    if not known_zone(name):
+        hint = did_you_mean(name, _all_zones()) or \
+            'use an IANA zone name such as "Europe/Rome" or "America/New_York"'
+        yield diag("SLA403", f"unknown time zone {name!r}", span, hint)

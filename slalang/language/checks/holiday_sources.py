@@ -1,0 +1,41 @@
+"""Public holidays must name a country (and subdivision) the ``holidays`` library knows."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import holidays
+
+from slalang.diagnostics import Diagnostic, did_you_mean
+from slalang.language import syntax as s
+from slalang.language.context import CheckContext, diag
+
+CODES = {"SLA404": "unknown holiday country or subdivision"}
+
+
+@functools.cache
+def supported() -> dict[str, tuple[str, ...]]:
+    """ISO 3166 country code -> its subdivision codes, as the holidays library knows them."""
+    return {c: tuple(subs) for c, subs in holidays.list_supported_countries().items()}
+
+
+def run(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for cal in ctx.tree.of_type(s.CalendarDecl):
+        for st in cal.stmts:
+            if not isinstance(st, s.HolidaysStmt):
+                continue
+            country = st.country.text
+            if country not in supported():
+                hint = did_you_mean(country, supported()) or \
+                    "use an ISO 3166 alpha-2 country code such as IT, DE or US"
+                yield diag("SLA404", f"unknown holiday country {country!r}", st.country.span,
+                           hint)
+            elif st.subdivision is not None and st.subdivision.text not in supported()[country]:
+                subs = supported()[country]
+                hint = did_you_mean(st.subdivision.text, subs) or (
+                    f"{country} subdivisions: {', '.join(subs)}" if subs
+                    else f"{country} has no subdivisions in the holidays library")
+                yield diag("SLA404",
+                           f"unknown subdivision {st.subdivision.text!r} of {country}",
+                           st.subdivision.span, hint)

@@ -1,0 +1,37 @@
+"""Every tier promises every metric for every priority, each on a calendar, with an objective."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from slalang.diagnostics import Diagnostic
+from slalang.language import syntax as s
+from slalang.language.context import CheckContext, diag
+
+CODES = {
+    "SLA203": "a tier without a target for some priority and metric",
+    "SLA204": "a target without a calendar, or a metric without an objective",
+}
+
+
+def run(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for tier in ctx.tree.of_type(s.TierDecl):
+        if ctx.tiers.get(tier.name.text) is not tier:
+            continue  # a duplicate, reported as such
+        flat = ctx.flat_tier(tier.name.text)
+        for metric in ctx.clocks:
+            missing = [p for p in ctx.priorities if (metric, p) not in flat.targets]
+            if missing:
+                yield diag("SLA203", f"tier {tier.name.text!r} has no {metric} target for "
+                           f"{', '.join(missing)}", tier.name.span,
+                           f"add e.g. `{metric} on <calendar>: {missing[0]} 4h` to the tier "
+                           "or to a tier it extends")
+            covered = any(m == metric for m, _ in flat.targets)
+            if covered and metric not in flat.objectives:
+                yield diag("SLA204", f"tier {tier.name.text!r} has no objective for {metric}",
+                           tier.name.span, f"end a {metric} line with e.g. `objective 90%`")
+        for (metric, priority), target in flat.targets.items():
+            if target.calendar is None:
+                yield diag("SLA204", f"the {metric} target for {priority} has no calendar",
+                           target.span, f"write `{metric} on <calendar>: ...` or "
+                           f"`{priority} <duration> on <calendar>`")

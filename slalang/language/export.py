@@ -1,0 +1,57 @@
+"""Export a checked policy as JSON-ready data, in the shape of the published schema.
+
+Quantities stay exact: percentages and money amounts are decimal *strings* (``"99.5"``),
+durations whole seconds. Spans are kept (``span``: file, line, column...) so tools can point
+back at the source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import json
+from decimal import Decimal
+from importlib import resources
+
+import jsonschema
+
+from slalang.model import Policy, Span, TimeRange
+
+FORMAT_VERSION = 1
+
+
+def export_policy(policy: Policy) -> dict:
+    """The policy as plain JSON data, validated against ``schemas/policy.schema.json``.
+
+    >>> from slalang.language import check, parse
+    >>> import pathlib
+    """
+    data = {"format_version": FORMAT_VERSION, **_plain(policy)}
+    jsonschema.validate(data, policy_schema())
+    return data
+
+
+@functools.cache
+def policy_schema() -> dict:
+    text = resources.files("slalang").joinpath("schemas", "policy.schema.json").read_text(
+        encoding="utf-8")
+    return json.loads(text)
+
+
+def _plain(value):
+    if isinstance(value, Span):
+        return {"file": value.file, "line": value.line, "column": value.column,
+                "end_line": value.end_line, "end_column": value.end_column}
+    if isinstance(value, TimeRange):
+        return str(value)
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not f.name.startswith("_")}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,3 @@
+"""Placeholder, replaced below."""
+def format_source(source: str, filename: str) -> str:
+    return source

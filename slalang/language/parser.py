@@ -1,0 +1,200 @@
+"""Parsing: policy text -> syntax tree, or one well-explained syntax diagnostic.
+
+Only the first syntax error is reported (after it the parser's guesses are noise), but it is
+reported well: a catalogue of common mistakes (:data:`MISTAKES`) is matched against the
+parser's state with Lark's ``match_examples``, and otherwise the message names what was found
+and what could come there. The caret points at the offending token.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from slalang.diagnostics import Diagnostic, did_you_mean
+from slalang.errors import PolicyError
+from slalang.language import syntax as s
+from slalang.language.grammar import parse_collecting_comments, parser
+from slalang.model import Span
+
+SYNTAX = "SLA001"
+
+_HEAD = 'policy "x" { version "1" }\n'
+
+#: message -> snippets that fail at the same parser state (each after a minimal header)
+MISTAKES: dict[str, list[str]] = {
+    "a colon is missing after the metric (and its calendar)": [
+        "tier T { response on office P1 2h }",
+        "tier T { response P1 2h }",
+    ],
+    "a percentage needs a `%` sign": [
+        "tier T { uptime 99.5 }",
+        "tier T { cap 10 }",
+        "tier T { response: P1 2h objective 90 }",
+        "tier T { credit 5 when uptime < 99% }",
+        "tier T { credit 5% when uptime < 99 }",
+    ],
+    "a duration needs a unit: s, m or h (e.g. 4h, 90m, 1h30m)": [
+        "tier T { response: P1 2 }",
+        "tier T { response: P1 2 h }",
+    ],
+    "a name or value must be quoted here": [
+        "calendar c { timezone Europe }",
+        "policy x { }",
+        "priorities { P1 Critical }",
+    ],
+    "a target line lists priorities with durations, like `P1 2h, P2 4h`": [
+        "tier T { response: 2h }",
+    ],
+    "a time range is written HH:MM-HH:MM, e.g. 09:00-17:00": [
+        "calendar c { mon 9 }",
+        "calendar c { mon-fri 9-17 }",
+        "calendar c { mon 09:00 }",
+    ],
+    "a day is written mon, tue, wed, thu, fri, sat or sun": [
+        "calendar c { monday 09:00-17:00 }",
+        "calendar c { mon-friday 09:00-17:00 }",
+    ],
+    "a fee is written like `fee 1000 EUR monthly`": [
+        "tier T { fee 1000 EUR }",
+        "tier T { fee EUR 1000 monthly }",
+    ],
+}
+
+
+def parse(source: str, filename: str) -> s.PolicyFile:
+    """Parse policy text into a syntax tree.
+
+    Raises :class:`~slalang.errors.PolicyError` holding one ``SLA001`` diagnostic when the
+    text is not valid syntax.
+
+    >>> tree = parse('policy "P" { currency EUR }', "p.sla")
+    >>> tree.header.name, tree.header.fields[0].key
+    ('P', 'currency')
+    """
+    try:
+        tree, comments = parse_collecting_comments(source)
+    except UnexpectedInput as exc:
+        raise PolicyError([syntax_diagnostic(exc, source, filename)]) from None
+    syntax_tree = s.ToSyntax(filename).transform(tree)
+    kept = tuple(s.Comment(str(t), Span(filename, t.line, t.column, t.end_line, t.end_column))
+                 for t in comments)
+    return s.PolicyFile(filename, source, syntax_tree.header, syntax_tree.declarations, kept)
+
+
+def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagnostic:
+    """One friendly diagnostic for a Lark parse error, pointing at the offending token."""
+    token = getattr(exc, "token", None)
+    if isinstance(exc, UnexpectedEOF) or (isinstance(token, Token) and token.type == "$END"):
+        return _unclosed(source, filename)
+    if isinstance(exc, UnexpectedCharacters):
+        line, column = exc.line, exc.column
+        char = source[exc.pos_in_stream] if exc.pos_in_stream < len(source) else ""
+        span = Span(filename, line, column, line, column + 1)
+        if char == '"':
+            return Diagnostic(SYNTAX, "error", "this string is not closed on its line", span,
+                              'end the string with `"` on the same line')
+        return Diagnostic(SYNTAX, "error", f"unexpected character {char!r}", span,
+                          _expected_hint(exc.allowed))
+    assert isinstance(exc, UnexpectedToken)
+    tok = exc.token
+    span = Span(filename, tok.line, tok.column, tok.end_line or tok.line,
+                tok.end_column or tok.column + 1)
+    known = _match_catalogue(exc)
+    found = _describe_token(tok)
+    hint = _keyword_hint(tok, exc.expected) or _expected_hint(exc.expected)
+    message = f"{known}; found {found}" if known else f"unexpected {found}"
+    return Diagnostic(SYNTAX, "error", message, span, hint)
+
+
+def _match_catalogue(exc: UnexpectedToken) -> str | None:
+    examples = {msg: [_HEAD + snippet for snippet in snippets]
+                for msg, snippets in MISTAKES.items()}
+    try:
+        return exc.match_examples(parser().parse, examples, use_accepts=True)
+    except UnexpectedInput:  # an example itself failed differently; fall back to generic
+        return None
+
+
+def _describe_token(tok: Token) -> str:
+    if tok.type == "NAME":
+        return f"the name {str(tok)!r}"
+    if tok.type in _LITERAL_NAMES:
+        return f"{_LITERAL_NAMES[tok.type]} {str(tok)!r}"
+    return f"{str(tok)!r}"
+
+
+def _keyword_hint(tok: Token, expected: set[str]) -> str | None:
+    """A misspelt keyword: 'calender' where 'calendar' could come."""
+    if tok.type != "NAME":
+        return None
+    words = [_keyword(t) for t in expected if _keyword(t)]
+    return did_you_mean(str(tok), words)
+
+
+def _unclosed(source: str, filename: str) -> Diagnostic:
+    """The file ended early: point at the innermost brace never closed."""
+    stack: list[tuple[int, int]] = []
+    # strings and comments may hold braces; blank them out (keeping positions)
+    text = re.sub(r'"([^"\\\n]|\\.)*"|#[^\n]*', lambda mt: " " * len(mt.group()), source)
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        for col, ch in enumerate(line, start=1):
+            if ch == "{":
+                stack.append((lineno, col))
+            elif ch == "}" and stack:
+                stack.pop()
+    if stack:
+        line, col = stack[-1]
+        return Diagnostic(SYNTAX, "error", "this `{` is never closed", Span(
+            filename, line, col, line, col + 1), "add the matching `}` at the end of the block")
+    lines = source.splitlines() or [""]
+    last = len(lines)
+    span = Span(filename, last, len(lines[-1]) + 1, last, len(lines[-1]) + 2)
+    return Diagnostic(SYNTAX, "error", "the file ends in the middle of a statement", span,
+                      "finish the statement; a policy starts with `policy \"<name>\" { ... }`")
+
+
+_LITERAL_NAMES = {
+    "STRING": "the string", "NUMBER": "the number", "PERCENT": "the percentage",
+    "DURATION": "the duration", "DATE": "the date", "TIME": "the time",
+    "MONTH_DAY": "the day", "DAY": "the weekday",
+}
+
+_EXPECTED_WORDS = {
+    "NAME": "a name", "STRING": 'a quoted string', "NUMBER": "a number",
+    "PERCENT": "a percentage like 99.5%", "DURATION": "a duration like 4h or 1h30m",
+    "DATE": "a date like 2026-01-01", "TIME": "a time like 09:00", "MONTH_DAY": "a day like 12-24",
+    "DAY": "a weekday (mon..sun)", "LBRACE": "`{`", "RBRACE": "`}`", "COLON": "`:`",
+    "COMMA": "`,`", "LPAR": "`(`", "RPAR": "`)`", "MINUS": "`-`", "EQUAL": "`=`",
+    "LESSTHAN": "`<`", "$END": "the end of the file",
+}
+
+
+def _keyword(terminal: str) -> str | None:
+    term = parser().get_terminal(terminal) if terminal in _terminal_names() else None
+    if term is not None and term.pattern.type == "str" and term.pattern.value.isalpha():
+        return term.pattern.value
+    return None
+
+
+def _terminal_names() -> set[str]:
+    return {t.name for t in parser().terminals}
+
+
+def _expected_hint(expected) -> str | None:
+    words = []
+    for terminal in sorted(expected or ()):
+        keyword = _keyword(terminal)
+        if keyword:
+            words.append(f"`{keyword}`")
+        elif terminal in _EXPECTED_WORDS:
+            words.append(_EXPECTED_WORDS[terminal])
+        elif terminal in _terminal_names():
+            pattern = parser().get_terminal(terminal).pattern
+            words.append(f"`{pattern.value}`" if pattern.type == "str" else terminal.lower())
+    if not words:
+        return None
+    return "expected " + (words[0] if len(words) == 1 else
+                          ", ".join(words[:-1]) + " or " + words[-1])
