@@ -1,0 +1,137 @@
+"""Ticket verdicts as CSV: one row per ticket x metric of the period.
+
+Columns: ``id, customer, tier, priority, metric, status, elapsed_s, target_s, due_at,
+stopped_at, clause`` where instants are ISO 8601 with the policy zone's offset (empty when
+absent) and ``clause`` is the ``file:line`` of the target (or of the exclusion) that decided
+the verdict. Built column by column with pyarrow and written by its C++ CSV writer: a million
+tickets take a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+import numpy as np
+
+from slalang.evaluation.output.common import clause, zone
+
+COLUMNS = ("id", "customer", "tier", "priority", "metric", "status", "elapsed_s", "target_s",
+           "due_at", "stopped_at", "clause")
+NAT = np.iinfo(np.int64).min
+
+
+def _offsets(instants: np.ndarray, tz: str) -> np.ndarray:
+    """The zone's UTC offset in seconds at each instant (NAT gets 0).
+
+    Vectorised: the offset only changes at a zone transition, so it is looked up at every
+    day boundary of the span and refined to the second inside the days where it changes.
+    """
+    import datetime as dt
+
+    z = zone(tz)
+    valid = instants[instants != NAT]
+    out = np.zeros(instants.shape, dtype=np.int64)
+    if valid.size == 0:
+        return out
+    lo, hi = int(valid.min()) - 86400, int(valid.max()) + 86400
+
+    def off(t: int) -> int:
+        return int(dt.datetime.fromtimestamp(t, z).utcoffset().total_seconds())
+
+    days = list(range(lo - lo % 86400, hi + 86400, 86400))
+    offs = [off(t) for t in days]
+    cuts, values = [days[0]], [offs[0]]
+    for k in range(1, len(days)):
+        if offs[k] != offs[k - 1]:
+            a, b = days[k - 1], days[k]  # offset changes in (a, b]: bisect to the second
+            while b - a > 1:
+                mid = (a + b) // 2
+                if off(mid) == offs[k - 1]:
+                    a = mid
+                else:
+                    b = mid
+            cuts.append(b)
+            values.append(offs[k])
+    idx = np.searchsorted(np.array(cuts, dtype=np.int64), instants, side="right") - 1
+    out[:] = np.array(values, dtype=np.int64)[np.clip(idx, 0, len(values) - 1)]
+    return out
+
+
+def iso_column(instants: np.ndarray, tz: str):
+    """ISO 8601 strings with the zone's offset as a pyarrow array (null for NAT).
+
+    >>> iso_column(np.array([1785540600, NAT]), "Europe/Rome").to_pylist()
+    ['2026-08-01T01:30:00+02:00', None]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    instants = np.asarray(instants, dtype=np.int64)
+    mask = instants == NAT
+    offs = _offsets(instants, tz)
+    local = np.where(mask, 0, instants + offs).astype("datetime64[s]")
+    text = pc.strftime(pa.array(local, type=pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%S")
+    labels = {o: f"{'-' if o < 0 else '+'}{abs(o) // 3600:02d}:{abs(o) % 3600 // 60:02d}"
+              for o in np.unique(offs).tolist()}
+    uniq = np.array(sorted(labels), dtype=np.int64)
+    suffix = pa.array([labels[o] for o in uniq.tolist()]).take(
+        pa.array(np.searchsorted(uniq, offs)))
+    joined = pc.binary_join_element_wise(text, suffix, "")
+    return pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), joined)
+
+
+def _labels_take(labels, codes: np.ndarray):
+    """A string column from codes into labels, -1 as empty."""
+    import pyarrow as pa
+
+    table = pa.array([*labels, ""], type=pa.string())
+    codes = np.asarray(codes, dtype=np.int64)
+    return table.take(pa.array(np.where(codes < 0, len(labels), codes)))
+
+
+def verdict_table(ev):
+    """The verdicts of the period's tickets as a pyarrow Table with :data:`COLUMNS`."""
+    import pyarrow as pa
+
+    from slalang.evaluation.compliance import codes_labels
+
+    o, t = ev.outcomes, ev.tickets
+    tz = ev.policy.header.timezone
+    row_ticket = np.asarray(o.ticket, dtype=np.int64)
+    keep = np.flatnonzero(ev.ticket_bucket[row_ticket] >= 0)
+    tix = row_ticket[keep]
+    c_codes, c_labels = codes_labels(t.customer)
+    t_codes, t_labels = codes_labels(o.tier)
+    p_codes, p_labels = codes_labels(o.priority)
+    rows = getattr(ev.plan, "rows", ()) or ()
+    exclusions = ev.policy.exclusions
+    # clause per outcome row: the exclusion's when excluded by one, else the plan row's
+    clause_labels = [clause(getattr(r, "span", None)) or "" for r in rows]
+    clause_labels += [clause(x.span) or "" for x in exclusions]
+    plan_row = np.asarray(o.plan_row, dtype=np.int64)[keep]
+    excl = np.asarray(o.exclusion, dtype=np.int64)[keep]
+    clause_code = np.where(excl >= 0, len(rows) + excl, plan_row)
+    ids = pa.array(np.asarray(t.id, dtype=object)[tix].astype(str), type=pa.string())
+    target = np.asarray(o.target, dtype=np.int64)[keep]
+    return pa.table({
+        "id": ids,
+        "customer": _labels_take(c_labels, c_codes[tix]),
+        "tier": _labels_take(t_labels, t_codes[keep]),
+        "priority": _labels_take(p_labels, p_codes[keep]),
+        "metric": _labels_take(tuple(ev.policy.metrics), np.asarray(o.metric)[keep]),
+        "status": _labels_take(tuple(o.status_names), np.asarray(o.status)[keep]),
+        "elapsed_s": pa.array(np.asarray(o.elapsed, dtype=np.int64)[keep]),
+        "target_s": pa.array(target, mask=target < 0),
+        "due_at": iso_column(np.asarray(o.due_at, dtype=np.int64)[keep], tz),
+        "stopped_at": iso_column(np.asarray(o.stopped_at, dtype=np.int64)[keep], tz),
+        "clause": _labels_take(tuple(clause_labels), clause_code),
+    })
+
+
+def write_verdicts(ev, out: BinaryIO) -> int:
+    """Write the verdict CSV to a binary stream; return the number of rows."""
+    import pyarrow.csv as pcsv
+
+    table = verdict_table(ev)
+    pcsv.write_csv(table, out, pcsv.WriteOptions(quoting_style="needed"))
+    return table.num_rows
