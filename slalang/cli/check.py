@@ -1,13 +1,96 @@
-"""`slalang check` (not built yet)."""
+"""`slalang check FILE...`: report every problem in policy files; silent when all is well."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
 
 import click
 
-from slalang.errors import EXIT_USAGE
+from slalang.diagnostics import Diagnostic, render_all, to_json
+from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PolicyError
+from slalang.language import check, parse, read_source
+from slalang.model import Policy
 
 
-@click.command(name="check", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    click.echo("slalang check: not built yet", err=True)
-    raise SystemExit(EXIT_USAGE)
+@dataclass
+class Checked:
+    """The outcome of checking one file: its policy (if valid), findings, and why it failed."""
+
+    path: str
+    source: str | None = None
+    policy: Policy | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: a syntax error or unreadable input: the tool could not check the file at all
+    unusable: bool = False
+    error: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity == "error" for d in self.diagnostics)
+
+
+def check_file(path: str) -> Checked:
+    """Read, parse and check one file without raising: everything lands in the result."""
+    result = Checked(path)
+    try:
+        result.source, digest = read_source(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        result.unusable, result.error = True, f"cannot read {path}: {_reason(exc)}"
+        return result
+    try:
+        tree = parse(result.source, path)
+    except PolicyError as exc:
+        result.unusable, result.diagnostics = True, list(exc.diagnostics)
+        return result
+    policy, result.diagnostics = check(tree)
+    if policy is not None:
+        result.policy = dataclasses.replace(policy, source_path=path, source_hash=digest)
+    return result
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def echo_diagnostics(results: list[Checked], fmt: str = "text", err: bool = False) -> None:
+    """Print the findings of several files, text (with carets) or one JSON document."""
+    diagnostics = [d for r in results for d in r.diagnostics]
+    if fmt == "json":
+        click.echo(json.dumps(to_json(diagnostics), indent=2, ensure_ascii=False), err=err)
+    elif diagnostics:
+        sources = {r.path: r.source for r in results if r.source is not None}
+        click.echo(render_all(diagnostics, sources), err=err)
+    for r in results:
+        if r.error:
+            click.echo(f"error: {r.error}", err=True)
+
+
+def exit_code(results: list[Checked], strict: bool = False) -> int:
+    if any(r.unusable for r in results):
+        return EXIT_USAGE
+    if any(r.errors for r in results):
+        return EXIT_FINDINGS
+    if strict and any(r.diagnostics for r in results):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@click.command(name="check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Text with carets, or versioned JSON diagnostics.")
+@click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
+def command(files: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check policy FILES: syntax, references, inheritance, numbers and calendars.
+
+    Silent and exit 0 when every file is valid; findings print and exit 1 (warnings only with
+    --strict); a file that cannot be read or parsed exits 2.
+    """
+    results = [check_file(path) for path in files]
+    if fmt == "json" or any(r.diagnostics or r.error for r in results):
+        echo_diagnostics(results, fmt)
+    raise SystemExit(exit_code(results, strict))

@@ -1,13 +1,58 @@
-"""`slalang fmt` (not built yet)."""
+"""`slalang fmt FILE...`: print, rewrite, check or diff the canonical layout of policies."""
+
+from __future__ import annotations
+
+import difflib
 
 import click
 
-from slalang.errors import EXIT_USAGE
+from slalang.cli.check import Checked, echo_diagnostics
+from slalang.cli.common import atomic_write
+from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PolicyError
+from slalang.language import format_source, read_source
 
 
-@click.command(name="fmt", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    click.echo("slalang fmt: not built yet", err=True)
-    raise SystemExit(EXIT_USAGE)
+@click.command(name="fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-w", "--write", is_flag=True, help="Rewrite the files in place.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; list the files that are not formatted and exit 1.")
+@click.option("--diff", is_flag=True, help="Print a unified diff of the changes.")
+def command(files: tuple[str, ...], write: bool, check_only: bool, diff: bool) -> None:
+    """Format policy FILES canonically, keeping comments.
+
+    With one file and no option, print the formatted text. Formatting is idempotent and never
+    changes what a policy means.
+    """
+    if len(files) > 1 and not (write or check_only or diff):
+        raise click.UsageError("give --write, --check or --diff to format several files")
+    status = EXIT_OK
+    for path in files:
+        try:
+            source, _ = read_source(path)
+            formatted = format_source(source, path)
+        except PolicyError as exc:
+            echo_diagnostics([Checked(path, source, diagnostics=exc.diagnostics)], err=True)
+            status = EXIT_USAGE
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            click.echo(f"error: cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
+                       err=True)
+            status = EXIT_USAGE
+            continue
+        changed = formatted != source
+        if diff and changed:
+            click.echo("".join(difflib.unified_diff(
+                source.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                fromfile=f"{path} (original)", tofile=f"{path} (formatted)")), nl=False)
+        if check_only:
+            if changed:
+                click.echo(path)
+                status = max(status, EXIT_FINDINGS)
+        elif write:
+            if changed:
+                with atomic_write(path) as fh:
+                    fh.write(formatted)
+        elif not diff:
+            click.echo(formatted, nl=False)
+    raise SystemExit(status)

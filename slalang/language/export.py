@@ -25,7 +25,9 @@ def export_policy(policy: Policy) -> dict:
     """The policy as plain JSON data, validated against ``schemas/policy.schema.json``.
 
     >>> from slalang.language import check, parse
-    >>> import pathlib
+    >>> src = open("policies/reference.sla", encoding="utf-8").read()  # doctest: +SKIP
+    >>> export_policy(check(parse(src, "reference.sla"))[0])["tiers"][0]["name"]  # doctest: +SKIP
+    'Bronze'
     """
     data = {"format_version": FORMAT_VERSION, **_plain(policy)}
     jsonschema.validate(data, policy_schema())

@@ -42,8 +42,12 @@ MISTAKES: dict[str, list[str]] = {
     ],
     "a name or value must be quoted here": [
         "calendar c { timezone Europe }",
-        "policy x { }",
         "priorities { P1 Critical }",
+        "clock c { } exclude tickets where a = b",
+    ],
+    "a declaration starts with calendar, priorities, priority, clock, exclude or tier": [
+        "calender c { }",
+        "tiers T { }",
     ],
     "a target line lists priorities with durations, like `P1 2h, P2 4h`": [
         "tier T { response: 2h }",
@@ -120,7 +124,7 @@ def _match_catalogue(exc: UnexpectedToken) -> str | None:
 
 def _describe_token(tok: Token) -> str:
     if tok.type == "NAME":
-        return f"the name {str(tok)!r}"
+        return f"name {str(tok)!r}"
     if tok.type in _LITERAL_NAMES:
         return f"{_LITERAL_NAMES[tok.type]} {str(tok)!r}"
     return f"{str(tok)!r}"
@@ -157,9 +161,9 @@ def _unclosed(source: str, filename: str) -> Diagnostic:
 
 
 _LITERAL_NAMES = {
-    "STRING": "the string", "NUMBER": "the number", "PERCENT": "the percentage",
-    "DURATION": "the duration", "DATE": "the date", "TIME": "the time",
-    "MONTH_DAY": "the day", "DAY": "the weekday",
+    "STRING": "string", "NUMBER": "number", "PERCENT": "percentage",
+    "DURATION": "duration", "DATE": "date", "TIME": "time",
+    "MONTH_DAY": "day", "DAY": "weekday",
 }
 
 _EXPECTED_WORDS = {
