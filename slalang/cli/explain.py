@@ -1,13 +1,68 @@
-"""`slalang explain` (not built yet)."""
+"""`slalang explain POLICY --tickets FILE --ticket ID`: one ticket's clocks, step by step.
+
+Prints, for every metric, the timeline from the clock's start to its stop (counted, paused,
+outside hours, holiday/closure, each with the policy line responsible), the due instant and
+the verdict. The verdicts are those ``slalang evaluate`` gives the same ticket.
+"""
+
+from __future__ import annotations
 
 import click
 
-from slalang.errors import EXIT_USAGE
+from slalang.cli.plan import load_policy_or_exit
 
 
-@click.command(name="explain", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    click.echo("slalang explain: not built yet", err=True)
-    raise SystemExit(EXIT_USAGE)
+def parse_instant(text: str, what: str = "--as-of") -> int:
+    """ISO 8601 with an offset (or ``Z``) to epoch seconds; a bare date is refused."""
+    import datetime as dt
+
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO 8601 instant such as "
+                                 "2026-07-31T23:59:59+02:00", param_hint=what) from None
+    if value.tzinfo is None:
+        raise click.BadParameter(f"{text!r} has no UTC offset; add one, e.g. +02:00",
+                                 param_hint=what)
+    return int(value.timestamp())
+
+
+@click.command(name="explain")
+@click.argument("policy", type=click.Path(dir_okay=False))
+@click.option("--tickets", required=True, type=click.Path(dir_okay=False),
+              help="Tickets: canonical JSONL or CSV, or a tool export with --mapping.")
+@click.option("--events", type=click.Path(dir_okay=False), help="Status events CSV.")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping YAML for exports.")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="Customer roster YAML (default: the one the policy names).")
+@click.option("--ticket", "ticket_id", required=True, help="The id of the ticket to explain.")
+@click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset "
+              "(default: the latest instant in the ticket, so the output is reproducible).")
+def command(policy: str, tickets: str, events: str | None, mapping: str | None,
+            roster: str | None, ticket_id: str, as_of: str | None) -> None:
+    """Explain how POLICY measures one ticket: timeline, due instant and verdict per metric."""
+    from slalang import roster as rosters
+    from slalang.data import read_tickets
+    from slalang.evaluation.explain import explain_ticket, explanation_to_text
+    from slalang.plan import compile_plan
+
+    plan = compile_plan(load_policy_or_exit(policy))
+    table = read_tickets(tickets, events, mapping=mapping)
+    try:
+        i = table.index_of(ticket_id)
+    except KeyError:
+        raise click.BadParameter(f"no ticket {ticket_id!r} in {tickets}",
+                                 param_hint="--ticket") from None
+    ros = rosters.load_roster(roster) if roster else rosters.roster_for(plan.policy)
+    row = table.row(i)
+    at = _latest_instant(row) if as_of is None else parse_instant(as_of)
+    click.echo(explanation_to_text(explain_ticket(plan, row, at, ros), plan), nl=False)
+
+
+def _latest_instant(row: dict) -> int:
+    """The ticket's last recorded instant: everything known about it is known by then."""
+    import datetime as dt
+
+    found = [v for v in row.values() if isinstance(v, dt.datetime)]
+    found += [e["at"] for e in row.get("events", ())]
+    return int(max(found).timestamp())

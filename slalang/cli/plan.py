@@ -1,13 +1,56 @@
-"""`slalang plan` (not built yet)."""
+"""`slalang plan POLICY`: the compiled plan as a reviewable table (or JSON).
+
+Every target (tier x metric x priority), exclusion and credit clause is listed with the
+``file:line`` that made it, so a reviewer sees what a policy really promises.
+"""
+
+from __future__ import annotations
+
+import json
 
 import click
 
 from slalang.errors import EXIT_USAGE
 
 
-@click.command(name="plan", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    click.echo("slalang plan: not built yet", err=True)
-    raise SystemExit(EXIT_USAGE)
+def load_policy_or_exit(path: str):
+    """Load a policy; on errors print every diagnostic with its source line and exit 2."""
+    from slalang.diagnostics import render_all
+    from slalang.errors import PolicyError
+    from slalang.language import load_policy
+
+    try:
+        return load_policy(path)
+    except PolicyError as exc:
+        sources = {}
+        for d in exc.diagnostics:
+            try:
+                with open(d.span.file, encoding="utf-8") as fh:
+                    sources[d.span.file] = fh.read()
+            except (OSError, UnicodeDecodeError):
+                pass
+        click.echo(render_all(exc.diagnostics, sources), err=True)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+@click.command(name="plan")
+@click.argument("policy", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A text table, or JSON.")
+@click.option("--tier", help="Show only this tier's targets, uptime and credits.")
+def command(policy: str, fmt: str, tier: str | None) -> None:
+    """Compile POLICY and print its plan: tier x metric x priority -> target, calendar,
+    pauses, objective and source line; exclusions and credit clauses with theirs."""
+    from slalang.diagnostics import did_you_mean
+    from slalang.plan import compile_plan, plan_to_json, plan_to_text
+
+    plan = compile_plan(load_policy_or_exit(policy))
+    if tier is not None and tier not in plan.tiers:
+        hint = did_you_mean(tier, plan.tiers)
+        raise click.BadParameter(
+            f"no tier {tier!r} in {policy} (tiers: {', '.join(plan.tiers)})"
+            + (f"; {hint}" if hint else ""), param_hint="--tier")
+    if fmt == "json":
+        click.echo(json.dumps(plan_to_json(plan, tier), indent=2, ensure_ascii=False))
+    else:
+        click.echo(plan_to_text(plan, tier), nl=False)

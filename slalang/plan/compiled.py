@@ -52,6 +52,8 @@ class CreditRule:
     percent: Decimal | None
     cap: Decimal | None
     span: Span
+    #: the tier whose text wrote the clause (inherited clauses keep their origin)
+    origin_tier: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,10 +138,10 @@ def compile_plan(policy: Policy) -> Plan:
         if tier.uptime_credit is not None:
             uc = tier.uptime_credit
             credits.append(CreditRule(tier.name, "uptime", None, None, uc.steps, None,
-                                      tier.cap, uc.span))
+                                      tier.cap, uc.span, uc.origin_tier or tier.name))
         for oc in tier.objective_credits:
             credits.append(CreditRule(tier.name, "objective", oc.metric, oc.priority, (),
-                                      oc.percent, tier.cap, oc.span))
+                                      oc.percent, tier.cap, oc.span, oc.origin_tier or tier.name))
     return Plan(policy=policy, rows=tuple(rows), credit_rules=tuple(credits),
                 uptime_rules=tuple(uptime), exclusions=policy.exclusions)
 

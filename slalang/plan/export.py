@@ -60,6 +60,7 @@ def plan_to_json(plan: Plan, tier: str | None = None) -> dict:
                      "priority": c.priority,
                      "steps": [{"below": _dec(s.below), "percent": _dec(s.percent)}
                                for s in c.steps],
-                     "percent": _dec(c.percent), "cap": _dec(c.cap), "source": where(c.span)}
+                     "percent": _dec(c.percent), "cap": _dec(c.cap),
+                     "origin_tier": c.origin_tier, "source": where(c.span)}
                     for c in plan.credit_rules if keep(c.tier)],
     }

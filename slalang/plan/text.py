@@ -129,7 +129,9 @@ def plan_to_text(plan: Plan, tier: str | None = None) -> str:
         lines += ["", "credits (percent of the monthly fee)"]
         lines += table(("tier", "clause", "credit", "cap", "source"),
                        [(c.tier, *credit_text(c),
-                         format_percent(c.cap) if c.cap is not None else "none", where(c.span))
+                         format_percent(c.cap) if c.cap is not None else "none",
+                         where(c.span) + ("" if c.origin_tier in ("", c.tier)
+                                          else f" (from {c.origin_tier})"))
                         for c in credits])
     if p.priority_derivation is not None:
         d = p.priority_derivation

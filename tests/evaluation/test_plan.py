@@ -1,0 +1,115 @@
+"""The compiled plan: rows, lookups, renderings (golden text and JSON) and the CLI verb."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from slalang.cli import main
+from slalang.language import load_policy
+from slalang.plan import compile_plan, diff_plans, plan_to_json, plan_to_text
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("SLALANG_UPDATE_GOLDEN") == "1"
+
+
+def golden(name: str, actual: str) -> None:
+    """Compare with tests/evaluation/golden/NAME; SLALANG_UPDATE_GOLDEN=1 rewrites it."""
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with SLALANG_UPDATE_GOLDEN=1"
+    assert actual == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def in_root(monkeypatch):
+    # policies are loaded by relative path so the sources print as policies/x.sla:N
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture
+def reference(in_root):
+    return compile_plan(load_policy("policies/reference.sla"))
+
+
+def test_rows_flatten_inheritance(reference):
+    plan = reference
+    assert len(plan.rows) == 3 * 2 * 4
+    gold = plan.row("Gold", "response", "P1")
+    assert (gold.target_seconds, gold.calendar, str(gold.objective)) == (900, "always", "95")
+    inherited = plan.row("Gold", "resolution", "P3")
+    assert (inherited.target_seconds, inherited.origin_tier) == (40 * 3600, "Bronze")
+    assert inherited.span.line == plan.row("Bronze", "resolution", "P3").span.line
+    assert plan.row("Gold", "response", "P9") is None
+    assert plan.row_index("Bronze", "response", "P1") == 0
+    assert plan.row("Silver", "resolution", "P1").clock.pause_statuses == (
+        "waiting_on_customer", "waiting_on_vendor", "resolved", "closed")
+
+
+def test_credit_and_uptime_rules(reference):
+    gold = [c for c in reference.credit_rules if c.tier == "Gold"]
+    assert [(c.kind, c.metric, c.priority) for c in gold] == [
+        ("uptime", None, None), ("objective", "response", "P1"),
+        ("objective", "resolution", "P1")]
+    assert all(str(c.cap) == "30" for c in gold)
+    assert [str(u.percent) for u in reference.uptime_rules] == ["99.0", "99.5", "99.9"]
+    assert [e.subject for e in reference.exclusions] == ["tickets", "downtime", "downtime"]
+
+
+def test_calendars_compiled_once(reference):
+    cals = reference.calendars
+    assert set(cals) == {"office", "always", "maintenance"}
+    assert reference.calendars["office"] is cals["office"]
+
+
+def test_reference_plan_text_golden(reference):
+    golden("plan-reference.txt", plan_to_text(reference))
+
+
+def test_reference_plan_json_golden(reference):
+    data = plan_to_json(reference)
+    golden("plan-reference.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    assert data["targets"][0]["source"] == "policies/reference.sla:55"
+
+
+def test_bench_plan_text_golden(in_root):
+    golden("plan-bench.txt", plan_to_text(compile_plan(load_policy("policies/bench.sla"))))
+
+
+def test_cli_plan_text_json_and_tier(in_root):
+    run = CliRunner().invoke
+    text = run(main, ["plan", "policies/reference.sla"])
+    assert text.exit_code == 0, text.output
+    assert text.output == (GOLDEN / "plan-reference.txt").read_text(encoding="utf-8")
+    js = run(main, ["plan", "policies/reference.sla", "--format", "json", "--tier", "Gold"])
+    assert js.exit_code == 0
+    data = json.loads(js.output)
+    assert {t["tier"] for t in data["targets"]} == {"Gold"}
+    assert len(data["targets"]) == 8 and len(data["credits"]) == 3
+    bad = run(main, ["plan", "policies/reference.sla", "--tier", "Gld"])
+    assert bad.exit_code == 2 and "did you mean 'Gold'?" in bad.output
+
+
+def test_cli_plan_reports_policy_errors(tmp_path):
+    broken = tmp_path / "broken.sla"
+    broken.write_text((ROOT / "policies/bench.sla").read_text().replace("on office", "on ofice"))
+    result = CliRunner().invoke(main, ["plan", str(broken)])
+    assert result.exit_code == 2
+    assert "ofice" in result.output and "Traceback" not in result.output
+
+
+def test_diff_plans(tmp_path, in_root):
+    old = compile_plan(load_policy("policies/bench.sla"))
+    assert diff_plans(old, old) == ""
+    changed = tmp_path / "bench.sla"
+    changed.write_text(Path("policies/bench.sla").read_text()
+                       .replace("P1 30m, P2 1h", "P1 45m, P2 1h"))
+    new = compile_plan(load_policy(changed))
+    assert diff_plans(old, new) == "~ Gold response P1: target 30m -> 45m\n"
