@@ -225,8 +225,10 @@ def evaluate(plan, tickets, downtime, roster, as_of: int | None = None,
             objective_results(_tier(policy, tier_name), cells, metrics, priorities),
             percent, amount, tuple(ms)))
 
-    rejected = tuple(getattr(tickets, "rejected", ()) or ()) + tuple(
-        getattr(outcomes, "rejected", ()) or ())
+    # the outcomes stage passes the ingest rejections on (its list starts with them)
+    rejected = tuple(getattr(outcomes, "rejected", ()) or ()) or tuple(
+        getattr(tickets, "rejected", ()) or ())
+    rejected += tuple(getattr(downtime, "rejected", ()) or ())
     return Evaluation(
         plan=plan, period=period, as_of=int(as_of), months=tuple(months),
         customers=tuple(customers), rejected=rejected, policy_hash=policy.source_hash,

@@ -1,0 +1,162 @@
+"""Outputs: JSON (validated against the published schema), CSV of verdicts, JUnit XML
+(validated against a Jenkins-style XSD), the terminal summary (golden files).
+
+Regenerate the golden files with ``SLALANG_UPDATE_GOLDEN=1``.
+"""
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+import xmlschema
+
+from slalang.evaluation.evaluate import evaluate
+from slalang.evaluation.output import junit
+from slalang.evaluation.output.csv import COLUMNS, iso_column, write_verdicts
+from slalang.evaluation.output.json import evaluation_to_json, load_schema, validate
+from slalang.evaluation.output.summary import evaluation_to_text
+from slalang.evaluation.testing import (
+    HandPlan,
+    HandTickets,
+    hand_outcomes,
+    reference_policy,
+    reference_roster,
+)
+from slalang.evaluation.uptime import DowntimeRecord
+
+HERE = Path(__file__).parent
+GOLDEN = HERE / "golden"
+XSD = HERE / "junit" / "jenkins-junit.xsd"
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("SLALANG_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def t(text: str) -> int:
+    return int(dt.datetime.fromisoformat(text).timestamp())
+
+
+class Row:
+    def __init__(self, line: int) -> None:
+        from slalang.model import Span
+
+        self.span = Span("reference.sla", line, 5, line, 9)
+
+
+@pytest.fixture(scope="module")
+def ev():
+    """Q3 2026: Alfa misses resolution P1 in July and has 50 min of downtime in August; Beta
+    misses response P1 in August; Gamma has a change request (excluded) and an open ticket."""
+    policy = reference_policy()
+    tickets = HandTickets.of([
+        ("T-1", "Alfa Srl", "2026-07-06T03:00:00+02:00"),
+        ("T-2", "Beta SpA", "2026-07-31T23:30:00Z"),
+        ("T-3", "Beta SpA", "2026-08-03T10:00:00+02:00"),
+        ("T-4", "Gamma Snc", "2026-09-14T09:00:00+02:00"),
+        ("T-5", "Gamma Snc", "2026-09-30T17:00:00+02:00"),
+    ])
+    o = hand_outcomes(policy, [("Gold", "P1", "met", "breached"),
+                               ("Silver", "P1", "breached", "met"),
+                               ("Silver", "P1", "met", "met"),
+                               ("Bronze", "P3", "excluded", "excluded"),
+                               ("Bronze", "P4", "met", "open")])
+    # give T-1's rows real numbers: response 10 min of 15 (met), resolution 5 h of 4 h
+    o.elapsed[:2] = [600, 18000]
+    o.target[:2] = [900, 14400]
+    o.due_at[:2] = [t("2026-07-06T03:15:00+02:00"), t("2026-07-06T07:00:00+02:00")]
+    o.stopped_at[:2] = [t("2026-07-06T03:10:00+02:00"), t("2026-07-06T08:00:00+02:00")]
+    o.plan_row[:2] = [0, 1]
+    o.exclusion[6:8] = 0
+    down = [DowntimeRecord("Alfa Srl", "email", t("2026-08-05T10:00:00+02:00"),
+                           t("2026-08-05T10:50:00+02:00"), "unplanned", {"kind": "unplanned"}),
+            DowntimeRecord("Beta SpA", "email", t("2026-08-05T10:00:00+02:00"),
+                           t("2026-08-05T18:00:00+02:00"), "customer_caused",
+                           {"kind": "customer_caused"})]
+    return evaluate(HandPlan(policy, rows=(Row(74), Row(75))), tickets, down,
+                    reference_roster(), period="2026-Q3", outcomes=o)
+
+
+def test_json_follows_the_published_schema(ev):
+    doc = evaluation_to_json(ev)
+    validate(doc)
+    json.dumps(doc)  # plain JSON types only
+    assert doc["policy_hash"] == "0" * 64 and doc["data_hash"] == "f" * 64
+    assert doc["slalang_version"] and doc["as_of"] == "2026-10-01T00:00:00+02:00"
+    assert doc["counts"] == {"tickets": 5, "excluded": 1, "open": 1, "invalid": 0,
+                             "rejected": 0}
+    alfa = doc["customers"][0]
+    assert alfa["customer"] == "Alfa Srl" and alfa["credit"] == {
+        "percent": "20", "amount": {"amount": "800.00", "currency": "EUR"}}
+    august = alfa["months"][1]
+    assert august["uptime"][0]["uptime"] == "99.888"
+    assert august["uptime"][0]["downtime_seconds"] == 3000
+    assert august["credit"]["lines"] == [{"clause": "uptime", "percent": "10",
+                                          "reason": "email uptime 99.888% < 99.9%",
+                                          "source": "reference.sla:61"}]
+    golden("evaluation.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def test_the_schema_is_strict():
+    schema = load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"schema_version": 1}, schema)
+
+
+def test_text_summary(ev):
+    text = evaluation_to_text(ev)
+    assert "credit 5% = 125.00 EUR" in text  # Beta: 5 % of the negotiated 2,500
+    golden("summary.txt", text)
+
+
+def test_csv_has_one_row_per_ticket_and_metric(ev):
+    out = io.BytesIO()
+    assert write_verdicts(ev, out) == 10
+    text = out.getvalue().decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert tuple(rows[0]) == COLUMNS
+    assert rows[1] == {
+        "id": "T-1", "customer": "Alfa Srl", "tier": "Gold", "priority": "P1",
+        "metric": "resolution", "status": "breached", "elapsed_s": "18000",
+        "target_s": "14400", "due_at": "2026-07-06T07:00:00+02:00",
+        "stopped_at": "2026-07-06T08:00:00+02:00", "clause": "reference.sla:75"}
+    assert rows[6]["status"] == "excluded" and rows[6]["clause"] == "reference.sla:35"
+    golden("verdicts.csv", text)
+
+
+def test_iso_instants_carry_the_offset_of_their_date():
+    # the clocks go back at 03:00 CEST on 25 October 2026 (01:00 UTC)
+    got = iso_column(np.array([t("2026-10-25T00:59:59Z"), t("2026-10-25T01:00:00Z"),
+                               t("2026-03-29T01:00:00Z"), np.iinfo(np.int64).min]),
+                     "Europe/Rome").to_pylist()
+    assert got == ["2026-10-25T02:59:59+02:00", "2026-10-25T02:00:00+01:00",
+                   "2026-03-29T03:00:00+02:00", None]
+
+
+def test_junit_is_valid_for_jenkins(ev):
+    xml = junit.dumps(ev)
+    xmlschema.XMLSchema(XSD).validate(xml.decode())
+    root = xmlschema.XMLSchema(XSD).to_dict(xml.decode())
+    suites = {s["@name"]: s for s in root["testsuite"]}
+    # 3 customers x 3 months
+    assert len(suites) == 9
+    july = suites["Alfa Srl 2026-07"]
+    # 8 objectives + 1 uptime + 1 credit; resolution P1 missed and a credit due
+    assert (july["@tests"], july["@failures"], july["@skipped"]) == ("10", "2", "6")
+    failures = [c["@name"] for c in july["testcase"] if "failure" in c]
+    assert failures == ["resolution P1 >= 95%", "no service credit due"]
+    props = {p["@name"]: p["@value"] for p in july["properties"][0]["property"]}
+    assert props["policy_hash"] == "0" * 64 and props["data_hash"] == "f" * 64
+    assert props["slalang_version"]
+    golden("junit.xml", xml.decode())
