@@ -1,0 +1,118 @@
+"""The customer roster: who is on which tier, at what fee, for which services.
+
+A roster is YAML beside the policy (``roster "customers.yaml"`` in the header), validated with
+``schemas/roster.schema.json``::
+
+    customers:
+      - name: Beta SpA
+        tier: Silver
+        fee: 2500 EUR        # negotiated; absent -> the tier's list fee
+        services: [email]
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from slalang.errors import DataError
+from slalang.model import Customer, Money, Policy, Roster
+
+
+@functools.cache
+def roster_schema() -> dict:
+    text = resources.files("slalang").joinpath("schemas", "roster.schema.json").read_text(
+        encoding="utf-8")
+    return json.loads(text)
+
+
+def load_roster(path: str | os.PathLike, policy: Policy | None = None) -> Roster:
+    """Read and validate a roster.
+
+    With ``policy``, tiers are checked against it and a customer without a fee gets the tier's
+    list fee. Raises :class:`~slalang.errors.DataError` naming the file and the failing entry
+    and field.
+    """
+    file = str(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except OSError as exc:
+        raise DataError(f"cannot read the roster: {exc.strerror or exc}", file=file) from None
+    except UnicodeDecodeError:
+        raise DataError("the roster is not UTF-8 text", file=file) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
+                        row=mark.line + 1 if mark else None) from None
+    _validate(data, file)
+    currency = data.get("currency") or (policy.header.currency if policy else None)
+    customers = tuple(_customer(entry, i, file, currency, policy)
+                      for i, entry in enumerate(data["customers"], start=1))
+    _unique(customers, file)
+    return Roster(customers, source_path=file)
+
+
+def roster_for(policy: Policy) -> Roster | None:
+    """The roster the policy's header names, resolved relative to the policy file."""
+    if not policy.header.roster:
+        return None
+    base = Path(policy.source_path).parent if policy.source_path else Path.cwd()
+    return load_roster(base / policy.header.roster, policy)
+
+
+def _validate(data: object, file: str) -> None:
+    errors = sorted(jsonschema.Draft202012Validator(roster_schema()).iter_errors(data),
+                    key=lambda e: list(e.absolute_path))
+    if not errors:
+        return
+    err = errors[0]
+    where = list(err.absolute_path)
+    entry = f"customer #{where[1] + 1}: " if len(where) >= 2 and where[0] == "customers" else ""
+    field = next((str(p) for p in reversed(where) if isinstance(p, str)), None)
+    if err.validator == "required":  # the field at fault is the one missing
+        field = err.message.split("'")[1]
+    raise DataError(f"{entry}{err.message}", file=file, field=field)
+
+
+def _customer(entry: dict, index: int, file: str, currency: str | None,
+              policy: Policy | None) -> Customer:
+    label = f"customer #{index} ({entry['name']})"
+    if policy is not None and entry["tier"] not in {t.name for t in policy.tiers}:
+        tiers = ", ".join(t.name for t in policy.tiers)
+        raise DataError(f"{label}: unknown tier {entry['tier']!r} (the policy has {tiers})",
+                        file=file, field="tier")
+    fee = _fee(entry.get("fee"), currency, label, file)
+    if fee is None and policy is not None:
+        fee = policy.tier(entry["tier"]).fee
+    if fee is not None and policy is not None and fee.currency != policy.header.currency:
+        raise DataError(f"{label}: fee in {fee.currency} but the policy's currency is "
+                        f"{policy.header.currency}", file=file, field="fee")
+    return Customer(entry["name"], entry["tier"], fee, tuple(entry["services"]), entry.get("id"))
+
+
+def _fee(value: object, currency: str | None, label: str, file: str) -> Money | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        amount, code = value.split()
+        return Money(Decimal(amount), code)
+    if currency is None:
+        raise DataError(f"{label}: a fee without currency needs `currency:` in the roster",
+                        file=file, field="fee")
+    return Money(Decimal(str(value)), currency)
+
+
+def _unique(customers: tuple[Customer, ...], file: str) -> None:
+    seen: set[str] = set()
+    for c in customers:
+        if c.key in seen:
+            raise DataError(f"customer {c.key!r} is listed twice", file=file, field="name")
+        seen.add(c.key)
