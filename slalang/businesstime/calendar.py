@@ -265,32 +265,40 @@ class Calendar:
         if starts.shape != ends.shape or starts.ndim != 1:
             raise TimeError("starts and ends must be one-dimensional arrays of the same length")
         n = len(starts)
-        p = as_pauses(pauses, n)
-        valid = (starts != NAT) & (ends != NAT)
-        all_valid = bool(valid.all())
-        if not all_valid:
-            fill = int(starts[valid].min()) if valid.any() else 0
-            starts = np.where(valid, starts, fill)
-            ends = np.where(valid, ends, fill)
-        ends = np.maximum(ends, starts)  # reversed -> empty
+        if not n:
+            return np.zeros(0, dtype=np.int64)
+        p = None if pauses is None else as_pauses(pauses, n)
+        # NAT is the smallest int64, so the minimum both finds it and bounds the years to build
+        lo = min(int(starts.min()), int(ends.min()))
+        invalid = None
+        if lo == NAT:
+            invalid = (starts == NAT) | (ends == NAT)
+            if invalid.all():
+                return np.full(n, NAT, dtype=np.int64)
+            fill = int(np.where(invalid, np.iinfo(np.int64).max, starts).min())
+            starts = np.where(invalid, fill, starts)
+            ends = np.where(invalid, fill, ends)
+            lo = min(int(starts.min()), int(ends.min()))
         clock = self._clock
-        if n:
-            clock.ensure(int(starts.min()), int(ends.max()))
-        b_start = clock.at(starts)
+        clock.ensure(lo, max(int(starts.max()), int(ends.max())))
         out = clock.at(ends)
-        out -= b_start
-        if len(p.starts):
+        out -= clock.at(starts)
+        np.maximum(out, 0, out=out)  # B is monotone: a reversed interval gives <= 0
+        if p is not None and len(p.starts):
             counts = np.diff(p.offsets)
             s_rep = np.repeat(starts, counts)
             e_rep = np.repeat(ends, counts)
-            ps = np.clip(p.starts, s_rep, e_rep)
-            pe = np.clip(p.ends, s_rep, e_rep)
-            paused = clock.at(pe)
+            # clip each pause to its ticket's [start, end); what is left outside counts 0
+            ps = np.maximum(p.starts, s_rep)
+            np.minimum(e_rep, p.ends, out=e_rep)
+            np.maximum(e_rep, s_rep, out=e_rep)
+            paused = clock.at(e_rep)
             paused -= clock.at(ps)
             np.maximum(paused, 0, out=paused)
             out -= _segment_sums(paused, p.offsets)
-        if not all_valid:
-            out[~valid] = NAT
+            np.maximum(out, 0, out=out)
+        if invalid is not None:
+            out[invalid] = NAT
         return out
 
     def due_array(
@@ -308,45 +316,51 @@ class Calendar:
         if starts.ndim != 1:
             raise TimeError("starts must be a one-dimensional array")
         n = len(starts)
+        if not n:
+            return np.zeros(0, dtype=np.int64)
         targets = np.broadcast_to(_int64(targets, "targets"), starts.shape)
-        valid = (starts != NAT) & (targets != NAT)
-        all_valid = bool(valid.all())
-        if not all_valid:
-            fill = int(starts[valid].min()) if valid.any() else 0
-            starts = np.where(valid, starts, fill)
-            targets = np.where(valid, targets, 0)
-        if n and int(targets.min()) < 0:
+        p = None if pauses is None else as_pauses(pauses, n)
+        lo, t_min = int(starts.min()), int(targets.min())
+        invalid = None
+        if lo == NAT or t_min == NAT:
+            invalid = (starts == NAT) | (targets == NAT)
+            if invalid.all():
+                return np.full(n, NAT, dtype=np.int64)
+            fill = int(np.where(invalid, np.iinfo(np.int64).max, starts).min())
+            starts = np.where(invalid, fill, starts)
+            targets = np.where(invalid, 0, targets)
+            lo, t_min = int(starts.min()), int(targets.min())
+        if t_min < 0:
             raise TimeError("targets must be zero or more business seconds")
-        p = as_pauses(pauses, n)
         clock = self._clock
-        if n:
-            hi = int(starts.max())
-            if len(p.ends):
-                hi = max(hi, int(p.ends.max()))
-            clock.ensure(int(starts.min()), hi)
-        b0 = clock.at(starts)
-        cur = b0 + targets
-        if len(p.starts):
+        hi = int(starts.max())
+        if p is not None and len(p.ends):
+            hi = max(hi, int(p.ends.max()))
+        clock.ensure(lo, hi)
+        cur = clock.at(starts)
+        cur += targets
+        if p is not None and len(p.starts):
             counts = np.diff(p.offsets)
             s_rep = np.repeat(starts, counts)
             b_ps = clock.at(np.maximum(p.starts, s_rep))
-            lengths = clock.at(np.maximum(p.ends, s_rep))
+            np.maximum(s_rep, p.ends, out=s_rep)
+            lengths = clock.at(s_rep)
             lengths -= b_ps
-            # business time already run when pause k starts: since pauses are sorted and
-            # disjoint this never decreases along a ticket, so the pauses that push the due
-            # instant (those starting before the target is reached) form a prefix
+            # Pause k pushes the due instant when the business time run by its start is short
+            # of the target: B(ps_k) - (pauses before k) < B(start) + target. That never
+            # decreases along a ticket (pauses are sorted and disjoint), so the pushing pauses
+            # form a prefix and one comparison per pause decides, without a loop.
             csum = np.zeros(len(lengths) + 1, dtype=np.int64)
             np.cumsum(lengths, out=csum[1:])
-            before = csum[:-1] - np.repeat(csum[p.offsets[:-1]], counts)
-            ran = b_ps - np.repeat(b0, counts) - before
-            pushes = np.where(ran < np.repeat(targets, counts), lengths, 0)
-            cur += _segment_sums(pushes, p.offsets)
-        if n:
-            clock.ensure_business(int(cur.max()))
+            b_ps -= csum[:-1]
+            reach = np.repeat(cur - csum[p.offsets[:-1]], counts)
+            lengths[b_ps >= reach] = 0
+            cur += _segment_sums(lengths, p.offsets)
+        clock.ensure_business(int(cur.max()))
         out = clock.inverse(cur)
         np.maximum(out, starts, out=out)
-        if not all_valid:
-            out[~valid] = NAT
+        if invalid is not None:
+            out[invalid] = NAT
         return out
 
 
