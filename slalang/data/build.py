@@ -1,0 +1,255 @@
+"""Assembling a :class:`TicketTable` from raw columns, whatever the input format.
+
+Every reader (canonical CSV, canonical JSONL, mappings) produces :class:`RawTickets` and
+:class:`RawEvents`; this module applies the same validation to all of them, records every
+refused row as a :class:`Rejection`, and builds the columnar table with the events in CSR
+form, sorted by (ticket, instant).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from slalang.data.ids import IdIndex
+from slalang.data.instants import Parsed
+from slalang.data.table import (
+    CATEGORICAL_COLUMNS,
+    INSTANT_COLUMNS,
+    NAT,
+    Categorical,
+    Rejection,
+    TicketTable,
+)
+
+Column = pa.Array | pa.ChunkedArray
+
+
+@dataclass
+class RawTickets:
+    """Ticket columns as read: strings (pyarrow, null = absent) and parsed instants."""
+
+    file: str
+    n: int
+    #: 1-based source row of each ticket
+    rows: np.ndarray
+    ids: Column
+    categorical: dict[str, Column] = field(default_factory=dict)
+    instants: dict[str, Parsed] = field(default_factory=dict)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    #: rejections found by the reader itself: (ticket index, field, reason)
+    problems: list[tuple[int, str | None, str]] = field(default_factory=list)
+
+
+@dataclass
+class RawEvents:
+    """Status/priority events as read. ``ticket`` holds either ticket indices (int64, for
+    nested JSONL events) or ticket ids (strings, for a separate events file)."""
+
+    file: str
+    rows: np.ndarray
+    ticket: np.ndarray | Column
+    at: Parsed
+    status: Column
+    priority: Column
+    problems: list[tuple[int, str | None, str]] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, file: str = "") -> RawEvents:
+        none = pa.array([], type=pa.string())
+        return cls(file, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                   Parsed(np.zeros(0, np.int64), {}), none, none)
+
+
+def categorical(values: Column | None, n: int) -> Categorical:
+    """A pyarrow string or dictionary column as a :class:`Categorical` (null and "" absent)."""
+    if values is None:
+        return Categorical.absent(n)
+    if isinstance(values, pa.ChunkedArray):
+        if not pa.types.is_dictionary(values.type):
+            values = pc.dictionary_encode(values)
+        values = values.unify_dictionaries()
+        chunks = values.chunks
+        labels = chunks[0].dictionary if chunks else pa.array([], pa.string())
+        parts = [_indices(c) for c in chunks]
+        codes = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+    else:
+        if not pa.types.is_dictionary(values.type):
+            values = pc.dictionary_encode(values)
+        labels, codes = values.dictionary, _indices(values)
+    label_list = labels.to_pylist()
+    if "" in label_list:  # an empty string means absent too
+        empty = label_list.index("")
+        codes = np.where(codes == empty, -1, codes - (codes > empty)).astype(np.int32)
+        label_list.pop(empty)
+    return Categorical(codes, tuple(label_list))
+
+
+def _indices(chunk: pa.DictionaryArray) -> np.ndarray:
+    idx = chunk.indices
+    if idx.null_count:
+        idx = pc.fill_null(idx, -1)
+    return np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int32)
+
+
+def _strings(values: Column | None, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, None, dtype=object)
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool = False,
+             data_hash: str = "") -> TicketTable:
+    """Validate and build the table. Refused rows go to ``table.rejected`` (never dropped
+    silently); refused tickets take their events with them."""
+    n = tickets.n
+    problems: list[tuple[int, Rejection]] = []  # (ticket index or -1, rejection)
+    ok = np.ones(n, dtype=bool)
+
+    def refuse(mask: np.ndarray, field: str | None, reason) -> None:
+        for i in np.flatnonzero(mask & ok):
+            text = reason(int(i)) if callable(reason) else reason
+            problems.append((int(i), Rejection(tickets.file, int(tickets.rows[i]), field, text)))
+        ok[mask] = False
+
+    for i, fld, reason in tickets.problems:
+        if ok[i]:
+            problems.append((i, Rejection(tickets.file, int(tickets.rows[i]), fld, reason)))
+            ok[i] = False
+
+    # ids: present and unique (the first occurrence wins, later ones are refused)
+    ids = tickets.ids
+    id_missing = np.asarray(pc.fill_null(pc.equal(ids, ""), True).to_numpy(
+        zero_copy_only=False), dtype=bool) if n else np.zeros(0, bool)
+    refuse(id_missing, "id", "missing ticket id")
+    index = IdIndex(ids)
+    first = index.first_occurrence()
+    id_text = _strings(ids, n)
+    dup = (first >= 0) & (first != np.arange(n))
+    refuse(dup, "id", lambda i: f"duplicate ticket id {id_text[i]!r} (first seen on row "
+                                f"{int(tickets.rows[first[i]])})")
+
+    # instants: readable, and in a sensible order
+    instants = {c: tickets.instants.get(c) for c in INSTANT_COLUMNS}
+    for col, parsed in instants.items():
+        if parsed is not None and parsed.errors:
+            bad = np.zeros(n, dtype=bool)
+            bad[list(parsed.errors)] = True
+            refuse(bad, col, lambda i, p=parsed: p.errors[i])
+    values = {c: (p.values if p is not None else np.full(n, NAT, np.int64))
+              for c, p in instants.items()}
+    created = values["created_at"]
+    refuse(created == NAT, "created_at", "missing created_at")
+    customer = categorical(tickets.categorical.get("customer"), n)
+    refuse(customer.codes < 0, "customer", "missing customer")
+    for col, what in (("first_response_at", "first response"), ("resolved_at", "resolution"),
+                      ("closed_at", "closing")):
+        v = values[col]
+        refuse((v != NAT) & (v < created), col, f"{what} before creation")
+
+    # events: readable, attached to a known ticket
+    ev_problems: list[tuple[int, str | None, str]] = list(events.problems)
+    m = len(events.rows)
+    ev_ok = np.ones(m, dtype=bool)
+    for j, _, _ in ev_problems:
+        ev_ok[j] = False
+    if isinstance(events.ticket, np.ndarray):
+        owner = events.ticket.astype(np.int64)
+    else:
+        owner = index.lookup(events.ticket)
+        ev_ids = None
+        for j in np.flatnonzero((owner < 0) & ev_ok):
+            if ev_ids is None:
+                ev_ids = _strings(events.ticket, m)
+            reason = ("missing ticket_id" if ev_ids[j] in (None, "")
+                      else f"event for unknown ticket {ev_ids[j]!r}")
+            ev_problems.append((int(j), "ticket_id", reason))
+            ev_ok[j] = False
+    if isinstance(events.ticket, np.ndarray):
+        # nested events belong to their ticket's row: a refused ticket says it all
+        known = owner >= 0
+        ev_ok[known] &= ok[owner[known]]
+    for j, reason in events.at.errors.items():
+        if ev_ok[j]:
+            ev_problems.append((j, "at", reason))
+            ev_ok[j] = False
+    no_at = (events.at.values == NAT) & ev_ok
+    for j in np.flatnonzero(no_at):
+        ev_problems.append((int(j), "at", "missing event time"))
+    ev_ok &= ~no_at
+    status = categorical(events.status, m)
+    prio = categorical(events.priority, m)
+    empty = (status.codes < 0) & (prio.codes < 0) & ev_ok
+    for j in np.flatnonzero(empty):
+        ev_problems.append((int(j), "status", "event has neither status nor priority"))
+    ev_ok &= ~empty
+
+    if check_event_order and m:
+        # JSONL: a ticket's events must be listed in time order; refuse the ticket otherwise
+        at = events.at.values
+        same = (owner[1:] == owner[:-1]) & ev_ok[1:] & ev_ok[:-1]
+        back = np.flatnonzero(same & (at[1:] < at[:-1]))
+        bad = np.zeros(n, dtype=bool)
+        bad[owner[back + 1]] = True
+        refuse(bad, "events", "events out of time order")
+
+    rejected = [r for _, r in sorted(problems, key=lambda p: p[1].row)]
+    ev_rejected = [Rejection(events.file, int(events.rows[j]), f, r)
+                   for j, f, r in sorted(ev_problems)]
+    # the rows of a nested-events file are the tickets' rows: keep one list in row order
+    rejected = sorted(rejected + ev_rejected, key=lambda r: (r.file != tickets.file, r.file,
+                                                            r.row))
+
+    keep = np.flatnonzero(ok)
+    new_index = np.cumsum(ok, dtype=np.int64) - 1
+    ev_keep = ev_ok & (owner >= 0)
+    ev_keep[ev_keep] &= ok[owner[ev_keep]]
+    ev_sel = np.flatnonzero(ev_keep)
+    ev_owner = new_index[owner[ev_sel]]
+    ev_at = events.at.values[ev_sel]
+    order = _event_order(ev_owner, ev_at)
+    if order is not None:
+        ev_sel, ev_owner, ev_at = ev_sel[order], ev_owner[order], ev_at[order]
+    offsets = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ev_owner, minlength=len(keep)), out=offsets[1:])
+    if len(ev_sel) == m:
+        ev_sel = order if order is not None else slice(None)  # type: ignore[assignment]
+
+    cats = {c: (customer if c == "customer" else categorical(tickets.categorical.get(c), n))
+            for c in CATEGORICAL_COLUMNS}
+    if len(keep) == n:  # nothing refused: no copies
+        keep = slice(None)  # type: ignore[assignment]
+    return TicketTable(
+        id=id_text[keep],
+        **{c: Categorical(cat.codes[keep], cat.labels) for c, cat in cats.items()},
+        **{c: v[keep] for c, v in values.items()},
+        event_offsets=offsets,
+        event_at=ev_at,
+        event_status=Categorical(status.codes[ev_sel], status.labels),
+        event_priority=Categorical(prio.codes[ev_sel], prio.labels),
+        extra={k: v[keep] for k, v in tickets.extra.items()},
+        source_row=np.asarray(tickets.rows, dtype=np.int64)[keep],
+        source=tickets.file,
+        rejected=rejected,
+        data_hash=data_hash,
+    )
+
+
+def _event_order(owner: np.ndarray, at: np.ndarray) -> np.ndarray | None:
+    """The permutation sorting events by (ticket, instant), ties in input order; None when
+    they are sorted already."""
+    if not len(owner):
+        return None
+    same = owner[1:] == owner[:-1]
+    if np.all((owner[1:] > owner[:-1]) | (same & (at[1:] >= at[:-1]))):
+        return None  # grouped by ticket, each in time order
+    if np.all(at[1:] >= at[:-1]) and int(owner.max()) < 1 << 32:
+        # an event-log export sorted by time: a stable sort by ticket keeps the time order;
+        # two 16-bit radix passes (numpy sorts 16-bit keys by radix) beat a comparison sort
+        low = np.argsort((owner & 0xFFFF).astype(np.uint16), kind="stable")
+        high = np.argsort((owner[low] >> 16).astype(np.uint16), kind="stable")
+        return low[high]
+    return np.lexsort((at, owner))

@@ -1,0 +1,176 @@
+"""Readers of the canonical form: JSON Lines (events nested) and CSV (+ an events CSV)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+
+from slalang.data.build import RawEvents, RawTickets
+from slalang.data.instants import Parsed, parse_instants
+from slalang.data.source import read_csv
+from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT
+from slalang.errors import DataError
+
+#: the canonical ticket fields; any other column or key is an extra field
+TICKET_FIELDS = ("id", *CATEGORICAL_COLUMNS, *INSTANT_COLUMNS)
+EVENT_FIELDS = ("ticket_id", "at", "status", "priority")
+_INSTANT = pa.timestamp("us", tz="UTC")
+
+
+def instants_from_table(table: pa.Table, names, fmt: str | None = None,
+                        timezone: str | None = None) -> dict[str, Parsed]:
+    return {c: parse_instants(table.column(c), fmt, timezone)
+            for c in names if c in table.column_names}
+
+
+def read_csv_typed(data: pa.Buffer, file: str, instants: tuple[str, ...], **options) -> pa.Table:
+    """Read with instant columns typed (the fast path); on any unreadable instant, re-read
+    them as strings so each bad value can be reported on its row."""
+    try:
+        return read_csv(data, file, {c: _INSTANT for c in instants}, **options)
+    except pa.ArrowInvalid:
+        return read_csv(data, file, {}, **options)
+
+
+def _require(table: pa.Table, file: str, names: tuple[str, ...]) -> None:
+    for name in names:
+        if name not in table.column_names:
+            raise DataError(f"missing column {name!r} (columns: {', '.join(table.column_names)})",
+                            file=file, row=1, field=name)
+
+
+def csv_tickets(data: pa.Buffer, file: str) -> RawTickets:
+    """The canonical tickets CSV: ``id,customer,tier,priority,category,service,created_at,
+    first_response_at,resolved_at,closed_at`` and any extra columns (only id, customer and
+    created_at are required)."""
+    table = read_csv_typed(data, file, INSTANT_COLUMNS)
+    _require(table, file, ("id", "customer", "created_at"))
+    n = table.num_rows
+    return RawTickets(
+        file=file, n=n, rows=np.arange(2, n + 2, dtype=np.int64), ids=table.column("id"),
+        categorical={c: table.column(c) for c in CATEGORICAL_COLUMNS if c in table.column_names},
+        instants=instants_from_table(table, INSTANT_COLUMNS),
+        extra={c: np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=object)
+               for c in table.column_names if c not in TICKET_FIELDS},
+    )
+
+
+def csv_events(data: pa.Buffer, file: str) -> RawEvents:
+    """The canonical events CSV: ``ticket_id,at,status[,priority]``, rows in any order."""
+    table = read_csv_typed(data, file, ("at",))
+    _require(table, file, ("ticket_id", "at"))
+    m = table.num_rows
+    none = pa.nulls(m, pa.string())
+    return RawEvents(
+        file=file, rows=np.arange(2, m + 2, dtype=np.int64), ticket=table.column("ticket_id"),
+        at=parse_instants(table.column("at")),
+        status=table.column("status") if "status" in table.column_names else none,
+        priority=table.column("priority") if "priority" in table.column_names else none,
+    )
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, sort_keys=True)
+
+
+def jsonl_tickets(data: pa.Buffer | bytes, file: str) -> tuple[RawTickets, RawEvents]:
+    """Canonical JSON Lines (or a JSON array of the same objects), events nested."""
+    records = _json_records(data, file)
+    n = len(records)
+    rows = np.array([r for r, _ in records], dtype=np.int64)
+    problems: list[tuple[int, str | None, str]] = []
+    cols: dict[str, list] = {c: [None] * n for c in TICKET_FIELDS}
+    extra: dict[str, list] = {}
+    ev_owner: list[int] = []
+    ev_at: list[str | None] = []
+    ev_status: list[str | None] = []
+    ev_prio: list[str | None] = []
+    ev_where: list[tuple[int, int]] = []
+    for i, (_, obj) in enumerate(records):
+        if isinstance(obj, str):  # the reason the line could not be read
+            problems.append((i, None, obj))
+            continue
+        for key, value in obj.items():
+            if key == "events":
+                continue
+            if key in cols:
+                cols[key][i] = _text(value)
+            else:
+                extra.setdefault(key, [None] * n)[i] = value
+        events = obj.get("events") or []
+        if not isinstance(events, list):
+            problems.append((i, "events", "events must be a list"))
+            continue
+        for k, ev in enumerate(events):
+            if not isinstance(ev, dict):
+                problems.append((i, f"events[{k}]", "an event must be an object"))
+                break
+            ev_owner.append(i)
+            ev_at.append(_text(ev.get("at")))
+            ev_status.append(_text(ev.get("status")))
+            ev_prio.append(_text(ev.get("priority")))
+            ev_where.append((i, k))
+    instants = {c: parse_instants(pa.array(cols[c], pa.string())) for c in INSTANT_COLUMNS}
+    at = parse_instants(pa.array(ev_at, pa.string()))
+    # an unreadable event spoils its ticket: the line is refused as a whole
+    for j, reason in at.errors.items():
+        i, k = ev_where[j]
+        problems.append((i, f"events[{k}].at", reason))
+    for j in np.flatnonzero(at.values == NAT):
+        i, k = ev_where[j]
+        if j not in at.errors:
+            problems.append((i, f"events[{k}].at", "missing event time"))
+    tickets = RawTickets(
+        file=file, n=n, rows=rows, ids=pa.array(cols["id"], pa.string()),
+        categorical={c: pa.array(cols[c], pa.string()) for c in CATEGORICAL_COLUMNS},
+        instants=instants,
+        extra={k: np.array(v + [None], dtype=object)[:-1] for k, v in extra.items()},
+        problems=problems,
+    )
+    owner = np.array(ev_owner, dtype=np.int64)
+    events = RawEvents(
+        file=file, rows=rows[owner] if n else np.zeros(0, np.int64), ticket=owner,
+        at=Parsed(at.values, {}),
+        status=pa.array(ev_status, pa.string()), priority=pa.array(ev_prio, pa.string()),
+    )
+    return tickets, events
+
+
+def _json_records(data: pa.Buffer | bytes, file: str) -> list[tuple[int, dict | str]]:
+    """(row, object or reason) per ticket: the line number for JSON Lines, the position in the
+    list for a JSON array."""
+    try:
+        text = memoryview(data).tobytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", file=file) from None
+    if text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"invalid JSON: {exc.msg}", file=file, row=exc.lineno) from None
+        return [(k + 1, _check_object(obj)) for k, obj in enumerate(items)]
+    out: list[tuple[int, dict | str]] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.append((lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        out.append((lineno, _check_object(obj)))
+    return out
+
+
+def _check_object(obj: object) -> dict | str:
+    return obj if isinstance(obj, dict) else "a ticket must be a JSON object"

@@ -1,0 +1,135 @@
+"""Turning timestamp text into int64 epoch seconds (UTC), vectorised where it matters.
+
+The canonical form wants ISO 8601 with an offset (``Z`` allowed). pyarrow parses those at
+C speed; when a column holds something it refuses, we fall back to Python for that column so
+that every bad value is reported with its row instead of failing the whole file. A mapping may
+give a ``strptime`` format and the time zone of naive timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from slalang.data.table import NAT
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass
+class Parsed:
+    """Instants of one column: ``values`` (NAT where absent or bad) and ``errors`` (row index
+    -> reason) for the values that could not be read."""
+
+    values: np.ndarray
+    errors: dict[int, str]
+
+
+def _floor_seconds(ts: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A timestamp array (any unit) to int64 seconds, NAT for nulls."""
+    unit = ts.type.unit
+    scale = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit]
+    ints = pc.cast(ts, pa.int64())
+    out = ints.to_numpy(zero_copy_only=False) if ints.null_count == 0 else (
+        pc.fill_null(ints, NAT).to_numpy(zero_copy_only=False))
+    out = np.asarray(out, dtype=np.int64)
+    if scale != 1:
+        valid = out != NAT
+        out = np.where(valid, np.floor_divide(out, scale), NAT)
+    return out
+
+
+def parse_instants(text: pa.Array | pa.ChunkedArray, fmt: str | None = None,
+                   timezone: str | None = None) -> Parsed:
+    """Parse a string column (nulls are absent values).
+
+    ``fmt`` None means ISO 8601; naive values are an error unless ``timezone`` names their zone.
+
+    >>> p = parse_instants(pa.array(["2026-07-01T09:12:00+02:00", None, "2026-07-01T07:12Z"]))
+    >>> v = p.values.tolist()
+    >>> v[0] == v[2], v[1] == NAT, p.errors
+    (True, True, {})
+    >>> parse_instants(pa.array(["2026-07-01T09:12:00"])).errors
+    {0: "naive timestamp '2026-07-01T09:12:00' (no UTC offset); give its time zone in a mapping"}
+    """
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)
+    if pa.types.is_timestamp(text.type):
+        return Parsed(_floor_seconds(text), {})
+    if fmt is None and timezone is None:
+        try:  # fast path: everything is ISO with an offset
+            return Parsed(_floor_seconds(pc.cast(text, pa.timestamp("us", tz="UTC"))), {})
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    elif fmt is not None and timezone is not None and "%z" not in fmt:
+        try:  # fast path for a mapping: strptime, then attach the zone
+            naive = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+            if naive.null_count == text.null_count:
+                aware = pc.assume_timezone(naive, timezone=timezone, ambiguous="earliest",
+                                           nonexistent="latest")
+                return Parsed(_floor_seconds(aware), {})
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return _parse_slow(text.to_pylist(), fmt, timezone)
+
+
+def _parse_slow(values: list[str | None], fmt: str | None, timezone: str | None) -> Parsed:
+    zone = ZoneInfo(timezone) if timezone else None
+    out = np.full(len(values), NAT, dtype=np.int64)
+    errors: dict[int, str] = {}
+    cache: dict[str, int | str] = {}
+    for i, raw in enumerate(values):
+        if raw is None or raw == "":
+            continue
+        hit = cache.get(raw)
+        if hit is None:
+            hit = cache[raw] = parse_one(raw, fmt, zone)
+        if isinstance(hit, str):
+            errors[i] = hit
+        else:
+            out[i] = hit
+    return Parsed(out, errors)
+
+
+def parse_one(raw: str, fmt: str | None = None, zone: dt.tzinfo | None = None) -> int | str:
+    """One timestamp to epoch seconds, or the reason it cannot be read (a str).
+
+    >>> parse_one("2026-07-01T09:12:00+02:00")
+    1782889920
+    >>> parse_one("1/7/2026 09:12", "%d/%m/%Y %H:%M", ZoneInfo("Europe/Rome"))
+    1782889920
+    >>> parse_one("yesterday")
+    "bad timestamp 'yesterday' (expected ISO 8601 with an offset, e.g. 2026-07-01T09:12:00+02:00)"
+    """
+    text = raw.strip()
+    try:
+        value = dt.datetime.strptime(text, fmt) if fmt else dt.datetime.fromisoformat(text)
+    except ValueError:
+        expected = f"format {fmt!r}" if fmt else (
+            "ISO 8601 with an offset, e.g. 2026-07-01T09:12:00+02:00")
+        return f"bad timestamp {raw!r} (expected {expected})"
+    if value.tzinfo is None:
+        if zone is None:
+            return f"naive timestamp {raw!r} (no UTC offset); give its time zone in a mapping"
+        value = _localize(value, zone)
+    return (value - _EPOCH) // dt.timedelta(seconds=1)
+
+
+def _localize(naive: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """Attach ``zone`` the way pyarrow's fast path does: an ambiguous wall time (the repeated
+    autumn hour) is the earlier instant, a nonexistent one (the skipped spring hour) moves
+    forward to the end of the gap."""
+    probe = naive
+    while not _exists(probe, zone):  # gaps are whole minutes, at most a few hours
+        probe = (probe + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    return probe.replace(tzinfo=zone, fold=0)
+
+
+def _exists(naive: dt.datetime, zone: dt.tzinfo) -> bool:
+    aware = naive.replace(tzinfo=zone, fold=0)
+    return aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) == naive

@@ -1,0 +1,79 @@
+"""``read_tickets``: any supported ticket export to a :class:`TicketTable`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from slalang.data.build import RawEvents, assemble
+from slalang.data.canonical import csv_events, csv_tickets, jsonl_tickets
+from slalang.data.source import Digest, kind_of, read_bytes
+from slalang.data.table import Rejection, TicketTable
+from slalang.errors import DataError
+
+
+def read_tickets(path: str | Path, events: str | Path | None = None, mapping=None,
+                 max_errors: int | None = None) -> TicketTable:
+    """Read tickets in the canonical form, or any export through a mapping.
+
+    Args:
+        path: tickets file; the format follows the suffix (``.jsonl``/``.json``/``.ndjson``
+            or ``.csv``, each optionally ``.gz``).
+        events: a separate status-events file (CSV tickets only), rows in any order.
+        mapping: a :class:`slalang.data.Mapping` or the path of a mapping YAML file.
+        max_errors: how many refused rows to tolerate (None: any number); beyond that,
+            :class:`DataError` names the first one.
+
+    Raises:
+        DataError: unreadable or unrecognised file, a missing required column, or more
+            rejected rows than ``max_errors``.
+
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.jsonl"
+    >>> _ = p.write_text('{"id": "T-1", "customer": "Alfa Srl", "priority": "P1", '
+    ...                  '"created_at": "2026-07-01T09:12:00+02:00"}\\n')
+    >>> t = read_tickets(p)
+    >>> t.n, t.priority.values().tolist(), t.row(0)["created_at"].isoformat()
+    (1, ['P1'], '2026-07-01T07:12:00+00:00')
+    """
+    if mapping is not None:
+        from slalang.data.mapping import Mapping, load_mapping
+
+        if not isinstance(mapping, Mapping):
+            mapping = load_mapping(mapping)
+        table = mapping.read(path, events)
+    else:
+        table = _read_canonical(path, events)
+    check_errors(table.rejected, max_errors)
+    return table
+
+
+def _read_canonical(path: str | Path, events: str | Path | None) -> TicketTable:
+    file = str(path)
+    kind = kind_of(path)
+    digest = Digest()
+    data = read_bytes(path, digest)
+    if kind == "jsonl":
+        if events is not None:
+            raise DataError("a JSON Lines file carries its events inside each ticket; "
+                            "a separate events file goes with CSV tickets", file=str(events))
+        raw, raw_events = jsonl_tickets(data, file)
+        return assemble(raw, raw_events, check_event_order=True, data_hash=digest.hexdigest())
+    raw = csv_tickets(data, file)
+    del data
+    if events is None:
+        raw_events = RawEvents.empty()
+    else:
+        if kind_of(events) != "csv":
+            raise DataError("the events file of CSV tickets must be CSV too", file=str(events))
+        raw_events = csv_events(read_bytes(events, digest), str(events))
+    return assemble(raw, raw_events, data_hash=digest.hexdigest())
+
+
+def check_errors(rejected: list[Rejection], max_errors: int | None) -> None:
+    """Raise :class:`DataError` when more rows were refused than ``max_errors`` allows."""
+    if max_errors is None or len(rejected) <= max_errors:
+        return
+    first = rejected[0]
+    raise DataError(f"{len(rejected)} row(s) rejected, more than the {max_errors} allowed; "
+                    f"the first: {first.reason}", file=first.file, row=first.row,
+                    field=first.field)

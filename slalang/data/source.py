@@ -1,0 +1,115 @@
+"""Input files: reading bytes (gzip or not), hashing them, and reading CSV with pyarrow."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import zlib
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from slalang.errors import DataError
+
+JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
+CSV_SUFFIXES = (".csv",)
+
+
+def kind_of(path: str | Path) -> str:
+    """``"jsonl"`` or ``"csv"`` from the file name (a trailing ``.gz`` is allowed)."""
+    name = str(path).lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if name.endswith(JSON_SUFFIXES):
+        return "jsonl"
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    raise DataError("unrecognised file type (expected .jsonl, .json, .ndjson or .csv, "
+                    "optionally gzipped)", file=str(path))
+
+
+class Digest:
+    """sha256 of every input file, in order, computed on a helper thread while the caller
+    parses (hashlib releases the GIL on large buffers)."""
+
+    def __init__(self) -> None:
+        self._hasher = hashlib.sha256()
+        self._pending: list[Future] = []
+
+    def feed(self, data: pa.Buffer) -> None:
+        self._pending.append(_POOL.submit(self._hasher.update, memoryview(data)))
+
+    def hexdigest(self) -> str:
+        for job in self._pending:
+            job.result()
+        self._pending.clear()
+        return self._hasher.hexdigest()
+
+
+#: one worker, so files are hashed in the order they were handed over
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slalang-hash")
+
+
+def read_bytes(path: str | Path, digest: Digest | None = None) -> pa.Buffer:
+    """The file's content (memory-mapped; decompressed when gzipped); the raw bytes go into
+    ``digest``."""
+    try:
+        raw = pa.memory_map(str(path)).read_buffer()
+    except (OSError, pa.ArrowException) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise DataError(f"cannot read the file: {reason}", file=str(path)) from None
+    if digest is not None:
+        digest.feed(raw)
+    head = raw[:3].to_pybytes()
+    if head[:2] == b"\x1f\x8b":
+        try:
+            raw = pa.py_buffer(gzip.decompress(memoryview(raw)))
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(f"cannot decompress the file: {exc}", file=str(path)) from None
+        head = raw[:3].to_pybytes()
+    if head == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark (Excel, some exports)
+        raw = raw[3:]
+    return raw
+
+
+def csv_header(data: pa.Buffer | bytes, file: str, delimiter: str = ",") -> list[str]:
+    """The column names on the first line."""
+    head = bytes(memoryview(data)[:65536])
+    end = head.find(b"\n")
+    first = head[: end if end >= 0 else len(head)].decode("utf-8", errors="replace")
+    names = next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
+    names = [n.strip() for n in names]
+    if not names or names == [""]:
+        raise DataError("empty file: no header row", file=file, row=1)
+    return names
+
+
+def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType], *,
+             delimiter: str = ",", null_values: tuple[str, ...] = ("",),
+             encoding: str = "utf8") -> pa.Table:
+    """Read CSV bytes with explicit column types; every column not in ``types`` is a string.
+
+    Raises ``pa.ArrowInvalid`` when a value does not convert (the caller retries as strings)
+    and :class:`DataError` for a malformed file.
+    """
+    header = csv_header(data, file, delimiter)
+    column_types = {name: types.get(name, pa.string()) for name in header}
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(
+                column_types=column_types, null_values=list(null_values),
+                strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid as exc:
+        text = str(exc)
+        if "conversion error" in text:
+            raise
+        raise DataError(f"malformed CSV: {text.splitlines()[0]}", file=file) from None

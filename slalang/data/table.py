@@ -1,0 +1,237 @@
+"""The in-memory ticket table: columnar, one row per ticket, built for vectorised evaluation.
+
+A :class:`TicketTable` holds ``n`` tickets as numpy arrays of equal length:
+
+- ``id``: object array of ``str``;
+- ``customer``, ``tier``, ``priority``, ``category``, ``service``: :class:`Categorical`
+  (int32 codes into a tuple of labels, ``-1`` when absent);
+- ``created_at``, ``first_response_at``, ``resolved_at``, ``closed_at``: int64 epoch seconds
+  (UTC), :data:`NAT` when absent. ``resolved_at`` is the *last* resolution: a ticket reopened
+  and still open has none;
+- the status history in CSR form, sorted by (ticket, instant): the events of ticket ``i`` are
+  ``event_offsets[i]:event_offsets[i + 1]`` in ``event_at`` (int64), ``event_status``
+  (Categorical, ``-1`` when the event only changes the priority) and ``event_priority``
+  (Categorical, ``-1`` when the event does not change the priority);
+- ``priority`` is the priority the ticket was *opened* with; later changes are events (see
+  :meth:`TicketTable.current_priority` for the priority after the last change);
+- ``extra``: free fields (name -> object array, ``None`` when absent), e.g. impact, urgency;
+- ``source_row``: 1-based line (JSONL) or row (CSV, the header is row 1) of each ticket in
+  ``source``, for messages; ``rejected``: the rows refused while reading; ``data_hash``: sha256
+  of every input file's bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: "not a time": the int64 instant meaning "absent"
+NAT = np.iinfo(np.int64).min
+
+#: the columns holding categorical strings, in canonical order
+CATEGORICAL_COLUMNS = ("customer", "tier", "priority", "category", "service")
+#: the instant columns, in canonical order
+INSTANT_COLUMNS = ("created_at", "first_response_at", "resolved_at", "closed_at")
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """Strings stored as int32 codes into ``labels``; code ``-1`` means absent.
+
+    >>> c = Categorical.from_values(["P1", None, "P2", "P1"])
+    >>> c.codes.tolist(), c.labels
+    ([0, -1, 1, 0], ('P1', 'P2'))
+    >>> c.values().tolist(), c.code_of("P2"), c.code_of("P9")
+    (['P1', None, 'P2', 'P1'], 1, -1)
+    """
+
+    codes: np.ndarray
+    labels: tuple[str, ...]
+
+    @classmethod
+    def from_values(cls, values: Sequence[str | None]) -> Categorical:
+        """Encode a sequence of strings (``None`` or ``""`` for absent), labels in first-seen
+        order."""
+        index: dict[str, int] = {}
+        codes = np.empty(len(values), dtype=np.int32)
+        for i, v in enumerate(values):
+            if v is None or v == "":
+                codes[i] = -1
+            else:
+                codes[i] = index.setdefault(v, len(index))
+        return cls(codes, tuple(index))
+
+    @classmethod
+    def absent(cls, n: int) -> Categorical:
+        return cls(np.full(n, -1, dtype=np.int32), ())
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def values(self) -> np.ndarray:
+        """The strings as an object array, ``None`` where absent."""
+        table = np.array([*self.labels, None], dtype=object)
+        return table[self.codes]  # -1 picks the trailing None
+
+    def code_of(self, label: str) -> int:
+        """The code of ``label``, or -1 when no row has it."""
+        try:
+            return self.labels.index(label)
+        except ValueError:
+            return -1
+
+    def take(self, indices: np.ndarray) -> Categorical:
+        return Categorical(self.codes[indices], self.labels)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Categorical):
+            return NotImplemented
+        return self.labels == other.labels and np.array_equal(self.codes, other.codes)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A row refused while reading: where, which field, and why."""
+
+    file: str
+    row: int
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f" (field {self.field!r})" if self.field else ""
+        return f"{self.file}:{self.row}: {self.reason}{where}"
+
+
+def to_datetime(instant: int) -> dt.datetime | None:
+    """An int64 epoch-second instant as an aware UTC datetime (``None`` for :data:`NAT`).
+
+    >>> to_datetime(0)
+    datetime.datetime(1970, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    """
+    if instant == NAT:
+        return None
+    return dt.datetime.fromtimestamp(int(instant), dt.UTC)
+
+
+@dataclass(eq=False)
+class TicketTable:
+    """Tickets in columnar form; see the module docstring for every column."""
+
+    id: np.ndarray
+    customer: Categorical
+    tier: Categorical
+    priority: Categorical
+    category: Categorical
+    service: Categorical
+    created_at: np.ndarray
+    first_response_at: np.ndarray
+    resolved_at: np.ndarray
+    closed_at: np.ndarray
+    event_offsets: np.ndarray
+    event_at: np.ndarray
+    event_status: Categorical
+    event_priority: Categorical
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    source_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    source: str = ""
+    rejected: list[Rejection] = field(default_factory=list)
+    data_hash: str = ""
+
+    @property
+    def n(self) -> int:
+        """The number of tickets."""
+        return len(self.id)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    def index_of(self, ticket_id: str) -> int:
+        """The row of the ticket with this id (``KeyError`` when there is none)."""
+        hits = np.flatnonzero(self.id == ticket_id)
+        if not len(hits):
+            raise KeyError(f"no ticket with id {ticket_id!r}")
+        return int(hits[0])
+
+    def events_of(self, i: int) -> slice:
+        """The slice of the event arrays holding ticket ``i``'s history."""
+        return slice(int(self.event_offsets[i]), int(self.event_offsets[i + 1]))
+
+    def take(self, indices: Sequence[int] | np.ndarray) -> TicketTable:
+        """A new table with the tickets at ``indices`` (in that order), their events with them.
+
+        ``rejected``, ``source`` and ``data_hash`` describe the input and are kept as they are.
+        """
+        idx = np.asarray(indices, dtype=np.int64)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        starts, ends = self.event_offsets[idx], self.event_offsets[idx + 1]
+        counts = ends - starts
+        offsets = np.zeros(len(idx) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        # position of every kept event in the old arrays: start of its ticket + rank inside it
+        ev = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1], dtype=np.int64)
+        return TicketTable(
+            id=self.id[idx],
+            **{c: getattr(self, c).take(idx) for c in CATEGORICAL_COLUMNS},
+            **{c: getattr(self, c)[idx] for c in INSTANT_COLUMNS},
+            event_offsets=offsets,
+            event_at=self.event_at[ev],
+            event_status=self.event_status.take(ev),
+            event_priority=self.event_priority.take(ev),
+            extra={k: v[idx] for k, v in self.extra.items()},
+            source_row=self.source_row[idx],
+            source=self.source,
+            rejected=self.rejected,
+            data_hash=self.data_hash,
+        )
+
+    def row(self, i: int) -> dict:
+        """Ticket ``i`` as a plain dict in the canonical shape, instants as aware UTC datetimes.
+
+        Meant for explanations and tests, not for bulk work.
+        """
+        out: dict = {"id": self.id[i]}
+        for c in CATEGORICAL_COLUMNS:
+            cat: Categorical = getattr(self, c)
+            code = int(cat.codes[i])
+            out[c] = cat.labels[code] if code >= 0 else None
+        for c in INSTANT_COLUMNS:
+            out[c] = to_datetime(getattr(self, c)[i])
+        events = []
+        for k in range(int(self.event_offsets[i]), int(self.event_offsets[i + 1])):
+            event: dict = {"at": to_datetime(self.event_at[k])}
+            s, p = int(self.event_status.codes[k]), int(self.event_priority.codes[k])
+            if s >= 0:
+                event["status"] = self.event_status.labels[s]
+            if p >= 0:
+                event["priority"] = self.event_priority.labels[p]
+            events.append(event)
+        out["events"] = events
+        for name, values in self.extra.items():
+            out[name] = values[i]
+        return out
+
+    def current_priority(self) -> Categorical:
+        """Each ticket's priority after its last priority-change event (else the opening one)."""
+        labels = list(self.priority.labels)
+        remap = np.array([_label_index(labels, lab) for lab in self.event_priority.labels]
+                         + [-1], dtype=np.int32)
+        codes = self.priority.codes.copy()
+        changes = np.flatnonzero(self.event_priority.codes >= 0)
+        if len(changes):
+            owner = np.searchsorted(self.event_offsets, changes, side="right") - 1
+            # later changes overwrite earlier ones: fancy assignment keeps the last write
+            codes[owner] = remap[self.event_priority.codes[changes]]
+        return Categorical(codes, tuple(labels))
+
+
+def _label_index(labels: list[str], label: str) -> int:
+    if label not in labels:
+        labels.append(label)
+    return labels.index(label)

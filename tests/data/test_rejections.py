@@ -1,0 +1,136 @@
+"""Every rejection reason: counted, never dropped silently, with file, row and field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from slalang.data import Rejection, read_tickets
+from slalang.errors import EXIT_USAGE, DataError
+
+GOOD = {"id": "T-1", "customer": "Alfa Srl", "priority": "P1",
+        "created_at": "2026-07-01T09:00:00+02:00"}
+
+
+def one(**changes) -> dict:
+    rec = dict(GOOD)
+    rec.update(changes)
+    return {k: v for k, v in rec.items() if v is not ...}
+
+
+def read_lines(tmp_path, records, **kw):
+    p = tmp_path / "t.jsonl"
+    p.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
+    return read_tickets(p, **kw), str(p)
+
+
+JSONL_CASES = [
+    (one(created_at="2026-07-01 nine"), "created_at", "bad timestamp '2026-07-01 nine'"),
+    (one(created_at="2026-07-01T09:00:00"), "created_at", "naive timestamp"),
+    (one(created_at=...), "created_at", "missing created_at"),
+    (one(id=...), "id", "missing ticket id"),
+    (one(customer=None), "customer", "missing customer"),
+    (one(resolved_at="2026-07-01T08:00:00+02:00"), "resolved_at", "resolution before creation"),
+    (one(first_response_at="2026-07-01T06:59:59Z"), "first_response_at",
+     "first response before creation"),
+    (one(closed_at="2026-06-30T09:00:00+02:00"), "closed_at", "closing before creation"),
+    (one(events=[{"at": "2026-07-01T10:00:00+02:00", "status": "in_progress"},
+                 {"at": "2026-07-01T09:30:00+02:00", "status": "resolved"}]),
+     "events", "events out of time order"),
+    (one(events=[{"at": "soon", "status": "in_progress"}]), "events[0].at", "bad timestamp"),
+    (one(events=[{"status": "in_progress"}]), "events[0].at", "missing event time"),
+    ('{"id": "T-1", ', None, "invalid JSON"),
+    ("[1, 2]", None, "a ticket must be a JSON object"),
+]
+
+
+@pytest.mark.parametrize(("record", "field", "reason"), JSONL_CASES)
+def test_jsonl_rejection(tmp_path, record, field, reason):
+    ok = one(id="T-0")
+    t, path = read_lines(tmp_path, [ok, record])
+    assert t.id.tolist() == ["T-0"]
+    assert len(t.rejected) == 1
+    r = t.rejected[0]
+    assert (r.file, r.row, r.field) == (path, 2, field)
+    assert reason in r.reason
+    assert str(r).startswith(f"{path}:2: ")
+    # the same file refused outright when no error is allowed
+    with pytest.raises(DataError) as info:
+        read_tickets(path, max_errors=0)
+    err = info.value
+    assert (err.file, err.row, err.field) == (path, 2, field)
+    assert reason in str(err) and f"{path}:2:" in str(err)
+    assert err.exit_code == EXIT_USAGE
+
+
+def test_duplicate_id_keeps_the_first(tmp_path):
+    t, path = read_lines(tmp_path, [GOOD, one(customer="Beta SpA")])
+    assert t.customer.values().tolist() == ["Alfa Srl"]
+    assert t.rejected == [Rejection(path, 2, "id", "duplicate ticket id 'T-1' "
+                                                   "(first seen on row 1)")]
+
+
+def test_event_with_nothing_in_it(tmp_path):
+    t, path = read_lines(tmp_path, [one(events=[{"at": "2026-07-01T10:00:00+02:00"}])])
+    assert t.n == 1 and len(t.event_at) == 0
+    assert t.rejected == [Rejection(path, 1, "status", "event has neither status nor priority")]
+
+
+def test_csv_rejections_name_rows_in_both_files(tmp_path):
+    (tmp_path / "t.csv").write_text(
+        "id,customer,created_at,resolved_at\n"
+        "T-1,Alfa Srl,2026-07-01T09:00:00+02:00,2026-07-01T10:00:00+02:00\n"
+        "T-2,Alfa Srl,2026-07-01T09:00:00+02:00,2026-07-01T08:00:00+02:00\n"
+        ",Alfa Srl,2026-07-01T09:00:00+02:00,\n"
+        "T-1,Beta SpA,2026-07-01T09:00:00+02:00,\n"
+        "T-5,Beta SpA,31/7/2026 10:00,\n")
+    (tmp_path / "e.csv").write_text(
+        "ticket_id,at,status\n"
+        "T-1,2026-07-01T09:30:00+02:00,in_progress\n"
+        "T-9,2026-07-01T09:30:00+02:00,in_progress\n"
+        "T-1,2026-07-01T09:40:00,waiting_on_customer\n"
+        "T-2,2026-07-01T09:30:00+02:00,in_progress\n"
+        ",2026-07-01T09:30:00+02:00,in_progress\n")
+    t = read_tickets(tmp_path / "t.csv", events=tmp_path / "e.csv")
+    assert t.id.tolist() == ["T-1"]
+    assert t.event_offsets.tolist() == [0, 1]
+    tf, ef = str(tmp_path / "t.csv"), str(tmp_path / "e.csv")
+    got = [(r.file, r.row, r.field, r.reason.split(" (")[0]) for r in t.rejected]
+    assert got == [
+        (tf, 3, "resolved_at", "resolution before creation"),
+        (tf, 4, "id", "missing ticket id"),
+        (tf, 5, "id", "duplicate ticket id 'T-1'"),
+        (tf, 6, "created_at", "bad timestamp '31/7/2026 10:00'"),
+        (ef, 3, "ticket_id", "event for unknown ticket 'T-9'"),
+        (ef, 4, "at", "naive timestamp '2026-07-01T09:40:00'"),
+        (ef, 6, "ticket_id", "missing ticket_id"),
+    ]
+
+
+def test_max_errors_counts_all_files(tmp_path):
+    records = [one(id=f"T-{k}", created_at="bad" if k % 2 else GOOD["created_at"])
+               for k in range(10)]
+    t, path = read_lines(tmp_path, records)
+    assert t.n == 5 and len(t.rejected) == 5
+    assert read_tickets(path, max_errors=5).n == 5
+    with pytest.raises(DataError, match=r"5 row\(s\) rejected, more than the 4 allowed"):
+        read_tickets(path, max_errors=4)
+
+
+def test_naive_timestamps_need_a_time_zone(tmp_path):
+    (tmp_path / "t.csv").write_text("id,customer,created_at\nT-1,Alfa Srl,2026-07-01 09:00\n")
+    with pytest.raises(DataError) as info:
+        read_tickets(tmp_path / "t.csv", max_errors=0)
+    assert "naive timestamp '2026-07-01 09:00' (no UTC offset); give its time zone in a " \
+           "mapping" in str(info.value)
+    assert info.value.field == "created_at" and info.value.row == 2
+
+
+def test_malformed_csv_is_a_data_error(tmp_path):
+    (tmp_path / "t.csv").write_text("id,customer,created_at\nT-1,Alfa Srl\n")
+    with pytest.raises(DataError, match="malformed CSV"):
+        read_tickets(tmp_path / "t.csv")
+    (tmp_path / "e.csv").write_text("")
+    with pytest.raises(DataError, match="empty file"):
+        read_tickets(tmp_path / "e.csv")
