@@ -273,7 +273,7 @@ def explain_ticket(plan: Plan, ticket: dict, as_of: int | dt.datetime,
 def _local(t: int | None, zone) -> str:
     if t is None:
         return "-"
-    return _utc(t).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S%z")
+    return _utc(t).astimezone(zone).isoformat(sep=" ")
 
 
 def explanation_to_text(expl: Explanation, plan: Plan) -> str:
@@ -303,7 +303,7 @@ def explanation_to_text(expl: Explanation, plan: Plan) -> str:
             amount = format_duration(s.seconds) if s.kind == "counted" else ""
             note = f" ({s.note})" if s.note else ""
             lines.append(f"  {_local(s.start, zone)} -> {_local(s.end, zone)}  "
-                         f"{s.kind + note:<40} {amount:>9}  {where(s.span)}")
+                         f"{s.kind + note:<36} {amount:>9}  {where(s.span)}")
         if m.stop is not None:
             lines.append(f"  stop     {_local(m.stop, zone)}  {clock.stop if clock else ''}")
         else:
