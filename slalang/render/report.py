@@ -1,0 +1,211 @@
+"""Compliance reports: per customer (monthly or QBR), portfolio and public, in HTML or Markdown.
+
+:func:`render_report` takes the evaluation JSON dict (what ``slalang evaluate --json`` writes),
+reads it through :func:`~slalang.render.report_model.build_report` and fills a Jinja2 template.
+No number is recomputed: the templates format the evaluation's exact strings.
+
+HTML reports are self-contained (inline CSS and SVG, no script, nothing fetched) and print to
+PDF with one page per customer. Templates live in ``templates/report/``; ``template_dir``
+puts a directory of overrides in front (same relative names), rendered in Jinja's sandbox.
+
+>>> ev = {"schema_version": 1, "policy": {"name": "ref"}, "as_of": "2026-08-01T00:00:00+02:00",
+...       "period": {"label": "2026-07", "months": ["2026-07"], "timezone": "Europe/Rome"},
+...       "customers": [{"customer": "Alfa Srl", "tier": "Gold",
+...       "credit": {"percent": "0", "amount": None}, "objectives": [], "months": [{
+...       "month": "2026-07", "uptime": [], "credit": {"percent": "0", "lines": []},
+...       "objectives": [{"metric": "response", "priority": "P1", "objective": "95",
+...                       "met": 19, "breached": 1, "compliance": "95.00", "achieved": True}]}]}]}
+>>> "| response | P1 | 19 | 1 | 0 | 95.00 % | 95 % | ✓ achieved |" in render_report(ev, format="md")
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from slalang import __version__
+from slalang.render import charts
+from slalang.render.errors import RenderError
+from slalang.render.report_format import LANGUAGES, ReportFormatter
+from slalang.render.report_i18n import translator
+from slalang.render.report_model import (
+    AT_RISK_SHARE,
+    CustomerReport,
+    Report,
+    Verdict,
+    build_report,
+)
+
+#: output formats and the template suffix of each
+FORMATS = {"html": "html", "md": "md"}
+#: what a report shows: one section per customer, the MSP's portfolio, or the public summary
+VIEWS = ("customers", "portfolio", "public")
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = None,
+                  format: str = "html", lang: str = "en",
+                  view: str = "customers", customer: str | None = None,
+                  months: Sequence[str] | None = None,
+                  history: str | os.PathLike | None = None,
+                  template_dir: str | os.PathLike | None = None, provider: str = "") -> str:
+    """Render a report of ``evaluation`` (the evaluation JSON dict) as text.
+
+    Args:
+        verdicts: the ticket verdicts (breached and open ones matter), for the breach and
+            at-risk lists; see :func:`~slalang.render.report_model.read_verdicts`.
+        format: ``html`` or ``md``.
+        lang: ``en`` or ``it`` (words, numbers and dates follow the language).
+        view: ``customers``, ``portfolio`` or ``public``.
+        customer: keep one customer (name or id).
+        months: keep some months of the evaluated period (``["2026-07"]``).
+        history: a history database (:mod:`slalang.history`) for the trend charts.
+        template_dir: a directory whose ``report/*.j2`` override the built-in templates.
+        provider: the provider's name for the heading (the policy header's ``provider``).
+
+    Raises:
+        DataError: the evaluation JSON is malformed, or the customer/month is not in it.
+        RenderError: a template failed.
+    """
+    if format not in FORMATS:
+        raise RenderError(f"unknown report format {format!r} (choose from: html, md)")
+    if view not in VIEWS:
+        raise RenderError(f"unknown report view {view!r} (choose from: {', '.join(VIEWS)})")
+    if lang not in LANGUAGES:
+        raise RenderError(f"unknown report language {lang!r} (choose from: "
+                          f"{', '.join(LANGUAGES)})")
+    report = build_report(evaluation, verdicts=verdicts, customer=customer, months=months,
+                          provider=provider)
+    if history is not None:  # fail on a bad history file in every format, not just HTML
+        from slalang.history import connect
+
+        connect(history).close()
+    fmt = ReportFormatter(lang, report.timezone)
+    _ = translator(lang)
+    env = _environment(format, fmt, _, template_dir)
+    context = {
+        "report": report, "f": fmt, "_": _, "lang": lang, "view": view,
+        "slalang_version": __version__,
+        "at_risk_share": fmt.percent((AT_RISK_SHARE * 100).normalize()),
+        "charts": {},
+    }
+    if format == "html" and view == "customers":
+        context["charts"] = {c.name: customer_charts(report, c, fmt, _, history)
+                             for c in report.customers}
+    name = f"report/{view}.{FORMATS[format]}.j2"
+    try:
+        text = env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(exc.message or "syntax error", template=exc.name or name,
+                          line=exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template not found: {exc.name}", template=name) from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise RenderError(f"not allowed in a report template: {exc}", template=name) from None
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"{exc.message} (see docs/render/reports.md for the variables)",
+                          template=name) from None
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    """At most one blank line in a row, one newline at the end (stable golden files)."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line == "" and (not out or out[-1] == ""):
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def _md(text: object) -> str:
+    """Escape what would break a Markdown table cell or start markup."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace(
+        "_", "\\_")
+
+
+def _environment(format: str, fmt: ReportFormatter, _, template_dir) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        if not Path(template_dir).is_dir():
+            raise RenderError(f"template directory not found: {template_dir}")
+        loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+    loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
+    # sandboxed: user templates may read the report, never reach Python internals
+    env = SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+        autoescape=format == "html", trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    env.filters.update({
+        "pct": fmt.percent, "num": fmt.number, "money": fmt.money, "instant": fmt.instant,
+        "date": fmt.date, "month": fmt.month, "short_month": fmt.short_month,
+        "dur": fmt.duration, "md": _md,
+        "share": lambda d: fmt.percent(str((Decimal(d) * 100).quantize(Decimal("1")))),
+    })
+    return env
+
+
+def customer_charts(report: Report, c: CustomerReport, fmt: ReportFormatter, _,
+                    history: str | os.PathLike | None = None) -> dict[str, object]:
+    """The inline SVG charts of one customer's section (``None`` when there is nothing to draw).
+
+    * ``compliance``: one bar chart per month, compliance by priority against the objective;
+    * ``trend``: one line chart per metric across the months (recorded history first);
+    * ``uptime``: uptime per service and month against the target.
+    """
+    out: dict[str, object] = {"compliance": [], "trend": [], "uptime": None}
+    for m in c.months:
+        bars = [charts.Bar(f"{_(r.metric)} {r.priority}", r.percent, r.objective,
+                           fmt.percent(r.percent), r.achieved)
+                for r in m.compliance if r.percent is not None]
+        if bars:
+            title = f"{_('Compliance by priority vs objective')} · {fmt.month(m.month)}"
+            out["compliance"].append(charts.bar_chart(bars, title, floor=50.0))
+    past = _history_points(history, c.name, report.months[0] if report.months else None)
+    months = sorted({p.month for p in past}) + [m.month for m in c.months]
+    if len(months) > 1:
+        for metric in dict.fromkeys(r.metric for m in c.months for r in m.compliance):
+            series = []
+            for prio in dict.fromkeys(r.priority for m in c.months for r in m.compliance
+                                      if r.metric == metric):
+                values: dict[str, str | None] = {p.month: p.percent for p in past
+                                                 if p.metric == metric and p.priority == prio}
+                goal = None
+                for m in c.months:
+                    row = next((r for r in m.compliance
+                                if r.metric == metric and r.priority == prio), None)
+                    values[m.month] = row.percent if row else None
+                    goal = goal or (row.objective if row else None)
+                if any(v is not None for v in values.values()):
+                    series.append(charts.Series(prio, [values.get(mm) for mm in months], goal))
+            if series:
+                title = f"{_('Monthly trend')} · {_(metric)}"
+                if past:
+                    title += f" ({_('history')})"
+                out["trend"].append(charts.line_chart(
+                    [fmt.short_month(mm) for mm in months], series, title, floor=50.0))
+    ubars = [charts.Bar(f"{u.service} · {fmt.short_month(m.month)}", u.percent, u.objective,
+                        fmt.percent(u.percent), u.achieved)
+             for m in c.months for u in m.uptime]
+    if ubars:
+        out["uptime"] = charts.bar_chart(ubars, _("Uptime by service"), floor=98.0)
+    return out
+
+
+def _history_points(history, customer: str, before: str | None):
+    if history is None:
+        return []
+    from slalang.history import trend  # history imports the report model: import late
+
+    return trend(history, customer, before=before)
+
+
+__all__ = ["FORMATS", "VIEWS", "Markup", "customer_charts", "render_report"]

@@ -1,0 +1,478 @@
+"""The report's view of an evaluation: read from the evaluation JSON dict, never recomputed.
+
+:func:`build_report` turns the dict written by ``slalang evaluate --json`` (schema
+``slalang/schemas/evaluation.schema.json``) into plain dataclasses the templates walk. Every
+measured number (compliance %, uptime %, credit %, credit amounts) is carried over as the
+evaluation's own exact string; templates only format it. Ticket verdicts (the rows of
+``slalang evaluate --csv``, see :func:`read_verdicts`) are optional; the few things a report
+adds are selections and counts over the evaluation's own rows:
+
+* *breaches*: the ticket verdicts whose status is ``breached``, with their delay
+  (``elapsed_s - target_s`` in business seconds, as the verdict states it);
+* *at risk*: open verdicts that have consumed at least :data:`AT_RISK_SHARE` of their target
+  at ``as_of`` (elapsed / target ≥ 75 %);
+* portfolio and public totals: sums of the evaluation's credit amounts and ticket counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from slalang.diagnostics import did_you_mean
+from slalang.errors import DataError
+from slalang.render.report_format import to_decimal
+
+#: an open ticket is "at risk" once it has used this share of its target at ``as_of``
+AT_RISK_SHARE = Decimal("0.75")
+#: the evaluation JSON versions this module reads
+FORMAT_VERSIONS = (1,)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """Where a term stands in the policy (``policies/reference.sla:42``)."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    metric: str
+    priority: str
+    objective: str | None
+    met: int
+    breached: int
+    open: int
+    excluded: int
+    #: exact percent string from the evaluation; None when not applicable
+    percent: str | None
+    achieved: bool | None
+    clause: Clause | None
+
+
+@dataclass(frozen=True)
+class UptimeRow:
+    service: str
+    #: the month's real length and the downtime counted in it, seconds
+    seconds: int | None
+    downtime_seconds: int | None
+    percent: str
+    objective: str | None
+    achieved: bool | None
+    clause: Clause | None
+
+
+@dataclass(frozen=True)
+class CreditItem:
+    """One clause that pays (the evaluation's credit line)."""
+
+    #: ``uptime`` or ``objective``
+    kind: str
+    #: the evaluation's own explanation, e.g. ``uptime of email 99.79 % below 99.9 %``
+    reason: str
+    #: percent of the monthly fee
+    percent: str
+    clause: Clause | None
+
+
+@dataclass(frozen=True)
+class Credits:
+    items: tuple[CreditItem, ...]
+    #: after the cap, percent of the monthly fee
+    percent: str
+    #: in money; None when the customer has no fee
+    amount: str | None
+    currency: str
+    fee: str | None
+    subtotal_percent: str | None
+    cap_percent: str | None
+    capped: bool
+    cap_clause: Clause | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One ticket x metric verdict (a row of ``slalang evaluate --csv``)."""
+
+    ticket: str
+    customer: str
+    metric: str
+    priority: str
+    #: met, breached, open, excluded or invalid
+    outcome: str
+    due_at: str | None
+    stopped_at: str | None
+    elapsed_seconds: int | None
+    target_seconds: int | None
+    clause: Clause | None
+    #: the month the ticket belongs to, when the source says it
+    month: str = ""
+
+    @property
+    def delay_seconds(self) -> int | None:
+        """How far past the target a breached clock went (business seconds)."""
+        if self.elapsed_seconds is None or self.target_seconds is None:
+            return None
+        return self.elapsed_seconds - self.target_seconds
+
+    @property
+    def left_seconds(self) -> int | None:
+        """Business time left before the target (negative once past it)."""
+        d = self.delay_seconds
+        return None if d is None else -d
+
+    @property
+    def consumed(self) -> Decimal | None:
+        """Share of the target used, e.g. ``0.80``; None without a target."""
+        if not self.target_seconds or self.elapsed_seconds is None:
+            return None
+        return Decimal(self.elapsed_seconds) / Decimal(self.target_seconds)
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    month: str
+    compliance: tuple[ComplianceRow, ...]
+    uptime: tuple[UptimeRow, ...]
+    credits: Credits
+
+    @property
+    def applicable(self) -> tuple[ComplianceRow, ...]:
+        return tuple(r for r in self.compliance if r.percent is not None)
+
+    @property
+    def missed(self) -> tuple[ComplianceRow, ...]:
+        return tuple(r for r in self.compliance if r.achieved is False)
+
+
+@dataclass(frozen=True)
+class CustomerReport:
+    name: str
+    tier: str
+    fee: str | None
+    currency: str
+    months: tuple[MonthReport, ...]
+    breaches: tuple[Verdict, ...]
+    at_risk: tuple[Verdict, ...]
+    #: the period's credit in money (the evaluation's; a sum of the kept months' amounts when
+    #: only some months are shown)
+    credit_total: str
+    #: the period's credit in percent of the monthly fee (same rule)
+    credit_percent: str
+    #: compliance over the whole period's tickets (the evaluation's); empty for a month subset
+    period_compliance: tuple[ComplianceRow, ...] = ()
+    #: whether ticket verdicts were given (breaches and at-risk lists are meaningful)
+    has_verdicts: bool = False
+
+    @property
+    def objectives_missed(self) -> int:
+        return sum(len(m.missed) for m in self.months)
+
+    @property
+    def objectives_applicable(self) -> int:
+        return sum(len(m.applicable) for m in self.months)
+
+    @property
+    def worst_uptime(self) -> UptimeRow | None:
+        rows = [u for m in self.months for u in m.uptime]
+        return min(rows, key=lambda u: Decimal(u.percent)) if rows else None
+
+    @property
+    def worst_compliance(self) -> ComplianceRow | None:
+        rows = [r for m in self.months for r in m.applicable]
+        return min(rows, key=lambda r: Decimal(r.percent or "0")) if rows else None
+
+
+@dataclass(frozen=True)
+class PublicRate:
+    """On-time rate of one metric and priority across every customer."""
+
+    metric: str
+    priority: str
+    met: int
+    decided: int
+    #: met / decided in percent, two decimals (half-even); None with no decided ticket
+    percent: str | None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a report template may read (documented in docs/render/reports.md)."""
+
+    policy_name: str
+    policy_version: str
+    policy_file: str
+    currency: str
+    timezone: str
+    policy_hash: str
+    data_hash: str
+    slalang_version: str
+    as_of: str
+    period: str
+    months: tuple[str, ...]
+    customers: tuple[CustomerReport, ...]
+    has_verdicts: bool = False
+    #: who promises (the policy's provider), when known; the JSON does not carry it
+    provider: str = ""
+
+    @property
+    def is_quarter(self) -> bool:
+        return len(self.months) > 1
+
+    @property
+    def credit_total(self) -> str:
+        return _sum(c.credit_total for c in self.customers)
+
+    @property
+    def worst_offenders(self) -> tuple[CustomerReport, ...]:
+        """Customers owing credits or missing objectives, worst first (credits, then misses)."""
+        bad = [c for c in self.customers if Decimal(c.credit_total) > 0 or c.objectives_missed]
+        return tuple(sorted(bad, key=lambda c: (-Decimal(c.credit_total), -c.objectives_missed,
+                                                c.name)))
+
+    @property
+    def public_rates(self) -> tuple[PublicRate, ...]:
+        """Ticket counts summed over customers and months, per metric and priority."""
+        sums: dict[tuple[str, str], list[int]] = {}
+        for c in self.customers:
+            for m in c.months:
+                for r in m.compliance:
+                    s = sums.setdefault((r.metric, r.priority), [0, 0])
+                    s[0] += r.met
+                    s[1] += r.met + r.breached
+        out = []
+        for (metric, priority), (met, decided) in sums.items():
+            pct = None
+            if decided:
+                pct = str((Decimal(met * 100) / Decimal(decided)).quantize(
+                    Decimal("0.01"), ROUND_HALF_EVEN))
+            out.append(PublicRate(metric, priority, met, decided, pct))
+        return tuple(out)
+
+
+def _sum(values) -> str:
+    total = sum((Decimal(v) for v in values), Decimal(0))
+    return str(total)
+
+
+# -- reading the evaluation dict ------------------------------------------------------------
+
+def _get(obj: Mapping, key: str, where: str, default: Any = ...) -> Any:
+    if not isinstance(obj, Mapping):
+        raise DataError(f"evaluation JSON: {where} is not an object")
+    if key in obj:
+        return obj[key]
+    if default is ...:
+        raise DataError(f"evaluation JSON: {where} has no {key!r}")
+    return default
+
+
+def _num(value: Any, where: str, allow_none: bool = False) -> str | None:
+    """An exact number as the evaluation's string (validated, never re-rounded)."""
+    if value is None and allow_none:
+        return None
+    try:
+        to_decimal(value)
+    except DataError:
+        raise DataError(f"evaluation JSON: {where} is not a number: {value!r}") from None
+    return str(value)
+
+
+def _clause(value: Any) -> Clause | None:
+    """``file:line`` (as the evaluation writes it) or a ``{file, line}`` object."""
+    if not value:
+        return None
+    if isinstance(value, Mapping):
+        return Clause(str(value.get("file", "")), value.get("line"))
+    file, _, line = str(value).rpartition(":")
+    if file and line.isdigit():
+        return Clause(file, int(line))
+    return Clause(str(value))
+
+
+def _money(value: Any, where: str) -> tuple[str | None, str | None]:
+    if value is None:
+        return None, None
+    return (_num(_get(value, "amount", where), where + ".amount"),
+            str(_get(value, "currency", where)))
+
+
+def _compliance(row: Mapping, where: str) -> ComplianceRow:
+    return ComplianceRow(
+        metric=str(_get(row, "metric", where)),
+        priority=str(_get(row, "priority", where)),
+        objective=_num(row.get("objective"), where + ".objective", allow_none=True),
+        met=int(row.get("met", 0)),
+        breached=int(row.get("breached", 0)),
+        open=int(row.get("open", 0)),
+        excluded=int(row.get("excluded", 0)),
+        percent=_num(_get(row, "compliance", where), where + ".compliance", allow_none=True),
+        achieved=row.get("achieved"),
+        clause=_clause(row.get("clause")),
+    )
+
+
+def _uptime(row: Mapping, where: str) -> UptimeRow:
+    return UptimeRow(
+        service=str(_get(row, "service", where)),
+        seconds=row.get("seconds"),
+        downtime_seconds=row.get("downtime_seconds"),
+        percent=_num(_get(row, "uptime", where), where + ".uptime") or "",
+        objective=_num(row.get("target"), where + ".target", allow_none=True),
+        achieved=row.get("met"),
+        clause=_clause(row.get("clause")),
+    )
+
+
+def _credits(obj: Mapping, where: str) -> Credits:
+    items = tuple(
+        CreditItem(str(_get(ln, "clause", f"{where}.lines[{i}]")), str(ln.get("reason") or ""),
+                   _num(_get(ln, "percent", f"{where}.lines[{i}]"), f"{where}.lines[{i}]")
+                   or "0", _clause(ln.get("source")))
+        for i, ln in enumerate(_get(obj, "lines", where, [])))
+    amount, currency = _money(obj.get("amount"), where + ".amount")
+    fee, fee_currency = _money(obj.get("fee"), where + ".fee")
+    return Credits(items,
+                   percent=_num(_get(obj, "percent", where), where + ".percent") or "0",
+                   amount=amount, currency=currency or fee_currency or "", fee=fee,
+                   subtotal_percent=_num(obj.get("uncapped_percent"), where, allow_none=True),
+                   cap_percent=_num(obj.get("cap"), where, allow_none=True),
+                   capped=bool(obj.get("capped", False)), cap_clause=_clause(obj.get("cap_clause")))
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DataError(f"verdicts: not a whole number of seconds: {value!r}") from None
+
+
+def verdict_from_row(row: Mapping) -> Verdict:
+    """A :class:`Verdict` from a verdict CSV row (``id, customer, tier, priority, metric,
+    status, elapsed_s, target_s, due_at, stopped_at, clause``; empty cells are absent)."""
+    try:
+        return Verdict(
+            ticket=str(row["id"]), customer=str(row["customer"]), metric=str(row["metric"]),
+            priority=str(row.get("priority") or ""), outcome=str(row["status"]),
+            due_at=row.get("due_at") or None, stopped_at=row.get("stopped_at") or None,
+            elapsed_seconds=_int_or_none(row.get("elapsed_s")),
+            target_seconds=_int_or_none(row.get("target_s")),
+            clause=_clause(row.get("clause")), month=str(row.get("month") or ""))
+    except KeyError as exc:
+        raise DataError(f"verdicts: a row has no {exc.args[0]!r} column") from None
+
+
+def read_verdicts(path: str) -> list[Verdict]:
+    """The breached and open verdicts of a verdict CSV (``slalang evaluate --csv``)."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"id", "customer", "metric", "status"} - set(reader.fieldnames or ())
+        if missing:
+            raise DataError(f"{path}: not a verdict CSV (no column {sorted(missing)[0]!r})")
+        return [verdict_from_row(r) for r in reader if r.get("status") in ("breached", "open")]
+
+
+def _customer(c: Mapping, where: str, months: Sequence[str] | None,
+              verdicts: Sequence[Verdict] | None) -> CustomerReport:
+    name = str(_get(c, "customer", where))
+    month_rows = []
+    for i, m in enumerate(_get(c, "months", where)):
+        w = f"{where}.months[{i}]"
+        label = str(_get(m, "month", w))
+        if months is not None and label not in months:
+            continue
+        month_rows.append(MonthReport(
+            label,
+            tuple(_compliance(r, f"{w}.objectives[{j}]")
+                  for j, r in enumerate(_get(m, "objectives", w, []))),
+            tuple(_uptime(r, f"{w}.uptime[{j}]") for j, r in enumerate(_get(m, "uptime", w, []))),
+            _credits(_get(m, "credit", w), w + ".credit")))
+    kept = {m.month for m in month_rows}
+    mine = [v for v in verdicts or () if v.customer == name and (not v.month or v.month in kept)]
+    breaches = tuple(sorted((v for v in mine if v.outcome == "breached"),
+                            key=lambda v: (v.due_at or "", v.ticket, v.metric)))
+    at_risk = tuple(sorted(
+        (v for v in mine if v.outcome == "open" and v.consumed is not None
+         and v.consumed >= AT_RISK_SHARE),
+        key=lambda v: (v.due_at or "", v.ticket, v.metric)))
+    fee = next((m.credits.fee for m in month_rows if m.credits.fee is not None), None)
+    currency = next((m.credits.currency for m in month_rows if m.credits.currency), "")
+    whole = months is None
+    if whole:
+        credit = _get(c, "credit", where)
+        amount, cur = _money(credit.get("amount"), where + ".credit.amount")
+        credit_total = amount or "0"
+        credit_percent = _num(_get(credit, "percent", where + ".credit"), where) or "0"
+        currency = cur or currency
+    else:
+        credit_total = _sum(m.credits.amount or "0" for m in month_rows)
+        credit_percent = _sum(m.credits.percent for m in month_rows)
+    return CustomerReport(
+        name=name, tier=str(c.get("tier") or ""), fee=fee, currency=currency,
+        months=tuple(month_rows), breaches=breaches, at_risk=at_risk,
+        credit_total=credit_total, credit_percent=credit_percent,
+        period_compliance=tuple(_compliance(r, f"{where}.objectives[{j}]")
+                                for j, r in enumerate(c.get("objectives") or ())) if whole else (),
+        has_verdicts=verdicts is not None)
+
+
+def build_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = None,
+                 customer: str | None = None, months: Sequence[str] | None = None,
+                 provider: str = "") -> Report:
+    """Read an evaluation JSON dict (and optionally its ticket verdicts) into a :class:`Report`.
+
+    ``customer`` keeps one customer; ``months`` keeps some months of the period (e.g. one
+    month of a quarter's evaluation). Raises :class:`DataError` naming the JSON path of
+    anything malformed.
+    """
+    version = _get(evaluation, "schema_version", "the document")
+    if version not in FORMAT_VERSIONS:
+        raise DataError(f"evaluation JSON schema_version {version!r} is not supported "
+                        f"(this slalang reads {', '.join(map(str, FORMAT_VERSIONS))})")
+    policy = _get(evaluation, "policy", "the document")
+    period = _get(evaluation, "period", "the document")
+    all_months = [str(m) for m in _get(period, "months", "period")]
+    if months is not None:
+        unknown = [m for m in months if m not in all_months]
+        if unknown:
+            raise DataError(f"month {unknown[0]} is not in the evaluated period "
+                            f"{period.get('label', '')} ({', '.join(all_months)})")
+        if list(months) == all_months:
+            months = None
+    customers = []
+    for i, c in enumerate(_get(evaluation, "customers", "the document")):
+        cr = _customer(c, f"customers[{i}]", months, verdicts)
+        if customer is None or customer == cr.name:
+            customers.append(cr)
+    if customer is not None and not customers:
+        names = [str(c.get("customer")) for c in evaluation["customers"]]
+        hint = did_you_mean(customer, names)
+        raise DataError(f"no customer {customer!r} in the evaluation"
+                        + (f"; {hint}" if hint else f" (customers: {', '.join(names)})"))
+    shown = list(months) if months is not None else all_months
+    if months is None:
+        label = str(period.get("label") or "")
+    else:
+        label = shown[0] if len(shown) == 1 else f"{shown[0]}..{shown[-1]}"
+    currency = next((c.currency for c in customers if c.currency), "")
+    return Report(
+        policy_name=str(policy.get("name") or ""), policy_version=str(policy.get("version") or ""),
+        policy_file=str(policy.get("file") or ""), currency=currency,
+        timezone=str(period.get("timezone") or "UTC"),
+        policy_hash=str(evaluation.get("policy_hash") or ""),
+        data_hash=str(evaluation.get("data_hash") or ""),
+        slalang_version=str(evaluation.get("slalang_version") or ""),
+        as_of=str(_get(evaluation, "as_of", "the document")), period=label,
+        months=tuple(shown), customers=tuple(customers), has_verdicts=verdicts is not None,
+        provider=provider)

@@ -1,0 +1,90 @@
+"""`slalang report` on the command line: outputs, history, errors and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from slalang.cli import main
+
+INPUT = Path(__file__).parent / "golden" / "report-input"
+EVALUATION = str(INPUT / "evaluation-2026-Q3.json")
+VERDICTS = str(INPUT / "verdicts-2026-Q3.csv")
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["report", *args])
+
+
+def test_from_json_writes_the_golden_report(tmp_path: Path) -> None:
+    out = tmp_path / "q3.md"
+    result = run("--from-json", EVALUATION, "--verdicts", VERDICTS, "--lang", "it", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    golden = Path(__file__).parent / "golden" / "report-q3.it.md"
+    assert out.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
+
+
+def test_format_follows_the_output_name_and_month_selection(tmp_path: Path) -> None:
+    out = tmp_path / "sep.html"
+    result = run("--from-json", EVALUATION, "--verdicts", VERDICTS, "--period", "2026-09",
+                 "-o", str(out))
+    assert result.exit_code == 0, result.output
+    golden = Path(__file__).parent / "golden" / "report-2026-09.en.html"
+    assert out.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
+
+
+def test_stdout_customer_portfolio_public() -> None:
+    result = run("--from-json", EVALUATION, "--customer", "Gamma Snc")
+    assert result.exit_code == 0 and "Gamma Snc" in result.output
+    assert "Alfa Srl" not in result.output
+    result = run("--from-json", EVALUATION, "--portfolio")
+    assert result.exit_code == 0 and "Worst offenders" in result.output
+    result = run("--from-json", EVALUATION, "--public", "--format", "html")
+    assert result.exit_code == 0 and result.output.startswith("<!DOCTYPE html>")
+    assert "Alfa" not in result.output
+
+
+def test_record_then_history_trend(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite"
+    result = run("--from-json", EVALUATION, "--record", str(db), "-o", str(tmp_path / "a.md"))
+    assert result.exit_code == 0, result.output
+    assert "recorded 9 customer-month(s)" in result.output
+    out = tmp_path / "sep.html"
+    result = run("--from-json", EVALUATION, "--period", "2026-09", "--history", str(db),
+                 "--customer", "Alfa Srl", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "Monthly trend · response (history)" in html
+
+
+def test_usage_and_input_errors_exit_2_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    cases = [
+        (["--from-json", EVALUATION, "--portfolio", "--public"], "choose one of"),
+        ([], "give a saved evaluation"),
+        (["--from-json", str(tmp_path / "missing.json")], "No such file"),
+        (["--from-json", str(bad)], "not valid JSON"),
+        (["--from-json", EVALUATION, "--customer", "Nobody"], "no customer 'Nobody'"),
+        (["--from-json", EVALUATION, "--period", "2026-12"], "not in the evaluated period"),
+        (["--from-json", EVALUATION, "--period", "soon"], "give a month"),
+        (["--from-json", EVALUATION, "--history", str(tmp_path / "none.sqlite")],
+         "no such history database"),
+        (["--from-json", EVALUATION, "--as-of", "2026-09-01T00:00:00+02:00"], "fixed by"),
+        (["--verdicts", VERDICTS, "policies/reference.sla", "--tickets", "t.jsonl"],
+         "--verdicts goes with --from-json"),
+    ]
+    for args, message in cases:
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_failed_render_leaves_no_output(tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    out.write_text("previous", encoding="utf-8")
+    result = run("--from-json", EVALUATION, "--customer", "Nobody", "-o", str(out))
+    assert result.exit_code == 2
+    assert out.read_text(encoding="utf-8") == "previous"
