@@ -1,13 +1,82 @@
-"""`slalang contract` (not built yet)."""
+"""`slalang contract POLICY`: the contract appendix, rendered from the policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
-from slalang.errors import EXIT_USAGE
+from slalang.cli.common import atomic_write
+from slalang.diagnostics import render_all
+from slalang.errors import EXIT_USAGE, PolicyError
+from slalang.language import load_policy, read_source
+from slalang.model import Policy, Roster
+from slalang.render.contract import render_contract
+from slalang.render.errors import RenderError
+from slalang.render.i18n import LANGS
 
 
-@click.command(name="contract", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    click.echo("slalang contract: not built yet", err=True)
-    raise SystemExit(EXIT_USAGE)
+@click.command(name="contract")
+@click.argument("policy_path", metavar="POLICY", type=click.Path(dir_okay=False))
+@click.option("--tier", help="Render one tier only.")
+@click.option("--customer", help="Render a customer's tier, fee and services (from the roster).")
+@click.option("--roster", "roster_path", type=click.Path(dir_okay=False),
+              help="Customer roster (default: the one the policy names).")
+@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
+              help="Language of the text.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
+              show_default=True, help="Markdown or self-contained HTML.")
+@click.option("-o", "--output", default="-", show_default=True, metavar="OUT",
+              help="Output file ('-' for standard output).")
+@click.option("--templates", "templates_dir", type=click.Path(file_okay=False),
+              help="Folder of your own templates; they override the shipped ones by name "
+                   "and render in a sandbox.")
+def command(policy_path: str, tier: str | None, customer: str | None, roster_path: str | None,
+            lang: str, fmt: str, output: str, templates_dir: str | None) -> None:
+    """Render the contract appendix of POLICY: definitions, business hours, service levels,
+    exclusions and service credits, in English or Italian, as Markdown or HTML.
+
+    Without --tier or --customer every tier is rendered.
+    """
+    if tier and customer:
+        raise click.UsageError("give --tier or --customer, not both")
+    policy = _load(policy_path)
+    roster = _roster(policy, roster_path) if customer else None
+    text = render_contract(policy, tier=tier, customer=customer, roster=roster, lang=lang,
+                           fmt=fmt, templates_dir=templates_dir, plan=_plan(policy))
+    with atomic_write(output) as fh:
+        fh.write(text)
+
+
+def _load(path: str) -> Policy:
+    """The checked policy, or its diagnostics printed and exit 2."""
+    try:
+        return load_policy(path)
+    except PolicyError as exc:
+        try:
+            sources = {path: read_source(path)[0]}
+        except (OSError, UnicodeDecodeError):
+            sources = {}
+        click.echo(render_all(exc.diagnostics, sources), err=True)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def _roster(policy: Policy, path: str | None) -> Roster:
+    try:
+        from slalang import roster as rosters
+    except ImportError:  # the roster reader is built by another stage
+        raise RenderError("reading a customer roster is not available yet") from None
+    if path:
+        return rosters.load_roster(path)
+    if not policy.header.roster:
+        raise RenderError("--customer needs a roster: the policy names none; give --roster")
+    if hasattr(rosters, "roster_for"):
+        return rosters.roster_for(policy)
+    return rosters.load_roster(Path(policy.source_path).parent / policy.header.roster)
+
+
+def _plan(policy: Policy):
+    """The compiled plan: the service-level table is rendered from what evaluation reads."""
+    from slalang.plan import compile_plan
+
+    return compile_plan(policy)

@@ -1,0 +1,148 @@
+"""The Jinja2 environment every rendered document shares (contract appendix, reports).
+
+Templates ship in the package (``slalang/render/templates/``); a user may point at a folder of
+their own whose files override the shipped ones by name (``contract/contract.md.j2``). The
+environment is always a :class:`~jinja2.sandbox.SandboxedEnvironment`: a template written by a
+customer or a colleague cannot reach Python internals, run code or read files. Undefined
+variables are errors (``StrictUndefined``), never blanks; ``.html``/``.html.j2`` templates are
+autoescaped.
+
+Filters registered (all bound to the environment's language, see :class:`Wording`):
+
+============== ===================================================== =======================
+filter         does                                                  example (it)
+============== ===================================================== =======================
+``money``      amount (``Money`` or number + currency)               ``4.000,00 €``
+``number``     number with the locale's separators                   ``1.234,5``
+``percent``    a percentage given in percent units                   ``99,5%``
+``date``       a date (``format="long"`` default)                    ``1º gennaio 2026``
+``datetime``   an instant (``format``, ``tz``)                       ``1 gen 2026, 09:00:00``
+``duration``   seconds in words (``business=True`` on a calendar)    ``4 ore lavorative``
+``words``      a list as prose (``style="or"``)                      ``a, b e c``
+``quote``      a code quoted as the language does                    ``«email»``
+``md_cell``    text safe inside a Markdown table cell                ``a \\| b``
+============== ===================================================== =======================
+
+Globals: ``t(key, count=None, **args)`` reads the message catalogue; ``lang`` is ``en``/``it``.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from slalang.render.errors import RenderError
+from slalang.render.i18n import Wording
+
+#: where the shipped templates live inside the package
+PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def md_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
+
+    >>> md_cell("a | b\\nc")
+    'a \\\\| b c'
+    """
+    return " ".join(str(value).replace("|", "\\|").split())
+
+
+def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None = None
+                     ) -> SandboxedEnvironment:
+    """A sandboxed environment for ``lang``, user templates (if any) before the shipped ones.
+
+    >>> env = make_environment("it")
+    >>> env.from_string("{{ 2500 | money('EUR') }}").render()
+    '2.500,00\\xa0€'
+    """
+    wording = Wording(lang)
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        folder = Path(templates_dir)
+        if not folder.is_dir():
+            raise RenderError(f"template folder {str(folder)!r} does not exist")
+        loaders.append(jinja2.FileSystemLoader(str(folder)))
+    loaders.append(jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)))
+    env = SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2"),
+            default_for_string=False, default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        money=wording.money,
+        number=wording.number,
+        percent=wording.percent,
+        date=wording.date,
+        datetime=wording.datetime,
+        duration=wording.duration,
+        words=wording.join,
+        quote=wording.quote,
+        md_cell=md_cell,
+    )
+    env.globals.update(t=wording.t, lang=lang)
+    #: kept for callers that build context text with the same language
+    env.wording = wording  # type: ignore[attr-defined]
+    env.template_roots = [str(PACKAGE_TEMPLATES)] + (  # type: ignore[attr-defined]
+        [str(Path(templates_dir))] if templates_dir is not None else [])
+    return env
+
+
+def render_template(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Render template ``name`` with ``context``; any failure becomes a :class:`RenderError`
+    naming the template and line (undefined variable, sandbox violation, syntax error)."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"syntax error: {exc.message}", template=exc.name or name,
+                          line=exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        roots = ", ".join(getattr(env, "template_roots", []))
+        raise RenderError(f"template {exc.name!r} not found (looked in {roots})",
+                          template=name if exc.name != name else None) from None
+    except jinja2.exceptions.SecurityError as exc:
+        where, line = _template_frame(env, exc, name)
+        raise RenderError(f"not allowed in a template: {exc}", template=where,
+                          line=line) from None
+    except jinja2.UndefinedError as exc:
+        where, line = _template_frame(env, exc, name)
+        raise RenderError(f"undefined variable: {exc}", template=where, line=line) from None
+    except jinja2.TemplateError as exc:
+        where, line = _template_frame(env, exc, name)
+        raise RenderError(str(exc), template=where, line=line) from None
+    except RenderError as exc:
+        if exc.template:
+            raise
+        where, line = _template_frame(env, exc, name)
+        raise RenderError(str(exc), template=where, line=line) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        # a template misusing a filter or value: still the template's fault, say where
+        where, line = _template_frame(env, exc, name)
+        raise RenderError(f"{type(exc).__name__}: {exc}", template=where, line=line) from None
+
+
+def _template_frame(env: jinja2.Environment, exc: BaseException, default: str
+                    ) -> tuple[str, int | None]:
+    """The innermost template frame of ``exc``'s traceback: (template name, line).
+
+    Jinja rewrites tracebacks so that template code appears with the template's file name and
+    line; we map the file back to its name relative to the template folder it came from.
+    """
+    roots = getattr(env, "template_roots", [])
+    found: tuple[str, int | None] = (default, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        filename = frame.filename
+        for root in roots:
+            if filename.startswith(root + os.sep):
+                rel = os.path.relpath(filename, root).replace(os.sep, "/")
+                found = (rel, frame.lineno)
+    return found

@@ -1,0 +1,452 @@
+"""The contract appendix: golden files per tier and language, numbers from the policy, the
+sandbox and strict undefined variables.
+
+Golden files live in tests/render/golden/contract/; ``SLALANG_UPDATE_GOLDEN=1`` rewrites them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from slalang.cli import main
+from slalang.language import load_policy
+from slalang.model import (
+    CalendarDef,
+    ClockDef,
+    ClockEvent,
+    Condition,
+    CreditStep,
+    Customer,
+    Exclusion,
+    Header,
+    HolidaySource,
+    Money,
+    ObjectiveCredit,
+    Policy,
+    Priority,
+    Roster,
+    Target,
+    Tier,
+    TimeRange,
+    UptimeCredit,
+    UptimeTarget,
+)
+from slalang.plan import compile_plan
+from slalang.render import RenderError, render_contract
+from slalang.render.environment import PACKAGE_TEMPLATES
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICIES = ROOT / "policies"
+GOLDEN = Path(__file__).parent / "golden" / "contract"
+UPDATE = os.environ.get("SLALANG_UPDATE_GOLDEN") == "1"
+
+
+def assert_golden(name: str, text: str) -> None:
+    """Compare ``text`` with golden file ``name`` exactly (or rewrite it when asked)."""
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="")
+        return
+    assert path.exists(), f"missing golden {path}; run with SLALANG_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
+@pytest.fixture(scope="module")
+def reference() -> Policy:
+    # a relative source path keeps any file name in the output machine-independent
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return load_policy("policies/reference.sla")
+    finally:
+        os.chdir(cwd)
+
+
+def roster_of(path: Path) -> Roster:
+    """The roster from YAML (until :mod:`slalang.roster` lands; then it is used instead)."""
+    try:
+        from slalang.roster import load_roster
+    except ImportError:
+        pass
+    else:
+        return load_roster(path)
+    customers = []
+    for c in yaml.safe_load(path.read_text(encoding="utf-8"))["customers"]:
+        fee = None
+        if c.get("fee"):
+            amount, currency = str(c["fee"]).split()
+            fee = Money(Decimal(amount), currency)
+        customers.append(Customer(c["name"], c["tier"], fee, tuple(c.get("services", ())),
+                                  c.get("id")))
+    return Roster(tuple(customers), str(path))
+
+
+# -- a hand-built policy using what the reference does not --------------------------------
+
+def _days(*ranges: tuple[int, int], days: int = 5) -> tuple:
+    week = [tuple(TimeRange(a, b) for a, b in ranges)] * days
+    return tuple(week + [()] * (7 - days))
+
+
+def features_policy() -> Policy:
+    """Several business calendars, overrides, closures, status events, restarts, an unknown
+    metric, credits without a cap and a capped example."""
+    h = 60
+    support_week = list(_days((8 * h, 20 * h)))
+    support_week[5] = (TimeRange(9 * h, 13 * h),)
+    calendars = (
+        CalendarDef("office", "Europe/Rome", False, _days((9 * h, 13 * h), (14 * h, 18 * h)),
+                    holidays=(HolidaySource("IT"),), yearly_closures=((12, 8), (12, 24)),
+                    closures=(dt.date(2026, 8, 14),),
+                    overrides=((dt.date(2026, 12, 23), (TimeRange(9 * h, 12 * h),)),
+                               (dt.date(2026, 4, 3), ()))),
+        CalendarDef("support", "Europe/Berlin", False, tuple(support_week),
+                    holidays=(HolidaySource("DE", "BY"), HolidaySource("AT"))),
+        CalendarDef("always", "UTC", True, tuple((TimeRange(0, 24 * h),) for _ in range(7))),
+        CalendarDef("night", "Europe/Rome", False,
+                    tuple([()] * 5 + [(TimeRange(22 * h, 24 * h),)] * 2)),
+    )
+    clocks = (
+        ClockDef("response", ClockEvent("created"), ClockEvent("status", "in_progress"),
+                 on_priority_change="restart"),
+        ClockDef("resolution", ClockEvent("created"), ClockEvent("closed"),
+                 pause_statuses=("waiting_on_customer", "on_hold", "closed"),
+                 on_reopen="restart"),
+        ClockDef("triage", ClockEvent("created"), ClockEvent("first_response"),
+                 pause_statuses=("waiting_on_customer", "on_hold")),
+    )
+    standard = (
+        Target("response", "P1", 90 * 60, "office", Decimal("95")),
+        Target("response", "P2", 1, "support", Decimal("90")),
+        Target("resolution", "P1", 3600 + 61, "always", Decimal("80")),
+        Target("triage", "P2", 30 * 60, "support", Decimal("99.5")),
+    )
+    tiers = (
+        Tier("Standard", None, None, standard,
+             uptime=(UptimeTarget(None, Decimal("98")), UptimeTarget("email", Decimal("99.95"))),
+             objective_credits=(ObjectiveCredit("triage", "P2", Decimal("2.5")),)),
+        Tier("Premium", "Standard", Money(Decimal("1500.50"), "EUR"), standard,
+             uptime=(UptimeTarget(None, Decimal("99.8")),),
+             uptime_credit=UptimeCredit((CreditStep(Decimal("5"), Decimal("99.8")),
+                                         CreditStep(Decimal("15"), Decimal("99")),
+                                         CreditStep(Decimal("30"), Decimal("97")))),
+             objective_credits=(ObjectiveCredit("response", "P1", Decimal("10")),),
+             cap=Decimal("20")),
+    )
+    return Policy(
+        header=Header("Features", "0.9", dt.date(2026, 3, 8), "EUR", "month", "Europe/Rome",
+                      provider="Example & Co <S.p.A.>"),
+        calendars=calendars,
+        priorities=(Priority("P1", "Urgent", 1), Priority("P2", "High", 2),
+                    Priority("P3", "Low", 3)),
+        clocks=clocks,
+        tiers=tiers,
+        exclusions=(
+            Exclusion("tickets", (Condition("priority", "!=", ("P1",)),
+                                  Condition("category", "in", ("training", "change")))),
+            Exclusion("downtime", (Condition("kind", "not in", ("outage", "degraded")),),
+                      during="night"),
+            Exclusion("downtime", (Condition("region", "=", ("lab",)),)),
+        ),
+        source_path="features.sla",
+        source_hash="0" * 64,
+    )
+
+
+# -- golden files --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tier", ["Bronze", "Silver", "Gold"])
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_reference_tier_markdown(reference, tier, lang):
+    text = render_contract(reference, tier=tier, lang=lang, plan=compile_plan(reference))
+    assert_golden(f"reference-{tier.lower()}.{lang}.md", text)
+
+
+@pytest.mark.parametrize("tier", ["Bronze", "Silver", "Gold"])
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_reference_tier_html(reference, tier, lang):
+    text = render_contract(reference, tier=tier, lang=lang, fmt="html")
+    assert_golden(f"reference-{tier.lower()}.{lang}.html", text)
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_reference_all_tiers(reference, lang):
+    assert_golden(f"reference-all.{lang}.md", render_contract(reference, lang=lang))
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_reference_customer_with_negotiated_fee(reference, lang):
+    roster = roster_of(POLICIES / "customers.yaml")
+    text = render_contract(reference, customer="Beta SpA", roster=roster, lang=lang)
+    assert_golden(f"reference-customer-beta.{lang}.md", text)
+    fee = "€2,500.00" if lang == "en" else "2.500,00\xa0€"
+    assert fee in text  # the negotiated fee, not the list fee, drives the example
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_bench_policy(lang):
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        policy = load_policy("policies/bench.sla")
+    finally:
+        os.chdir(cwd)
+    assert_golden(f"bench-all.{lang}.md", render_contract(policy, lang=lang))
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_features_policy(lang, fmt):
+    assert_golden(f"features-all.{lang}.{fmt}", render_contract(features_policy(), lang=lang,
+                                                                fmt=fmt))
+
+
+def test_plan_and_tiers_render_the_same_table(reference):
+    plan = compile_plan(reference)
+    for lang in ("en", "it"):
+        assert render_contract(reference, lang=lang, plan=plan) == render_contract(
+            reference, lang=lang)
+
+
+def test_html_is_escaped_and_self_contained():
+    html = render_contract(features_policy(), fmt="html", lang="en")
+    assert "Example &amp; Co &lt;S.p.A.&gt;" in html
+    assert "<S.p.A.>" not in html
+    assert not re.search(r"<(script|link|img)\b", html)
+    assert "@media print" in html
+    assert '<th scope="col">' in html and '<th scope="row">' in html
+
+
+# -- every number comes from the policy --------------------------------------------------
+
+def _retarget(policy: Policy, tier: str, metric: str, priority: str, seconds: int,
+              fee: Decimal) -> Policy:
+    tiers = []
+    for t in policy.tiers:
+        if t.name == tier:
+            targets = tuple(dataclasses.replace(x, seconds=seconds)
+                            if (x.metric, x.priority) == (metric, priority) else x
+                            for x in t.targets)
+            t = dataclasses.replace(t, targets=targets, fee=Money(fee, "EUR"))
+        tiers.append(t)
+    return dataclasses.replace(policy, tiers=tuple(tiers), _index={})
+
+
+def test_changing_a_target_and_a_fee_changes_the_text(reference):
+    changed = _retarget(reference, "Silver", "response", "P1", 90 * 60, Decimal("3000"))
+    before_en = render_contract(reference, tier="Silver", lang="en")
+    after_en = render_contract(changed, tier="Silver", lang="en")
+    after_it = render_contract(changed, tier="Silver", lang="it")
+    assert "| P1 – Critical | within 1 business hour |" in before_en
+    assert "| P1 – Critical | within 1 hour 30 minutes of business time |" in after_en
+    assert "| P1 – Critica | entro 1 ora e 30 minuti lavorativi |" in after_it
+    # the fee and everything computed from it follow
+    assert "€2,000.00" in before_en and "€3,000.00" not in before_en
+    assert "Monthly fee: €3,000.00 (list price)" in after_en
+    assert "capped at 20% of the monthly fee (€600.00)" in after_en
+    assert "a credit of 5% (€150.00)" in after_en
+    assert "Canone mensile: 3.000,00\xa0€ (prezzo di listino)" in after_it
+    # the same edit through the compiled plan
+    assert render_contract(changed, tier="Silver", plan=compile_plan(changed)) == after_en
+
+
+def _literal_text(template: str) -> str:
+    """What a template writes itself: Jinja tags, comments and expressions removed; in HTML
+    templates also markup and the inline style sheet (CSS sizes are not text)."""
+    text = re.sub(r"\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}", " ", template, flags=re.S)
+    text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+    return re.sub(r"<[^>]*>", " ", text)
+
+
+def _messages(node, path=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _messages(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _messages(value, f"{path}[{i}]")
+    else:
+        yield path, str(node)
+
+
+def test_templates_hold_no_numbers():
+    templates = sorted((PACKAGE_TEMPLATES / "contract").glob("*.j2"))
+    assert templates
+    for path in templates:
+        literal = _literal_text(path.read_text(encoding="utf-8"))
+        digits = re.findall(r".{0,20}\d.{0,20}", literal)
+        assert not digits, f"{path.name} types numbers into the text: {digits}"
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_catalogue_holds_no_numbers(lang):
+    path = PACKAGE_TEMPLATES.parent / "locales" / f"{lang}.yaml"
+    for key, message in _messages(yaml.safe_load(path.read_text(encoding="utf-8"))):
+        words = re.sub(r"\{[^{}]*\}", "", message)
+        assert not re.search(r"\d", words), f"{lang}.yaml {key} types a number: {message!r}"
+
+
+def test_the_number_scanner_catches_typed_numbers():
+    assert re.search(r"\d", _literal_text("{{ x }} within 4 hours {% if y %}"))
+    assert not re.search(r"\d", _literal_text("<h2>{{ t('a', n=4) }}</h2><style>a{b:1px}</style>"))
+
+
+# -- user templates: override by name, sandbox, strict undefined ------------------------
+
+def _user_template(tmp_path: Path, body: str, name: str = "contract/contract.md.j2") -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    return tmp_path
+
+
+def test_user_template_overrides_by_name(tmp_path, reference):
+    folder = _user_template(tmp_path, "{{ policy.name }} / {{ tiers[0].name }}: "
+                                      "{{ tiers[0].rows[0].cells[0] }}\n")
+    text = render_contract(reference, tier="Gold", templates_dir=folder, lang="it")
+    assert text == "Rossi IT Services — Managed Services / Gold: entro 15 minuti, 24 ore su " \
+                   "24, 7 giorni su 7\n"
+    # the HTML template was not overridden: the shipped one is used
+    assert render_contract(reference, tier="Gold", templates_dir=folder, fmt="html"
+                           ).startswith("<!DOCTYPE html>")
+
+
+def test_user_template_filters_and_catalogue(tmp_path, reference):
+    folder = _user_template(tmp_path, "{{ 4000 | money('EUR') }}; {{ 5400 | duration }}; "
+                                      "{{ t('unit.business_hour', 4) }}\n")
+    text = render_contract(reference, tier="Gold", templates_dir=folder, lang="it")
+    assert text == "4.000,00\xa0€; 1 ora e 30 minuti; 4 ore lavorative\n"
+
+
+ATTACKS = [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ policy.__class__.__init__.__globals__ }}",
+    "{{ t.__globals__['__builtins__']['open']('/etc/passwd').read() }}",
+    "{% include '/etc/passwd' %}",
+    "{% include '../../../../../../etc/passwd' %}",
+    "{{ open('/etc/passwd').read() }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_attack_templates_fail_cleanly(tmp_path, reference, attack):
+    folder = _user_template(tmp_path, f"line one\n{attack}\n")
+    with pytest.raises(RenderError) as info:
+        render_contract(reference, tier="Gold", templates_dir=folder)
+    message = str(info.value)
+    assert "root:" not in message and "Traceback" not in message
+    assert "contract/contract.md.j2" in message
+
+
+@pytest.mark.parametrize("attack", ATTACKS[:4])
+def test_attack_templates_exit_2_from_the_cli(tmp_path, attack):
+    folder = _user_template(tmp_path / "t", f"{attack}\n")
+    out = tmp_path / "out.md"
+    result = CliRunner().invoke(main, ["contract", str(POLICIES / "reference.sla"), "--tier",
+                                       "Gold", "--templates", str(folder), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: template ")
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_sandbox_message_names_the_violation(tmp_path, reference):
+    folder = _user_template(tmp_path, "ok\n{{ ''.__class__.__mro__ }}\n")
+    with pytest.raises(RenderError, match=r"line 2: not allowed in a template: .*__class__.*"
+                                          r"unsafe"):
+        render_contract(reference, tier="Gold", templates_dir=folder)
+
+
+def test_undefined_variable_names_variable_and_line(tmp_path, reference):
+    folder = _user_template(tmp_path, "# {{ policy.name }}\n\n{{ policy.nmae }}\n")
+    with pytest.raises(RenderError) as info:
+        render_contract(reference, tier="Gold", templates_dir=folder)
+    assert str(info.value) == ("template 'contract/contract.md.j2', line 3: undefined "
+                               "variable: 'dict object' has no attribute 'nmae'")
+    folder = _user_template(tmp_path, "{% for x in tiers %}\n{{ x.name }} {{ customer_fee }}\n"
+                                      "{% endfor %}\n")
+    with pytest.raises(RenderError, match=r"line 2: undefined variable: 'customer_fee' is "
+                                          r"undefined"):
+        render_contract(reference, tier="Gold", templates_dir=folder)
+
+
+def test_undefined_inside_an_included_template_names_that_template(tmp_path, reference):
+    _user_template(tmp_path, "{{ nothing_here }}\n", name="contract/part.md.j2")
+    folder = _user_template(tmp_path, "a\nb\n{% include 'contract/part.md.j2' %}\n")
+    with pytest.raises(RenderError, match=r"template 'contract/part.md.j2', line 1: "
+                                          r"undefined variable: 'nothing_here' is undefined"):
+        render_contract(reference, tier="Gold", templates_dir=folder)
+
+
+def test_template_syntax_error_names_line(tmp_path, reference):
+    folder = _user_template(tmp_path, "a\n{% if x %}\nb\n")
+    with pytest.raises(RenderError, match=r"contract/contract.md.j2', line \d: syntax error"):
+        render_contract(reference, tier="Gold", templates_dir=folder)
+
+
+def test_unknown_message_key_is_an_error(tmp_path, reference):
+    folder = _user_template(tmp_path, "\n{{ t('contract.nope') }}\n")
+    with pytest.raises(RenderError, match=r"line 2: no message 'contract.nope' in the 'en'"):
+        render_contract(reference, tier="Gold", templates_dir=folder)
+
+
+def test_missing_template_folder(reference, tmp_path):
+    with pytest.raises(RenderError, match="does not exist"):
+        render_contract(reference, templates_dir=tmp_path / "nope")
+
+
+# -- CLI --------------------------------------------------------------------------------
+
+def test_cli_writes_the_golden_text(tmp_path):
+    out = tmp_path / "gold.it.md"
+    result = CliRunner().invoke(main, ["contract", str(POLICIES / "reference.sla"), "--tier",
+                                       "Gold", "--lang", "it", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    golden = (GOLDEN / "reference-gold.it.md").read_text(encoding="utf-8")
+    # the CLI loads the policy by an absolute path; the text does not depend on it
+    assert out.read_text(encoding="utf-8") == golden
+
+
+def test_cli_html_to_stdout():
+    result = CliRunner().invoke(main, ["contract", str(POLICIES / "reference.sla"), "--tier",
+                                       "Silver", "--format", "html"])
+    assert result.exit_code == 0
+    assert result.output == (GOLDEN / "reference-silver.en.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--tier", "Gol"], "error: the policy has no tier 'Gol'; did you mean 'Gold'?"),
+    (["--tier", "Gold", "--customer", "Beta SpA"], "give --tier or --customer, not both"),
+    (["--lang", "fr"], "Invalid value for '--lang'"),
+])
+def test_cli_usage_errors(args, message):
+    result = CliRunner().invoke(main, ["contract", str(POLICIES / "reference.sla"), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_cli_bad_policy_prints_diagnostics(tmp_path):
+    bad = tmp_path / "bad.sla"
+    bad.write_text('policy "x" {\n  version "1"\n}\ntier A {\n  response on nowhere: P1 1h\n}\n',
+                   encoding="utf-8")
+    result = CliRunner().invoke(main, ["contract", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.sla:" in result.output and "Traceback" not in result.output
+
+
+def test_customer_not_in_roster(reference):
+    roster = roster_of(POLICIES / "customers.yaml")
+    with pytest.raises(RenderError, match="no customer 'Beta' in the roster; did you mean "
+                                          "'Beta SpA'"):
+        render_contract(reference, customer="Beta", roster=roster)
