@@ -296,7 +296,11 @@ def _credits(w: Wording, policy: Policy, tier: Tier, fee: Money | None) -> dict[
                      "credit": _credit_text(w, fee, oc.percent)})
     if not rows:
         return {"rows": [], "rules": [], "example": None, "none": w.t("contract.credit.none")}
-    rules = [w.t("contract.credit.rules")]
+    rules = []
+    if steps:
+        rules.append(w.t("contract.credit.rules_steps"))
+    if len(tier.objective_credits) + (1 if steps else 0) > 1:
+        rules.append(w.t("contract.credit.rules_add"))
     if tier.cap is not None:
         cap_money = _money(fee, tier.cap)
         forms = w.forms("cap", w.percent(tier.cap))
@@ -342,7 +346,8 @@ def _example(w: Wording, tier: Tier, steps: list, fee: Money | None) -> dict[str
                          money=_fmt_money(w, _money(fee, applied.percent))))
     for oc in tier.objective_credits:
         total += oc.percent
-        lines.append(w.t("contract.credit.example_objective" + suffix,
+        first = "_first" if not lines else ""
+        lines.append(w.t("contract.credit.example_objective" + first + suffix,
                          **_metric_forms(w, oc.metric),
                          priority=oc.priority, **w.forms("credit", w.percent(oc.percent)),
                          money=_fmt_money(w, _money(fee, oc.percent))))
