@@ -89,6 +89,12 @@ class CheckContext:
             yield parent
             decl = self.tiers[parent]
 
+    def chain_complete(self, name: str) -> bool:
+        """Whether every ancestor of the tier is defined and the chain has no cycle (else
+        what it inherits is unknown, and findings about its targets would be noise)."""
+        ancestors = [name, *self.parents(name)]
+        return self.tiers[ancestors[-1]].extends is None
+
     def flat_tier(self, name: str) -> FlatTier:
         """The tier ``name`` with everything it inherits, ancestors applied first."""
         if name not in self._flat:

@@ -8,6 +8,7 @@ and what could come there. The caret points at the offending token.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from lark import Token
@@ -28,10 +29,14 @@ MISTAKES: dict[str, list[str]] = {
     "a colon is missing after the metric (and its calendar)": [
         "tier T { response on office P1 2h }",
         "tier T { response P1 2h }",
+        "tier T { cap 1% response on office P1 2h }",
+        "tier T { cap 1% response P1 2h }",
     ],
     "a percentage needs a `%` sign": [
         "tier T { uptime 99.5 }",
         "tier T { cap 10 }",
+        "tier T { cap 1% uptime 99.5 }",
+        "tier T { uptime 1% cap 10 }",
         "tier T { response: P1 2h objective 90 }",
         "tier T { credit 5 when uptime < 99% }",
         "tier T { credit 5% when uptime < 99 }",
@@ -48,6 +53,8 @@ MISTAKES: dict[str, list[str]] = {
     "a declaration starts with calendar, priorities, priority, clock, exclude or tier": [
         "calender c { }",
         "tiers T { }",
+        "calendar a 24x7 calender c { }",
+        "calendar a 24x7 tiers T { }",
     ],
     "a target line lists priorities with durations, like `P1 2h, P2 4h`": [
         "tier T { response: 2h }",
@@ -59,6 +66,7 @@ MISTAKES: dict[str, list[str]] = {
     ],
     "a day is written mon, tue, wed, thu, fri, sat or sun": [
         "calendar c { monday 09:00-17:00 }",
+        "calendar c { mon 09:00-12:00 tuesday 09:00-17:00 }",
         "calendar c { mon-friday 09:00-17:00 }",
     ],
     "a fee is written like `fee 1000 EUR monthly`": [
@@ -106,6 +114,11 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
     tok = exc.token
     span = Span(filename, tok.line, tok.column, tok.end_line or tok.line,
                 tok.end_column or tok.column + 1)
+    if tok.type in _DECLARATION_KEYWORDS and "RBRACE" in exc.expected:
+        opened = _open_braces(source[: tok.start_pos])
+        where = f"the block opened at line {opened[-1][0]} is still open" if opened else None
+        return Diagnostic(SYNTAX, "error", f"a `}}` is missing before this `{tok}`", span,
+                          where and f"{where}; close it with `}}`")
     known = _match_catalogue(exc)
     found = _describe_token(tok)
     hint = _keyword_hint(tok, exc.expected) or _expected_hint(exc.expected)
@@ -114,12 +127,30 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
 
 
 def _match_catalogue(exc: UnexpectedToken) -> str | None:
-    examples = {msg: [_HEAD + snippet for snippet in snippets]
-                for msg, snippets in MISTAKES.items()}
-    try:
-        return exc.match_examples(parser().parse, examples, use_accepts=True)
-    except UnexpectedInput:  # an example itself failed differently; fall back to generic
-        return None
+    """The catalogue message for the parser state the error happened in, if any.
+
+    Like Lark's ``match_examples``, but states are compared by the top of the parser stack
+    only: the stack's depth depends on how many statements came before, the mistake does not.
+    """
+    exact, by_state = _catalogue()
+    state = exc.state.position
+    return exact.get((state, exc.token.type)) or by_state.get(state)
+
+
+@functools.cache
+def _catalogue() -> tuple[dict[tuple[int, str], str], dict[int, str]]:
+    exact: dict[tuple[int, str], str] = {}
+    by_state: dict[int, str] = {}
+    for message, snippets in MISTAKES.items():
+        for snippet in snippets:
+            try:
+                parser().parse(_HEAD + snippet)
+            except UnexpectedToken as ut:
+                exact.setdefault((ut.state.position, ut.token.type), message)
+                by_state.setdefault(ut.state.position, message)
+            except UnexpectedInput:
+                pass
+    return exact, by_state
 
 
 def _describe_token(tok: Token) -> str:
@@ -140,15 +171,7 @@ def _keyword_hint(tok: Token, expected: set[str]) -> str | None:
 
 def _unclosed(source: str, filename: str) -> Diagnostic:
     """The file ended early: point at the innermost brace never closed."""
-    stack: list[tuple[int, int]] = []
-    # strings and comments may hold braces; blank them out (keeping positions)
-    text = re.sub(r'"([^"\\\n]|\\.)*"|#[^\n]*', lambda mt: " " * len(mt.group()), source)
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        for col, ch in enumerate(line, start=1):
-            if ch == "{":
-                stack.append((lineno, col))
-            elif ch == "}" and stack:
-                stack.pop()
+    stack = _open_braces(source)
     if stack:
         line, col = stack[-1]
         return Diagnostic(SYNTAX, "error", "this `{` is never closed", Span(
@@ -159,6 +182,22 @@ def _unclosed(source: str, filename: str) -> Diagnostic:
     return Diagnostic(SYNTAX, "error", "the file ends in the middle of a statement", span,
                       "finish the statement; a policy starts with `policy \"<name>\" { ... }`")
 
+
+def _open_braces(text: str) -> list[tuple[int, int]]:
+    """(line, column) of every ``{`` not closed by the end of ``text``, outermost first."""
+    stack: list[tuple[int, int]] = []
+    # strings and comments may hold braces; blank them out (keeping positions)
+    text = re.sub(r'"([^"\\\n]|\\.)*"|#[^\n]*', lambda mt: " " * len(mt.group()), text)
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        for col, ch in enumerate(line, start=1):
+            if ch == "{":
+                stack.append((lineno, col))
+            elif ch == "}" and stack:
+                stack.pop()
+    return stack
+
+
+_DECLARATION_KEYWORDS = {"CALENDAR", "PRIORITIES", "PRIORITY", "CLOCK", "EXCLUDE", "TIER"}
 
 _LITERAL_NAMES = {
     "STRING": "string", "NUMBER": "number", "PERCENT": "percentage",

@@ -96,14 +96,18 @@ def _dates(cal: s.CalendarDecl) -> Iterator[Diagnostic]:
 
 
 def _overlaps(week: list[list[tuple[int, int, Span]]]) -> Iterator[Diagnostic]:
-    clashes: dict[tuple[Span, Span], list[str]] = {}
+    # later range -> (lines of the ranges it overlaps, days on which it does)
+    clashes: dict[Span, tuple[set[int], list[str]]] = {}
     for day, ranges in enumerate(week):
         ranges.sort()
         for (_s1, e1, sp1), (s2, _e2, sp2) in zip(ranges, ranges[1:], strict=False):
             if s2 < e1:
-                later, earlier = max(sp1, sp2), min(sp1, sp2)
-                clashes.setdefault((later, earlier), []).append(WEEKDAYS[day])
-    for (later, earlier), days in sorted(clashes.items()):
-        yield diag("SLA402", f"these hours overlap the hours at line {earlier.line} on "
+                lines, days = clashes.setdefault(max(sp1, sp2), (set(), []))
+                lines.add(min(sp1, sp2).line)
+                if WEEKDAYS[day] not in days:
+                    days.append(WEEKDAYS[day])
+    for later, (lines, days) in sorted(clashes.items()):
+        shown = ", ".join(str(n) for n in sorted(lines))
+        yield diag("SLA402", f"these hours overlap the hours at line {shown} on "
                    f"{', '.join(days)}", later,
                    "working hours on a day must not overlap; merge or shorten the ranges")

@@ -16,7 +16,7 @@ CODES = {
 
 def run(ctx: CheckContext) -> Iterator[Diagnostic]:
     for tier in ctx.tree.of_type(s.TierDecl):
-        if ctx.tiers.get(tier.name.text) is not tier:
+        if ctx.tiers.get(tier.name.text) is not tier or not ctx.chain_complete(tier.name.text):
             continue  # a duplicate, reported as such
         flat = ctx.flat_tier(tier.name.text)
         for metric in ctx.clocks:

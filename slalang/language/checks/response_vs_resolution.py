@@ -14,7 +14,7 @@ CODES = {"SLA205": "a response target longer than the resolution target (warning
 def run(ctx: CheckContext) -> Iterator[Diagnostic]:
     pairs = list(_response_resolution_pairs(ctx))
     for tier in ctx.tree.of_type(s.TierDecl):
-        if ctx.tiers.get(tier.name.text) is not tier:
+        if ctx.tiers.get(tier.name.text) is not tier or not ctx.chain_complete(tier.name.text):
             continue
         flat = ctx.flat_tier(tier.name.text)
         for response, resolution in pairs:

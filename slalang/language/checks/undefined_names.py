@@ -32,7 +32,8 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def _nothing_defined(kind: str, table: dict) -> str | None:
     if table:
-        return f"defined {kind}s: {', '.join(table)}"
+        plural = "priorities" if kind == "priority" else f"{kind}s"
+        return f"defined {plural}: {', '.join(table)}"
     return None if kind == "tier" else f"no {kind} is defined in this policy"
 
 
