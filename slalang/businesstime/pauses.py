@@ -57,6 +57,10 @@ class Pauses:
         z = np.zeros(0, dtype=np.int64)
         return cls(np.zeros(n + 1, dtype=np.int64), z, z)
 
+    def normalized(self) -> Pauses:
+        """These pauses sorted and merged per ticket (see :func:`normalize`)."""
+        return normalize(self)
+
     def ticket(self, i: int) -> list[tuple[int, int]]:
         """The pauses of ticket ``i`` as pairs."""
         a, b = self.offsets[i], self.offsets[i + 1]
