@@ -1,13 +1,139 @@
-"""`slalang evaluate` (not built yet)."""
+"""`slalang evaluate`: evaluate a policy on ticket (and downtime) data for a period.
+
+Prints a summary (or JSON) and writes the JSON, CSV and JUnit outputs asked for, each
+atomically. Exit codes: 0 done (and nothing failed per ``--fail-on``), 1 an objective missed or
+a credit due per ``--fail-on``, 2 usage or input error. Heavy modules are imported inside the
+command so that ``slalang --help`` stays fast.
+"""
+
+from __future__ import annotations
 
 import click
 
-from slalang.errors import EXIT_USAGE
+from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+FAIL_ON = ("never", "objective", "credit", "any")
 
 
-@click.command(name="evaluate", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    click.echo("slalang evaluate: not built yet", err=True)
-    raise SystemExit(EXIT_USAGE)
+def failed(ev, fail_on: str) -> bool:
+    """Whether the evaluation fails the pipeline under ``--fail-on``.
+
+    ``objective``: some objective was missed in some customer-month; ``credit``: some credit is
+    due; ``any``: either, or a covered service missed its uptime target.
+    """
+    if fail_on == "never":
+        return False
+    objective = ev.objectives_missed > 0
+    credit = ev.credits_due > 0
+    if fail_on == "objective":
+        return objective
+    if fail_on == "credit":
+        return credit
+    uptime = any(u.met is False for m in ev.months for u in m.uptime)
+    return objective or credit or uptime
+
+
+def _load_policy(path: str):
+    from slalang.diagnostics import render_all
+    from slalang.errors import PolicyError
+    from slalang.language import load_policy
+
+    try:
+        return load_policy(path)
+    except PolicyError as exc:
+        sources = {}
+        for d in exc.diagnostics:
+            try:
+                with open(d.span.file, encoding="utf-8") as fh:
+                    sources[d.span.file] = fh.read()
+            except (OSError, UnicodeDecodeError):
+                pass
+        click.echo(render_all(exc.diagnostics, sources), err=True)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def _load_roster(policy, path: str | None):
+    from slalang import roster as rosters
+
+    if path is not None:
+        return rosters.load_roster(path, policy)
+    return rosters.roster_for(policy)
+
+
+@click.command(name="evaluate")
+@click.argument("policy", type=click.Path(dir_okay=False))
+@click.option("--tickets", required=True, type=click.Path(dir_okay=False),
+              help="Tickets: canonical JSONL or CSV, or a tool export with --mapping.")
+@click.option("--events", type=click.Path(dir_okay=False),
+              help="Status events CSV (ticket_id,at,status[,priority]) for CSV tickets.")
+@click.option("--downtime", type=click.Path(dir_okay=False),
+              help="Downtime records (customer,service,start,end,kind).")
+@click.option("--mapping", type=click.Path(dir_okay=False),
+              help="YAML mapping from a tool's export to the canonical form.")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="Customer roster YAML (default: the one the policy names).")
+@click.option("--period", help="2026-07 (month), 2026-Q3 (quarter) or "
+              "2026-07-01..2026-09-30 (range); default: the months the tickets span.")
+@click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset "
+              "(default: the end of the period, so results are reproducible).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the evaluation as JSON (schema: slalang/schemas/evaluation.schema.json).")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write one CSV row per ticket x metric verdict.")
+@click.option("--junit", "junit_out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write JUnit XML (one test per customer-month objective, uptime, credit).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="What to print on standard output.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="never", show_default=True,
+              help="Exit 1 when an objective is missed, a credit is due, or either "
+              "(pipelines: --fail-on credit).")
+@click.option("--max-errors", type=click.IntRange(min=0),
+              help="Stop with exit 2 when more input rows than this are rejected.")
+def command(policy: str, tickets: str, events: str | None, downtime: str | None,
+            mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
+            json_out: str | None, csv_out: str | None, junit_out: str | None, fmt: str,
+            fail_on: str, max_errors: int | None) -> None:
+    """Evaluate POLICY on ticket data: compliance, uptime and service credits per customer
+    and month."""
+    from slalang.cli.common import atomic_write
+    from slalang.data import read_downtime, read_tickets
+    from slalang.evaluation.evaluate import evaluate
+    from slalang.evaluation.periods import parse_instant, parse_period
+    from slalang.plan import compile_plan
+
+    pol = _load_policy(policy)
+    # parse the cheap arguments before reading any data, so usage errors come first
+    zone = pol.header.timezone
+    per = parse_period(period, zone) if period else None
+    instant = parse_instant(as_of) if as_of else None
+    ros = _load_roster(pol, roster)
+    table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
+    down = read_downtime(downtime, max_errors=max_errors) if downtime else None
+    plan = compile_plan(pol)
+    ev = evaluate(plan, table, down, ros, as_of=instant, period=per)
+
+    if json_out or fmt == "json":
+        from slalang.evaluation.output.json import dumps
+
+        text = dumps(ev)
+        if json_out:
+            with atomic_write(json_out) as fh:
+                fh.write(text)
+    if csv_out:
+        from slalang.evaluation.output.csv import write_verdicts
+
+        with atomic_write(csv_out, "wb") as fh:
+            write_verdicts(ev, fh)
+    if junit_out:
+        from slalang.evaluation.output import junit
+
+        with atomic_write(junit_out, "wb") as fh:
+            fh.write(junit.dumps(ev))
+    if fmt == "json":
+        if json_out != "-":
+            click.echo(text, nl=False)
+    elif "-" not in (json_out, csv_out, junit_out):
+        from slalang.evaluation.output.summary import evaluation_to_text
+
+        click.echo(evaluation_to_text(ev), nl=False)
+    raise SystemExit(EXIT_FINDINGS if failed(ev, fail_on) else EXIT_OK)
