@@ -51,11 +51,35 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
 
 
 def _floor(values: Sequence[float], floor: float) -> float:
-    """The axis minimum: ``floor`` unless some value is below it (then a round step lower)."""
+    """The axis minimum: ``floor`` unless some value is below it (then a round step lower).
+
+    >>> _floor([97.0], 50.0), _floor([31.0], 50.0), _floor([99.2], 98.0), _floor([97.4], 98.0)
+    (50.0, 20.0, 98.0, 97.0)
+    >>> _floor([50.0], 50.0)
+    40.0
+    """
     low = min(values, default=floor)
-    if low >= floor:
+    if low > floor:  # a value right on the floor would draw an empty bar
         return floor
-    return max(0.0, float(int(low // 10) * 10))
+    unit = 20.0 if 100.0 - low > 40 else 10.0 if 100.0 - low > 10 else 1.0
+    return max(0.0, (low // unit) * unit)
+
+
+def _ticks(lo: float) -> list[float]:
+    """Round tick values from ``lo`` to 100 (4 to 6 of them).
+
+    >>> _ticks(20.0), _ticks(98.0)
+    ([20.0, 40.0, 60.0, 80.0, 100.0], [98.0, 98.5, 99.0, 99.5, 100.0])
+    >>> _ticks(50.0)
+    [50.0, 60.0, 70.0, 80.0, 90.0, 100.0]
+    """
+    span = 100.0 - lo
+    step = next((s for s in (0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25) if span / s <= 5), 25.0)
+    out, v = [], 100.0
+    while v >= lo - 1e-9:
+        out.append(round(v, 2))
+        v -= step
+    return sorted(out)
 
 
 def bar_chart(bars: Sequence[Bar], title: str, *, floor: float = 0.0, width: int = 640
@@ -72,8 +96,7 @@ def bar_chart(bars: Sequence[Bar], title: str, *, floor: float = 0.0, width: int
         return round(left + plot * (min(max(v, lo), 100.0) - lo) / span, 1)
 
     body = [f'<text x="{left}" y="16" font-weight="600">{escape(title)}</text>']
-    for tick in range(5):
-        v = lo + span * tick / 4
+    for v in _ticks(lo):
         body.append(f'<line x1="{x(v)}" y1="{top - 4}" x2="{x(v)}" y2="{height - 20}" '
                     f'stroke="{GRID}" stroke-width="1"/>')
         body.append(f'<text x="{x(v)}" y="{height - 6}" text-anchor="middle" '
@@ -94,9 +117,9 @@ def bar_chart(bars: Sequence[Bar], title: str, *, floor: float = 0.0, width: int
 
 
 def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str, *,
-               floor: float = 0.0, width: int = 640, height: int = 220) -> Markup:
+               floor: float = 0.0, width: int = 480, height: int = 220) -> Markup:
     """Lines across months (one per series), dashed goal lines in the series' colour."""
-    top, left, right, bottom = 28, 44, 150, 28
+    top, left, right, bottom = 28, 44, 90, 28
     nums = [float(v) for s in series for v in s.values if v is not None]
     nums += [float(s.goal) for s in series if s.goal]
     lo = _floor(nums, floor)
@@ -111,8 +134,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str, *,
         return round(top + plot_h * (100.0 - min(max(v, lo), 100.0)) / span, 1)
 
     body = [f'<text x="{left}" y="16" font-weight="600">{escape(title)}</text>']
-    for tick in range(5):
-        v = lo + span * tick / 4
+    for v in _ticks(lo):
         body.append(f'<line x1="{left}" y1="{py(v)}" x2="{left + plot_w}" y2="{py(v)}" '
                     f'stroke="{GRID}" stroke-width="1"/>')
         body.append(f'<text x="{left - 6}" y="{py(v) + 4}" text-anchor="end" '

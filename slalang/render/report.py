@@ -162,12 +162,17 @@ def customer_charts(report: Report, c: CustomerReport, fmt: ReportFormatter, _,
     * ``uptime``: uptime per service and month against the target.
     """
     out: dict[str, object] = {"compliance": [], "trend": [], "uptime": None}
-    for m in c.months:
+    # a month: that month's compliance; a quarter: the whole period's (the QBR's headline)
+    if c.period_compliance and report.is_quarter:
+        panels = [(report.period, c.period_compliance)]
+    else:
+        panels = [(fmt.month(m.month), m.compliance) for m in c.months]
+    for label, rows in panels:
         bars = [charts.Bar(f"{_(r.metric)} {r.priority}", r.percent, r.objective,
                            fmt.percent(r.percent), r.achieved)
-                for r in m.compliance if r.percent is not None]
+                for r in rows if r.percent is not None]
         if bars:
-            title = f"{_('Compliance by priority vs objective')} · {fmt.month(m.month)}"
+            title = f"{_('Compliance by priority vs objective')} · {label}"
             out["compliance"].append(charts.bar_chart(bars, title, floor=50.0))
     past = _history_points(history, c.name, report.months[0] if report.months else None)
     months = sorted({p.month for p in past}) + [m.month for m in c.months]
