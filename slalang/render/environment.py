@@ -92,8 +92,9 @@ def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None =
     env.globals.update(t=wording.t, lang=lang)
     #: kept for callers that build context text with the same language
     env.wording = wording  # type: ignore[attr-defined]
-    env.template_roots = [str(PACKAGE_TEMPLATES)] + (  # type: ignore[attr-defined]
-        [str(Path(templates_dir))] if templates_dir is not None else [])
+    env.template_roots = (  # type: ignore[attr-defined]
+        [str(Path(templates_dir))] if templates_dir is not None else []
+    ) + [str(PACKAGE_TEMPLATES)]
     return env
 
 
@@ -107,8 +108,11 @@ def render_template(env: jinja2.Environment, name: str, context: dict[str, Any])
                           line=exc.lineno) from None
     except jinja2.TemplateNotFound as exc:
         roots = ", ".join(getattr(env, "template_roots", []))
-        raise RenderError(f"template {exc.name!r} not found (looked in {roots})",
-                          template=name if exc.name != name else None) from None
+        message = f"template {exc.name!r} not found (looked in {roots})"
+        if exc.name == name:  # the document's own template is missing
+            raise RenderError(message) from None
+        where, line = _template_frame(env, exc, name)
+        raise RenderError(message, template=where, line=line) from None
     except jinja2.exceptions.SecurityError as exc:
         where, line = _template_frame(env, exc, name)
         raise RenderError(f"not allowed in a template: {exc}", template=where,
