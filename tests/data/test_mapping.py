@@ -187,3 +187,24 @@ def test_full_uci_log():
     assert {r.field for r in t.rejected} == {"first_response_at"}
     assert (t.resolved_at != NAT).sum() == t.n  # every incident ends Closed
     assert len(t.event_at) == 89_355
+
+
+VOLVO = SHARED / "bpic2013-volvo-incidents" / "VINST-new.csv.gz"
+
+
+def test_shipped_mappings_are_valid():
+    for path in (ROOT / "mappings").glob("*.yaml"):
+        assert load_mapping(path).shape == "event_log"
+
+
+@pytest.mark.skipif(not VOLVO.exists(), reason="needs ../shared/data (the BPIC 2013 log)")
+def test_full_volvo_log():
+    t = read_tickets(VOLVO, mapping=ROOT / "mappings" / "bpic2013-volvo.yaml")
+    assert (t.n, len(t.rejected)) == (7_554, 0)
+    assert (t.resolved_at == NAT).sum() == 8  # the 8 incidents still open at the end
+    first = t.row(t.index_of("1-364285768"))
+    assert first["created_at"] == dt.datetime(2010, 3, 31, 15, 59, 42,
+                                              tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert first["resolved_at"] == dt.datetime(2012, 5, 3, 9, 10, 12, tzinfo=dt.UTC)
+    waits = set(t.event_status.labels)
+    assert {"waiting_on_customer", "waiting_on_vendor", "new", "closed"} <= waits
