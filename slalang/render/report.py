@@ -6,7 +6,9 @@ No number is recomputed: the templates format the evaluation's exact strings.
 
 HTML reports are self-contained (inline CSS and SVG, no script, nothing fetched) and print to
 PDF with one page per customer. Templates live in ``templates/report/``; ``template_dir``
-puts a directory of overrides in front (same relative names), rendered in Jinja's sandbox.
+puts a directory of overrides in front (same relative names). The Jinja environment is the
+shared one of :mod:`slalang.render.environment` (sandboxed, ``StrictUndefined``) with the
+report's filters added (:func:`_environment`).
 
 >>> ev = {"schema_version": 1, "policy": {"name": "ref"}, "as_of": "2026-08-01T00:00:00+02:00",
 ...       "period": {"label": "2026-07", "months": ["2026-07"], "timezone": "Europe/Rome"},
@@ -24,14 +26,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from slalang import __version__
 from slalang.render import charts
+from slalang.render.environment import make_environment, render_template
 from slalang.render.errors import RenderError
 from slalang.render.report_format import LANGUAGES, ReportFormatter
 from slalang.render.report_i18n import translator
@@ -47,7 +48,6 @@ from slalang.render.report_model import (
 FORMATS = {"html": "html", "md": "md"}
 #: what a report shows: one section per customer, the MSP's portfolio, or the public summary
 VIEWS = ("customers", "portfolio", "public")
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = None,
@@ -89,7 +89,7 @@ def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = N
         connect(history).close()
     fmt = ReportFormatter(lang, report.timezone)
     _ = translator(lang)
-    env = _environment(format, fmt, _, template_dir)
+    env = _environment(fmt, template_dir)
     context = {
         "report": report, "f": fmt, "_": _, "lang": lang, "view": view,
         "slalang_version": __version__,
@@ -100,18 +100,7 @@ def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = N
         context["charts"] = {c.name: customer_charts(report, c, fmt, _, history)
                              for c in report.customers}
     name = f"report/{view}.{FORMATS[format]}.j2"
-    try:
-        text = env.get_template(name).render(context)
-    except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(exc.message or "syntax error", template=exc.name or name,
-                          line=exc.lineno) from None
-    except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"template not found: {exc.name}", template=name) from None
-    except jinja2.exceptions.SecurityError as exc:
-        raise RenderError(f"not allowed in a report template: {exc}", template=name) from None
-    except jinja2.UndefinedError as exc:
-        raise RenderError(f"{exc.message} (see docs/render/reports.md for the variables)",
-                          template=name) from None
+    text = render_template(env, name, context)
     return _tidy(text)
 
 
@@ -132,18 +121,11 @@ def _md(text: object) -> str:
         "_", "\\_")
 
 
-def _environment(format: str, fmt: ReportFormatter, _, template_dir) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if template_dir is not None:
-        if not Path(template_dir).is_dir():
-            raise RenderError(f"template directory not found: {template_dir}")
-        loaders.append(jinja2.FileSystemLoader(str(template_dir)))
-    loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
-    # sandboxed: user templates may read the report, never reach Python internals
-    env = SandboxedEnvironment(
-        loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
-        autoescape=format == "html", trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+def _environment(fmt: ReportFormatter, template_dir) -> jinja2.Environment:
+    """The shared environment (sandboxed, strict, user templates first) with the report's
+    filters added: these format the evaluation's exact strings without re-rounding them, so
+    ``money`` and ``date`` are replaced on this instance by exact-string versions."""
+    env = make_environment(fmt.lang, template_dir)
     env.filters.update({
         "pct": fmt.percent, "num": fmt.number, "money": fmt.money, "instant": fmt.instant,
         "date": fmt.date, "month": fmt.month, "short_month": fmt.short_month,
