@@ -78,12 +78,13 @@ class Calendar:
         self._sources = tuple(_holiday_source(src) for src in holiday_sources)
         self._source_years: dict[int, frozenset[dt.date]] = {}
         full = ((0, 1440),)
-        self.always = (
+        #: True when every real second counts (24x7): B(t) = t, the fast path
+        self.is_24x7 = (
             all(day == full for day in self._weekly)
             and not (self._closed or self._overrides or self._yearly or self._sources)
         )
         self._clock: BusinessClock | _Identity = (
-            _Identity() if self.always else BusinessClock(self._zone, self._day_hours)
+            _Identity() if self.is_24x7 else BusinessClock(self._zone, self._day_hours)
         )
 
     # -- constructors ----------------------------------------------------------------------
@@ -92,7 +93,7 @@ class Calendar:
     def always(cls, timezone: str = "UTC", *, name: str | None = None) -> Calendar:
         """A 24x7 calendar: every real second counts (B(t) = t).
 
-        >>> Calendar.always().always
+        >>> Calendar.always().is_24x7
         True
         """
         return cls(timezone, {day: [(0, 1440)] for day in WEEKDAYS}, name=name)
@@ -114,7 +115,7 @@ class Calendar:
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
-        kind = "24x7" if self.always else "hours"
+        kind = "24x7" if self.is_24x7 else "hours"
         return f"<Calendar{label} {kind} {self.timezone}>"
 
     # -- what a day looks like -------------------------------------------------------------
@@ -145,7 +146,7 @@ class Calendar:
         >>> Calendar("UTC", {"tue": [("08:30", "12:00")]}).hours_on(dt.date(2026, 6, 2))
         ((510, 720),)
         """
-        if self.always:
+        if self.is_24x7:
             return ((0, 1440),)
         return self._day_hours(day)
 
@@ -241,6 +242,9 @@ class Calendar:
         out = np.full(b.shape, NAT, dtype=np.int64)
         if valid.any():
             bv = b[valid]
+            if self._clock.built is None:
+                raise TimeError("business_clock_inverse needs business_clock() to run first")
+            self._clock.ensure_business_back(int(bv.min()))
             self._clock.ensure_business(int(bv.max()))
             out[valid] = self._clock.inverse(bv)
         return out
@@ -346,6 +350,7 @@ class Calendar:
             np.maximum(s_rep, p.ends, out=s_rep)
             lengths = clock.at(s_rep)
             lengths -= b_ps
+            np.maximum(lengths, 0, out=lengths)  # a pause ending before it starts is empty
             # Pause k pushes the due instant when the business time run by its start is short
             # of the target: B(ps_k) - (pauses before k) < B(start) + target. That never
             # decreases along a ticket (pauses are sorted and disjoint), so the pushing pauses
@@ -370,8 +375,12 @@ class _Identity:
     def ensure(self, lo: int, hi: int) -> None:
         pass
 
+    built = True
+
     def ensure_business(self, b: int) -> None:
         pass
+
+    ensure_business_back = ensure_business
 
     def at(self, t: np.ndarray) -> np.ndarray:
         return np.array(t, dtype=np.int64, copy=True)

@@ -172,6 +172,25 @@ class BusinessClock:
                     f"to {last + more}: the target can never fall due"
                 )
 
+    def ensure_business_back(self, b: int) -> None:
+        """Build years backward until B at the start of the built range is at most ``b``."""
+        while self.b_lo > b:
+            assert self._years is not None
+            first, last = self._years
+            per_year = (self.b_hi - self.b_lo) // (last - first + 1)
+            more = 1 if per_year <= 0 else max(1, -(-(self.b_lo - b) // per_year))
+            if first - more < MIN_YEAR:
+                raise TimeError(
+                    f"business clock value {b} lies before year {MIN_YEAR}: values must come "
+                    "from business_clock() plus non-negative amounts"
+                )
+            self.ensure_years(first - more, last)
+
+    @property
+    def built(self) -> tuple[int, int] | None:
+        """The local years built so far (first, last), or None."""
+        return self._years
+
     @property
     def b_lo(self) -> int:
         return int(self._cum_start[0])

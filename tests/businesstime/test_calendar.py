@@ -9,7 +9,7 @@ import holidays
 import numpy as np
 import pytest
 
-from slalang.businesstime import NAT, Calendar, TimeError
+from slalang.businesstime import NAT, Calendar, Pauses, TimeError
 from slalang.errors import SlalangError
 from slalang.model import CalendarDef, HolidaySource, TimeRange
 
@@ -227,7 +227,7 @@ def test_from_def_matches_direct_construction():
         overrides=((dt.date(2026, 6, 11), (TimeRange(510, 750),)),),
     )
     cal = Calendar.from_def(d)
-    assert cal.name == "office" and not cal.always
+    assert cal.name == "office" and not cal.is_24x7
     # Mon 8 Jun -> Mon 15 Jun: Mon 8.5 + Tue 8.5 + Wed closed + Thu 4h override + Fri 8.5
     assert cal.elapsed(rome(2026, 6, 8), rome(2026, 6, 15)) == 3 * (8 * H + 30 * 60) + 4 * H
     direct = office_calendar()
@@ -237,12 +237,12 @@ def test_from_def_matches_direct_construction():
     always = Calendar.from_def(
         CalendarDef("always", "UTC", True, tuple(((TimeRange(0, 1440),),) * 7))
     )
-    assert always.always and repr(always) == "<Calendar 'always' 24x7 UTC>"
+    assert always.is_24x7 and repr(always) == "<Calendar 'always' 24x7 UTC>"
 
 
 def test_full_week_hours_take_the_fast_path():
-    assert Calendar("UTC", {d: [("00:00", "24:00")] for d in ALL_DAYS}).always
-    assert not Calendar("UTC", {d: [("00:00", "24:00")] for d in WORKDAYS}).always
+    assert Calendar("UTC", {d: [("00:00", "24:00")] for d in ALL_DAYS}).is_24x7
+    assert not Calendar("UTC", {d: [("00:00", "24:00")] for d in WORKDAYS}).is_24x7
 
 
 def test_working_intervals(office):
@@ -250,3 +250,48 @@ def test_working_intervals(office):
     assert got == [(rome(2026, 6, 8, 12), rome(2026, 6, 8, 13)),
                    (rome(2026, 6, 8, 14), rome(2026, 6, 8, 15))]
     assert office.working_intervals(rome(2026, 6, 8, 15), rome(2026, 6, 8, 12)) == []
+
+
+def test_subdivision_holidays():
+    # 6 Jan 2026 (Tue, Epiphany) is a holiday in Bavaria, not in Berlin
+    hours = {d: [("09:00", "17:00")] for d in WORKDAYS}
+    bavaria = Calendar("Europe/Berlin", hours, holiday_sources=[("DE", "BY")])
+    berlin = Calendar("Europe/Berlin", hours, holiday_sources=[("DE", "BE")])
+    day = (dt.datetime(2026, 1, 6, tzinfo=dt.UTC), dt.datetime(2026, 1, 7, tzinfo=dt.UTC))
+    assert bavaria.elapsed(*day) == 0
+    assert berlin.elapsed(*day) == 8 * H
+    with pytest.raises(TimeError, match="DE/XX"):
+        Calendar("Europe/Berlin", hours, holiday_sources=[("DE", "XX")])
+
+
+def test_targets_years_ahead_build_the_years_they_need():
+    cal = office_calendar()
+    start = rome(2026, 6, 8, 9)
+    # 10,000 business hours is about five years of office time
+    due = cal.due(start, 10_000 * H)
+    assert due.year in (2031, 2032)
+    assert cal.elapsed(start, due) == 10_000 * H
+    s = np.array([int(start.timestamp())])
+    assert cal.due_array(s, np.array([10_000 * H])).tolist() == [int(due.timestamp())]
+
+
+def test_business_clock_inverse_builds_earlier_years():
+    cal = office_calendar()
+    t = np.array([int(rome(2026, 6, 8, 10).timestamp())])
+    b = cal.business_clock(t)
+    # ten years of office time earlier than 2026 lies before anything built so far
+    earlier = cal.business_clock_inverse(b - 10 * 2000 * H)
+    # (about 2,100 office hours a year: 20,000 hours is some nine and a half years)
+    assert rome(2016, 1, 1).timestamp() < earlier[0] < rome(2018, 1, 1).timestamp()
+    assert (cal.business_clock(earlier) == b - 10 * 2000 * H).all()
+    fresh = office_calendar()
+    with pytest.raises(TimeError, match="business_clock"):
+        fresh.business_clock_inverse(np.array([0]))
+
+
+def test_nat_inside_pauses_makes_them_empty(office):
+    s = np.array([int(rome(2026, 6, 8, 9).timestamp())])
+    e = np.array([int(rome(2026, 6, 8, 12).timestamp())])
+    pauses = Pauses(np.array([0, 2]), np.array([NAT, s[0] + 600]), np.array([NAT, NAT]))
+    assert office.elapsed_array(s, e, pauses).tolist() == [3 * H]
+    assert office.due_array(s, np.array([H]), pauses).tolist() == [s[0] + H]
