@@ -92,8 +92,8 @@ def _format_for(out: str | None, given: str | None) -> str:
               help="Also keep the evaluated months in this SQLite history database.")
 @click.option("--history", type=click.Path(dir_okay=False),
               help="Draw trends with the months recorded in this history database.")
-@click.option("--template-dir", type=click.Path(file_okay=False),
-              help="Directory with report/*.j2 templates overriding the built-in ones.")
+@click.option("--templates", "--template-dir", "template_dir", type=click.Path(file_okay=False),
+              help="Folder with report/*.j2 templates overriding the shipped ones.")
 def command(policy: str | None, from_json: str | None, verdicts: str | None,
             tickets: str | None, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
