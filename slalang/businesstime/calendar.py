@@ -226,6 +226,12 @@ class Calendar:
         the calendar's origin. Only differences are meaningful; they are stable for the life of
         the calendar. A 24x7 calendar has B(t) = t. NAT in gives NAT out."""
         t = _int64(t, "instants")
+        if not t.size:
+            return np.zeros(t.shape, dtype=np.int64)
+        lo = int(t.min())
+        if lo != NAT:  # the common case: no NAT, no masking
+            self._clock.ensure(lo, int(t.max()))
+            return self._clock.at(t)
         valid = t != NAT
         out = np.full(t.shape, NAT, dtype=np.int64)
         if valid.any():
