@@ -9,7 +9,6 @@ templates and catalogues hold words only. docs/render/templates.md documents eve
 from __future__ import annotations
 
 import os
-from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -72,10 +71,9 @@ def contract_context(policy: Policy, roster: Roster | None = None, *, tier: str 
     used = [policy.calendar(n) for n in dict.fromkeys(r.calendar for rs in rows.values()
                                                      for r in rs)]
     business = [c for c in used if not c.always]
-    # the calendar most targets use is "business hours" plain; others are named in the cell
-    counts = Counter(r.calendar for rs in rows.values() for r in rs
-                     if not policy.calendar(r.calendar).always)
-    main = counts.most_common(1)[0][0] if counts else None
+    # with one business calendar a cell just says "business hours"; with several, every cell
+    # names its calendar, so no reader takes one calendar's hours for another's
+    main = business[0].name if len(business) == 1 else None
     clocks = [c for c in policy.clocks if any(r.metric == c.name for rs in rows.values()
                                               for r in rs)]
     any_uptime = any(t.uptime for t in tiers)
