@@ -9,9 +9,14 @@ from dataclasses import dataclass, field
 import click
 
 from slalang.diagnostics import Diagnostic, render_all, to_json
-from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PolicyError
+from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, DataError, PolicyError
 from slalang.language import check, parse, read_source
+from slalang.language.syntax import PolicyFile
 from slalang.model import Policy
+from slalang.roster import roster_for
+
+#: the roster a valid policy names cannot be loaded
+ROSTER = "SLA501"
 
 
 @dataclass
@@ -47,7 +52,20 @@ def check_file(path: str) -> Checked:
     policy, result.diagnostics = check(tree)
     if policy is not None:
         result.policy = dataclasses.replace(policy, source_path=path, source_hash=digest)
+        result.diagnostics.extend(roster_diagnostics(result.policy, tree))
     return result
+
+
+def roster_diagnostics(policy: Policy, tree: PolicyFile) -> list[Diagnostic]:
+    """The roster the header names must load against the policy (``SLA501`` otherwise)."""
+    try:
+        roster_for(policy)
+    except DataError as exc:
+        field = next(f for f in tree.header.fields if f.key == "roster")
+        return [Diagnostic(ROSTER, "error", f"the roster is not usable: {exc}", field.span,
+                           "fix the roster file, or the path in the header (relative to this "
+                           "policy file)")]
+    return []
 
 
 def _reason(exc: Exception) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from slalang.cli.check import check_file
+from slalang.cli.check import ROSTER, check_file
 from slalang.diagnostics import render_all
 from slalang.language.checks import CODES
 from slalang.language.parser import SYNTAX
@@ -43,11 +43,11 @@ def test_fixture_output_matches_golden(fixture, monkeypatch):
 
 def test_every_code_has_a_fixture():
     covered = {expected_code(p) for p in FIXTURES}
-    assert set(CODES) | {SYNTAX} <= covered
+    assert set(CODES) | {SYNTAX, ROSTER} <= covered
 
 
 def test_every_code_is_documented():
     catalogue = (HERE.parents[1] / "docs" / "language" / "diagnostics.md").read_text(
         encoding="utf-8")
-    for code in [SYNTAX, *CODES]:
+    for code in [SYNTAX, ROSTER, *CODES]:
         assert f"`{code}`" in catalogue, code
