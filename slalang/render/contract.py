@@ -111,6 +111,7 @@ def contract_context(policy: Policy, roster: Roster | None = None, *, tier: str 
             "main": main,
             "always_note": _always_note(w, used),
         },
+        "priority_matrix": _priority_matrix(w, policy),
         "tiers": [_tier_view(w, policy, t, rows[t.name], main, who) for t in tiers],
         "exclusions": _exclusions(w, policy, clocks),
         "footer": _footer(w, policy),
@@ -172,6 +173,21 @@ def _definitions(w: Wording, policy: Policy, clocks: list, business: bool, alway
         out.append({"term": w.t("contract.definition.uptime"),
                     "text": w.t("contract.definition.uptime_text", tz=tz), "note": None})
     return out
+
+
+def _priority_matrix(w: Wording, policy: Policy) -> dict[str, Any] | None:
+    """How a ticket's priority follows from its fields (impact x urgency), as a table."""
+    derivation = policy.priority_derivation
+    if derivation is None:
+        return None
+    labels = [w.label("field", f, "{code}") for f in derivation.fields]
+    codes = {p.code: p for p in policy.priorities}
+    return {
+        "intro": w.t("contract.priority_rule", fields=w.join(labels)),
+        "columns": [label.capitalize() for label in labels] + [w.t("contract.table.priority")],
+        "rows": [[*rule.values, say.priority_words(w, codes[rule.priority])
+                  if rule.priority in codes else rule.priority] for rule in derivation.rules],
+    }
 
 
 def _always_note(w: Wording, used: list[CalendarDef]) -> str | None:

@@ -193,15 +193,28 @@ def test_reference_customer_with_negotiated_fee(reference, lang):
     assert fee in text  # the negotiated fee, not the list fee, drives the example
 
 
-@pytest.mark.parametrize("lang", ["en", "it"])
-def test_bench_policy(lang):
+def _example(name: str) -> Policy:
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
-        policy = load_policy("policies/bench.sla")
+        return load_policy(f"policies/{name}.sla")
     finally:
         os.chdir(cwd)
-    assert_golden(f"bench-all.{lang}.md", render_contract(policy, lang=lang))
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+@pytest.mark.parametrize("name", ["bench", "security-24x7", "internal-it-ola"])
+def test_other_example_policies(name, lang):
+    if not (POLICIES / f"{name}.sla").exists():
+        pytest.skip(f"policies/{name}.sla is not in this checkout")
+    assert_golden(f"{name}-all.{lang}.md", render_contract(_example(name), lang=lang))
+
+
+def test_other_example_policy_html():
+    if not (POLICIES / "internal-it-ola.sla").exists():
+        pytest.skip("policies/internal-it-ola.sla is not in this checkout")
+    assert_golden("internal-it-ola-all.it.html",
+                  render_contract(_example("internal-it-ola"), lang="it", fmt="html"))
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])

@@ -236,7 +236,8 @@ def test_clock_sentences():
      "servizio «email» o «vpn»"),
     (Condition("priority", "not in", ("P1", "P2")), "priority is none of “P1” and “P2”",
      "priorità diversa da «P1» e «P2»"),
-    (Condition("site", "!=", ("lab",)), "“site” is not “lab”", "«site» diverso da «lab»"),
+    (Condition("region", "!=", ("lab",)), "“region” is not “lab”", "«region» diverso da «lab»"),
+    (Condition("site", "!=", ("lab",)), "site is not “lab”", "sede diversa da «lab»"),
 ])
 def test_conditions(cond, en, it):
     assert say.condition_words(EN, cond) == en
