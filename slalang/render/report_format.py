@@ -64,8 +64,13 @@ class ReportFormatter:
         # both CLDR locales put a space before % in our house style; keep one style per report
         return f"{self.number(value)} %"
 
-    def money(self, amount: object, currency: str) -> str:
+    def money(self, amount: object, currency: str | None) -> str:
+        """An amount with its currency, digits as given; ``—`` for none (no fee)."""
+        if amount is None:
+            return "—"
         d = to_decimal(amount, "money amount")
+        if not currency:
+            return self.number(d)
         return format_currency(d, currency, format=None, locale=self.lang,
                                currency_digits=False, decimal_quantization=False)
 

@@ -89,6 +89,8 @@ IT: dict[str, str] = {
     "history": "storico",
     "Contents": "Indice",
     "whole period": "intero periodo",
+    "No covered service.": "Nessun servizio coperto.",
+    "of the monthly fee": "del canone mensile",
     "uptime credit": "credito per disponibilità",
     "objective credit": "credito per obiettivo mancato",
     "Ticket verdicts were not given (pass --verdicts with the CSV of slalang evaluate).":

@@ -162,8 +162,8 @@ class CustomerReport:
     breaches: tuple[Verdict, ...]
     at_risk: tuple[Verdict, ...]
     #: the period's credit in money (the evaluation's; a sum of the kept months' amounts when
-    #: only some months are shown)
-    credit_total: str
+    #: only some months are shown); None when the customer has no fee
+    credit_total: str | None
     #: the period's credit in percent of the monthly fee (same rule)
     credit_percent: str
     #: compliance over the whole period's tickets (the evaluation's); empty for a month subset
@@ -227,14 +227,21 @@ class Report:
         return len(self.months) > 1
 
     @property
-    def credit_total(self) -> str:
-        return _sum(c.credit_total for c in self.customers)
+    def credit_total(self) -> str | None:
+        """The customers' credits in money, summed (None when no customer has a fee)."""
+        amounts = [c.credit_total for c in self.customers if c.credit_total is not None]
+        return _sum(amounts) if amounts else None
 
     @property
     def worst_offenders(self) -> tuple[CustomerReport, ...]:
         """Customers owing credits or missing objectives, worst first (credits, then misses)."""
-        bad = [c for c in self.customers if Decimal(c.credit_total) > 0 or c.objectives_missed]
-        return tuple(sorted(bad, key=lambda c: (-Decimal(c.credit_total), -c.objectives_missed,
+        def owed(c: CustomerReport) -> Decimal:
+            return Decimal(c.credit_total or "0")
+
+        bad = [c for c in self.customers
+               if owed(c) > 0 or Decimal(c.credit_percent) > 0 or c.objectives_missed]
+        return tuple(sorted(bad, key=lambda c: (-owed(c), -Decimal(c.credit_percent),
+                                                -c.objectives_missed,
                                                 c.name)))
 
     @property
@@ -412,11 +419,12 @@ def _customer(c: Mapping, where: str, months: Sequence[str] | None,
     if whole:
         credit = _get(c, "credit", where)
         amount, cur = _money(credit.get("amount"), where + ".credit.amount")
-        credit_total = amount or "0"
+        credit_total = amount
         credit_percent = _num(_get(credit, "percent", where + ".credit"), where) or "0"
         currency = cur or currency
     else:
-        credit_total = _sum(m.credits.amount or "0" for m in month_rows)
+        amounts = [m.credits.amount for m in month_rows if m.credits.amount is not None]
+        credit_total = _sum(amounts) if amounts else None
         credit_percent = _sum(m.credits.percent for m in month_rows)
     return CustomerReport(
         name=name, tier=str(c.get("tier") or ""), fee=fee, currency=currency,
