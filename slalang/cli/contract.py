@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from slalang.cli.common import atomic_write
@@ -14,6 +12,7 @@ from slalang.model import Policy, Roster
 from slalang.render.contract import render_contract
 from slalang.render.errors import RenderError
 from slalang.render.i18n import LANGS
+from slalang.roster import load_roster, roster_for
 
 
 @click.command(name="contract")
@@ -62,17 +61,11 @@ def _load(path: str) -> Policy:
 
 
 def _roster(policy: Policy, path: str | None) -> Roster:
-    try:
-        from slalang import roster as rosters
-    except ImportError:  # the roster reader is built by another stage
-        raise RenderError("reading a customer roster is not available yet") from None
-    if path:
-        return rosters.load_roster(path)
-    if not policy.header.roster:
+    """The roster given with --roster, else the one the policy's header names."""
+    roster = load_roster(path, policy) if path else roster_for(policy)
+    if roster is None:
         raise RenderError("--customer needs a roster: the policy names none; give --roster")
-    if hasattr(rosters, "roster_for"):
-        return rosters.roster_for(policy)
-    return rosters.load_roster(Path(policy.source_path).parent / policy.header.roster)
+    return roster
 
 
 def _plan(policy: Policy):

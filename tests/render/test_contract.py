@@ -25,7 +25,6 @@ from slalang.model import (
     ClockEvent,
     Condition,
     CreditStep,
-    Customer,
     Exclusion,
     Header,
     HolidaySource,
@@ -43,6 +42,7 @@ from slalang.model import (
 from slalang.plan import compile_plan
 from slalang.render import RenderError, render_contract
 from slalang.render.environment import PACKAGE_TEMPLATES
+from slalang.roster import load_roster
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "policies"
@@ -72,23 +72,8 @@ def reference() -> Policy:
         os.chdir(cwd)
 
 
-def roster_of(path: Path) -> Roster:
-    """The roster from YAML (until :mod:`slalang.roster` lands; then it is used instead)."""
-    try:
-        from slalang.roster import load_roster
-    except ImportError:
-        pass
-    else:
-        return load_roster(path)
-    customers = []
-    for c in yaml.safe_load(path.read_text(encoding="utf-8"))["customers"]:
-        fee = None
-        if c.get("fee"):
-            amount, currency = str(c["fee"]).split()
-            fee = Money(Decimal(amount), currency)
-        customers.append(Customer(c["name"], c["tier"], fee, tuple(c.get("services", ())),
-                                  c.get("id")))
-    return Roster(tuple(customers), str(path))
+def roster_of(path: Path, policy: Policy | None = None) -> Roster:
+    return load_roster(path, policy)
 
 
 # -- a hand-built policy using what the reference does not --------------------------------
@@ -186,7 +171,7 @@ def test_reference_all_tiers(reference, lang):
 
 @pytest.mark.parametrize("lang", ["en", "it"])
 def test_reference_customer_with_negotiated_fee(reference, lang):
-    roster = roster_of(POLICIES / "customers.yaml")
+    roster = roster_of(POLICIES / "customers.yaml", reference)
     text = render_contract(reference, customer="Beta SpA", roster=roster, lang=lang)
     assert_golden(f"reference-customer-beta.{lang}.md", text)
     fee = "€2,500.00" if lang == "en" else "2.500,00\xa0€"
@@ -456,6 +441,37 @@ def test_cli_bad_policy_prints_diagnostics(tmp_path):
     result = CliRunner().invoke(main, ["contract", str(bad)])
     assert result.exit_code == 2
     assert "bad.sla:" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_cli_customer_reads_the_roster_the_policy_names(tmp_path, lang):
+    out = tmp_path / "beta.md"
+    result = CliRunner().invoke(main, ["contract", str(POLICIES / "reference.sla"), "--customer",
+                                       "Beta SpA", "--lang", lang, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    golden = GOLDEN / f"reference-customer-beta.{lang}.md"
+    assert out.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
+
+
+def test_cli_customer_with_roster_option(tmp_path):
+    roster = tmp_path / "r.yaml"
+    roster.write_text("customers:\n  - name: Delta Srl\n    tier: Gold\n    fee: 4200 EUR\n"
+                      "    services: [email, vpn]\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["contract", str(POLICIES / "reference.sla"),
+                                       "--customer", "Delta Srl", "--roster", str(roster)])
+    assert result.exit_code == 0, result.output
+    assert "Customer: Delta Srl, service tier Gold" in result.output
+    assert "Monthly fee: €4,200.00 (negotiated; list fee €4,000.00)" in result.output
+    assert "Covered services: email and vpn" in result.output
+    assert "capped at 30% of the monthly fee (€1,260.00)" in result.output
+
+
+def test_cli_customer_unknown():
+    result = CliRunner().invoke(main, ["contract", str(POLICIES / "reference.sla"),
+                                       "--customer", "Gama Snc"])
+    assert result.exit_code == 2
+    assert "error: no customer 'Gama Snc' in the roster; did you mean 'Gamma Snc'?" \
+        in result.output
 
 
 def test_customer_not_in_roster(reference):
