@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from slalang.data.build import RawEvents, RawTickets, assemble
 from slalang.data.instants import Parsed, parse_instants
@@ -344,7 +343,8 @@ def load_mapping(path: str | Path) -> Mapping:
         DataError: unreadable file, invalid YAML, or a mapping the schema refuses (the message
             names the offending key).
     """
-    import jsonschema
+    import jsonschema  # only mappings need these: imported on first use
+    import yaml
 
     file = str(path)
     try:
