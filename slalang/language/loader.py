@@ -14,10 +14,10 @@ from slalang.model import Policy
 
 def read_source(path: str | os.PathLike) -> tuple[str, str]:
     """The text of a policy file and the sha256 hex of its bytes (raises ``OSError`` or
-    ``UnicodeDecodeError`` for unreadable input)."""
+    ``UnicodeDecodeError`` for unreadable input). A leading byte-order mark is dropped."""
     with open(path, "rb") as fh:
         data = fh.read()
-    return data.decode("utf-8"), hashlib.sha256(data).hexdigest()
+    return data.decode("utf-8-sig"), hashlib.sha256(data).hexdigest()
 
 
 def load_policy(path: str | os.PathLike) -> Policy:

@@ -177,6 +177,9 @@ def _unclosed(source: str, filename: str) -> Diagnostic:
         return Diagnostic(SYNTAX, "error", "this `{` is never closed", Span(
             filename, line, col, line, col + 1), "add the matching `}` at the end of the block")
     lines = source.splitlines() or [""]
+    if not re.sub(r"#[^\r\n]*", "", source).strip():
+        return Diagnostic(SYNTAX, "error", "the file holds no policy", Span(filename, 1, 1, 1, 1),
+                          'a policy starts with `policy "<name>" { ... }`')
     last = len(lines)
     span = Span(filename, last, len(lines[-1]) + 1, last, len(lines[-1]) + 2)
     return Diagnostic(SYNTAX, "error", "the file ends in the middle of a statement", span,
