@@ -2,8 +2,9 @@
 
 Templates ship in the package (``slalang/render/templates/``); a user may point at a folder of
 their own whose files override the shipped ones by name (``contract/contract.md.j2``). The
-environment is always a :class:`~jinja2.sandbox.SandboxedEnvironment`: a template written by a
-customer or a colleague cannot reach Python internals, run code or read files. Undefined
+environment is always a :class:`~jinja2.sandbox.SandboxedEnvironment` (:class:`GuardedSandbox`):
+a template written by a customer or a colleague cannot reach Python internals, run code, read
+files, or build a gigantic string or number. Undefined
 variables are errors (``StrictUndefined``), never blanks; ``.html``/``.html.j2`` templates are
 autoescaped.
 
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from slalang.render.errors import RenderError
@@ -52,6 +54,29 @@ def md_cell(value: Any) -> str:
     return " ".join(str(value).replace("|", "\\|").split())
 
 
+#: the longest string or list a template may build with ``*``
+MAX_REPEAT = 100_000
+#: the largest exponent a template may use with ``**``
+MAX_EXPONENT = 1_000
+
+
+class GuardedSandbox(SandboxedEnvironment):
+    """The sandbox, also refusing the two cheap ways a template can exhaust memory or CPU:
+    ``"x" * 10**10`` and ``7 ** 100000000``."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) \
+                        and len(seq) * times > MAX_REPEAT:
+                    raise SecurityError(f"a sequence repeated to more than {MAX_REPEAT} items")
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"an exponent above {MAX_EXPONENT}")
+        return super().call_binop(context, operator, left, right)
+
+
 def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None = None
                      ) -> SandboxedEnvironment:
     """A sandboxed environment for ``lang``, user templates (if any) before the shipped ones.
@@ -68,7 +93,7 @@ def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None =
             raise RenderError(f"template folder {str(folder)!r} does not exist")
         loaders.append(jinja2.FileSystemLoader(str(folder)))
     loaders.append(jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)))
-    env = SandboxedEnvironment(
+    env = GuardedSandbox(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(

@@ -334,6 +334,11 @@ ATTACKS = [
     "{% include '../../../../../../etc/passwd' %}",
     "{{ open('/etc/passwd').read() }}",
     "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ ''|attr('__class__') }}",
+    "{{ 'x' * 10**10 }}",
+    "{{ [0] * 10**9 }}",
+    "{{ 7 ** 100000000 }}",
+    "{{ range(10**9)|list }}",
 ]
 
 
