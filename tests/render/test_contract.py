@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 from decimal import Decimal
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -214,6 +215,32 @@ def test_plan_and_tiers_render_the_same_table(reference):
     for lang in ("en", "it"):
         assert render_contract(reference, lang=lang, plan=plan) == render_contract(
             reference, lang=lang)
+
+
+class _TagBalance(HTMLParser):
+    """Checks that every element is closed in order (void elements excepted)."""
+
+    VOID = {"meta", "br", "hr", "img", "link", "input"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.errors.append(f"unexpected </{tag}> at {self.getpos()}")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.glob("*.html")))
+def test_html_goldens_are_well_formed(name):
+    parser = _TagBalance()
+    parser.feed((GOLDEN / name).read_text(encoding="utf-8"))
+    assert parser.errors == [] and parser.stack == []
 
 
 def test_html_is_escaped_and_self_contained():
