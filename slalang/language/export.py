@@ -30,7 +30,7 @@ def export_policy(policy: Policy) -> dict:
     'Bronze'
     """
     data = {"format_version": FORMAT_VERSION, **_plain(policy)}
-    jsonschema.validate(data, policy_schema())
+    _validator().validate(data)
     return data
 
 
@@ -39,6 +39,12 @@ def policy_schema() -> dict:
     text = resources.files("slalang").joinpath("schemas", "policy.schema.json").read_text(
         encoding="utf-8")
     return json.loads(text)
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    # built once: jsonschema.validate() would re-check the schema itself on every call
+    return jsonschema.Draft202012Validator(policy_schema())
 
 
 def _plain(value):
