@@ -32,12 +32,13 @@ class Parsed:
 
 def _floor_seconds(ts: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A timestamp array (any unit) to int64 seconds, NAT for nulls."""
-    unit = ts.type.unit
-    scale = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit]
-    ints = pc.cast(ts, pa.int64())
-    out = ints.to_numpy(zero_copy_only=False) if ints.null_count == 0 else (
-        pc.fill_null(ints, NAT).to_numpy(zero_copy_only=False))
-    out = np.asarray(out, dtype=np.int64)
+    if isinstance(ts, pa.ChunkedArray):
+        ts = ts.combine_chunks() if ts.num_chunks != 1 else ts.chunk(0)
+    scale = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[ts.type.unit]
+    ints = ts.view(pa.int64())  # zero-copy: the epoch count in the type's unit
+    if ints.null_count:
+        ints = pc.fill_null(ints, NAT)
+    out = np.array(ints.to_numpy(zero_copy_only=False), dtype=np.int64)  # owned, writable
     if scale != 1:
         valid = out != NAT
         out = np.where(valid, np.floor_divide(out, scale), NAT)

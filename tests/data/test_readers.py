@@ -157,3 +157,11 @@ def test_unrecognised_and_unreadable_files(tmp_path):
     (tmp_path / "t.csv").write_text("id,created_at\nT-1,2026-07-01T09:00:00Z\n")
     with pytest.raises(DataError, match=r"t.csv:1: missing column 'customer'"):
         read_tickets(tmp_path / "t.csv")
+
+
+def test_fractions_of_a_second_are_truncated(tmp_path):
+    (tmp_path / "t.csv").write_text("id,customer,created_at,first_response_at\n"
+                                    "T-1,Alfa Srl,2026-07-01T09:12:00.9Z,2026-07-01T09:12:01Z\n")
+    t = read_tickets(tmp_path / "t.csv")
+    assert t.created_at.tolist() == [1782897120]
+    assert t.first_response_at.tolist() == [1782897121]
