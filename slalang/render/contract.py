@@ -259,7 +259,7 @@ def _tier_view(w: Wording, policy: Policy, tier: Tier, rows: list[_Row], main: s
         "columns": [say.metric_words(w, m) for m in metrics],
         "rows": table,
         "objectives": objectives,
-        "uptime": [_uptime(w, u) for u in tier.uptime],
+        "uptime": [_uptime(w, u, who.services if who else ()) for u in tier.uptime],
         "credits": _credits(w, policy, tier, fee),
     }
 
@@ -274,8 +274,10 @@ def _cell(w: Wording, cal: CalendarDef, seconds: int, main: str | None) -> str:
     return w.t("contract.cell_calendar", duration=duration, calendar=w.quote(cal.name))
 
 
-def _uptime(w: Wording, target) -> str:
+def _uptime(w: Wording, target, services: tuple[str, ...]) -> str:
     forms = w.forms("percent", w.percent(target.percent))
+    if target.service is None and services:  # a customer's contract names its services
+        return w.t("contract.uptime_listed", services=w.join(services), **forms)
     if target.service is None:
         return w.t("contract.uptime_all", **forms)
     return w.t("contract.uptime_service", service=w.quote(target.service), **forms)
