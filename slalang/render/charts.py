@@ -148,13 +148,16 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str, *,
             body.append(f'<line x1="{left}" y1="{py(float(s.goal))}" x2="{left + plot_w}" '
                         f'y2="{py(float(s.goal))}" stroke="{colour}" stroke-width="1" '
                         f'stroke-dasharray="4 3"/>')
+        # earlier series are drawn wider, so lines that coincide (all at 100 %) stay visible
+        # as nested bands instead of the last one hiding the others
+        stroke = 1.5 + 1.5 * (len(series) - 1 - k)
         points = [(px(i), py(float(v))) for i, v in enumerate(s.values) if v is not None]
         if len(points) > 1:
             path = " ".join(f"{a},{b}" for a, b in points)
             body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
-                        f'stroke-width="2"/>')
+                        f'stroke-width="{stroke:g}" stroke-linejoin="round"/>')
         for a, b in points:
-            body.append(f'<circle cx="{a}" cy="{b}" r="3.5" fill="{colour}"/>')
+            body.append(f'<circle cx="{a}" cy="{b}" r="{stroke / 2 + 1.5:g}" fill="{colour}"/>')
         ly = top + 6 + k * 18
         body.append(f'<rect x="{width - right + 12}" y="{ly - 9}" width="12" height="12" '
                     f'fill="{colour}"/>')

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import jinja2
@@ -94,11 +95,19 @@ def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = N
         "report": report, "f": fmt, "_": _, "lang": lang, "view": view,
         "slalang_version": __version__,
         "at_risk_share": fmt.percent((AT_RISK_SHARE * 100).normalize()),
-        "charts": {},
+        "charts": {}, "trends": {},
     }
+    if view == "customers":
+        context["trends"] = {c.name: customer_trend(report, c, history)
+                             for c in report.customers}
     if format == "html" and view == "customers":
         context["charts"] = {c.name: customer_charts(report, c, fmt, _, history)
                              for c in report.customers}
+    if format == "html" and view == "public":
+        bars = [charts.Bar(f"{_(r.metric)} {r.priority}", r.percent, None, fmt.percent(r.percent),
+                           None) for r in report.public_rates if r.percent is not None]
+        context["charts"] = {"public": charts.bar_chart(bars, _("On-time rate"), floor=50.0)
+                             if bars else None}
     name = f"report/{view}.{FORMATS[format]}.j2"
     text = render_template(env, name, context)
     return _tidy(text)
@@ -156,29 +165,16 @@ def customer_charts(report: Report, c: CustomerReport, fmt: ReportFormatter, _,
         if bars:
             title = f"{_('Compliance by priority vs objective')} · {label}"
             out["compliance"].append(charts.bar_chart(bars, title, floor=50.0))
-    past = _history_points(history, c.name, report.months[0] if report.months else None)
-    months = sorted({p.month for p in past}) + [m.month for m in c.months]
-    if len(months) > 1:
-        for metric in dict.fromkeys(r.metric for m in c.months for r in m.compliance):
-            series = []
-            for prio in dict.fromkeys(r.priority for m in c.months for r in m.compliance
-                                      if r.metric == metric):
-                values: dict[str, str | None] = {p.month: p.percent for p in past
-                                                 if p.metric == metric and p.priority == prio}
-                goal = None
-                for m in c.months:
-                    row = next((r for r in m.compliance
-                                if r.metric == metric and r.priority == prio), None)
-                    values[m.month] = row.percent if row else None
-                    goal = goal or (row.objective if row else None)
-                if any(v is not None for v in values.values()):
-                    series.append(charts.Series(prio, [values.get(mm) for mm in months], goal))
-            if series:
-                title = f"{_('Monthly trend')} · {_(metric)}"
-                if past:
-                    title += f" ({_('history')})"
-                out["trend"].append(charts.line_chart(
-                    [fmt.short_month(mm) for mm in months], series, title, floor=50.0))
+    trend = customer_trend(report, c, history)
+    if len(trend.months) > 1:
+        for metric in dict.fromkeys(line.metric for line in trend.lines):
+            series = [charts.Series(line.priority, line.values, line.objective)
+                      for line in trend.lines if line.metric == metric]
+            title = f"{_('Monthly trend')} · {_(metric)}"
+            if trend.recorded:
+                title += f" ({_('history')})"
+            out["trend"].append(charts.line_chart(
+                [fmt.short_month(mm) for mm in trend.months], series, title, floor=50.0))
     ubars = [charts.Bar(f"{u.service} · {fmt.short_month(m.month)}", u.percent, u.objective,
                         fmt.percent(u.percent), u.achieved)
              for m in c.months for u in m.uptime]
@@ -187,12 +183,52 @@ def customer_charts(report: Report, c: CustomerReport, fmt: ReportFormatter, _,
     return out
 
 
-def _history_points(history, customer: str, before: str | None):
-    if history is None:
-        return []
-    from slalang.history import trend  # history imports the report model: import late
+@dataclass(frozen=True)
+class TrendLine:
+    """One metric and priority across :attr:`Trend.months` (None where nothing was decided)."""
 
-    return trend(history, customer, before=before)
+    metric: str
+    priority: str
+    objective: str | None
+    values: tuple[str | None, ...]
 
 
-__all__ = ["FORMATS", "VIEWS", "Markup", "customer_charts", "render_report"]
+@dataclass(frozen=True)
+class Trend:
+    """A customer's compliance month by month: recorded months first, then the period's."""
+
+    months: tuple[str, ...]
+    lines: tuple[TrendLine, ...]
+    #: the months that came from the history database
+    recorded: tuple[str, ...] = ()
+
+
+def customer_trend(report: Report, c: CustomerReport,
+                   history: str | os.PathLike | None = None) -> Trend:
+    """The compliance trend of ``c``: the history's months before the period, then the
+    period's own months; values are the recorded and evaluated strings as they are."""
+    past = []
+    if history is not None:
+        from slalang.history import trend  # history imports the report model: import late
+
+        past = trend(history, c.name, before=report.months[0] if report.months else None)
+    recorded = tuple(sorted({p.month for p in past}))
+    months = recorded + tuple(m.month for m in c.months)
+    lines = []
+    keys = dict.fromkeys((r.metric, r.priority) for m in c.months for r in m.compliance)
+    for metric, prio in keys:
+        values: dict[str, str | None] = {p.month: p.percent for p in past
+                                         if (p.metric, p.priority) == (metric, prio)}
+        goal = None
+        for m in c.months:
+            row = next((r for r in m.compliance if (r.metric, r.priority) == (metric, prio)),
+                       None)
+            values[m.month] = row.percent if row else None
+            goal = goal or (row.objective if row else None)
+        if any(v is not None for v in values.values()):
+            lines.append(TrendLine(metric, prio, goal, tuple(values.get(mm) for mm in months)))
+    return Trend(months, tuple(lines), recorded)
+
+
+__all__ = ["FORMATS", "VIEWS", "Markup", "Trend", "customer_charts", "customer_trend",
+           "render_report"]

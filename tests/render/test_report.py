@@ -186,7 +186,11 @@ def test_html_is_self_contained_and_prints_per_customer() -> None:
     assert not re.search(r"<(script|link|img|iframe)\b", html)
     assert "@media print" in html and "break-before: page" in html
     assert html.count('<section class="customer"') == 3
-    assert html.count("<svg") >= 9  # per customer: two trend charts and the uptime chart
+    assert html.count("<svg") >= 12  # per customer: compliance, two trends, uptime
+    # every chart keeps its drawing size (a shadowed width once drew them 2 px wide)
+    sizes = re.findall(r'<svg [^>]*viewBox="0 0 ([\d.]+) ([\d.]+)" width="([\d.]+)"', html)
+    assert sizes and all(float(w) >= 400 and float(h) >= 100 and w == ww
+                         for w, h, ww in sizes), sizes
 
 
 def test_markdown_escapes_table_breakers() -> None:
@@ -246,3 +250,29 @@ def test_the_report_does_not_change_the_evaluation() -> None:
     before = copy.deepcopy(ev)
     render_report(ev, format="html")
     assert ev == before
+
+
+def test_history_extends_the_trend(tmp_path: Path) -> None:
+    from slalang.history import record
+
+    db = tmp_path / "history.sqlite"
+    ev = load()
+    record(db, ev)
+    text = render_report(ev, format="md", customer="Beta SpA", months=["2026-09"], history=db)
+    trend = text.split("### Monthly trend (history)")[1].split("##")[0]
+    f = ReportFormatter("en", "Europe/Rome")
+    beta = ev["customers"][1]
+    assert "| Jul 2026 | Aug 2026 | Sep 2026 |" in trend
+    rows = [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in trend.strip().splitlines()[2:]]
+    expected = []
+    for k, o in enumerate(beta["months"][0]["objectives"]):
+        values = [m["objectives"][k]["compliance"] for m in beta["months"]]
+        expected.append([o["metric"], o["priority"], f.percent(o["objective"])]
+                        + [f.percent(v) if v is not None else "" for v in values])
+    assert rows == expected
+    html = render_report(ev, format="html", customer="Beta SpA", months=["2026-09"],
+                         history=db)
+    assert "Monthly trend · response (history)" in html
+    # without history, a single month has no trend
+    assert "Monthly trend" not in render_report(ev, format="md", months=["2026-09"])
