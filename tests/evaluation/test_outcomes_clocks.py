@@ -55,7 +55,11 @@ def span(line: int) -> Span:
     return Span("t.sla", line, 1, line, 2)
 
 
-def policy(*, on_reopen="resume", on_priority_change="carry", derivation=None) -> Policy:
+CREATED, RESOLVED = ClockEvent("created"), ClockEvent("resolved")
+
+
+def policy(*, on_reopen="resume", on_priority_change="carry", derivation=None,
+           start=CREATED, stop=RESOLVED) -> Policy:
     office = CalendarDef("office", "Europe/Rome", False,
                          tuple([(TimeRange(510, 780), TimeRange(840, 1080))] * 5 + [(), ()]),
                          closures=(dt.date(2026, 3, 4),), span=span(2))
@@ -70,7 +74,7 @@ def policy(*, on_reopen="resume", on_priority_change="carry", derivation=None) -
                                   span(20 + i)))
     clocks = (
         ClockDef("response", ClockEvent("created"), ClockEvent("first_response"), span=span(10)),
-        ClockDef("resolution", ClockEvent("created"), ClockEvent("resolved"), PAUSES,
+        ClockDef("resolution", start, stop, PAUSES,
                  on_reopen, on_priority_change, span=span(11)),
     )
     return Policy(
@@ -306,7 +310,7 @@ def tickets(draw, i: int = 0) -> dict:
     row = {"priority": draw(st.sampled_from(("P1", "P2", "P3", "P4", None))),
            "category": draw(st.sampled_from((None, "incident", "change_request"))),
            "created_at": fmt(created), "events": events}
-    for field in ("first_response_at", "resolved_at"):
+    for field in ("first_response_at", "resolved_at", "closed_at"):
         if draw(st.booleans()):
             row[field] = fmt(draw(later))
     return row
@@ -316,9 +320,13 @@ def tickets(draw, i: int = 0) -> dict:
 @given(rows=st.lists(tickets(), min_size=1, max_size=12),
        on_reopen=st.sampled_from(("resume", "restart")),
        on_priority_change=st.sampled_from(("carry", "restart")),
-       as_of=st.integers(0, (WINDOW[1] - WINDOW[0]) // 60 + 7 * 24 * 60))
-def test_vectorised_and_per_ticket_paths_agree(rows, on_reopen, on_priority_change, as_of):
+       as_of=st.integers(0, (WINDOW[1] - WINDOW[0]) // 60 + 7 * 24 * 60),
+       start=st.sampled_from((ClockEvent("created"), ClockEvent("status", "in_progress"))),
+       stop=st.sampled_from((ClockEvent("resolved"), ClockEvent("closed"),
+                             ClockEvent("status", "waiting_on_vendor"))))
+def test_vectorised_and_per_ticket_paths_agree(rows, on_reopen, on_priority_change, as_of,
+                                               start, stop):
     rows = [{**r, "id": f"T{i}"} for i, r in enumerate(rows)]
     # run() asserts that both paths give the same status, elapsed and due instant
     run(rows, as_of=fmt(WINDOW[0] + 60 * as_of), on_reopen=on_reopen,
-        on_priority_change=on_priority_change)
+        on_priority_change=on_priority_change, start=start, stop=stop)
