@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pajson
 
 from slalang.data.build import RawEvents, RawTickets
 from slalang.data.instants import Parsed, parse_instants
@@ -84,8 +86,73 @@ def _text(value: object) -> str | None:
     return json.dumps(value, sort_keys=True)
 
 
+_EVENT = pa.struct([("at", pa.string()), ("status", pa.string()), ("priority", pa.string())])
+_JSONL_SCHEMA = pa.schema([(c, pa.string()) for c in TICKET_FIELDS]
+                          + [("events", pa.list_(_EVENT))])
+
+
 def jsonl_tickets(data: pa.Buffer | bytes, file: str) -> tuple[RawTickets, RawEvents]:
-    """Canonical JSON Lines (or a JSON array of the same objects), events nested."""
+    """Canonical JSON Lines (or a JSON array of the same objects), events nested.
+
+    Well-formed JSON Lines go through pyarrow's multi-threaded JSON reader; anything it
+    refuses (a broken line, a number where a string belongs, a JSON array, blank lines that
+    would shift the line numbers) is read line by line in Python, which names each bad line.
+    """
+    fast = _jsonl_arrow(data, file)
+    if fast is not None:
+        return fast
+    return _jsonl_python(data, file)
+
+
+def _jsonl_arrow(data: pa.Buffer | bytes, file: str) -> tuple[RawTickets, RawEvents] | None:
+    raw = np.frombuffer(memoryview(data), dtype=np.uint8)
+    if not len(raw) or raw[0] != ord("{"):
+        return None
+    lines = int(np.count_nonzero(raw == ord("\n"))) + (raw[-1] != ord("\n"))
+    try:
+        table = pajson.read_json(pa.BufferReader(data), parse_options=pajson.ParseOptions(
+            explicit_schema=_JSONL_SCHEMA, unexpected_field_behavior="infer"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    n = table.num_rows
+    if n != lines:  # blank lines were skipped: line numbers would shift
+        return None
+    rows = np.arange(1, n + 1, dtype=np.int64)
+    events = table.column("events").combine_chunks()
+    flat = pc.list_flatten(events)
+    owner = np.asarray(pc.list_parent_indices(events).to_numpy(zero_copy_only=False),
+                       dtype=np.int64)
+    at = parse_instants(flat.field("at"))
+    problems: list[tuple[int, str | None, str]] = []
+    if len(owner):
+        starts = np.asarray(pc.fill_null(events.offsets, 0).to_numpy(zero_copy_only=False),
+                            dtype=np.int64)[owner]
+        rank = np.arange(len(owner)) - (starts - starts[0])
+        bad = set(at.errors) | set(np.flatnonzero(at.values == NAT).tolist())
+        for j in sorted(bad):
+            reason = at.errors.get(j, "missing event time")
+            problems.append((int(owner[j]), f"events[{int(rank[j])}].at", reason))
+    tickets = RawTickets(
+        file=file, n=n, rows=rows, ids=table.column("id"),
+        categorical={c: table.column(c) for c in CATEGORICAL_COLUMNS},
+        instants={c: parse_instants(table.column(c)) for c in INSTANT_COLUMNS},
+        extra={c: _objects(table.column(c)) for c in table.column_names
+               if c not in TICKET_FIELDS and c != "events"},
+        problems=problems,
+    )
+    raw_events = RawEvents(
+        file=file, rows=rows[owner], ticket=owner, at=Parsed(at.values, {}),
+        status=flat.field("status"), priority=flat.field("priority"))
+    return tickets, raw_events
+
+
+def _objects(column: pa.ChunkedArray) -> np.ndarray:
+    out = np.empty(len(column), dtype=object)
+    out[:] = column.to_pylist()
+    return out
+
+
+def _jsonl_python(data: pa.Buffer | bytes, file: str) -> tuple[RawTickets, RawEvents]:
     records = _json_records(data, file)
     n = len(records)
     rows = np.array([r for r, _ in records], dtype=np.int64)

@@ -165,3 +165,11 @@ def test_fractions_of_a_second_are_truncated(tmp_path):
     t = read_tickets(tmp_path / "t.csv")
     assert t.created_at.tolist() == [1782897120]
     assert t.first_response_at.tolist() == [1782897121]
+
+
+def test_blank_lines_keep_line_numbers(tmp_path):
+    bad = dict(EXAMPLE, id="T-2", created_at="later")
+    (tmp_path / "t.jsonl").write_text(json.dumps(EXAMPLE) + "\n\n" + json.dumps(bad) + "\n")
+    t = read_tickets(tmp_path / "t.jsonl")
+    assert t.id.tolist() == ["T-1001"]
+    assert [(r.row, r.field) for r in t.rejected] == [(3, "created_at")]

@@ -134,3 +134,25 @@ def test_malformed_csv_is_a_data_error(tmp_path):
     (tmp_path / "e.csv").write_text("")
     with pytest.raises(DataError, match="empty file"):
         read_tickets(tmp_path / "e.csv")
+
+
+def _as_tuple(table) -> tuple:
+    rows = [table.row(i) for i in range(table.n)]
+    return rows, [(r.row, r.field, r.reason) for r in table.rejected]
+
+
+@pytest.mark.parametrize("case", range(len(JSONL_CASES) - 2))  # the last two are not JSON Lines
+def test_arrow_and_python_jsonl_readers_agree(tmp_path, case):
+    from slalang.data.build import assemble
+    from slalang.data.canonical import _jsonl_arrow, _jsonl_python
+
+    record = JSONL_CASES[case][0]
+    extra = one(id="T-0", impact="high", score=3, tags={"a": 1},
+                events=[{"at": "2026-07-01T09:30:00+02:00", "status": "in_progress"},
+                        {"at": "2026-07-01T09:40:00+02:00", "priority": "P2"}])
+    data = (json.dumps(extra) + "\n" + json.dumps(record) + "\n").encode()
+    fast = _jsonl_arrow(data, "f.jsonl")
+    assert fast is not None
+    slow = _jsonl_python(data, "f.jsonl")
+    got = [_as_tuple(assemble(*pair, check_event_order=True)) for pair in (fast, slow)]
+    assert got[0] == got[1]
