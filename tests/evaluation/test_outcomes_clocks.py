@@ -330,3 +330,11 @@ def test_vectorised_and_per_ticket_paths_agree(rows, on_reopen, on_priority_chan
     # run() asserts that both paths give the same status, elapsed and due instant
     run(rows, as_of=fmt(WINDOW[0] + 60 * as_of), on_reopen=on_reopen,
         on_priority_change=on_priority_change, start=start, stop=stop)
+
+
+def test_empty_table_and_no_events():
+    vec, out = run([])
+    assert vec == {} and len(out) == 0 and out.rejected == []
+    vec, _ = run([{"id": "a", "priority": "P2", "created_at": "2026-03-02 09:00",
+                   "first_response_at": "2026-03-02 09:45"}])
+    assert vec["a", "response"][:2] == (MET, 45 * M)
