@@ -79,10 +79,11 @@ class _Printer:
             out.append(INDENT * depth + text)
             last_line = max(last_line, line)
 
+        blocks = {e.decl for e in self.entries if e.block}
         for entry in self.entries:
-            new_decl = entry.decl != last_decl
-            force = new_decl and last_decl >= 0 and (
-                entry.block or self.entries_block(last_decl))
+            # a multi-line block at the top level is always set off by a blank line
+            force = entry.decl != last_decl and last_decl >= 0 and (
+                entry.decl in blocks or last_decl in blocks)
             depth = entry.depth + 1 if entry.kind == "close" else entry.depth
             while pending and pending[0].span.line < entry.start:
                 c = pending.pop(0)
@@ -94,9 +95,6 @@ class _Printer:
         for c in pending:
             put(c.text, 0, c.span.line)
         return "\n".join(out) + "\n"
-
-    def entries_block(self, decl: int) -> bool:
-        return any(e.block for e in self.entries if e.decl == decl)
 
     def _split_comments(self) -> tuple[list[s.Comment], list[s.Comment]]:
         standalone, trailing = [], []

@@ -225,8 +225,9 @@ def _keyword(terminal: str) -> str | None:
     return None
 
 
-def _terminal_names() -> set[str]:
-    return {t.name for t in parser().terminals}
+@functools.cache
+def _terminal_names() -> frozenset[str]:
+    return frozenset(t.name for t in parser().terminals)
 
 
 def _expected_hint(expected) -> str | None:
