@@ -10,6 +10,7 @@ at the top level is set off by one.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from slalang.language import syntax as s
@@ -49,7 +50,7 @@ class _Printer:
     def __init__(self, tree: s.PolicyFile, source: str) -> None:
         self.tree = tree
         lines = source.splitlines()
-        self.blank = {i for i, line in enumerate(lines, start=1) if not line.strip()}
+        self.blank = [i for i, line in enumerate(lines, start=1) if not line.strip()]
         self.lines = lines
         self.entries: list[_Entry] = []
 
@@ -73,7 +74,8 @@ class _Printer:
                 closing: bool = False) -> None:
             nonlocal last_line
             opened = out and out[-1].endswith("{") and not out[-1].lstrip().startswith("#")
-            gap = any(last_line < b < line for b in self.blank)
+            nxt = bisect.bisect_right(self.blank, last_line)
+            gap = nxt < len(self.blank) and self.blank[nxt] < line
             if out and out[-1] != "" and not opened and not closing and (force_blank or gap):
                 out.append("")
             out.append(INDENT * depth + text)
