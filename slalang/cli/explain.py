@@ -28,10 +28,11 @@ def parse_instant(text: str, what: str = "--as-of") -> int:
 
 
 @click.command(name="explain")
-@click.argument("policy", type=click.Path(dir_okay=False))
-@click.option("--tickets", required=True, type=click.Path(dir_okay=False),
+@click.argument("policy", type=click.Path(exists=True, dir_okay=False))
+@click.option("--tickets", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Tickets: canonical JSONL or CSV, or a tool export with --mapping.")
-@click.option("--events", type=click.Path(dir_okay=False), help="Status events CSV.")
+@click.option("--events", type=click.Path(exists=True, dir_okay=False),
+              help="Status events CSV.")
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping YAML for exports.")
 @click.option("--roster", type=click.Path(dir_okay=False),
               help="Customer roster YAML (default: the one the policy names).")

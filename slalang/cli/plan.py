@@ -34,7 +34,7 @@ def load_policy_or_exit(path: str):
 
 
 @click.command(name="plan")
-@click.argument("policy", type=click.Path(dir_okay=False))
+@click.argument("policy", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A text table, or JSON.")
 @click.option("--tier", help="Show only this tier's targets, uptime and credits.")

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from slalang.model import ClockDef, Condition, Policy, Roster, Span
+from slalang.model import CalendarDef, ClockDef, Condition, Policy, Roster, Span
 from slalang.plan.compiled import Plan, PlanRow
 from slalang.plan.text import format_duration, where
 
@@ -178,13 +178,22 @@ def _utc(t: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(t, dt.UTC)
 
 
-def _timeline(calendar, cal_span: Span, clock: ClockDef, row: PlanRow, start: int, end: int,
-              pauses) -> list[Segment]:
+def _closed_span(cal_def: CalendarDef, day: dt.date) -> Span:
+    """The line closing ``day``: a closure is the calendar's, a public holiday its source's."""
+    closure = day in cal_def.closures or (day.month, day.day) in cal_def.yearly_closures
+    if not closure and cal_def.holidays:
+        return cal_def.holidays[0].span
+    return cal_def.span
+
+
+def _timeline(calendar, cal_def: CalendarDef, clock: ClockDef, row: PlanRow, start: int,
+              end: int, pauses) -> list[Segment]:
     """Segments covering ``[start, end)``: pauses, then working time vs. the rest."""
     from zoneinfo import ZoneInfo
 
     segs: list[Segment] = []
     zone = ZoneInfo(calendar.timezone)
+    cal_span = cal_def.span
 
     def off(a: int, b: int) -> None:
         # non-working time, split at local midnights so a holiday is named as such
@@ -194,13 +203,14 @@ def _timeline(calendar, cal_span: Span, clock: ClockDef, row: PlanRow, start: in
             nxt_day = local.date() + dt.timedelta(days=1)
             midnight = int(dt.datetime.combine(nxt_day, dt.time(), tzinfo=zone).timestamp())
             u = min(b, midnight)
-            kind: SegmentKind = ("holiday/closure" if calendar.is_closed(local.date())
-                                 else "outside hours")
+            closed = calendar.is_closed(local.date())
+            kind: SegmentKind = "holiday/closure" if closed else "outside hours"
+            why = _closed_span(cal_def, local.date()) if closed else cal_span
             last = segs[-1] if segs else None
-            if last is not None and last.kind == kind and last.end == t:
-                segs[-1] = Segment(last.start, u, kind, 0, cal_span)
+            if last is not None and (last.kind, last.span, last.end) == (kind, why, t):
+                segs[-1] = Segment(last.start, u, kind, 0, why)
             else:
-                segs.append(Segment(t, u, kind, 0, cal_span))
+                segs.append(Segment(t, u, kind, 0, why))
             t = u
 
     def gap(a: int, b: int) -> None:
@@ -263,7 +273,7 @@ def explain_ticket(plan: Plan, ticket: dict, as_of: int | dt.datetime,
             status = MET if elapsed <= row.target_seconds else BREACHED
         else:
             status = BREACHED if elapsed > row.target_seconds else OPEN
-        segs = _timeline(cal, policy.calendar(row.calendar).span, clock, row, start, end, pauses)
+        segs = _timeline(cal, policy.calendar(row.calendar), clock, row, start, end, pauses)
         out.append(MetricExplanation(metric, status, start, stop, elapsed, row.target_seconds,
                                      due_at, row, tuple(segs)))
     return Explanation(str(ticket.get("id")), ticket.get("customer"), tier, tier_src, prio,
