@@ -163,13 +163,13 @@ class TicketTable:
         return slice(int(self.event_offsets[i]), int(self.event_offsets[i + 1]))
 
     def take(self, indices: Sequence[int] | np.ndarray) -> TicketTable:
-        """A new table with the tickets at ``indices`` (in that order), their events with them.
+        """A new table with the tickets at ``indices`` (in that order, or a boolean mask), their
+        events with them.
 
         ``rejected``, ``source`` and ``data_hash`` describe the input and are kept as they are.
         """
-        idx = np.asarray(indices, dtype=np.int64)
-        if idx.dtype == bool:
-            idx = np.flatnonzero(idx)
+        idx = np.asarray(indices)
+        idx = np.flatnonzero(idx) if idx.dtype == bool else idx.astype(np.int64, copy=False)
         starts, ends = self.event_offsets[idx], self.event_offsets[idx + 1]
         counts = ends - starts
         offsets = np.zeros(len(idx) + 1, dtype=np.int64)

@@ -173,3 +173,17 @@ def test_blank_lines_keep_line_numbers(tmp_path):
     t = read_tickets(tmp_path / "t.jsonl")
     assert t.id.tolist() == ["T-1001"]
     assert [(r.row, r.field) for r in t.rejected] == [(3, "created_at")]
+
+
+def test_take_with_a_mask(tmp_path):
+    (tmp_path / "t.csv").write_text(CSV_TICKETS)
+    (tmp_path / "e.csv").write_text(CSV_EVENTS)
+    t = read_tickets(tmp_path / "t.csv", events=tmp_path / "e.csv")
+    sub = t.take(t.customer.codes == t.customer.code_of("Alfa Srl"))
+    assert sub.id.tolist() == ["T-1", "T-3"]
+    assert sub.event_offsets.tolist() == [0, 3, 5]
+
+
+def test_utf8_byte_order_mark_is_skipped(tmp_path):
+    (tmp_path / "t.csv").write_bytes(b"\xef\xbb\xbf" + CSV_TICKETS.encode())
+    assert read_tickets(tmp_path / "t.csv").id.tolist() == ["T-1", "T-2", "T-3"]
