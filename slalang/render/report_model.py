@@ -458,6 +458,12 @@ def build_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = No
                             f"{period.get('label', '')} ({', '.join(all_months)})")
         if list(months) == all_months:
             months = None
+        elif verdicts and any(not v.month for v in verdicts):
+            # the verdict CSV says nothing of a ticket's month: its breaches cannot be narrowed
+            raise DataError(f"the ticket verdicts cover the whole period "
+                            f"{period.get('label', '')} and do not say which month each "
+                            f"ticket belongs to: evaluate {', '.join(months)} on its own for a "
+                            f"report with breaches, or leave out the verdicts")
     customers = []
     for i, c in enumerate(_get(evaluation, "customers", "the document")):
         cr = _customer(c, f"customers[{i}]", months, verdicts)

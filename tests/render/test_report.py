@@ -42,7 +42,8 @@ CASES = [
     ("report-q3.en.html", {"format": "html", "lang": "en"}),
     ("report-2026-09.en.md", {"format": "md", "lang": "en", "months": ["2026-09"]}),
     ("report-2026-09.it.md", {"format": "md", "lang": "it", "months": ["2026-09"]}),
-    ("report-2026-09.en.html", {"format": "html", "lang": "en", "months": ["2026-09"]}),
+    ("report-2026-09.en.html", {"format": "html", "lang": "en", "months": ["2026-09"],
+                                "verdicts": None}),
     ("report-portfolio-q3.en.md", {"format": "md", "view": "portfolio"}),
     ("report-portfolio-q3.it.html", {"format": "html", "lang": "it", "view": "portfolio"}),
     ("report-public-q3.it.md", {"format": "md", "lang": "it", "view": "public"}),
@@ -51,7 +52,10 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[c[0] for c in CASES])
 def test_golden(name: str, kwargs: dict) -> None:
-    text = render_report(load(), verdicts=read_verdicts(str(VERDICTS)), **kwargs)
+    # a month of the quarter cannot use the quarter's verdicts (they carry no month)
+    verdicts = None if "months" in kwargs else read_verdicts(str(VERDICTS))
+    kwargs = {"verdicts": verdicts, **kwargs}
+    text = render_report(load(), **kwargs)
     check_golden(name, text)
 
 
@@ -276,3 +280,15 @@ def test_history_extends_the_trend(tmp_path: Path) -> None:
     assert "Monthly trend · response (history)" in html
     # without history, a single month has no trend
     assert "Monthly trend" not in render_report(ev, format="md", months=["2026-09"])
+
+
+def test_verdicts_without_months_cannot_be_narrowed_to_a_month() -> None:
+    verdicts = read_verdicts(str(VERDICTS))
+    with pytest.raises(DataError, match="do not say which month"):
+        render_report(load(), verdicts=verdicts, months=["2026-09"])
+    dated = [Verdict(v.ticket, v.customer, v.metric, v.priority, v.outcome, v.due_at,
+                     v.stopped_at, v.elapsed_seconds, v.target_seconds, v.clause,
+                     month=(v.due_at or "2026-07")[:7]) for v in verdicts]
+    text = render_report(load(), verdicts=dated, months=["2026-09"], format="md",
+                         customer="Beta SpA")
+    assert "| T-1043 | response | P3 |" in text and "T-1027" not in text  # July's breach
