@@ -28,13 +28,19 @@ def instants_from_table(table: pa.Table, names, fmt: str | None = None,
             for c in names if c in table.column_names}
 
 
-def read_csv_typed(data: pa.Buffer, file: str, instants: tuple[str, ...], **options) -> pa.Table:
-    """Read with instant columns typed (the fast path); on any unreadable instant, re-read
-    them as strings so each bad value can be reported on its row."""
+_DICT = pa.dictionary(pa.int32(), pa.string())
+
+
+def read_csv_typed(data: pa.Buffer, file: str, instants: tuple[str, ...],
+                   categorical: tuple[str, ...] = (), **options) -> pa.Table:
+    """Read with instant columns typed (the fast path) and categorical ones dictionary-encoded
+    by the reader; on any unreadable instant, re-read the instants as strings so each bad
+    value can be reported on its row."""
+    dicts = {c: _DICT for c in categorical}
     try:
-        return read_csv(data, file, {c: _INSTANT for c in instants}, **options)
+        return read_csv(data, file, {**dicts, **{c: _INSTANT for c in instants}}, **options)
     except pa.ArrowInvalid:
-        return read_csv(data, file, {}, **options)
+        return read_csv(data, file, dicts, **options)
 
 
 def _require(table: pa.Table, file: str, names: tuple[str, ...]) -> None:
@@ -48,7 +54,7 @@ def csv_tickets(data: pa.Buffer, file: str) -> RawTickets:
     """The canonical tickets CSV: ``id,customer,tier,priority,category,service,created_at,
     first_response_at,resolved_at,closed_at`` and any extra columns (only id, customer and
     created_at are required)."""
-    table = read_csv_typed(data, file, INSTANT_COLUMNS)
+    table = read_csv_typed(data, file, INSTANT_COLUMNS, CATEGORICAL_COLUMNS)
     _require(table, file, ("id", "customer", "created_at"))
     n = table.num_rows
     return RawTickets(
@@ -62,7 +68,7 @@ def csv_tickets(data: pa.Buffer, file: str) -> RawTickets:
 
 def csv_events(data: pa.Buffer, file: str) -> RawEvents:
     """The canonical events CSV: ``ticket_id,at,status[,priority]``, rows in any order."""
-    table = read_csv_typed(data, file, ("at",))
+    table = read_csv_typed(data, file, ("at",), ("status", "priority"))
     _require(table, file, ("ticket_id", "at"))
     m = table.num_rows
     none = pa.nulls(m, pa.string())
