@@ -8,6 +8,8 @@ command so that ``slalang --help`` stays fast.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
@@ -29,7 +31,7 @@ def failed(ev, fail_on: str) -> bool:
         return objective
     if fail_on == "credit":
         return credit
-    uptime = any(u.met is False for m in ev.months for u in m.uptime)
+    uptime = any(u.met is False for results in ev.uptime for u in results)
     return objective or credit or uptime
 
 
@@ -112,13 +114,11 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     plan = compile_plan(pol)
     ev = evaluate(plan, table, down, ros, as_of=instant, period=per)
 
-    if json_out or fmt == "json":
-        from slalang.evaluation.output.json import dumps
+    if json_out:
+        from slalang.evaluation.output.json import write_json
 
-        text = dumps(ev)
-        if json_out:
-            with atomic_write(json_out) as fh:
-                fh.write(text)
+        with atomic_write(json_out) as fh:
+            write_json(ev, fh)
     if csv_out:
         from slalang.evaluation.output.csv import write_verdicts
 
@@ -129,10 +129,13 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
 
         with atomic_write(junit_out, "wb") as fh:
             fh.write(junit.dumps(ev))
-    if fmt == "json":
-        if json_out != "-":
-            click.echo(text, nl=False)
-    elif "-" not in (json_out, csv_out, junit_out):
+    if "-" in (json_out, csv_out, junit_out):
+        pass  # standard output already carries a file's content
+    elif fmt == "json":
+        from slalang.evaluation.output.json import write_json
+
+        write_json(ev, sys.stdout)
+    else:
         from slalang.evaluation.output.summary import evaluation_to_text
 
         click.echo(evaluation_to_text(ev), nl=False)

@@ -65,30 +65,66 @@ class TicketCounts:
 
 
 @dataclass(frozen=True)
-class Counts:
-    """Verdict counts per group: ``objectives[group][(metric, priority)]`` is an int array
-    indexed by status (met, breached, open, excluded, invalid)."""
+class Aggregate:
+    """Verdict counts, columnar, per group (one customer in one tier in one bucket).
 
-    objectives: dict[GroupKey, dict[tuple[str, str], np.ndarray]]
-    tickets: dict[GroupKey, TicketCounts]
+    Groups are sorted by customer, tier and bucket (labels are sorted, so code order is text
+    order). ``cells[g, m, p]`` counts group ``g``'s verdicts for metric ``m`` and priority
+    ``p`` by status (met, breached, open, excluded, invalid); ``g_counts[g]`` counts its
+    tickets: all, excluded, with a clock still open, invalid.
+    """
+
+    customers: tuple[str, ...]
+    tiers: tuple[str, ...]
+    metrics: tuple[str, ...]
+    priorities: tuple[str, ...]
+    g_customer: np.ndarray
+    g_tier: np.ndarray
+    g_bucket: np.ndarray
+    g_counts: np.ndarray
+    cells: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.g_customer)
+
+    def key(self, g: int) -> GroupKey:
+        return GroupKey(int(self.g_bucket[g]), self.customers[self.g_customer[g]],
+                        self.tiers[self.g_tier[g]])
+
+    def ticket_counts(self, g: int) -> TicketCounts:
+        return TicketCounts(*(int(x) for x in self.g_counts[g]))
+
+    def cell_dict(self, cells: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+        """One group's non-empty cells as ``{(metric, priority): counts}``."""
+        out = {}
+        for m, p in zip(*np.nonzero(cells.sum(axis=2)), strict=True):
+            out[(self.metrics[m], self.priorities[p])] = cells[m, p]
+        return out
+
+    def pairs(self) -> np.ndarray:
+        """Start index of each run of groups with the same customer and tier."""
+        change = np.ones(len(self), dtype=bool)
+        change[1:] = (np.diff(self.g_customer) != 0) | (np.diff(self.g_tier) != 0)
+        return np.flatnonzero(change)
 
 
-def _count(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct keys, their counts), densely with bincount when the table is small enough."""
-    if size <= _DENSE_LIMIT:
-        dense = np.bincount(keys, minlength=size)
-        nz = np.flatnonzero(dense)
-        return nz, dense[nz]
-    return np.unique(keys, return_counts=True)
+def _index(labels: tuple[str, ...], names: tuple[str, ...]) -> np.ndarray:
+    """Position of each label in ``names`` plus a trailing slot for code -1 (the "" name)."""
+    pos = {x: i for i, x in enumerate(names)}
+    return np.array([pos[x] for x in labels] + [pos[""]], dtype=np.int64)
 
 
 def count_outcomes(outcomes, tickets, ticket_bucket: np.ndarray, metrics: tuple[str, ...],
-                   rename=None) -> Counts:
-    """Count verdicts per (bucket, customer, tier) and (metric, priority).
+                   priorities: tuple[str, ...], n_buckets: int, rename=None,
+                   extra: tuple[tuple[str, str, int], ...] = ()) -> Aggregate:
+    """Count verdicts per group (customer, tier, bucket) and (metric, priority).
 
     ``ticket_bucket`` gives each ticket's bucket index (-1: outside the period, ignored).
     The tier and priority are the outcome's (resolved by the outcomes stage); the customer is
     the ticket's, passed through ``rename`` (e.g. a roster id to the customer's name).
+    ``extra`` lists (customer, tier, bucket) groups to include even without tickets (the
+    roster's customers). Rows whose priority is not one of ``priorities`` count only in the
+    group's ticket counts.
     """
     cust_codes, cust_labels = codes_labels(tickets.customer)
     if rename is not None:
@@ -100,54 +136,52 @@ def count_outcomes(outcomes, tickets, ticket_bucket: np.ndarray, metrics: tuple[
     metric = np.asarray(outcomes.metric, dtype=np.int64)
     n_tickets = ticket_bucket.shape[0]
 
-    # per ticket: the tier (same on every metric row) and the worst statuses seen
+    customers = tuple(sorted({"", *cust_labels, *(e[0] for e in extra)}))
+    tiers = tuple(sorted({"", *tier_labels, *(e[1] for e in extra)}))
+    nc, nt, nb = len(customers), len(tiers), max(n_buckets, 1)
+    cmap, tmap = _index(cust_labels, customers), _index(tier_labels, tiers)
+    ppos = {x: i for i, x in enumerate(priorities)}
+    pmap = np.array([ppos.get(x, -1) for x in prio_labels] + [-1], dtype=np.int64)
+
+    # per ticket: its tier (the same on every metric row) and the statuses it has
     ticket_tier = np.full(n_tickets, -1, dtype=np.int64)
     ticket_tier[row_ticket] = tier_codes
     flags = np.zeros((N_STATUS, n_tickets), dtype=bool)
     for s in (OPEN, EXCLUDED, INVALID):
         flags[s, row_ticket[status == s]] = True
 
-    nc, nt, npr, nm = len(cust_labels) + 1, len(tier_labels) + 1, len(prio_labels) + 1, len(metrics)
     in_period = ticket_bucket >= 0
-    # group key per ticket: bucket, customer, tier (+1 so that -1 "absent" is a valid digit)
-    group = (ticket_bucket.astype(np.int64) * nc + cust_codes + 1) * nt + ticket_tier + 1
-    n_groups = (int(ticket_bucket.max(initial=-1)) + 1) * nc * nt
+    key = (cmap[cust_codes] * nt + tmap[ticket_tier]) * nb + ticket_bucket.astype(np.int64)
+    extra_keys = np.array([(customers.index(c) * nt + tiers.index(t)) * nb + b
+                           for c, t, b in extra], dtype=np.int64)
+    size = nc * nt * nb
+    if size <= _DENSE_LIMIT:
+        present = np.bincount(key[in_period], minlength=size) > 0
+        present[extra_keys] = True
+        keys = np.flatnonzero(present)
+        position = np.cumsum(present) - 1
+        group = np.where(in_period, position[np.where(in_period, key, 0)], -1)
+    else:
+        keys = np.unique(np.concatenate([key[in_period], extra_keys]))
+        group = np.where(in_period, np.searchsorted(keys, key), -1)
+    n_groups = len(keys)
+    rest, g_bucket = np.divmod(keys, nb)
+    g_customer, g_tier = np.divmod(rest, nt)
 
-    def decode_group(g: int) -> GroupKey:
-        g, t = divmod(int(g), nt)
-        b, c = divmod(g, nc)
-        return GroupKey(b, cust_labels[c - 1] if c else "", tier_labels[t - 1] if t else "")
+    inside = group[in_period]
+    g_counts = np.stack([np.bincount(inside, minlength=n_groups)] + [
+        np.bincount(group[in_period & flags[s]], minlength=n_groups)
+        for s in (EXCLUDED, OPEN, INVALID)], axis=1) if n_groups else np.zeros((0, 4), int)
 
-    ticket_counts: dict[GroupKey, TicketCounts] = {}
-    if n_groups:
-        gk = group[in_period]
-        cols = [_count(gk, n_groups)]
-        for s in (EXCLUDED, OPEN, INVALID):
-            cols.append(_count(gk[flags[s][in_period]], n_groups))
-        per: dict[int, list[int]] = {}
-        for j, (keys, counts) in enumerate(cols):
-            for k, c in zip(keys.tolist(), counts.tolist(), strict=True):
-                per.setdefault(k, [0, 0, 0, 0])[j] = c
-        for k, v in per.items():
-            key = decode_group(k)  # two labels may name one customer: add up
-            ticket_counts[key] = ticket_counts.get(key, TicketCounts()) + TicketCounts(*v)
-
-    objectives: dict[GroupKey, dict[tuple[str, str], np.ndarray]] = {}
-    rows = in_period[row_ticket] & (status != INVALID)
-    if n_groups and rows.any():
-        key = ((group[row_ticket[rows]] * nm + metric[rows]) * npr + prio_codes[rows] + 1)
-        key = key * N_STATUS + status[rows]
-        keys, counts = _count(key, n_groups * nm * npr * N_STATUS)
-        keys, st = np.divmod(keys, N_STATUS)
-        keys, pr = np.divmod(keys, npr)
-        g, me = np.divmod(keys, nm)
-        for gg, mm, pp, ss, cc in zip(g.tolist(), me.tolist(), pr.tolist(), st.tolist(),
-                                      counts.tolist(), strict=True):
-            cell = objectives.setdefault(decode_group(gg), {}).setdefault(
-                (metrics[mm], prio_labels[pp - 1] if pp else ""),
-                np.zeros(N_STATUS, dtype=np.int64))
-            cell[ss] += cc
-    return Counts(objectives, ticket_counts)
+    nm, npr = len(metrics), len(priorities)
+    row_group = group[row_ticket]
+    row_prio = pmap[prio_codes]
+    rows = (row_group >= 0) & (status != INVALID) & (row_prio >= 0)
+    cell_key = ((row_group[rows] * nm + metric[rows]) * npr + row_prio[rows]) * N_STATUS
+    cells = np.bincount(cell_key + status[rows], minlength=n_groups * nm * npr * N_STATUS)
+    cells = cells.reshape(n_groups, nm, npr, N_STATUS)
+    return Aggregate(customers, tiers, tuple(metrics), tuple(priorities), g_customer, g_tier,
+                     g_bucket, g_counts, cells)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ those found in the tickets) and every month of the period: compliance per metric
 against the objective, uptime per covered service, and the service credit with its clause
 breakdown. The period totals aggregate the months: compliance over the period's tickets, the
 credit as the sum of the (capped) monthly credits.
+
+The counts stay columnar (:class:`~slalang.evaluation.compliance.Aggregate`); Python objects
+are built only where a customer-month has something to compute one by one (uptime, credit
+clauses), and on demand (:attr:`Evaluation.months`, :attr:`Evaluation.customers`) for the
+renderings of a small evaluation. A million tickets over thousands of customers stay arrays.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 import numpy as np
 
 from slalang.evaluation.compliance import (
-    N_STATUS,
-    GroupKey,
+    BREACHED,
+    MET,
+    Aggregate,
     ObjectiveResult,
     TicketCounts,
     count_outcomes,
@@ -69,34 +76,41 @@ class CustomerPeriod:
 
 
 @dataclass(frozen=True)
-class Evaluation:
-    plan: object
-    period: Period
-    #: the evaluation instant (epoch seconds)
-    as_of: int
-    months: tuple[CustomerMonth, ...]
-    customers: tuple[CustomerPeriod, ...]
-    #: rejections from ingest and from the outcomes stage
-    rejected: tuple
-    policy_hash: str
-    data_hash: str
-    version: str
-    outcomes: object = field(repr=False, default=None)
-    tickets: object = field(repr=False, default=None)
-    #: each ticket's bucket index (-1: outside the period)
-    ticket_bucket: np.ndarray | None = field(repr=False, default=None)
+class Objectives:
+    """The policy's objectives as tables indexed ``[tier, metric, priority]`` (tiers as in the
+    aggregate; a tier unknown to the policy has no target)."""
 
-    @property
-    def policy(self) -> Policy:
-        return self.plan.policy
+    has_target: np.ndarray
+    #: the objective percent as an exact fraction num / den
+    num: np.ndarray
+    den: np.ndarray
+    percent: np.ndarray  # object: Decimal or None
+    span: np.ndarray  # object: Span or None
 
-    @property
-    def objectives_missed(self) -> int:
-        return sum(o.achieved is False for m in self.months for o in m.objectives)
+    @classmethod
+    def build(cls, policy: Policy, tiers: tuple[str, ...], metrics, priorities) -> Objectives:
+        shape = (len(tiers), len(metrics), len(priorities))
+        has = np.zeros(shape, dtype=bool)
+        num = np.zeros(shape, dtype=np.int64)
+        den = np.ones(shape, dtype=np.int64)
+        percent = np.full(shape, None, dtype=object)
+        span = np.full(shape, None, dtype=object)
+        for i, name in enumerate(tiers):
+            tier = _tier(policy, name)
+            for target in tier.targets if tier is not None else ():
+                if target.metric in metrics and target.priority in priorities:
+                    k = (i, metrics.index(target.metric), priorities.index(target.priority))
+                    has[k] = True
+                    num[k], den[k] = target.objective.as_integer_ratio()
+                    percent[k], span[k] = target.objective, target.span
+        return cls(has, num, den, percent, span)
 
-    @property
-    def credits_due(self) -> int:
-        return sum(m.credit.due for m in self.months)
+    def missed(self, tier: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Per group, metric and priority: decided tickets and compliance below objective
+        (compared exactly: met x 100 x den < num x decided)."""
+        met, decided = cells[..., MET], cells[..., MET] + cells[..., BREACHED]
+        num, den = self.num[tier], self.den[tier]
+        return self.has_target[tier] & (decided > 0) & (met * 100 * den < num * decided)
 
 
 def combined_hash(*hashes: str | None) -> str:
@@ -131,6 +145,88 @@ def _clocks(plan, policy: Policy) -> dict:
             cal = Calendar.from_def(policy.calendar(name))
         clocks[name] = cal.business_clock
     return clocks
+
+
+def _needs_work(tier: Tier | None) -> bool:
+    """Whether a tier's customer-months need uptime or credit computed one by one."""
+    return tier is not None and bool(tier.uptime or tier.uptime_credit or tier.objective_credits)
+
+
+@dataclass(eq=False)
+class Evaluation:
+    plan: object
+    period: Period
+    #: the evaluation instant (epoch seconds)
+    as_of: int
+    agg: Aggregate
+    objectives: Objectives
+    #: per group: uptime results, empty when nothing is covered
+    uptime: list
+    #: per group (object array): the month's credit
+    credit: np.ndarray
+    #: rejections from ingest, the outcomes stage and the downtime reader
+    rejected: tuple
+    policy_hash: str
+    data_hash: str
+    version: str
+    roster: object = field(repr=False, default=None)
+    outcomes: object = field(repr=False, default=None)
+    tickets: object = field(repr=False, default=None)
+    #: each ticket's bucket index (-1: outside the period)
+    ticket_bucket: np.ndarray | None = field(repr=False, default=None)
+
+    @property
+    def policy(self) -> Policy:
+        return self.plan.policy
+
+    @cached_property
+    def missed_cells(self) -> np.ndarray:
+        return self.objectives.missed(self.agg.g_tier, self.agg.cells)
+
+    @property
+    def objectives_missed(self) -> int:
+        """Customer-month objectives below their objective."""
+        return int(self.missed_cells.sum())
+
+    @property
+    def credits_due(self) -> int:
+        """Customer-months with a credit above zero."""
+        return sum(c.due for c in self.credit.tolist())
+
+    def _objective_results(self, tier_code: int, cells: np.ndarray
+                           ) -> tuple[ObjectiveResult, ...]:
+        a = self.agg
+        return objective_results(_tier(self.policy, a.tiers[tier_code]), a.cell_dict(cells),
+                                 a.metrics, a.priorities)
+
+    def month(self, g: int) -> CustomerMonth:
+        a = self.agg
+        return CustomerMonth(a.customers[a.g_customer[g]], a.tiers[a.g_tier[g]],
+                             self.period.buckets[a.g_bucket[g]], a.ticket_counts(g),
+                             self._objective_results(a.g_tier[g], a.cells[g]),
+                             self.uptime[g], self.credit[g])
+
+    @cached_property
+    def months(self) -> tuple[CustomerMonth, ...]:
+        """Every customer-month as objects (built on first use: costly for huge inputs)."""
+        return tuple(self.month(g) for g in range(len(self.agg)))
+
+    @cached_property
+    def customers(self) -> tuple[CustomerPeriod, ...]:
+        """Every customer over the period, with its months."""
+        a = self.agg
+        starts = a.pairs()
+        ends = [*starts[1:].tolist(), len(a)]
+        out = []
+        for s, e in zip(starts.tolist(), ends, strict=True):
+            cells = a.cells[s:e].sum(axis=0)
+            counts = TicketCounts(*(int(x) for x in a.g_counts[s:e].sum(axis=0)))
+            percent, amount = sum_credits(self.credit[s:e].tolist())
+            out.append(CustomerPeriod(
+                a.customers[a.g_customer[s]], a.tiers[a.g_tier[s]], counts,
+                self._objective_results(a.g_tier[s], cells), percent, amount,
+                tuple(self.months[s:e])))
+        return tuple(out)
 
 
 def evaluate(plan, tickets, downtime, roster, as_of: int | None = None,
@@ -170,68 +266,73 @@ def evaluate(plan, tickets, downtime, roster, as_of: int | None = None,
 
     metrics = policy.metrics
     priorities = tuple(p.code for p in policy.priorities)
+    n_buckets = len(period.buckets)
     ticket_bucket = bucket_of(np.asarray(tickets.created_at, dtype=np.int64), period)
-    counts = count_outcomes(outcomes, tickets, ticket_bucket, metrics, rename)
 
     edges = np.array([b.start for b in period.buckets] + [period.end], dtype=np.int64)
     records = downtime_records(downtime)
     down = downtime_by_service(records, policy.exclusions, edges, _clocks(plan, policy), rename)
 
-    groups: set[GroupKey] = set(counts.tickets) | set(counts.objectives)
-    for c in roster.customers if roster is not None else ():
-        groups.update(GroupKey(b, c.name, c.tier) for b in range(len(period.buckets)))
-    for customer, _service in down:  # downtime of a customer without tickets still counts
-        c = roster.get(customer) if roster is not None else None
-        if c is None:
-            tiers = {g.tier for g in groups if g.customer == customer} or set()
-            groups.update(GroupKey(b, customer, t) for t in tiers
-                          for b in range(len(period.buckets)))
+    # groups that exist without tickets: the roster's customers in every month
+    extra = [(c.name, c.tier, b) for c in (roster.customers if roster is not None else ())
+             for b in range(n_buckets)]
+    agg = count_outcomes(outcomes, tickets, ticket_bucket, metrics, priorities, n_buckets,
+                         rename, tuple(extra))
+    # downtime of a customer without roster entry counts in the tiers its tickets have
+    with_downtime = {c for c, _s in down}
+    if with_downtime - {c.name for c in (roster.customers if roster is not None else ())}:
+        for g in range(len(agg)):
+            name = agg.customers[agg.g_customer[g]]
+            if name in with_downtime and (roster is None or roster.get(name) is None):
+                extra.extend((name, agg.tiers[agg.g_tier[g]], b) for b in range(n_buckets))
+        agg = count_outcomes(outcomes, tickets, ticket_bucket, metrics, priorities, n_buckets,
+                             rename, tuple(extra))
+    objectives = Objectives.build(policy, agg.tiers, metrics, priorities)
 
-    months = []
-    for g in sorted(groups, key=lambda g: (g.customer, g.tier, g.bucket)):
-        tier = _tier(policy, g.tier)
-        customer = roster.get(g.customer) if roster is not None else None
-        if customer is not None:
-            services = customer.services
-        else:
-            services = tuple(sorted(s for (c, s) in down if c == g.customer))
-        bucket = period.buckets[g.bucket]
-        uptime = tuple(
+    # uptime and credits: one by one only where a tier promises uptime or credits, or the
+    # customer has covered services or downtime; everything else shares one zero credit
+    tiers = [_tier(policy, t) for t in agg.tiers]
+    busy_tier = np.array([_needs_work(t) for t in tiers], dtype=bool)
+    customers = [roster.get(c) if roster is not None and c else None for c in agg.customers]
+    busy_customer = np.array([c in with_downtime or (cust is not None and bool(cust.services))
+                              for c, cust in zip(agg.customers, customers, strict=True)],
+                             dtype=bool)
+    busy = busy_tier[agg.g_tier] | busy_customer[agg.g_customer]
+    uptime: list = [()] * len(agg)
+    credit = np.empty(len(agg), dtype=object)
+    # the zero credit of a (customer, tier) pair, shared by all its quiet months
+    quiet = np.flatnonzero(~busy)
+    pair = agg.g_customer[quiet] * len(agg.tiers) + agg.g_tier[quiet]
+    pairs, inverse = np.unique(pair, return_inverse=True)
+    zero = np.empty(len(pairs), dtype=object)
+    for k, code in enumerate(pairs.tolist()):
+        c, t = divmod(code, len(agg.tiers))
+        zero[k] = compute_credit(tiers[t], (), (), fee_of(customers[c], tiers[t]))
+    credit[quiet] = zero[inverse.reshape(-1)]
+    for g in np.flatnonzero(busy).tolist():
+        tier, customer = tiers[agg.g_tier[g]], customers[agg.g_customer[g]]
+        name = agg.customers[agg.g_customer[g]]
+        b = int(agg.g_bucket[g])
+        services = (customer.services if customer is not None
+                    else tuple(sorted(s for (c, s) in down if c == name)))
+        bucket = period.buckets[b]
+        uptime[g] = tuple(
             UptimeResult(s, t.percent if t else None, bucket.seconds,
-                         int(down[(g.customer, s)][g.bucket]) if (g.customer, s) in down else 0,
+                         int(down[(name, s)][b]) if (name, s) in down else 0,
                          t.span if t else None)
             for s, t in service_targets(tier, services))
-        objectives = objective_results(tier, counts.objectives.get(g, {}), metrics, priorities)
-        credit = compute_credit(tier, objectives, uptime, fee_of(customer, tier))
-        months.append(CustomerMonth(g.customer, g.tier, bucket,
-                                    counts.tickets.get(g, TicketCounts()), objectives, uptime,
-                                    credit))
-
-    customers = []
-    by_customer: dict[tuple[str, str], list[CustomerMonth]] = {}
-    for m in months:
-        by_customer.setdefault((m.customer, m.tier), []).append(m)
-    for (name, tier_name), ms in by_customer.items():
-        cells: dict[tuple[str, str], np.ndarray] = {}
-        total = TicketCounts()
-        for m in ms:
-            g = GroupKey(period.buckets.index(m.bucket), name, tier_name)
-            total = total + m.counts
-            for key, cell in counts.objectives.get(g, {}).items():
-                cells[key] = cells.get(key, np.zeros(N_STATUS, dtype=np.int64)) + cell
-        percent, amount = sum_credits(m.credit for m in ms)
-        customers.append(CustomerPeriod(
-            name, tier_name, total,
-            objective_results(_tier(policy, tier_name), cells, metrics, priorities),
-            percent, amount, tuple(ms)))
+        results = objective_results(tier, agg.cell_dict(agg.cells[g]), metrics, priorities)
+        credit[g] = compute_credit(tier, results, uptime[g], fee_of(customer, tier))
 
     # the outcomes stage passes the ingest rejections on (its list starts with them)
     rejected = tuple(getattr(outcomes, "rejected", ()) or ()) or tuple(
         getattr(tickets, "rejected", ()) or ())
     rejected += tuple(getattr(downtime, "rejected", ()) or ())
     return Evaluation(
-        plan=plan, period=period, as_of=int(as_of), months=tuple(months),
-        customers=tuple(customers), rejected=rejected, policy_hash=policy.source_hash,
+        plan=plan, period=period, as_of=int(as_of), agg=agg, objectives=objectives,
+        uptime=uptime, credit=credit, rejected=rejected, policy_hash=policy.source_hash,
         data_hash=combined_hash(getattr(tickets, "data_hash", None),
                                 getattr(downtime, "data_hash", None)),
-        version=__version__, outcomes=outcomes, tickets=tickets, ticket_bucket=ticket_bucket)
+        version=__version__, roster=roster, outcomes=outcomes, tickets=tickets,
+        ticket_bucket=ticket_bucket)
+

@@ -19,6 +19,7 @@ from slalang.evaluation.testing import (
 
 POLICY = reference_policy()
 METRICS = POLICY.metrics
+PRIORITIES = ("P1", "P2", "P3", "P4")
 
 
 def month_of(ev, customer, label):
@@ -140,16 +141,19 @@ def test_vectorised_counts_match_a_plain_loop(rows):
     tickets = HandTickets.of([(f"T{i}", c, created[b]) for i, (c, b, *_r) in enumerate(rows)])
     outcomes = hand_outcomes(POLICY, [(tier[c], p, s1, s2) for c, _b, p, s1, s2 in rows])
     period = parse_period("2026-Q3", "Europe/Rome")
-    counts = count_outcomes(outcomes, tickets, bucket_of(tickets.created_at, period), METRICS)
+    agg = count_outcomes(outcomes, tickets, bucket_of(tickets.created_at, period), METRICS,
+                         PRIORITIES, len(period.buckets))
     expected: dict = {}
     for c, b, p, s1, s2 in rows:
         for metric, s in zip(METRICS, (s1, s2), strict=True):
             key = (GroupKey(b, c, tier[c]), metric, p)
             cell = expected.setdefault(key, np.zeros(5, dtype=np.int64))
             cell[["met", "breached", "open", "excluded"].index(s)] += 1
-    got = {(g, m, p): cell for g, cells in counts.objectives.items()
-           for (m, p), cell in cells.items()}
+    got = {(agg.key(g), m, p): cell for g in range(len(agg))
+           for (m, p), cell in agg.cell_dict(agg.cells[g]).items()}
     assert got.keys() == expected.keys()
     for key, cell in expected.items():
         assert got[key].tolist() == cell.tolist()
-    assert sum(tc.tickets for tc in counts.tickets.values()) == len(rows)
+    assert int(agg.g_counts[:, 0].sum()) == len(rows)
+    keys = [agg.key(g) for g in range(len(agg))]
+    assert keys == sorted(keys, key=lambda k: (k.customer, k.tier, k.bucket))

@@ -19,7 +19,7 @@ import xmlschema
 from slalang.evaluation.evaluate import evaluate
 from slalang.evaluation.output import junit
 from slalang.evaluation.output.csv import COLUMNS, iso_column, write_verdicts
-from slalang.evaluation.output.json import evaluation_to_json, load_schema, validate
+from slalang.evaluation.output.json import evaluation_to_json, load_schema, validate, write_json
 from slalang.evaluation.output.summary import evaluation_to_text
 from slalang.evaluation.testing import (
     HandPlan,
@@ -160,3 +160,30 @@ def test_junit_is_valid_for_jenkins(ev):
     assert props["policy_hash"] == "0" * 64 and props["data_hash"] == "f" * 64
     assert props["slalang_version"]
     golden("junit.xml", xml.decode())
+
+
+def test_columnar_json_writer_matches_the_dict_rendering(ev):
+    out = io.StringIO()
+    write_json(ev, out)
+    assert json.loads(out.getvalue()) == evaluation_to_json(ev)
+
+
+def test_columnar_json_writer_rounds_compliance_like_decimal():
+    # 2/3 = 66.666..% -> 66.67; 1/8 = 12.5 % -> 12.50; 1/200 = 0.5 % -> 0.50;
+    # 1/3 = 33.33; 199/200 = 99.50; 0/1 = 0.00
+    policy = reference_policy()
+    rows, tickets = [], []
+    for k, (met, total) in enumerate([(2, 3), (1, 8), (1, 200), (1, 3), (199, 200), (0, 1)]):
+        customer = f"C{k}"
+        for i in range(total):
+            tickets.append((f"{customer}-{i}", customer, "2026-07-06T10:00:00+02:00"))
+            rows.append(("Bronze", "P2", "met" if i < met else "breached", "open"))
+    ev = evaluate(HandPlan(policy), HandTickets.of(tickets), None, None, period="2026-07",
+                  outcomes=hand_outcomes(policy, rows))
+    out = io.StringIO()
+    write_json(ev, out)
+    doc = json.loads(out.getvalue())
+    assert doc == evaluation_to_json(ev)
+    got = [next(o["compliance"] for o in c["objectives"] if o["metric"] == "response"
+                and o["priority"] == "P2") for c in doc["customers"]]
+    assert got == ["66.67", "12.50", "0.50", "33.33", "99.50", "0.00"]

@@ -342,3 +342,15 @@ def test_quarter_sums_the_capped_months(q3):
     assert by["Beta SpA"].credit_amount == Money(Decimal("375.00"), "EUR")
     assert by["Gamma Snc"].credit_amount == Money(Decimal("0.00"), "EUR")
     assert by["Alfa Srl"].credit_percent == 45
+
+
+def test_json_renderings_agree(q3):
+    import io
+
+    from slalang.evaluation.output.json import evaluation_to_json, validate, write_json
+
+    out = io.StringIO()
+    write_json(q3, out)
+    doc = json.loads(out.getvalue())
+    validate(doc)
+    assert doc == evaluation_to_json(q3)

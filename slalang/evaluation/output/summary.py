@@ -6,6 +6,8 @@ period totals. Objectives without any ticket in the month are left out of the mo
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from slalang.evaluation.compliance import ObjectiveResult, TicketCounts
 from slalang.evaluation.credits import fmt_percent
 from slalang.evaluation.evaluate import Evaluation
@@ -33,12 +35,20 @@ def _counts(c: TicketCounts) -> str:
             f"invalid {c.invalid}")
 
 
-def evaluation_to_text(ev: Evaluation) -> str:
+#: above this many customer-months the summary shows totals instead of every customer
+DETAIL_LIMIT = 200
+#: how many customer-months with a credit due or an objective missed the totals view names
+LISTED = 20
+
+
+def evaluation_to_text(ev: Evaluation, detail_limit: int = DETAIL_LIMIT) -> str:
+    """The terminal summary: every customer-month when there are at most ``detail_limit``,
+    else totals per month, metric and priority over all customers plus the customer-months
+    that owe a credit or missed an objective."""
     tz = ev.policy.header.timezone
     h = ev.policy.header
-    total = TicketCounts()
-    for m in ev.months:
-        total = total + m.counts
+    a = ev.agg
+    total = TicketCounts(*(int(x) for x in a.g_counts.sum(axis=0))) if len(a) else TicketCounts()
     out = [
         f"{h.name} {h.version}: {ev.policy.source_path}",
         f"period {ev.period.label} ({tz}), as of {iso_local(ev.as_of, tz)}",
@@ -46,6 +56,57 @@ def evaluation_to_text(ev: Evaluation) -> str:
         f"slalang {ev.version}",
         f"{_counts(total)}, rejected {len(ev.rejected)}",
     ]
+    if len(a) > detail_limit:
+        out.extend(_totals(ev))
+    else:
+        out.extend(_details(ev))
+    out.append("")
+    out.append(f"objectives missed: {ev.objectives_missed}, credits due: {ev.credits_due}")
+    return "\n".join(out) + "\n"
+
+
+def _totals(ev: Evaluation) -> list[str]:
+    """Compliance per month, metric and priority over all customers (vectorised)."""
+    import numpy as np
+
+    a = ev.agg
+    customers = len(np.unique(a.g_customer))
+    out = ["", f"{customers} customers, {len(a)} customer-months: totals over all customers "
+           "below (--json or --csv for each one)"]
+    nb, nm, npr = len(ev.period.buckets), len(a.metrics), len(a.priorities)
+    cells = np.zeros((nb, nm, npr, a.cells.shape[3]), dtype=np.int64)
+    np.add.at(cells, a.g_bucket, a.cells)
+    missed = np.zeros((nb, nm, npr), dtype=np.int64)
+    np.add.at(missed, a.g_bucket, ev.missed_cells.astype(np.int64))
+    for b, bucket in enumerate(ev.period.buckets):
+        tickets = int(a.g_counts[a.g_bucket == b, 0].sum())
+        out.append(f"  {bucket.label}: tickets {tickets}")
+        for m, metric in enumerate(a.metrics):
+            for p, prio in enumerate(a.priorities):
+                c = cells[b, m, p]
+                decided = int(c[0] + c[1])
+                if not (decided or c[2] or c[3]):
+                    continue
+                value = f"{Decimal(int(c[0]) * 100) / decided:7.2f}%" if decided else "     n/a"
+                out.append(f"    {metric:<12} {prio:<4} {value} ({int(c[0])}/{decided}"
+                           f"{f', {int(c[2])} open' if c[2] else ''}"
+                           f"{f', {int(c[3])} excluded' if c[3] else ''})  objective missed "
+                           f"by {int(missed[b, m, p])} customer(s)")
+    due = [g for g, c in enumerate(ev.credit.tolist()) if c.due]
+    if due:
+        out.append("")
+        out.append(f"credits due ({len(due)}; first {min(len(due), LISTED)}):")
+        for g in due[:LISTED]:
+            c = ev.credit[g]
+            amount = f" = {c.amount}" if c.amount is not None else ""
+            key = a.key(g)
+            out.append(f"  {key.customer} {ev.period.buckets[key.bucket].label}: "
+                       f"{fmt_percent(c.percent)}%{amount}")
+    return out
+
+
+def _details(ev: Evaluation) -> list[str]:
+    out = []
     for c in ev.customers:
         out.append("")
         out.append(f"{c.customer} ({c.tier or 'no tier'})")
@@ -72,6 +133,4 @@ def evaluation_to_text(ev: Evaluation) -> str:
             out.append(f"  {ev.period.label} total: {_counts(c.counts)}; "
                        f"credit {fmt_percent(c.credit_percent)}%{amount}")
             out.extend(line for o in c.objectives if (line := _objective_line(o)))
-    out.append("")
-    out.append(f"objectives missed: {ev.objectives_missed}, credits due: {ev.credits_due}")
-    return "\n".join(out) + "\n"
+    return out
