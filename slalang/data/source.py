@@ -112,4 +112,15 @@ def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType
         text = str(exc)
         if "conversion error" in text:
             raise
-        raise DataError(f"malformed CSV: {text.splitlines()[0]}", file=file) from None
+        row = _bad_row(data, delimiter, len(header))
+        raise DataError(f"malformed CSV: {text.splitlines()[0]}", file=file, row=row) from None
+
+
+def _bad_row(data: pa.Buffer | bytes, delimiter: str, width: int) -> int | None:
+    """The first row whose number of fields differs from the header's (the error path only:
+    pyarrow's message does not say where)."""
+    text = memoryview(data).tobytes().decode("utf-8", errors="replace")
+    for number, fields in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
+        if fields and len(fields) != width:
+            return number
+    return None

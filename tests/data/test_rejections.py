@@ -128,8 +128,9 @@ def test_naive_timestamps_need_a_time_zone(tmp_path):
 
 
 def test_malformed_csv_is_a_data_error(tmp_path):
-    (tmp_path / "t.csv").write_text("id,customer,created_at\nT-1,Alfa Srl\n")
-    with pytest.raises(DataError, match="malformed CSV"):
+    (tmp_path / "t.csv").write_text("id,customer,created_at\nT-0,A,2026-07-01T09:00Z\n"
+                                    "T-1,Alfa Srl\n")
+    with pytest.raises(DataError, match=r"t.csv:3: malformed CSV: .*Expected 3 columns, got 2"):
         read_tickets(tmp_path / "t.csv")
     (tmp_path / "e.csv").write_text("")
     with pytest.raises(DataError, match="empty file"):
