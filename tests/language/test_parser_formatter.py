@@ -7,6 +7,7 @@ import pytest
 from slalang.errors import PolicyError
 from slalang.language import check, format_source, parse, read_source
 from slalang.language import syntax as s
+from slalang.language.parser import _HEAD, MISTAKES
 
 HEAD = 'policy "P" {\n    version "1"\n    effective 2026-01-01\n    currency EUR\n' \
        '    period month in "Europe/Rome"\n}\n'
@@ -76,3 +77,9 @@ def test_formatter_expands_one_line_blocks_and_keeps_comments_in_place():
 def test_formatter_canonical_durations_and_percents():
     source = HEAD + "tier T { response on c: P1 90m, P2 3600s objective 90 % }\n"
     assert "response on c: P1 1h30m, P2 1h objective 90%\n" in format_source(source, "x.sla")
+
+
+@pytest.mark.parametrize(("message", "snippet"), [
+    (message, snippet) for message, snippets in MISTAKES.items() for snippet in snippets])
+def test_every_catalogued_mistake_gets_its_message(message, snippet):
+    assert syntax_error(_HEAD + snippet).message.startswith(message)
