@@ -246,11 +246,11 @@ def _objective_entries(ev: Evaluation, tier: np.ndarray, cells: np.ndarray):
                       f'"objective":{percents[f]},')
     suffix = [f',"achieved":{("true", "false", "null")[k % 3]},"clause":{clauses[k // 3]}}}'
               for k in range(n_flat * 3)]
-    middle = _unique_format(
-        np.stack([met, breached, c[:, OPEN], c[:, EXCLUDED]], axis=1),
-        lambda me, br, op, ex: (f'"met":{me},"breached":{br},"open":{op},"excluded":{ex},'
-                                f'"compliance":{_compliance_text(me, me + br)}'))
-    entries = _join(_pick(prefix, flat), middle, _pick(suffix, flat * 3 + achieved))
+    # one distinct entry text per (target, verdict counts): the entries repeat a lot
+    columns = np.stack([flat * 3 + achieved, met, breached, c[:, OPEN], c[:, EXCLUDED]], axis=1)
+    entries = _unique_format(columns, lambda fa, me, br, op, ex: (
+        f'{prefix[fa // 3]}"met":{me},"breached":{br},"open":{op},"excluded":{ex},'
+        f'"compliance":{_compliance_text(me, me + br)}{suffix[fa]}'))
     return _per_row(entries, r, len(tier))
 
 
