@@ -77,3 +77,25 @@ def test_a_broken_page_is_caught(tmp_path: Path) -> None:
                     encoding="utf-8")
     result = chromium(tmp_path, page, "--dump-dom")
     assert any("boom" in line for line in console_problems(result.stderr))
+
+
+def pdf_pages(tmp_path: Path, html: str, name: str) -> int:
+    """Print ``html`` to PDF with Chromium and count the pages."""
+    page = tmp_path / f"{name}.html"
+    page.write_text(html, encoding="utf-8")
+    pdf = tmp_path / f"{name}.pdf"
+    result = chromium(tmp_path, page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    assert pdf.exists(), result.stderr[-2000:]
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+@pytest.mark.slow
+def test_each_customer_starts_a_new_printed_page(tmp_path: Path) -> None:
+    ev = json.loads((INPUT / "evaluation-2026-Q3.json").read_text(encoding="utf-8"))
+    verdicts = read_verdicts(str(INPUT / "verdicts-2026-Q3.csv"))
+    alone = [pdf_pages(tmp_path, render_report(ev, verdicts=verdicts, format="html",
+                                               customer=c["customer"]), f"c{i}")
+             for i, c in enumerate(ev["customers"])]
+    together = pdf_pages(tmp_path, render_report(ev, verdicts=verdicts, format="html"), "all")
+    # with a page break before every customer, the pages add up exactly
+    assert min(alone) >= 1 and together == sum(alone)
