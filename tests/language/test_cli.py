@@ -121,3 +121,25 @@ def test_real_process(tmp_path, broken):
     bad = subprocess.run([sys.executable, "-m", "slalang", "check", str(broken)],
                          capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 1 and "SLA101" in bad.stdout and "Traceback" not in bad.stderr
+
+
+def test_syntax_errors_in_json_and_fmt(tmp_path):
+    bad = tmp_path / "bad.sla"
+    bad.write_text('policy "x" {\n    version "1"\n    uptime 99\n}\n', encoding="utf-8")
+    result = run("check", "--format", "json", str(bad))
+    assert result.exit_code == 2
+    (d,) = json.loads(result.output)["diagnostics"]
+    assert (d["code"], d["line"], d["column"]) == ("SLA001", 3, 5)
+    formatted = run("fmt", str(bad))
+    assert formatted.exit_code == 2 and "error[SLA001]" in formatted.output
+    assert bad.read_text(encoding="utf-8").endswith("uptime 99\n}\n")  # untouched
+
+
+def test_export_to_stdout_is_the_schema_shape():
+    result = run("export", str(REFERENCE))
+    data = json.loads(result.output)
+    gold = next(t for t in data["tiers"] if t["name"] == "Gold")
+    p1 = next(t for t in gold["targets"] if (t["metric"], t["priority"]) == ("response", "P1"))
+    assert (p1["seconds"], p1["calendar"], p1["objective"], p1["origin_tier"]) == (
+        900, "always", "95", "Gold")
+    assert gold["cap"] == "30" and gold["fee"] == {"amount": "4000", "currency": "EUR"}
