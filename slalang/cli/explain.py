@@ -7,6 +7,8 @@ the verdict. The verdicts are those ``slalang evaluate`` gives the same ticket.
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from slalang.cli.plan import load_policy_or_exit
@@ -39,12 +41,18 @@ def parse_instant(text: str, what: str = "--as-of") -> int:
 @click.option("--ticket", "ticket_id", required=True, help="The id of the ticket to explain.")
 @click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset "
               "(default: the latest instant in the ticket, so the output is reproducible).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A readable timeline, or JSON.")
 def command(policy: str, tickets: str, events: str | None, mapping: str | None,
-            roster: str | None, ticket_id: str, as_of: str | None) -> None:
+            roster: str | None, ticket_id: str, as_of: str | None, fmt: str) -> None:
     """Explain how POLICY measures one ticket: timeline, due instant and verdict per metric."""
     from slalang import roster as rosters
     from slalang.data import read_tickets
-    from slalang.evaluation.explain import explain_ticket, explanation_to_text
+    from slalang.evaluation.explain import (
+        explain_ticket,
+        explanation_to_json,
+        explanation_to_text,
+    )
     from slalang.plan import compile_plan
 
     plan = compile_plan(load_policy_or_exit(policy))
@@ -57,7 +65,11 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     ros = rosters.load_roster(roster) if roster else rosters.roster_for(plan.policy)
     row = table.row(i)
     at = _latest_instant(row) if as_of is None else parse_instant(as_of)
-    click.echo(explanation_to_text(explain_ticket(plan, row, at, ros), plan), nl=False)
+    expl = explain_ticket(plan, row, at, ros)
+    if fmt == "json":
+        click.echo(json.dumps(explanation_to_json(expl, plan), indent=2, ensure_ascii=False))
+    else:
+        click.echo(explanation_to_text(expl, plan), nl=False)
 
 
 def _latest_instant(row: dict) -> int:

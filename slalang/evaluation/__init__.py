@@ -11,3 +11,6 @@ from slalang.evaluation.outcomes import STATUS_NAMES, Outcomes, compute_outcomes
 from slalang.evaluation.evaluate import CustomerMonth, CustomerPeriod, Evaluation, evaluate  # noqa: F401
 from slalang.evaluation.output.json import evaluation_to_json  # noqa: F401
 from slalang.evaluation.periods import Period, parse_period  # noqa: F401
+
+# isort: split
+from slalang.evaluation.explain import explanation_to_json  # noqa: F401

@@ -320,3 +320,31 @@ def explanation_to_text(expl: Explanation, plan: Plan) -> str:
             lines.append(f"  running  at {_local(expl.as_of, zone)}")
         lines.append(f"  due      {_local(m.due_at, zone)}")
     return "\n".join(lines) + "\n"
+
+
+def explanation_to_json(expl: Explanation, plan: Plan) -> dict:
+    """The explanation as JSON-ready data; instants are ISO 8601 in the policy's time zone."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(plan.policy.header.timezone)
+
+    def iso(t: int | None) -> str | None:
+        return None if t is None else _utc(t).astimezone(zone).isoformat()
+
+    return {
+        "ticket": expl.ticket_id, "customer": expl.customer,
+        "tier": expl.tier, "tier_source": expl.tier_source,
+        "priority": expl.priority, "priority_source": expl.priority_source,
+        "as_of": iso(expl.as_of), "problems": list(expl.problems),
+        "exclusion": (where(plan.policy.exclusions[expl.exclusion].span)
+                      if expl.exclusion >= 0 else None),
+        "metrics": [{
+            "metric": m.metric, "status": m.status_name, "start": iso(m.start),
+            "stop": iso(m.stop), "elapsed_s": m.elapsed,
+            "target_s": m.target if m.target >= 0 else None, "due_at": iso(m.due_at),
+            "clause": where(m.row.span) if m.row is not None else None, "note": m.note or None,
+            "segments": [{"from": iso(s.start), "to": iso(s.end), "kind": s.kind,
+                          "seconds": s.seconds, "note": s.note or None,
+                          "source": where(s.span)} for s in m.segments],
+        } for m in expl.metrics],
+    }

@@ -69,3 +69,19 @@ def test_explain_usage_errors():
     assert naive.exit_code == 2 and "no UTC offset" in naive.output
     garbage = explain("--ticket", "T-100", "--as-of", "yesterday")
     assert garbage.exit_code == 2 and "ISO 8601" in garbage.output
+
+
+def test_explain_json():
+    import json
+
+    result = explain("--ticket", "T-100", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["ticket"], data["tier"], data["tier_source"]) == ("T-100", "Gold", "roster")
+    response, resolution = data["metrics"]
+    assert (response["status"], response["elapsed_s"], response["target_s"]) == (
+        "breached", 1200, 900)
+    assert response["due_at"] == "2026-07-03T17:45:00+02:00"
+    assert [s["kind"] for s in resolution["segments"]] == ["counted", "paused", "counted"]
+    assert resolution["segments"][1]["note"] == "status waiting_on_customer"
+    assert sum(s["seconds"] for s in resolution["segments"]) == resolution["elapsed_s"] == 6000
