@@ -183,6 +183,8 @@ def _duration(lit: s.Literal) -> str:
 
 
 def _target_line(t: s.TargetLine) -> str:
+    if not t.items:
+        return f"{t.metric} objective {t.objective}"
     head = str(t.metric) + (f" on {t.calendar}" if t.calendar else "") + ":"
     items = ", ".join(f"{i.priority} {_duration(i.duration)}" +
                       (f" on {i.calendar}" if i.calendar else "") for i in t.items)

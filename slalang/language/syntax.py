@@ -249,6 +249,8 @@ class TargetItem:
 
 @dataclass(frozen=True)
 class TargetLine:
+    """``metric [on cal]: items [objective N%]``; no items for ``metric objective N%``."""
+
     metric: Ident
     calendar: Ident | None
     items: tuple[TargetItem, ...]
@@ -540,6 +542,10 @@ class ToSyntax(Transformer):
         objective = self._percents(children)
         return TargetLine(metric, calendar, self._nodes(children, TargetItem),
                           objective[0] if objective else None, self._span(meta))
+
+    def objective_line(self, meta, children):
+        return TargetLine(self._ident(children[0]), None, (), self._percents(children)[0],
+                          self._span(meta))
 
     def target_item(self, meta, children):
         names = self._names(children)

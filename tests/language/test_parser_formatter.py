@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from slalang.errors import PolicyError
@@ -83,3 +85,16 @@ def test_formatter_canonical_durations_and_percents():
     (message, snippet) for message, snippets in MISTAKES.items() for snippet in snippets])
 def test_every_catalogued_mistake_gets_its_message(message, snippet):
     assert syntax_error(_HEAD + snippet).message.startswith(message)
+
+
+def test_objective_only_line_raises_the_bar_for_inherited_targets():
+    source = HEAD + (
+        'calendar always 24x7\npriorities { P1 "One" P2 "Two" }\n'
+        "clock response { starts at created stops at first_response }\n"
+        "tier A { response on always: P1 1h, P2 2h objective 90% }\n"
+        "tier B extends A { response   objective 97.5% }\n")
+    policy, found = check(parse(source, "x.sla"))
+    assert found == []
+    assert [(t.objective, t.origin_tier) for t in policy.tier("B").targets] == [
+        (Decimal("97.5"), "A"), (Decimal("97.5"), "A")]
+    assert "    response objective 97.5%\n" in format_source(source, "x.sla")

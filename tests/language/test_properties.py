@@ -107,7 +107,8 @@ def policies(draw) -> str:
     stmts.append("cap 20%")
     parts.append(block("tier Base", stmts))
     child = [f"response:{sep()}{priorities[0]} {draw(DURATIONS)} on always",
-             f"credit 5% when resolution {priorities[-1]} misses objective"]
+             f"credit 5% when resolution {priorities[-1]} misses objective",
+             "resolution objective 97.5%"]
     parts.append(block("tier Plus extends Base", child))
     return sep().join(parts) + "\n"
 
