@@ -100,7 +100,8 @@ def resolve_tier(plan: Plan, tickets, roster: Roster | None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(tier index into plan.tiers or -1, why-code, customer codes) per ticket.
 
-    why: 0 resolved, 1 unknown tier name, 2 no customer, 3 customer not in the roster.
+    why: 0 resolved, 1 unknown tier name, 2 no customer, 3 customer not in the roster,
+    4 the roster gives the customer a tier the policy does not define.
     """
     tiers = plan.tiers
     t_codes, t_labels = codes_labels(tickets.tier)
@@ -111,6 +112,7 @@ def resolve_tier(plan: Plan, tickets, roster: Roster | None
         cust = roster.get(lab) if roster is not None else None
         roster_tier.append(cust.tier if cust is not None else None)
     from_roster = _map_labels(roster_tier, tiers)[c_codes]
+    listed = np.array([t is not None for t in roster_tier] + [False], dtype=bool)[c_codes]
     has_ticket_tier = t_codes >= 0
     tier = np.where(has_ticket_tier, from_ticket, from_roster).astype(np.int32)
     why = np.zeros(len(tier), dtype=np.int8)
@@ -118,6 +120,7 @@ def resolve_tier(plan: Plan, tickets, roster: Roster | None
     roster_side = ~has_ticket_tier & (tier < 0)
     why[roster_side & (c_codes < 0)] = 2
     why[roster_side & (c_codes >= 0)] = 3
+    why[roster_side & listed] = 4
     return tier, why, c_codes
 
 
@@ -188,6 +191,9 @@ def _rejections(tickets, bad: np.ndarray, tier_why, prio_why, c_codes, plan: Pla
         elif tier_why[i] == 3:
             out.append(Rejection(file, row, "customer", f"ticket {tid}: unknown customer "
                                  f"{c_labels[c_codes[i]]!r} (not in the roster)"))
+        elif tier_why[i] == 4:
+            out.append(Rejection(file, row, "tier", f"ticket {tid}: the roster gives customer "
+                                 f"{c_labels[c_codes[i]]!r} a tier the policy does not define"))
         if prio_why[i] == 1:
             out.append(Rejection(file, row, "priority", f"ticket {tid}: unknown priority "
                                  f"{p_labels[p_codes[i]]!r} (policy priorities: "

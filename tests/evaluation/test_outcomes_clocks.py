@@ -338,3 +338,15 @@ def test_empty_table_and_no_events():
     vec, _ = run([{"id": "a", "priority": "P2", "created_at": "2026-03-02 09:00",
                    "first_response_at": "2026-03-02 09:45"}])
     assert vec["a", "response"][:2] == (MET, 45 * M)
+
+
+def test_roster_tier_unknown_to_the_policy_is_invalid():
+    plan = compile_plan(policy())
+    roster = Roster((Customer("Alfa", "Platinum", None, ("email",)),))
+    t = table([{"id": "a", "priority": "P2", "created_at": "2026-03-02 09:00"}])
+    out = compute_outcomes(plan, t, roster, ep("2026-03-03 09:00"))
+    assert out.status.tolist() == [INVALID, INVALID]
+    assert [(r.row, r.field) for r in out.rejected] == [(2, "tier")]
+    ex = explain_ticket(plan, t.row(0), ep("2026-03-03 09:00"), roster)
+    assert [m.status for m in ex.metrics] == [INVALID, INVALID]
+    assert ex.problems == ("tier: unknown tier 'Platinum'",)
