@@ -167,6 +167,21 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
     table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
     down = read_downtime(downtime) if downtime else None
     ev = evaluate(compile_plan(pol), table, down, ros, as_of=instant, period=per)
-    verdicts = [verdict_from_row(r) for r in verdict_table(ev).to_pylist()
-                if r["status"] in ("breached", "open")]
+    rows = verdict_table(ev).to_pylist()
+    for row, month in zip(rows, _verdict_months(ev, len(rows)), strict=True):
+        row["month"] = month
+    verdicts = [verdict_from_row(r) for r in rows if r["status"] in ("breached", "open")]
     return evaluation_to_json(ev), verdicts, pol.header.provider or ""
+
+
+def _verdict_months(ev, n: int) -> list[str]:
+    """The month of each verdict row, in ``verdict_table``'s order (outcome rows of tickets
+    inside the period); empty labels if that order cannot be matched."""
+    import numpy as np
+
+    labels = [b.label for b in ev.period.buckets]
+    buckets = np.asarray(ev.ticket_bucket)[np.asarray(ev.outcomes.ticket, dtype=np.int64)]
+    buckets = buckets[buckets >= 0]
+    if len(buckets) != n:  # a different row selection: better no month than a wrong one
+        return [""] * n
+    return [labels[b] for b in buckets.tolist()]

@@ -172,6 +172,11 @@ class CustomerReport:
     has_verdicts: bool = False
 
     @property
+    def breaches_have_months(self) -> bool:
+        """Whether the breach verdicts say their month (the direct path does)."""
+        return any(v.month for v in self.breaches)
+
+    @property
     def objectives_missed(self) -> int:
         return sum(len(m.missed) for m in self.months)
 
