@@ -22,7 +22,7 @@ EVENT_FIELDS = ("ticket_id", "at", "status", "priority")
 _INSTANT = pa.timestamp("s", tz="UTC")
 
 
-def instants_from_table(table: pa.Table, names, fmt: str | None = None,
+def instants_from_table(table: pa.Table, names: tuple[str, ...], fmt: str | None = None,
                         timezone: str | None = None) -> dict[str, Parsed]:
     return {c: parse_instants(table.column(c), fmt, timezone)
             for c in names if c in table.column_names}

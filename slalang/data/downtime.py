@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -18,6 +19,9 @@ import pyarrow as pa
 from slalang.data.instants import parse_instants
 from slalang.data.source import Digest, kind_of, read_bytes, read_csv
 from slalang.data.table import NAT, Rejection, to_datetime
+
+if TYPE_CHECKING:
+    from slalang.data.mapping import Mapping
 
 DOWNTIME_FIELDS = ("customer", "service", "start", "end", "kind", "note")
 _REQUIRED = ("customer", "service", "start", "end", "kind")
@@ -70,8 +74,8 @@ class DowntimeTable:
         return np.array([r.end for r in self.records], dtype=np.int64)
 
 
-def read_downtime(path: str | Path, mapping=None, max_errors: int | None = None
-                  ) -> DowntimeTable:
+def read_downtime(path: str | Path, mapping: Mapping | str | Path | None = None,
+                  max_errors: int | None = None) -> DowntimeTable:
     """Read downtime records (CSV or JSON Lines, optionally gzipped).
 
     ``mapping`` (a :class:`slalang.data.Mapping` or a YAML path) may rename columns, give a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slalang.data.build import RawEvents, assemble
 from slalang.data.canonical import csv_events, csv_tickets, jsonl_tickets
@@ -10,8 +11,12 @@ from slalang.data.source import Digest, kind_of, read_bytes
 from slalang.data.table import Rejection, TicketTable
 from slalang.errors import DataError
 
+if TYPE_CHECKING:
+    from slalang.data.mapping import Mapping
 
-def read_tickets(path: str | Path, events: str | Path | None = None, mapping=None,
+
+def read_tickets(path: str | Path, events: str | Path | None = None,
+                 mapping: Mapping | str | Path | None = None,
                  max_errors: int | None = None) -> TicketTable:
     """Read tickets in the canonical form, or any export through a mapping.
 
