@@ -58,8 +58,12 @@ def span(line: int) -> Span:
 CREATED, RESOLVED = ClockEvent("created"), ClockEvent("resolved")
 
 
+CHANGES = (Exclusion("tickets", (Condition("category", "=", ("change_request",)),),
+                     span=span(30)),)
+
+
 def policy(*, on_reopen="resume", on_priority_change="carry", derivation=None,
-           start=CREATED, stop=RESOLVED) -> Policy:
+           start=CREATED, stop=RESOLVED, exclusions=CHANGES) -> Policy:
     office = CalendarDef("office", "Europe/Rome", False,
                          tuple([(TimeRange(510, 780), TimeRange(840, 1080))] * 5 + [(), ()]),
                          closures=(dt.date(2026, 3, 4),), span=span(2))
@@ -83,8 +87,7 @@ def policy(*, on_reopen="resume", on_priority_change="carry", derivation=None,
         priorities=tuple(Priority(f"P{i}", f"p{i}", i, span(5)) for i in range(1, 5)),
         clocks=clocks,
         tiers=(Tier("Gold", None, None, tuple(targets), span=span(19)),),
-        exclusions=(Exclusion("tickets", (Condition("category", "=", ("change_request",)),),
-                              span=span(30)),),
+        exclusions=exclusions,
         priority_derivation=derivation,
         source_path="t.sla")
 
@@ -115,7 +118,7 @@ def table(rows: list[dict]) -> TicketTable:
         event_status=Categorical.from_values([e[1] for e in flat]),
         event_priority=Categorical.from_values([e[2] if len(e) > 2 else None for e in flat]),
         extra={k: np.array([r.get(k) for r in rows], dtype=object)
-               for k in ("impact", "urgency") if any(k in r for r in rows)},
+               for k in ("impact", "urgency", "source") if any(k in r for r in rows)},
         source_row=np.arange(2, len(rows) + 2, dtype=np.int64),
         source="t.csv",
     )
@@ -350,3 +353,23 @@ def test_roster_tier_unknown_to_the_policy_is_invalid():
     ex = explain_ticket(plan, t.row(0), ep("2026-03-03 09:00"), roster)
     assert [m.status for m in ex.metrics] == [INVALID, INVALID]
     assert ex.problems == ("tier: unknown tier 'Platinum'",)
+
+
+def test_exclusions_on_extra_fields_tier_and_priority():
+    exclusions = (
+        Exclusion("tickets", (Condition("source", "in", ("monitoring", "test")),
+                              Condition("priority", "!=", ("P1",))), span=span(31)),
+        Exclusion("tickets", (Condition("tier", "=", ("Gold",)),
+                              Condition("category", "not in", ("incident",))), span=span(32)),
+    )
+    rows = [{"id": "m", "priority": "P2", "source": "monitoring", "category": "incident",
+             "created_at": "2026-03-02 09:00"},
+            {"id": "p1", "priority": "P1", "source": "monitoring", "category": "incident",
+             "created_at": "2026-03-02 09:00"},
+            {"id": "g", "priority": "P2", "category": "question",
+             "created_at": "2026-03-02 09:00"},
+            {"id": "n", "priority": "P2", "category": None, "created_at": "2026-03-02 09:00"}]
+    vec, out = run(rows, exclusions=exclusions)
+    assert [vec[i, "response"][0] for i in ("m", "p1", "g", "n")] == [
+        EXCLUDED, BREACHED, EXCLUDED, EXCLUDED]
+    assert out.exclusion[::2].tolist() == [0, -1, 1, 1]
