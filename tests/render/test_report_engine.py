@@ -4,6 +4,7 @@ reports of the bundled reference example (when its data is in the checkout)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -21,7 +22,10 @@ EXAMPLE = ROOT / "examples" / "reference"
 
 
 def cli(*args: str):
-    return CliRunner().invoke(main, list(args))
+    # policy paths are given relative to the checkout, as a user would (the clause
+    # citations in the golden files are "policies/reference.sla:74")
+    with contextlib.chdir(ROOT):
+        return CliRunner().invoke(main, list(args))
 
 
 @pytest.fixture(scope="module")
