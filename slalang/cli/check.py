@@ -12,9 +12,11 @@ from slalang.diagnostics import Diagnostic, render_all, to_json
 from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, DataError, PolicyError
 from slalang.language import check, parse, read_source
 from slalang.language.syntax import PolicyFile
-from slalang.model import Policy
+from slalang.model import Policy, Span
 from slalang.roster import roster_for
 
+#: the file cannot be read (missing, a directory, not UTF-8)
+UNREADABLE = "SLA002"
 #: the roster a valid policy names cannot be loaded
 ROSTER = "SLA501"
 
@@ -29,7 +31,6 @@ class Checked:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     #: a syntax error or unreadable input: the tool could not check the file at all
     unusable: bool = False
-    error: str | None = None
 
     @property
     def errors(self) -> int:
@@ -42,7 +43,9 @@ def check_file(path: str) -> Checked:
     try:
         result.source, digest = read_source(path)
     except (OSError, UnicodeDecodeError) as exc:
-        result.unusable, result.error = True, f"cannot read {path}: {_reason(exc)}"
+        result.unusable = True
+        result.diagnostics = [Diagnostic(UNREADABLE, "error", f"cannot read the file: "
+                                         f"{_reason(exc)}", Span(path, 1, 1, 1, 1))]
         return result
     try:
         tree = parse(result.source, path)
@@ -82,9 +85,6 @@ def echo_diagnostics(results: list[Checked], fmt: str = "text", err: bool = Fals
     elif diagnostics:
         sources = {r.path: r.source for r in results if r.source is not None}
         click.echo(render_all(diagnostics, sources), err=err)
-    for r in results:
-        if r.error:
-            click.echo(f"error: {r.error}", err=True)
 
 
 def exit_code(results: list[Checked], strict: bool = False) -> int:
@@ -109,6 +109,6 @@ def command(files: tuple[str, ...], fmt: str, strict: bool) -> None:
     --strict); a file that cannot be read or parsed exits 2.
     """
     results = [check_file(path) for path in files]
-    if fmt == "json" or any(r.diagnostics or r.error for r in results):
+    if fmt == "json" or any(r.diagnostics for r in results):
         echo_diagnostics(results, fmt)
     raise SystemExit(exit_code(results, strict))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from slalang.cli.check import ROSTER, check_file
+from slalang.cli.check import ROSTER, UNREADABLE, check_file
 from slalang.diagnostics import render_all
 from slalang.language.checks import CODES
 from slalang.language.parser import SYNTAX
@@ -49,5 +49,5 @@ def test_every_code_has_a_fixture():
 def test_every_code_is_documented():
     catalogue = (HERE.parents[1] / "docs" / "language" / "diagnostics.md").read_text(
         encoding="utf-8")
-    for code in [SYNTAX, ROSTER, *CODES]:
+    for code in [SYNTAX, UNREADABLE, ROSTER, *CODES]:
         assert f"`{code}`" in catalogue, code
