@@ -147,6 +147,8 @@ def connect(path: str | os.PathLike, *, create: bool = False) -> sqlite3.Connect
     p = Path(path)
     if not create and not p.is_file():
         raise DataError(f"{p}: no such history database")
+    if create and not p.parent.is_dir():
+        raise DataError(f"{p}: cannot create the history database: no folder {p.parent}")
     try:
         conn = sqlite3.connect(p, isolation_level=None)  # transactions are explicit below
         conn.execute("PRAGMA foreign_keys = ON")

@@ -125,3 +125,8 @@ def test_not_a_history_database(tmp_path: Path) -> None:
     junk.write_text("this is not sqlite", encoding="utf-8")
     with pytest.raises(DataError, match="not a slalang history database"):
         history.trend(junk, "Alfa Srl")
+
+
+def test_record_into_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="cannot create the history database"):
+        history.record(tmp_path / "nowhere" / "h.sqlite", load())
