@@ -25,9 +25,14 @@ def export_policy(policy: Policy) -> dict:
     """The policy as plain JSON data, validated against ``schemas/policy.schema.json``.
 
     >>> from slalang.language import check, parse
-    >>> src = open("policies/reference.sla", encoding="utf-8").read()  # doctest: +SKIP
-    >>> export_policy(check(parse(src, "reference.sla"))[0])["tiers"][0]["name"]  # doctest: +SKIP
-    'Bronze'
+    >>> policy, _ = check(parse('''policy "P" { version "1" effective 2026-01-01
+    ...     currency EUR period month in "Europe/Rome" }
+    ...     calendar always 24x7  priorities { P1 "Critical" }
+    ...     clock response { starts at created stops at first_response }
+    ...     tier T { response on always: P1 15m objective 95% }''', "p.sla"))
+    >>> target = export_policy(policy)["tiers"][0]["targets"][0]
+    >>> target["seconds"], target["calendar"], target["objective"]
+    (900, 'always', '95')
     """
     data = {"format_version": FORMAT_VERSION, **_plain(policy)}
     _validator().validate(data)
