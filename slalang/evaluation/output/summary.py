@@ -114,6 +114,8 @@ def _details(ev: Evaluation) -> list[str]:
             out.append(f"  {m.bucket.label}: {_counts(m.counts)}")
             out.extend(line for o in m.objectives if (line := _objective_line(o)))
             for u in m.uptime:
+                if u.target is None and not u.downtime:
+                    continue  # a covered service with no promise and no outage: nothing to say
                 target = (f"target {fmt_percent(u.target)}%  {'ok' if u.met else 'MISSED'}"
                           if u.target is not None else "no target")
                 out.append(f"    uptime {u.service}: {fmt_percent(u.uptime)}% "
