@@ -33,6 +33,13 @@ MISTAKES: dict[str, list[str]] = {
         "tier T { cap 1% response on office P1 2h }",
         "tier T { cap 1% response P1 2h }",
     ],
+    "a comma is missing between targets, e.g. `P1 2h, P2 4h`": [
+        "tier T { response on office: P1 2h P2 4h }",
+        "tier T { cap 1% response: P1 2h on always P2 4h }",
+    ],
+    "compare with `=` or `!=` (not `==`)": [
+        'exclude tickets where a == "b"',
+    ],
     "a percentage needs a `%` sign": [
         "tier T { uptime 99.5 }",
         "tier T { cap 10 }",
@@ -61,6 +68,7 @@ MISTAKES: dict[str, list[str]] = {
         "tier T { response: 2h }",
     ],
     "a time range is written HH:MM-HH:MM, e.g. 09:00-17:00": [
+        "calendar c { mon }",
         "calendar c { mon 9 }",
         "calendar c { mon-fri 9-17 }",
         "calendar c { mon 09:00 }",
@@ -74,6 +82,14 @@ MISTAKES: dict[str, list[str]] = {
         "tier T { fee 1000 EUR }",
         "tier T { fee EUR 1000 monthly }",
     ],
+}
+
+
+#: catalogue messages whose own hint says more than the list of expected tokens would
+HINTS = {
+    "a comma is missing between targets, e.g. `P1 2h, P2 4h`":
+        "without the comma the next priority reads as the start of a new target line",
+    "compare with `=` or `!=` (not `==`)": 'write e.g. `category = "change_request"`',
 }
 
 
@@ -124,7 +140,8 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
     if not exact and (misspelt := _misspelt_word_before(source, tok, filename)):
         return misspelt
     found = _describe_token(tok)
-    hint = _keyword_hint(tok, exc.expected) or _expected_hint(exc.expected)
+    hint = (exact and HINTS.get(known)) or _keyword_hint(tok, exc.expected) or \
+        _expected_hint(exc.expected)
     message = f"{known}; found {found}" if known else f"unexpected {found}"
     return Diagnostic(SYNTAX, "error", message, span, hint)
 
@@ -138,7 +155,7 @@ def _misspelt_word_before(source: str, tok: Token, filename: str) -> Diagnostic 
         return None
     word = match.group(1)
     keywords = _all_keywords()
-    close = difflib.get_close_matches(word, keywords, n=1, cutoff=0.8)
+    close = difflib.get_close_matches(word, keywords, n=1, cutoff=0.85)
     if word in keywords or not close:
         return None
     line = before.count("\n") + 1
