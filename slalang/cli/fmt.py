@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 
 import click
 
@@ -21,15 +22,18 @@ from slalang.language import format_source, read_source
 def command(files: tuple[str, ...], write: bool, check_only: bool, diff: bool) -> None:
     """Format policy FILES canonically, keeping comments.
 
-    With one file and no option, print the formatted text. Formatting is idempotent and never
-    changes what a policy means.
+    With one file and no option, print the formatted text; `-` reads standard input.
+    Formatting is idempotent and never changes what a policy means.
     """
     if len(files) > 1 and not (write or check_only or diff):
         raise click.UsageError("give --write, --check or --diff to format several files")
+    if write and "-" in files:
+        raise click.UsageError("standard input cannot be written in place")
     status = EXIT_OK
     for path in files:
         try:
-            source, _ = read_source(path)
+            # `-` reads standard input, for editors piping a buffer through the formatter
+            source = sys.stdin.read() if path == "-" else read_source(path)[0]
             formatted = format_source(source, path)
         except PolicyError as exc:
             echo_diagnostics([Checked(path, source, diagnostics=exc.diagnostics)], err=True)

@@ -147,3 +147,10 @@ def test_export_to_stdout_is_the_schema_shape():
     assert (p1["seconds"], p1["calendar"], p1["objective"], p1["origin_tier"]) == (
         900, "always", "95", "Gold")
     assert gold["cap"] == "30" and gold["fee"] == {"amount": "4000", "currency": "EUR"}
+
+
+def test_fmt_reads_standard_input():
+    messy = 'policy "x" {version "1"}\n'
+    result = CliRunner().invoke(main, ["fmt", "-"], input=messy)
+    assert (result.exit_code, result.output) == (0, 'policy "x" {\n    version "1"\n}\n')
+    assert CliRunner().invoke(main, ["fmt", "-w", "-"], input=messy).exit_code == 2
