@@ -1,0 +1,49 @@
+"""Timestamp parsing: offsets, naive local times in a zone, DST gaps and folds, and the same
+answers from pyarrow's fast path and the Python fallback."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from slalang.data import NAT
+from slalang.data.instants import _parse_slow, parse_instants
+
+UTC = dt.UTC
+
+
+def epoch(*args) -> int:
+    return int(dt.datetime(*args, tzinfo=UTC).timestamp())
+
+
+CASES = [
+    # Rome wall time -> UTC
+    ("1/7/2026 09:12", epoch(2026, 7, 1, 7, 12)),      # CEST
+    ("15/1/2026 09:12", epoch(2026, 1, 15, 8, 12)),    # CET
+    ("29/3/2026 02:30", epoch(2026, 3, 29, 1, 0)),     # in the spring gap: its end, 03:00 CEST
+    ("25/10/2026 02:30", epoch(2026, 10, 25, 0, 30)),  # the repeated hour: the earlier one
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_naive_local_times_both_paths(text, expected):
+    fmt, zone = "%d/%m/%Y %H:%M", "Europe/Rome"
+    fast = parse_instants(pa.array([text]), fmt, zone)
+    slow = _parse_slow([text], fmt, zone)
+    assert fast.values.tolist() == slow.values.tolist() == [expected]
+
+
+def test_offsets_and_z():
+    p = parse_instants(pa.array(["2026-07-01T09:12:00+02:00", "2026-07-01T07:12:00Z",
+                                 "2026-07-01 09:12:00+0200", None]))
+    assert p.values.tolist() == [epoch(2026, 7, 1, 7, 12)] * 3 + [NAT]
+    assert p.errors == {}
+
+
+def test_one_bad_value_does_not_spoil_the_column():
+    p = parse_instants(pa.array(["2026-07-01T09:12:00+02:00", "soon", "2026-07-01T09:12"]))
+    assert p.values.tolist() == [epoch(2026, 7, 1, 7, 12), NAT, NAT]
+    assert sorted(p.errors) == [1, 2]
+    assert p.errors[2].startswith("naive timestamp")
