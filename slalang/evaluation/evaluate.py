@@ -216,7 +216,7 @@ class Evaluation:
         """Every customer over the period, with its months."""
         a = self.agg
         starts = a.pairs()
-        ends = [*starts[1:].tolist(), len(a)]
+        ends = [*starts[1:].tolist(), len(a)] if len(starts) else []
         out = []
         for s, e in zip(starts.tolist(), ends, strict=True):
             cells = a.cells[s:e].sum(axis=0)
@@ -300,14 +300,18 @@ def evaluate(plan, tickets, downtime, roster, as_of: int | None = None,
     busy = busy_tier[agg.g_tier] | busy_customer[agg.g_customer]
     uptime: list = [()] * len(agg)
     credit = np.empty(len(agg), dtype=object)
-    # the zero credit of a (customer, tier) pair, shared by all its quiet months
+    # quiet months share one zero credit per (tier, fee)
     quiet = np.flatnonzero(~busy)
     pair = agg.g_customer[quiet] * len(agg.tiers) + agg.g_tier[quiet]
     pairs, inverse = np.unique(pair, return_inverse=True)
     zero = np.empty(len(pairs), dtype=object)
+    shared: dict = {}
     for k, code in enumerate(pairs.tolist()):
         c, t = divmod(code, len(agg.tiers))
-        zero[k] = compute_credit(tiers[t], (), (), fee_of(customers[c], tiers[t]))
+        fee = fee_of(customers[c], tiers[t])
+        if (t, fee) not in shared:
+            shared[(t, fee)] = compute_credit(tiers[t], (), (), fee)
+        zero[k] = shared[(t, fee)]
     credit[quiet] = zero[inverse.reshape(-1)]
     for g in np.flatnonzero(busy).tolist():
         tier, customer = tiers[agg.g_tier[g]], customers[agg.g_customer[g]]

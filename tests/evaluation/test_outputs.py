@@ -187,3 +187,15 @@ def test_columnar_json_writer_rounds_compliance_like_decimal():
     got = [next(o["compliance"] for o in c["objectives"] if o["metric"] == "response"
                 and o["priority"] == "P2") for c in doc["customers"]]
     assert got == ["66.67", "12.50", "0.50", "33.33", "99.50", "0.00"]
+
+
+def test_an_evaluation_with_nobody_in_it():
+    policy = reference_policy()
+    ev = evaluate(HandPlan(policy), HandTickets.of([]), None, None, period="2026-07",
+                  outcomes=hand_outcomes(policy, []))
+    out = io.BytesIO()
+    write_json(ev, out)
+    doc = json.loads(out.getvalue())
+    validate(doc)
+    assert doc == evaluation_to_json(ev) and doc["customers"] == []
+    assert "objectives missed: 0, credits due: 0" in evaluation_to_text(ev)

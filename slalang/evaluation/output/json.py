@@ -9,10 +9,10 @@ the ``achieved``/``met`` flags are decided on exact values.
 
 from __future__ import annotations
 
+import io
 import json as _json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TextIO
 
 import numpy as np
 
@@ -196,15 +196,26 @@ def _join(*parts):
     return pc.binary_join_element_wise(*typed, pa.scalar("", pa.large_string()))
 
 
-def _per_row(entries, rows: np.ndarray, n: int):
-    """Join the entries of each row (entries sorted by row) with commas: one string per row."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _last_in_row(rows: np.ndarray) -> np.ndarray:
+    """1 where an entry is the last of its row (rows sorted), else 0."""
+    last = np.ones(len(rows), dtype=np.int64)
+    last[:-1] = rows[1:] != rows[:-1]
+    return last
 
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=offsets[1:])
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets), entries)
-    return pc.binary_join(lists, pa.scalar(",", pa.large_string()))
+
+def _per_row(entries, rows: np.ndarray, n: int):
+    """One string per row: the concatenation of its entries (sorted by row, each already
+    ending with its separator). No copy: a new offsets buffer over the entries' data."""
+    import pyarrow as pa
+
+    entries = entries.combine_chunks() if isinstance(entries, pa.ChunkedArray) else entries
+    if entries.offset or entries.null_count:
+        entries = pa.concat_arrays([entries])  # a fresh array: offsets from 0, no nulls
+    offsets = np.frombuffer(entries.buffers()[1], dtype=np.int64)[:len(entries) + 1]
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=bounds[1:])
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets[bounds].copy()),
+                                            entries.buffers()[2])
 
 
 def _compliance_text(met: int, decided: int) -> str:
@@ -244,12 +255,14 @@ def _objective_entries(ev: Evaluation, tier: np.ndarray, cells: np.ndarray):
         mm, pp = divmod(f % (nm * npr), npr)
         prefix.append(f'{{"metric":{metrics[mm]},"priority":{prios[pp]},'
                       f'"objective":{percents[f]},')
-    suffix = [f',"achieved":{("true", "false", "null")[k % 3]},"clause":{clauses[k // 3]}}}'
-              for k in range(n_flat * 3)]
+    # suffix by (target, achieved, last in its row): the separator comes with the entry
+    suffix = [f',"achieved":{("true", "false", "null")[k // 2 % 3]},"clause":{clauses[k // 6]}}}'
+              + ("" if k % 2 else ",") for k in range(n_flat * 6)]
     # one distinct entry text per (target, verdict counts): the entries repeat a lot
-    columns = np.stack([flat * 3 + achieved, met, breached, c[:, OPEN], c[:, EXCLUDED]], axis=1)
+    columns = np.stack([(flat * 3 + achieved) * 2 + _last_in_row(r), met, breached, c[:, OPEN],
+                        c[:, EXCLUDED]], axis=1)
     entries = _unique_format(columns, lambda fa, me, br, op, ex: (
-        f'{prefix[fa // 3]}"met":{me},"breached":{br},"open":{op},"excluded":{ex},'
+        f'{prefix[fa // 6]}"met":{me},"breached":{br},"open":{op},"excluded":{ex},'
         f'"compliance":{_compliance_text(me, me + br)}{suffix[fa]}'))
     return _per_row(entries, r, len(tier))
 
@@ -259,60 +272,77 @@ def _counts_json(counts: np.ndarray):
         f'{{"tickets":{t},"excluded":{e},"open":{o},"invalid":{i}}}'))
 
 
-def _cached_tails(uptime: list, credit: list) -> list[str]:
-    """``],"uptime":[...],"credit":{...}}`` per group, formatted once per distinct pair."""
-    cache: dict[tuple[int, int], str] = {}
+def _cached_tails(uptime: list, credit: list, last: np.ndarray) -> list[str]:
+    """``],"uptime":[...],"credit":{...}}`` (+ ``,`` unless last) per group, formatted once
+    per distinct (uptime, credit, last)."""
+    cache: dict[tuple[int, int, int], str] = {}
     compact = {"ensure_ascii": False, "separators": (",", ":")}
     out = []
-    for up, cr in zip(uptime, credit, strict=True):
-        key = (id(up), id(cr))
+    for up, cr, is_last in zip(uptime, credit, last.tolist(), strict=True):
+        key = (id(up), id(cr), is_last)
         text = cache.get(key)
         if text is None:
             text = cache[key] = (f'],"uptime":{_json.dumps([_uptime(u) for u in up], **compact)}'
-                                 f',"credit":{_json.dumps(_credit(cr), **compact)}}}')
+                                 f',"credit":{_json.dumps(_credit(cr), **compact)}}}'
+                                 + ("" if is_last else ","))
         out.append(text)
     return out
 
 
-def write_json(ev: Evaluation, out: TextIO) -> None:
-    """Write :func:`evaluation_to_json`'s document (compact) to a text stream, fast."""
+def write_json(ev: Evaluation, out) -> None:
+    """Write :func:`evaluation_to_json`'s document (compact) to a stream, fast.
+
+    ``out`` is a binary stream, or a text stream (its ``buffer`` is used when it has one).
+    """
     a = ev.agg
     tz = ev.policy.header.timezone
     n = len(a)
+    starts = a.pairs()
+    ends = np.append(starts[1:], n) if len(starts) else starts
+    pair_of_group = np.repeat(np.arange(len(starts)), ends - starts)
     heads = [f'{{"month":{_json.dumps(b.label)},"start":{_json.dumps(iso_local(b.start, tz))},'
              f'"end":{_json.dumps(iso_local(b.end, tz))},"counts":' for b in ev.period.buckets]
     months = _join(_pick(heads, a.g_bucket), _counts_json(a.g_counts), ',"objectives":[',
                    _objective_entries(ev, a.g_tier, a.cells),
-                   _strings(_cached_tails(ev.uptime, ev.credit.tolist())))
+                   _strings(_cached_tails(ev.uptime, ev.credit.tolist(),
+                                          _last_in_row(pair_of_group))))
 
-    starts = a.pairs()
-    ends = np.append(starts[1:], n)
     pair_cells = np.add.reduceat(a.cells, starts, axis=0) if n else a.cells
     pair_counts = np.add.reduceat(a.g_counts, starts, axis=0) if n else a.g_counts
     heads, tails = [], []
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
         customer, tier = a.customers[a.g_customer[s]], a.tiers[a.g_tier[s]]
         heads.append(f'{{"customer":{_json.dumps(customer, ensure_ascii=False)},'
                      f'"tier":{_json.dumps(tier or None, ensure_ascii=False)},"counts":')
         percent, amount = sum_credits(ev.credit[s:e].tolist())
         credit = _json.dumps({"percent": dec(percent), "amount": _money(amount)},
                              separators=(",", ":"))
-        tails.append(f'],"credit":{credit},"months":[')
+        tails.append((f'],"credit":{credit},"months":[', "]}" if k == len(starts) - 1
+                      else "]},"))
     customers = _join(
-        _strings(heads), _counts_json(pair_counts), ',"objectives":[',
-        _objective_entries(ev, a.g_tier[starts], pair_cells), _strings(tails),
-        _per_row(months, np.repeat(np.arange(len(starts)), ends - starts), len(starts)), "]}")
+        _strings(h for h in heads), _counts_json(pair_counts), ',"objectives":[',
+        _objective_entries(ev, a.g_tier[starts], pair_cells), _strings(t for t, _ in tails),
+        _per_row(months, pair_of_group, len(starts)), _strings(c for _, c in tails))
 
     text = _json.dumps(_document(ev, customers=None), ensure_ascii=False,
                        separators=(",", ":"))
     before, after = text.split('"customers":null', 1)
-    out.write(before)
-    out.write('"customers":[')
-    chunk = 256  # write in slices: a list of every customer's text at once doubles the memory
-    for k in range(0, len(customers), chunk):
-        out.write(",".join(customers.slice(k, chunk).to_pylist()))
-        if k + chunk < len(customers):
-            out.write(",")
-    out.write("]")
-    out.write(after)
-    out.write("\n")
+    binary = getattr(out, "buffer", None)
+    if binary is None and not isinstance(out, io.TextIOBase):
+        binary = out
+    elif binary is not None:
+        out.flush()
+
+    def write(data: bytes) -> None:
+        if binary is not None:
+            binary.write(data)
+        else:
+            out.write(bytes(data).decode("utf-8"))
+
+    write(f'{before}"customers":['.encode())
+    if len(customers):
+        # the customers' texts lie back to back in one buffer: write it as it is
+        offsets = np.frombuffer(customers.buffers()[1], dtype=np.int64)
+        lo, hi = int(offsets[customers.offset]), int(offsets[customers.offset + len(customers)])
+        write(memoryview(customers.buffers()[2])[lo:hi])
+    write(f"]{after}\n".encode())
