@@ -47,6 +47,7 @@ def test_wheel_installs_and_checks_a_policy_outside_the_checkout(tmp_path):
     work = tmp_path / "elsewhere"
     work.mkdir()
     shutil.copy(ROOT / "policies" / "reference.sla", work / "policy.sla")
+    shutil.copy(ROOT / "policies" / "customers.yaml", work / "customers.yaml")  # its roster
     where = subprocess.run([str(python), "-c", "import slalang; print(slalang.__file__)"],
                            capture_output=True, text=True, cwd=work, check=True).stdout
     assert str(env_dir) in where and str(ROOT) not in where
