@@ -57,27 +57,52 @@ def _offsets(instants: np.ndarray, tz: str) -> np.ndarray:
     return out
 
 
+def _digits(out: np.ndarray, col: int, values: np.ndarray, width: int) -> None:
+    """Write ``values`` as zero-padded decimal digits into ``out[:, col:col + width]``."""
+    for k in range(width - 1, -1, -1):
+        values, digit = np.divmod(values, 10)
+        out[:, col + k] = digit + 48
+
+
 def iso_column(instants: np.ndarray, tz: str):
     """ISO 8601 strings with the zone's offset as a pyarrow array (null for NAT).
+
+    Every string is 25 bytes (``2026-08-01T01:30:00+02:00``), so the digits are written into
+    one byte matrix with numpy and handed to pyarrow without a copy.
 
     >>> iso_column(np.array([1785540600, NAT]), "Europe/Rome").to_pylist()
     ['2026-08-01T01:30:00+02:00', None]
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     instants = np.asarray(instants, dtype=np.int64)
     mask = instants == NAT
     offs = _offsets(instants, tz)
-    local = np.where(mask, 0, instants + offs).astype("datetime64[s]")
-    text = pc.strftime(pa.array(local, type=pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%S")
-    labels = {o: f"{'-' if o < 0 else '+'}{abs(o) // 3600:02d}:{abs(o) % 3600 // 60:02d}"
-              for o in np.unique(offs).tolist()}
-    uniq = np.array(sorted(labels), dtype=np.int64)
-    suffix = pa.array([labels[o] for o in uniq.tolist()]).take(
-        pa.array(np.searchsorted(uniq, offs)))
-    joined = pc.binary_join_element_wise(text, suffix, "")
-    return pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), joined)
+    local = np.where(mask, 0, instants + offs)
+    days = local // 86400
+    seconds = local - days * 86400
+    d = days.astype("datetime64[D]")
+    month_start = d.astype("datetime64[M]")
+    year = month_start.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = month_start.astype(np.int64) % 12 + 1
+    day = (d - month_start).astype(np.int64) + 1
+    n = len(instants)
+    text = np.empty((n, 25), dtype=np.uint8)
+    for col, char in ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (22, ":")):
+        text[:, col] = ord(char)
+    _digits(text, 0, year, 4)
+    _digits(text, 5, month, 2)
+    _digits(text, 8, day, 2)
+    _digits(text, 11, seconds // 3600, 2)
+    _digits(text, 14, seconds // 60 % 60, 2)
+    _digits(text, 17, seconds % 60, 2)
+    text[:, 19] = np.where(offs < 0, ord("-"), ord("+"))
+    _digits(text, 20, np.abs(offs) // 3600, 2)
+    _digits(text, 23, np.abs(offs) // 60 % 60, 2)
+    offsets = np.arange(0, 25 * n + 1, 25, dtype=np.int32)
+    validity = pa.array(~mask).buffers()[1] if mask.any() else None
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text.tobytes()),
+                                       validity, int(mask.sum()))
 
 
 def _labels_take(labels, codes: np.ndarray):
@@ -111,7 +136,11 @@ def verdict_table(ev):
     plan_row = np.asarray(o.plan_row, dtype=np.int64)[keep]
     excl = np.asarray(o.exclusion, dtype=np.int64)[keep]
     clause_code = np.where(excl >= 0, len(rows) + excl, plan_row)
-    ids = pa.array(np.asarray(t.id, dtype=object)[tix].astype(str), type=pa.string())
+    ids = np.asarray(t.id, dtype=object)[tix]
+    try:
+        ids = pa.array(ids, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # ids that are not strings
+        ids = pa.array(ids.astype(str), type=pa.string())
     target = np.asarray(o.target, dtype=np.int64)[keep]
     return pa.table({
         "id": ids,
