@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slalang.evaluation.periods import PeriodError, parse_instant, parse_period
-from slalang.evaluation.testing import reference_policy, sunday_windows
+from slalang.evaluation.testing import interval_clock, reference_policy, sunday_windows
 from slalang.evaluation.uptime import (
     Counted,
     DowntimeRecord,
@@ -186,3 +188,25 @@ def test_instants_need_an_offset():
     assert parse_instant("2026-09-30T23:59:59+02:00") == t("2026-09-30T21:59:59+00:00")
     with pytest.raises(PeriodError, match="no offset"):
         parse_instant("2026-09-30T23:59:59")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 120),
+                          st.sampled_from([None, "w"])), max_size=8),
+       st.lists(st.integers(1, 299), max_size=3, unique=True))
+def test_counted_downtime_matches_a_second_by_second_count(records, cuts):
+    """Merging, month split and windows against brute force on a toy timeline: seconds
+    [0, 300) cut into buckets at ``cuts``; the window is every second in [k*20, k*20+7)."""
+    window = [(k * 20, k * 20 + 7) for k in range(16)]
+    items = [Counted(s, s + length, w) for s, length, w in records]
+    edges = np.array([0, *sorted(cuts), 300], dtype=np.int64)
+    got = counted_downtime(items, edges, {"w": interval_clock(window)})
+    inside = {t for a, b in window for t in range(a, b)}
+    down = set()
+    for c in items:
+        for t in range(max(c.start, 0), min(c.end, 300)):
+            if c.window is None or t not in inside:
+                down.add(t)
+    want = [sum(1 for t in down if lo <= t < hi)
+            for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    assert got.tolist() == want
