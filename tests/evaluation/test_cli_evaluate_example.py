@@ -1,0 +1,46 @@
+"""`slalang evaluate` on the bundled example (examples/reference): the outcomes its README
+intends, end to end through the CLI."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from slalang.cli import main
+from slalang.evaluation.output.json import validate
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "reference"
+
+pytestmark = pytest.mark.skipif(not (EXAMPLE / "tickets.jsonl").exists(),
+                                reason="the bundled example is not there")
+
+
+def test_the_quarter_owes_1075_eur():
+    r = CliRunner().invoke(main, [
+        "evaluate", str(ROOT / "policies" / "reference.sla"),
+        "--tickets", str(EXAMPLE / "tickets.jsonl"), "--downtime", str(EXAMPLE / "downtime.csv"),
+        "--period", "2026-Q3", "--format", "json", "--fail-on", "credit"])
+    assert r.exit_code == 1, r.output  # credits are due
+    doc = json.loads(r.output)
+    validate(doc)
+    assert (doc["objectives_missed"], doc["credits_due"]) == (2, 4)
+    by = {c["customer"]: c for c in doc["customers"]}
+    assert {name: c["credit"]["amount"]["amount"] for name, c in by.items()} == {
+        "Alfa Srl": "800.00", "Beta SpA": "125.00", "Gamma Snc": "50.00"}
+    months = {(name, m["month"]): m for name, c in by.items() for m in c["months"]}
+    alfa_aug = months[("Alfa Srl", "2026-08")]
+    assert alfa_aug["uptime"][0]["uptime"] == "99.888"
+    assert [ln["reason"] for ln in alfa_aug["credit"]["lines"]] == [
+        "email uptime 99.888% < 99.9%"]
+    beta_p1 = next(o for o in months[("Beta SpA", "2026-08")]["objectives"]
+                   if (o["metric"], o["priority"]) == ("response", "P1"))
+    assert (beta_p1["met"], beta_p1["breached"], beta_p1["compliance"]) == (3, 1, "75.00")
+    alfa_sep = next(o for o in months[("Alfa Srl", "2026-09")]["objectives"]
+                    if (o["metric"], o["priority"]) == ("resolution", "P1"))
+    assert (alfa_sep["met"], alfa_sep["breached"], alfa_sep["compliance"]) == (4, 1, "80.00")
+    gamma_sep = months[("Gamma Snc", "2026-09")]
+    assert gamma_sep["uptime"][0]["uptime"] == "98.819"
+    assert gamma_sep["credit"]["amount"] == {"amount": "50.00", "currency": "EUR"}
+    assert doc["counts"]["excluded"] == 4
