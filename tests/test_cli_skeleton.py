@@ -11,3 +11,15 @@ def test_version_and_verbs():
     help_text = CliRunner().invoke(main, ["--help"]).output
     for verb in VERBS:
         assert verb in help_text
+
+
+def test_public_names_resolve_lazily():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, slalang; assert 'numpy' not in sys.modules; "
+        "names = [getattr(slalang, n) for n in slalang.__all__]; "
+        "assert 'numpy' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
