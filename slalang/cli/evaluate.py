@@ -123,7 +123,15 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
         from slalang.evaluation.output.csv import write_verdicts
 
         with atomic_write(csv_out, "wb") as fh:
-            write_verdicts(ev, fh)
+            rows = write_verdicts(ev, fh)
+        if csv_out != "-":  # the hashes and version, beside the file
+            import json
+
+            from slalang.evaluation.output.csv import stamp
+
+            with atomic_write(f"{csv_out}.stamp.json") as fh:
+                json.dump(stamp(ev, rows), fh, indent=2)
+                fh.write("\n")
     if junit_out:
         from slalang.evaluation.output import junit
 

@@ -88,6 +88,9 @@ def test_all_outputs_are_written_and_valid(data):
     rows = list(csv.DictReader(io.StringIO((out / "v.csv").read_text())))
     assert len(rows) == 6 and rows[3]["status"] == "met" and rows[2]["status"] == "breached"
     assert rows[2]["clause"].endswith("reference.sla:64")
+    stamp = json.loads((out / "v.csv.stamp.json").read_text())
+    assert (stamp["policy_hash"], stamp["data_hash"], stamp["rows"]) == (
+        doc["policy_hash"], doc["data_hash"], 6)
     xmlschema.XMLSchema(XSD).validate(str(out / "j.xml"))
     assert not list(out.glob(".*.tmp"))  # no temporary file left behind
 

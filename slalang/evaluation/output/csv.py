@@ -157,6 +157,17 @@ def verdict_table(ev):
     })
 
 
+def stamp(ev, rows: int) -> dict:
+    """What the CSV cannot carry without a column repeated on every row: the sidecar
+    ``<file>.stamp.json`` written beside it (policy and data hashes, version, period)."""
+    from slalang.evaluation.output.common import iso_local
+
+    tz = ev.policy.header.timezone
+    return {"policy_hash": ev.policy_hash, "data_hash": ev.data_hash,
+            "slalang_version": ev.version, "period": ev.period.label,
+            "as_of": iso_local(ev.as_of, tz), "rows": rows, "columns": list(COLUMNS)}
+
+
 def write_verdicts(ev, out: BinaryIO) -> int:
     """Write the verdict CSV to a binary stream; return the number of rows."""
     import pyarrow.csv as pcsv
