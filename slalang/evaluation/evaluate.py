@@ -18,6 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,7 +46,12 @@ from slalang.evaluation.uptime import (
     downtime_records,
     service_targets,
 )
-from slalang.model import Money, Policy, Tier
+from slalang.model import Money, Policy, Roster, Tier
+
+if TYPE_CHECKING:  # the stages above and below, for annotations only
+    from slalang.data import DowntimeTable, TicketTable
+    from slalang.evaluation.outcomes import Outcomes
+    from slalang.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -229,8 +235,10 @@ class Evaluation:
         return tuple(out)
 
 
-def evaluate(plan, tickets, downtime, roster, as_of: int | None = None,
-             period: Period | str | None = None, *, outcomes=None) -> Evaluation:
+def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
+             roster: Roster | None, as_of: int | None = None,
+             period: Period | str | None = None, *, outcomes: Outcomes | None = None
+             ) -> Evaluation:
     """Evaluate ``plan`` on ``tickets`` (and ``downtime``) for each customer and month.
 
     Args:

@@ -13,6 +13,7 @@ import io
 import json as _json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -289,7 +290,7 @@ def _cached_tails(uptime: list, credit: list, last: np.ndarray) -> list[str]:
     return out
 
 
-def write_json(ev: Evaluation, out) -> None:
+def write_json(ev: Evaluation, out: IO) -> None:
     """Write :func:`evaluation_to_json`'s document (compact) to a stream, fast.
 
     ``out`` is a binary stream, or a text stream (its ``buffer`` is used when it has one).
