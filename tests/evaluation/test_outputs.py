@@ -199,3 +199,10 @@ def test_an_evaluation_with_nobody_in_it():
     validate(doc)
     assert doc == evaluation_to_json(ev) and doc["customers"] == []
     assert "objectives missed: 0, credits due: 0" in evaluation_to_text(ev)
+
+
+def test_text_summary_of_many_customers_shows_totals(ev):
+    text = evaluation_to_text(ev, detail_limit=1)
+    assert "3 customers, 9 customer-months: totals over all customers" in text
+    assert "credits due (3; first 3):" in text
+    golden("summary-totals.txt", text)
