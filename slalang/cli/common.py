@@ -39,6 +39,12 @@ class GuardedGroup(click.Group):
             ctx.exit(EXIT_USAGE)
 
 
+def _default_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8"
                  ) -> Iterator:
@@ -57,6 +63,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
+        # mkstemp creates 0600; an output file gets the permissions any new file would get
+        os.chmod(tmp, _default_file_mode())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
