@@ -251,8 +251,6 @@ def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
             default the whole months spanning the tickets' creation instants.
         outcomes: precomputed per-ticket outcomes (default: ``compute_outcomes``).
     """
-    from slalang import __version__
-
     policy: Policy = plan.policy
     zone = policy.header.timezone
     if isinstance(period, str):
@@ -268,14 +266,52 @@ def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
 
         outcomes = compute_outcomes(plan, tickets, roster, as_of)
 
-    def rename(label: str) -> str:
-        c = roster.get(label) if roster is not None and label else None
-        return c.name if c is not None else label
-
+    rename = customer_namer(roster)
     metrics = policy.metrics
     priorities = tuple(p.code for p in policy.priorities)
     n_buckets = len(period.buckets)
     ticket_bucket = bucket_of(np.asarray(tickets.created_at, dtype=np.int64), period)
+
+    def count(extra: tuple[tuple[str, str, int], ...]) -> Aggregate:
+        return count_outcomes(outcomes, tickets, ticket_bucket, metrics, priorities, n_buckets,
+                              rename, extra)
+
+    # the outcomes stage passes the ingest rejections on (its list starts with them)
+    rejected = tuple(getattr(outcomes, "rejected", ()) or ()) or tuple(
+        getattr(tickets, "rejected", ()) or ())
+    return finish_evaluation(plan, period, int(as_of), count, downtime, roster, rejected,
+                             getattr(tickets, "data_hash", None), outcomes=outcomes,
+                             tickets=tickets, ticket_bucket=ticket_bucket)
+
+
+def customer_namer(roster: Roster | None):
+    """The function naming a ticket's customer label in the outputs (a roster id becomes the
+    customer's name; anything else stays as it is)."""
+
+    def rename(label: str) -> str:
+        c = roster.get(label) if roster is not None and label else None
+        return c.name if c is not None else label
+
+    return rename
+
+
+def finish_evaluation(plan: Plan, period: Period, as_of: int, count, downtime, roster,
+                      rejected: tuple, tickets_hash: str | None, **per_ticket) -> Evaluation:
+    """Everything after the per-ticket outcomes: groups, uptime, credits, the Evaluation.
+
+    ``count(extra_groups)`` returns the :class:`Aggregate` of the tickets' verdicts plus the
+    given (customer, tier, bucket) groups; the in-memory path counts its outcomes in one go,
+    the chunked path (:mod:`slalang.evaluation.streaming`) adds up its batches. ``rejected``
+    are the ticket-side rejections (the downtime's are added here); ``per_ticket`` fills the
+    Evaluation's optional per-ticket fields.
+    """
+    from slalang import __version__
+
+    policy: Policy = plan.policy
+    rename = customer_namer(roster)
+    metrics = policy.metrics
+    priorities = tuple(p.code for p in policy.priorities)
+    n_buckets = len(period.buckets)
 
     edges = np.array([b.start for b in period.buckets] + [period.end], dtype=np.int64)
     records = downtime_records(downtime)
@@ -284,8 +320,7 @@ def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
     # groups that exist without tickets: the roster's customers in every month
     extra = [(c.name, c.tier, b) for c in (roster.customers if roster is not None else ())
              for b in range(n_buckets)]
-    agg = count_outcomes(outcomes, tickets, ticket_bucket, metrics, priorities, n_buckets,
-                         rename, tuple(extra))
+    agg = count(tuple(extra))
     # downtime of a customer without roster entry counts in the tiers its tickets have
     with_downtime = {c for c, _s in down}
     if with_downtime - {c.name for c in (roster.customers if roster is not None else ())}:
@@ -293,8 +328,7 @@ def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
             name = agg.customers[agg.g_customer[g]]
             if name in with_downtime and (roster is None or roster.get(name) is None):
                 extra.extend((name, agg.tiers[agg.g_tier[g]], b) for b in range(n_buckets))
-        agg = count_outcomes(outcomes, tickets, ticket_bucket, metrics, priorities, n_buckets,
-                             rename, tuple(extra))
+        agg = count(tuple(extra))
     objectives = Objectives.build(policy, agg.tiers, metrics, priorities)
 
     # uptime and credits: one by one only where a tier promises uptime or credits, or the
@@ -336,15 +370,9 @@ def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
         results = objective_results(tier, agg.cell_dict(agg.cells[g]), metrics, priorities)
         credit[g] = compute_credit(tier, results, uptime[g], fee_of(customer, tier))
 
-    # the outcomes stage passes the ingest rejections on (its list starts with them)
-    rejected = tuple(getattr(outcomes, "rejected", ()) or ()) or tuple(
-        getattr(tickets, "rejected", ()) or ())
-    rejected += tuple(getattr(downtime, "rejected", ()) or ())
+    rejected = tuple(rejected) + tuple(getattr(downtime, "rejected", ()) or ())
     return Evaluation(
         plan=plan, period=period, as_of=int(as_of), agg=agg, objectives=objectives,
         uptime=uptime, credit=credit, rejected=rejected, policy_hash=policy.source_hash,
-        data_hash=combined_hash(getattr(tickets, "data_hash", None),
-                                getattr(downtime, "data_hash", None)),
-        version=__version__, roster=roster, outcomes=outcomes, tickets=tickets,
-        ticket_bucket=ticket_bucket)
-
+        data_hash=combined_hash(tickets_hash, getattr(downtime, "data_hash", None)),
+        version=__version__, roster=roster, **per_ticket)
