@@ -9,6 +9,8 @@ command so that ``slalang --help`` stays fast.
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
+from pathlib import Path
 
 import click
 
@@ -62,6 +64,28 @@ def _load_roster(policy, path: str | None):
     return rosters.roster_for(policy)
 
 
+def _chunk_rows(tickets: str, events: str | None, mapping: str | None,
+                chunk_rows: int | None, in_memory: bool) -> int | None:
+    """How many tickets per chunk (None: in memory). Chunks when asked, or by default when
+    the input is large and a CSV export the chunked reader takes."""
+    from slalang.data.stream import stream_refusal
+    from slalang.evaluation.streaming import AUTO_BYTES, DEFAULT_CHUNK_ROWS
+
+    if in_memory:
+        return None
+    refusal = stream_refusal(tickets, events, mapping)
+    if chunk_rows is not None:
+        if refusal is not None:
+            click.echo(f"note: evaluating in memory: {refusal}", err=True)
+            return None
+        return chunk_rows
+    try:
+        size = sum(Path(p).stat().st_size for p in (tickets, events) if p is not None)
+    except OSError:
+        return None  # the reader names the missing file
+    return DEFAULT_CHUNK_ROWS if refusal is None and size >= AUTO_BYTES else None
+
+
 @click.command(name="evaluate")
 @click.argument("policy", type=click.Path(dir_okay=False))
 @click.option("--tickets", required=True, type=click.Path(dir_okay=False),
@@ -91,10 +115,16 @@ def _load_roster(policy, path: str | None):
               "(pipelines: --fail-on credit).")
 @click.option("--max-errors", type=click.IntRange(min=0),
               help="Stop with exit 2 when more input rows than this are rejected.")
+@click.option("--chunk-rows", type=click.IntRange(min=1),
+              help="Evaluate CSV tickets this many at a time, in bounded memory (default: "
+              "chunks of 250,000 when the input files exceed 256 MiB).")
+@click.option("--in-memory", is_flag=True,
+              help="Read the whole input at once, however large.")
 def command(policy: str, tickets: str, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
             json_out: str | None, csv_out: str | None, junit_out: str | None, fmt: str,
-            fail_on: str, max_errors: int | None) -> None:
+            fail_on: str, max_errors: int | None, chunk_rows: int | None,
+            in_memory: bool) -> None:
     """Evaluate POLICY on ticket data: compliance, uptime and service credits per customer
     and month."""
     from slalang.cli.common import atomic_write
@@ -108,30 +138,49 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     zone = pol.header.timezone
     per = parse_period(period, zone) if period else None
     instant = parse_instant(as_of) if as_of else None
+    if chunk_rows is not None and in_memory:
+        raise click.UsageError("--chunk-rows and --in-memory exclude each other")
     ros = _load_roster(pol, roster)
-    table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
-    down = read_downtime(downtime, max_errors=max_errors) if downtime else None
+    chunked = _chunk_rows(tickets, events, mapping, chunk_rows, in_memory)
     plan = compile_plan(pol)
-    ev = evaluate(plan, table, down, ros, as_of=instant, period=per)
+    down, ev, rows = None, None, 0
+    if chunked:
+        down = read_downtime(downtime, max_errors=max_errors) if downtime else None
+        from slalang.data.stream import NotStreamable
+        from slalang.evaluation.streaming import evaluate_chunked
+
+        try:
+            with atomic_write(csv_out, "wb") if csv_out else nullcontext() as fh:
+                ev, rows = evaluate_chunked(
+                    plan, tickets, events, down, ros, as_of=instant, period=per,
+                    chunk_rows=chunked, max_errors=max_errors, verdicts=fh)
+        except NotStreamable as exc:
+            click.echo(f"note: evaluating in memory: {exc}", err=True)
+            chunked = None
+    if ev is None:
+        table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
+        if down is None and downtime:
+            down = read_downtime(downtime, max_errors=max_errors)
+        ev = evaluate(plan, table, down, ros, as_of=instant, period=per)
 
     if json_out:
         from slalang.evaluation.output.json import write_json
 
         with atomic_write(json_out) as fh:
             write_json(ev, fh)
-    if csv_out:
+    if csv_out and not chunked:
         from slalang.evaluation.output.csv import write_verdicts
 
         with atomic_write(csv_out, "wb") as fh:
             rows = write_verdicts(ev, fh)
-        if csv_out != "-":  # the hashes and version, beside the file
-            import json
+    if csv_out and csv_out != "-":  # the hashes and version, beside the file
+        import json
 
-            from slalang.evaluation.output.csv import stamp
+        from slalang.evaluation.output.csv import stamp
 
-            with atomic_write(f"{csv_out}.stamp.json") as fh:
-                json.dump(stamp(ev, rows), fh, indent=2)
-                fh.write("\n")
+        with atomic_write(f"{csv_out}.stamp.json") as fh:
+            json.dump(stamp(ev, rows), fh, indent=2)
+            fh.write("\n")
     if junit_out:
         from slalang.evaluation.output import junit
 

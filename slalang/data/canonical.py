@@ -54,11 +54,18 @@ def csv_tickets(data: pa.Buffer, file: str) -> RawTickets:
     """The canonical tickets CSV: ``id,customer,tier,priority,category,service,created_at,
     first_response_at,resolved_at,closed_at`` and any extra columns (only id, customer and
     created_at are required)."""
-    table = read_csv_typed(data, file, INSTANT_COLUMNS, CATEGORICAL_COLUMNS)
+    return tickets_from_table(read_csv_typed(data, file, INSTANT_COLUMNS, CATEGORICAL_COLUMNS),
+                              file)
+
+
+def tickets_from_table(table: pa.Table, file: str, first_row: int = 2) -> RawTickets:
+    """Canonical ticket columns already read (all of a file, or a chunk of it whose first row
+    is ``first_row``) as :class:`RawTickets`."""
     _require(table, file, ("id", "customer", "created_at"))
     n = table.num_rows
     return RawTickets(
-        file=file, n=n, rows=np.arange(2, n + 2, dtype=np.int64), ids=table.column("id"),
+        file=file, n=n, rows=np.arange(first_row, n + first_row, dtype=np.int64),
+        ids=table.column("id"),
         categorical={c: table.column(c) for c in CATEGORICAL_COLUMNS if c in table.column_names},
         instants=instants_from_table(table, INSTANT_COLUMNS),
         extra={c: np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=object)
@@ -68,12 +75,18 @@ def csv_tickets(data: pa.Buffer, file: str) -> RawTickets:
 
 def csv_events(data: pa.Buffer, file: str) -> RawEvents:
     """The canonical events CSV: ``ticket_id,at,status[,priority]``, rows in any order."""
-    table = read_csv_typed(data, file, ("at",), ("status", "priority"))
+    return events_from_table(read_csv_typed(data, file, ("at",), ("status", "priority")), file)
+
+
+def events_from_table(table: pa.Table, file: str, first_row: int = 2) -> RawEvents:
+    """Canonical event columns already read (a whole file or a chunk starting at row
+    ``first_row``) as :class:`RawEvents`."""
     _require(table, file, ("ticket_id", "at"))
     m = table.num_rows
     none = pa.nulls(m, pa.string())
     return RawEvents(
-        file=file, rows=np.arange(2, m + 2, dtype=np.int64), ticket=table.column("ticket_id"),
+        file=file, rows=np.arange(first_row, m + first_row, dtype=np.int64),
+        ticket=table.column("ticket_id"),
         at=parse_instants(table.column("at")),
         status=table.column("status") if "status" in table.column_names else none,
         priority=table.column("priority") if "priority" in table.column_names else none,

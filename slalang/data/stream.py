@@ -1,0 +1,310 @@
+"""Reading canonical CSV exports in chunks of tickets, in bounded memory.
+
+The chunked evaluation (:mod:`slalang.evaluation.streaming`) never holds a whole export: it
+reads the tickets file a fixed number of rows at a time and gives each chunk of tickets its
+events. Events may come in any order, so they are first sorted into one temporary file per
+chunk of tickets (:class:`EventBlocks`): a pass over the events file with a fixed-size window.
+
+Every chunk is validated by the same :func:`~slalang.data.build.assemble` as the in-memory
+reader, so rows are refused with the same reasons. The only check that spans chunks is the
+duplicate id (the first occurrence wins): :class:`TicketChunks` reads the id column once,
+up front, and tells each chunk which of its rows repeat an earlier id. That index of ids is
+the one part whose size grows with the input (tens of bytes per ticket).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from slalang.data.build import RawEvents, RawTickets, assemble, categorical
+from slalang.data.canonical import events_from_table, tickets_from_table
+from slalang.data.ids import IdIndex
+from slalang.data.instants import Parsed
+from slalang.data.source import csv_header, kind_of
+from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT, Rejection, TicketTable
+from slalang.errors import DataError
+
+#: bytes pyarrow reads at a time (the chunk of rows is assembled from such blocks)
+BLOCK_SIZE = 1 << 22
+_INSTANT = pa.timestamp("s", tz="UTC")
+_DICT = pa.dictionary(pa.int32(), pa.string())
+
+
+class NotStreamable(Exception):
+    """The input needs the in-memory reader (the message says why)."""
+
+
+class _Conversion(Exception):
+    """An instant column holds a value the typed reader refuses: read instants as text."""
+
+
+def stream_refusal(tickets: str | Path, events: str | Path | None,
+                   mapping: object | None) -> str | None:
+    """Why these inputs cannot be read in chunks (None when they can).
+
+    >>> stream_refusal("t.jsonl", None, None)
+    'JSON Lines tickets are read whole'
+    >>> stream_refusal("t.csv", "e.csv", None) is None
+    True
+    """
+    if mapping is not None:
+        return "a mapping reads the export whole"
+    try:
+        if kind_of(tickets) != "csv":
+            return "JSON Lines tickets are read whole"
+        if events is not None and kind_of(events) != "csv":
+            return "the events file is not CSV"
+    except DataError:
+        return "the file type is not recognised"
+    return None
+
+
+def _open(path: str | Path) -> pa.NativeFile:
+    try:
+        with open(path, "rb") as fh:
+            gzipped = fh.read(2) == b"\x1f\x8b"
+        return pa.input_stream(str(path), compression="gzip" if gzipped else None)
+    except (OSError, pa.ArrowException) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise DataError(f"cannot read the file: {reason}", file=str(path)) from None
+
+
+def _header(path: str | Path) -> list[str]:
+    with _open(path) as stream:
+        head = stream.read(65536)
+    if head[:3] == b"\xef\xbb\xbf":
+        head = head[3:]
+    return csv_header(head, str(path))
+
+
+def _bad_row(path: str | Path, width: int) -> int | None:
+    """The first row whose number of fields differs from the header's, read as a stream."""
+    with _open(path) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        for number, fields in enumerate(csv.reader(text), 1):
+            if fields and len(fields) != width:
+                return number
+    return None
+
+
+def csv_chunks(path: str | Path, types: dict[str, pa.DataType], rows: int,
+               include: list[str] | None = None) -> Iterator[tuple[int, pa.Table]]:
+    """The CSV file ``rows`` rows at a time: ``(row number of the first, table)``.
+
+    Columns not in ``types`` are strings; an empty value is null. At least one table comes
+    out (empty for a header-only file). Raises :class:`DataError` for a malformed file.
+    """
+    file = str(path)
+    header = _header(path)
+    names = include if include is not None else header
+    for name in names:
+        if name not in header:
+            raise DataError(f"missing column {name!r} (columns: {', '.join(header)})",
+                            file=file, row=1, field=name)
+    convert = pacsv.ConvertOptions(
+        column_types={n: types.get(n, pa.string()) for n in names}, null_values=[""],
+        strings_can_be_null=True, quoted_strings_can_be_null=True,
+        include_columns=names)
+    pending: list[pa.RecordBatch] = []
+    count, first, done = 0, 2, False
+    try:
+        reader = pacsv.open_csv(_open(path), read_options=pacsv.ReadOptions(
+            block_size=BLOCK_SIZE), convert_options=convert)
+        for batch in reader:
+            pending.append(batch)
+            count += batch.num_rows
+            while count >= rows:
+                table = pa.Table.from_batches(pending, schema=reader.schema)
+                yield first, table.slice(0, rows)
+                done = True
+                first += rows
+                rest = table.slice(rows)
+                pending, count = rest.to_batches(), rest.num_rows
+    except pa.ArrowInvalid as exc:
+        text = str(exc)
+        if "conversion error" in text:
+            raise _Conversion(text) from None
+        raise DataError(f"malformed CSV: {text.splitlines()[0]}", file=file,
+                        row=_bad_row(path, len(header))) from None
+    if count or not done:
+        yield first, pa.Table.from_batches(pending, schema=reader.schema)
+
+
+def file_digest(paths: list[str | Path]) -> Future:
+    """sha256 of the files' bytes, in order, on a helper thread (the in-memory reader's
+    ``data_hash``); ``.result()`` is the hex digest."""
+
+    def work() -> str:
+        hasher = hashlib.sha256()
+        for p in paths:
+            with open(p, "rb") as fh:
+                while block := fh.read(1 << 23):
+                    hasher.update(block)
+        return hasher.hexdigest()
+
+    return _POOL.submit(work)
+
+
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slalang-stream-hash")
+
+
+class TicketChunks:
+    """The tickets CSV as :class:`TicketTable` chunks of ``rows`` tickets, duplicate ids
+    refused across chunks as :func:`~slalang.data.read_tickets` refuses them in one table."""
+
+    def __init__(self, path: str | Path, rows: int) -> None:
+        self.path, self.file, self.rows = path, str(path), rows
+        self.text_instants = False
+        ids = [t.column("id") for _, t in csv_chunks(path, {}, 1 << 62, include=["id"])]
+        column = pa.chunked_array([c for chunk in ids for c in chunk.chunks], pa.string())
+        self.n = len(column)
+        self.index = IdIndex(column)
+        first = self.index.first_occurrence()
+        dup = np.flatnonzero((first >= 0) & (first != np.arange(self.n)))
+        text = column.take(pa.array(dup)).to_pylist() if len(dup) else []
+        # the first occurrence wins; an empty id is refused as missing, not as repeated
+        self.duplicates = {int(i): (t, int(first[i])) for i, t in zip(dup.tolist(), text,
+                                                                       strict=True) if t}
+
+    def drop_index(self) -> None:
+        """Free the id index once the events are placed (the duplicates stay)."""
+        self.index = None  # type: ignore[assignment]
+
+    def _types(self) -> dict[str, pa.DataType]:
+        types = {c: _DICT for c in CATEGORICAL_COLUMNS}
+        if not self.text_instants:
+            types.update({c: _INSTANT for c in INSTANT_COLUMNS})
+        return types
+
+    def raw(self) -> Iterator[tuple[int, RawTickets]]:
+        """``(index of the first ticket, raw chunk)`` with repeated ids as problems."""
+        for first_row, table in csv_chunks(self.path, self._types(), self.rows):
+            start = first_row - 2
+            raw = tickets_from_table(table, self.file, first_row)
+            for i in range(start, start + raw.n):
+                hit = self.duplicates.get(i)
+                if hit is not None:
+                    raw.problems.append((i - start, "id", f"duplicate ticket id {hit[0]!r} "
+                                         f"(first seen on row {hit[1] + 2})"))
+            yield start, raw
+
+    def tables(self, events: EventBlocks | None = None) -> Iterator[tuple[int, TicketTable]]:
+        """``(index of the first ticket, table)`` per chunk, with its events when given."""
+        for k, (start, raw) in enumerate(self.raw()):
+            ev = events.read(k, start) if events is not None else RawEvents.empty()
+            yield start, assemble(raw, ev)
+
+
+#: one placed event: global ticket index, instant, status and priority codes, source row
+EVENT_RECORD = np.dtype([("ticket", "<i8"), ("at", "<i8"), ("status", "<i4"),
+                         ("priority", "<i4"), ("row", "<i8")])
+
+
+class EventBlocks:
+    """The events file sorted into one temporary file per chunk of tickets.
+
+    Events are validated as the in-memory reader validates them (unknown ticket, missing or
+    bad instant, neither status nor priority: refused, in ``rejected``); the rest are kept in
+    file order within each chunk, so ties in time keep their input order.
+    """
+
+    def __init__(self, directory: str | Path, rows: int) -> None:
+        self.directory, self.rows = Path(directory), rows
+        self.status_labels: list[str] = []
+        self.priority_labels: list[str] = []
+        self.rejected: list[Rejection] = []
+        self.count = 0
+
+    def _path(self, block: int) -> Path:
+        return self.directory / f"events-{block:06d}.bin"
+
+    def _codes(self, values, m: int, labels: list[str]) -> np.ndarray:
+        cat = categorical(values, m)
+        known = {x: i for i, x in enumerate(labels)}
+        for x in cat.labels:
+            if x not in known:
+                known[x] = len(labels)
+                labels.append(x)
+        remap = np.array([known[x] for x in cat.labels] + [-1], dtype=np.int32)
+        return remap[cat.codes]
+
+    def place(self, path: str | Path, tickets: TicketChunks, text_instants: bool) -> None:
+        """Read the events file in windows and append each event to its chunk's file."""
+        types = {"status": _DICT, "priority": _DICT}
+        if not text_instants:
+            types["at"] = _INSTANT
+        for first_row, table in csv_chunks(path, types, self.rows):
+            self.add(events_from_table(table, str(path), first_row),
+                     tickets.index.lookup(table.column("ticket_id")))
+
+    def add(self, events: RawEvents, owner: np.ndarray) -> None:
+        m = len(events.rows)
+        ok = np.ones(m, dtype=bool)
+        problems: list[tuple[int, str | None, str]] = list(events.problems)
+        for j, _, _ in problems:
+            ok[j] = False
+        unknown = np.flatnonzero((owner < 0) & ok)
+        if len(unknown):
+            ids = events.ticket.take(pa.array(unknown)).to_pylist()  # type: ignore[union-attr]
+            for j, tid in zip(unknown.tolist(), ids, strict=True):
+                problems.append((j, "ticket_id", "missing ticket_id" if tid in (None, "")
+                                 else f"event for unknown ticket {tid!r}"))
+            ok[unknown] = False
+        for j, reason in events.at.errors.items():
+            if ok[j]:
+                problems.append((j, "at", reason))
+                ok[j] = False
+        no_at = (events.at.values == NAT) & ok
+        problems += [(int(j), "at", "missing event time") for j in np.flatnonzero(no_at)]
+        ok &= ~no_at
+        status = self._codes(events.status, m, self.status_labels)
+        prio = self._codes(events.priority, m, self.priority_labels)
+        empty = (status < 0) & (prio < 0) & ok
+        problems += [(int(j), "status", "event has neither status nor priority")
+                     for j in np.flatnonzero(empty)]
+        ok &= ~empty
+        self.rejected += [Rejection(events.file, int(events.rows[j]), f, r)
+                          for j, f, r in sorted(problems)]
+        keep = np.flatnonzero(ok)
+        records = np.empty(len(keep), dtype=EVENT_RECORD)
+        records["ticket"] = owner[keep]
+        records["at"] = events.at.values[keep]
+        records["status"] = status[keep]
+        records["priority"] = prio[keep]
+        records["row"] = events.rows[keep]
+        self.count += len(keep)
+        block = records["ticket"] // self.rows
+        order = np.argsort(block, kind="stable")
+        records, block = records[order], block[order]
+        cuts = np.flatnonzero(np.diff(block)) + 1
+        for part in np.split(records, cuts) if len(records) else ():
+            with open(self._path(int(part["ticket"][0]) // self.rows), "ab") as fh:
+                part.tofile(fh)
+
+    def read(self, block: int, start: int) -> RawEvents:
+        """The events of chunk ``block`` (tickets from ``start``), owners local to it."""
+        path = self._path(block)
+        records = np.fromfile(path, dtype=EVENT_RECORD) if path.exists() else np.zeros(
+            0, dtype=EVENT_RECORD)
+        if path.exists():
+            os.unlink(path)  # read once: the disk is given back as the evaluation goes
+        return RawEvents(
+            file="", rows=records["row"].copy(), ticket=records["ticket"] - start,
+            at=Parsed(records["at"].copy(), {}),
+            status=_dictionary(records["status"], self.status_labels),
+            priority=_dictionary(records["priority"], self.priority_labels))
+
+
+def _dictionary(codes: np.ndarray, labels: list[str]) -> pa.DictionaryArray:
+    indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, type=pa.string()))
