@@ -1,0 +1,280 @@
+"""The chunked evaluation equals the in-memory one: every count, rejection, hash, JSON byte and
+verdict CSV row, whatever the chunk size."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from slalang.cli import main
+from slalang.data import read_downtime, read_tickets
+from slalang.data.stream import NotStreamable, stream_refusal
+from slalang.errors import DataError
+from slalang.evaluation.evaluate import evaluate
+from slalang.evaluation.output.csv import write_verdicts
+from slalang.evaluation.output.json import write_json
+from slalang.evaluation.streaming import CountSum, evaluate_chunked
+from slalang.language import load_policy
+from slalang.plan import compile_plan
+from slalang.roster import roster_for
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH300 = Path(__file__).parent / "fixtures" / "bench300"
+EXAMPLE = ROOT / "examples" / "reference"
+AS_OF = "2030-01-01T00:00:00+00:00"
+
+
+def _plan(name: str):
+    return compile_plan(load_policy(ROOT / "policies" / name))
+
+
+def _outputs(ev, verdicts: bytes | None = None) -> tuple[bytes, bytes, tuple]:
+    doc = io.BytesIO()
+    write_json(ev, doc)
+    if verdicts is None:
+        buf = io.BytesIO()
+        write_verdicts(ev, buf)
+        verdicts = buf.getvalue()
+    return doc.getvalue(), verdicts, tuple(ev.rejected)
+
+
+def assert_same(plan, tickets, events, *, chunks, downtime=None, roster=None, period=None,
+                as_of=None, tmp_path=None):
+    """In memory vs chunked at each chunk size: the same JSON, CSV and rejections."""
+    down = read_downtime(downtime) if downtime else None
+    ev = evaluate(plan, read_tickets(tickets, events), down, roster, as_of=as_of,
+                  period=period)
+    want = _outputs(ev)
+    for rows in chunks:
+        buf = io.BytesIO()
+        got, written = evaluate_chunked(plan, tickets, events, down, roster, as_of=as_of,
+                                        period=period, chunk_rows=rows, verdicts=buf,
+                                        workdir=tmp_path)
+        doc, verdicts, rejected = _outputs(got, buf.getvalue())
+        assert rejected == want[2], rows
+        assert verdicts == want[1], rows
+        assert doc == want[0], rows
+        assert written == want[1].count(b"\n") - 1
+        assert (got.data_hash, got.period, got.as_of) == (ev.data_hash, ev.period, ev.as_of)
+    return ev
+
+
+@pytest.mark.parametrize("rows", [1, 7, 64, 300, 10_000])
+def test_bench_sample_any_chunk_size(rows, tmp_path):
+    plan = _plan("bench.sla")
+    from slalang.evaluation.periods import parse_instant
+
+    ev = assert_same(plan, BENCH300 / "tickets.csv", BENCH300 / "events.csv", chunks=[rows],
+                     as_of=parse_instant(AS_OF), tmp_path=tmp_path)
+    assert int(ev.agg.g_counts[:, 0].sum()) == 300
+    assert not list(tmp_path.iterdir())  # temporary files are removed
+
+
+def _example_as_csv(folder: Path) -> tuple[Path, Path]:
+    """The bundled JSONL example as canonical tickets + events CSV files."""
+    fields = ["id", "customer", "tier", "priority", "category", "service", "created_at",
+              "first_response_at", "resolved_at", "closed_at", "impact", "urgency"]
+    tickets, events = folder / "tickets.csv", folder / "events.csv"
+    rows, evs = [], []
+    for line in (EXAMPLE / "tickets.jsonl").read_text(encoding="utf-8").splitlines():
+        obj = json.loads(line)
+        rows.append({f: obj.get(f) or "" for f in fields})
+        evs += [{"ticket_id": obj["id"], "at": e["at"], "status": e.get("status") or "",
+                 "priority": e.get("priority") or ""} for e in obj.get("events") or []]
+    evs.sort(key=lambda e: e["at"])  # an event log: by time, not by ticket
+    for path, names, data in ((tickets, fields, rows),
+                              (events, ["ticket_id", "at", "status", "priority"], evs)):
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, names)
+            writer.writeheader()
+            writer.writerows(data)
+    return tickets, events
+
+
+@pytest.mark.skipif(not (EXAMPLE / "tickets.jsonl").exists(), reason="no bundled example")
+def test_bundled_example(tmp_path):
+    tickets, events = _example_as_csv(tmp_path)
+    plan = _plan("reference.sla")
+    roster = roster_for(plan.policy)
+    work = tmp_path / "work"
+    work.mkdir()
+    ev = assert_same(plan, tickets, events, chunks=[1, 5, 40, 1000],
+                     downtime=EXAMPLE / "downtime.csv", roster=roster, period="2026-Q3",
+                     tmp_path=work)
+    assert (ev.objectives_missed, ev.credits_due) == (2, 4)
+
+
+MESSY_TICKETS = """\
+id,customer,tier,priority,created_at,first_response_at,resolved_at,note
+T1,C1,Gold,P1,2026-07-01T09:00:00+02:00,2026-07-01T09:10:00+02:00,2026-07-01T12:00:00+02:00,a
+T2,C2,Silver,P2,2026-07-02T09:00:00+02:00,,,"quoted, comma"
+T3,,Gold,P1,2026-07-02T10:00:00+02:00,,,
+T1,C1,Gold,P1,2026-07-03T09:00:00+02:00,,,repeated id
+T4,C3,Platinum,P1,2026-08-03T09:00:00+02:00,,,unknown tier
+T5,C1,Gold,P9,2026-08-04T09:00:00+02:00,,,unknown priority
+T6,C2,Bronze,P3,2026-08-05T09:00:00+02:00,2026-08-04T09:00:00+02:00,,response first
+T7,C4,Gold,P2,2026-06-30T09:00:00+02:00,2026-07-01T09:00:00+02:00,,
+T2,C9,Gold,P1,2026-08-06T09:00:00+02:00,,,repeated again
+,C1,Gold,P1,2026-08-06T09:00:00+02:00,,,no id
+T8,C3,Bronze,P4,2026-08-07T09:00:00+02:00,2026-08-07T10:00:00+02:00,,
+"""
+
+MESSY_EVENTS = """\
+ticket_id,at,status
+T8,2026-08-07T11:00:00+02:00,waiting_on_customer
+T1,2026-07-01T09:30:00+02:00,waiting_on_customer
+T1,2026-07-01T10:30:00+02:00,in_progress
+T9,2026-07-01T10:30:00+02:00,in_progress
+T2,,in_progress
+T2,2026-07-02T11:00:00+02:00,
+,2026-07-02T11:00:00+02:00,in_progress
+T8,2026-08-08T09:00:00+02:00,in_progress
+T2,2026-07-02T09:30:00+02:00,waiting_on_vendor
+"""
+
+
+def _messy(tmp_path: Path, created_t2: str | None = None) -> tuple[Path, Path]:
+    tickets, events = tmp_path / "tickets.csv", tmp_path / "events.csv"
+    text = MESSY_TICKETS
+    if created_t2 is not None:
+        text = text.replace("T2,C2,Silver,P2,2026-07-02T09:00:00+02:00",
+                            f"T2,C2,Silver,P2,{created_t2}")
+    tickets.write_text(text, encoding="utf-8")
+    events.write_text(MESSY_EVENTS, encoding="utf-8")
+    return tickets, events
+
+
+def test_rejections_across_chunks(tmp_path):
+    """Repeated ids in other chunks, unknown tickets, missing fields, unsorted events: refused
+    with the in-memory reader's reasons, in its order."""
+    tickets, events = _messy(tmp_path)
+    plan = _plan("bench.sla")
+    ev = assert_same(plan, tickets, events, chunks=[1, 2, 3, 100])
+    reasons = [r.reason for r in ev.rejected]
+    assert "duplicate ticket id 'T1' (first seen on row 2)" in reasons
+    assert "duplicate ticket id 'T2' (first seen on row 3)" in reasons
+    assert "event for unknown ticket 'T9'" in reasons
+
+
+def test_an_unreadable_instant_is_reported_per_row(tmp_path):
+    # the typed reader refuses the column; like read_tickets, the chunks read it as text
+    tickets, events = _messy(tmp_path, created_t2="yesterday")
+    ev = assert_same(_plan("bench.sla"), tickets, events, chunks=[2, 100])
+    assert any("bad timestamp 'yesterday'" in r.reason for r in ev.rejected)
+
+
+def test_max_errors_as_in_memory(tmp_path):
+    tickets, events = _messy(tmp_path)
+    plan = _plan("bench.sla")
+    with pytest.raises(DataError) as want:
+        read_tickets(tickets, events, max_errors=2)
+    with pytest.raises(DataError) as got:
+        evaluate_chunked(plan, tickets, events, None, None, chunk_rows=2, max_errors=2)
+    assert str(got.value) == str(want.value)
+
+
+def test_no_ticket_needs_a_period(tmp_path):
+    tickets = tmp_path / "t.csv"
+    tickets.write_text("id,customer,created_at\n", encoding="utf-8")
+    from slalang.evaluation.periods import PeriodError
+
+    with pytest.raises(PeriodError):
+        evaluate_chunked(_plan("bench.sla"), tickets, None, None, None, chunk_rows=5)
+    assert_same(_plan("bench.sla"), tickets, None, chunks=[5], period="2026-07")
+
+
+def test_what_cannot_be_chunked():
+    assert stream_refusal("t.csv", None, "m.yaml") == "a mapping reads the export whole"
+    assert stream_refusal("t.csv.gz", "e.csv", None) is None
+    assert issubclass(NotStreamable, Exception)
+
+
+def test_count_sum_adds_labels_not_codes():
+    """Two chunks that code the same customers differently add up by name."""
+    import numpy as np
+
+    from slalang.evaluation.compliance import Aggregate
+
+    plan = _plan("bench.sla")
+    total = CountSum(plan, 2)
+    cells = np.zeros((1, 2, 4, 5), dtype=np.int64)
+    cells[0, 0, 0, 0] = 1
+    a = Aggregate(("", "A", "B"), ("", "Gold"), ("response", "resolution"),
+                  ("P1", "P2", "P3", "P4"), np.array([2]), np.array([1]), np.array([0]),
+                  np.array([[1, 0, 0, 0]]), cells)
+    b = Aggregate(("", "B"), ("", "Gold"), a.metrics, a.priorities, np.array([1]),
+                  np.array([1]), np.array([0]), np.array([[1, 0, 0, 0]]), cells)
+    total.add(a)
+    total.add(b)
+    agg = total.aggregate((("C", "Gold", 1),))
+    assert agg.customers == ("", "A", "B", "C")
+    keys = [agg.key(g) for g in range(len(agg))]
+    assert [(k.bucket, k.customer, k.tier) for k in keys] == [(0, "B", "Gold"), (1, "C", "Gold")]
+    assert agg.g_counts[:, 0].tolist() == [2, 0]
+    assert int(agg.cells[0, 0, 0, 0]) == 2
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(main, ["evaluate", *args])
+
+
+def test_cli_chunked_csv_equals_in_memory(tmp_path):
+    base = [str(ROOT / "policies" / "bench.sla"), "--tickets", str(BENCH300 / "tickets.csv"),
+            "--events", str(BENCH300 / "events.csv"), "--as-of", AS_OF]
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    r1 = _invoke(*base, "--in-memory", "--csv", str(a), "--format", "json")
+    r2 = _invoke(*base, "--chunk-rows", "50", "--csv", str(b), "--format", "json")
+    assert r1.exit_code == 0 and r2.exit_code == 0, r1.output + r2.output
+    assert r1.output == r2.output
+    assert a.read_bytes() == b.read_bytes()
+    assert (Path(f"{a}.stamp.json").read_text() == Path(f"{b}.stamp.json").read_text())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.csv", "a.csv.stamp.json", "b.csv", "b.csv.stamp.json"]
+
+
+def test_cli_options_exclude_each_other():
+    r = _invoke(str(ROOT / "policies" / "bench.sla"), "--tickets",
+                str(BENCH300 / "tickets.csv"), "--chunk-rows", "5", "--in-memory")
+    assert r.exit_code == 2
+    assert "exclude each other" in r.output
+
+
+@pytest.mark.skipif(not (EXAMPLE / "tickets.jsonl").exists(), reason="no bundled example")
+def test_cli_jsonl_falls_back_with_a_note():
+    r = CliRunner().invoke(main, [
+        "evaluate", str(ROOT / "policies" / "reference.sla"),
+        "--tickets", str(EXAMPLE / "tickets.jsonl"), "--period", "2026-Q3",
+        "--format", "json", "--chunk-rows", "10"])
+    assert r.exit_code == 0, r.output
+    assert "note: evaluating in memory: JSON Lines tickets are read whole" in r.stderr
+    assert json.loads(r.stdout)["counts"]["tickets"] > 0
+
+
+def _shared_bench() -> Path | None:
+    for candidate in (ROOT.parent / "shared" / "bench", Path("/work/shared/bench")):
+        if (candidate / "gen_tickets.py").exists():
+            return candidate
+    return None
+
+
+@pytest.mark.skipif(_shared_bench() is None, reason="../shared/bench is not there")
+def test_bench_10k_small_chunks(tmp_path):
+    subprocess.run([sys.executable, str(_shared_bench() / "gen_tickets.py"), "--sizes", "10k"],
+                   check=True, cwd=tmp_path, capture_output=True,
+                   env={**os.environ, "BENCH_DATA": str(tmp_path)})
+    from slalang.evaluation.periods import parse_instant
+
+    work = tmp_path / "work"
+    work.mkdir()
+    ev = assert_same(_plan("bench.sla"), tmp_path / "tickets_10k.csv",
+                     tmp_path / "events_10k.csv", chunks=[777], as_of=parse_instant(AS_OF),
+                     tmp_path=work)
+    assert int(ev.agg.g_counts[:, 0].sum()) == 10_000
