@@ -8,20 +8,23 @@ files, or build a gigantic string or number. Undefined
 variables are errors (``StrictUndefined``), never blanks; ``.html``/``.html.j2`` templates are
 autoescaped.
 
-Filters registered (all bound to the environment's language, see :class:`Wording`):
+Filters registered (all bound to the environment's language and time zone, see
+:class:`Wording`; text numbers are the evaluation's exact decimals and keep their digits):
 
 ============== ===================================================== =======================
 filter         does                                                  example (it)
 ============== ===================================================== =======================
-``money``      amount (``Money`` or number + currency)               ``4.000,00 €``
+``money``      amount (``Money``, number or text + currency)         ``4.000,00 €``
 ``number``     number with the locale's separators                   ``1.234,5``
 ``percent``    a percentage given in percent units                   ``99,5%``
-``date``       a date (``format="long"`` default)                    ``1º gennaio 2026``
-``datetime``   an instant (``format``, ``tz``)                       ``1 gen 2026, 09:00:00``
-``duration``   seconds in words (``business=True`` on a calendar)    ``4 ore lavorative``
+``date``       a date or an instant's date (``format="long"``)       ``1º gennaio 2026``
+``datetime``   an instant, datetime or ISO text (``format``, ``tz``) ``13 set 2026 03:10``
+``month``      a ``YYYY-MM`` month (``short=True``)                  ``settembre 2026``
+``duration``   seconds in words (``business=True``; ``short=True``)  ``4 ore lavorative``
+``metric``     a metric's name (``form="title"``)                    ``Tempo di risposta``
 ``words``      a list as prose (``style="or"``)                      ``a, b e c``
 ``quote``      a code quoted as the language does                    ``«email»``
-``md_cell``    text safe inside a Markdown table cell                ``a \\| b``
+``md``         text safe in Markdown (table cells too)               ``a \\| b``
 ============== ===================================================== =======================
 
 Globals: ``t(key, count=None, **args)`` reads the message catalogue; ``lang`` is ``en``/``it``.
@@ -30,6 +33,7 @@ Globals: ``t(key, count=None, **args)`` reads the message catalogue; ``lang`` is
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from pathlib import Path
 from typing import Any
@@ -40,18 +44,29 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from slalang.render.errors import RenderError
 from slalang.render.i18n import Wording
+from slalang.render.wording import metric_words
 
 #: where the shipped templates live inside the package
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 
 
-def md_cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
+def md(value: Any) -> str:
+    """Text safe in Markdown, table cells included: backslashes, pipes and ``*`` escaped, and
+    ``_`` where it could start or end emphasis (``night_shift`` stays as it is); line breaks
+    flattened.
 
-    >>> md_cell("a | b\\nc")
-    'a \\\\| b c'
+    >>> md("a | *b*\\nc_d _e_")
+    'a \\\\| \\\\*b\\\\* c_d \\\\_e\\\\_'
     """
-    return " ".join(str(value).replace("|", "\\|").split())
+    text = str(value)
+    for char in ("\\", "|", "*"):
+        text = text.replace(char, "\\" + char)
+    text = _EMPHASIS_UNDERSCORE.sub(r"\\_", text)
+    return " ".join(text.split())
+
+
+#: an underscore not inside a word (CommonMark ignores intraword underscores)
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 
 #: the longest string or list a template may build with ``*``
@@ -77,15 +92,16 @@ class GuardedSandbox(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None = None
-                     ) -> SandboxedEnvironment:
-    """A sandboxed environment for ``lang``, user templates (if any) before the shipped ones.
+def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None = None,
+                     timezone: str | None = None) -> SandboxedEnvironment:
+    """A sandboxed environment for ``lang``, user templates (if any) before the shipped ones;
+    instants are shown in ``timezone`` (the policy's, for a report).
 
     >>> env = make_environment("it")
     >>> env.from_string("{{ 2500 | money('EUR') }}").render()
     '2.500,00\\xa0€'
     """
-    wording = Wording(lang)
+    wording = Wording(lang, timezone)
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir is not None:
         folder = Path(templates_dir)
@@ -109,10 +125,12 @@ def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None =
         percent=wording.percent,
         date=wording.date,
         datetime=wording.datetime,
+        month=wording.month_label,
         duration=wording.duration,
+        metric=lambda code, form="title": metric_words(wording, code, form),
         words=wording.join,
         quote=wording.quote,
-        md_cell=md_cell,
+        md=md,
     )
     env.globals.update(t=wording.t, lang=lang)
     #: kept for callers that build context text with the same language

@@ -6,6 +6,12 @@ plurals, lists ("a, b and c" / "a, b e c"), and the message catalogue
 (``slalang/render/locales/<lang>.yaml``). The Jinja environment registers these methods as
 filters (see :mod:`slalang.render.environment`), so a template never formats a number itself.
 
+The contract and the reports share it. Numbers given as *text* are the evaluation's exact
+decimals (``"97.50"``): they are shown with exactly their digits, never rounded again; numbers
+given as ``int``/``Decimal`` come from the policy and follow the usual rules (money with the
+currency's cents). Instants (ISO 8601 text or aware datetimes) are shown in the Wording's time
+zone (the policy's, for a report).
+
 >>> w = Wording("it")
 >>> w.money(4000, "EUR")
 '4.000,00\\xa0€'
@@ -13,6 +19,10 @@ filters (see :mod:`slalang.render.environment`), so a template never formats a n
 '1 ora e 30 minuti'
 >>> Wording("en").duration(4 * 3600, business=True)
 '4 business hours'
+>>> w.percent("97.50"), w.money("1250.00", "EUR"), w.number("44640")
+('97,50%', '1.250,00\xa0€', '44.640')
+>>> Wording("en").duration(95400, short=True)
+'1 d 2 h 30 min'
 """
 
 from __future__ import annotations
@@ -21,9 +31,10 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from babel import Locale
@@ -31,6 +42,7 @@ from babel.dates import format_date, format_datetime, get_timezone_location
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from slalang.errors import DataError
 from slalang.model import Money, TimeRange
 from slalang.render.errors import RenderError
 
@@ -54,13 +66,16 @@ def catalogue(lang: str) -> dict:
 class Wording:
     """Formatting and phrases for one language; cheap to build, stateless once built."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, timezone: str | None = None) -> None:
         self.messages = catalogue(lang)
         #: ``en`` or ``it``
         self.lang = lang
         #: the Babel locale name (``en_GB``, ``it_IT``)
         self.locale = LOCALES[lang]
         self._babel = Locale.parse(self.locale)
+        #: the zone instants are shown in (IANA name); None: as given
+        self.timezone = timezone
+        self._tz = ZoneInfo(timezone) if timezone else None
 
     # -- the catalogue -------------------------------------------------------------------
 
@@ -118,53 +133,109 @@ class Wording:
 
     # -- numbers, money, dates -----------------------------------------------------------
 
-    def number(self, value: int | Decimal | float) -> str:
-        """A number with the locale's separators, all its decimals kept.
+    def number(self, value: int | Decimal | float | str | None,
+               exact: bool | None = None) -> str:
+        """A number with the locale's separators.
 
-        >>> Wording("it").number(Decimal("1234.5"))
-        '1.234,5'
+        ``exact`` (the default for text, i.e. the evaluation's decimals) keeps exactly the
+        digits given, trailing zeros included; otherwise trailing zeros are dropped.
+
+        >>> Wording("it").number(Decimal("1234.5")), Wording("it").number("1234.50")
+        ('1.234,5', '1.234,50')
         """
+        if value is None:
+            return self.t("none")
+        if exact is None:
+            exact = isinstance(value, str)
+        if exact:
+            d = to_decimal(value)
+            return format_decimal(d, format=_pattern(d), locale=self.locale)
         return format_decimal(_plain(value), locale=self.locale, decimal_quantization=False)
 
-    def percent(self, value: int | Decimal) -> str:
+    def percent(self, value: int | Decimal | str | None) -> str:
         """``value`` percent (``99.5`` means 99.5 %), as the locale writes it; the decimals
-        the policy wrote are kept (``99.0%``).
+        given are kept (``99.0%``, ``"97.50"`` -> ``97.50%``); None is "not applicable".
 
         >>> Wording("it").percent(Decimal("99.5"))
         '99,5%'
-        >>> Wording("en").percent(Decimal("99.0"))
-        '99.0%'
+        >>> Wording("en").percent(Decimal("99.0")), Wording("it").percent(None)
+        ('99.0%', 'n.d.')
         """
-        value = Decimal(value)
+        if value is None:
+            return self.t("not_applicable_short")
+        value = to_decimal(value, "percentage")
         decimals = max(0, -int(value.as_tuple().exponent))
         pattern = self._babel.percent_formats[None].pattern
         if decimals:  # "#,##0%" -> "#,##0.0%": as many decimals as the policy wrote
             pattern = re.sub(r"0(?=[^0-9]*$)", "0." + "0" * decimals, pattern, count=1)
         return format_percent(value / 100, format=pattern, locale=self.locale)
 
-    def money(self, value: Money | Decimal | int, currency: str | None = None) -> str:
-        """An amount in a currency, as the locale writes it (``€2,500.00`` / ``2.500,00 €``)."""
+    def money(self, value: Money | Decimal | int | str | None,
+              currency: str | None = None) -> str:
+        """An amount in a currency, as the locale writes it (``€2,500.00`` / ``2.500,00 €``).
+
+        Text amounts (the evaluation's) keep their digits; None (no fee) is a dash.
+        """
+        if value is None:
+            return self.t("none")
         if isinstance(value, Money):
             value, currency = value.amount, value.currency
+        if isinstance(value, str):
+            amount = to_decimal(value, "money amount")
+            if not currency:
+                return self.number(value)
+            return format_currency(amount, currency, locale=self.locale, currency_digits=False,
+                                   decimal_quantization=False)
         if not currency:
             raise RenderError("an amount of money needs a currency")
         return format_currency(value, currency, locale=self.locale)
 
-    def date(self, value: dt.date, format: str = "long") -> str:
-        """A date; ``long`` is ``1 January 2026`` / ``1º gennaio 2026``.
+    def date(self, value: dt.date | str | None, format: str = "long") -> str:
+        """A date (or an ISO instant's date in the Wording's zone); ``long`` is
+        ``1 January 2026`` / ``1º gennaio 2026``.
 
         >>> Wording("it").date(dt.date(2026, 1, 1))
         '1º gennaio 2026'
         """
+        if not value:
+            return self.t("none")
+        if isinstance(value, str):
+            value = self._local(value).date()
         text = format_date(value, format=format, locale=self.locale)
         if self.lang == "it" and format == "long" and value.day == 1:
             text = "1º" + text[1:]  # Italian writes the first of the month as an ordinal
         return text
 
-    def datetime(self, value: dt.datetime, format: str = "medium",
+    def datetime(self, value: dt.datetime | str | None, format: str = "d MMM y HH:mm",
                  tz: str | None = None) -> str:
-        """An instant, in ``tz`` when given (an IANA name), as the locale writes it."""
-        return format_datetime(value, format=format, tzinfo=tz, locale=self.locale)
+        """An instant (aware datetime or ISO 8601 text) in ``tz`` (default: the Wording's
+        zone), as the locale writes it; None is a dash.
+
+        >>> Wording("en", "Europe/Rome").datetime("2026-09-13T01:10:00Z")
+        '13 Sept 2026 03:10'
+        """
+        if not value:
+            return self.t("none")
+        if isinstance(value, str):
+            value = parse_instant(value)
+        return format_datetime(value, format=format, tzinfo=tz or self._tz, locale=self.locale)
+
+    def month_label(self, value: str, short: bool = False) -> str:
+        """A month of an evaluation: ``2026-07`` -> ``July 2026`` (``short``: ``Jul 2026``).
+
+        >>> Wording("it").month_label("2026-07"), Wording("it").month_label("2026-07", True)
+        ('luglio 2026', 'lug 2026')
+        """
+        try:
+            year, mon = (int(p) for p in str(value).split("-"))
+            first = dt.date(year, mon, 1)
+        except ValueError:
+            raise DataError(f"not a month (YYYY-MM): {value!r}") from None
+        return format_date(first, "LLL y" if short else "LLLL y", locale=self.locale)
+
+    def _local(self, value: str) -> dt.datetime:
+        t = parse_instant(value)
+        return t.astimezone(self._tz) if self._tz else t
 
     def city(self, timezone: str) -> str:
         """The exemplar city of a time zone in this language (``Roma`` for Europe/Rome)."""
@@ -192,10 +263,13 @@ class Wording:
         return format_list(items, style="standard" if style == "and" else "or",
                            locale=self.locale)
 
-    def duration(self, seconds: int, business: bool = False) -> str:
+    def duration(self, seconds: int | str | None, business: bool = False,
+                 short: bool = False) -> str:
         """A duration in words: hours, minutes and seconds, never days (contracts count hours).
 
-        ``business`` marks time counted on a calendar with working hours.
+        ``business`` marks time counted on a calendar with working hours. ``short`` is the
+        compact form tables use: days, hours and minutes (``2 d 4 h``, ``15 min``; a
+        negative duration keeps its sign). None is a dash.
 
         >>> Wording("en").duration(5400)
         '1 hour 30 minutes'
@@ -203,7 +277,13 @@ class Wording:
         '1 ora lavorativa'
         >>> Wording("it").duration(5400, business=True)
         '1 ora e 30 minuti lavorativi'
+        >>> Wording("it").duration(2 * 86400 + 900, short=True)
+        '2 g 15 min'
         """
+        if seconds is None:
+            return self.t("none")
+        if short:
+            return self._short_duration(int(to_decimal(seconds, "duration")))
         hours, rest = divmod(int(seconds), 3600)
         minutes, secs = divmod(rest, 60)
         units = [(n, unit) for n, unit in ((hours, "hour"), (minutes, "minute"),
@@ -216,6 +296,18 @@ class Wording:
         parts = [self.t(f"unit.{unit}", n) for n, unit in units]
         text = " ".join(parts) if self.t("duration.style") == "space" else self.join(parts)
         return self.t("duration.business_mixed", parts=text) if business else text
+
+    def _short_duration(self, total: int) -> str:
+        sign, total = ("-" if total < 0 else ""), abs(total)
+        days, rest = divmod(total, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes = rest // 60
+        parts = [self.t("unit_short.day", n=self.number(days))] if days else []
+        if hours:
+            parts.append(self.t("unit_short.hour", n=self.number(hours)))
+        if minutes or not parts:
+            parts.append(self.t("unit_short.minute", n=self.number(minutes)))
+        return sign + " ".join(parts)
 
     def time_range(self, span: TimeRange) -> str:
         """``08:30–13:00``: minutes after midnight as clock times joined by an en dash."""
@@ -241,6 +333,38 @@ class Wording:
         for prep in ("il", "al", "del", "dal"):
             forms[f"{name}_{prep}"] = text if self.lang != "it" else _it_article(prep, text)
         return forms
+
+
+def to_decimal(value: object, what: str = "number") -> Decimal:
+    """An exact number from the evaluation's text (or an int/Decimal), never through a float.
+
+    >>> to_decimal("97.50")
+    Decimal('97.50')
+    """
+    if isinstance(value, bool) or value is None:
+        raise DataError(f"expected a {what}, got {value!r}")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise DataError(f"expected a {what}, got {value!r}") from None
+
+
+def parse_instant(value: str) -> dt.datetime:
+    """An ISO 8601 instant with an offset (``Z`` accepted)."""
+    try:
+        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise DataError(f"not an ISO 8601 instant: {value!r}") from None
+    if t.tzinfo is None:
+        raise DataError(f"instant without a UTC offset: {value!r}")
+    return t
+
+
+def _pattern(value: Decimal) -> str:
+    """A Babel pattern showing exactly the fraction digits ``value`` carries."""
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return "#,##0" + ("." + "0" * places if places else "")
 
 
 def _plain(value: int | Decimal | float) -> int | Decimal | float:

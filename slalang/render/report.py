@@ -7,8 +7,8 @@ No number is recomputed: the templates format the evaluation's exact strings.
 HTML reports are self-contained (inline CSS and SVG, no script, nothing fetched) and print to
 PDF with one page per customer. Templates live in ``templates/report/``; ``template_dir``
 puts a directory of overrides in front (same relative names). The Jinja environment is the
-shared one of :mod:`slalang.render.environment` (sandboxed, ``StrictUndefined``) with the
-report's filters added (:func:`_environment`).
+shared one of :mod:`slalang.render.environment` (sandboxed, ``StrictUndefined``, the same
+filters and message catalogue as the contract), set to the policy's time zone.
 
 >>> ev = {"schema_version": 1, "policy": {"name": "ref"}, "as_of": "2026-08-01T00:00:00+02:00",
 ...       "period": {"label": "2026-07", "months": ["2026-07"], "timezone": "Europe/Rome"},
@@ -17,7 +17,8 @@ report's filters added (:func:`_environment`).
 ...       "month": "2026-07", "uptime": [], "credit": {"percent": "0", "lines": []},
 ...       "objectives": [{"metric": "response", "priority": "P1", "objective": "95",
 ...                       "met": 19, "breached": 1, "compliance": "95.00", "achieved": True}]}]}]}
->>> "| response | P1 | 19 | 1 | 0 | 95.00 % | 95 % | ✓ achieved |" in render_report(ev, format="md")
+>>> row = "| Response time | P1 | 19 | 1 | 0 | 95.00% | 95% | ✓ achieved |"
+>>> row in render_report(ev, format="md")
 True
 """
 
@@ -26,17 +27,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
-import jinja2
 from markupsafe import Markup
 
 from slalang import __version__
 from slalang.render import charts
 from slalang.render.environment import make_environment, render_template
 from slalang.render.errors import RenderError
-from slalang.render.report_format import LANGUAGES, ReportFormatter
-from slalang.render.report_i18n import translator
+from slalang.render.i18n import LANGS, Wording
 from slalang.render.report_model import (
     AT_RISK_SHARE,
     CustomerReport,
@@ -44,9 +42,12 @@ from slalang.render.report_model import (
     Verdict,
     build_report,
 )
+from slalang.render.wording import metric_words
 
 #: output formats and the template suffix of each
 FORMATS = {"html": "html", "md": "md"}
+#: how the policy hash is named in the footer (``policy_hash`` is a sha256)
+HASH_ALGORITHM = "SHA-256"
 #: what a report shows: one section per customer, the MSP's portfolio, or the public summary
 VIEWS = ("customers", "portfolio", "public")
 
@@ -79,35 +80,35 @@ def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = N
         raise RenderError(f"unknown report format {format!r} (choose from: html, md)")
     if view not in VIEWS:
         raise RenderError(f"unknown report view {view!r} (choose from: {', '.join(VIEWS)})")
-    if lang not in LANGUAGES:
+    if lang not in LANGS:
         raise RenderError(f"unknown report language {lang!r} (choose from: "
-                          f"{', '.join(LANGUAGES)})")
+                          f"{', '.join(LANGS)})")
     report = build_report(evaluation, verdicts=verdicts, customer=customer, months=months,
                           provider=provider)
     if history is not None:  # fail on a bad history file in every format, not just HTML
         from slalang.history import connect
 
         connect(history).close()
-    fmt = ReportFormatter(lang, report.timezone)
-    _ = translator(lang)
-    env = _environment(fmt, template_dir)
+    env = make_environment(lang, template_dir, timezone=report.timezone)
+    w: Wording = env.wording  # type: ignore[attr-defined]
     context = {
-        "report": report, "f": fmt, "_": _, "lang": lang, "view": view,
-        "slalang_version": __version__,
-        "at_risk_share": fmt.percent((AT_RISK_SHARE * 100).normalize()),
+        "report": report, "lang": lang, "view": view,
+        "slalang_version": __version__, "hash_algorithm": HASH_ALGORITHM,
+        "at_risk_share": w.percent((AT_RISK_SHARE * 100).normalize()),
         "charts": {}, "trends": {},
     }
     if view == "customers":
         context["trends"] = {c.name: customer_trend(report, c, history)
                              for c in report.customers}
     if format == "html" and view == "customers":
-        context["charts"] = {c.name: customer_charts(report, c, fmt, _, history)
+        context["charts"] = {c.name: customer_charts(report, c, w, history)
                              for c in report.customers}
     if format == "html" and view == "public":
-        bars = [charts.Bar(f"{_(r.metric)} {r.priority}", r.percent, None, fmt.percent(r.percent),
-                           None) for r in report.public_rates if r.percent is not None]
-        context["charts"] = {"public": charts.bar_chart(bars, _("On-time rate"), floor=50.0)
-                             if bars else None}
+        bars = [charts.Bar(f"{metric_words(w, r.metric)} {r.priority}", r.percent, None,
+                           w.percent(r.percent), None)
+                for r in report.public_rates if r.percent is not None]
+        context["charts"] = {"public": charts.bar_chart(bars, w.t("report.on_time_rate"),
+                                                        floor=50.0) if bars else None}
     name = f"report/{view}.{FORMATS[format]}.j2"
     text = render_template(env, name, context)
     return _tidy(text)
@@ -124,27 +125,7 @@ def _tidy(text: str) -> str:
     return "\n".join(out).strip("\n") + "\n"
 
 
-def _md(text: object) -> str:
-    """Escape what would break a Markdown table cell or start markup."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace(
-        "_", "\\_")
-
-
-def _environment(fmt: ReportFormatter, template_dir) -> jinja2.Environment:
-    """The shared environment (sandboxed, strict, user templates first) with the report's
-    filters added: these format the evaluation's exact strings without re-rounding them, so
-    ``money`` and ``date`` are replaced on this instance by exact-string versions."""
-    env = make_environment(fmt.lang, template_dir)
-    env.filters.update({
-        "pct": fmt.percent, "num": fmt.number, "money": fmt.money, "instant": fmt.instant,
-        "date": fmt.date, "month": fmt.month, "short_month": fmt.short_month,
-        "dur": fmt.duration, "md": _md,
-        "share": lambda d: fmt.percent(str((Decimal(d) * 100).quantize(Decimal("1")))),
-    })
-    return env
-
-
-def customer_charts(report: Report, c: CustomerReport, fmt: ReportFormatter, _,
+def customer_charts(report: Report, c: CustomerReport, w: Wording,
                     history: str | os.PathLike | None = None) -> dict[str, object]:
     """The inline SVG charts of one customer's section (``None`` when there is nothing to draw).
 
@@ -157,29 +138,30 @@ def customer_charts(report: Report, c: CustomerReport, fmt: ReportFormatter, _,
     if c.period_compliance and report.is_quarter:
         panels = [(report.period, c.period_compliance)]
     else:
-        panels = [(fmt.month(m.month), m.compliance) for m in c.months]
+        panels = [(w.month_label(m.month), m.compliance) for m in c.months]
     for label, rows in panels:
-        bars = [charts.Bar(f"{_(r.metric)} {r.priority}", r.percent, r.objective,
-                           fmt.percent(r.percent), r.achieved)
+        bars = [charts.Bar(f"{metric_words(w, r.metric)} {r.priority}", r.percent, r.objective,
+                           w.percent(r.percent), r.achieved)
                 for r in rows if r.percent is not None]
         if bars:
-            title = f"{_('Compliance by priority vs objective')} · {label}"
+            title = f"{w.t('report.compliance_chart')} · {label}"
             out["compliance"].append(charts.bar_chart(bars, title, floor=50.0))
     trend = customer_trend(report, c, history)
     if len(trend.months) > 1:
         for metric in dict.fromkeys(line.metric for line in trend.lines):
             series = [charts.Series(line.priority, line.values, line.objective)
                       for line in trend.lines if line.metric == metric]
-            title = f"{_('Monthly trend')} · {_(metric)}"
+            title = f"{w.t('report.monthly_trend')} · {metric_words(w, metric)}"
             if trend.recorded:
-                title += f" ({_('history')})"
+                title += f" ({w.t('report.history')})"
             out["trend"].append(charts.line_chart(
-                [fmt.short_month(mm) for mm in trend.months], series, title, floor=50.0))
-    ubars = [charts.Bar(f"{u.service} · {fmt.short_month(m.month)}", u.percent, u.objective,
-                        fmt.percent(u.percent), u.achieved)
+                [w.month_label(mm, short=True) for mm in trend.months], series, title,
+                floor=50.0))
+    ubars = [charts.Bar(f"{u.service} · {w.month_label(m.month, short=True)}", u.percent,
+                        u.objective, w.percent(u.percent), u.achieved)
              for m in c.months for u in m.uptime]
     if ubars:
-        out["uptime"] = charts.bar_chart(ubars, _("Uptime by service"), floor=98.0)
+        out["uptime"] = charts.bar_chart(ubars, w.t("report.uptime_chart"), floor=98.0)
     return out
 
 

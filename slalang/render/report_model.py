@@ -23,7 +23,7 @@ from typing import Any
 
 from slalang.diagnostics import did_you_mean
 from slalang.errors import DataError
-from slalang.render.report_format import to_decimal
+from slalang.render.i18n import to_decimal
 
 #: an open ticket is "at risk" once it has used this share of its target at ``as_of``
 AT_RISK_SHARE = Decimal("0.75")
@@ -134,6 +134,12 @@ class Verdict:
         if not self.target_seconds or self.elapsed_seconds is None:
             return None
         return Decimal(self.elapsed_seconds) / Decimal(self.target_seconds)
+
+    @property
+    def consumed_percent(self) -> str | None:
+        """:attr:`consumed` in whole percent (``"80"``), as the report shows it."""
+        share = self.consumed
+        return None if share is None else str((share * 100).quantize(Decimal(1)))
 
 
 @dataclass(frozen=True)

@@ -251,7 +251,7 @@ def test_environment_filters_for_report_authors():
     out = env.from_string(
         "{{ 4000|money('EUR') }}|{{ 99.5|percent }}|{{ d|date }}|{{ 5400|duration }}|"
         "{{ 14400|duration(business=True) }}|{{ ['a','b','c']|words }}|"
-        "{{ ['a','b']|words('or') }}|{{ 'x'|quote }}|{{ 'a|b'|md_cell }}|{{ lang }}"
+        "{{ ['a','b']|words('or') }}|{{ 'x'|quote }}|{{ 'a|b'|md }}|{{ lang }}"
     ).render(d=dt.date(2026, 12, 24))
     assert out == ("4.000,00\xa0€|99,5%|24 dicembre 2026|1 ora e 30 minuti|4 ore lavorative|"
                    "a, b e c|a o b|«x»|a\\|b|it")

@@ -12,9 +12,10 @@ import pytest
 
 from slalang.errors import DataError
 from slalang.render.errors import RenderError
+from slalang.render.i18n import Wording
 from slalang.render.report import render_report
-from slalang.render.report_format import ReportFormatter
 from slalang.render.report_model import Verdict, build_report, read_verdicts
+from slalang.render.wording import metric_words
 
 GOLDEN = Path(__file__).parent / "golden"
 INPUT = GOLDEN / "report-input"
@@ -69,7 +70,7 @@ def _section(text: str, customer: str) -> str:
 def test_every_number_of_the_evaluation_is_in_the_report(lang: str) -> None:
     ev = load()
     text = render_report(ev, format="md", lang=lang)
-    f = ReportFormatter(lang, ev["period"]["timezone"])
+    f = Wording(lang, ev["period"]["timezone"])
     checked = 0
     for c in ev["customers"]:
         section = _section(text, c["customer"])
@@ -81,13 +82,13 @@ def test_every_number_of_the_evaluation_is_in_the_report(lang: str) -> None:
                 assert row in section, (c["customer"], m["month"], o)
                 checked += 1
             for u in m["uptime"]:
-                row = f"| {f.month(m['month'])} | {u['service']} |"
+                row = f"| {f.month_label(m['month'])} | {u['service']} |"
                 line = next(x for x in section.splitlines() if x.startswith(row))
                 assert f"| {f.percent(u['uptime'])} | {f.percent(u['target'])} |" in line
                 checked += 1
             credit = m["credit"]
             total = next(x for x in section.splitlines()
-                         if x.startswith(f"| {f.month(m['month'])} | **") and "**" in x)
+                         if x.startswith(f"| {f.month_label(m['month'])} | **") and "**" in x)
             assert f"**{f.percent(credit['percent'])}**" in total
             assert f"**{f.money(credit['amount']['amount'], 'EUR')}**" in total
             for line in credit["lines"]:
@@ -106,7 +107,7 @@ def test_numbers_keep_the_evaluations_digits() -> None:
     row["compliance"] = "66.6667"  # not what 2 decimals would show: must appear as given
     ev["customers"][0]["months"][0]["uptime"][0]["uptime"] = "99.98765"
     text = render_report(ev, format="md", lang="it", customer="Alfa Srl")
-    assert "66,6667 %" in text and "99,98765 %" in text
+    assert "66,6667%" in text and "99,98765%" in text
 
 
 def test_one_customer_and_unknown_customer() -> None:
@@ -142,13 +143,13 @@ def test_at_risk_is_three_quarters_of_the_target() -> None:
     assert [v.ticket for v in c.at_risk] == ["T-75"]
     assert [(v.ticket, v.delay_seconds) for v in c.breaches] == [("T-late", 400)]
     text = render_report(load(), verdicts=verdicts, format="md", customer="Alfa Srl")
-    assert "| T-75 | resolution | P2 | 30 Sep 2026 17:00 | 15 min | 75 % |" in text
-    assert "| T-late | resolution | P2 |" in text and "| 6 min |" in text
+    assert "| T-75 | Resolution time | P2 | 30 Sept 2026 17:00 | 15 min | 75% |" in text
+    assert "| T-late | Resolution time | P2 |" in text and "| 6 min |" in text
 
 
 def test_without_verdicts_the_report_says_so() -> None:
     text = render_report(load(), format="md", customer="Alfa Srl")
-    assert "Ticket verdicts were not given" in text
+    assert "The evaluation lists no tickets" in text
 
 
 def test_public_summary_has_no_names_and_no_money() -> None:
@@ -166,7 +167,7 @@ def test_public_summary_has_no_names_and_no_money() -> None:
     decided = met + sum(o["breached"] for c in ev["customers"] for m in c["months"]
                         for o in m["objectives"]
                         if (o["metric"], o["priority"]) == ("response", "P1"))
-    assert f"| response | P1 | {decided} | " in text
+    assert f"| Response time | P1 | {decided} | " in text
 
 
 def test_portfolio_totals_and_worst_offenders() -> None:
@@ -177,7 +178,7 @@ def test_portfolio_totals_and_worst_offenders() -> None:
     total = sum(Decimal(c["credit"]["amount"]["amount"]) for c in ev["customers"])
     assert Decimal(report.credit_total) == total
     text = render_report(ev, format="md", view="portfolio")
-    f = ReportFormatter("en", "Europe/Rome")
+    f = Wording("en", "Europe/Rome")
     assert f"**{f.money(str(total), 'EUR')}**" in text
     offenders = text.split("## Worst offenders")[1]
     assert offenders.index("Alfa Srl") < offenders.index("Beta SpA")
@@ -208,9 +209,9 @@ def test_user_templates_override_and_are_sandboxed(tmp_path: Path) -> None:
     (tmp_path / "report").mkdir()
     (tmp_path / "report" / "public.md.j2").write_text(
         "{% for r in report.public_rates %}{{ r.metric }} {{ r.priority }} "
-        "{{ r.percent|pct }}\n{% endfor %}", encoding="utf-8")
+        "{{ r.percent|percent }}\n{% endfor %}", encoding="utf-8")
     text = render_report(load(), format="md", view="public", template_dir=tmp_path)
-    assert text.startswith("response P1 70.00 %\n")
+    assert text.startswith("response P1 70.00%\n")
     (tmp_path / "report" / "public.md.j2").write_text(
         "{{ report.__class__.__init__.__globals__ }}", encoding="utf-8")
     with pytest.raises(RenderError):
@@ -239,14 +240,25 @@ def test_fixture_follows_the_published_schema() -> None:
     jsonschema.validate(load(), json.loads(schema.read_text(encoding="utf-8")))
 
 
-def test_italian_words_for_every_template_phrase() -> None:
-    from slalang.render.report_i18n import IT
+def test_every_catalogue_key_of_the_templates_exists_in_both_languages() -> None:
+    from slalang.render.i18n import Wording
 
-    templates = Path(__file__).parents[2] / "slalang" / "render" / "templates" / "report"
-    phrases = set()
-    for t in templates.glob("*.j2"):
-        phrases |= set(re.findall(r'_\("([^"]+)"', t.read_text(encoding="utf-8")))
-    assert phrases and not sorted(phrases - set(IT))
+    templates = Path(__file__).parents[2] / "slalang" / "render" / "templates"
+    keys = set()
+    for t in templates.glob("*/*.j2"):
+        keys |= set(re.findall(r't\("([a-z_.]+)"', t.read_text(encoding="utf-8")))
+    assert len(keys) > 50
+    for lang in ("en", "it"):
+        w = Wording(lang)
+        assert not sorted(k for k in keys if not w.has(k)), lang
+    # the two catalogues hold the same keys
+    def flat(node, prefix=""):
+        if isinstance(node, dict):
+            return {k for key, v in node.items() for k in flat(v, f"{prefix}{key}.")}
+        return {prefix.rstrip(".")}
+    en, it = Wording("en").messages, Wording("it").messages
+    assert {k for k in flat(en) if not k.startswith(("priority_label", "field_not"))} == \
+        {k for k in flat(it) if not k.startswith(("priority_label", "field_not"))}
 
 
 def test_the_report_does_not_change_the_evaluation() -> None:
@@ -264,20 +276,20 @@ def test_history_extends_the_trend(tmp_path: Path) -> None:
     record(db, ev)
     text = render_report(ev, format="md", customer="Beta SpA", months=["2026-09"], history=db)
     trend = text.split("### Monthly trend (history)")[1].split("##")[0]
-    f = ReportFormatter("en", "Europe/Rome")
+    f = Wording("en", "Europe/Rome")
     beta = ev["customers"][1]
-    assert "| Jul 2026 | Aug 2026 | Sep 2026 |" in trend
+    assert "| Jul 2026 | Aug 2026 | Sept 2026 |" in trend
     rows = [[cell.strip() for cell in line.strip("|").split("|")]
             for line in trend.strip().splitlines()[2:]]
     expected = []
     for k, o in enumerate(beta["months"][0]["objectives"]):
         values = [m["objectives"][k]["compliance"] for m in beta["months"]]
-        expected.append([o["metric"], o["priority"], f.percent(o["objective"])]
+        expected.append([metric_words(f, o["metric"]), o["priority"], f.percent(o["objective"])]
                         + [f.percent(v) if v is not None else "" for v in values])
     assert rows == expected
     html = render_report(ev, format="html", customer="Beta SpA", months=["2026-09"],
                          history=db)
-    assert "Monthly trend · response (history)" in html
+    assert "Monthly trend · Response time (history)" in html
     # without history, a single month has no trend
     assert "Monthly trend" not in render_report(ev, format="md", months=["2026-09"])
 
@@ -291,4 +303,4 @@ def test_verdicts_without_months_cannot_be_narrowed_to_a_month() -> None:
                      month=(v.due_at or "2026-07")[:7]) for v in verdicts]
     text = render_report(load(), verdicts=dated, months=["2026-09"], format="md",
                          customer="Beta SpA")
-    assert "| T-1043 | response | P3 |" in text and "T-1027" not in text  # July's breach
+    assert "| T-1043 | Response time | P3 |" in text and "T-1027" not in text  # July's breach

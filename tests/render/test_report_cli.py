@@ -54,7 +54,7 @@ def test_record_then_history_trend(tmp_path: Path) -> None:
                  "--customer", "Alfa Srl", "-o", str(out))
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
-    assert "Monthly trend · response (history)" in html
+    assert "Monthly trend · Response time (history)" in html
 
 
 def test_usage_and_input_errors_exit_2_without_traceback(tmp_path: Path) -> None:

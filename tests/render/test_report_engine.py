@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from slalang.cli import main
-from slalang.render.report_format import ReportFormatter
+from slalang.render.i18n import Wording
 
 ROOT = Path(__file__).parents[2]
 BENCH = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
@@ -60,7 +60,7 @@ def test_every_number_of_evaluate_json_is_in_the_report(bench: dict, lang: str) 
                  "-o", str(out))
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    f = ReportFormatter(lang, ev["period"]["timezone"])
+    f = Wording(lang, ev["period"]["timezone"])
     sections = {s.split("\n", 1)[0].rsplit(" · ", 1)[-1]: s for s in text.split("\n# ")}
     checked = 0
     for c in ev["customers"]:
