@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from dataclasses import dataclass, field
 
 import click
@@ -37,15 +38,18 @@ class Checked:
         return sum(d.severity == "error" for d in self.diagnostics)
 
 
-def check_file(path: str) -> Checked:
-    """Read, parse and check one file without raising: everything lands in the result."""
+def check_file(path: str, roster: bool = True) -> Checked:
+    """Read, parse and check one file without raising: everything lands in the result.
+
+    ``roster=False`` skips loading the roster the header names (``slalang plan`` needs none).
+    """
     result = Checked(path)
     try:
         result.source, digest = read_source(path)
     except (OSError, UnicodeDecodeError) as exc:
         result.unusable = True
-        result.diagnostics = [Diagnostic(UNREADABLE, "error", f"cannot read the file: "
-                                         f"{_reason(exc)}", Span(path, 1, 1, 1, 1))]
+        diagnostic, result.source = unreadable(path, exc)
+        result.diagnostics = [diagnostic]
         return result
     try:
         tree = parse(result.source, path)
@@ -55,8 +59,35 @@ def check_file(path: str) -> Checked:
     policy, result.diagnostics = check(tree)
     if policy is not None:
         result.policy = dataclasses.replace(policy, source_path=path, source_hash=digest)
-        result.diagnostics.extend(roster_diagnostics(result.policy, tree))
+        if roster:
+            result.diagnostics.extend(roster_diagnostics(result.policy, tree))
     return result
+
+
+def unreadable(path: str, exc: OSError | UnicodeDecodeError) -> tuple[Diagnostic, str | None]:
+    """The ``SLA002`` diagnostic for a file that cannot be read, and the text to show under it.
+
+    A file that is not UTF-8 is pointed at the first bad byte, so the caret finds it.
+    """
+    if isinstance(exc, UnicodeDecodeError):
+        data = bytes(exc.object)
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        # shown with U+FFFD for the bad bytes; columns count bytes up to the bad one
+        shown = data.decode("utf-8", errors="replace")
+        byte = data[exc.start:exc.start + 1].hex()
+        return Diagnostic(UNREADABLE, "error", f"cannot read the file: byte 0x{byte} is not "
+                          "UTF-8 text", Span(path, line, column, line, column + 1),
+                          "save the file as UTF-8 (policies are UTF-8 text; a Latin-1 or "
+                          "Windows-1252 editor setting is the usual cause)"), shown
+    if isinstance(exc, IsADirectoryError) or os.path.isdir(path):
+        reason, hint = "it is a directory", "give the policy file itself, e.g. policies/*.sla"
+    elif isinstance(exc, FileNotFoundError):
+        reason, hint = "no such file", "check the path (relative paths start where you run it)"
+    else:
+        reason, hint = exc.strerror or str(exc), None
+    return Diagnostic(UNREADABLE, "error", f"cannot read the file: {reason}",
+                      Span(path, 1, 1, 1, 1), hint), None
 
 
 def roster_diagnostics(policy: Policy, tree: PolicyFile) -> list[Diagnostic]:
@@ -69,12 +100,6 @@ def roster_diagnostics(policy: Policy, tree: PolicyFile) -> list[Diagnostic]:
                            "fix the roster file, or the path in the header (relative to this "
                            "policy file)")]
     return []
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return "not UTF-8 text"
-    return getattr(exc, "strerror", None) or str(exc)
 
 
 def echo_diagnostics(results: list[Checked], fmt: str = "text", err: bool = False) -> None:
@@ -98,7 +123,7 @@ def exit_code(results: list[Checked], strict: bool = False) -> int:
 
 
 @click.command(name="check")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Text with carets, or versioned JSON diagnostics.")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
@@ -112,3 +137,16 @@ def command(files: tuple[str, ...], fmt: str, strict: bool) -> None:
     if fmt == "json" or any(r.diagnostics for r in results):
         echo_diagnostics(results, fmt)
     raise SystemExit(exit_code(results, strict))
+
+
+def load_or_exit(path: str, roster: bool = False) -> Policy:
+    """The checked policy of ``path``, for verbs that need a valid one (``plan``, ``explain``).
+
+    Otherwise print its diagnostics (with carets, on standard error) and exit 2: the verb
+    cannot do its job. Warnings do not stop it and are not printed (``slalang check`` does).
+    """
+    result = check_file(path, roster=roster)
+    if result.policy is None or result.errors:
+        echo_diagnostics([result], err=True)
+        raise SystemExit(EXIT_USAGE)
+    return result.policy

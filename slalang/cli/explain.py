@@ -8,10 +8,11 @@ the verdict. The verdicts are those ``slalang evaluate`` gives the same ticket.
 from __future__ import annotations
 
 import json
+from typing import NoReturn
 
 import click
 
-from slalang.cli.plan import load_policy_or_exit
+from slalang.cli.check import load_or_exit
 
 
 def parse_instant(text: str, what: str = "--as-of") -> int:
@@ -30,7 +31,7 @@ def parse_instant(text: str, what: str = "--as-of") -> int:
 
 
 @click.command(name="explain")
-@click.argument("policy", type=click.Path(exists=True, dir_okay=False))
+@click.argument("policy", type=click.Path())
 @click.option("--tickets", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Tickets: canonical JSONL or CSV, or a tool export with --mapping.")
 @click.option("--events", type=click.Path(exists=True, dir_okay=False),
@@ -55,13 +56,12 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     )
     from slalang.plan import compile_plan
 
-    plan = compile_plan(load_policy_or_exit(policy))
+    plan = compile_plan(load_or_exit(policy, roster=roster is None))
     table = read_tickets(tickets, events, mapping=mapping)
     try:
         i = table.index_of(ticket_id)
     except KeyError:
-        raise click.BadParameter(f"no ticket {ticket_id!r} in {tickets}",
-                                 param_hint="--ticket") from None
+        _not_found(ticket_id, tickets, table.rejected)
     ros = rosters.load_roster(roster) if roster else rosters.roster_for(plan.policy)
     row = table.row(i)
     at = _latest_instant(row) if as_of is None else parse_instant(as_of)
@@ -79,3 +79,41 @@ def _latest_instant(row: dict) -> int:
     found = [v for v in row.values() if isinstance(v, dt.datetime)]
     found += [e["at"] for e in row.get("events", ())]
     return int(max(found).timestamp())
+
+
+def _not_found(ticket_id: str, path: str, rejected) -> NoReturn:
+    """Say why a ticket is not there: most often its row was rejected, and that says why."""
+    import re
+
+    from slalang.errors import DataError
+
+    # the id as a whole token of the rejected line: T-1 must not find the row of T-10
+    token = re.compile(rf"(?<![\w-]){re.escape(ticket_id)}(?![\w-])")
+    mine = [r for r in rejected if repr(ticket_id) in r.reason
+            or token.search(_line(r.file, r.row))]
+    if mine:
+        raise DataError(f"no ticket {ticket_id!r} was read from {path}; rejected while "
+                        "reading: " + "; ".join(str(r) for r in mine))
+    message = f"no ticket {ticket_id!r} in {path}"
+    if rejected:
+        message += (f" ({len(rejected)} row(s) were rejected while reading, e.g. "
+                    f"{rejected[0]}; `slalang evaluate --format json` lists them all)")
+    raise click.BadParameter(message, param_hint="--ticket")
+
+
+def _line(path: str, row: int) -> str:
+    """Line ``row`` (1-based) of a text file, gzipped or not; empty when it cannot be read.
+
+    A CSV row is a line unless a quoted cell spans lines, which ticket ids never do.
+    """
+    import gzip
+
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
+            for k, text in enumerate(fh, start=1):
+                if k == row:
+                    return text
+    except OSError:
+        pass
+    return ""

@@ -13,7 +13,7 @@ from slalang.language import export_policy
 
 
 @click.command(name="export")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False),
               help="Where to write the JSON; '-' is standard output.")
 def command(file: str, output: str) -> None:

@@ -7,14 +7,14 @@ import sys
 
 import click
 
-from slalang.cli.check import Checked, echo_diagnostics
+from slalang.cli.check import Checked, echo_diagnostics, unreadable
 from slalang.cli.common import atomic_write
 from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PolicyError
 from slalang.language import format_source, read_source
 
 
 @click.command(name="fmt")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("-w", "--write", is_flag=True, help="Rewrite the files in place.")
 @click.option("--check", "check_only", is_flag=True,
               help="Change nothing; list the files that are not formatted and exit 1.")
@@ -40,8 +40,8 @@ def command(files: tuple[str, ...], write: bool, check_only: bool, diff: bool) -
             status = EXIT_USAGE
             continue
         except (OSError, UnicodeDecodeError) as exc:
-            click.echo(f"error: cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
-                       err=True)
+            diagnostic, shown = unreadable(path, exc)
+            echo_diagnostics([Checked(path, shown, diagnostics=[diagnostic])], err=True)
             status = EXIT_USAGE
             continue
         changed = formatted != source

@@ -10,41 +10,24 @@ import json
 
 import click
 
-from slalang.errors import EXIT_USAGE
-
-
-def load_policy_or_exit(path: str):
-    """Load a policy; on errors print every diagnostic with its source line and exit 2."""
-    from slalang.diagnostics import render_all
-    from slalang.errors import PolicyError
-    from slalang.language import load_policy
-
-    try:
-        return load_policy(path)
-    except PolicyError as exc:
-        sources = {}
-        for d in exc.diagnostics:
-            try:
-                with open(d.span.file, encoding="utf-8") as fh:
-                    sources[d.span.file] = fh.read()
-            except (OSError, UnicodeDecodeError):
-                pass
-        click.echo(render_all(exc.diagnostics, sources), err=True)
-        raise SystemExit(EXIT_USAGE) from None
+from slalang.cli.check import load_or_exit
 
 
 @click.command(name="plan")
-@click.argument("policy", type=click.Path(exists=True, dir_okay=False))
+@click.argument("policy", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A text table, or JSON.")
 @click.option("--tier", help="Show only this tier's targets, uptime and credits.")
 def command(policy: str, fmt: str, tier: str | None) -> None:
     """Compile POLICY and print its plan: tier x metric x priority -> target, calendar,
-    pauses, objective and source line; exclusions and credit clauses with theirs."""
+    pauses, objective and source line; exclusions and credit clauses with theirs.
+
+    A policy that cannot be read, parsed or checked prints its diagnostics and exits 2.
+    """
     from slalang.diagnostics import did_you_mean
     from slalang.plan import compile_plan, plan_to_json, plan_to_text
 
-    plan = compile_plan(load_policy_or_exit(policy))
+    plan = compile_plan(load_or_exit(policy))
     if tier is not None and tier not in plan.tiers:
         hint = did_you_mean(tier, plan.tiers)
         raise click.BadParameter(

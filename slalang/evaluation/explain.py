@@ -291,8 +291,11 @@ def explanation_to_text(expl: Explanation, plan: Plan) -> str:
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(plan.policy.header.timezone)
+    # a tier the roster could not give is "not in the roster", not "from the roster"
+    tier_from = (f"from the {expl.tier_source}" if expl.tier is not None
+                 else f"not in the {expl.tier_source}")
     lines = [f"ticket {expl.ticket_id}: customer {expl.customer or '-'}, "
-             f"tier {expl.tier or '-'} (from the {expl.tier_source}), "
+             f"tier {expl.tier or '-'} ({tier_from}), "
              f"priority {expl.priority or '-'} (from the {expl.priority_source})",
              f"as of {_local(expl.as_of, zone)}"]
     for m in expl.metrics:

@@ -76,8 +76,8 @@ def test_warnings_fail_only_when_strict(tmp_path):
 def test_unreadable_and_syntax_errors_exit_2(tmp_path):
     missing = run("check", str(tmp_path / "nope.sla"))
     assert missing.exit_code == 2
-    assert f"{tmp_path / 'nope.sla'}:1:1: error[SLA002]: cannot read the file: No such file " \
-        "or directory" in missing.output
+    assert f"{tmp_path / 'nope.sla'}:1:1: error[SLA002]: cannot read the file: no such " \
+        "file" in missing.output
     as_json = json.loads(run("check", "--format", "json", str(tmp_path / "nope.sla")).output)
     assert (as_json["valid"], as_json["diagnostics"][0]["code"]) == (False, "SLA002")
     bad = tmp_path / "bad.sla"
