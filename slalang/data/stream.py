@@ -173,8 +173,10 @@ class TicketChunks:
         dup = np.flatnonzero((first >= 0) & (first != np.arange(self.n)))
         text = column.take(pa.array(dup)).to_pylist() if len(dup) else []
         # the first occurrence wins; an empty id is refused as missing, not as repeated
-        self.duplicates = {int(i): (t, int(first[i])) for i, t in zip(dup.tolist(), text,
-                                                                       strict=True) if t}
+        named = [k for k, t in enumerate(text) if t]
+        self.dup_rows = dup[named]
+        self.dup_text = [text[k] for k in named]
+        self.dup_first = first[self.dup_rows]
 
     def drop_index(self) -> None:
         """Free the id index once the events are placed (the duplicates stay)."""
@@ -191,11 +193,11 @@ class TicketChunks:
         for first_row, table in csv_chunks(self.path, self._types(), self.rows):
             start = first_row - 2
             raw = tickets_from_table(table, self.file, first_row)
-            for i in range(start, start + raw.n):
-                hit = self.duplicates.get(i)
-                if hit is not None:
-                    raw.problems.append((i - start, "id", f"duplicate ticket id {hit[0]!r} "
-                                         f"(first seen on row {hit[1] + 2})"))
+            lo, hi = np.searchsorted(self.dup_rows, [start, start + raw.n])
+            for k in range(lo, hi):
+                raw.problems.append((int(self.dup_rows[k]) - start, "id",
+                                     f"duplicate ticket id {self.dup_text[k]!r} (first seen "
+                                     f"on row {int(self.dup_first[k]) + 2})"))
             yield start, raw
 
     def tables(self, events: EventBlocks | None = None) -> Iterator[tuple[int, TicketTable]]:
