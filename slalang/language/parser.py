@@ -139,9 +139,13 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
     exact, known = _match_catalogue(exc)
     if not exact and (misspelt := _misspelt_word_before(source, tok, filename)):
         return misspelt
+    keyword_hint = _keyword_hint(tok, exc.expected)
+    if known and keyword_hint and _close_keyword(tok, exc.expected) not in known:
+        # a misspelt keyword (`extnds`, `holiday`): the catalogue's guess at the mistake
+        # ("a day is written mon, ...") would mislead; name the word and suggest the keyword
+        exact, known = False, None
     found = _describe_token(tok)
-    hint = (exact and HINTS.get(known)) or _keyword_hint(tok, exc.expected) or \
-        _expected_hint(exc.expected)
+    hint = (exact and HINTS.get(known)) or keyword_hint or _expected_hint(exc.expected)
     message = f"{known}; found {found}" if known else f"unexpected {found}"
     return Diagnostic(SYNTAX, "error", message, span, hint)
 
@@ -212,7 +216,16 @@ def _keyword_hint(tok: Token, expected: set[str]) -> str | None:
     if tok.type != "NAME":
         return None
     words = [_keyword(t) for t in expected if _keyword(t)]
+    if "DAY" in expected:  # `mon-fir`: the weekdays are a pattern, not keywords
+        words += _DAYS
     return did_you_mean(str(tok), words)
+
+
+def _close_keyword(tok: Token, expected: set[str]) -> str | None:
+    """The keyword :func:`_keyword_hint` suggests, bare (``'holidays'``), or None."""
+    words = [k for t in expected if (k := _keyword(t))] + (_DAYS if "DAY" in expected else [])
+    close = difflib.get_close_matches(str(tok), words, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _unclosed(source: str, filename: str) -> Diagnostic:
@@ -245,6 +258,8 @@ def _open_braces(text: str) -> list[tuple[int, int]]:
                 stack.pop()
     return stack
 
+
+_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 _DECLARATION_KEYWORDS = {"CALENDAR", "PRIORITIES", "PRIORITY", "CLOCK", "EXCLUDE", "TIER"}
 

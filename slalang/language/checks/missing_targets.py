@@ -19,9 +19,12 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
         if ctx.tiers.get(tier.name.text) is not tier or not ctx.chain_complete(tier.name.text):
             continue  # a duplicate, reported as such
         flat = ctx.flat_tier(tier.name.text)
+        # a target line naming an undefined metric or priority (SLA103/SLA104) was most likely
+        # meant to fill the gap; reporting the gap too would bury the real cause under noise
+        misnamed = any(m not in ctx.clocks or p not in ctx.priorities for m, p in flat.targets)
         for metric in ctx.clocks:
             missing = [p for p in ctx.priorities if (metric, p) not in flat.targets]
-            if missing:
+            if missing and not misnamed:
                 yield diag("SLA203", f"tier {tier.name.text!r} has no {metric} target for "
                            f"{', '.join(missing)}", tier.name.span,
                            f"add e.g. `{metric} on <calendar>: {missing[0]} 4h` to the tier "
@@ -31,7 +34,8 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                 yield diag("SLA204", f"tier {tier.name.text!r} has no objective for {metric}",
                            tier.name.span, f"end a {metric} line with e.g. `objective 90%`")
         for (metric, priority), target in flat.targets.items():
-            if target.calendar is None:
+            known = metric in ctx.clocks and priority in ctx.priorities
+            if target.calendar is None and known:
                 yield diag("SLA204", f"the {metric} target for {priority} has no calendar",
                            target.span, f"write `{metric} on <calendar>: ...` or "
                            f"`{priority} <duration> on <calendar>`")
