@@ -43,7 +43,8 @@ def load_roster(path: str | os.PathLike, policy: Policy | None = None) -> Roster
     file = str(path)
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            text = fh.read()
+        data = yaml.safe_load(text)
     except OSError as exc:
         raise DataError(f"cannot read the roster: {exc.strerror or exc}", file=file) from None
     except UnicodeDecodeError:
@@ -52,12 +53,55 @@ def load_roster(path: str | os.PathLike, policy: Policy | None = None) -> Roster
         mark = getattr(exc, "problem_mark", None)
         raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
                         row=mark.line + 1 if mark else None) from None
-    _validate(data, file)
-    currency = data.get("currency") or (policy.header.currency if policy else None)
-    customers = tuple(_customer(entry, i, file, currency, policy)
-                      for i, entry in enumerate(data["customers"], start=1))
-    _unique(customers, file)
+    try:
+        _validate(data, file)
+        currency = data.get("currency") or (policy.header.currency if policy else None)
+        customers = tuple(_customer(entry, i, file, currency, policy)
+                          for i, entry in enumerate(data["customers"], start=1))
+        _unique(customers, file)
+    except DataError as exc:
+        if exc.row is not None or not isinstance(data, dict):
+            raise
+        # name the line too, so an editor can jump to the entry at fault
+        raise _at_line(exc, _line_of(text, exc)) from None
     return Roster(customers, source_path=file)
+
+
+def _at_line(exc: DataError, line: int | None) -> DataError:
+    message = str(exc).removeprefix(f"{exc.file}: ")
+    if exc.field:
+        message = message.removesuffix(f" (field {exc.field!r})")
+    return DataError(message, file=exc.file, row=line, field=exc.field)
+
+
+def _line_of(text: str, exc: DataError) -> int | None:
+    """The 1-based line of the entry (and field) an error names, from the YAML node marks."""
+    import re
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    message = str(exc)
+    entry = re.search(r"customer #(\d+)", message)
+    twice = re.search(r"customer '(.+)' is listed twice", message)
+    items = next((v.value for k, v in getattr(root, "value", ()) if k.value == "customers"
+                  and isinstance(v, yaml.SequenceNode)), [])
+    node = None
+    if entry and int(entry.group(1)) <= len(items):
+        node = items[int(entry.group(1)) - 1]
+    elif twice:
+        names = [next((v.value for k, v in item.value if k.value == "name"), None)
+                 for item in items if isinstance(item, yaml.MappingNode)]
+        if names.count(twice.group(1)) > 1:  # the second listing is the one at fault
+            node = items[[k for k, n in enumerate(names) if n == twice.group(1)][1]]
+    if node is None:
+        return None
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == exc.field:
+                return v.start_mark.line + 1
+    return node.start_mark.line + 1
 
 
 def roster_for(policy: Policy) -> Roster | None:
@@ -74,12 +118,23 @@ def _validate(data: object, file: str) -> None:
     if not errors:
         return
     err = errors[0]
+    if data is None:
+        raise DataError("the roster is empty; it lists `customers:`, each with name, tier and "
+                        "services", file=file)
     where = list(err.absolute_path)
     entry = f"customer #{where[1] + 1}: " if len(where) >= 2 and where[0] == "customers" else ""
     field = next((str(p) for p in reversed(where) if isinstance(p, str)), None)
+    message = err.message
     if err.validator == "required":  # the field at fault is the one missing
         field = err.message.split("'")[1]
-    raise DataError(f"{entry}{err.message}", file=file, field=field)
+    elif err.validator == "additionalProperties":  # the unknown key, with the known ones
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        field = extra[0] if extra else field
+        message = (f"unknown field {field!r} (known: "
+                   f"{', '.join(err.schema.get('properties', {}))})")
+    elif field == "fee":
+        message = f"fee {err.instance!r} is not an amount like 2500 or \"2500 EUR\""
+    raise DataError(f"{entry}{message}", file=file, field=field)
 
 
 def _customer(entry: dict, index: int, file: str, currency: str | None,

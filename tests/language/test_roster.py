@@ -39,7 +39,7 @@ def test_without_policy_fees_stay_absent():
     ("customers:\n  - name: A\n    tier: Gold\n", "customer #1: 'services' is a required property",
      "services"),
     ("customers:\n  - name: A\n    tier: Gold\n    services: [email]\n    fee: ten\n",
-     "customer #1: 'ten' is not valid", "fee"),
+     "customer #1: fee 'ten' is not an amount like 2500 or \"2500 EUR\"", "fee"),
     ("customers:\n  - name: A\n    tier: Platinum\n    services: [email]\n",
      "customer #1 (A): unknown tier 'Platinum' (the policy has Bronze, Silver, Gold)", "tier"),
     ("customers:\n  - name: A\n    tier: Gold\n    services: [email]\n    fee: 10 USD\n",
@@ -65,3 +65,31 @@ def test_numeric_fee_takes_the_policy_currency(tmp_path, policy):
     assert str(load_roster(path, policy).get("A").fee) == "3500.5 EUR"
     with pytest.raises(DataError, match="needs `currency:`"):
         load_roster(path)
+
+
+@pytest.mark.parametrize(("text", "row", "message", "field"), [
+    # the entry's field, the second listing of a duplicate, the unknown key itself
+    ("customers:\n  - name: A\n    tier: Gold\n    services: [x]\n  - name: B\n"
+     "    tier: Platinum\n    services: [x]\n", 6, "customer #2 (B): unknown tier 'Platinum'",
+     "tier"),
+    ("customers:\n  - {name: A, tier: Gold, services: [x]}\n  - {name: A, tier: Gold, "
+     "services: [x]}\n", 3, "customer 'A' is listed twice", "name"),
+    ("customers:\n  - name: A\n    tier: Gold\n    services: [x]\n    colour: red\n", 5,
+     "customer #1: unknown field 'colour' (known: name, id, tier, fee, services)", "colour"),
+    ("customers:\n  - name: A\n    tier: Gold\n", 2,
+     "customer #1: 'services' is a required property", "services"),
+])
+def test_errors_name_the_line(tmp_path, policy, text, row, message, field):
+    path = tmp_path / "roster.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_roster(path, policy)
+    assert (err.value.row, err.value.field) == (row, field)
+    assert str(err.value).startswith(f"{path}:{row}: {message}")
+
+
+def test_an_empty_roster_says_so(tmp_path, policy):
+    path = tmp_path / "roster.yaml"
+    path.write_text("# nobody yet\n", encoding="utf-8")
+    with pytest.raises(DataError, match="the roster is empty; it lists `customers:`"):
+        load_roster(path, policy)
