@@ -3,7 +3,7 @@ zone on a 24x7 calendar."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from slalang.diagnostics import Diagnostic
 from slalang.language import syntax as s
@@ -13,7 +13,7 @@ from slalang.model import WEEKDAYS, Span
 
 CODES = {
     "SLA401": "a calendar with no working time",
-    "SLA402": "overlapping hours on the same day",
+    "SLA402": "overlapping hours on the same day (or two `hours` lines for one date)",
     "SLA405": "invalid time, time range or date",
     "SLA406": "hours, holidays or closures on a 24x7 calendar",
 }
@@ -45,6 +45,8 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                                "drop the line, or define a calendar with working hours instead")
             continue
         week: list[list[tuple[int, int, Span]]] = [[] for _ in WEEKDAYS]
+        # a day override is checked like a weekday of its own: one per date, no overlaps
+        overrides: dict[str, s.OverrideStmt] = {}
         for st in cal.stmts:
             if isinstance(st, s.WeeklyHoursStmt):
                 for r in st.ranges:
@@ -53,8 +55,17 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                         for day in {d for item in st.days for d in day_indexes(item)}:
                             week[day].append((*minutes, r.span))
             elif isinstance(st, s.OverrideStmt):
+                day_ranges: list[tuple[int, int, Span]] = []
                 for r in st.ranges:
-                    yield from _checked_range(r)
+                    minutes = yield from _checked_range(r)
+                    if minutes is not None:
+                        day_ranges.append((*minutes, r.span))
+                yield from _overlaps([day_ranges], [st.date.text])
+                if st.date.text in overrides:
+                    yield diag("SLA402", f"the hours of {st.date.text} are given twice",
+                               st.date.span, f"the first `hours {st.date.text}` is at line "
+                               f"{overrides[st.date.text].span.line}; keep one line per date")
+                overrides.setdefault(st.date.text, st)
         yield from _overlaps(week)
         if not any(week):
             yield diag("SLA401", f"calendar {cal.name.text!r} has no working time",
@@ -95,7 +106,8 @@ def _dates(cal: s.CalendarDecl) -> Iterator[Diagnostic]:
                        "write the date as YYYY-MM-DD")
 
 
-def _overlaps(week: list[list[tuple[int, int, Span]]]) -> Iterator[Diagnostic]:
+def _overlaps(week: list[list[tuple[int, int, Span]]],
+              names: Sequence[str] = WEEKDAYS) -> Iterator[Diagnostic]:
     # later range -> (lines of the ranges it overlaps, days on which it does)
     clashes: dict[Span, tuple[set[int], list[str]]] = {}
     for day, ranges in enumerate(week):
@@ -104,8 +116,8 @@ def _overlaps(week: list[list[tuple[int, int, Span]]]) -> Iterator[Diagnostic]:
             if s2 < e1:
                 lines, days = clashes.setdefault(max(sp1, sp2), (set(), []))
                 lines.add(min(sp1, sp2).line)
-                if WEEKDAYS[day] not in days:
-                    days.append(WEEKDAYS[day])
+                if names[day] not in days:
+                    days.append(names[day])
     for later, (lines, days) in sorted(clashes.items()):
         shown = ", ".join(str(n) for n in sorted(lines))
         yield diag("SLA402", f"these hours overlap the hours at line {shown} on "

@@ -33,8 +33,11 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                            hint)
             elif st.subdivision is not None and st.subdivision.text not in supported()[country]:
                 subs = supported()[country]
+                # a hundred Italian provinces make a wall of text: show a few and the count
+                shown = (", ".join(subs) if len(subs) <= 20
+                         else ", ".join(subs[:12]) + f", ... ({len(subs)} in all)")
                 hint = did_you_mean(st.subdivision.text, subs) or (
-                    f"{country} subdivisions: {', '.join(subs)}" if subs
+                    f"{country} subdivisions: {shown}" if subs
                     else f"{country} has no subdivisions in the holidays library")
                 yield diag("SLA404",
                            f"unknown subdivision {st.subdivision.text!r} of {country}",
