@@ -194,6 +194,8 @@ def _timeline(calendar, cal_def: CalendarDef, clock: ClockDef, row: PlanRow, sta
     segs: list[Segment] = []
     zone = ZoneInfo(calendar.timezone)
     cal_span = cal_def.span
+    # a date with its own hours is a working day even when it is a holiday or closure
+    overridden = {day for day, _ in cal_def.overrides}
 
     def off(a: int, b: int) -> None:
         # non-working time, split at local midnights so a holiday is named as such
@@ -203,7 +205,7 @@ def _timeline(calendar, cal_def: CalendarDef, clock: ClockDef, row: PlanRow, sta
             nxt_day = local.date() + dt.timedelta(days=1)
             midnight = int(dt.datetime.combine(nxt_day, dt.time(), tzinfo=zone).timestamp())
             u = min(b, midnight)
-            closed = calendar.is_closed(local.date())
+            closed = local.date() not in overridden and calendar.is_closed(local.date())
             kind: SegmentKind = "holiday/closure" if closed else "outside hours"
             why = _closed_span(cal_def, local.date()) if closed else cal_span
             last = segs[-1] if segs else None

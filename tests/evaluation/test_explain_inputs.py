@@ -124,3 +124,29 @@ def test_dst_and_holiday_tickets_agree_with_evaluate():
             for m, e in enumerate(ex.metrics):
                 k = i * len(plan.metrics) + m
                 assert (e.status, e.elapsed) == (out.status[k], out.elapsed[k]), (i, m)
+
+
+def test_a_day_override_on_a_closure_is_a_working_day(tmp_path):
+    # 24 December is closed every year, but this calendar opens it 09:00-11:00: the rest of
+    # the day is outside those hours, not a closure
+    source = (ROOT / "policies" / "reference.sla").read_text(encoding="utf-8")
+    policy = tmp_path / "p.sla"
+    policy.write_text(source.replace("    closed every 12-24, 12-31\n", "    closed every 12-24, "
+                                     "12-31\n    hours 2026-12-24 09:00-11:00\n"),
+                      encoding="utf-8")
+    (tmp_path / "customers.yaml").write_text(
+        (ROOT / "policies" / "customers.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    tickets = tmp_path / "t.jsonl"
+    tickets.write_text('{"id": "O1", "customer": "Gamma Snc", "priority": "P1", '
+                       '"created_at": "2026-12-23T17:00:00+01:00"}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["explain", str(policy), "--tickets", str(tickets),
+                                       "--ticket", "O1", "--as-of", "2026-12-28T12:00:00+01:00",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    response = json.loads(result.output)["metrics"][0]
+    dec24 = [(s["from"][11:16], s["to"][11:16], s["kind"]) for s in response["segments"]
+             if s["from"].startswith("2026-12-24")]
+    assert dec24 == [("09:00", "11:00", "counted"), ("11:00", "00:00", "outside hours")]
+    assert response["due_at"] == "2026-12-24T10:00:00+01:00"  # 1h on the 23rd, 1h on the 24th
+    before = [s["kind"] for s in response["segments"] if s["to"] == "2026-12-24T09:00:00+01:00"]
+    assert before == ["outside hours"]
