@@ -24,6 +24,7 @@ from slalang.language.checks import (
     percent_ranges,
     response_vs_resolution,
     undefined_names,
+    zero_target,
 )
 
 CHECKS = (
@@ -38,6 +39,7 @@ CHECKS = (
     calendar_hours,
     matrix_rows,
     ambiguous_day,
+    zero_target,
     percent_ranges,
     credit_steps,
     currency,
