@@ -1,9 +1,11 @@
 """`slalang report`: compliance reports (customer, QBR, portfolio, public) in HTML or Markdown.
 
 The report is made from an evaluation: a saved ``slalang evaluate --json`` file
-(``--from-json``, with the ``--csv`` verdicts via ``--verdicts`` for the breach lists) or
-directly from a policy and data with the same options as ``slalang evaluate``. Nothing is
-recomputed: the report formats the evaluation's numbers. Exit codes: 0 written, 2 usage or
+(``--from-json``; it carries the provider, the credits and each month's worst breaches and
+tickets at risk, so it is enough on its own) or directly from a policy and data with the same
+options as ``slalang evaluate``. ``--verdicts`` adds the ``--csv`` verdicts to list every breach
+rather than the worst of each month. Nothing is recomputed: the report formats the
+evaluation's numbers. Exit codes: 0 written, 2 usage or
 input error (see :mod:`slalang.errors`).
 """
 
@@ -64,8 +66,8 @@ def _format_for(out: str | None, given: str | None) -> str:
 @click.option("--from-json", "from_json", type=click.Path(dir_okay=False),
               help="Report on a saved evaluation (slalang evaluate --json FILE).")
 @click.option("--verdicts", type=click.Path(dir_okay=False),
-              help="With --from-json: the ticket verdicts (slalang evaluate --csv FILE), "
-              "for the breaches and open tickets at risk.")
+              help="With --from-json: the ticket verdicts (slalang evaluate --csv FILE), to "
+              "list every breach and ticket at risk (the JSON lists the worst of each month).")
 @click.option("--tickets", type=click.Path(dir_okay=False),
               help="Tickets, as for slalang evaluate (needs POLICY).")
 @click.option("--events", type=click.Path(dir_okay=False), help="Status events CSV.")
@@ -105,10 +107,10 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
     \b
     slalang report policies/reference.sla --tickets t.jsonl --downtime d.csv \\
         --period 2026-Q3 -o qbr.html
-    slalang report --from-json ev.json --verdicts v.csv --customer "Alfa Srl" --lang it
+    slalang report --from-json ev.json --customer "Alfa Srl" --lang it
     """
     from slalang.cli.common import atomic_write
-    from slalang.render.report import render_report
+    from slalang.render import render_report
     from slalang.render.report_model import read_verdicts
 
     if portfolio and public:
@@ -123,7 +125,6 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
     if customer and (portfolio or public):
         raise UsageError("--customer makes a customer report; drop --portfolio/--public")
     view = "portfolio" if portfolio else "public" if public else "customers"
-    provider = ""
     if from_json:
         if as_of:
             raise UsageError("--as-of is fixed by the saved evaluation; evaluate again to "
@@ -132,12 +133,12 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         months = months_of(period, evaluation.get("period") or {})
         rows = read_verdicts(verdicts) if verdicts else None
     else:
-        evaluation, rows, provider = _evaluate(policy, tickets, events, downtime, mapping,
-                                               roster, period, as_of, max_errors)
-        months = None
+        evaluation = _evaluate(policy, tickets, events, downtime, mapping, roster, period,
+                               as_of, max_errors)
+        months, rows = None, None
     text = render_report(evaluation, verdicts=rows, format=_format_for(out, fmt), lang=lang,
                          view=view, customer=customer, months=months, history=history,
-                         template_dir=template_dir, provider=provider)
+                         template_dir=template_dir)
     if record:
         from slalang.history import record as record_history
 
@@ -148,16 +149,16 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
     raise SystemExit(EXIT_OK)
 
 
-def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of, max_errors):
-    """Evaluate as ``slalang evaluate`` does; returns (JSON dict, verdicts, provider)."""
+def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
+              max_errors) -> dict:
+    """Evaluate as ``slalang evaluate`` does; the evaluation JSON dict (what ``--json``
+    saves, so a direct report and one from the saved file are the same)."""
     from slalang.cli.evaluate import _load_policy, _load_roster
     from slalang.data import read_downtime, read_tickets
     from slalang.evaluation.evaluate import evaluate
-    from slalang.evaluation.output.csv import verdict_table
     from slalang.evaluation.output.json import evaluation_to_json
     from slalang.evaluation.periods import parse_instant, parse_period
     from slalang.plan import compile_plan
-    from slalang.render.report_model import verdict_from_row
 
     pol = _load_policy(policy)
     zone = pol.header.timezone
@@ -167,21 +168,4 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
     table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
     down = read_downtime(downtime) if downtime else None
     ev = evaluate(compile_plan(pol), table, down, ros, as_of=instant, period=per)
-    rows = verdict_table(ev).to_pylist()
-    for row, month in zip(rows, _verdict_months(ev, len(rows)), strict=True):
-        row["month"] = month
-    verdicts = [verdict_from_row(r) for r in rows if r["status"] in ("breached", "open")]
-    return evaluation_to_json(ev), verdicts, pol.header.provider or ""
-
-
-def _verdict_months(ev, n: int) -> list[str]:
-    """The month of each verdict row, in ``verdict_table``'s order (outcome rows of tickets
-    inside the period); empty labels if that order cannot be matched."""
-    import numpy as np
-
-    labels = [b.label for b in ev.period.buckets]
-    buckets = np.asarray(ev.ticket_bucket)[np.asarray(ev.outcomes.ticket, dtype=np.int64)]
-    buckets = buckets[buckets >= 0]
-    if len(buckets) != n:  # a different row selection: better no month than a wrong one
-        return [""] * n
-    return [labels[b] for b in buckets.tolist()]
+    return evaluation_to_json(ev)

@@ -22,7 +22,7 @@ zone (the policy's, for a report).
 >>> w.percent("97.50"), w.money("1250.00", "EUR"), w.number("44640")
 ('97,50%', '1.250,00\xa0€', '44.640')
 >>> Wording("en").duration(95400, short=True)
-'1 d 2 h 30 min'
+'26 h 30 min'
 """
 
 from __future__ import annotations
@@ -268,8 +268,9 @@ class Wording:
         """A duration in words: hours, minutes and seconds, never days (contracts count hours).
 
         ``business`` marks time counted on a calendar with working hours. ``short`` is the
-        compact form tables use: days, hours and minutes (``2 d 4 h``, ``15 min``; a
-        negative duration keeps its sign). None is a dash.
+        compact form tables use: hours and minutes (``52 h 15 min``, ``15 min``; a negative
+        duration keeps its sign), never days, which would read as calendar days when the
+        seconds are business seconds. None is a dash.
 
         >>> Wording("en").duration(5400)
         '1 hour 30 minutes'
@@ -278,7 +279,7 @@ class Wording:
         >>> Wording("it").duration(5400, business=True)
         '1 ora e 30 minuti lavorativi'
         >>> Wording("it").duration(2 * 86400 + 900, short=True)
-        '2 g 15 min'
+        '48 h 15 min'
         """
         if seconds is None:
             return self.t("none")
@@ -299,10 +300,9 @@ class Wording:
 
     def _short_duration(self, total: int) -> str:
         sign, total = ("-" if total < 0 else ""), abs(total)
-        days, rest = divmod(total, 86400)
-        hours, rest = divmod(rest, 3600)
+        hours, rest = divmod(total, 3600)
         minutes = rest // 60
-        parts = [self.t("unit_short.day", n=self.number(days))] if days else []
+        parts = []
         if hours:
             parts.append(self.t("unit_short.hour", n=self.number(hours)))
         if minutes or not parts:

@@ -3,9 +3,11 @@
 :func:`build_report` turns the dict written by ``slalang evaluate --json`` (schema
 ``slalang/schemas/evaluation.schema.json``) into plain dataclasses the templates walk. Every
 measured number (compliance %, uptime %, credit %, credit amounts) is carried over as the
-evaluation's own exact string; templates only format it. Ticket verdicts (the rows of
-``slalang evaluate --csv``, see :func:`read_verdicts`) are optional; the few things a report
-adds are selections and counts over the evaluation's own rows:
+evaluation's own exact string; templates only format it. The tickets worth a look come with
+the evaluation too: each customer-month lists its breached verdicts and its open ones at risk
+(the worst few, with their count; see ``docs/evaluation/outputs.md``), so the JSON alone makes
+the full report. A verdict CSV (``slalang evaluate --csv``, :func:`read_verdicts`) may be given
+instead, for every breach rather than the worst few:
 
 * *breaches*: the ticket verdicts whose status is ``breached``, with their delay
   (``elapsed_s - target_s`` in business seconds, as the verdict states it);
@@ -23,10 +25,11 @@ from typing import Any
 
 from slalang.diagnostics import did_you_mean
 from slalang.errors import DataError
+from slalang.evaluation.output.json import AT_RISK_PERCENT
 from slalang.render.i18n import to_decimal
 
 #: an open ticket is "at risk" once it has used this share of its target at ``as_of``
-AT_RISK_SHARE = Decimal("0.75")
+AT_RISK_SHARE = Decimal(AT_RISK_PERCENT) / 100
 #: the evaluation JSON versions this module reads
 FORMAT_VERSIONS = (1,)
 
@@ -80,6 +83,8 @@ class CreditItem:
     #: percent of the monthly fee
     percent: str
     clause: Clause | None
+    #: the clause's own amount (before the month's cap); None without a fee
+    amount: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,18 @@ class CustomerReport:
     period_compliance: tuple[ComplianceRow, ...] = ()
     #: whether ticket verdicts were given (breaches and at-risk lists are meaningful)
     has_verdicts: bool = False
+    #: how many breaches and tickets at risk there are (the lists may show only the worst)
+    breaches_total: int = 0
+    at_risk_total: int = 0
+
+    @property
+    def breaches_cut(self) -> bool:
+        """Whether some breaches are counted but not listed."""
+        return self.breaches_total > len(self.breaches)
+
+    @property
+    def at_risk_cut(self) -> bool:
+        return self.at_risk_total > len(self.at_risk)
 
     @property
     def breaches_have_months(self) -> bool:
@@ -230,8 +247,10 @@ class Report:
     months: tuple[str, ...]
     customers: tuple[CustomerReport, ...]
     has_verdicts: bool = False
-    #: who promises (the policy's provider), when known; the JSON does not carry it
+    #: who promises (the policy's provider), when known
     provider: str = ""
+    #: how many tickets each customer-month lists at most (None: every one, from a CSV)
+    listed_max: int | None = None
 
     @property
     def is_quarter(self) -> bool:
@@ -353,7 +372,8 @@ def _credits(obj: Mapping, where: str) -> Credits:
     items = tuple(
         CreditItem(str(_get(ln, "clause", f"{where}.lines[{i}]")), str(ln.get("reason") or ""),
                    _num(_get(ln, "percent", f"{where}.lines[{i}]"), f"{where}.lines[{i}]")
-                   or "0", _clause(ln.get("source")))
+                   or "0", _clause(ln.get("source")),
+                   _money(ln.get("amount"), f"{where}.lines[{i}].amount")[0])
         for i, ln in enumerate(_get(obj, "lines", where, [])))
     amount, currency = _money(obj.get("amount"), where + ".amount")
     fee, fee_currency = _money(obj.get("fee"), where + ".fee")
@@ -389,6 +409,29 @@ def verdict_from_row(row: Mapping) -> Verdict:
         raise DataError(f"verdicts: a row has no {exc.args[0]!r} column") from None
 
 
+def _listed(c: str, month: str, obj: Any, kind: str, where: str
+            ) -> tuple[list[Verdict], int] | None:
+    """A month's ``breaches``/``at_risk`` list of the evaluation JSON as verdicts, and the
+    count; None when the month has none (an evaluation saved before lists existed)."""
+    if obj is None:
+        return None
+    out = []
+    for i, row in enumerate(_get(obj, "tickets", where)):
+        w = f"{where}.tickets[{i}]"
+        try:
+            out.append(Verdict(
+                ticket=str(row["id"]), customer=c, metric=str(row["metric"]),
+                priority=str(row.get("priority") or ""),
+                outcome="breached" if kind == "breaches" else "open",
+                due_at=row.get("due_at"), stopped_at=row.get("stopped_at"),
+                elapsed_seconds=_int_or_none(row.get("elapsed_s")),
+                target_seconds=_int_or_none(row.get("target_s")),
+                clause=_clause(row.get("clause")), month=month))
+        except (KeyError, TypeError):
+            raise DataError(f"evaluation JSON: {w} is not a listed ticket") from None
+    return out, int(_get(obj, "count", where))
+
+
 def read_verdicts(path: str) -> list[Verdict]:
     """The breached and open verdicts of a verdict CSV (``slalang evaluate --csv``)."""
     import csv
@@ -405,11 +448,21 @@ def _customer(c: Mapping, where: str, months: Sequence[str] | None,
               verdicts: Sequence[Verdict] | None) -> CustomerReport:
     name = str(_get(c, "customer", where))
     month_rows = []
+    listed: list[Verdict] = []
+    totals = {"breaches": 0, "at_risk": 0}
+    complete = True  # every kept month lists its tickets
     for i, m in enumerate(_get(c, "months", where)):
         w = f"{where}.months[{i}]"
         label = str(_get(m, "month", w))
         if months is not None and label not in months:
             continue
+        for kind in ("breaches", "at_risk"):
+            got = _listed(name, label, m.get(kind), kind, f"{w}.{kind}")
+            if got is None:
+                complete = False
+            else:
+                listed += got[0]
+                totals[kind] += got[1]
         month_rows.append(MonthReport(
             label,
             tuple(_compliance(r, f"{w}.objectives[{j}]")
@@ -417,6 +470,9 @@ def _customer(c: Mapping, where: str, months: Sequence[str] | None,
             tuple(_uptime(r, f"{w}.uptime[{j}]") for j, r in enumerate(_get(m, "uptime", w, []))),
             _credits(_get(m, "credit", w), w + ".credit")))
     kept = {m.month for m in month_rows}
+    given = verdicts is not None or (complete and bool(month_rows))
+    if verdicts is None:
+        verdicts = listed if given else None
     mine = [v for v in verdicts or () if v.customer == name and (not v.month or v.month in kept)]
     breaches = tuple(sorted((v for v in mine if v.outcome == "breached"),
                             key=lambda v: (v.due_at or "", v.ticket, v.metric)))
@@ -443,7 +499,9 @@ def _customer(c: Mapping, where: str, months: Sequence[str] | None,
         credit_total=credit_total, credit_percent=credit_percent,
         period_compliance=tuple(_compliance(r, f"{where}.objectives[{j}]")
                                 for j, r in enumerate(c.get("objectives") or ())) if whole else (),
-        has_verdicts=verdicts is not None)
+        has_verdicts=given,
+        breaches_total=totals["breaches"] if verdicts is listed else len(breaches),
+        at_risk_total=totals["at_risk"] if verdicts is listed else len(at_risk))
 
 
 def build_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = None,
@@ -491,6 +549,7 @@ def build_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = No
     else:
         label = shown[0] if len(shown) == 1 else f"{shown[0]}..{shown[-1]}"
     currency = next((c.currency for c in customers if c.currency), "")
+    listed = _get(evaluation, "tickets_listed", "the document", None) or {}
     return Report(
         policy_name=str(policy.get("name") or ""), policy_version=str(policy.get("version") or ""),
         policy_file=str(policy.get("file") or ""), currency=currency,
@@ -499,5 +558,7 @@ def build_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = No
         data_hash=str(evaluation.get("data_hash") or ""),
         slalang_version=str(evaluation.get("slalang_version") or ""),
         as_of=str(_get(evaluation, "as_of", "the document")), period=label,
-        months=tuple(shown), customers=tuple(customers), has_verdicts=verdicts is not None,
-        provider=provider)
+        months=tuple(shown), customers=tuple(customers),
+        has_verdicts=any(c.has_verdicts for c in customers),
+        provider=provider or str(policy.get("provider") or ""),
+        listed_max=None if verdicts is not None else listed.get("max"))

@@ -103,7 +103,17 @@ def test_json_follows_the_published_schema(ev):
     assert august["uptime"][0]["downtime_seconds"] == 3000
     assert august["credit"]["lines"] == [{"clause": "uptime", "percent": "10",
                                           "reason": "email uptime 99.888% < 99.9%",
-                                          "source": "reference.sla:61"}]
+                                          "source": "reference.sla:61",
+                                          "amount": {"amount": "400.00", "currency": "EUR"}}]
+    assert doc["policy"]["provider"] == ev.policy.header.provider
+    # T-1's resolution took 5 h against 4 h: July's breach, listed with its numbers
+    july = alfa["months"][0]
+    assert july["breaches"] == {"count": 1, "tickets": [{
+        "id": "T-1", "metric": "resolution", "priority": "P1",
+        "created_at": "2026-07-06T03:00:00+02:00", "due_at": "2026-07-06T07:00:00+02:00",
+        "stopped_at": "2026-07-06T08:00:00+02:00", "elapsed_s": 18000, "target_s": 14400,
+        "delay_s": 3600, "clause": "reference.sla:75"}]}
+    assert august["breaches"] == {"count": 0, "tickets": []}
     golden("evaluation.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -130,7 +140,8 @@ def test_csv_has_one_row_per_ticket_and_metric(ev):
         "id": "T-1", "customer": "Alfa Srl", "tier": "Gold", "priority": "P1",
         "metric": "resolution", "status": "breached", "elapsed_s": "18000",
         "target_s": "14400", "due_at": "2026-07-06T07:00:00+02:00",
-        "stopped_at": "2026-07-06T08:00:00+02:00", "clause": "reference.sla:75"}
+        "stopped_at": "2026-07-06T08:00:00+02:00", "clause": "reference.sla:75",
+        "created_at": "2026-07-06T03:00:00+02:00", "month": "2026-07"}
     assert rows[6]["status"] == "excluded" and rows[6]["clause"] == "reference.sla:35"
     golden("verdicts.csv", text)
 
@@ -206,3 +217,79 @@ def test_text_summary_of_many_customers_shows_totals(ev):
     assert "3 customers, 9 customer-months: totals over all customers" in text
     assert "credits due (3; first 3):" in text
     golden("summary-totals.txt", text)
+
+
+def test_ticket_lists_are_bounded_worst_first_and_both_writers_agree():
+    """12 breaches and 4 open tickets in one customer-month: the 10 longest delays are listed
+    (ties in input order) with the count of 12; open tickets at 75 % or more of their target
+    are at risk, the largest share first."""
+    from slalang.evaluation.output.json import AT_RISK_PERCENT, MAX_TICKETS_LISTED
+
+    policy = reference_policy()
+    tickets = [(f"B-{k:02d}", "Alfa Srl", "2026-07-06T10:00:00+02:00") for k in range(12)]
+    tickets += [(f"O-{k}", "Alfa Srl", "2026-07-07T10:00:00+02:00") for k in range(4)]
+    rows = [("Gold", "P2", "breached", "met")] * 12 + [("Gold", "P2", "open", "met")] * 4
+    o = hand_outcomes(policy, rows)
+    # response rows are the even ones (ticket-major, response then resolution)
+    delays = [60, 600, 60, 3000, 1, 7200, 300, 60, 90, 120, 5, 4000]
+    for k, d in enumerate(delays):
+        o.target[2 * k], o.elapsed[2 * k] = 3600, 3600 + d
+    for k, used in enumerate([2699, 2700, 3600, 1000]):  # of 3600: 74.97 %, 75 %, 100 %, 28 %
+        r = 2 * (12 + k)
+        o.target[r], o.elapsed[r] = 3600, used
+    ev = evaluate(HandPlan(policy), HandTickets.of(tickets), None, reference_roster(),
+                  period="2026-07", outcomes=o)
+    doc = evaluation_to_json(ev)
+    validate(doc)
+    assert doc["tickets_listed"] == {"max": MAX_TICKETS_LISTED, "at_risk_percent": AT_RISK_PERCENT}
+    (month,) = doc["customers"][0]["months"]
+    breaches = month["breaches"]
+    assert breaches["count"] == 12 and len(breaches["tickets"]) == MAX_TICKETS_LISTED == 10
+    assert [t["id"] for t in breaches["tickets"]] == [
+        "B-05", "B-11", "B-03", "B-01", "B-06", "B-09", "B-08", "B-00", "B-02", "B-07"]
+    assert [t["delay_s"] for t in breaches["tickets"]][:3] == [7200, 4000, 3000]
+    at_risk = month["at_risk"]
+    assert at_risk["count"] == 2
+    assert [(t["id"], t["left_s"]) for t in at_risk["tickets"]] == [("O-2", 0), ("O-1", 900)]
+    out = io.StringIO()
+    write_json(ev, out)
+    assert json.loads(out.getvalue()) == doc
+
+
+def test_ticket_ids_that_need_escaping_survive_the_columnar_writer():
+    policy = reference_policy()
+    tickets = [('T "1" \\ é', "Alfa Srl", "2026-07-06T10:00:00+02:00")]
+    o = hand_outcomes(policy, [("Gold", "P2", "breached", "met")])
+    ev = evaluate(HandPlan(policy), HandTickets.of(tickets), None, None, period="2026-07",
+                  outcomes=o)
+    out = io.StringIO()
+    write_json(ev, out)
+    doc = json.loads(out.getvalue())
+    assert doc == evaluation_to_json(ev)
+    assert doc["customers"][0]["months"][0]["breaches"]["tickets"][0]["id"] == 'T "1" \\ é'
+
+
+def test_listed_tickets_merge_like_one_evaluation():
+    """Lists taken chunk by chunk and merged give the same document as the whole."""
+    from slalang.evaluation.output.json import ListedTickets
+
+    policy = reference_policy()
+
+    def run(first: int, last: int):
+        tickets = [(f"B-{k:02d}", "Alfa Srl", "2026-07-06T10:00:00+02:00")
+                   for k in range(first, last)]
+        o = hand_outcomes(policy, [("Gold", "P2", "breached", "met")] * (last - first))
+        for i, k in enumerate(range(first, last)):
+            o.target[2 * i], o.elapsed[2 * i] = 3600, 3600 + 60 * ((k * 7) % 13)
+        return evaluate(HandPlan(policy), HandTickets.of(tickets), None, reference_roster(),
+                        period="2026-07", outcomes=o)
+
+    whole = run(0, 15)
+    want = evaluation_to_json(whole)
+    whole.listed_tickets = ListedTickets.merge(
+        [ListedTickets.of(run(0, 4)), ListedTickets.of(run(4, 9)), ListedTickets.of(run(9, 15))])
+    assert evaluation_to_json(whole) == want
+    out = io.StringIO()
+    write_json(whole, out)
+    assert json.loads(out.getvalue()) == want
+    assert want["customers"][0]["months"][0]["breaches"]["count"] == 15

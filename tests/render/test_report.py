@@ -92,7 +92,8 @@ def test_every_number_of_the_evaluation_is_in_the_report(lang: str) -> None:
             assert f"**{f.percent(credit['percent'])}**" in total
             assert f"**{f.money(credit['amount']['amount'], 'EUR')}**" in total
             for line in credit["lines"]:
-                assert f"{f.percent(line['percent'])} | | `{line['source']}` |" in section
+                money = f.money(line['amount']['amount'], 'EUR')
+                assert f"{f.percent(line['percent'])} | {money} | `{line['source']}` |" in section
             checked += 1
         period_total = f.money(c["credit"]["amount"]["amount"], "EUR")
         assert f"**{period_total}**" in section
@@ -147,9 +148,36 @@ def test_at_risk_is_three_quarters_of_the_target() -> None:
     assert "| T-late | Resolution time | P2 |" in text and "| 6 min |" in text
 
 
-def test_without_verdicts_the_report_says_so() -> None:
-    text = render_report(load(), format="md", customer="Alfa Srl")
-    assert "The evaluation lists no tickets" in text
+def test_an_evaluation_without_ticket_lists_says_so() -> None:
+    ev = load()
+    for c in ev["customers"]:
+        for m in c["months"]:
+            del m["breaches"], m["at_risk"]
+    text = render_report(ev, format="md", customer="Alfa Srl")
+    assert "The evaluation does not list its tickets" in text
+
+
+def test_the_saved_evaluation_alone_gives_the_full_report() -> None:
+    """The JSON lists each month's breaches and tickets at risk, the provider and the money of
+    each credit clause: the report from it alone is the one made with the verdict CSV."""
+    alone = render_report(load(), format="md", lang="en")
+    assert alone == render_report(load(), verdicts=read_verdicts(str(VERDICTS)), format="md")
+    assert "Rossi IT Services S.r.l." in alone
+    # August: 10 % uptime credit and 5 % objective credit of Alfa's 4,000 fee
+    assert "| August 2026 | uptime credit: uptime of email 99.79 % below 99.9 % | 10% | €400.00 |" \
+        in alone
+    # one month of the quarter, with its breaches (no verdict CSV needed)
+    sep = render_report(load(), format="md", months=["2026-09"], customer="Beta SpA")
+    assert "| T-1043 | Response time | P3 |" in sep and "T-1027" not in sep
+
+
+def test_a_cut_list_says_how_many_are_not_shown() -> None:
+    ev = load()
+    month = ev["customers"][2]["months"][1]  # Gamma, August: 4 breaches
+    month["breaches"]["count"] = 25
+    text = render_report(ev, format="md", customer="Gamma Snc")
+    assert "6 of 27 listed: the 10 longest delays of each month." in text
+    assert "- Open tickets at risk: 0" in text
 
 
 def test_public_summary_has_no_names_and_no_money() -> None:
@@ -295,7 +323,9 @@ def test_history_extends_the_trend(tmp_path: Path) -> None:
 
 
 def test_verdicts_without_months_cannot_be_narrowed_to_a_month() -> None:
-    verdicts = read_verdicts(str(VERDICTS))
+    verdicts = [Verdict(v.ticket, v.customer, v.metric, v.priority, v.outcome, v.due_at,
+                        v.stopped_at, v.elapsed_seconds, v.target_seconds, v.clause)
+                for v in read_verdicts(str(VERDICTS))]  # as a CSV without a month column
     with pytest.raises(DataError, match="do not say which month"):
         render_report(load(), verdicts=verdicts, months=["2026-09"])
     dated = [Verdict(v.ticket, v.customer, v.metric, v.priority, v.outcome, v.due_at,

@@ -1,10 +1,12 @@
 """Ticket verdicts as CSV: one row per ticket x metric of the period.
 
 Columns: ``id, customer, tier, priority, metric, status, elapsed_s, target_s, due_at,
-stopped_at, clause`` where instants are ISO 8601 with the policy zone's offset (empty when
-absent) and ``clause`` is the ``file:line`` of the target (or of the exclusion) that decided
-the verdict. Built column by column with pyarrow and written by its C++ CSV writer: a million
-tickets take a fraction of a second.
+stopped_at, clause, created_at, month`` where instants are ISO 8601 with the policy zone's
+offset (empty when absent), ``clause`` is the ``file:line`` of the target (or of the exclusion)
+that decided the verdict, and ``month`` (``2026-07``) is the month of the period the ticket
+belongs to (the month of its creation), so one month of a saved quarter can be picked out.
+Built column by column with pyarrow and written by its C++ CSV writer: a million tickets
+take a fraction of a second.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from slalang.evaluation.output.common import clause, zone
 
 COLUMNS = ("id", "customer", "tier", "priority", "metric", "status", "elapsed_s", "target_s",
-           "due_at", "stopped_at", "clause")
+           "due_at", "stopped_at", "clause", "created_at", "month")
 NAT = np.iinfo(np.int64).min
 
 
@@ -154,6 +156,9 @@ def verdict_table(ev):
         "due_at": iso_column(np.asarray(o.due_at, dtype=np.int64)[keep], tz),
         "stopped_at": iso_column(np.asarray(o.stopped_at, dtype=np.int64)[keep], tz),
         "clause": _labels_take(tuple(clause_labels), clause_code),
+        "created_at": iso_column(np.asarray(t.created_at, dtype=np.int64)[tix], tz),
+        "month": _labels_take(tuple(b.label for b in ev.period.buckets),
+                              np.asarray(ev.ticket_bucket, dtype=np.int64)[tix]),
     })
 
 

@@ -5,6 +5,11 @@ Percentages and money are strings holding exact decimals (``"99.888"``, ``"400.0
 no value is rounded by a float on the way; counts are integers; instants are ISO 8601 with the
 policy zone's offset. Compliance is rounded half-up to 2 decimals and uptime to 3 for display;
 the ``achieved``/``met`` flags are decided on exact values.
+
+Each customer-month also lists its tickets worth a look, so that a report made from the saved
+JSON alone is complete: the breached verdicts (longest delay first) and the open ones at risk
+(most of the target used first), at most :data:`MAX_TICKETS_LISTED` of each, with the total
+count. The lists are picked with numpy and written with pyarrow, like the rest of the document.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from slalang.evaluation.compliance import (
 from slalang.evaluation.credits import Credit, sum_credits
 from slalang.evaluation.evaluate import Evaluation
 from slalang.evaluation.output.common import clause, dec, iso_local
+from slalang.evaluation.output.csv import iso_column
 from slalang.evaluation.uptime import UptimeResult
 from slalang.model import Money
 
@@ -35,6 +41,11 @@ SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "evaluation.schema.json"
 #: how many rejections are listed in full (all are counted)
 MAX_REJECTIONS_LISTED = 1000
+#: breached (and at-risk) tickets listed per customer-month, worst first (all are counted):
+#: enough for a report, bounded so that a million tickets keep the document small
+MAX_TICKETS_LISTED = 10
+#: an open ticket is at risk once its clock has used this percentage of its target at as_of
+AT_RISK_PERCENT = 75
 
 
 def _q(value: Decimal | None, places: int) -> str | None:
@@ -67,31 +78,288 @@ def _uptime(u: UptimeResult) -> dict:
     }
 
 
+def _line_amount(fee: Money | None, percent: Decimal) -> dict | None:
+    """A credit clause's own amount: its percent of the fee, to the cent (half up), before
+    any cap (the month's ``amount`` is after it)."""
+    if fee is None:
+        return None
+    amount = (fee.amount * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return {"amount": str(amount), "currency": fee.currency}
+
+
 def _credit(c: Credit) -> dict:
     return {
         "percent": dec(c.percent), "uncapped_percent": dec(c.uncapped), "cap": dec(c.cap),
         "capped": c.capped, "fee": _money(c.fee), "amount": _money(c.amount),
         "cap_clause": clause(c.cap_span),
         "lines": [{"clause": ln.clause, "percent": dec(ln.percent), "reason": ln.reason,
-                   "source": clause(ln.span)} for ln in c.lines],
+                   "source": clause(ln.span), "amount": _line_amount(c.fee, ln.percent)}
+                  for ln in c.lines],
     }
+
+
+# -- tickets worth a look: breached, and open at risk ---------------------------------------
+# Candidates are kept per (kind, customer label, tier, month) as a pyarrow table, at most
+# MAX_TICKETS_LISTED each: a chunked evaluation can take them chunk by chunk and merge them
+# (ListedTickets.of(chunk), ListedTickets.merge(parts)); the writers then map them onto the
+# aggregate's groups (customer names from the roster) and keep the worst of each group.
+
+BREACHES, AT_RISK = 0, 1
+KINDS = ("breaches", "at_risk")
+
+
+def _rank_within(key: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal ``key`` (sorted)."""
+    if len(key) == 0:
+        return np.zeros(0, dtype=np.int64)
+    start = np.ones(len(key), dtype=bool)
+    start[1:] = key[1:] != key[:-1]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(key)), 0))
+    return np.arange(len(key)) - first
+
+
+def _codes(column) -> tuple[np.ndarray, list]:
+    """Integer codes of a pyarrow column (nulls share one code) and the labels."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    codes = encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+    return np.asarray(codes, dtype=np.int64), encoded.dictionary.to_pylist() + [None]
+
+
+def _worst_first(table, key: np.ndarray, limit: int):
+    """Rows of ``table`` sorted by ``key``, worst first inside a key (``worse`` descending,
+    then id and metric), at most ``limit`` per key; returns (table, key)."""
+    import pyarrow.compute as pc
+
+    ids = pc.rank(table["id"], sort_keys="ascending", tiebreaker="dense").to_numpy()
+    metric = _codes(table["metric"])[0]
+    order = np.lexsort((metric, ids, -table["worse"].to_numpy(), key))
+    key = key[order]
+    keep = _rank_within(key) < limit
+    return table.take(order[keep]), key[keep]
+
+
+class ListedTickets:
+    """Breached and at-risk verdict rows worth listing, with how many there are, per
+    (kind, customer label, tier, month index). Build with :meth:`of`, combine with
+    :meth:`merge`."""
+
+    def __init__(self, table, counts) -> None:
+        #: pyarrow table: kind, customer, tier, bucket, worse, id, metric, priority,
+        #: created_at, due_at, stopped_at, elapsed, target, clause
+        self.table = table
+        #: pyarrow table: kind, customer, tier, bucket, count
+        self.counts = counts
+
+    @classmethod
+    def of(cls, ev) -> ListedTickets:
+        """From anything with ``plan``, ``outcomes``, ``tickets`` and ``ticket_bucket`` (an
+        :class:`Evaluation`, or one chunk of tickets of a chunked evaluation)."""
+        import pyarrow as pa
+
+        from slalang.evaluation.compliance import BREACHED, OPEN, codes_labels
+
+        o, t = ev.outcomes, ev.tickets
+        row_ticket = np.asarray(o.ticket, dtype=np.int64)
+        status = np.asarray(o.status, dtype=np.int64)
+        elapsed = np.asarray(o.elapsed, dtype=np.int64)
+        target = np.asarray(o.target, dtype=np.int64)
+        bucket = np.asarray(ev.ticket_bucket, dtype=np.int64)[row_ticket]
+        late = (status == BREACHED) & (bucket >= 0)
+        # at risk: elapsed / target >= 75 %, compared in integers
+        risky = ((status == OPEN) & (bucket >= 0) & (target > 0)
+                 & (elapsed * 100 >= AT_RISK_PERCENT * target))
+        rows = np.flatnonzero(late | risky)
+        kind = np.where(late[rows], BREACHES, AT_RISK).astype(np.int8)
+        el, ta = elapsed[rows], target[rows]
+        # worst first: the longest delay; the largest share of the target (millionths)
+        worse = np.where(kind == BREACHES, el - np.maximum(ta, 0),
+                         el * 1_000_000 // np.maximum(ta, 1))
+        tix = row_ticket[rows]
+        c_codes, c_labels = codes_labels(t.customer)
+        t_codes, t_labels = codes_labels(o.tier)
+        p_codes, p_labels = codes_labels(o.priority)
+        plan_rows = getattr(ev.plan, "rows", ()) or ()
+        clauses = [clause(getattr(r, "span", None)) for r in plan_rows] + [None]
+        plan_row = np.asarray(o.plan_row, dtype=np.int64)[rows]
+        raw_ids = np.asarray(t.id, dtype=object)[tix]
+        try:
+            ids = pa.array(raw_ids, type=pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # ids that are not strings
+            ids = pa.array(raw_ids.astype(str), type=pa.string())
+
+        def labels(codes: np.ndarray, names: tuple) -> object:
+            table = pa.array([*names, None], type=pa.string())
+            return table.take(pa.array(np.where(codes < 0, len(names), codes)))
+
+        table = pa.table({
+            "kind": pa.array(kind), "customer": labels(c_codes[tix], c_labels),
+            "tier": labels(np.asarray(t_codes, dtype=np.int64)[rows], t_labels),
+            "bucket": pa.array(bucket[rows]), "worse": pa.array(worse), "id": ids,
+            "metric": pa.array([*ev.policy.metrics], type=pa.string()).take(
+                pa.array(np.asarray(o.metric, dtype=np.int64)[rows])),
+            "priority": labels(np.asarray(p_codes, dtype=np.int64)[rows], p_labels),
+            "created_at": pa.array(np.asarray(t.created_at, dtype=np.int64)[tix]),
+            "due_at": pa.array(np.asarray(o.due_at, dtype=np.int64)[rows]),
+            "stopped_at": pa.array(np.asarray(o.stopped_at, dtype=np.int64)[rows]),
+            "elapsed": pa.array(el), "target": pa.array(ta),
+            "clause": pa.array(clauses, type=pa.string()).take(
+                pa.array(np.where(plan_row < 0, len(clauses) - 1, plan_row))),
+        })
+        return cls._cut(table, None)
+
+    @classmethod
+    def merge(cls, parts: list[ListedTickets]) -> ListedTickets:
+        """One list from several (e.g. one per chunk of tickets)."""
+        import pyarrow as pa
+
+        parts = list(parts)
+        if not parts:
+            raise ValueError("nothing to merge")
+        return cls._cut(pa.concat_tables([x.table for x in parts]),
+                        pa.concat_tables([x.counts for x in parts]))
+
+    @classmethod
+    def _cut(cls, table, counts) -> ListedTickets:
+        """The worst ``MAX_TICKETS_LISTED`` per key; counts summed per key (from ``table``'s
+        rows when ``counts`` is None)."""
+        import pyarrow as pa
+
+        keys = ["kind", "customer", "tier", "bucket"]
+        if counts is None:
+            counts = table.select(keys).append_column(
+                "count", pa.array(np.ones(table.num_rows, dtype=np.int64)))
+        summed = counts.group_by(keys).aggregate([("count", "sum")])
+        counts = pa.table({**{k: summed[k] for k in keys}, "count": summed["count_sum"]})
+        key = _key(table)
+        table, _ = _worst_first(table, key, MAX_TICKETS_LISTED)
+        return cls(table, counts)
+
+
+def _key(table) -> np.ndarray:
+    """One int per (kind, customer, tier, bucket) of ``table``'s rows."""
+    c, c_names = _codes(table["customer"])
+    t, t_names = _codes(table["tier"])
+    b = table["bucket"].to_numpy()
+    nb = int(b.max()) + 1 if len(b) else 1
+    kind = table["kind"].to_numpy().astype(np.int64)
+    return ((kind * len(c_names) + c) * len(t_names) + t) * nb + b
+
+
+def _groups_of(ev: Evaluation, table) -> np.ndarray:
+    """The aggregate group of each row of a listed table (customer labels mapped to roster
+    names, as the aggregate does); -1 when there is none."""
+    a, roster = ev.agg, ev.roster
+
+    def name(label) -> str:
+        c = roster.get(label) if roster is not None and label else None
+        return c.name if c is not None else (label or "")
+
+    c, c_names = _codes(table["customer"])
+    t, t_names = _codes(table["tier"])
+    cpos = {x: i for i, x in enumerate(a.customers)}
+    tpos = {x: i for i, x in enumerate(a.tiers)}
+    cust = np.array([cpos.get(name(x), -1) for x in c_names], dtype=np.int64)[c]
+    tier = np.array([tpos.get(x or "", -1) for x in t_names], dtype=np.int64)[t]
+    bucket = table["bucket"].to_numpy().astype(np.int64)
+    nt, nb = len(a.tiers), max(len(ev.period.buckets), 1)
+    keys = (np.asarray(a.g_customer, dtype=np.int64) * nt + a.g_tier) * nb + a.g_bucket
+    key = (cust * nt + tier) * nb + bucket
+    if len(keys) == 0:
+        return np.full(len(key), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+    return np.where((cust >= 0) & (tier >= 0) & (keys[at] == key), at, -1)
+
+
+def listed_tickets(ev: Evaluation) -> ListedTickets | None:
+    """The evaluation's listed tickets: given to it (``ev.listed_tickets``, e.g. merged from
+    chunks), else taken from its per-ticket outcomes; None when it has neither."""
+    given = getattr(ev, "listed_tickets", None)
+    if given is not None:
+        return given
+    if ev.outcomes is None or ev.tickets is None or ev.ticket_bucket is None:
+        return None
+    return ListedTickets.of(ev)
+
+
+class _Selected:
+    """One kind's listed rows on the aggregate's groups: ``table`` sorted by group, worst
+    first, ``group`` per row, ``count`` per group."""
+
+    def __init__(self, table, group: np.ndarray, count: np.ndarray) -> None:
+        self.table, self.group, self.count = table, group, count
+
+
+def ticket_lists(ev: Evaluation) -> tuple[_Selected, _Selected] | None:
+    """(breaches, at risk) per customer-month, as both writers write them."""
+    import pyarrow.compute as pc
+
+    listed = listed_tickets(ev)
+    if listed is None:
+        return None
+    n = len(ev.agg)
+    out = []
+    for kind in (BREACHES, AT_RISK):
+        table = listed.table.filter(pc.equal(listed.table["kind"], kind))
+        group = _groups_of(ev, table)
+        inside = np.flatnonzero(group >= 0)
+        table, group = _worst_first(table.take(inside), group[inside], MAX_TICKETS_LISTED)
+        counts = listed.counts.filter(pc.equal(listed.counts["kind"], kind))
+        cgroup = _groups_of(ev, counts)
+        ok = cgroup >= 0
+        count = np.bincount(cgroup[ok], weights=counts["count"].to_numpy()[ok],
+                            minlength=n).astype(np.int64)
+        out.append(_Selected(table, group, count))
+    return out[0], out[1]
+
+
+def _ticket_dicts(ev: Evaluation, sel: _Selected, kind: str) -> list[dict]:
+    """Per group: ``{"count": n, "tickets": [...]}``."""
+    tz = ev.policy.header.timezone
+    t = sel.table
+    cols = {"id": t["id"].to_pylist(), "metric": t["metric"].to_pylist(),
+            "priority": t["priority"].to_pylist()}
+    for name in ("created_at", "due_at") + (("stopped_at",) if kind == "breaches" else ()):
+        cols[name] = iso_column(t[name].to_numpy(), tz).to_pylist()
+    elapsed, target = t["elapsed"].to_numpy(), t["target"].to_numpy()
+    cols["elapsed_s"], cols["target_s"] = elapsed.tolist(), target.tolist()
+    if kind == "breaches":
+        cols["delay_s"] = (elapsed - target).tolist()
+    else:
+        cols["left_s"] = (target - elapsed).tolist()
+    cols["clause"] = t["clause"].to_pylist()
+    out = [{"count": int(c), "tickets": []} for c in sel.count.tolist()]
+    for k, g in enumerate(sel.group.tolist()):
+        out[g]["tickets"].append({name: values[k] for name, values in cols.items()})
+    return out
 
 
 def evaluation_to_json(ev: Evaluation) -> dict:
     """The evaluation as a JSON-ready dict (see the schema for every field)."""
     tz = ev.policy.header.timezone
+    lists = ticket_lists(ev)
+    n = len(ev.agg)
+    breaches = _ticket_dicts(ev, lists[0], "breaches") if lists else [None] * n
+    at_risk = _ticket_dicts(ev, lists[1], "at_risk") if lists else [None] * n
     customers = []
+    g = 0  # customers' months are the aggregate's groups, in order
     for c in ev.customers:
-        customers.append({
-            "customer": c.customer, "tier": c.tier or None, "counts": _counts(c.counts),
-            "objectives": [_objective(o) for o in c.objectives],
-            "credit": {"percent": dec(c.credit_percent), "amount": _money(c.credit_amount)},
-            "months": [{
+        months = []
+        for m in c.months:
+            months.append({
                 "month": m.bucket.label, "start": iso_local(m.bucket.start, tz),
                 "end": iso_local(m.bucket.end, tz), "counts": _counts(m.counts),
                 "objectives": [_objective(o) for o in m.objectives],
                 "uptime": [_uptime(u) for u in m.uptime], "credit": _credit(m.credit),
-            } for m in c.months],
+                "breaches": breaches[g], "at_risk": at_risk[g],
+            })
+            g += 1
+        customers.append({
+            "customer": c.customer, "tier": c.tier or None, "counts": _counts(c.counts),
+            "objectives": [_objective(o) for o in c.objectives],
+            "credit": {"percent": dec(c.credit_percent), "amount": _money(c.credit_amount)},
+            "months": months,
         })
     return _document(ev, customers)
 
@@ -106,7 +374,8 @@ def _document(ev: Evaluation, customers: list | None) -> dict:
         "schema_version": SCHEMA_VERSION,
         "slalang_version": ev.version,
         "policy": {"name": ev.policy.header.name, "version": ev.policy.header.version,
-                   "file": ev.policy.source_path},
+                   "file": ev.policy.source_path, "provider": ev.policy.header.provider or None},
+        "tickets_listed": {"max": MAX_TICKETS_LISTED, "at_risk_percent": AT_RISK_PERCENT},
         "policy_hash": ev.policy_hash,
         "data_hash": ev.data_hash,
         "period": {"label": p.label, "kind": p.kind, "timezone": tz,
@@ -273,21 +542,80 @@ def _counts_json(counts: np.ndarray):
         f'{{"tickets":{t},"excluded":{e},"open":{o},"invalid":{i}}}'))
 
 
-def _cached_tails(uptime: list, credit: list, last: np.ndarray) -> list[str]:
-    """``],"uptime":[...],"credit":{...}}`` (+ ``,`` unless last) per group, formatted once
-    per distinct (uptime, credit, last)."""
-    cache: dict[tuple[int, int, int], str] = {}
+def _cached_tails(uptime: list, credit: list) -> list[str]:
+    """``],"uptime":[...],"credit":{...}`` per group, formatted once per distinct
+    (uptime, credit)."""
+    cache: dict[tuple[int, int], str] = {}
     compact = {"ensure_ascii": False, "separators": (",", ":")}
     out = []
-    for up, cr, is_last in zip(uptime, credit, last.tolist(), strict=True):
-        key = (id(up), id(cr), is_last)
+    for up, cr in zip(uptime, credit, strict=True):
+        key = (id(up), id(cr))
         text = cache.get(key)
         if text is None:
             text = cache[key] = (f'],"uptime":{_json.dumps([_uptime(u) for u in up], **compact)}'
-                                 f',"credit":{_json.dumps(_credit(cr), **compact)}}}'
-                                 + ("" if is_last else ","))
+                                 f',"credit":{_json.dumps(_credit(cr), **compact)}')
         out.append(text)
     return out
+
+
+def _json_strings(values: list) -> list[str]:
+    return [_json.dumps(v, ensure_ascii=False) for v in values]
+
+
+def _quoted_instants(instants: np.ndarray, tz: str):
+    """``"2026-08-01T01:30:00+02:00"`` (quoted) or ``null`` per instant."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    iso = iso_column(np.asarray(instants, dtype=np.int64), tz).cast(pa.large_string())
+    return pc.fill_null(_join('"', iso, '"'), pa.scalar("null", pa.large_string()))
+
+
+def _int_strings(values: np.ndarray):
+    import pyarrow as pa
+
+    return pa.array(np.asarray(values, dtype=np.int64)).cast(pa.large_string())
+
+
+def _json_texts(column):
+    """Each string of a pyarrow column as JSON text (``null`` for null), one ``json.dumps``
+    per distinct value."""
+    codes, labels = _codes(column)
+    return _pick(_json_strings(labels), codes)
+
+
+def _ticket_segments(ev: Evaluation, sel: _Selected | None, kind: str, n_groups: int):
+    """``,"breaches":{"count":n,"tickets":[...]}`` per group, built column by column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if sel is None:
+        return _strings([f',"{kind}":null'] * n_groups)
+    t, tz = sel.table, ev.policy.header.timezone
+    if t.num_rows == 0:
+        body = _strings([""] * n_groups)
+    else:
+        ids = t["id"].cast(pa.large_string())
+        if pc.all(pc.match_substring_regex(ids, r'^[^"\\\x00-\x1f]*$')).as_py():
+            ids = _join('"', ids, '"')  # nothing to escape: quote them as they are
+        else:
+            ids = _strings(_json_strings(ids.to_pylist()))
+        elapsed, target = t["elapsed"].to_numpy(), t["target"].to_numpy()
+        parts = ['{"id":', ids, ',"metric":', _json_texts(t["metric"]),
+                 ',"priority":', _json_texts(t["priority"]),
+                 ',"created_at":', _quoted_instants(t["created_at"].to_numpy(), tz),
+                 ',"due_at":', _quoted_instants(t["due_at"].to_numpy(), tz)]
+        if kind == "breaches":
+            parts += [',"stopped_at":', _quoted_instants(t["stopped_at"].to_numpy(), tz)]
+        parts += [',"elapsed_s":', _int_strings(elapsed), ',"target_s":', _int_strings(target)]
+        parts += ([',"delay_s":', _int_strings(elapsed - target)] if kind == "breaches"
+                  else [',"left_s":', _int_strings(target - elapsed)])
+        parts += [',"clause":', _json_texts(t["clause"]), "}",
+                  _pick([",", ""], _last_in_row(sel.group))]
+        body = _per_row(_join(*parts), sel.group, n_groups)
+    counts = _unique_format(sel.count.reshape(-1, 1),
+                            lambda c: f',"{kind}":{{"count":{c},"tickets":[')
+    return _join(counts, body, "]}")
 
 
 def write_json(ev: Evaluation, out: IO) -> None:
@@ -303,10 +631,13 @@ def write_json(ev: Evaluation, out: IO) -> None:
     pair_of_group = np.repeat(np.arange(len(starts)), ends - starts)
     heads = [f'{{"month":{_json.dumps(b.label)},"start":{_json.dumps(iso_local(b.start, tz))},'
              f'"end":{_json.dumps(iso_local(b.end, tz))},"counts":' for b in ev.period.buckets]
+    lists = ticket_lists(ev)
     months = _join(_pick(heads, a.g_bucket), _counts_json(a.g_counts), ',"objectives":[',
                    _objective_entries(ev, a.g_tier, a.cells),
-                   _strings(_cached_tails(ev.uptime, ev.credit.tolist(),
-                                          _last_in_row(pair_of_group))))
+                   _strings(_cached_tails(ev.uptime, ev.credit.tolist())),
+                   _ticket_segments(ev, lists and lists[0], "breaches", n),
+                   _ticket_segments(ev, lists and lists[1], "at_risk", n),
+                   _pick(["},", "}"], _last_in_row(pair_of_group)))
 
     pair_cells = np.add.reduceat(a.cells, starts, axis=0) if n else a.cells
     pair_counts = np.add.reduceat(a.g_counts, starts, axis=0) if n else a.g_counts
