@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from slalang.data.build import RawEvents, RawTickets, assemble, categorical
@@ -158,6 +159,158 @@ def file_digest(paths: list[str | Path]) -> Future:
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slalang-stream-hash")
 
 
+def _string_parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets as int64, n + 1 of them; the data bytes) of a string array."""
+    bufs = arr.buffers()
+    kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(bufs[1], dtype=kind)[arr.offset:arr.offset + len(arr) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(
+        1, np.uint8)
+    return offsets.astype(np.int64), data
+
+
+def _hash_strings(arr: pa.Array) -> np.ndarray:
+    """A 64-bit FNV-1a hash of each string (uint64), one vectorised pass per byte position."""
+    offsets, data = _string_parts(arr)
+    start, length = offsets[:-1], np.diff(offsets)
+    h = np.full(len(arr), 0xCBF29CE484222325, dtype=np.uint64)
+    prime = np.uint64(0x100000001B3)
+    live = np.arange(len(arr))
+    for k in range(int(length.max()) if len(arr) else 0):
+        live = live[length[live] > k]  # strings longer than k (usually all of them)
+        h[live] = (h[live] ^ data[start[live] + k].astype(np.uint64)) * prime
+    return h ^ length.astype(np.uint64)  # the length too: "a" and "a\0" differ
+
+
+_PREFIX_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+
+
+def _numbers(arr: pa.Array, prefix: bytes | None = None) -> tuple[np.ndarray, bytes] | None:
+    """Ids made of one common ``prefix`` and a decimal number (``T1`` .. ``T10000000``) as
+    those numbers (int64; -1 for a null, an id of another shape or a number too long), and the
+    prefix (by default the letters that open the first id); None when there is no id."""
+    offsets, data = _string_parts(arr)
+    start, length = offsets[:-1], np.diff(offsets)
+    valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if prefix is None:
+        rows = np.flatnonzero(valid & (length > 0))
+        if not len(rows):
+            return None
+        first = int(rows[0])
+        head = bytes(data[start[first]:start[first] + length[first]])
+        prefix = head[:len(head) - len(head.lstrip(_PREFIX_BYTES))]
+    p = len(prefix)
+    tail = length - p
+    ok = valid & (tail >= 1) & (tail <= 18)
+    for k, byte in enumerate(prefix):
+        live = np.flatnonzero(ok)
+        ok[live] = data[start[live] + k] == byte
+    numbers = np.zeros(len(arr), dtype=np.int64)
+    live = np.flatnonzero(ok)
+    for k in range(int(tail[live].max()) if len(live) else 0):
+        live = live[tail[live] > k]
+        digit = data[start[live] + p + k].astype(np.int64) - 48
+        ok[live[(digit < 0) | (digit > 9)]] = False
+        numbers[live] = numbers[live] * 10 + digit
+    numbers[~ok] = -1
+    return numbers, prefix
+
+
+class HashedIds:
+    """Ticket ids indexed once for many lookups (``pyarrow.compute.index_in`` would rebuild
+    its hash table of all ids for every window of events).
+
+    Ids of the shape prefix + number, numbered densely (``T0000001``, ``INC12345``), go
+    through a table indexed by the number; any other ids through sorted 64-bit hashes. Either
+    way every hit is verified against the id itself, so neither two ids with one number
+    (``T01``, ``T1``) nor a hash collision can give a wrong answer. Same answers as
+    :class:`~slalang.data.ids.IdIndex`: the first row wins, null ids match nothing.
+
+    >>> index = HashedIds(pa.array(["b", "a", None, "b"]))
+    >>> index.first_occurrence().tolist(), index.lookup(pa.array(["b", "c", None])).tolist()
+    ([0, 1, -1, 0], [0, -1, -1])
+    >>> HashedIds(pa.array(["T1", "T2", "T02"])).lookup(pa.array(["T02", "T2"])).tolist()
+    [2, 1]
+    """
+
+    def __init__(self, ids: pa.Array | pa.ChunkedArray) -> None:
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks() if ids.num_chunks != 1 else ids.chunk(0)
+        self.ids = ids
+        n = len(ids)
+        self._table: np.ndarray | None = None
+        parsed = _numbers(ids)
+        numbers = parsed[0] if parsed is not None else None
+        if numbers is not None and (numbers >= 0).all():
+            low, high = int(numbers.min()), int(numbers.max())
+            if high - low <= 4 * n + 1024:
+                table = np.full(high - low + 1, -1, dtype=np.int64)
+                # written in reverse so that the first row of a repeated id wins
+                table[numbers[::-1] - low] = np.arange(n - 1, -1, -1, dtype=np.int64)
+                first = table[numbers - low]
+                if self._equal(first, np.arange(n)).all():  # no two ids share a number
+                    self._table, self._low, self._first = table, low, first
+                    self._prefix = parsed[1]  # type: ignore[index]
+                    return
+        self._hashes()
+
+    def _hashes(self) -> None:
+        valid = np.flatnonzero(np.asarray(self.ids.is_valid().to_numpy(zero_copy_only=False)))
+        hashes = _hash_strings(self.ids)[valid]
+        order = np.argsort(hashes, kind="stable")
+        self._order, self._sorted = valid[order], hashes[order]
+        del hashes, order
+        same = np.flatnonzero(self._sorted[1:] == self._sorted[:-1])
+        # two different ids with one hash (about one chance in a million for ten million
+        # ids): every lookup then goes through pyarrow, slower but exact
+        self._collision = bool(len(same)) and not self._equal(self._order[same],
+                                                              self._order[same + 1]).all()
+
+    def _equal(self, a: np.ndarray, b: np.ndarray, query: pa.Array | None = None
+               ) -> np.ndarray:
+        left = self.ids.take(pa.array(a)) if query is None else query
+        eq = pc.equal(left, self.ids.take(pa.array(b)))
+        return np.asarray(pc.fill_null(eq, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+    def first_occurrence(self) -> np.ndarray:
+        """For each id, the index of the first row with the same id (-1 for a null id)."""
+        if self._table is not None:
+            return self._first
+        if self._collision:
+            return IdIndex(self.ids).first_occurrence()
+        first = np.full(len(self.ids), -1, dtype=np.int64)
+        m = len(self._sorted)
+        new_run = np.ones(m, dtype=bool)
+        new_run[1:] = self._sorted[1:] != self._sorted[:-1]
+        run_start = np.maximum.accumulate(np.where(new_run, np.arange(m), 0))
+        first[self._order] = self._order[run_start]  # stable sort: a run starts at its first
+        return first
+
+    def lookup(self, query: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """The index of the (first) ticket with each queried id, -1 when there is none."""
+        if isinstance(query, pa.ChunkedArray):
+            query = query.combine_chunks() if query.num_chunks != 1 else query.chunk(0)
+        if self._table is not None:
+            numbers = _numbers(query, self._prefix)[0]  # type: ignore[index]
+            slot = np.where(numbers >= 0, numbers - self._low, -1)
+            inside = (slot >= 0) & (slot < len(self._table))
+            cand = np.where(inside, self._table[np.where(inside, slot, 0)], -1)
+            hit = (cand >= 0) & self._equal(None, np.maximum(cand, 0), query)
+            return np.where(hit, cand, -1)
+        if self._collision or not len(self._sorted):
+            found = pc.index_in(query, value_set=self.ids, skip_nulls=True)
+            return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False),
+                              dtype=np.int64)
+        h = _hash_strings(query)
+        by_hash = np.argsort(h)  # binary searches in order: several times faster
+        pos = np.empty(len(h), dtype=np.int64)
+        pos[by_hash] = np.searchsorted(self._sorted, h[by_hash])
+        pos = np.minimum(pos, len(self._sorted) - 1)
+        cand = self._order[pos]
+        hit = (self._sorted[pos] == h) & self._equal(None, cand, query)
+        return np.where(hit, cand, -1)
+
+
 class TicketChunks:
     """The tickets CSV as :class:`TicketTable` chunks of ``rows`` tickets, duplicate ids
     refused across chunks as :func:`~slalang.data.read_tickets` refuses them in one table."""
@@ -168,10 +321,11 @@ class TicketChunks:
         ids = [t.column("id") for _, t in csv_chunks(path, {}, 1 << 62, include=["id"])]
         column = pa.chunked_array([c for chunk in ids for c in chunk.chunks], pa.string())
         self.n = len(column)
-        self.index = IdIndex(column)
+        self.index = HashedIds(column)
+        del column
         first = self.index.first_occurrence()
         dup = np.flatnonzero((first >= 0) & (first != np.arange(self.n)))
-        text = column.take(pa.array(dup)).to_pylist() if len(dup) else []
+        text = self.index.ids.take(pa.array(dup)).to_pylist() if len(dup) else []
         # the first occurrence wins; an empty id is refused as missing, not as repeated
         named = [k for k, t in enumerate(text) if t]
         self.dup_rows = dup[named]

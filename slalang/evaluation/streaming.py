@@ -226,23 +226,38 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
         rename = customer_namer(roster)
         total = CountSum(plan, n_buckets)
         found: list = []  # tickets the outcomes stage finds invalid, in ticket order
-        writer, rows = None, 0
+        writer, rows, listed = None, 0, None
+        lister = _lister()
         for _, table in chunks.tables(blocks):
             outcomes = compute_outcomes(plan, table, roster, as_of)
             found += outcomes.rejected[len(table.rejected):]
             bucket = bucket_of(np.asarray(table.created_at, dtype=np.int64), period)
             total.add(count_outcomes(outcomes, table, bucket, total.metrics, total.priorities,
                                      n_buckets, rename, ()))
+            chunk = _Chunk(plan, period, int(as_of), outcomes, table, bucket)
+            if lister is not None:  # the worst tickets per group, kept as the chunks pass
+                part = lister.of(chunk)
+                listed = part if listed is None else lister.merge([listed, part])
             if verdicts is not None:
-                writer, written = _write_chunk(
-                    writer, verdicts, _Chunk(plan, period, int(as_of), outcomes, table, bucket))
+                writer, written = _write_chunk(writer, verdicts, chunk)
                 rows += written
         if writer is not None:
             writer[0].close()
 
     ev = finish_evaluation(plan, period, int(as_of), total.aggregate, downtime, roster,
                            tuple(ingest) + tuple(found), digest.result())
+    if listed is not None:
+        ev.listed_tickets = listed  # type: ignore[attr-defined]
     return ev, rows
+
+
+def _lister():
+    """The outputs' collector of tickets worth listing (breached, at risk), when the JSON
+    output has one: it takes a chunk at a time and merges the parts."""
+    from slalang.evaluation.output import json as json_output
+
+    lister = getattr(json_output, "ListedTickets", None)
+    return lister if hasattr(lister, "of") and hasattr(lister, "merge") else None
 
 
 def _write_chunk(writer, out: BinaryIO, chunk: _Chunk):

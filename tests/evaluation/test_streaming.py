@@ -11,12 +11,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slalang.cli import main
 from slalang.data import read_downtime, read_tickets
-from slalang.data.stream import NotStreamable, stream_refusal
+from slalang.data.ids import IdIndex
+from slalang.data.stream import HashedIds, NotStreamable, stream_refusal
 from slalang.errors import DataError
 from slalang.evaluation.evaluate import evaluate
 from slalang.evaluation.output.csv import write_verdicts
@@ -278,3 +282,30 @@ def test_bench_10k_small_chunks(tmp_path):
                      tmp_path / "events_10k.csv", chunks=[777], as_of=parse_instant(AS_OF),
                      tmp_path=work)
     assert int(ev.agg.g_counts[:, 0].sum()) == 10_000
+
+
+_ID = st.one_of(st.none(), st.sampled_from(["", "T1", "T01", "T001", "T2", "T10", "T", "U3",
+                                             "T-4", "a\x00", "é"]),
+                st.integers(0, 40).map(lambda k: f"T{k}"),
+                st.integers(0, 40).map(lambda k: f"T{k:04d}"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(ids=st.lists(_ID, max_size=40), query=st.lists(_ID, max_size=20))
+def test_hashed_ids_answer_as_id_index(ids, query):
+    """The chunked reader's id index (number table or hashes) agrees with IdIndex."""
+    a, b = HashedIds(pa.array(ids, pa.string())), IdIndex(pa.array(ids, pa.string()))
+    assert a.first_occurrence().tolist() == b.first_occurrence().tolist()
+    q = pa.array(query, pa.string())
+    assert a.lookup(q).tolist() == b.lookup(q).tolist()
+
+
+def test_hashed_ids_survive_a_collision(monkeypatch):
+    import numpy as np
+
+    from slalang.data import stream
+
+    monkeypatch.setattr(stream, "_hash_strings", lambda arr: np.zeros(len(arr), np.uint64))
+    index = HashedIds(pa.array(["x", "y", "x", None]))
+    assert index.first_occurrence().tolist() == [0, 1, 0, -1]
+    assert index.lookup(pa.array(["y", "z", "x"])).tolist() == [1, -1, 0]
