@@ -33,7 +33,7 @@ def command(files: tuple[str, ...], write: bool, check_only: bool, diff: bool) -
     for path in files:
         try:
             # `-` reads standard input, for editors piping a buffer through the formatter
-            source = sys.stdin.read() if path == "-" else read_source(path)[0]
+            source = _read_stdin() if path == "-" else read_source(path)[0]
             formatted = format_source(source, path)
         except PolicyError as exc:
             echo_diagnostics([Checked(path, source, diagnostics=exc.diagnostics)], err=True)
@@ -60,3 +60,11 @@ def command(files: tuple[str, ...], write: bool, check_only: bool, diff: bool) -
         elif not diff:
             click.echo(formatted, nl=False)
     raise SystemExit(status)
+
+
+def _read_stdin() -> str:
+    """Standard input as UTF-8, strictly: bad bytes are an SLA002, as they are in a file."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        return sys.stdin.read()
+    return stream.read().decode("utf-8-sig")

@@ -83,3 +83,10 @@ def test_plan_of_a_policy_with_findings_exits_2_with_carets(tmp_path):
     assert result.exit_code == 2
     assert "error[SLA305]: ambiguous duration '2d'" in result.output
     assert "^^" in result.output and "hint: write 24h" in result.output
+
+
+def test_fmt_of_standard_input_that_is_not_utf8():
+    result = CliRunner().invoke(main, ["fmt", "-"], input=b'policy "\xe9" {\n}\n')
+    assert result.exit_code == 2
+    assert "-:1:9: error[SLA002]: cannot read the file: byte 0xe9 is not UTF-8 text" in \
+        result.output
