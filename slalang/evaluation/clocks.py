@@ -11,7 +11,8 @@ and no Python loop over tickets:
 The rules (docs/evaluation/semantics.md has the worked examples):
 
 * ``created``/``first_response``/``resolved``/``closed`` read the ticket's instants
-  (``resolved``/``closed`` are the *last* ones); ``status X`` is the first event entering X.
+  (``resolved``/``closed`` are the *last* ones); ``status X`` is the first event entering X
+  (with ``on reopen restart``: the first after the last reopening up to ``as_of``).
 * A status interval runs from its event to the ticket's next status event (the last one runs
   on); the clock is paused during the intervals whose status is one of the clock's pauses.
 * ``on reopen restart``: the clock restarts at the last reopening before ``end`` (an event
@@ -138,11 +139,15 @@ class ClockSpans:
     pause_ends: np.ndarray
 
 
-def _first_entering(ev: EventIndex, status: str) -> np.ndarray:
+def _first_entering(ev: EventIndex, status: str, after: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """Per ticket, the first event entering ``status`` (at or after ``after``, if given)."""
     out = np.full(ev.n_tickets, NAT, dtype=np.int64)
     code = label_codes(ev.labels, [status])
     if len(code):
         hit = np.flatnonzero(ev.status == code[0])
+        if after is not None:
+            hit = hit[ev.at[hit] >= after[ev.ticket[hit]]]
         tix, first = np.unique(ev.ticket[hit], return_index=True)
         out[tix] = ev.at[hit[first]]
     return out
@@ -177,6 +182,14 @@ def clock_spans(clock: ClockDef, tickets, as_of: int, ev: EventIndex | None = No
     n = ev.n_tickets
     start = event_instants(clock.start, tickets, ev).copy()
     stop = event_instants(clock.stop, tickets, ev).copy()
+    if clock.on_reopen == "restart" and clock.stop.kind == "status":
+        # a status stop ends the episode the last reopening began: the first entering the
+        # status after it (a threat that comes back is a new containment); without this the
+        # first containment would stop the clock for good and the restart would never apply
+        t, at = reopen_instants(ev)
+        reopened = _last_before(n, t, at, np.full(n, as_of + 1, dtype=np.int64))
+        since = np.where(start != NAT, np.maximum(start, reopened), reopened)
+        stop = _first_entering(ev, clock.stop.status or "", since)
     known = (stop != NAT) & (stop <= as_of)
     stop[~known] = NAT
     end = np.where(known, stop, np.int64(as_of))

@@ -147,6 +147,14 @@ def clock_window(clock: ClockDef, ticket: dict, as_of: int):
         return _epoch(ticket.get(_INSTANT_FIELDS[ev.kind]))
 
     start, stop = instant(clock.start), instant(clock.stop)
+    if clock.on_reopen == "restart" and clock.stop.kind == "status":
+        # the episode the last reopening began ends at the first entering the status after it
+        reopenings = [statuses[k][0] for k in range(1, len(statuses))
+                      if statuses[k - 1][1] in DONE_STATUSES
+                      and statuses[k][1] not in DONE_STATUSES and statuses[k][0] <= as_of]
+        since = max([t for t in (start, *reopenings[-1:]) if t is not None], default=None)
+        stop = next((at for at, s in statuses if s == clock.stop.status
+                     and (since is None or at >= since)), None)
     if stop is not None and stop > as_of:
         stop = None  # not known yet at as_of
     end = stop if stop is not None else as_of

@@ -210,6 +210,28 @@ def test_reopen_restart_counts_from_the_reopening():
     assert vec["a", "resolution"][2] == ep("2026-03-03 14:30")
 
 
+CONTAINED_TWICE = {"id": "a", "priority": "P2", "created_at": "2026-03-02 09:00",
+                   "events": [("2026-03-02 10:00", "contained"), ("2026-03-02 11:00", "resolved"),
+                              ("2026-03-02 15:00", "in_progress"),
+                              ("2026-03-02 16:30", "contained"), ("2026-03-02 17:00", "resolved")]}
+CONTAINED = ClockEvent("status", "contained")
+
+
+def test_reopen_restart_with_a_status_stop_measures_the_new_episode():
+    # the threat came back: the clock restarts at the 15:00 reopening and stops at the
+    # containment after it (16:30), not at the first containment (10:00)
+    vec, _ = run([CONTAINED_TWICE], on_reopen="restart", stop=CONTAINED)
+    assert vec["a", "resolution"] == (MET, 1 * H + 30 * M, ep("2026-03-03 14:30"),
+                                      ep("2026-03-02 16:30"))
+    # reopened, not contained again yet: running since the reopening
+    vec, _ = run([CONTAINED_TWICE], as_of="2026-03-02 16:00", on_reopen="restart",
+                 stop=CONTAINED)
+    assert vec["a", "resolution"][:2] == (OPEN, 1 * H)
+    # with resume, the first containment stops the clock
+    vec, _ = run([CONTAINED_TWICE], on_reopen="resume", stop=CONTAINED)
+    assert vec["a", "resolution"][:2] == (MET, 1 * H)
+
+
 PRIORITY_CHANGE = {"id": "a", "priority": "P3", "created_at": "2026-03-02 09:00",
                    "first_response_at": "2026-03-02 09:05", "resolved_at": "2026-03-02 12:00",
                    "events": [("2026-03-02 10:00", None, "P1")]}
@@ -326,7 +348,8 @@ def tickets(draw, i: int = 0) -> dict:
        as_of=st.integers(0, (WINDOW[1] - WINDOW[0]) // 60 + 7 * 24 * 60),
        start=st.sampled_from((ClockEvent("created"), ClockEvent("status", "in_progress"))),
        stop=st.sampled_from((ClockEvent("resolved"), ClockEvent("closed"),
-                             ClockEvent("status", "waiting_on_vendor"))))
+                             ClockEvent("status", "waiting_on_vendor"),
+                             ClockEvent("status", "in_progress"))))
 def test_vectorised_and_per_ticket_paths_agree(rows, on_reopen, on_priority_change, as_of,
                                                start, stop):
     rows = [{**r, "id": f"T{i}"} for i, r in enumerate(rows)]
