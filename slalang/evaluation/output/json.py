@@ -304,7 +304,14 @@ def ticket_lists(ev: Evaluation) -> tuple[_Selected, _Selected] | None:
         table = listed.table.filter(pc.equal(listed.table["kind"], kind))
         group = _groups_of(ev, table)
         inside = np.flatnonzero(group >= 0)
-        table, group = _worst_first(table.take(inside), group[inside], MAX_TICKETS_LISTED)
+        table, group = table.take(inside), group[inside]
+        if len(np.unique(_key(table))) == len(np.unique(group)):
+            # one customer label per group (the usual case): each key's rows are already
+            # worst first and cut, a stable sort by group keeps that order
+            order = np.argsort(group, kind="stable")
+            table, group = table.take(order), group[order]
+        else:  # a roster id and its name met in one group: choose again among both
+            table, group = _worst_first(table, group, MAX_TICKETS_LISTED)
         counts = listed.counts.filter(pc.equal(listed.counts["kind"], kind))
         cgroup = _groups_of(ev, counts)
         ok = cgroup >= 0
