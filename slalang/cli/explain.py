@@ -66,10 +66,12 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     row = table.row(i)
     at = _latest_instant(row) if as_of is None else parse_instant(as_of)
     expl = explain_ticket(plan, row, at, ros)
+    source = f"{table.source}:{int(table.source_row[i])}" if table.source else None
     if fmt == "json":
-        click.echo(json.dumps(explanation_to_json(expl, plan), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(explanation_to_json(expl, plan, source), indent=2,
+                              ensure_ascii=False))
     else:
-        click.echo(explanation_to_text(expl, plan), nl=False)
+        click.echo(explanation_to_text(expl, plan, source), nl=False)
 
 
 def _latest_instant(row: dict) -> int:

@@ -296,8 +296,12 @@ def _local(t: int | None, zone) -> str:
     return _utc(t).astimezone(zone).isoformat(sep=" ")
 
 
-def explanation_to_text(expl: Explanation, plan: Plan) -> str:
-    """The explanation as a readable timeline, instants in the policy's time zone."""
+def explanation_to_text(expl: Explanation, plan: Plan, source: str | None = None) -> str:
+    """The explanation as a readable timeline, instants in the policy's time zone.
+
+    ``source`` (``file:row`` of the ticket) is named beside what makes a ticket invalid, so
+    the row to fix is one look away.
+    """
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(plan.policy.header.timezone)
@@ -317,7 +321,8 @@ def explanation_to_text(expl: Explanation, plan: Plan) -> str:
                      f"on {r.calendar} ({where(r.span)})")
         lines.append(head)
         if m.note:
-            lines.append(f"  {m.note}")
+            where_from = f"; ticket at {source}" if source and m.status == INVALID else ""
+            lines.append(f"  {m.note}{where_from}")
         if m.start is None:
             continue
         clock = m.row.clock if m.row else None
@@ -335,8 +340,11 @@ def explanation_to_text(expl: Explanation, plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def explanation_to_json(expl: Explanation, plan: Plan) -> dict:
-    """The explanation as JSON-ready data; instants are ISO 8601 in the policy's time zone."""
+def explanation_to_json(expl: Explanation, plan: Plan, source: str | None = None) -> dict:
+    """The explanation as JSON-ready data; instants are ISO 8601 in the policy's time zone.
+
+    ``source`` is the ticket's ``file:row``, kept as ``"source"`` (None when not given).
+    """
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(plan.policy.header.timezone)
@@ -345,7 +353,7 @@ def explanation_to_json(expl: Explanation, plan: Plan) -> dict:
         return None if t is None else _utc(t).astimezone(zone).isoformat()
 
     return {
-        "ticket": expl.ticket_id, "customer": expl.customer,
+        "ticket": expl.ticket_id, "source": source, "customer": expl.customer,
         "tier": expl.tier, "tier_source": expl.tier_source,
         "priority": expl.priority, "priority_source": expl.priority_source,
         "as_of": iso(expl.as_of), "problems": list(expl.problems),

@@ -78,8 +78,13 @@ def test_a_rejected_row_of_a_longer_id_is_not_blamed(tmp_path):
 
 
 def test_an_unknown_customer_is_not_in_the_roster():
-    first = explain(*BROKEN, "--ticket", "A5").output.splitlines()[0]
-    assert "tier - (not in the roster)" in first
+    lines = explain(*BROKEN, "--ticket", "A5").output.splitlines()
+    assert "tier - (not in the roster)" in lines[0]
+    # what is invalid names the row to fix
+    assert f"unknown customer 'Omega Srl' (not in the roster); ticket at {FIXTURES}/broken.csv:6" \
+        in lines[4]
+    data = json.loads(explain(*BROKEN, "--ticket", "A5", "--format", "json").output)
+    assert data["source"] == f"{FIXTURES}/broken.csv:6"
 
 
 def metrics(ticket: str) -> dict:
