@@ -71,7 +71,7 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
         click.echo(json.dumps(explanation_to_json(expl, plan, source), indent=2,
                               ensure_ascii=False))
     else:
-        click.echo(explanation_to_text(expl, plan, source), nl=False)
+        click.echo(explanation_to_text(expl, plan, source, latest=as_of is None), nl=False)
 
 
 def _latest_instant(row: dict) -> int:

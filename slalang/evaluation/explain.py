@@ -296,11 +296,13 @@ def _local(t: int | None, zone) -> str:
     return _utc(t).astimezone(zone).isoformat(sep=" ")
 
 
-def explanation_to_text(expl: Explanation, plan: Plan, source: str | None = None) -> str:
+def explanation_to_text(expl: Explanation, plan: Plan, source: str | None = None,
+                        latest: bool = False) -> str:
     """The explanation as a readable timeline, instants in the policy's time zone.
 
     ``source`` (``file:row`` of the ticket) is named beside what makes a ticket invalid, so
-    the row to fix is one look away.
+    the row to fix is one look away. ``latest`` says that ``as_of`` is the ticket's last
+    recorded instant (not the end of a period, as in ``slalang evaluate``).
     """
     from zoneinfo import ZoneInfo
 
@@ -311,7 +313,8 @@ def explanation_to_text(expl: Explanation, plan: Plan, source: str | None = None
     lines = [f"ticket {expl.ticket_id}: customer {expl.customer or '-'}, "
              f"tier {expl.tier or '-'} ({tier_from}), "
              f"priority {expl.priority or '-'} (from the {expl.priority_source})",
-             f"as of {_local(expl.as_of, zone)}"]
+             f"as of {_local(expl.as_of, zone)}"
+             + (" (the ticket's last recorded instant; --as-of sets another)" if latest else "")]
     for m in expl.metrics:
         lines.append("")
         head = f"{m.metric}: {m.status_name}"
