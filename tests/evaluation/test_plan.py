@@ -113,3 +113,25 @@ def test_diff_plans(tmp_path, in_root):
                        .replace("P1 30m, P2 1h", "P1 45m, P2 1h"))
     new = compile_plan(load_policy(changed))
     assert diff_plans(old, new) == "~ Gold response P1: target 30m -> 45m\n"
+
+
+def test_diff_plans_names_every_kind_of_promise(tmp_path, in_root):
+    # uptime, calendars, clocks and fees are promises too: each change is one line, and a
+    # clock change is reported once, not on every target that uses the clock
+    source = Path("policies/reference.sla").read_text(encoding="utf-8")
+    changed = tmp_path / "reference.sla"
+    changed.write_text(source.replace("holidays IT", "holidays IT subdivision RM")
+                       .replace("waiting_on_customer, waiting_on_vendor,", "waiting_on_customer,")
+                       .replace("    uptime 99.9%", "    uptime 99.95%")
+                       .replace("fee 4000 EUR monthly", "fee 4200 EUR monthly"),
+                       encoding="utf-8")
+    (tmp_path / "customers.yaml").write_text(
+        Path("policies/customers.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    diff = diff_plans(compile_plan(load_policy("policies/reference.sla")),
+                      compile_plan(load_policy(changed)))
+    assert diff == (
+        "~ clock resolution: paused while waiting_on_customer, waiting_on_vendor, resolved, "
+        "closed -> waiting_on_customer, resolved, closed\n"
+        "~ calendar office: holidays IT -> IT subdivision RM\n"
+        "~ uptime Gold every service: monthly 99.9% -> 99.95%\n"
+        "~ fee Gold: monthly 4000 EUR -> 4200 EUR\n")
