@@ -185,10 +185,12 @@ def _hash_strings(arr: pa.Array) -> np.ndarray:
 _PREFIX_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 
 
-def _numbers(arr: pa.Array, prefix: bytes | None = None) -> tuple[np.ndarray, bytes] | None:
-    """Ids made of one common ``prefix`` and a decimal number (``T1`` .. ``T10000000``) as
-    those numbers (int64; -1 for a null, an id of another shape or a number too long), and the
-    prefix (by default the letters that open the first id); None when there is no id."""
+def _numbers(arr: pa.Array, prefix: bytes | None = None
+             ) -> tuple[np.ndarray, np.ndarray, bytes] | None:
+    """Ids made of one common ``prefix`` and a decimal number (``T1`` .. ``T10000000``):
+    ``(numbers, digits, prefix)``, the number (int64; -1 for a null, an id of another shape or
+    a number too long) and how many digits write it (``T01``: 1 and 2). The prefix is by
+    default the letters that open the first id; None when there is no id to take it from."""
     offsets, data = _string_parts(arr)
     start, length = offsets[:-1], np.diff(offsets)
     valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
@@ -213,48 +215,88 @@ def _numbers(arr: pa.Array, prefix: bytes | None = None) -> tuple[np.ndarray, by
         ok[live[(digit < 0) | (digit > 9)]] = False
         numbers[live] = numbers[live] * 10 + digit
     numbers[~ok] = -1
-    return numbers, prefix
+    return numbers, np.where(ok, tail, 0).astype(np.uint8), prefix
+
+
+class NumberedIds:
+    """Ids of one shape, a common prefix and a number (``T0000001``, ``INC12345``), numbered
+    densely: a table from number to row. An id is its prefix, number and count of digits, so
+    the index keeps 9 bytes per ticket and never the strings. Same answers as
+    :class:`~slalang.data.ids.IdIndex` (the first row wins).
+
+    >>> index = NumberedIds.build([pa.array(["T1", "T2"]), pa.array(["T1", "T3"])])
+    >>> index.first_occurrence().tolist(), index.lookup(pa.array(["T3", "T01", "X1"])).tolist()
+    ([0, 1, 0, 3], [3, -1, -1])
+    >>> NumberedIds.build([pa.array(["T1", "T01"])]) is None   # two ids, one number
+    True
+    """
+
+    def __init__(self, prefix: bytes, low: int, table: np.ndarray, digits: np.ndarray,
+                 first: np.ndarray) -> None:
+        self.prefix, self._low, self._table, self._digits = prefix, low, table, digits
+        self._first = first
+
+    @classmethod
+    def build(cls, columns: Iterator[pa.Array] | list[pa.Array]) -> NumberedIds | None:
+        """From the id column in pieces; None when the ids are not all of this shape."""
+        prefix, numbers, digits = None, [], []
+        for column in columns:
+            if not len(column):
+                continue
+            parsed = _numbers(column, prefix)
+            if parsed is None or (parsed[0] < 0).any():
+                return None
+            numbers.append(parsed[0])
+            digits.append(parsed[1])
+            prefix = parsed[2]
+        if prefix is None:
+            return None
+        num, dig = np.concatenate(numbers), np.concatenate(digits)
+        del numbers, digits
+        n = len(num)
+        low, high = int(num.min()), int(num.max())
+        if high - low > 4 * n + 1024:
+            return None
+        table = np.full(high - low + 1, -1, dtype=np.int64)
+        # written in reverse so that the first row of a repeated id wins
+        table[num[::-1] - low] = np.arange(n - 1, -1, -1, dtype=np.int64)
+        first = table[num - low]
+        if (dig[first] != dig).any():  # T1 and T01: two ids with one number
+            return None
+        return cls(prefix, low, table, dig, first)
+
+    def first_occurrence(self) -> np.ndarray:
+        """For each id, the index of the first row with the same id."""
+        return self._first
+
+    def lookup(self, query: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """The index of the (first) ticket with each queried id, -1 when there is none."""
+        if isinstance(query, pa.ChunkedArray):
+            query = query.combine_chunks() if query.num_chunks != 1 else query.chunk(0)
+        numbers, digits, _ = _numbers(query, self.prefix)  # type: ignore[misc]
+        slot = np.where(numbers >= 0, numbers - self._low, -1)
+        inside = (slot >= 0) & (slot < len(self._table))
+        cand = np.where(inside, self._table[np.where(inside, slot, 0)], -1)
+        hit = (cand >= 0) & (self._digits[np.maximum(cand, 0)] == digits)
+        return np.where(hit, cand, -1)
 
 
 class HashedIds:
-    """Ticket ids indexed once for many lookups (``pyarrow.compute.index_in`` would rebuild
-    its hash table of all ids for every window of events).
-
-    Ids of the shape prefix + number, numbered densely (``T0000001``, ``INC12345``), go
-    through a table indexed by the number; any other ids through sorted 64-bit hashes. Either
-    way every hit is verified against the id itself, so neither two ids with one number
-    (``T01``, ``T1``) nor a hash collision can give a wrong answer. Same answers as
-    :class:`~slalang.data.ids.IdIndex`: the first row wins, null ids match nothing.
+    """Any ticket ids indexed once for many lookups (``pyarrow.compute.index_in`` would
+    rebuild its hash table of all ids for every window of events): sorted 64-bit hashes,
+    every hit verified against the id itself, so a hash collision cannot give a wrong answer.
+    Same answers as :class:`~slalang.data.ids.IdIndex`: the first row wins, null ids match
+    nothing.
 
     >>> index = HashedIds(pa.array(["b", "a", None, "b"]))
     >>> index.first_occurrence().tolist(), index.lookup(pa.array(["b", "c", None])).tolist()
     ([0, 1, -1, 0], [0, -1, -1])
-    >>> HashedIds(pa.array(["T1", "T2", "T02"])).lookup(pa.array(["T02", "T2"])).tolist()
-    [2, 1]
     """
 
     def __init__(self, ids: pa.Array | pa.ChunkedArray) -> None:
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks() if ids.num_chunks != 1 else ids.chunk(0)
         self.ids = ids
-        n = len(ids)
-        self._table: np.ndarray | None = None
-        parsed = _numbers(ids)
-        numbers = parsed[0] if parsed is not None else None
-        if numbers is not None and (numbers >= 0).all():
-            low, high = int(numbers.min()), int(numbers.max())
-            if high - low <= 4 * n + 1024:
-                table = np.full(high - low + 1, -1, dtype=np.int64)
-                # written in reverse so that the first row of a repeated id wins
-                table[numbers[::-1] - low] = np.arange(n - 1, -1, -1, dtype=np.int64)
-                first = table[numbers - low]
-                if self._equal(first, np.arange(n)).all():  # no two ids share a number
-                    self._table, self._low, self._first = table, low, first
-                    self._prefix = parsed[1]  # type: ignore[index]
-                    return
-        self._hashes()
-
-    def _hashes(self) -> None:
         valid = np.flatnonzero(np.asarray(self.ids.is_valid().to_numpy(zero_copy_only=False)))
         hashes = _hash_strings(self.ids)[valid]
         order = np.argsort(hashes, kind="stable")
@@ -266,7 +308,7 @@ class HashedIds:
         self._collision = bool(len(same)) and not self._equal(self._order[same],
                                                               self._order[same + 1]).all()
 
-    def _equal(self, a: np.ndarray, b: np.ndarray, query: pa.Array | None = None
+    def _equal(self, a: np.ndarray | None, b: np.ndarray, query: pa.Array | None = None
                ) -> np.ndarray:
         left = self.ids.take(pa.array(a)) if query is None else query
         eq = pc.equal(left, self.ids.take(pa.array(b)))
@@ -274,8 +316,6 @@ class HashedIds:
 
     def first_occurrence(self) -> np.ndarray:
         """For each id, the index of the first row with the same id (-1 for a null id)."""
-        if self._table is not None:
-            return self._first
         if self._collision:
             return IdIndex(self.ids).first_occurrence()
         first = np.full(len(self.ids), -1, dtype=np.int64)
@@ -290,13 +330,6 @@ class HashedIds:
         """The index of the (first) ticket with each queried id, -1 when there is none."""
         if isinstance(query, pa.ChunkedArray):
             query = query.combine_chunks() if query.num_chunks != 1 else query.chunk(0)
-        if self._table is not None:
-            numbers = _numbers(query, self._prefix)[0]  # type: ignore[index]
-            slot = np.where(numbers >= 0, numbers - self._low, -1)
-            inside = (slot >= 0) & (slot < len(self._table))
-            cand = np.where(inside, self._table[np.where(inside, slot, 0)], -1)
-            hit = (cand >= 0) & self._equal(None, np.maximum(cand, 0), query)
-            return np.where(hit, cand, -1)
         if self._collision or not len(self._sorted):
             found = pc.index_in(query, value_set=self.ids, skip_nulls=True)
             return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False),
@@ -311,6 +344,19 @@ class HashedIds:
         return np.where(hit, cand, -1)
 
 
+def id_index(path: str | Path) -> NumberedIds | HashedIds:
+    """The index of the tickets file's ids (read as a stream of the id column)."""
+
+    def columns() -> Iterator[pa.Array]:
+        for _, table in csv_chunks(path, {}, 1 << 20, include=["id"]):
+            yield table.column("id").combine_chunks()
+
+    numbered = NumberedIds.build(columns())
+    if numbered is not None:
+        return numbered
+    return HashedIds(pa.chunked_array(list(columns()), pa.string()))
+
+
 class TicketChunks:
     """The tickets CSV as :class:`TicketTable` chunks of ``rows`` tickets, duplicate ids
     refused across chunks as :func:`~slalang.data.read_tickets` refuses them in one table."""
@@ -318,23 +364,16 @@ class TicketChunks:
     def __init__(self, path: str | Path, rows: int) -> None:
         self.path, self.file, self.rows = path, str(path), rows
         self.text_instants = False
-        ids = [t.column("id") for _, t in csv_chunks(path, {}, 1 << 62, include=["id"])]
-        column = pa.chunked_array([c for chunk in ids for c in chunk.chunks], pa.string())
-        self.n = len(column)
-        self.index = HashedIds(column)
-        del column
+        self.index: NumberedIds | HashedIds | None = id_index(path)
         first = self.index.first_occurrence()
-        dup = np.flatnonzero((first >= 0) & (first != np.arange(self.n)))
-        text = self.index.ids.take(pa.array(dup)).to_pylist() if len(dup) else []
-        # the first occurrence wins; an empty id is refused as missing, not as repeated
-        named = [k for k, t in enumerate(text) if t]
-        self.dup_rows = dup[named]
-        self.dup_text = [text[k] for k in named]
+        self.n = len(first)
+        # rows repeating an earlier id; the first occurrence wins
+        self.dup_rows = np.flatnonzero((first >= 0) & (first != np.arange(self.n)))
         self.dup_first = first[self.dup_rows]
 
     def drop_index(self) -> None:
         """Free the id index once the events are placed (the duplicates stay)."""
-        self.index = None  # type: ignore[assignment]
+        self.index = None
 
     def _types(self) -> dict[str, pa.DataType]:
         types = {c: _DICT for c in CATEGORICAL_COLUMNS}
@@ -348,10 +387,14 @@ class TicketChunks:
             start = first_row - 2
             raw = tickets_from_table(table, self.file, first_row)
             lo, hi = np.searchsorted(self.dup_rows, [start, start + raw.n])
-            for k in range(lo, hi):
-                raw.problems.append((int(self.dup_rows[k]) - start, "id",
-                                     f"duplicate ticket id {self.dup_text[k]!r} (first seen "
-                                     f"on row {int(self.dup_first[k]) + 2})"))
+            if hi > lo:
+                local = self.dup_rows[lo:hi] - start
+                text = raw.ids.take(pa.array(local)).to_pylist()
+                for i, t, f in zip(local.tolist(), text, self.dup_first[lo:hi].tolist(),
+                                   strict=True):
+                    if t:  # an empty id is refused as missing, not as repeated
+                        raw.problems.append((i, "id", f"duplicate ticket id {t!r} (first "
+                                             f"seen on row {f + 2})"))
             yield start, raw
 
     def tables(self, events: EventBlocks | None = None) -> Iterator[tuple[int, TicketTable]]:
@@ -399,9 +442,12 @@ class EventBlocks:
         types = {"status": _DICT, "priority": _DICT}
         if not text_instants:
             types["at"] = _INSTANT
+        index = tickets.index
+        if index is None:
+            raise ValueError("the tickets' id index was dropped before the events were placed")
         for first_row, table in csv_chunks(path, types, self.rows):
             self.add(events_from_table(table, str(path), first_row),
-                     tickets.index.lookup(table.column("ticket_id")))
+                     index.lookup(table.column("ticket_id")))
 
     def add(self, events: RawEvents, owner: np.ndarray) -> None:
         m = len(events.rows)
