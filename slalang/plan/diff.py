@@ -32,6 +32,15 @@ def _calendar_facts(c: CalendarDef) -> dict[str, str]:
     }
 
 
+def _matrix(plan: Plan) -> dict[tuple[str, ...], str]:
+    """The priority matrix as (field=value, ...) -> priority."""
+    d = plan.policy.priority_derivation
+    if d is None:
+        return {}
+    return {tuple(f"{f}={v}" for f, v in zip(d.fields, r.values, strict=True)): r.priority
+            for r in d.rules}
+
+
 def _cap(cap) -> str:
     return format_percent(cap) if cap is not None else "none"
 
@@ -58,8 +67,8 @@ def diff_plans(old: Plan, new: Plan) -> str:
     """One line per promise added, removed or changed; empty when the plans agree.
 
     Compares targets (by tier, metric and priority), clocks, calendars, uptime promises, fees,
-    exclusions and credit clauses; line numbers are ignored, so moving text around is no
-    change.
+    the priority matrix, exclusions and credit clauses; line numbers are ignored, so moving
+    text around is no change.
     """
     out: list[str] = []
     a = {(r.tier, r.metric, r.priority): r for r in old.rows}
@@ -89,6 +98,8 @@ def diff_plans(old: Plan, new: Plan) -> str:
     out.extend(_keyed("fee", {t.name: t for t in old.policy.tiers},
                       {t.name: t for t in new.policy.tiers},
                       lambda t: {"monthly": str(t.fee) if t.fee else "none"}))
+    out.extend(_keyed("priority from", _matrix(old), _matrix(new),
+                      lambda prio: {"priority": prio}))
     ea = [exclusion_text(e) for e in old.exclusions]
     eb = [exclusion_text(e) for e in new.exclusions]
     out += [f"- exclusion: {e}" for e in ea if e not in eb]

@@ -63,4 +63,10 @@ def plan_to_json(plan: Plan, tier: str | None = None) -> dict:
                      "percent": _dec(c.percent), "cap": _dec(c.cap),
                      "origin_tier": c.origin_tier, "source": where(c.span)}
                     for c in plan.credit_rules if keep(c.tier)],
+        # how a ticket without a priority gets one: the matrix decides which target applies
+        "priority_from": None if p.priority_derivation is None else {
+            "fields": list(p.priority_derivation.fields),
+            "rules": [{"values": list(r.values), "priority": r.priority,
+                       "source": where(r.span)} for r in p.priority_derivation.rules],
+            "source": where(p.priority_derivation.span)},
     }

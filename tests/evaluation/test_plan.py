@@ -135,3 +135,17 @@ def test_diff_plans_names_every_kind_of_promise(tmp_path, in_root):
         "~ calendar office: holidays IT -> IT subdivision RM\n"
         "~ uptime Gold every service: monthly 99.9% -> 99.95%\n"
         "~ fee Gold: monthly 4000 EUR -> 4200 EUR\n")
+
+
+def test_diff_and_json_of_the_priority_matrix(tmp_path, in_root):
+    source = Path("policies/internal-it-ola.sla").read_text(encoding="utf-8")
+    changed = tmp_path / "ola.sla"
+    changed.write_text(source.replace('"high", "medium" -> P2', '"high", "medium" -> P1'),
+                       encoding="utf-8")
+    old = compile_plan(load_policy("policies/internal-it-ola.sla"))
+    assert diff_plans(old, compile_plan(load_policy(changed))) == (
+        "~ priority from impact=high urgency=medium: priority P2 -> P1\n")
+    matrix = plan_to_json(old)["priority_from"]
+    assert matrix["fields"] == ["impact", "urgency"]
+    assert matrix["rules"][1] == {"values": ["high", "medium"], "priority": "P2",
+                                  "source": "policies/internal-it-ola.sla:41"}
