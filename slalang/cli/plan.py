@@ -18,7 +18,10 @@ from slalang.cli.check import load_or_exit
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A text table, or JSON.")
 @click.option("--tier", help="Show only this tier's targets, uptime and credits.")
-def command(policy: str, fmt: str, tier: str | None) -> None:
+@click.option("--diff", "against", type=click.Path(), metavar="OLD",
+              help="Print only what POLICY changes against the policy OLD (e.g. the version "
+              "on the main branch): one line per promise added (+), removed (-) or changed (~).")
+def command(policy: str, fmt: str, tier: str | None, against: str | None) -> None:
     """Compile POLICY and print its plan: tier x metric x priority -> target, calendar,
     pauses, objective and source line; exclusions and credit clauses with theirs.
 
@@ -28,6 +31,13 @@ def command(policy: str, fmt: str, tier: str | None) -> None:
     from slalang.plan import compile_plan, plan_to_json, plan_to_text
 
     plan = compile_plan(load_or_exit(policy))
+    if against is not None:
+        from slalang.plan import diff_plans
+
+        # a review of a change: the old version must be valid too, or the diff would lie
+        click.echo(diff_plans(compile_plan(load_or_exit(against)), plan) or "no change\n",
+                   nl=False)
+        return
     if tier is not None and tier not in plan.tiers:
         hint = did_you_mean(tier, plan.tiers)
         raise click.BadParameter(

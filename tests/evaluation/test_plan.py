@@ -149,3 +149,14 @@ def test_diff_and_json_of_the_priority_matrix(tmp_path, in_root):
     assert matrix["fields"] == ["impact", "urgency"]
     assert matrix["rules"][1] == {"values": ["high", "medium"], "priority": "P2",
                                   "source": "policies/internal-it-ola.sla:41"}
+
+
+def test_cli_plan_diff(tmp_path, in_root):
+    changed = tmp_path / "bench.sla"
+    changed.write_text(Path("policies/bench.sla").read_text(encoding="utf-8")
+                       .replace("P1 30m, P2 1h", "P1 45m, P2 1h"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["plan", str(changed), "--diff", "policies/bench.sla"])
+    assert (result.exit_code, result.output) == (0, "~ Gold response P1: target 30m -> 45m\n")
+    same = CliRunner().invoke(main, ["plan", "policies/bench.sla", "--diff",
+                                     "policies/bench.sla"])
+    assert (same.exit_code, same.output) == (0, "no change\n")
