@@ -152,17 +152,21 @@ class Wording:
             return format_decimal(d, format=_pattern(d), locale=self.locale)
         return format_decimal(_plain(value), locale=self.locale, decimal_quantization=False)
 
-    def percent(self, value: int | Decimal | str | None) -> str:
+    def percent(self, value: int | Decimal | str | None, article: str | None = None) -> str:
         """``value`` percent (``99.5`` means 99.5 %), as the locale writes it; the decimals
         given are kept (``99.0%``, ``"97.50"`` -> ``97.50%``); None is "not applicable".
+        ``article`` (``il``, ``al``, ``del``, ``dal``) puts the Italian article before it, as
+        :meth:`forms` does (English ignores it).
 
-        >>> Wording("it").percent(Decimal("99.5"))
-        '99,5%'
+        >>> Wording("it").percent(Decimal("99.5")), Wording("it").percent("80", article="al")
+        ('99,5%', "all'80%")
         >>> Wording("en").percent(Decimal("99.0")), Wording("it").percent(None)
         ('99.0%', 'n.d.')
         """
         if value is None:
             return self.t("not_applicable_short")
+        if article is not None:
+            return self.forms("p", self.percent(value))[f"p_{article}"]
         value = to_decimal(value, "percentage")
         decimals = max(0, -int(value.as_tuple().exponent))
         pattern = self._babel.percent_formats[None].pattern

@@ -85,6 +85,10 @@ class CreditItem:
     clause: Clause | None
     #: the clause's own amount (before the month's cap); None without a fee
     amount: str | None = None
+    #: an uptime line: the step's threshold; an objective line: the missed objective
+    below: str | None = None
+    metric: str | None = None
+    priority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,16 @@ class MonthReport:
     @property
     def missed(self) -> tuple[ComplianceRow, ...]:
         return tuple(r for r in self.compliance if r.achieved is False)
+
+    @property
+    def worst_uptime(self) -> UptimeRow | None:
+        """The covered service with the lowest uptime (the one uptime credits look at)."""
+        return min(self.uptime, key=lambda u: Decimal(u.percent)) if self.uptime else None
+
+    def row(self, metric: str | None, priority: str | None) -> ComplianceRow | None:
+        """The compliance row of ``metric`` and ``priority``, if any."""
+        return next((r for r in self.compliance if (r.metric, r.priority) == (metric, priority)),
+                    None)
 
 
 @dataclass(frozen=True)
@@ -373,7 +387,9 @@ def _credits(obj: Mapping, where: str) -> Credits:
         CreditItem(str(_get(ln, "clause", f"{where}.lines[{i}]")), str(ln.get("reason") or ""),
                    _num(_get(ln, "percent", f"{where}.lines[{i}]"), f"{where}.lines[{i}]")
                    or "0", _clause(ln.get("source")),
-                   _money(ln.get("amount"), f"{where}.lines[{i}].amount")[0])
+                   _money(ln.get("amount"), f"{where}.lines[{i}].amount")[0],
+                   _num(ln.get("below"), f"{where}.lines[{i}].below", allow_none=True),
+                   ln.get("metric"), ln.get("priority"))
         for i, ln in enumerate(_get(obj, "lines", where, [])))
     amount, currency = _money(obj.get("amount"), where + ".amount")
     fee, fee_currency = _money(obj.get("fee"), where + ".fee")

@@ -104,7 +104,8 @@ def test_json_follows_the_published_schema(ev):
     assert august["credit"]["lines"] == [{"clause": "uptime", "percent": "10",
                                           "reason": "email uptime 99.888% < 99.9%",
                                           "source": "reference.sla:61",
-                                          "amount": {"amount": "400.00", "currency": "EUR"}}]
+                                          "amount": {"amount": "400.00", "currency": "EUR"},
+                                          "below": "99.9"}]
     assert doc["policy"]["provider"] == ev.policy.header.provider
     # T-1's resolution took 5 h against 4 h: July's breach, listed with its numbers
     july = alfa["months"][0]
@@ -114,6 +115,10 @@ def test_json_follows_the_published_schema(ev):
         "stopped_at": "2026-07-06T08:00:00+02:00", "elapsed_s": 18000, "target_s": 14400,
         "delay_s": 3600, "clause": "reference.sla:75"}]}
     assert august["breaches"] == {"count": 0, "tickets": []}
+    # Beta misses response P1 in August: the line names the objective, as the contract does
+    beta_august = doc["customers"][1]["months"][1]["credit"]["lines"]
+    assert [(ln["clause"], ln.get("metric"), ln.get("priority")) for ln in beta_august] == [
+        ("objective", "response", "P1")]
     golden("evaluation.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -87,14 +87,34 @@ def _line_amount(fee: Money | None, percent: Decimal) -> dict | None:
     return {"amount": str(amount), "currency": fee.currency}
 
 
-def _credit(c: Credit) -> dict:
+def clause_subjects(policy) -> dict[tuple[str, str | None, str | None], dict]:
+    """What each credit clause of the policy is about, by (kind, its ``file:line``, percent):
+    an uptime step's threshold (``below``), an objective credit's ``metric`` and
+    ``priority``; reports word the clause as the contract does with them."""
+    out: dict = {}
+    for tier in policy.tiers:
+        uc = tier.uptime_credit
+        for step in uc.steps if uc else ():
+            where = clause(step.span) or clause(uc.span)
+            # the threshold as the policy writes it ("99.0"), as the contract shows it
+            out[("uptime", where, dec(step.percent))] = {"below": str(step.below)}
+        for oc in tier.objective_credits:
+            out[("objective", clause(oc.span), dec(oc.percent))] = {
+                "metric": oc.metric, "priority": oc.priority}
+    return out
+
+
+def _credit(c: Credit, subjects: dict | None = None) -> dict:
+    lines = []
+    for ln in c.lines:
+        line = {"clause": ln.clause, "percent": dec(ln.percent), "reason": ln.reason,
+                "source": clause(ln.span), "amount": _line_amount(c.fee, ln.percent)}
+        line.update((subjects or {}).get((ln.clause, line["source"], line["percent"]), {}))
+        lines.append(line)
     return {
         "percent": dec(c.percent), "uncapped_percent": dec(c.uncapped), "cap": dec(c.cap),
         "capped": c.capped, "fee": _money(c.fee), "amount": _money(c.amount),
-        "cap_clause": clause(c.cap_span),
-        "lines": [{"clause": ln.clause, "percent": dec(ln.percent), "reason": ln.reason,
-                   "source": clause(ln.span), "amount": _line_amount(c.fee, ln.percent)}
-                  for ln in c.lines],
+        "cap_clause": clause(c.cap_span), "lines": lines,
     }
 
 
@@ -346,6 +366,7 @@ def evaluation_to_json(ev: Evaluation) -> dict:
     """The evaluation as a JSON-ready dict (see the schema for every field)."""
     tz = ev.policy.header.timezone
     lists = ticket_lists(ev)
+    subjects = clause_subjects(ev.policy)
     n = len(ev.agg)
     breaches = _ticket_dicts(ev, lists[0], "breaches") if lists else [None] * n
     at_risk = _ticket_dicts(ev, lists[1], "at_risk") if lists else [None] * n
@@ -358,7 +379,8 @@ def evaluation_to_json(ev: Evaluation) -> dict:
                 "month": m.bucket.label, "start": iso_local(m.bucket.start, tz),
                 "end": iso_local(m.bucket.end, tz), "counts": _counts(m.counts),
                 "objectives": [_objective(o) for o in m.objectives],
-                "uptime": [_uptime(u) for u in m.uptime], "credit": _credit(m.credit),
+                "uptime": [_uptime(u) for u in m.uptime],
+                "credit": _credit(m.credit, subjects),
                 "breaches": breaches[g], "at_risk": at_risk[g],
             })
             g += 1
@@ -549,7 +571,7 @@ def _counts_json(counts: np.ndarray):
         f'{{"tickets":{t},"excluded":{e},"open":{o},"invalid":{i}}}'))
 
 
-def _cached_tails(uptime: list, credit: list) -> list[str]:
+def _cached_tails(uptime: list, credit: list, subjects: dict) -> list[str]:
     """``],"uptime":[...],"credit":{...}`` per group, formatted once per distinct
     (uptime, credit)."""
     cache: dict[tuple[int, int], str] = {}
@@ -560,7 +582,7 @@ def _cached_tails(uptime: list, credit: list) -> list[str]:
         text = cache.get(key)
         if text is None:
             text = cache[key] = (f'],"uptime":{_json.dumps([_uptime(u) for u in up], **compact)}'
-                                 f',"credit":{_json.dumps(_credit(cr), **compact)}')
+                                 f',"credit":{_json.dumps(_credit(cr, subjects), **compact)}')
         out.append(text)
     return out
 
@@ -641,7 +663,8 @@ def write_json(ev: Evaluation, out: IO) -> None:
     lists = ticket_lists(ev)
     months = _join(_pick(heads, a.g_bucket), _counts_json(a.g_counts), ',"objectives":[',
                    _objective_entries(ev, a.g_tier, a.cells),
-                   _strings(_cached_tails(ev.uptime, ev.credit.tolist())),
+                   _strings(_cached_tails(ev.uptime, ev.credit.tolist(),
+                                          clause_subjects(ev.policy))),
                    _ticket_segments(ev, lists and lists[0], "breaches", n),
                    _ticket_segments(ev, lists and lists[1], "at_risk", n),
                    _pick(["},", "}"], _last_in_row(pair_of_group)))
