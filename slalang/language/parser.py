@@ -136,6 +136,8 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
         where = f"the block opened at line {opened[-1][0]} is still open" if opened else None
         return Diagnostic(SYNTAX, "error", f"a `}}` is missing before this `{tok}`", span,
                           where and f"{where}; close it with `}}`")
+    if (reserved := _clock_named_like_a_keyword(source, tok, filename)) is not None:
+        return reserved
     exact, known = _match_catalogue(exc)
     if not exact and (misspelt := _misspelt_word_before(source, tok, filename)):
         return misspelt
@@ -148,6 +150,30 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
     hint = (exact and HINTS.get(known)) or keyword_hint or _expected_hint(exc.expected)
     message = f"{known}; found {found}" if known else f"unexpected {found}"
     return Diagnostic(SYNTAX, "error", message, span, hint)
+
+
+#: words that start a tier statement, so a clock named so cannot have target lines
+_TIER_KEYWORDS = ("fee", "uptime", "credit", "cap")
+
+
+def _clock_named_like_a_keyword(source: str, tok: Token, filename: str) -> Diagnostic | None:
+    """``clock uptime { ... }`` parses, but its target line (``uptime on office: ...``) reads
+    as the tier's uptime promise and fails later, far from the cause: point at the clock."""
+    line = source.splitlines()[tok.line - 1] if tok.line else ""
+    word = line.split()[0] if line.split() else ""
+    if word not in _TIER_KEYWORDS:
+        return None
+    text = re.sub(r'"([^"\\\n]|\\.)*"|#[^\n]*', lambda m: " " * len(m.group()), source)
+    match = re.search(rf"(?m)^[ \t]*clock[ \t]+({word})\b", text)
+    if match is None:
+        return None
+    at = match.start(1)
+    lineno = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return Diagnostic(SYNTAX, "error", f"a clock cannot be named {word!r}: in a tier, `{word}` "
+                      f"starts the {word} statement, so the clock's target lines cannot be read",
+                      Span(filename, lineno, column, lineno, column + len(word)),
+                      f"rename the clock (e.g. `{word}_time`) here and in its target lines")
 
 
 def _misspelt_word_before(source: str, tok: Token, filename: str) -> Diagnostic | None:
