@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 #: tickets per chunk by default: a chunk's working set is a few hundred MiB
 DEFAULT_CHUNK_ROWS = 250_000
+#: listed tickets (breached, at risk) gathered from chunks before they are merged
+_MERGE_ROWS = 500_000
 #: inputs (tickets + events) at least this large are evaluated in chunks by default
 AUTO_BYTES = 256 << 20
 
@@ -226,8 +228,10 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
         rename = customer_namer(roster)
         total = CountSum(plan, n_buckets)
         found: list = []  # tickets the outcomes stage finds invalid, in ticket order
-        writer, rows, listed = None, 0, None
+        writer, rows = None, 0
         lister = _lister()
+        parts: list = []
+        pending = listed_rows = 0
         for _, table in chunks.tables(blocks):
             outcomes = compute_outcomes(plan, table, roster, as_of)
             found += outcomes.rejected[len(table.rejected):]
@@ -236,8 +240,12 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
                                      n_buckets, rename, ()))
             chunk = _Chunk(plan, period, int(as_of), outcomes, table, bucket)
             if lister is not None:  # the worst tickets per group, kept as the chunks pass
-                part = lister.of(chunk)
-                listed = part if listed is None else lister.merge([listed, part])
+                parts.append(lister.of(chunk))
+                pending += parts[-1].table.num_rows
+                # merging re-sorts everything kept: merge when the new rows outnumber it
+                if pending >= max(_MERGE_ROWS, listed_rows):
+                    parts = [lister.merge(parts)]
+                    pending, listed_rows = 0, parts[0].table.num_rows
             if verdicts is not None:
                 writer, written = _write_chunk(writer, verdicts, chunk)
                 rows += written
@@ -246,8 +254,8 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
 
     ev = finish_evaluation(plan, period, int(as_of), total.aggregate, downtime, roster,
                            tuple(ingest) + tuple(found), digest.result())
-    if listed is not None:
-        ev.listed_tickets = listed  # type: ignore[attr-defined]
+    if parts:
+        ev.listed_tickets = lister.merge(parts)  # type: ignore[attr-defined, union-attr]
     return ev, rows
 
 
