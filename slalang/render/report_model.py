@@ -123,10 +123,14 @@ class Verdict:
     clause: Clause | None
     #: the month the ticket belongs to, when the source says it
     month: str = ""
+    #: the delay as the source gives it (the evaluation JSON lists it without elapsed time)
+    delay: int | None = None
 
     @property
     def delay_seconds(self) -> int | None:
         """How far past the target a breached clock went (business seconds)."""
+        if self.delay is not None:
+            return self.delay
         if self.elapsed_seconds is None or self.target_seconds is None:
             return None
         return self.elapsed_seconds - self.target_seconds
@@ -425,24 +429,27 @@ def verdict_from_row(row: Mapping) -> Verdict:
         raise DataError(f"verdicts: a row has no {exc.args[0]!r} column") from None
 
 
-def _listed(c: str, month: str, obj: Any, kind: str, where: str
+def _listed(c: str, month: MonthReport, obj: Any, kind: str, where: str
             ) -> tuple[list[Verdict], int] | None:
-    """A month's ``breaches``/``at_risk`` list of the evaluation JSON as verdicts, and the
-    count; None when the month has none (an evaluation saved before lists existed)."""
+    """A month's ``breaches``/``at_risk`` list of the evaluation JSON as verdicts (the clause:
+    the month's objective row's), and the count; None when the month has none (an evaluation
+    saved before lists existed)."""
     if obj is None:
         return None
     out = []
     for i, row in enumerate(_get(obj, "tickets", where)):
         w = f"{where}.tickets[{i}]"
         try:
+            metric, priority = str(row["metric"]), str(row.get("priority") or "")
+            objective = month.row(metric, priority)
             out.append(Verdict(
-                ticket=str(row["id"]), customer=c, metric=str(row["metric"]),
-                priority=str(row.get("priority") or ""),
+                ticket=str(row["id"]), customer=c, metric=metric, priority=priority,
                 outcome="breached" if kind == "breaches" else "open",
                 due_at=row.get("due_at"), stopped_at=row.get("stopped_at"),
                 elapsed_seconds=_int_or_none(row.get("elapsed_s")),
                 target_seconds=_int_or_none(row.get("target_s")),
-                clause=_clause(row.get("clause")), month=month))
+                clause=objective.clause if objective else None, month=month.month,
+                delay=_int_or_none(row.get("delay_s"))))
         except (KeyError, TypeError):
             raise DataError(f"evaluation JSON: {w} is not a listed ticket") from None
     return out, int(_get(obj, "count", where))
@@ -472,19 +479,19 @@ def _customer(c: Mapping, where: str, months: Sequence[str] | None,
         label = str(_get(m, "month", w))
         if months is not None and label not in months:
             continue
-        for kind in ("breaches", "at_risk"):
-            got = _listed(name, label, m.get(kind), kind, f"{w}.{kind}")
-            if got is None:
-                complete = False
-            else:
-                listed += got[0]
-                totals[kind] += got[1]
         month_rows.append(MonthReport(
             label,
             tuple(_compliance(r, f"{w}.objectives[{j}]")
                   for j, r in enumerate(_get(m, "objectives", w, []))),
             tuple(_uptime(r, f"{w}.uptime[{j}]") for j, r in enumerate(_get(m, "uptime", w, []))),
             _credits(_get(m, "credit", w), w + ".credit")))
+        for kind in ("breaches", "at_risk"):
+            got = _listed(name, month_rows[-1], m.get(kind), kind, f"{w}.{kind}")
+            if got is None:
+                complete = False
+            else:
+                listed += got[0]
+                totals[kind] += got[1]
     kept = {m.month for m in month_rows}
     given = verdicts is not None or (complete and bool(month_rows))
     if verdicts is None:

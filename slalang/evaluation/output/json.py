@@ -167,7 +167,7 @@ class ListedTickets:
 
     def __init__(self, table, counts) -> None:
         #: pyarrow table: kind, customer, tier, bucket, worse, id, metric, priority,
-        #: created_at, due_at, stopped_at, elapsed, target, clause
+        #: due_at, stopped_at, elapsed, target
         self.table = table
         #: pyarrow table: kind, customer, tier, bucket, count
         self.counts = counts
@@ -200,9 +200,6 @@ class ListedTickets:
         c_codes, c_labels = codes_labels(t.customer)
         t_codes, t_labels = codes_labels(o.tier)
         p_codes, p_labels = codes_labels(o.priority)
-        plan_rows = getattr(ev.plan, "rows", ()) or ()
-        clauses = [clause(getattr(r, "span", None)) for r in plan_rows] + [None]
-        plan_row = np.asarray(o.plan_row, dtype=np.int64)[rows]
         raw_ids = np.asarray(t.id, dtype=object)[tix]
         try:
             ids = pa.array(raw_ids, type=pa.string())
@@ -220,12 +217,9 @@ class ListedTickets:
             "metric": pa.array([*ev.policy.metrics], type=pa.string()).take(
                 pa.array(np.asarray(o.metric, dtype=np.int64)[rows])),
             "priority": labels(np.asarray(p_codes, dtype=np.int64)[rows], p_labels),
-            "created_at": pa.array(np.asarray(t.created_at, dtype=np.int64)[tix]),
             "due_at": pa.array(np.asarray(o.due_at, dtype=np.int64)[rows]),
             "stopped_at": pa.array(np.asarray(o.stopped_at, dtype=np.int64)[rows]),
             "elapsed": pa.array(el), "target": pa.array(ta),
-            "clause": pa.array(clauses, type=pa.string()).take(
-                pa.array(np.where(plan_row < 0, len(clauses) - 1, plan_row))),
         })
         return cls._cut(table, None)
 
@@ -342,20 +336,20 @@ def ticket_lists(ev: Evaluation) -> tuple[_Selected, _Selected] | None:
 
 
 def _ticket_dicts(ev: Evaluation, sel: _Selected, kind: str) -> list[dict]:
-    """Per group: ``{"count": n, "tickets": [...]}``."""
+    """Per group: ``{"count": n, "tickets": [...]}``. A breach is ``id, metric, priority,
+    due_at, stopped_at, delay_s``; a ticket at risk ``id, metric, priority, due_at,
+    elapsed_s, target_s`` (the clause is the objective's, listed beside)."""
     tz = ev.policy.header.timezone
     t = sel.table
     cols = {"id": t["id"].to_pylist(), "metric": t["metric"].to_pylist(),
-            "priority": t["priority"].to_pylist()}
-    for name in ("created_at", "due_at") + (("stopped_at",) if kind == "breaches" else ()):
-        cols[name] = iso_column(t[name].to_numpy(), tz).to_pylist()
+            "priority": t["priority"].to_pylist(),
+            "due_at": iso_column(t["due_at"].to_numpy(), tz).to_pylist()}
     elapsed, target = t["elapsed"].to_numpy(), t["target"].to_numpy()
-    cols["elapsed_s"], cols["target_s"] = elapsed.tolist(), target.tolist()
     if kind == "breaches":
+        cols["stopped_at"] = iso_column(t["stopped_at"].to_numpy(), tz).to_pylist()
         cols["delay_s"] = (elapsed - target).tolist()
     else:
-        cols["left_s"] = (target - elapsed).tolist()
-    cols["clause"] = t["clause"].to_pylist()
+        cols["elapsed_s"], cols["target_s"] = elapsed.tolist(), target.tolist()
     out = [{"count": int(c), "tickets": []} for c in sel.count.tolist()]
     for k, g in enumerate(sel.group.tolist()):
         out[g]["tickets"].append({name: values[k] for name, values in cols.items()})
@@ -632,15 +626,14 @@ def _ticket_segments(ev: Evaluation, sel: _Selected | None, kind: str, n_groups:
         elapsed, target = t["elapsed"].to_numpy(), t["target"].to_numpy()
         parts = ['{"id":', ids, ',"metric":', _json_texts(t["metric"]),
                  ',"priority":', _json_texts(t["priority"]),
-                 ',"created_at":', _quoted_instants(t["created_at"].to_numpy(), tz),
                  ',"due_at":', _quoted_instants(t["due_at"].to_numpy(), tz)]
         if kind == "breaches":
-            parts += [',"stopped_at":', _quoted_instants(t["stopped_at"].to_numpy(), tz)]
-        parts += [',"elapsed_s":', _int_strings(elapsed), ',"target_s":', _int_strings(target)]
-        parts += ([',"delay_s":', _int_strings(elapsed - target)] if kind == "breaches"
-                  else [',"left_s":', _int_strings(target - elapsed)])
-        parts += [',"clause":', _json_texts(t["clause"]), "}",
-                  _pick([",", ""], _last_in_row(sel.group))]
+            parts += [',"stopped_at":', _quoted_instants(t["stopped_at"].to_numpy(), tz),
+                      ',"delay_s":', _int_strings(elapsed - target)]
+        else:
+            parts += [',"elapsed_s":', _int_strings(elapsed),
+                      ',"target_s":', _int_strings(target)]
+        parts += ["}", _pick([",", ""], _last_in_row(sel.group))]
         body = _per_row(_join(*parts), sel.group, n_groups)
     counts = _unique_format(sel.count.reshape(-1, 1),
                             lambda c: f',"{kind}":{{"count":{c},"tickets":[')
