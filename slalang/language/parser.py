@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from decimal import Decimal
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -19,6 +20,7 @@ from slalang.diagnostics import Diagnostic, did_you_mean
 from slalang.errors import PolicyError
 from slalang.language import syntax as s
 from slalang.language.grammar import parse_collecting_comments, parser
+from slalang.language.values import format_duration
 from slalang.model import Span
 
 SYNTAX = "SLA001"
@@ -138,6 +140,8 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
                           where and f"{where}; close it with `}}`")
     if (reserved := _clock_named_like_a_keyword(source, tok, filename)) is not None:
         return reserved
+    if (odd := _odd_duration(source, tok, filename)) is not None:
+        return odd
     exact, known = _match_catalogue(exc)
     if not exact and (misspelt := _misspelt_word_before(source, tok, filename)):
         return misspelt
@@ -150,6 +154,32 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
     hint = (exact and HINTS.get(known)) or keyword_hint or _expected_hint(exc.expected)
     message = f"{known}; found {found}" if known else f"unexpected {found}"
     return Diagnostic(SYNTAX, "error", message, span, hint)
+
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def _odd_duration(source: str, tok: Token, filename: str) -> Diagnostic | None:
+    """``1.5h`` and ``1H`` lex as a number and a name: say what is wrong with the duration
+    (a fraction, a capital unit) rather than that it has no unit."""
+    if tok.type != "NUMBER":
+        return None
+    unit = re.match(r"[A-Za-z]+", source[tok.end_pos:])
+    if unit is None or unit.group().lower() not in _UNIT_SECONDS:
+        return None
+    number, letter = str(tok), unit.group()
+    text = number + letter
+    span = Span(filename, tok.line, tok.column, tok.line, tok.column + len(text))
+    seconds = Decimal(number) * _UNIT_SECONDS[letter.lower()]
+    if seconds == seconds.to_integral_value() and seconds > 0:
+        hint = f"write {format_duration(int(seconds))}"
+    else:
+        hint = "write whole hours, minutes and seconds, e.g. 1h30m"
+    if "." in number:
+        return Diagnostic(SYNTAX, "error", f"a duration is written in whole units, not "
+                          f"{text!r}", span, hint)
+    return Diagnostic(SYNTAX, "error", f"duration units are lowercase (s, m, h), not {text!r}",
+                      span, hint)
 
 
 #: words that start a tier statement, so a clock named so cannot have target lines
