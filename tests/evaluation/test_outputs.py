@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
@@ -298,3 +299,28 @@ def test_listed_tickets_merge_like_one_evaluation():
     write_json(whole, out)
     assert json.loads(out.getvalue()) == want
     assert want["customers"][0]["months"][0]["breaches"]["count"] == 15
+
+
+def test_tickets_under_a_roster_id_and_under_the_name_are_listed_together():
+    """An export that names a customer by its roster id in some rows and by its name in
+    others: one customer-month, its worst breaches chosen among both."""
+    from slalang.model import Customer, Money, Roster
+
+    policy = reference_policy()
+    roster = Roster((Customer("Alfa Srl", "Gold", Money(Decimal(4000), "EUR"), ("email",),
+                              id="C-1"),), "customers.yaml")
+    tickets = [(f"N-{k:02d}", "Alfa Srl", "2026-07-06T10:00:00+02:00") for k in range(8)]
+    tickets += [(f"I-{k:02d}", "C-1", "2026-07-07T10:00:00+02:00") for k in range(8)]
+    o = hand_outcomes(policy, [("Gold", "P2", "breached", "met")] * 16)
+    for k in range(16):  # delays 1..16 minutes; the id rows are the later, longer ones
+        o.target[2 * k], o.elapsed[2 * k] = 3600, 3600 + 60 * (k + 1)
+    ev = evaluate(HandPlan(policy), HandTickets.of(tickets), None, roster, period="2026-07",
+                  outcomes=o)
+    doc = evaluation_to_json(ev)
+    (customer,) = doc["customers"]
+    breaches = customer["months"][0]["breaches"]
+    assert breaches["count"] == 16
+    assert [t["delay_s"] for t in breaches["tickets"]] == [60 * d for d in range(16, 6, -1)]
+    out = io.StringIO()
+    write_json(ev, out)
+    assert json.loads(out.getvalue()) == doc
