@@ -158,6 +158,10 @@ def _fee(value: object, currency: str | None, label: str, file: str) -> Money | 
         return None
     if isinstance(value, str):
         amount, code = value.split()
+        if -Decimal(amount).as_tuple().exponent > 2:  # "4.000 EUR": a thousands separator?
+            raise DataError(f"{label}: fee {value!r} has more than two decimals; for "
+                            f"{amount.replace('.', '')} {code} write \"{amount.replace('.', '')} "
+                            f"{code}\" (no thousands separator)", file=file, field="fee")
         return Money(Decimal(amount), code)
     if currency is None:
         raise DataError(f"{label}: a fee without currency needs `currency:` in the roster",

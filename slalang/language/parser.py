@@ -142,6 +142,8 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
         return reserved
     if (odd := _odd_duration(source, tok, filename)) is not None:
         return odd
+    if (comma := _comma_in_number(source, tok, filename)) is not None:
+        return comma
     exact, known = _match_catalogue(exc)
     if not exact and (misspelt := _misspelt_word_before(source, tok, filename)):
         return misspelt
@@ -154,6 +156,30 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
     hint = (exact and HINTS.get(known)) or keyword_hint or _expected_hint(exc.expected)
     message = f"{known}; found {found}" if known else f"unexpected {found}"
     return Diagnostic(SYNTAX, "error", message, span, hint)
+
+
+def _comma_in_number(source: str, tok: Token, filename: str) -> Diagnostic | None:
+    """``99,9%`` (a decimal comma) and ``4,000`` (a thousands separator): numbers are written
+    with a decimal point and no separators."""
+    at = tok.start_pos
+    if tok.type == "NUMBER" and re.match(r",\d", source[tok.end_pos:]):
+        pass  # the number itself is where the comma starts
+    elif str(tok) == "," and re.search(r"\d$", source[:at]) and re.match(r",\d", source[at:]):
+        at = re.search(r"[\d.]+$", source[:at]).start()
+    else:
+        return None
+    text = re.match(r"[\d.,]+%?", source[at:]).group()
+    line = source.count("\n", 0, at) + 1
+    column = at - (source.rfind("\n", 0, at) + 1) + 1
+    span = Span(filename, line, column, line, column + len(text))
+    digits = text.rstrip("%")
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", digits):  # 4,000: a thousands separator
+        fixed = digits.replace(",", "")
+        return Diagnostic(SYNTAX, "error", f"numbers have no thousands separator: {text!r}",
+                          span, f"write {fixed}{'%' if text.endswith('%') else ''}")
+    fixed = text.replace(",", ".")
+    return Diagnostic(SYNTAX, "error", f"numbers take a decimal point, not a comma: {text!r}",
+                      span, f"write {fixed}")
 
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}

@@ -45,6 +45,8 @@ def test_without_policy_fees_stay_absent():
     ("customers:\n  - name: A\n    tier: Gold\n    services: [email]\n    fee: 10 USD\n",
      "customer #1 (A): fee in USD but the policy's currency is EUR", "fee"),
     ("customers: [\n", "not valid YAML", None),
+    ("customers:\n  - name: A\n    tier: Gold\n    services: [email]\n    fee: 4.000 EUR\n",
+     "customer #1 (A): fee '4.000 EUR' has more than two decimals; for 4000 EUR write", "fee"),
     ("customers:\n  - {name: A, tier: Gold, services: [x]}\n  - {name: A, tier: Gold, "
      "services: [x]}\n", "customer 'A' is listed twice", "name"),
 ])

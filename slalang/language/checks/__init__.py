@@ -21,6 +21,7 @@ from slalang.language.checks import (
     inheritance_cycles,
     matrix_rows,
     missing_targets,
+    money_precision,
     percent_ranges,
     response_vs_resolution,
     undefined_names,
@@ -43,6 +44,7 @@ CHECKS = (
     percent_ranges,
     credit_steps,
     currency,
+    money_precision,
     missing_targets,
     response_vs_resolution,
 )
