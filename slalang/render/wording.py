@@ -181,16 +181,32 @@ def clock_sentences(w: Wording, clock: ClockDef, subject: bool = True) -> list[s
     out = [w.t("clock.measured" if subject else "clock.measured_short",
                subject=metric_words(w, clock.name, "subject"),
                start=event_words(w, clock.start, "from"), stop=event_words(w, clock.stop, "to"))]
-    if clock.pause_statuses:
-        statuses = w.join((status_words(w, s) for s in clock.pause_statuses), "or")
+    pauses = shown_pauses(clock)
+    if pauses:
+        statuses = w.join((status_words(w, s) for s in pauses), "or")
         out.append(w.t("clock.pauses", statuses=statuses))
-    else:
+    elif not clock.pause_statuses:
         out.append(w.t("clock.never_pauses"))
     if clock.stop.kind in ("resolved", "closed"):
         out.append(w.t(f"clock.reopen_{clock.on_reopen}",
                        stop=w.t(f"event.{clock.stop.kind}.last")))
     out.append(w.t(f"clock.priority_{clock.on_priority_change}"))
     return out
+
+
+def shown_pauses(clock: ClockDef) -> tuple[str, ...]:
+    """The pause statuses worth a sentence: a clock that stops at the resolution does not
+    need "it pauses while the ticket is resolved or closed" (the reopening sentence says what
+    happens then); one that stops at closure still pauses while resolved.
+
+    >>> from slalang.model import ClockEvent
+    >>> c = ClockDef("resolution", ClockEvent("created"), ClockEvent("resolved"),
+    ...              ("waiting_on_customer", "resolved", "closed"))
+    >>> shown_pauses(c)
+    ('waiting_on_customer',)
+    """
+    after_stop = {"resolved": DONE_STATUSES, "closed": ("closed",)}.get(clock.stop.kind, ())
+    return tuple(s for s in clock.pause_statuses if s not in after_stop)
 
 
 def delay_statuses(clock: ClockDef) -> tuple[str, ...]:
