@@ -117,7 +117,7 @@ def _chunk_rows(tickets: str, events: str | None, mapping: str | None,
               help="Stop with exit 2 when more input rows than this are rejected.")
 @click.option("--chunk-rows", type=click.IntRange(min=1),
               help="Evaluate CSV tickets this many at a time, in bounded memory (default: "
-              "chunks of 250,000 when the input files exceed 256 MiB).")
+              "chunks of 100,000 when the input files exceed 256 MiB).")
 @click.option("--in-memory", is_flag=True,
               help="Read the whole input at once, however large.")
 def command(policy: str, tickets: str, events: str | None, downtime: str | None,

@@ -251,16 +251,23 @@ class NumberedIds:
             prefix = parsed[2]
         if prefix is None:
             return None
-        num, dig = np.concatenate(numbers), np.concatenate(digits)
-        del numbers, digits
+        num = np.concatenate(numbers)
+        del numbers
+        dig = np.concatenate(digits)
         n = len(num)
         low, high = int(num.min()), int(num.max())
         if high - low > 4 * n + 1024:
             return None
+        num -= low
         table = np.full(high - low + 1, -1, dtype=np.int64)
-        # written in reverse so that the first row of a repeated id wins
-        table[num[::-1] - low] = np.arange(n - 1, -1, -1, dtype=np.int64)
-        first = table[num - low]
+        # written last row first, a slice at a time, so that the first row of a repeated id
+        # wins without a second array of n row numbers
+        step = 1 << 20
+        for end in range(n, 0, -step):
+            begin = max(end - step, 0)
+            table[num[begin:end][::-1]] = np.arange(end - 1, begin - 1, -1, dtype=np.int64)
+        first = table[num]
+        del num
         if (dig[first] != dig).any():  # T1 and T01: two ids with one number
             return None
         return cls(prefix, low, table, dig, first)
@@ -348,8 +355,9 @@ def id_index(path: str | Path) -> NumberedIds | HashedIds:
     """The index of the tickets file's ids (read as a stream of the id column)."""
 
     def columns() -> Iterator[pa.Array]:
-        for _, table in csv_chunks(path, {}, 1 << 20, include=["id"]):
+        for _, table in csv_chunks(path, {}, 1 << 18, include=["id"]):
             yield table.column("id").combine_chunks()
+            release_memory()
 
     numbered = NumberedIds.build(columns())
     if numbered is not None:
@@ -402,6 +410,13 @@ class TicketChunks:
         for k, (start, raw) in enumerate(self.raw()):
             ev = events.read(k, start) if events is not None else RawEvents.empty()
             yield start, assemble(raw, ev)
+            release_memory()
+
+
+def release_memory() -> None:
+    """Give the memory pyarrow's allocator keeps for reuse back to the system: between
+    chunks it would otherwise stay counted in the process's resident size."""
+    pa.default_memory_pool().release_unused()
 
 
 #: one placed event: global ticket index, instant, status and priority codes, source row
@@ -448,6 +463,7 @@ class EventBlocks:
         for first_row, table in csv_chunks(path, types, self.rows):
             self.add(events_from_table(table, str(path), first_row),
                      index.lookup(table.column("ticket_id")))
+            release_memory()
 
     def add(self, events: RawEvents, owner: np.ndarray) -> None:
         m = len(events.rows)

@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from slalang.model import Roster
     from slalang.plan import Plan
 
-#: tickets per chunk by default: a chunk's working set is a few hundred MiB
-DEFAULT_CHUNK_ROWS = 250_000
+#: tickets per chunk by default: a chunk's working set is a hundred MiB or two
+DEFAULT_CHUNK_ROWS = 100_000
 #: listed tickets (breached, at risk) gathered from chunks before they are merged
 _MERGE_ROWS = 500_000
 #: inputs (tickets + events) at least this large are evaluated in chunks by default
