@@ -113,7 +113,7 @@ def _resolve(plan: Plan, ticket: dict, roster: Roster | None):
         for rule in deriv.rules:
             if all(Condition("", "=", (v,)).matches(ticket.get(f))
                    for f, v in zip(deriv.fields, rule.values, strict=True)):
-                prio, prio_src = rule.priority, f"matrix ({where(rule.span)})"
+                prio, prio_src = rule.priority, f"matrix, {where(rule.span)}"
                 break
     if prio is None:
         problems.append("priority: no priority")

@@ -155,3 +155,15 @@ def test_a_day_override_on_a_closure_is_a_working_day(tmp_path):
     assert response["due_at"] == "2026-12-24T10:00:00+01:00"  # 1h on the 23rd, 1h on the 24th
     before = [s["kind"] for s in response["segments"] if s["to"] == "2026-12-24T09:00:00+01:00"]
     assert before == ["outside hours"]
+
+
+def test_a_priority_from_the_matrix_names_the_row(tmp_path):
+    tickets = tmp_path / "m.jsonl"
+    tickets.write_text('{"id": "M1", "customer": "Warehouse Operations", "created_at": '
+                       '"2026-07-01T09:00:00-07:00", "impact": "high", "urgency": "medium"}\n',
+                       encoding="utf-8")
+    result = CliRunner().invoke(main, ["explain", "policies/internal-it-ola.sla", "--tickets",
+                                       str(tickets), "--ticket", "M1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].endswith(
+        "priority P2 (from the matrix, policies/internal-it-ola.sla:41)")
