@@ -154,3 +154,13 @@ def test_fmt_reads_standard_input():
     result = CliRunner().invoke(main, ["fmt", "-"], input=messy)
     assert (result.exit_code, result.output) == (0, 'policy "x" {\n    version "1"\n}\n')
     assert CliRunner().invoke(main, ["fmt", "-w", "-"], input=messy).exit_code == 2
+
+
+def test_every_bundled_policy_is_formatted_and_checks():
+    # `slalang fmt --check policies/*.sla` stays clean, and every bundled policy is valid
+    policies = sorted(str(p) for p in (ROOT / "policies").glob("*.sla"))
+    assert policies
+    formatted = run("fmt", "--check", *policies)
+    assert (formatted.exit_code, formatted.output) == (0, "")
+    checked = run("check", *policies)
+    assert checked.exit_code == 0, checked.output
