@@ -153,7 +153,8 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
             with atomic_write(csv_out, "wb") if csv_out else nullcontext() as fh:
                 ev, rows = evaluate_chunked(
                     plan, tickets, events, down, ros, as_of=instant, period=per,
-                    chunk_rows=chunked, max_errors=max_errors, verdicts=fh)
+                    chunk_rows=chunked, max_errors=max_errors, verdicts=fh,
+                    list_tickets=bool(json_out) or fmt == "json")
         except NotStreamable as exc:
             click.echo(f"note: evaluating in memory: {exc}", err=True)
             chunked = None

@@ -146,8 +146,8 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
                      downtime: DowntimeTable | None, roster: Roster | None,
                      as_of: int | None = None, period: Period | str | None = None, *,
                      chunk_rows: int = DEFAULT_CHUNK_ROWS, max_errors: int | None = None,
-                     verdicts: BinaryIO | None = None, workdir: str | Path | None = None
-                     ) -> tuple[Evaluation, int]:
+                     verdicts: BinaryIO | None = None, workdir: str | Path | None = None,
+                     list_tickets: bool = True) -> tuple[Evaluation, int]:
     """Evaluate canonical CSV tickets (and events) chunk by chunk; ``(evaluation, verdict
     rows written)``.
 
@@ -155,6 +155,8 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
     count, rejection and hash; it has no per-ticket fields (``outcomes``, ``tickets`` are
     None), so the per-ticket verdicts go to ``verdicts`` (a binary stream, CSV) as the chunks
     are evaluated. Temporary files go to ``workdir`` (default: the system's temp folder).
+    ``list_tickets`` False skips gathering the tickets the JSON output lists (breached, at
+    risk) when no JSON is written.
 
     Raises:
         NotStreamable: the input needs the in-memory reader (its message says why).
@@ -167,13 +169,13 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
     digest = file_digest([tickets] + ([events] if events is not None else []))
     try:
         return _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
-                    max_errors, verdicts, workdir, digest)
+                    max_errors, verdicts, workdir, digest, list_tickets)
     except _Conversion as exc:  # only raised before any verdict is written
         raise NotStreamable(f"an instant the typed reader refuses ({exc})") from None
 
 
 def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max_errors,
-         verdicts, workdir, digest) -> tuple[Evaluation, int]:
+         verdicts, workdir, digest, list_tickets) -> tuple[Evaluation, int]:
     from slalang.data.read import check_errors
     from slalang.data.stream import EventBlocks, TicketChunks, _Conversion
     from slalang.evaluation.outcomes import compute_outcomes
@@ -229,7 +231,7 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
         total = CountSum(plan, n_buckets)
         found: list = []  # tickets the outcomes stage finds invalid, in ticket order
         writer, rows = None, 0
-        lister = _lister()
+        lister = _lister() if list_tickets else None
         parts: list = []
         pending = listed_rows = 0
         for _, table in chunks.tables(blocks):
