@@ -318,3 +318,26 @@ def test_hashed_ids_survive_a_collision(monkeypatch):
     index = HashedIds(pa.array(["x", "y", "x", None]))
     assert index.first_occurrence().tolist() == [0, 1, 0, -1]
     assert index.lookup(pa.array(["y", "z", "x"])).tolist() == [1, -1, 0]
+
+
+def test_gzip_and_byte_order_mark(tmp_path):
+    import gzip
+
+    tickets = tmp_path / "tickets.csv.gz"
+    tickets.write_bytes(gzip.compress((BENCH300 / "tickets.csv").read_bytes()))
+    events = tmp_path / "events.csv"
+    events.write_bytes(b"\xef\xbb\xbf" + (BENCH300 / "events.csv").read_bytes())
+    work = tmp_path / "work"
+    work.mkdir()
+    assert_same(_plan("bench.sla"), tickets, events, chunks=[50], tmp_path=work)
+
+
+def test_malformed_csv_names_the_row(tmp_path):
+    tickets, events = _messy(tmp_path)
+    tickets.write_text(MESSY_TICKETS + "T9,C1,Gold\n", encoding="utf-8")
+    with pytest.raises(DataError) as want:
+        read_tickets(tickets, events)
+    with pytest.raises(DataError) as got:
+        evaluate_chunked(_plan("bench.sla"), tickets, events, None, None, chunk_rows=3)
+    assert str(got.value) == str(want.value)
+    assert want.value.row == 13
