@@ -14,19 +14,33 @@ CODES = {
 }
 
 
+def _gaps(ctx: CheckContext, name: str, metric: str) -> list[str]:
+    """The priorities tier ``name`` (with what it inherits) has no ``metric`` target for."""
+    flat = ctx.flat_tier(name)
+    return [p for p in ctx.priorities if (metric, p) not in flat.targets]
+
+
 def run(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for tier in ctx.tree.of_type(s.TierDecl):
-        if ctx.tiers.get(tier.name.text) is not tier or not ctx.chain_complete(tier.name.text):
-            continue  # a duplicate, reported as such
+    complete = [t for t in ctx.tree.of_type(s.TierDecl)
+                if ctx.tiers.get(t.name.text) is t and ctx.chain_complete(t.name.text)]
+    for tier in complete:
         flat = ctx.flat_tier(tier.name.text)
         # a target line naming an undefined metric or priority (SLA103/SLA104) was most likely
         # meant to fill the gap; reporting the gap too would bury the real cause under noise
         misnamed = any(m not in ctx.clocks or p not in ctx.priorities for m, p in flat.targets)
+        parent = tier.extends.text if tier.extends is not None else None
         for metric in ctx.clocks:
-            missing = [p for p in ctx.priorities if (metric, p) not in flat.targets]
+            # a gap inherited from the parent is reported once, on the tier it comes from,
+            # naming the tiers that inherit it
+            inherited = set(_gaps(ctx, parent, metric)) if parent else set()
+            missing = [p for p in _gaps(ctx, tier.name.text, metric) if p not in inherited]
             if missing and not misnamed:
+                heirs = [t.name.text for t in complete if t is not tier
+                         and tier.name.text in ctx.parents(t.name.text)
+                         and set(missing) & set(_gaps(ctx, t.name.text, metric))]
+                also = f" (inherited by {', '.join(heirs)})" if heirs else ""
                 yield diag("SLA203", f"tier {tier.name.text!r} has no {metric} target for "
-                           f"{', '.join(missing)}", tier.name.span,
+                           f"{', '.join(missing)}{also}", tier.name.span,
                            f"add e.g. `{metric} on <calendar>: {missing[0]} 4h` to the tier "
                            "or to a tier it extends")
             covered = any(m == metric for m, _ in flat.targets)
