@@ -8,8 +8,9 @@ chunk of tickets (:class:`EventBlocks`): a pass over the events file with a fixe
 Every chunk is validated by the same :func:`~slalang.data.build.assemble` as the in-memory
 reader, so rows are refused with the same reasons. The only check that spans chunks is the
 duplicate id (the first occurrence wins): :class:`TicketChunks` reads the id column once,
-up front, and tells each chunk which of its rows repeat an earlier id. That index of ids is
-the one part whose size grows with the input (tens of bytes per ticket).
+up front, and tells each chunk which of its rows repeat an earlier id. That index of ids
+(:class:`NumberedIds`, 9 bytes a ticket, or :class:`HashedIds`, about 16 bytes plus the id)
+is the one part whose size grows with the input; it is dropped once the events are placed.
 """
 
 from __future__ import annotations
