@@ -242,6 +242,9 @@ def test_cli_chunked_csv_equals_in_memory(tmp_path):
     assert (Path(f"{a}.stamp.json").read_text() == Path(f"{b}.stamp.json").read_text())
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "a.csv", "a.csv.stamp.json", "b.csv", "b.csv.stamp.json"]
+    t1, t2 = _invoke(*base, "--in-memory"), _invoke(*base, "--chunk-rows", "64")
+    assert t1.exit_code == t2.exit_code == 0
+    assert t1.output == t2.output  # the text summary
 
 
 def test_cli_options_exclude_each_other():
