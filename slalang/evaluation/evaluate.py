@@ -15,6 +15,7 @@ renderings of a small evaluation. A million tickets over thousands of customers 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -284,7 +285,7 @@ def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
                              tickets=tickets, ticket_bucket=ticket_bucket)
 
 
-def customer_namer(roster: Roster | None):
+def customer_namer(roster: Roster | None) -> Callable[[str], str]:
     """The function naming a ticket's customer label in the outputs (a roster id becomes the
     customer's name; anything else stays as it is)."""
 
@@ -295,7 +296,9 @@ def customer_namer(roster: Roster | None):
     return rename
 
 
-def finish_evaluation(plan: Plan, period: Period, as_of: int, count, downtime, roster,
+def finish_evaluation(plan: Plan, period: Period, as_of: int,
+                      count: Callable[[tuple[tuple[str, str, int], ...]], Aggregate],
+                      downtime: DowntimeTable | None, roster: Roster | None,
                       rejected: tuple, tickets_hash: str | None, **per_ticket) -> Evaluation:
     """Everything after the per-ticket outcomes: groups, uptime, credits, the Evaluation.
 

@@ -39,7 +39,7 @@ from slalang.evaluation.periods import (
 
 if TYPE_CHECKING:
     from slalang.data import DowntimeTable
-    from slalang.model import Roster
+    from slalang.model import Policy, Roster
     from slalang.plan import Plan
 
 #: tickets per chunk by default: a chunk's working set is a hundred MiB or two
@@ -133,8 +133,8 @@ class _Chunk:
     ticket_bucket: np.ndarray
 
     @property
-    def policy(self):
-        return self.plan.policy
+    def policy(self) -> Policy:
+        return self.plan.policy  # type: ignore[attr-defined]
 
 
 def _rejection_order(tickets_file: str):
