@@ -119,8 +119,9 @@ def csv_chunks(path: str | Path, types: dict[str, pa.DataType], rows: int,
         include_columns=names)
     pending: list[pa.RecordBatch] = []
     count, first, done = 0, 2, False
+    stream = _open(path)
     try:
-        reader = pacsv.open_csv(_open(path), read_options=pacsv.ReadOptions(
+        reader = pacsv.open_csv(stream, read_options=pacsv.ReadOptions(
             block_size=BLOCK_SIZE), convert_options=convert)
         for batch in reader:
             pending.append(batch)
@@ -138,6 +139,8 @@ def csv_chunks(path: str | Path, types: dict[str, pa.DataType], rows: int,
             raise _Conversion(text) from None
         raise DataError(f"malformed CSV: {text.splitlines()[0]}", file=file,
                         row=_bad_row(path, len(header))) from None
+    finally:
+        stream.close()
     if count or not done:
         yield first, pa.Table.from_batches(pending, schema=reader.schema)
 
