@@ -60,12 +60,16 @@ def render(diagnostic: Diagnostic, source: str | None) -> str:
     out = [f"{s.file}:{s.line}:{s.column}: {d.severity}[{d.code}]: {d.message}"]
     lines = source.splitlines() if source is not None else []
     if 1 <= s.line <= len(lines):
-        text = lines[s.line - 1]
+        raw = lines[s.line - 1]
         gutter = f"{s.line:>4} | "
-        out.append(gutter + text)
+        # tabs are shown as spaces so the caret stays under the text whatever the tab width
+        text = raw.expandtabs(4)
+        column = len(raw[: s.column - 1].expandtabs(4)) + 1
         end = s.end_column if s.end_line == s.line and s.end_column > s.column else s.column + 1
-        end = min(max(end, s.column + 1), max(len(text) + 1, s.column + 1))
-        out.append(" " * (len(gutter) - 2) + "| " + " " * (s.column - 1) + "^" * (end - s.column))
+        end = len(raw[: max(end, s.column + 1) - 1].expandtabs(4)) + 1
+        end = max(min(end, len(text) + 1), column + 1)  # at least one caret, even past the end
+        out.append(gutter + text)
+        out.append(" " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^" * (end - column))
     if d.hint:
         out.append(f"     = hint: {d.hint}")
     return "\n".join(out)

@@ -90,3 +90,17 @@ def test_fmt_of_standard_input_that_is_not_utf8():
     assert result.exit_code == 2
     assert "-:1:9: error[SLA002]: cannot read the file: byte 0xe9 is not UTF-8 text" in \
         result.output
+
+
+def test_a_tab_indented_line_keeps_the_caret_under_the_word(tmp_path):
+    source = (HERE.parents[1] / "policies" / "reference.sla").read_text(encoding="utf-8")
+    policy = tmp_path / "tabs.sla"
+    policy.write_text(source.replace("    response on office: P1 2h", "\tresponse on ofice: P1 2h"),
+                      encoding="utf-8")
+    (tmp_path / "customers.yaml").write_text(
+        (HERE.parents[1] / "policies" / "customers.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8")
+    lines = run(["check", str(policy)]).output.splitlines()
+    shown, caret = lines[1], lines[2]
+    assert "\t" not in shown  # a tab is shown as spaces, whatever the terminal's tab width
+    assert shown.index("ofice") == caret.index("^") and caret.endswith("^^^^^")
