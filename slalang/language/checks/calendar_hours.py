@@ -45,10 +45,12 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                                "drop the line, or define a calendar with working hours instead")
             continue
         week: list[list[tuple[int, int, Span]]] = [[] for _ in WEEKDAYS]
+        written = False  # weekly hours written, valid or not: then SLA405 says what is wrong
         # a day override is checked like a weekday of its own: one per date, no overlaps
         overrides: dict[str, s.OverrideStmt] = {}
         for st in cal.stmts:
             if isinstance(st, s.WeeklyHoursStmt):
+                written = written or bool(st.ranges)
                 for r in st.ranges:
                     minutes = yield from _checked_range(r)
                     if minutes is not None:
@@ -67,7 +69,7 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                                f"{overrides[st.date.text].span.line}; keep one line per date")
                 overrides.setdefault(st.date.text, st)
         yield from _overlaps(week)
-        if not any(week):
+        if not any(week) and not written:
             yield diag("SLA401", f"calendar {cal.name.text!r} has no working time",
                        cal.name.span, "add weekly hours such as `mon-fri 09:00-17:00`, or "
                        "write `calendar " + cal.name.text + " 24x7`")
