@@ -27,7 +27,7 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                 continue
             country = st.country.text
             if country not in supported():
-                hint = did_you_mean(country, supported()) or \
+                hint = _country_hint(country) or did_you_mean(country, supported()) or \
                     "use an ISO 3166 alpha-2 country code such as IT, DE or US"
                 yield diag("SLA404", f"unknown holiday country {country!r}", st.country.span,
                            hint)
@@ -42,3 +42,15 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                 yield diag("SLA404",
                            f"unknown subdivision {st.subdivision.text!r} of {country}",
                            st.subdivision.span, hint)
+
+
+def _country_hint(text: str) -> str | None:
+    """``it`` -> IT (codes are capitals); ``Italy`` or ``United States`` -> their code."""
+    if text.upper() in supported():
+        return f"country codes are capital letters: did you mean {text.upper()!r}?"
+    # the holidays library names its country classes in English (Italy, UnitedStates)
+    entity = getattr(holidays, "".join(w[:1].upper() + w[1:] for w in text.split()), None)
+    code = getattr(entity, "country", None)
+    if isinstance(code, str) and code in supported():
+        return f"write the ISO 3166 code: {code!r} for {text}"
+    return None
