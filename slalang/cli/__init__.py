@@ -17,7 +17,20 @@ from slalang.cli.common import GuardedGroup
 VERBS = ("check", "fmt", "export", "plan", "evaluate", "explain", "contract", "report")
 
 
-@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class VerbGroup(GuardedGroup):
+    """Imports a verb's module only when that verb runs, so ``slalang check`` does not pay for
+    numpy, pyarrow and Jinja, nor ``slalang evaluate`` for Babel and the templates."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(VERBS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in VERBS:
+            return None
+        return importlib.import_module(f"slalang.cli.{cmd_name}").command
+
+
+@click.group(cls=VerbGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="slalang")
 def main() -> None:
     """slalang: service-level agreements as code.
@@ -26,6 +39,3 @@ def main() -> None:
     ticket data, and render the contract appendix and compliance reports.
     """
 
-
-for _verb in VERBS:
-    main.add_command(importlib.import_module(f"slalang.cli.{_verb}").command, _verb)
