@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import zoneinfo
 from collections.abc import Iterator
 
@@ -41,8 +42,25 @@ def _all_zones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
+#: ``+01:00``, ``UTC+1``, ``GMT-05:00``: an offset, not a zone
+_OFFSET = re.compile(r"(?i)(utc|gmt)?\s*[+-]\d{1,2}(:?\d{2})?")
+
+
 def _zone(name: str, span: Span) -> Iterator[Diagnostic]:
     if not known_zone(name):
-        hint = did_you_mean(name, _all_zones()) or \
-            'use an IANA zone name such as "Europe/Rome" or "America/New_York"'
-        yield diag("SLA403", f"unknown time zone {name!r}", span, hint)
+        yield diag("SLA403", f"unknown time zone {name!r}", span, _zone_hint(name))
+
+
+def _zone_hint(name: str) -> str:
+    if _OFFSET.fullmatch(name.strip()):
+        # a fixed offset knows nothing of daylight saving time: half the year would be wrong
+        return ('a fixed offset ignores daylight saving time; name the place\'s zone, e.g. '
+                '"Europe/Rome" (+01:00 in winter, +02:00 in summer)')
+    # `Rome`, `new york`: the city part of a zone name
+    city = name.strip().replace(" ", "_").lower()
+    by_city = [z for z in _all_zones() if z.rsplit("/", 1)[-1].lower() == city]
+    if by_city:
+        return f"did you mean {by_city[0]!r}?"
+    return did_you_mean(name, _all_zones()) or \
+        'use an IANA zone name such as "Europe/Rome" or "America/New_York"'
+
