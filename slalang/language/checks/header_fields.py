@@ -26,8 +26,14 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                    effective.values[0].span, "write the date as YYYY-MM-DD")
     currency = ctx.header_field("currency")
     if currency and not re.fullmatch(r"[A-Z]{3}", currency.values[0].text):
-        yield diag("SLA206", f"{currency.values[0].text!r} is not an ISO 4217 currency code",
-                   currency.values[0].span, "use three capital letters, e.g. EUR or USD")
+        text = currency.values[0].text
+        # `eur` and `EURO` are near misses: name the code rather than the rule
+        near = (text.upper() if re.fullmatch(r"[A-Za-z]{3}", text)
+                else "EUR" if text.upper() in ("EURO", "EUROS") else None)
+        hint = (f"did you mean {near!r}? a currency is three capital letters" if near
+                and near != text else "use three capital letters, e.g. EUR or USD")
+        yield diag("SLA206", f"{text!r} is not an ISO 4217 currency code",
+                   currency.values[0].span, hint)
 
 
 _EXAMPLES = {
