@@ -138,6 +138,8 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
         where = f"the block opened at line {opened[-1][0]} is still open" if opened else None
         return Diagnostic(SYNTAX, "error", f"a `}}` is missing before this `{tok}`", span,
                           where and f"{where}; close it with `}}`")
+    if (brace := _brace_mistake(source, tok, exc.expected, filename)) is not None:
+        return brace
     if (reserved := _clock_named_like_a_keyword(source, tok, filename)) is not None:
         return reserved
     if (odd := _odd_duration(source, tok, filename)) is not None:
@@ -156,6 +158,34 @@ def syntax_diagnostic(exc: UnexpectedInput, source: str, filename: str) -> Diagn
     hint = (exact and HINTS.get(known)) or keyword_hint or _expected_hint(exc.expected)
     message = f"{known}; found {found}" if known else f"unexpected {found}"
     return Diagnostic(SYNTAX, "error", message, span, hint)
+
+
+_HEAD_WORDS = ("calendar", "tier", "clock", "priorities", "priority", "policy")
+
+
+def _brace_mistake(source: str, tok: Token, expected, filename: str) -> Diagnostic | None:
+    """A `}` that closes nothing, or a declaration head whose `{` is missing."""
+    if tok.type == "RBRACE" and not _open_braces(source[: tok.start_pos]):
+        return Diagnostic(SYNTAX, "error", "this `}` closes no block", Span(
+            filename, tok.line, tok.column, tok.line, tok.column + 1),
+            "remove it: every block before it is already closed")
+    if "LBRACE" not in (expected or ()) or tok.type == "LBRACE":
+        return None
+    before = source[: tok.start_pos].rstrip()
+    line_start = before.rfind("\n") + 1
+    head = before[line_start:]
+    blanked = re.sub(r'"([^"\\\n]|\\.)*"|#[^\n]*', lambda m: " " * len(m.group()), head)
+    # only a head that ends its line: on the same line, the word after it is the mistake
+    # (`tier Plus extnds Basic {`), and the general message names it better
+    same_line = "\n" not in source[line_start + len(head): tok.start_pos]
+    if same_line or not blanked.split() or blanked.split()[0] not in _HEAD_WORDS \
+            or "{" in blanked:
+        return None
+    end = len(blanked.rstrip())
+    line = source.count("\n", 0, line_start) + 1
+    return Diagnostic(SYNTAX, "error", f"a `{{` is missing after `{head[:end].strip()}`",
+                      Span(filename, line, end + 1, line, end + 2),
+                      f"open the block: `{head[:end].strip()} {{`")
 
 
 def _comma_in_number(source: str, tok: Token, filename: str) -> Diagnostic | None:
