@@ -52,7 +52,7 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
             if isinstance(st, s.WeeklyHoursStmt):
                 written = written or bool(st.ranges)
                 for r in st.ranges:
-                    minutes = yield from _checked_range(r)
+                    minutes = yield from _checked_range(r, st.days)
                     if minutes is not None:
                         for day in {d for item in st.days for d in day_indexes(item)}:
                             week[day].append((*minutes, r.span))
@@ -80,7 +80,15 @@ def _kind(st) -> str:
             s.ClosedStmt: "closures", s.OverrideStmt: "day overrides"}[type(st)]
 
 
-def _checked_range(r: s.TimeRangeLit):
+def _days_text(items: tuple[s.DayItem, ...], shift: int = 0) -> str:
+    """``mon-fri`` as written, or moved by ``shift`` days (``tue-sat``)."""
+    def name(ident: s.Ident) -> str:
+        return WEEKDAYS[(WEEKDAYS.index(ident.text) + shift) % 7]
+
+    return ", ".join(name(i.first) + (f"-{name(i.last)}" if i.last else "") for i in items)
+
+
+def _checked_range(r: s.TimeRangeLit, days: tuple[s.DayItem, ...] = ()):
     """Yield a diagnostic for an invalid range; return its minutes when valid."""
     for lit in (r.start, r.end):
         if clock_minutes(lit.text) is None:
@@ -89,9 +97,16 @@ def _checked_range(r: s.TimeRangeLit):
             return None
     minutes = range_minutes(r)
     if minutes is None:
+        start, end = clock_minutes(r.start.text), clock_minutes(r.end.text)
+        if days and start is not None and end is not None and 0 < end < start < 1440:
+            # a night shift: the same hours, split at midnight, the second part a day later
+            hint = (f"a range cannot cross midnight: write `{_days_text(days)} "
+                    f"{r.start.text}-24:00` and `{_days_text(days, 1)} 00:00-{r.end.text}`")
+        else:
+            hint = ("a range cannot cross midnight: split it at 24:00, e.g. "
+                    "`mon 22:00-24:00` and `tue 00:00-06:00`")
         yield diag("SLA405", f"the range {r.start.text}-{r.end.text} does not move forward",
-                   r.span, "a range cannot cross midnight: split it at 24:00, e.g. "
-                   "`mon 22:00-24:00` and `tue 00:00-06:00`")
+                   r.span, hint)
     return minutes
 
 
