@@ -34,6 +34,7 @@ from slalang.evaluation.credits import Credit, sum_credits
 from slalang.evaluation.evaluate import Evaluation
 from slalang.evaluation.output.common import clause, dec, iso_local
 from slalang.evaluation.output.csv import iso_column
+from slalang.evaluation.output.pieces import Pool, interleave
 from slalang.evaluation.uptime import UptimeResult
 from slalang.model import Money
 
@@ -432,11 +433,12 @@ def dumps(ev: Evaluation) -> str:
 
 
 # -- the columnar writer ------------------------------------------------------------------------
-# The same document as evaluation_to_json, built column by column with pyarrow string kernels:
-# a million tickets over thousands of customers make about a million objective entries, which
-# dicts and json.dumps would take a minute to write. Each entry is cut into a few pieces that
-# repeat a lot (the target's fields; the counts) so that each distinct piece is formatted once
-# in Python and picked by index; pyarrow then concatenates and joins them.
+# The same document as evaluation_to_json, built column by column: a million tickets over
+# thousands of customers make about a million objective entries, which dicts and json.dumps
+# would take a minute to write. The document is cut into pieces (see .pieces): the pieces that
+# repeat a lot (a target's fields, a number with the field name after it, the counts) are
+# formatted once per distinct value and picked by index, the listed tickets' texts are built
+# with pyarrow string kernels, and the whole is written in chunks of pieces.
 
 
 def _strings(values) -> object:
@@ -452,12 +454,12 @@ def _pick(table: list[str], index: np.ndarray):
     return _strings(table).take(pa.array(np.asarray(index, dtype=np.int64)))
 
 
-def _unique_format(columns: np.ndarray, render) -> object:
-    """``render(*row)`` for each row of the int matrix ``columns`` (rows x k), formatting each
-    distinct row once."""
+def _unique_ids(pool: Pool, columns: np.ndarray, render) -> np.ndarray:
+    """The pool index of ``render(*row)`` for each row of the int matrix ``columns``
+    (rows x k), formatting each distinct row once."""
     columns = np.asarray(columns, dtype=np.int64)
     if len(columns) == 0:
-        return _strings([])
+        return np.zeros(0, dtype=np.int64)
     # pack each row into one int (mixed radix) so that finding the distinct rows is one
     # integer pass; fall back to row-wise unique when the counts are too large to pack
     radix = columns.max(axis=0) + 1
@@ -477,7 +479,19 @@ def _unique_format(columns: np.ndarray, render) -> object:
             rest, rows[:, k] = np.divmod(rest, radix[k])
     else:
         rows, inverse = np.unique(columns, axis=0, return_inverse=True)
-    return _pick([render(*row) for row in rows.tolist()], inverse.reshape(-1))
+    return pool.add([render(*row) for row in rows.tolist()]) + inverse.reshape(-1)
+
+
+def _number_ids(pool: Pool, values: np.ndarray, after: str) -> np.ndarray:
+    """The pool index of ``f"{v}{after}"`` for each non-negative int ``v`` of ``values``."""
+    v = np.asarray(values, dtype=np.int64)
+    if len(v) == 0:
+        return v
+    hi = int(v.max())
+    if int(v.min()) >= 0 and hi < 4 * len(v) + 1024:  # small numbers: a table of them all
+        return pool.add(_join(_int_strings(np.arange(hi + 1)), after)) + v
+    uniq, inverse = np.unique(v, return_inverse=True)
+    return pool.add(_join(_int_strings(uniq), after)) + inverse.reshape(-1)
 
 
 def _join(*parts):
@@ -496,21 +510,6 @@ def _last_in_row(rows: np.ndarray) -> np.ndarray:
     return last
 
 
-def _per_row(entries, rows: np.ndarray, n: int):
-    """One string per row: the concatenation of its entries (sorted by row, each already
-    ending with its separator). No copy: a new offsets buffer over the entries' data."""
-    import pyarrow as pa
-
-    entries = entries.combine_chunks() if isinstance(entries, pa.ChunkedArray) else entries
-    if entries.offset or entries.null_count:
-        entries = pa.concat_arrays([entries])  # a fresh array: offsets from 0, no nulls
-    offsets = np.frombuffer(entries.buffers()[1], dtype=np.int64)[:len(entries) + 1]
-    bounds = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=bounds[1:])
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets[bounds].copy()),
-                                            entries.buffers()[2])
-
-
 def _compliance_text(met: int, decided: int) -> str:
     """As ``_q(compliance, 2)``, in integers: round half up of met x 10000 / decided.
 
@@ -523,9 +522,37 @@ def _compliance_text(met: int, decided: int) -> str:
     return f'"{hundredths // 100}.{hundredths % 100:02d}"'
 
 
-def _objective_entries(ev: Evaluation, tier: np.ndarray, cells: np.ndarray):
+class _EntryTexts:
+    """The pieces of objective entries that do not depend on the counts, formatted once per
+    writer: the target's fields, the compliance texts, what follows the counts."""
+
+    def __init__(self, ev: Evaluation, pool: Pool) -> None:
+        obj, a = ev.objectives, ev.agg
+        nm, npr = len(a.metrics), len(a.priorities)
+        n_flat = obj.has_target.size
+        metrics = [_json.dumps(x) for x in a.metrics]
+        prios = [_json.dumps(x) for x in a.priorities]
+        percents = [_json.dumps(dec(x)) for x in obj.percent.reshape(-1)]
+        clauses = [_json.dumps(clause(x)) for x in obj.span.reshape(-1)]
+        prefix = []
+        for f in range(n_flat):
+            mm, pp = divmod(f % (nm * npr), npr)
+            prefix.append(f'{{"metric":{metrics[mm]},"priority":{prios[pp]},'
+                          f'"objective":{percents[f]},"met":')
+        self.prefix = pool.add(prefix)
+        # by (target, achieved, last in its row): the separator comes with the entry
+        self.suffix = pool.add(
+            f',"achieved":{("true", "false", "null")[k // 2 % 3]},"clause":{clauses[k // 6]}}}'
+            + ("" if k % 2 else ",") for k in range(n_flat * 6))
+        # compliance by hundredths (0 to 100.00), then null (nothing decided)
+        self.compliance = pool.add([f'"{h // 100}.{h % 100:02d}"' for h in range(10001)]
+                                   + ["null"])
+
+
+def _objective_entries(ev: Evaluation, pool: Pool, texts: _EntryTexts, tier: np.ndarray,
+                       cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The ``objectives`` lists of rows (groups or customers) with tier codes ``tier`` and
-    cells ``cells[row, metric, priority, status]``: one JSON array body per row."""
+    cells ``cells[row, metric, priority, status]``: (row of each piece, pieces)."""
     obj, a = ev.objectives, ev.agg
     nm, npr = len(a.metrics), len(a.priorities)
     listed = obj.has_target[tier] | (cells.sum(axis=3) > 0)
@@ -538,47 +565,42 @@ def _objective_entries(ev: Evaluation, tier: np.ndarray, cells: np.ndarray):
     num, den = obj.num.reshape(-1)[flat], obj.den.reshape(-1)[flat]
     achieved = np.where(has & (decided > 0), np.where(met * 100 * den >= num * decided, 0, 1),
                         2)
-    n_flat = obj.has_target.size
-    metrics = [_json.dumps(x) for x in a.metrics]
-    prios = [_json.dumps(x) for x in a.priorities]
-    percents = [_json.dumps(dec(x)) for x in obj.percent.reshape(-1)]
-    clauses = [_json.dumps(clause(x)) for x in obj.span.reshape(-1)]
-    prefix = []
-    for f in range(n_flat):
-        mm, pp = divmod(f % (nm * npr), npr)
-        prefix.append(f'{{"metric":{metrics[mm]},"priority":{prios[pp]},'
-                      f'"objective":{percents[f]},')
-    # suffix by (target, achieved, last in its row): the separator comes with the entry
-    suffix = [f',"achieved":{("true", "false", "null")[k // 2 % 3]},"clause":{clauses[k // 6]}}}'
-              + ("" if k % 2 else ",") for k in range(n_flat * 6)]
-    # one distinct entry text per (target, verdict counts): the entries repeat a lot
-    columns = np.stack([(flat * 3 + achieved) * 2 + _last_in_row(r), met, breached, c[:, OPEN],
-                        c[:, EXCLUDED]], axis=1)
-    entries = _unique_format(columns, lambda fa, me, br, op, ex: (
-        f'{prefix[fa // 6]}"met":{me},"breached":{br},"open":{op},"excluded":{ex},'
-        f'"compliance":{_compliance_text(me, me + br)}{suffix[fa]}'))
-    return _per_row(entries, r, len(tier))
+    # compliance as _compliance_text: round half up of met x 10000 / decided, in integers
+    hundredths = np.where(decided > 0, (met * 20000 + decided) // np.maximum(2 * decided, 1),
+                          10001)
+    pieces = np.stack([
+        texts.prefix + flat,
+        _number_ids(pool, met, ',"breached":'),
+        _number_ids(pool, breached, ',"open":'),
+        _number_ids(pool, c[:, OPEN], ',"excluded":'),
+        _number_ids(pool, c[:, EXCLUDED], ',"compliance":'),
+        texts.compliance + hundredths,
+        texts.suffix + (flat * 3 + achieved) * 2 + _last_in_row(r),
+    ], axis=1)
+    return np.repeat(r, pieces.shape[1]), pieces.reshape(-1)
 
 
-def _counts_json(counts: np.ndarray):
-    return _unique_format(counts, lambda t, e, o, i: (
+def _counts_ids(pool: Pool, counts: np.ndarray) -> np.ndarray:
+    return _unique_ids(pool, counts, lambda t, e, o, i: (
         f'{{"tickets":{t},"excluded":{e},"open":{o},"invalid":{i}}}'))
 
 
-def _cached_tails(uptime: list, credit: list, subjects: dict) -> list[str]:
+def _tail_ids(pool: Pool, uptime: list, credit: list, subjects: dict) -> np.ndarray:
     """``],"uptime":[...],"credit":{...}`` per group, formatted once per distinct
     (uptime, credit)."""
-    cache: dict[tuple[int, int], str] = {}
+    cache: dict[tuple[int, int], int] = {}
+    texts: list[str] = []
     compact = {"ensure_ascii": False, "separators": (",", ":")}
-    out = []
-    for up, cr in zip(uptime, credit, strict=True):
+    out = np.empty(len(uptime), dtype=np.int64)
+    for k, (up, cr) in enumerate(zip(uptime, credit, strict=True)):
         key = (id(up), id(cr))
-        text = cache.get(key)
-        if text is None:
-            text = cache[key] = (f'],"uptime":{_json.dumps([_uptime(u) for u in up], **compact)}'
-                                 f',"credit":{_json.dumps(_credit(cr, subjects), **compact)}')
-        out.append(text)
-    return out
+        at = cache.get(key)
+        if at is None:
+            at = cache[key] = len(texts)
+            texts.append(f'],"uptime":{_json.dumps([_uptime(u) for u in up], **compact)}'
+                         f',"credit":{_json.dumps(_credit(cr, subjects), **compact)}')
+        out[k] = at
+    return pool.add(texts) + out
 
 
 def _json_strings(values: list) -> list[str]:
@@ -607,37 +629,39 @@ def _json_texts(column):
     return _pick(_json_strings(labels), codes)
 
 
-def _ticket_segments(ev: Evaluation, sel: _Selected | None, kind: str, n_groups: int):
-    """``,"breaches":{"count":n,"tickets":[...]}`` per group, built column by column."""
+def _ticket_slots(ev: Evaluation, pool: Pool, sel: _Selected | None, kind: str,
+                  n_groups: int) -> list:
+    """``,"breaches":{"count":n,"tickets":[...]}`` per group: slots for :func:`interleave`."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if sel is None:
-        return _strings([f',"{kind}":null'] * n_groups)
+        return [(None, pool.literal(f',"{kind}":null'))]
     t, tz = sel.table, ev.policy.header.timezone
+    counts = _number_ids(pool, sel.count, "")
+    head = [(None, pool.literal(f',"{kind}":{{"count":')), (None, counts),
+            (None, pool.literal(',"tickets":['))]
     if t.num_rows == 0:
-        body = _strings([""] * n_groups)
+        return [*head, (None, pool.literal("]}"))]
+    ids = t["id"].cast(pa.large_string())
+    if pc.all(pc.match_substring_regex(ids, r'^[^"\\\x00-\x1f]*$')).as_py():
+        ids = _join('"', ids, '"')  # nothing to escape: quote them as they are
     else:
-        ids = t["id"].cast(pa.large_string())
-        if pc.all(pc.match_substring_regex(ids, r'^[^"\\\x00-\x1f]*$')).as_py():
-            ids = _join('"', ids, '"')  # nothing to escape: quote them as they are
-        else:
-            ids = _strings(_json_strings(ids.to_pylist()))
-        elapsed, target = t["elapsed"].to_numpy(), t["target"].to_numpy()
-        parts = ['{"id":', ids, ',"metric":', _json_texts(t["metric"]),
-                 ',"priority":', _json_texts(t["priority"]),
-                 ',"due_at":', _quoted_instants(t["due_at"].to_numpy(), tz)]
-        if kind == "breaches":
-            parts += [',"stopped_at":', _quoted_instants(t["stopped_at"].to_numpy(), tz),
-                      ',"delay_s":', _int_strings(elapsed - target)]
-        else:
-            parts += [',"elapsed_s":', _int_strings(elapsed),
-                      ',"target_s":', _int_strings(target)]
-        parts += ["}", _pick([",", ""], _last_in_row(sel.group))]
-        body = _per_row(_join(*parts), sel.group, n_groups)
-    counts = _unique_format(sel.count.reshape(-1, 1),
-                            lambda c: f',"{kind}":{{"count":{c},"tickets":[')
-    return _join(counts, body, "]}")
+        ids = _strings(_json_strings(ids.to_pylist()))
+    elapsed, target = t["elapsed"].to_numpy(), t["target"].to_numpy()
+    parts = ['{"id":', ids, ',"metric":', _json_texts(t["metric"]),
+             ',"priority":', _json_texts(t["priority"]),
+             ',"due_at":', _quoted_instants(t["due_at"].to_numpy(), tz)]
+    if kind == "breaches":
+        parts += [',"stopped_at":', _quoted_instants(t["stopped_at"].to_numpy(), tz),
+                  ',"delay_s":', _int_strings(elapsed - target)]
+    else:
+        parts += [',"elapsed_s":', _int_strings(elapsed),
+                  ',"target_s":', _int_strings(target)]
+    parts += ["}", _pick([",", ""], _last_in_row(sel.group))]
+    tickets = pool.add(_join(*parts)) + np.arange(t.num_rows)
+    return [*head, (np.asarray(sel.group, dtype=np.int64), tickets),
+            (None, pool.literal("]}"))]
 
 
 def write_json(ev: Evaluation, out: IO) -> None:
@@ -648,23 +672,32 @@ def write_json(ev: Evaluation, out: IO) -> None:
     a = ev.agg
     tz = ev.policy.header.timezone
     n = len(a)
+    pool = Pool()
+    texts = _EntryTexts(ev, pool)
     starts = a.pairs()
     ends = np.append(starts[1:], n) if len(starts) else starts
     pair_of_group = np.repeat(np.arange(len(starts)), ends - starts)
-    heads = [f'{{"month":{_json.dumps(b.label)},"start":{_json.dumps(iso_local(b.start, tz))},'
-             f'"end":{_json.dumps(iso_local(b.end, tz))},"counts":' for b in ev.period.buckets]
+    heads = pool.add(
+        f'{{"month":{_json.dumps(b.label)},"start":{_json.dumps(iso_local(b.start, tz))},'
+        f'"end":{_json.dumps(iso_local(b.end, tz))},"counts":' for b in ev.period.buckets)
     lists = ticket_lists(ev)
-    months = _join(_pick(heads, a.g_bucket), _counts_json(a.g_counts), ',"objectives":[',
-                   _objective_entries(ev, a.g_tier, a.cells),
-                   _strings(_cached_tails(ev.uptime, ev.credit.tolist(),
-                                          clause_subjects(ev.policy))),
-                   _ticket_segments(ev, lists and lists[0], "breaches", n),
-                   _ticket_segments(ev, lists and lists[1], "at_risk", n),
-                   _pick(["},", "}"], _last_in_row(pair_of_group)))
+    objectives = pool.literal(',"objectives":[')
+    months, month_size = interleave(n, [
+        (None, heads + np.asarray(a.g_bucket, dtype=np.int64)),
+        (None, _counts_ids(pool, a.g_counts)), (None, objectives),
+        _objective_entries(ev, pool, texts, a.g_tier, a.cells),
+        (None, _tail_ids(pool, ev.uptime, ev.credit.tolist(), clause_subjects(ev.policy))),
+        *_ticket_slots(ev, pool, lists and lists[0], "breaches", n),
+        *_ticket_slots(ev, pool, lists and lists[1], "at_risk", n),
+        (None, pool.literal("},") + _last_in_row(pair_of_group) * (
+            pool.literal("}") - pool.literal("},"))),
+    ])
 
-    pair_cells = np.add.reduceat(a.cells, starts, axis=0) if n else a.cells
+    # reduceat is much faster over 2-d rows than over the 4-d cells
+    pair_cells = (np.add.reduceat(a.cells.reshape(n, -1), starts, axis=0).reshape(
+        -1, *a.cells.shape[1:]) if n else a.cells)
     pair_counts = np.add.reduceat(a.g_counts, starts, axis=0) if n else a.g_counts
-    heads, tails = [], []
+    heads, tails, closes = [], [], []
     for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
         customer, tier = a.customers[a.g_customer[s]], a.tiers[a.g_tier[s]]
         heads.append(f'{{"customer":{_json.dumps(customer, ensure_ascii=False)},'
@@ -672,12 +705,17 @@ def write_json(ev: Evaluation, out: IO) -> None:
         percent, amount = sum_credits(ev.credit[s:e].tolist())
         credit = _json.dumps({"percent": dec(percent), "amount": _money(amount)},
                              separators=(",", ":"))
-        tails.append((f'],"credit":{credit},"months":[', "]}" if k == len(starts) - 1
-                      else "]},"))
-    customers = _join(
-        _strings(h for h in heads), _counts_json(pair_counts), ',"objectives":[',
-        _objective_entries(ev, a.g_tier[starts], pair_cells), _strings(t for t, _ in tails),
-        _per_row(months, pair_of_group, len(starts)), _strings(c for _, c in tails))
+        tails.append(f'],"credit":{credit},"months":[')
+        closes.append("]}" if k == len(starts) - 1 else "]},")
+    n_pairs = len(starts)
+    customers, _ = interleave(n_pairs, [
+        (None, pool.add(heads) + np.arange(n_pairs)),
+        (None, _counts_ids(pool, pair_counts)), (None, objectives),
+        _objective_entries(ev, pool, texts, a.g_tier[starts], pair_cells),
+        (None, pool.add(tails) + np.arange(n_pairs)),
+        (np.repeat(pair_of_group, month_size), months),
+        (None, pool.add(closes) + np.arange(n_pairs)),
+    ])
 
     text = _json.dumps(_document(ev, customers=None), ensure_ascii=False,
                        separators=(",", ":"))
@@ -688,16 +726,12 @@ def write_json(ev: Evaluation, out: IO) -> None:
     elif binary is not None:
         out.flush()
 
-    def write(data: bytes) -> None:
+    def write(data) -> None:
         if binary is not None:
             binary.write(data)
         else:
             out.write(bytes(data).decode("utf-8"))
 
     write(f'{before}"customers":['.encode())
-    if len(customers):
-        # the customers' texts lie back to back in one buffer: write it as it is
-        offsets = np.frombuffer(customers.buffers()[1], dtype=np.int64)
-        lo, hi = int(offsets[customers.offset]), int(offsets[customers.offset + len(customers)])
-        write(memoryview(customers.buffers()[2])[lo:hi])
+    pool.write(customers, write)
     write(f"]{after}\n".encode())

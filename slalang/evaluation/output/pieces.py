@@ -1,0 +1,93 @@
+"""A large text written as a sequence of pieces picked from a pool of strings.
+
+The JSON writer cuts its document into pieces that mostly repeat (field names with their
+punctuation, small numbers, a target's fields): each distinct piece is formatted once into
+the pool, the document is the list of their indices, and writing it is one pyarrow ``take``
+per chunk of indices. No piece is concatenated into an intermediate string, so the document
+is copied once, into the output, and memory stays bounded by the chunk.
+
+>>> pool = Pool()
+>>> a, b = pool.literal("["), pool.literal("]")
+>>> xs = pool.add(["1", "2"])
+>>> seq = interleave(2, [(None, np.array([a, a])), (np.array([0, 0, 1]),
+...                   np.array([xs, xs + 1, xs])), (None, np.array([b, b]))])[0]
+>>> out = []
+>>> pool.write(seq, out.append)
+>>> b"".join(bytes(x) for x in out)
+b'[12][1]'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pyarrow as pa
+
+#: pieces taken per write: a few MiB of text each
+CHUNK_PIECES = 1 << 20
+
+
+class Pool:
+    """Strings referred to by index: :meth:`add` a list or pyarrow array (the index of its
+    first string comes back), :meth:`literal` one string (added once)."""
+
+    def __init__(self) -> None:
+        self._arrays: list = []
+        self._literals: dict[str, int] = {}
+        self.size = 0
+
+    def add(self, strings: Iterable[str] | pa.Array) -> int:
+        if isinstance(strings, pa.ChunkedArray):
+            strings = strings.combine_chunks()
+        if not isinstance(strings, pa.Array):
+            strings = pa.array(list(strings), type=pa.large_string())
+        elif strings.type != pa.large_string():
+            strings = strings.cast(pa.large_string())
+        base = self.size
+        self._arrays.append(strings)
+        self.size += len(strings)
+        return base
+
+    def literal(self, text: str) -> int:
+        at = self._literals.get(text)
+        if at is None:
+            at = self._literals[text] = self.add([text])
+        return at
+
+    def write(self, seq: np.ndarray, write: Callable[[memoryview], object]) -> None:
+        """Write the pieces ``seq`` (indices into the pool) in order, in chunks."""
+        if not len(seq):
+            return
+        table = pa.concat_arrays(self._arrays)
+        for lo in range(0, len(seq), CHUNK_PIECES):
+            text = table.take(pa.array(seq[lo:lo + CHUNK_PIECES]))
+            offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
+            begin, end = int(offsets[text.offset]), int(offsets[text.offset + len(text)])
+            if end > begin:
+                write(memoryview(text.buffers()[2])[begin:end])
+
+
+Slot = tuple[np.ndarray | None, np.ndarray]
+
+
+def interleave(n: int, slots: list[Slot]) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces of ``n`` units in order: unit by unit, inside a unit slot by slot.
+
+    A slot is ``(None, ids)`` (one piece per unit) or ``(units, ids)`` (any number of pieces
+    per unit, ``units`` sorted). Returns (pieces, number of pieces per unit)."""
+    counts = [np.ones(n, dtype=np.int64) if units is None
+              else np.bincount(units, minlength=n).astype(np.int64) for units, _ in slots]
+    size = np.sum(counts, axis=0) if counts else np.zeros(n, dtype=np.int64)
+    at = np.zeros(n, dtype=np.int64)  # where each unit's next slot begins
+    np.cumsum(size[:-1], out=at[1:])
+    seq = np.empty(int(size.sum()), dtype=np.int64)
+    for (units, ids), count in zip(slots, counts, strict=True):
+        if units is None:
+            seq[at] = ids
+        else:
+            first = np.zeros(n, dtype=np.int64)
+            np.cumsum(count[:-1], out=first[1:])
+            seq[at[units] + np.arange(len(ids)) - first[units]] = ids
+        at += count
+    return seq, size
