@@ -97,14 +97,18 @@ def _resolve(plan: Plan, ticket: dict, roster: Roster | None):
     policy = plan.policy
     problems = []
     tier, tier_src = ticket.get("tier") or None, "ticket"
+    customer = ticket.get("customer") or None
+    cust = roster.get(customer) if (roster is not None and customer) else None
     if tier is None:
-        customer = ticket.get("customer") or None
-        cust = roster.get(customer) if (roster is not None and customer) else None
         tier, tier_src = (cust.tier if cust else None), "roster"
         if customer is None:
             problems.append("customer: no customer and no tier")
         elif cust is None:
             problems.append(f"customer: unknown customer {customer!r} (not in the roster)")
+    elif cust is not None and cust.tier != tier and tier in plan.tiers:
+        # the roster is the contract's customer list: a ticket saying otherwise is bad data
+        problems.append(f"tier: {tier!r} in the ticket, but the roster puts {customer!r} on "
+                        f"{cust.tier!r}")
     if tier is not None and tier not in plan.tiers:
         problems.append(f"tier: unknown tier {tier!r}")
     prio, prio_src = _final_priority(ticket), "ticket"
@@ -251,7 +255,10 @@ def explain_ticket(plan: Plan, ticket: dict, as_of: int | dt.datetime,
     as_of = _epoch(as_of)
     policy = plan.policy
     tier, tier_src, prio, prio_src, problems = _resolve(plan, ticket, roster)
-    exclusion = _exclusion(policy, ticket, tier, prio)
+    # a tier that could not be resolved (unknown, or contradicting the roster) is no tier for
+    # the exclusions either, as in the vectorised path
+    resolved_tier = None if any(p.startswith("tier:") for p in problems) else tier
+    exclusion = _exclusion(policy, ticket, resolved_tier, prio)
     out = []
     for metric in plan.metrics:
         clock = policy.clock(metric)

@@ -7,8 +7,9 @@ is ticket ``i``, metric ``m``.
 
 Decisions (docs/evaluation/semantics.md):
 
-* the tier comes from the ticket's ``tier`` column when it is present and non-empty, else from
-  the roster (customer -> tier);
+* the tier comes from the roster (customer -> tier); the ticket's ``tier`` column serves when
+  the customer is not in the roster (or there is none), and a ticket whose tier differs from
+  its customer's roster tier is invalid;
 * the priority is the ticket's final one (after its last priority-change event); a ticket
   without one gets it from the policy's priority matrix, when there is one;
 * an excluded ticket is ``excluded`` for every metric, whatever else is wrong with it;
@@ -101,7 +102,8 @@ def resolve_tier(plan: Plan, tickets, roster: Roster | None
     """(tier index into plan.tiers or -1, why-code, customer codes) per ticket.
 
     why: 0 resolved, 1 unknown tier name, 2 no customer, 3 customer not in the roster,
-    4 the roster gives the customer a tier the policy does not define.
+    4 the roster gives the customer a tier the policy does not define, 5 the ticket's tier
+    differs from the one the roster gives its customer.
     """
     tiers = plan.tiers
     t_codes, t_labels = codes_labels(tickets.tier)
@@ -121,6 +123,11 @@ def resolve_tier(plan: Plan, tickets, roster: Roster | None
     why[roster_side & (c_codes < 0)] = 2
     why[roster_side & (c_codes >= 0)] = 3
     why[roster_side & listed] = 4
+    # the roster is the contract's list of customers: a ticket saying otherwise is bad data,
+    # not a reason to measure a Gold customer's ticket against Bronze targets
+    conflict = has_ticket_tier & listed & (from_ticket >= 0) & (from_ticket != from_roster)
+    tier[conflict] = -1
+    why[conflict] = 5
     return tier, why, c_codes
 
 
@@ -169,8 +176,8 @@ def match_exclusions(plan: Plan, tickets, tier: Categorical, priority: Categoric
     return out
 
 
-def _rejections(tickets, bad: np.ndarray, tier_why, prio_why, c_codes, plan: Plan
-                ) -> list[Rejection]:
+def _rejections(tickets, bad: np.ndarray, tier_why, prio_why, c_codes, plan: Plan,
+                roster: Roster | None = None) -> list[Rejection]:
     """One rejection per invalid ticket (loops only over the invalid ones)."""
     out = []
     c_labels = codes_labels(tickets.customer)[1]
@@ -191,6 +198,12 @@ def _rejections(tickets, bad: np.ndarray, tier_why, prio_why, c_codes, plan: Pla
         elif tier_why[i] == 3:
             out.append(Rejection(file, row, "customer", f"ticket {tid}: unknown customer "
                                  f"{c_labels[c_codes[i]]!r} (not in the roster)"))
+        elif tier_why[i] == 5:
+            customer = c_labels[c_codes[i]]
+            listed = roster.get(customer) if roster is not None else None
+            out.append(Rejection(file, row, "tier", f"ticket {tid}: tier "
+                                 f"{t_labels[t_codes[i]]!r} in the ticket, but the roster puts "
+                                 f"{customer!r} on {listed.tier if listed else '?'!r}"))
         elif tier_why[i] == 4:
             out.append(Rejection(file, row, "tier", f"ticket {tid}: the roster gives customer "
                                  f"{c_labels[c_codes[i]]!r} a tier the policy does not define"))
@@ -228,7 +241,7 @@ def compute_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int) -> 
     invalid = ((tier_why > 0) | (prio_why > 0)) & ~excluded
     rejected = list(getattr(tickets, "rejected", []) or [])
     if invalid.any():
-        rejected += _rejections(tickets, invalid, tier_why, prio_why, c_codes, plan)
+        rejected += _rejections(tickets, invalid, tier_why, prio_why, c_codes, plan, roster)
 
     # lookup (tier, metric, priority) -> plan row, and per-row target and calendar
     n_t, n_p = len(plan.tiers), len(plan.priorities)

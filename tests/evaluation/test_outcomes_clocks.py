@@ -10,6 +10,7 @@ Every case runs both paths: the vectorised one (compute_outcomes) and the per-ti
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -283,11 +284,42 @@ def test_exclusion_and_invalid_tickets():
     assert out.exclusion.tolist() == [0, 0, -1, -1, -1, -1]
 
 
-def test_tier_column_wins_over_the_roster():
+def test_tier_column_serves_a_customer_not_in_the_roster():
     rows = [{"id": "a", "customer": "Nobody", "tier": "Gold", "priority": "P2",
              "created_at": "2026-03-02 09:00", "first_response_at": "2026-03-02 09:30"}]
     vec, _ = run(rows)
     assert vec["a", "response"][:2] == (MET, 30 * M)
+
+
+def test_a_tier_column_contradicting_the_roster_is_invalid():
+    # Alfa is Gold in the roster; a ticket labelled otherwise would be measured against the
+    # wrong targets: it is invalid, and the rejection names both tiers
+    rows = [{"id": "a", "customer": "Alfa", "tier": "Silver", "priority": "P2",
+             "created_at": "2026-03-02 09:00", "first_response_at": "2026-03-02 09:30"},
+            {"id": "b", "customer": "Alfa", "tier": "Gold", "priority": "P2",
+             "created_at": "2026-03-02 09:00", "first_response_at": "2026-03-02 09:30"}]
+    policy_with_silver = policy()
+    silver = Tier("Silver", None, None, policy_with_silver.tiers[0].targets, span=span(40))
+    plan = compile_plan(dataclasses.replace(policy_with_silver,
+                                            tiers=(*policy_with_silver.tiers, silver)))
+    t = table(rows)
+    out = compute_outcomes(plan, t, ROSTER, ep("2026-03-20 00:00"))
+    status = {(t.id[out.ticket[k]], plan.metrics[out.metric[k]]): int(out.status[k])
+              for k in range(len(out))}
+    assert status["a", "response"] == INVALID and status["b", "response"] == MET
+    assert [(r.field, r.reason) for r in out.rejected] == [
+        ("tier", "ticket a: tier 'Silver' in the ticket, but the roster puts 'Alfa' on 'Gold'")]
+    # an exclusion on the tier does not see the contradicted tier, in either path
+    excluding = dataclasses.replace(plan.policy, exclusions=(Exclusion(
+        "tickets", (Condition("tier", "=", ("Silver",)),), span=span(31)),))
+    out2 = compute_outcomes(compile_plan(excluding), t, ROSTER, ep("2026-03-20 00:00"))
+    assert int(out2.status[0]) == INVALID
+    assert explain_ticket(compile_plan(excluding), t.row(0), ep("2026-03-20 00:00"),
+                          ROSTER).metrics[0].status == INVALID
+    explained = explain_ticket(plan, t.row(0), ep("2026-03-20 00:00"), ROSTER)
+    assert explained.metrics[0].status == INVALID
+    assert explained.problems == ("tier: 'Silver' in the ticket, but the roster puts 'Alfa' "
+                                  "on 'Gold'",)
 
 
 def test_priority_from_the_matrix():
