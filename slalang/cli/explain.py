@@ -67,11 +67,17 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     at = _latest_instant(row) if as_of is None else parse_instant(as_of)
     expl = explain_ticket(plan, row, at, ros)
     source = f"{table.source}:{int(table.source_row[i])}" if table.source else None
+    # rows about this ticket that were refused (a duplicate id, a bad event): the explanation
+    # is of what was read, and says so
+    refused = [str(r) for r in table.rejected if repr(ticket_id) in r.reason]
     if fmt == "json":
-        click.echo(json.dumps(explanation_to_json(expl, plan, source), indent=2,
-                              ensure_ascii=False))
+        data = explanation_to_json(expl, plan, source)
+        data["rejected_rows"] = refused
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        click.echo(explanation_to_text(expl, plan, source, latest=as_of is None), nl=False)
+        text = explanation_to_text(expl, plan, source, latest=as_of is None)
+        notes = "".join(f"\nnote: a row about this ticket was rejected: {r}\n" for r in refused)
+        click.echo(text + notes, nl=False)
 
 
 def _latest_instant(row: dict) -> int:

@@ -167,3 +167,12 @@ def test_a_priority_from_the_matrix_names_the_row(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].endswith(
         "priority P2 (from the matrix, policies/internal-it-ola.sla:41)")
+
+
+def test_a_rejected_duplicate_is_noted_beside_the_ticket_explained():
+    text = explain(*BROKEN, "--ticket", "A1").output
+    assert text.endswith(f"note: a row about this ticket was rejected: {FIXTURES}/broken.csv:8: "
+                         "duplicate ticket id 'A1' (first seen on row 2) (field 'id')\n")
+    data = json.loads(explain(*BROKEN, "--ticket", "A1", "--format", "json").output)
+    assert data["rejected_rows"] == [f"{FIXTURES}/broken.csv:8: duplicate ticket id 'A1' "
+                                     "(first seen on row 2) (field 'id')"]
