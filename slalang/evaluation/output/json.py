@@ -153,12 +153,35 @@ def _worst_first(table, key: np.ndarray, limit: int):
     then id and metric), at most ``limit`` per key; returns (table, key)."""
     import pyarrow.compute as pc
 
-    ids = pc.rank(table["id"], sort_keys="ascending", tiebreaker="dense").to_numpy()
-    metric = _codes(table["metric"])[0]
-    order = np.lexsort((metric, ids, -table["worse"].to_numpy(), key))
+    worse = table["worse"].to_numpy()
+    order = _by_key_then_worst(key, worse)
+    # ids (ranked as strings, a slow sort) and metrics only matter among rows of equal key
+    # and worse: sort those runs again, with them
+    run = (key[order][1:] == key[order][:-1]) & (worse[order][1:] == worse[order][:-1])
+    tied = np.zeros(len(order), dtype=bool)
+    tied[1:] |= run
+    tied[:-1] |= run
+    if tied.any():
+        rows = order[tied]
+        ids = pc.rank(table["id"].take(rows), sort_keys="ascending",
+                      tiebreaker="dense").to_numpy()
+        metric = _codes(table["metric"])[0][rows]  # codes in order of first appearance
+        order[tied] = rows[np.lexsort((metric, ids, -worse[rows], key[rows]))]
     key = key[order]
     keep = _rank_within(key) < limit
     return table.take(order[keep]), key[keep]
+
+
+def _by_key_then_worst(key: np.ndarray, worse: np.ndarray) -> np.ndarray:
+    """The stable order by ``key``, then ``worse`` descending: one integer sort when both
+    pack into an int64."""
+    if len(key) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = int(worse.min()), int(worse.max())
+    span = hi - lo + 1
+    if int(key.min()) >= 0 and (int(key.max()) + 1) * span < 1 << 62:
+        return np.argsort(key * span + (hi - worse), kind="stable")
+    return np.lexsort((-worse, key))
 
 
 class ListedTickets:
@@ -552,13 +575,14 @@ class _EntryTexts:
 def _objective_entries(ev: Evaluation, pool: Pool, texts: _EntryTexts, tier: np.ndarray,
                        cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The ``objectives`` lists of rows (groups or customers) with tier codes ``tier`` and
-    cells ``cells[row, metric, priority, status]``: (row of each piece, pieces)."""
+    cells ``cells[row, metric, priority, status]``: (row of each entry, its pieces)."""
     obj, a = ev.objectives, ev.agg
     nm, npr = len(a.metrics), len(a.priorities)
     listed = obj.has_target[tier] | (cells.sum(axis=3) > 0)
-    r, m, p = np.nonzero(listed)
-    c = cells[r, m, p]
-    flat = (tier[r] * nm + m) * npr + p
+    at = np.flatnonzero(listed.reshape(-1))  # (row, metric, priority), in order
+    r = at // (nm * npr)
+    c = cells.reshape(-1, cells.shape[3])[at]
+    flat = tier[r] * (nm * npr) + at % (nm * npr)
     met, breached = c[:, MET], c[:, BREACHED]
     decided = met + breached
     has = obj.has_target.reshape(-1)[flat]
@@ -577,7 +601,7 @@ def _objective_entries(ev: Evaluation, pool: Pool, texts: _EntryTexts, tier: np.
         texts.compliance + hundredths,
         texts.suffix + (flat * 3 + achieved) * 2 + _last_in_row(r),
     ], axis=1)
-    return np.repeat(r, pieces.shape[1]), pieces.reshape(-1)
+    return r, pieces
 
 
 def _counts_ids(pool: Pool, counts: np.ndarray) -> np.ndarray:
@@ -682,7 +706,32 @@ def write_json(ev: Evaluation, out: IO) -> None:
         f'"end":{_json.dumps(iso_local(b.end, tz))},"counts":' for b in ev.period.buckets)
     lists = ticket_lists(ev)
     objectives = pool.literal(',"objectives":[')
-    months, month_size = interleave(n, [
+
+    # reduceat is much faster over 2-d rows than over the 4-d cells
+    pair_cells = (np.add.reduceat(a.cells.reshape(n, -1), starts, axis=0).reshape(
+        -1, *a.cells.shape[1:]) if n else a.cells)
+    pair_counts = np.add.reduceat(a.g_counts, starts, axis=0) if n else a.g_counts
+    c_heads, c_tails, c_closes = [], [], []
+    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        customer, tier = a.customers[a.g_customer[s]], a.tiers[a.g_tier[s]]
+        c_heads.append(f'{{"customer":{_json.dumps(customer, ensure_ascii=False)},'
+                       f'"tier":{_json.dumps(tier or None, ensure_ascii=False)},"counts":')
+        percent, amount = sum_credits(ev.credit[s:e].tolist())
+        credit = _json.dumps({"percent": dec(percent), "amount": _money(amount)},
+                             separators=(",", ":"))
+        c_tails.append(f'],"credit":{credit},"months":[')
+        c_closes.append("]}" if k == len(starts) - 1 else "]},")
+    n_pairs = len(starts)
+    c_rows, c_entries = _objective_entries(ev, pool, texts, a.g_tier[starts], pair_cells)
+    customer_of = np.asarray(starts, dtype=np.int64)  # a customer's pieces go with its months
+    customers, _ = interleave(n, [
+        # the customer's own fields, before its first month
+        (customer_of, pool.add(c_heads) + np.arange(n_pairs)),
+        (customer_of, _counts_ids(pool, pair_counts)),
+        (customer_of, np.full(n_pairs, objectives)),
+        (customer_of[c_rows], c_entries),
+        (customer_of, pool.add(c_tails) + np.arange(n_pairs)),
+        # each month
         (None, heads + np.asarray(a.g_bucket, dtype=np.int64)),
         (None, _counts_ids(pool, a.g_counts)), (None, objectives),
         _objective_entries(ev, pool, texts, a.g_tier, a.cells),
@@ -691,30 +740,8 @@ def write_json(ev: Evaluation, out: IO) -> None:
         *_ticket_slots(ev, pool, lists and lists[1], "at_risk", n),
         (None, pool.literal("},") + _last_in_row(pair_of_group) * (
             pool.literal("}") - pool.literal("},"))),
-    ])
-
-    # reduceat is much faster over 2-d rows than over the 4-d cells
-    pair_cells = (np.add.reduceat(a.cells.reshape(n, -1), starts, axis=0).reshape(
-        -1, *a.cells.shape[1:]) if n else a.cells)
-    pair_counts = np.add.reduceat(a.g_counts, starts, axis=0) if n else a.g_counts
-    heads, tails, closes = [], [], []
-    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        customer, tier = a.customers[a.g_customer[s]], a.tiers[a.g_tier[s]]
-        heads.append(f'{{"customer":{_json.dumps(customer, ensure_ascii=False)},'
-                     f'"tier":{_json.dumps(tier or None, ensure_ascii=False)},"counts":')
-        percent, amount = sum_credits(ev.credit[s:e].tolist())
-        credit = _json.dumps({"percent": dec(percent), "amount": _money(amount)},
-                             separators=(",", ":"))
-        tails.append(f'],"credit":{credit},"months":[')
-        closes.append("]}" if k == len(starts) - 1 else "]},")
-    n_pairs = len(starts)
-    customers, _ = interleave(n_pairs, [
-        (None, pool.add(heads) + np.arange(n_pairs)),
-        (None, _counts_ids(pool, pair_counts)), (None, objectives),
-        _objective_entries(ev, pool, texts, a.g_tier[starts], pair_cells),
-        (None, pool.add(tails) + np.arange(n_pairs)),
-        (np.repeat(pair_of_group, month_size), months),
-        (None, pool.add(closes) + np.arange(n_pairs)),
+        # the customer's end, after its last month
+        (customer_of + (ends - starts) - 1, pool.add(c_closes) + np.arange(n_pairs)),
     ])
 
     text = _json.dumps(_document(ev, customers=None), ensure_ascii=False,

@@ -68,26 +68,43 @@ class Pool:
                 write(memoryview(text.buffers()[2])[begin:end])
 
 
-Slot = tuple[np.ndarray | None, np.ndarray]
+Slot = tuple[np.ndarray | None, np.ndarray | int]
 
 
 def interleave(n: int, slots: list[Slot]) -> tuple[np.ndarray, np.ndarray]:
     """The pieces of ``n`` units in order: unit by unit, inside a unit slot by slot.
 
-    A slot is ``(None, ids)`` (one piece per unit) or ``(units, ids)`` (any number of pieces
-    per unit, ``units`` sorted). Returns (pieces, number of pieces per unit)."""
-    counts = [np.ones(n, dtype=np.int64) if units is None
-              else np.bincount(units, minlength=n).astype(np.int64) for units, _ in slots]
-    size = np.sum(counts, axis=0) if counts else np.zeros(n, dtype=np.int64)
+    A slot is ``(None, ids)`` (one piece per unit: an array, or one index for all) or
+    ``(units, ids)`` (any number of entries per unit, ``units`` sorted; ``ids`` one piece
+    per entry, or a 2-d array of entries x pieces). Returns (pieces, pieces per unit).
+
+    >>> interleave(2, [(None, 7), (np.array([1, 1]), np.array([[1, 2], [3, 4]])),
+    ...                (np.array([0]), np.array([5]))])[0].tolist()
+    [7, 5, 7, 1, 2, 3, 4]
+    """
+    counts, size = [], np.zeros(n, dtype=np.int64)
+    for units, ids in slots:
+        width = 1 if units is None or np.ndim(ids) < 2 else np.shape(ids)[1]
+        count = (np.ones(n, dtype=np.int64) if units is None
+                 else np.bincount(units, minlength=n).astype(np.int64))
+        counts.append(count)
+        size += count * width
     at = np.zeros(n, dtype=np.int64)  # where each unit's next slot begins
     np.cumsum(size[:-1], out=at[1:])
     seq = np.empty(int(size.sum()), dtype=np.int64)
     for (units, ids), count in zip(slots, counts, strict=True):
         if units is None:
             seq[at] = ids
-        else:
-            first = np.zeros(n, dtype=np.int64)
-            np.cumsum(count[:-1], out=first[1:])
+            at += count
+            continue
+        first = np.zeros(n, dtype=np.int64)
+        np.cumsum(count[:-1], out=first[1:])
+        if np.ndim(ids) < 2:
             seq[at[units] + np.arange(len(ids)) - first[units]] = ids
-        at += count
+            at += count
+        else:
+            width = np.shape(ids)[1]
+            where = at[units] + (np.arange(len(ids)) - first[units]) * width
+            seq[where[:, None] + np.arange(width)] = ids
+            at += count * width
     return seq, size

@@ -1,0 +1,64 @@
+"""The JSON writer's building blocks: pieces interleaved per unit, and the worst-first cut of
+listed tickets (ties on the delay broken by id, then metric, as a plain sort would)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slalang.evaluation.output.json import _codes, _worst_first
+from slalang.evaluation.output.pieces import Pool, interleave
+
+
+def test_interleave_orders_pieces_unit_by_unit_then_slot_by_slot() -> None:
+    pool = Pool()
+    open_, close = pool.literal("["), pool.literal("]")
+    items = pool.add(["a", "b", "c"])
+    pairs = pool.add(["x", "y"])
+    seq, size = interleave(3, [
+        (None, open_),
+        (np.array([0, 2, 2]), items + np.arange(3)),
+        (np.array([1]), np.array([[pairs, pairs + 1]])),
+        (None, close),
+    ])
+    out: list = []
+    pool.write(seq, out.append)
+    assert b"".join(bytes(x) for x in out) == b"[a][xy][bc]"
+    assert size.tolist() == [3, 4, 4]
+
+
+def test_nothing_to_interleave_writes_nothing() -> None:
+    pool = Pool()
+    seq, size = interleave(0, [(None, pool.literal("x")), (np.zeros(0, np.int64),
+                                                          np.zeros(0, np.int64))])
+    out: list = []
+    pool.write(seq, out.append)
+    assert out == [] and len(size) == 0
+
+
+rows = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4), st.sampled_from("abcd"),
+                          st.sampled_from(["resolution", "response"])), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows, st.integers(1, 4))
+def test_worst_first_is_a_plain_sort_cut_per_key(data, limit) -> None:
+    table = pa.table({
+        "worse": pa.array([w for _, w, _, _ in data], pa.int64()),
+        "id": pa.array([i for _, _, i, _ in data], pa.string()),
+        "metric": pa.array([m for _, _, _, m in data], pa.string()),
+    })
+    key = np.array([k for k, _, _, _ in data], dtype=np.int64)
+    got, got_key = _worst_first(table, key, limit)
+    metric_code = _codes(table["metric"])[0]  # metrics by first appearance, as the writer
+    order = sorted(range(len(data)), key=lambda r: (key[r], -data[r][1], data[r][2],
+                                                    metric_code[r], r))
+    kept, seen = [], {}
+    for r in order:
+        seen[key[r]] = seen.get(key[r], 0) + 1
+        if seen[key[r]] <= limit:
+            kept.append(r)
+    assert got_key.tolist() == [int(key[r]) for r in kept]
+    assert got.to_pylist() == table.take(pa.array(kept, pa.int64())).to_pylist()
