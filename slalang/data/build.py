@@ -204,19 +204,23 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
                                                             r.row))
 
     keep = np.flatnonzero(ok)
-    new_index = np.cumsum(ok, dtype=np.int64) - 1
     ev_keep = ev_ok & (owner >= 0)
-    ev_keep[ev_keep] &= ok[owner[ev_keep]]
-    ev_sel = np.flatnonzero(ev_keep)
-    ev_owner = new_index[owner[ev_sel]]
-    ev_at = events.at.values[ev_sel]
+    all_tickets = len(keep) == n
+    if not all_tickets:
+        ev_keep[ev_keep] &= ok[owner[ev_keep]]
+    if ev_keep.all():  # every event kept (the usual case): no selection, no copies
+        ev_sel, ev_owner, ev_at = slice(None), owner, events.at.values
+    else:
+        ev_sel = np.flatnonzero(ev_keep)
+        ev_owner, ev_at = owner[ev_sel], events.at.values[ev_sel]
+    if not all_tickets:  # renumber the owners over the kept tickets
+        ev_owner = (np.cumsum(ok, dtype=np.int64) - 1)[ev_owner]
     order = _event_order(ev_owner, ev_at)
     if order is not None:
-        ev_sel, ev_owner, ev_at = ev_sel[order], ev_owner[order], ev_at[order]
+        ev_owner, ev_at = ev_owner[order], ev_at[order]
+        ev_sel = order if isinstance(ev_sel, slice) else ev_sel[order]
     offsets = np.zeros(len(keep) + 1, dtype=np.int64)
     np.cumsum(np.bincount(ev_owner, minlength=len(keep)), out=offsets[1:])
-    if len(ev_sel) == m:
-        ev_sel = order if order is not None else slice(None)  # type: ignore[assignment]
 
     cats = {c: (customer if c == "customer" else categorical(tickets.categorical.get(c), n))
             for c in CATEGORICAL_COLUMNS}
