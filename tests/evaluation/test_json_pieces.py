@@ -62,3 +62,18 @@ def test_worst_first_is_a_plain_sort_cut_per_key(data, limit) -> None:
             kept.append(r)
     assert got_key.tolist() == [int(key[r]) for r in kept]
     assert got.to_pylist() == table.take(pa.array(kept, pa.int64())).to_pylist()
+
+
+def test_a_failing_write_is_raised_not_lost() -> None:
+    import pytest
+
+    from slalang.evaluation.output.pieces import BackgroundWriter
+
+    pool = Pool()
+    x = pool.literal("x")
+
+    def broken(data) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"), BackgroundWriter(broken) as writer:
+        writer.put(pool.table(), np.array([x, x]))

@@ -34,7 +34,7 @@ from slalang.evaluation.credits import Credit, sum_credits
 from slalang.evaluation.evaluate import Evaluation
 from slalang.evaluation.output.common import clause, dec, iso_local
 from slalang.evaluation.output.csv import iso_column
-from slalang.evaluation.output.pieces import Pool, interleave
+from slalang.evaluation.output.pieces import BackgroundWriter, Pool, Slot, interleave, slot_range
 from slalang.evaluation.uptime import UptimeResult
 from slalang.model import Money
 
@@ -653,20 +653,34 @@ def _json_texts(column):
     return _pick(_json_strings(labels), codes)
 
 
-def _ticket_slots(ev: Evaluation, pool: Pool, sel: _Selected | None, kind: str,
-                  n_groups: int) -> list:
-    """``,"breaches":{"count":n,"tickets":[...]}`` per group: slots for :func:`interleave`."""
+def _ticket_slots(ev: Evaluation, pool: Pool, sel: _Selected | None, kind: str) -> list:
+    """``,"breaches":{"count":n,"tickets":[...]}`` per group: slots for :func:`interleave`,
+    the tickets' own texts as a function of the pool and a range of groups (they are made
+    chunk by chunk)."""
+    if sel is None:
+        return [(None, pool.literal(f',"{kind}":null'))]
+    head = [(None, pool.literal(f',"{kind}":{{"count":')), (None, _number_ids(pool, sel.count,
+                                                                             "")),
+            (None, pool.literal(',"tickets":['))]
+    group = np.asarray(sel.group, dtype=np.int64)
+
+    def tickets(chunk: Pool, lo: int, hi: int) -> Slot:
+        a, b = (int(x) for x in np.searchsorted(group, [lo, hi]))
+        texts = _ticket_texts(ev, sel.table.slice(a, b - a), group[a:b], kind)
+        return group[a:b] - lo, chunk.add(texts) + np.arange(b - a)
+
+    return [*head, tickets, (None, pool.literal("]}"))]
+
+
+def _ticket_texts(ev: Evaluation, t, group: np.ndarray, kind: str):
+    """Each listed ticket's JSON text (a breach or a ticket at risk), with the separator
+    after it unless it is the last of its group."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if sel is None:
-        return [(None, pool.literal(f',"{kind}":null'))]
-    t, tz = sel.table, ev.policy.header.timezone
-    counts = _number_ids(pool, sel.count, "")
-    head = [(None, pool.literal(f',"{kind}":{{"count":')), (None, counts),
-            (None, pool.literal(',"tickets":['))]
     if t.num_rows == 0:
-        return [*head, (None, pool.literal("]}"))]
+        return _strings([])
+    tz = ev.policy.header.timezone
     ids = t["id"].cast(pa.large_string())
     if pc.all(pc.match_substring_regex(ids, r'^[^"\\\x00-\x1f]*$')).as_py():
         ids = _join('"', ids, '"')  # nothing to escape: quote them as they are
@@ -682,10 +696,13 @@ def _ticket_slots(ev: Evaluation, pool: Pool, sel: _Selected | None, kind: str,
     else:
         parts += [',"elapsed_s":', _int_strings(elapsed),
                   ',"target_s":', _int_strings(target)]
-    parts += ["}", _pick([",", ""], _last_in_row(sel.group))]
-    tickets = pool.add(_join(*parts)) + np.arange(t.num_rows)
-    return [*head, (np.asarray(sel.group, dtype=np.int64), tickets),
-            (None, pool.literal("]}"))]
+    parts += ["}", _pick([",", ""], _last_in_row(group))]
+    return _join(*parts)
+
+
+#: groups (customer-months) per chunk of the document: each chunk is written on a thread
+#: while the next is built
+CHUNK_GROUPS = 16384
 
 
 def write_json(ev: Evaluation, out: IO) -> None:
@@ -724,7 +741,7 @@ def write_json(ev: Evaluation, out: IO) -> None:
     n_pairs = len(starts)
     c_rows, c_entries = _objective_entries(ev, pool, texts, a.g_tier[starts], pair_cells)
     customer_of = np.asarray(starts, dtype=np.int64)  # a customer's pieces go with its months
-    customers, _ = interleave(n, [
+    slots = [
         # the customer's own fields, before its first month
         (customer_of, pool.add(c_heads) + np.arange(n_pairs)),
         (customer_of, _counts_ids(pool, pair_counts)),
@@ -736,13 +753,13 @@ def write_json(ev: Evaluation, out: IO) -> None:
         (None, _counts_ids(pool, a.g_counts)), (None, objectives),
         _objective_entries(ev, pool, texts, a.g_tier, a.cells),
         (None, _tail_ids(pool, ev.uptime, ev.credit.tolist(), clause_subjects(ev.policy))),
-        *_ticket_slots(ev, pool, lists and lists[0], "breaches", n),
-        *_ticket_slots(ev, pool, lists and lists[1], "at_risk", n),
+        *_ticket_slots(ev, pool, lists and lists[0], "breaches"),
+        *_ticket_slots(ev, pool, lists and lists[1], "at_risk"),
         (None, pool.literal("},") + _last_in_row(pair_of_group) * (
             pool.literal("}") - pool.literal("},"))),
         # the customer's end, after its last month
         (customer_of + (ends - starts) - 1, pool.add(c_closes) + np.arange(n_pairs)),
-    ])
+    ]
 
     text = _json.dumps(_document(ev, customers=None), ensure_ascii=False,
                        separators=(",", ":"))
@@ -760,5 +777,12 @@ def write_json(ev: Evaluation, out: IO) -> None:
             out.write(bytes(data).decode("utf-8"))
 
     write(f'{before}"customers":['.encode())
-    pool.write(customers, write)
+    with BackgroundWriter(write) as writer:
+        for lo in range(0, n, CHUNK_GROUPS):
+            hi = min(lo + CHUNK_GROUPS, n)
+            chunk = Pool(pool)
+            part = [slot(chunk, lo, hi) if callable(slot) else slot_range(slot, lo, hi)
+                    for slot in slots]
+            seq, _ = interleave(hi - lo, part)
+            writer.put(chunk.table(), seq)
     write(f"]{after}\n".encode())

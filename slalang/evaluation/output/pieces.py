@@ -30,12 +30,13 @@ CHUNK_PIECES = 1 << 20
 
 class Pool:
     """Strings referred to by index: :meth:`add` a list or pyarrow array (the index of its
-    first string comes back), :meth:`literal` one string (added once)."""
+    first string comes back), :meth:`literal` one string (added once). A pool made from a
+    ``parent`` holds the parent's strings at the same indices, and more."""
 
-    def __init__(self) -> None:
-        self._arrays: list = []
-        self._literals: dict[str, int] = {}
-        self.size = 0
+    def __init__(self, parent: Pool | None = None) -> None:
+        self._arrays: list = list(parent._arrays) if parent else []
+        self._literals: dict[str, int] = dict(parent._literals) if parent else {}
+        self.size = parent.size if parent else 0
 
     def add(self, strings: Iterable[str] | pa.Array) -> int:
         if isinstance(strings, pa.ChunkedArray):
@@ -55,20 +56,69 @@ class Pool:
             at = self._literals[text] = self.add([text])
         return at
 
+    def table(self) -> pa.Array:
+        """All the strings, as one array."""
+        return pa.concat_arrays(self._arrays) if self._arrays else pa.array(
+            [], type=pa.large_string())
+
     def write(self, seq: np.ndarray, write: Callable[[memoryview], object]) -> None:
         """Write the pieces ``seq`` (indices into the pool) in order, in chunks."""
-        if not len(seq):
-            return
-        table = pa.concat_arrays(self._arrays)
-        for lo in range(0, len(seq), CHUNK_PIECES):
-            text = table.take(pa.array(seq[lo:lo + CHUNK_PIECES]))
-            offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
-            begin, end = int(offsets[text.offset]), int(offsets[text.offset + len(text)])
-            if end > begin:
-                write(memoryview(text.buffers()[2])[begin:end])
+        write_pieces(self.table(), seq, write)
+
+
+def write_pieces(table: pa.Array, seq: np.ndarray,
+                 write: Callable[[memoryview], object]) -> None:
+    """Write ``table[seq]`` back to back, a chunk of pieces at a time."""
+    for lo in range(0, len(seq), CHUNK_PIECES):
+        text = table.take(pa.array(seq[lo:lo + CHUNK_PIECES]))
+        offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
+        begin, end = int(offsets[text.offset]), int(offsets[text.offset + len(text)])
+        if end > begin:
+            write(memoryview(text.buffers()[2])[begin:end])
+
+
+class BackgroundWriter:
+    """Writes pieces on a thread, one chunk behind the caller, so that the file system's
+    time overlaps building the next chunk (pyarrow and file writes release the GIL). Use as a
+    context manager; :meth:`put` raises what an earlier write raised."""
+
+    def __init__(self, write: Callable[[memoryview], object]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._write = write
+        self._executor = ThreadPoolExecutor(max_workers=1)
+        self._pending = None
+
+    def put(self, table: pa.Array, seq: np.ndarray) -> None:
+        self.wait()  # at most one chunk waiting: memory stays bounded
+        self._pending = self._executor.submit(write_pieces, table, seq, self._write)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def __enter__(self) -> BackgroundWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if exc[0] is None:
+                self.wait()
+        finally:
+            self._executor.shutdown(wait=True)
 
 
 Slot = tuple[np.ndarray | None, np.ndarray | int]
+
+
+def slot_range(slot: Slot, lo: int, hi: int) -> Slot:
+    """The part of ``slot`` for units ``lo`` to ``hi`` (excluded), renumbered from 0."""
+    units, ids = slot
+    if units is None:
+        return None, ids if np.ndim(ids) == 0 else ids[lo:hi]
+    a, b = np.searchsorted(units, [lo, hi])
+    return units[a:b] - lo, ids[a:b]
 
 
 def interleave(n: int, slots: list[Slot]) -> tuple[np.ndarray, np.ndarray]:
