@@ -321,6 +321,16 @@ def listed_tickets(ev: Evaluation) -> ListedTickets | None:
     return ListedTickets.of(ev)
 
 
+def _n_distinct(values: np.ndarray) -> int:
+    """How many distinct non-negative ints there are (counted in a bitmap when they are
+    small, as keys and group numbers are)."""
+    if len(values) == 0:
+        return 0
+    if int(values.min()) >= 0 and int(values.max()) < 8 * len(values) + 1024:
+        return int(np.count_nonzero(np.bincount(values)))
+    return len(np.unique(values))
+
+
 class _Selected:
     """One kind's listed rows on the aggregate's groups: ``table`` sorted by group, worst
     first, ``group`` per row, ``count`` per group."""
@@ -343,7 +353,7 @@ def ticket_lists(ev: Evaluation) -> tuple[_Selected, _Selected] | None:
         group = _groups_of(ev, table)
         inside = np.flatnonzero(group >= 0)
         table, group = table.take(inside), group[inside]
-        if len(np.unique(_key(table))) == len(np.unique(group)):
+        if _n_distinct(_key(table)) == _n_distinct(group):
             # one customer label per group (the usual case): each key's rows are already
             # worst first and cut, a stable sort by group keeps that order
             order = np.argsort(group, kind="stable")
@@ -751,7 +761,9 @@ def write_json(ev: Evaluation, out: IO) -> None:
         # each month
         (None, heads + np.asarray(a.g_bucket, dtype=np.int64)),
         (None, _counts_ids(pool, a.g_counts)), (None, objectives),
-        _objective_entries(ev, pool, texts, a.g_tier, a.cells),
+        # made chunk by chunk, while the previous chunk is written
+        lambda chunk, lo, hi: _objective_entries(ev, chunk, texts, a.g_tier[lo:hi],
+                                                 a.cells[lo:hi]),
         (None, _tail_ids(pool, ev.uptime, ev.credit.tolist(), clause_subjects(ev.policy))),
         *_ticket_slots(ev, pool, lists and lists[0], "breaches"),
         *_ticket_slots(ev, pool, lists and lists[1], "at_risk"),
