@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -11,7 +12,7 @@ import pyarrow.json as pajson
 
 from slalang.data.build import RawEvents, RawTickets
 from slalang.data.instants import Parsed, parse_instants
-from slalang.data.source import read_csv
+from slalang.data.source import not_utf8, read_csv
 from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT
 from slalang.errors import DataError
 
@@ -131,6 +132,8 @@ def _jsonl_arrow(data: pa.Buffer | bytes, file: str) -> tuple[RawTickets, RawEve
     try:
         table = pajson.read_json(pa.BufferReader(data), parse_options=pajson.ParseOptions(
             explicit_schema=_JSONL_SCHEMA, unexpected_field_behavior="infer"))
+        # pyarrow's JSON reader does not check UTF-8: the Python path names the bad line
+        table.validate(full=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
     n = table.num_rows
@@ -238,8 +241,8 @@ def _json_records(data: pa.Buffer | bytes, file: str) -> list[tuple[int, dict | 
     list for a JSON array."""
     try:
         text = memoryview(data).tobytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", file=file) from None
+    except UnicodeDecodeError:
+        raise not_utf8(io.BytesIO(memoryview(data)), file) from None
     if text.lstrip().startswith("["):
         try:
             items = json.loads(text)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
 from slalang.data.build import RawEvents, assemble
 from slalang.data.canonical import csv_events, csv_tickets, jsonl_tickets
+from slalang.data.checks import refuse_early_events
 from slalang.data.source import Digest, kind_of, read_bytes
 from slalang.data.table import Rejection, TicketTable
 from slalang.errors import DataError
@@ -45,11 +48,50 @@ def read_tickets(path: str | Path, events: str | Path | None = None,
 
         if not isinstance(mapping, Mapping):
             mapping = load_mapping(mapping)
+        if _empty_file(path):
+            raise no_tickets(str(path), "the file is empty")
         table = mapping.read(path, events)
+        if not table.n and not any(r.file == str(path) for r in table.rejected):
+            raise no_tickets(str(path), "no records")
     else:
         table = _read_canonical(path, events)
+    table = refuse_early_events(table)
     check_errors(table.rejected, max_errors)
     return table
+
+
+def no_tickets(file: str, why: str) -> DataError:
+    """The error for a tickets file without a single record (empty, blank lines, a header
+    only): evaluating nothing would look like a perfect month."""
+    error = DataError(f"no tickets in {file}: {why}")
+    error.file = file
+    return error
+
+
+def is_blank(data: pa.Buffer | bytes) -> bool:
+    """Whether the bytes hold nothing but white space (an empty file).
+
+    >>> is_blank(b""), is_blank(b" \\n"), is_blank(b"id\\n")
+    (True, True, False)
+    """
+    return len(data) <= 65536 and not bytes(memoryview(data)).strip()
+
+
+def is_one_line(data: pa.Buffer | bytes) -> bool:
+    """Whether the bytes hold a single line (a CSV header without rows; pyarrow refuses one
+    without its line end as malformed).
+
+    >>> is_one_line(b"id,customer"), is_one_line(b"id\\r\\n"), is_one_line(b"id\\nT1\\n")
+    (True, True, False)
+    """
+    return len(data) <= 65536 and b"\n" not in bytes(memoryview(data)).rstrip(b"\r\n")
+
+
+def _empty_file(path: str | Path) -> bool:
+    try:
+        return Path(path).stat().st_size == 0
+    except OSError:
+        return False  # the reader names the missing file
 
 
 def _read_canonical(path: str | Path, events: str | Path | None) -> TicketTable:
@@ -57,14 +99,22 @@ def _read_canonical(path: str | Path, events: str | Path | None) -> TicketTable:
     kind = kind_of(path)
     digest = Digest()
     data = read_bytes(path, digest)
+    if is_blank(data):
+        raise no_tickets(file, "the file is empty")
     if kind == "jsonl":
         if events is not None:
             raise DataError("a JSON Lines file carries its events inside each ticket; "
                             "a separate events file goes with CSV tickets", file=str(events))
         raw, raw_events = jsonl_tickets(data, file)
+        if not raw.n:
+            raise no_tickets(file, "no records")
         return assemble(raw, raw_events, check_event_order=True, data_hash=digest.hexdigest())
+    if is_one_line(data):
+        raise no_tickets(file, "only a header row")
     raw = csv_tickets(data, file)
     del data
+    if not raw.n:
+        raise no_tickets(file, "only a header row")
     if events is None:
         raw_events = RawEvents.empty()
     else:

@@ -7,7 +7,7 @@ import gzip
 import hashlib
 import io
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -110,6 +110,8 @@ def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType
         )
     except pa.ArrowInvalid as exc:
         text = str(exc)
+        if is_utf8_error(text) and encoding.lower().replace("-", "") == "utf8":
+            raise not_utf8(io.BytesIO(memoryview(data)), file, delimiter=delimiter) from None
         if "conversion error" in text:
             raise
         row = _bad_row(data, delimiter, len(header))
@@ -124,3 +126,64 @@ def _bad_row(data: pa.Buffer | bytes, delimiter: str, width: int) -> int | None:
         if fields and len(fields) != width:
             return number
     return None
+
+
+def is_utf8_error(message: str) -> bool:
+    """Whether a pyarrow error is about bytes that are not UTF-8."""
+    return "invalid utf8" in message.lower()
+
+
+#: what to do about a file that is not UTF-8
+UTF8_HINT = ("re-export the file as UTF-8 (a CSV read through a mapping may instead name its "
+             "encoding, e.g. csv: {encoding: latin-1})")
+
+
+def not_utf8(lines: Iterable[bytes], file: str, *, delimiter: str | None = None
+             ) -> DataError:
+    """The :class:`DataError` for the first line that is not UTF-8: file, row (line) and,
+    when it can tell, the field (the CSV column, or the JSON key whose value holds the byte).
+
+    ``delimiter`` says the lines are CSV (the first is the header); None means JSON Lines.
+    Only the error path reads the lines again, so the fast readers pay nothing for it.
+
+    >>> e = not_utf8([b"id,customer\\n", b"T1,Caf\\xe9\\n"], "t.csv", delimiter=",")
+    >>> e.row, e.field, str(e).split(";")[0]
+    (2, 'customer', 't.csv:2: not UTF-8 text: byte 0xe9 cannot be decoded')
+    """
+    hint = UTF8_HINT if delimiter is not None else "re-export the file as UTF-8"
+    header: list[str] | None = None
+    number = 0
+    for number, line in enumerate(lines, 1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            field = _field_with_bad_byte(line, header, delimiter)
+            return DataError(f"not UTF-8 text: byte 0x{line[exc.start]:02x} cannot be decoded; "
+                             f"{hint}", file=file, row=number, field=field)
+        if delimiter is not None and header is None:
+            header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    return DataError(f"not UTF-8 text; {hint}", file=file)
+
+
+def _field_with_bad_byte(line: bytes, header: list[str] | None, delimiter: str | None
+                         ) -> str | None:
+    text = line.decode("utf-8", errors="surrogateescape")  # bad bytes become U+DC80..U+DCFF
+
+    def bad(value: object) -> bool:
+        return isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value)
+
+    if delimiter is not None:
+        if header is None:
+            return None  # the header itself
+        values = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        return next((header[k] for k, v in enumerate(values) if bad(v) and k < len(header)),
+                    None)
+    try:
+        import json
+
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    return next((str(k) for k, v in obj.items() if bad(k) or bad(v)), None)

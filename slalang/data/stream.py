@@ -30,9 +30,11 @@ import pyarrow.csv as pacsv
 
 from slalang.data.build import RawEvents, RawTickets, assemble, categorical
 from slalang.data.canonical import events_from_table, tickets_from_table
+from slalang.data.checks import refuse_early_events_listed
 from slalang.data.ids import IdIndex
 from slalang.data.instants import Parsed
-from slalang.data.source import csv_header, kind_of
+from slalang.data.read import is_blank, is_one_line, no_tickets
+from slalang.data.source import csv_header, is_utf8_error, kind_of, not_utf8
 from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT, Rejection, TicketTable
 from slalang.errors import DataError
 
@@ -81,6 +83,14 @@ def _open(path: str | Path) -> pa.NativeFile:
         raise DataError(f"cannot read the file: {reason}", file=str(path)) from None
 
 
+def _head(path: str | Path) -> bytes:
+    """The file's first 64 KiB and one byte (decompressed, without a byte-order mark): enough
+    to tell an empty file or a lone header."""
+    with _open(path) as stream:
+        head = stream.read(65537)
+    return head[3:] if head[:3] == b"\xef\xbb\xbf" else head
+
+
 def _header(path: str | Path) -> list[str]:
     with _open(path) as stream:
         head = stream.read(65536)
@@ -97,6 +107,17 @@ def _bad_row(path: str | Path, width: int) -> int | None:
             if fields and len(fields) != width:
                 return number
     return None
+
+
+def _lines(stream: pa.NativeFile) -> Iterator[bytes]:
+    """The stream's lines (bytes, end of line kept), a byte-order mark dropped."""
+    reader = io.BufferedReader(stream)  # type: ignore[arg-type]
+    first = True
+    for line in reader:
+        if first and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        first = False
+        yield line
 
 
 def csv_chunks(path: str | Path, types: dict[str, pa.DataType], rows: int,
@@ -135,6 +156,9 @@ def csv_chunks(path: str | Path, types: dict[str, pa.DataType], rows: int,
                 pending, count = rest.to_batches(), rest.num_rows
     except pa.ArrowInvalid as exc:
         text = str(exc)
+        if is_utf8_error(text):  # not a bad instant: no retry, the row is named
+            with _open(path) as stream:
+                raise not_utf8(_lines(stream), file, delimiter=",") from None
         if "conversion error" in text:
             raise _Conversion(text) from None
         raise DataError(f"malformed CSV: {text.splitlines()[0]}", file=file,
@@ -376,9 +400,18 @@ class TicketChunks:
     def __init__(self, path: str | Path, rows: int) -> None:
         self.path, self.file, self.rows = path, str(path), rows
         self.text_instants = False
+        #: rejections only a chunk with its events finds (a status event before creation)
+        self.late_rejected: list[Rejection] = []
+        head = _head(path)
+        if is_blank(head):
+            raise no_tickets(self.file, "the file is empty")
+        if is_one_line(head):
+            raise no_tickets(self.file, "only a header row")
         self.index: NumberedIds | HashedIds | None = id_index(path)
         first = self.index.first_occurrence()
         self.n = len(first)
+        if not self.n:
+            raise no_tickets(self.file, "only a header row")
         # rows repeating an earlier id; the first occurrence wins
         self.dup_rows = np.flatnonzero((first >= 0) & (first != np.arange(self.n)))
         self.dup_first = first[self.dup_rows]
@@ -413,7 +446,11 @@ class TicketChunks:
         """``(index of the first ticket, table)`` per chunk, with its events when given."""
         for k, (start, raw) in enumerate(self.raw()):
             ev = events.read(k, start) if events is not None else RawEvents.empty()
-            yield start, assemble(raw, ev)
+            table = assemble(raw, ev)
+            if events is not None:  # as read_tickets does, once the events are there
+                table, added = refuse_early_events_listed(table)
+                self.late_rejected += added
+            yield start, table
             release_memory()
 
 

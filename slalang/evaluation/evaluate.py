@@ -171,7 +171,8 @@ class Evaluation:
     uptime: list
     #: per group (object array): the month's credit
     credit: np.ndarray
-    #: rejections from ingest, the outcomes stage and the downtime reader
+    #: input rows not evaluated: refused while reading tickets, events or downtime, and
+    #: downtime rows naming a customer or service the evaluation does not cover
     rejected: tuple
     policy_hash: str
     data_hash: str
@@ -181,6 +182,9 @@ class Evaluation:
     tickets: object = field(repr=False, default=None)
     #: each ticket's bucket index (-1: outside the period)
     ticket_bucket: np.ndarray | None = field(repr=False, default=None)
+    #: tickets evaluated with the verdict ``invalid`` (customer, tier or priority not
+    #: resolved), one Rejection-like record each naming the row and field; not in ``rejected``
+    invalid: tuple = ()
 
     @property
     def policy(self) -> Policy:
@@ -277,12 +281,13 @@ def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
         return count_outcomes(outcomes, tickets, ticket_bucket, metrics, priorities, n_buckets,
                               rename, extra)
 
-    # the outcomes stage passes the ingest rejections on (its list starts with them)
-    rejected = tuple(getattr(outcomes, "rejected", ()) or ()) or tuple(
-        getattr(tickets, "rejected", ()) or ())
+    # the outcomes stage passes the ingest rejections on (its list starts with them) and
+    # adds the tickets it finds invalid: those were evaluated, so they are kept apart
+    rejected = tuple(getattr(tickets, "rejected", ()) or ())
+    found = tuple(getattr(outcomes, "rejected", ()) or ())[len(rejected):]
     return finish_evaluation(plan, period, int(as_of), count, downtime, roster, rejected,
-                             getattr(tickets, "data_hash", None), outcomes=outcomes,
-                             tickets=tickets, ticket_bucket=ticket_bucket)
+                             getattr(tickets, "data_hash", None), invalid=found,
+                             outcomes=outcomes, tickets=tickets, ticket_bucket=ticket_bucket)
 
 
 def customer_namer(roster: Roster | None) -> Callable[[str], str]:
@@ -299,14 +304,16 @@ def customer_namer(roster: Roster | None) -> Callable[[str], str]:
 def finish_evaluation(plan: Plan, period: Period, as_of: int,
                       count: Callable[[tuple[tuple[str, str, int], ...]], Aggregate],
                       downtime: DowntimeTable | None, roster: Roster | None,
-                      rejected: tuple, tickets_hash: str | None, **per_ticket) -> Evaluation:
+                      rejected: tuple, tickets_hash: str | None, *, invalid: tuple = (),
+                      **per_ticket) -> Evaluation:
     """Everything after the per-ticket outcomes: groups, uptime, credits, the Evaluation.
 
     ``count(extra_groups)`` returns the :class:`Aggregate` of the tickets' verdicts plus the
     given (customer, tier, bucket) groups; the in-memory path counts its outcomes in one go,
     the chunked path (:mod:`slalang.evaluation.streaming`) adds up its batches. ``rejected``
-    are the ticket-side rejections (the downtime's are added here); ``per_ticket`` fills the
-    Evaluation's optional per-ticket fields.
+    are the ticket-side rows not evaluated (the downtime's are added here, with the downtime
+    rows no customer-month uses); ``invalid`` the tickets the outcomes stage judged invalid;
+    ``per_ticket`` fills the Evaluation's optional per-ticket fields.
     """
     from slalang import __version__
 
@@ -358,6 +365,7 @@ def finish_evaluation(plan: Plan, period: Period, as_of: int,
             shared[(t, fee)] = compute_credit(tiers[t], (), (), fee)
         zero[k] = shared[(t, fee)]
     credit[quiet] = zero[inverse.reshape(-1)]
+    used: set[tuple[str, str]] = set()  # (customer, service) pairs some month measures
     for g in np.flatnonzero(busy).tolist():
         tier, customer = tiers[agg.g_tier[g]], customers[agg.g_customer[g]]
         name = agg.customers[agg.g_customer[g]]
@@ -370,12 +378,41 @@ def finish_evaluation(plan: Plan, period: Period, as_of: int,
                          int(down[(name, s)][b]) if (name, s) in down else 0,
                          t.span if t else None)
             for s, t in service_targets(tier, services))
+        used.update((name, u.service) for u in uptime[g])
         results = objective_results(tier, agg.cell_dict(agg.cells[g]), metrics, priorities)
         credit[g] = compute_credit(tier, results, uptime[g], fee_of(customer, tier))
 
-    rejected = tuple(rejected) + tuple(getattr(downtime, "rejected", ()) or ())
+    rejected = tuple(rejected) + downtime_rejections(downtime, used, rename, roster)
     return Evaluation(
         plan=plan, period=period, as_of=int(as_of), agg=agg, objectives=objectives,
         uptime=uptime, credit=credit, rejected=rejected, policy_hash=policy.source_hash,
         data_hash=combined_hash(tickets_hash, getattr(downtime, "data_hash", None)),
-        version=__version__, roster=roster, **per_ticket)
+        version=__version__, roster=roster, invalid=tuple(invalid), **per_ticket)
+
+
+def downtime_rejections(downtime: DowntimeTable | None, used: set[tuple[str, str]],
+                        rename: Callable[[str], str], roster: Roster | None) -> tuple:
+    """The downtime rows not evaluated, in row order: those the reader refused, and those
+    whose (customer, service) no customer-month measures (a customer neither in the roster
+    nor among the evaluated tickets, a service the customer does not have). Without this,
+    such a row would count nowhere and be reported nowhere."""
+    from slalang.data.table import Rejection
+
+    if downtime is None:
+        return ()
+    out = list(getattr(downtime, "rejected", ()) or ())
+    file = getattr(downtime, "source", "")
+    for rec in getattr(downtime, "records", ()):
+        name = rename(rec.customer)
+        if (name, rec.service) in used:
+            continue
+        customer = roster.get(rec.customer) if roster is not None else None
+        if customer is None and not any(c == name for c, _ in used):
+            where = "not in the roster" if roster is not None else "no roster given"
+            out.append(Rejection(file, rec.row, "customer", f"downtime for customer "
+                                 f"{rec.customer!r} ({where}) with no ticket evaluated"))
+        else:
+            have = sorted(s for c, s in used if c == name)
+            out.append(Rejection(file, rec.row, "service", f"customer {name!r} has no service "
+                                 f"{rec.service!r} (its services: {', '.join(have) or 'none'})"))
+    return tuple(sorted(out, key=lambda r: r.row))

@@ -253,9 +253,12 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
                 rows += written
         if writer is not None:
             writer[0].close()
+        if chunks.late_rejected:  # found with the events (pass 4): as read_tickets counts them
+            ingest = sorted(ingest + chunks.late_rejected, key=order)
+            check_errors(ingest, max_errors)
 
     ev = finish_evaluation(plan, period, int(as_of), total.aggregate, downtime, roster,
-                           tuple(ingest) + tuple(found), digest.result())
+                           tuple(ingest), digest.result(), invalid=tuple(found))
     if parts:
         ev.listed_tickets = lister.merge(parts)  # type: ignore[attr-defined, union-attr]
     return ev, rows

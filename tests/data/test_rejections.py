@@ -133,7 +133,7 @@ def test_malformed_csv_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match=r"t.csv:3: malformed CSV: .*Expected 3 columns, got 2"):
         read_tickets(tmp_path / "t.csv")
     (tmp_path / "e.csv").write_text("")
-    with pytest.raises(DataError, match="empty file"):
+    with pytest.raises(DataError, match="no tickets in .*e.csv: the file is empty"):
         read_tickets(tmp_path / "e.csv")
 
 

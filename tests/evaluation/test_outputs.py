@@ -165,8 +165,10 @@ def test_junit_is_valid_for_jenkins(ev):
     xmlschema.XMLSchema(XSD).validate(xml.decode())
     root = xmlschema.XMLSchema(XSD).to_dict(xml.decode())
     suites = {s["@name"]: s for s in root["testsuite"]}
-    # 3 customers x 3 months
-    assert len(suites) == 9
+    # 3 customers x 3 months, then the input data
+    assert len(suites) == 10 and list(suites)[-1] == "input data"
+    data = suites["input data"]
+    assert (data["@tests"], data["@failures"]) == ("1", "0")  # nothing rejected
     july = suites["Alfa Srl 2026-07"]
     # 8 objectives + 1 uptime + 1 credit; resolution P1 missed and a credit due
     assert (july["@tests"], july["@failures"], july["@skipped"]) == ("10", "2", "6")

@@ -25,6 +25,7 @@ from slalang.errors import DataError
 from slalang.evaluation.evaluate import evaluate
 from slalang.evaluation.output.csv import write_verdicts
 from slalang.evaluation.output.json import write_json
+from slalang.evaluation.output.summary import evaluation_to_text
 from slalang.evaluation.streaming import CountSum, evaluate_chunked
 from slalang.language import load_policy
 from slalang.plan import compile_plan
@@ -47,15 +48,24 @@ def _outputs(ev, verdicts: bytes | None = None) -> tuple[bytes, bytes, tuple]:
         buf = io.BytesIO()
         write_verdicts(ev, buf)
         verdicts = buf.getvalue()
-    return doc.getvalue(), verdicts, tuple(ev.rejected)
+    return doc.getvalue(), verdicts, (tuple(ev.rejected), tuple(ev.invalid),
+                                      evaluation_to_text(ev))
 
 
 def assert_same(plan, tickets, events, *, chunks, downtime=None, roster=None, period=None,
                 as_of=None, tmp_path=None):
     """In memory vs chunked at each chunk size: the same JSON, CSV and rejections."""
     down = read_downtime(downtime) if downtime else None
-    ev = evaluate(plan, read_tickets(tickets, events), down, roster, as_of=as_of,
-                  period=period)
+    try:
+        ev = evaluate(plan, read_tickets(tickets, events), down, roster, as_of=as_of,
+                      period=period)
+    except DataError as exc:  # the chunked path refuses the input with the same words
+        for rows in chunks:
+            with pytest.raises(DataError) as got:
+                evaluate_chunked(plan, tickets, events, down, roster, as_of=as_of,
+                                 period=period, chunk_rows=rows, workdir=tmp_path)
+            assert str(got.value) == str(exc), rows
+        return None
     want = _outputs(ev)
     for rows in chunks:
         buf = io.BytesIO()
@@ -187,12 +197,24 @@ def test_max_errors_as_in_memory(tmp_path):
 
 def test_no_ticket_needs_a_period(tmp_path):
     tickets = tmp_path / "t.csv"
-    tickets.write_text("id,customer,created_at\n", encoding="utf-8")
+    tickets.write_text("id,customer,created_at\nT1,C1,\n", encoding="utf-8")  # all refused
     from slalang.evaluation.periods import PeriodError
 
     with pytest.raises(PeriodError):
         evaluate_chunked(_plan("bench.sla"), tickets, None, None, None, chunk_rows=5)
     assert_same(_plan("bench.sla"), tickets, None, chunks=[5], period="2026-07")
+
+
+@pytest.mark.parametrize(("text", "why"), [("", "the file is empty"),
+                                           ("\ufeff\n", "the file is empty"),
+                                           ("id,customer,created_at\n", "only a header row")])
+def test_a_file_without_tickets_is_an_error_in_both_paths(tmp_path, text, why):
+    tickets = tmp_path / "t.csv"
+    tickets.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=f"^no tickets in {tickets}: {why}$"):
+        read_tickets(tickets)
+    assert assert_same(_plan("bench.sla"), tickets, None, chunks=[1, 5],
+                       period="2026-07") is None
 
 
 def test_what_cannot_be_chunked():

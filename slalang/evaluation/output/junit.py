@@ -7,6 +7,9 @@ priority the tier promises), one per uptime service and one for the credit:
 * an objective with no decided ticket (not applicable) is ``<skipped>``;
 * ``classname`` is ``slalang.<customer>.<month>``; the policy clause is in ``<system-out>``.
 
+A last ``<testsuite>`` "input data" holds one ``<testcase>`` "input data", a ``<failure>`` when
+input rows were rejected (not evaluated), naming how many and the first few.
+
 The root ``<testsuites>`` carries the policy hash, data hash and slalang version as
 ``<properties>`` of every suite (the Jenkins schema has no root properties).
 """
@@ -18,6 +21,10 @@ import xml.etree.ElementTree as ET
 from slalang.evaluation.credits import fmt_percent
 from slalang.evaluation.evaluate import Evaluation
 from slalang.evaluation.output.common import clause, iso_local
+from slalang.evaluation.output.summary import describe_row
+
+#: how many rejected rows the "input data" failure names
+ROWS_NAMED = 5
 
 
 def _case(suite: ET.Element, classname: str, name: str, *, failure: str | None = None,
@@ -88,11 +95,40 @@ def evaluation_to_junit(ev: Evaluation) -> ET.ElementTree:
         # the Jenkins schema wants system-out/system-err after the test cases
         ET.SubElement(suite, "system-out")
         ET.SubElement(suite, "system-err")
+    f = _input_suite(root, ev, len(ev.months), stamp)
+    totals = [totals[0] + 1, totals[1] + f, totals[2]]
     root.set("tests", str(totals[0]))
     root.set("failures", str(totals[1]))
     root.set("errors", "0")  # (the Jenkins schema has no root "skipped")
     ET.indent(root)
     return ET.ElementTree(root)
+
+
+def _input_suite(root: ET.Element, ev: Evaluation, k: int, stamp: str) -> int:
+    """The "input data" suite: fails when rows were rejected (they were not evaluated, so
+    every other test case judged less than the export holds). Returns the failures (0/1)."""
+    suite = ET.SubElement(root, "testsuite", name="input data", id=str(k), package="slalang",
+                          hostname="slalang", timestamp=stamp[:19])
+    props = ET.SubElement(suite, "properties")
+    for key, value in (("policy_hash", ev.policy_hash), ("data_hash", ev.data_hash),
+                       ("slalang_version", ev.version), ("period", ev.period.label),
+                       ("as_of", stamp)):
+        ET.SubElement(props, "property", name=key, value=value or "")
+    rejected = ev.rejected
+    failure = None
+    if rejected:
+        named = "; ".join(describe_row(r) for r in rejected[:ROWS_NAMED])
+        more = f"; ... and {len(rejected) - ROWS_NAMED} more" if len(rejected) > ROWS_NAMED else ""
+        failure = f"{len(rejected)} input row(s) rejected, not evaluated: {named}{more}"
+    invalid = int(ev.agg.g_counts[:, 3].sum()) if len(ev.agg) else 0
+    f, _ = _case(suite, "slalang.input", "input data", failure=failure,
+                 out=f"rejected {len(rejected)}; invalid tickets {invalid}")
+    for key, value in (("tests", "1"), ("failures", str(f)), ("errors", "0"), ("skipped", "0"),
+                       ("time", "0")):
+        suite.set(key, value)
+    ET.SubElement(suite, "system-out")
+    ET.SubElement(suite, "system-err")
+    return f
 
 
 def dumps(ev: Evaluation) -> bytes:

@@ -2,6 +2,9 @@
 priority against the objective, uptime per service, the credit with its clauses; then the
 period totals. Objectives without any ticket in the month are left out of the month's lines
 (they are not applicable); the JSON output lists them all.
+
+Then the input rows not evaluated (``rejected``) and the tickets evaluated as ``invalid``, the
+first :data:`ROWS_LISTED` of each as ``file:row: field: reason`` (docs/evaluation/outputs.md).
 """
 
 from __future__ import annotations
@@ -35,6 +38,34 @@ def _counts(c: TicketCounts) -> str:
             f"invalid {c.invalid}")
 
 
+#: how many rejected rows (and invalid tickets) the summary names
+ROWS_LISTED = 20
+
+
+def describe_row(r: object) -> str:
+    """A rejection as ``file:row: field: reason`` (no field: ``file:row: reason``).
+
+    >>> from slalang.data import Rejection
+    >>> describe_row(Rejection("t.csv", 3, "created_at", "missing created_at"))
+    't.csv:3: created_at: missing created_at'
+    """
+    field = getattr(r, "field", None)
+    where = ":".join(str(p) for p in (getattr(r, "file", None), getattr(r, "row", None))
+                     if p not in (None, ""))
+    return f"{where}: {field + ': ' if field else ''}{getattr(r, 'reason', r)}"
+
+
+def row_lines(title: str, rows: tuple | list, limit: int = ROWS_LISTED) -> list[str]:
+    """A titled list of rejections, the first ``limit`` then "... and N more"."""
+    if not rows:
+        return []
+    out = ["", f"{title} ({len(rows)}):"]
+    out += [f"  {describe_row(r)}" for r in rows[:limit]]
+    if len(rows) > limit:
+        out.append(f"  ... and {len(rows) - limit} more")
+    return out
+
+
 #: above this many customer-months the summary shows totals instead of every customer
 DETAIL_LIMIT = 200
 #: how many customer-months with a credit due or an objective missed the totals view names
@@ -60,6 +91,8 @@ def evaluation_to_text(ev: Evaluation, detail_limit: int = DETAIL_LIMIT) -> str:
         out.extend(_totals(ev))
     else:
         out.extend(_details(ev))
+    out.extend(row_lines("rejected rows, not evaluated", ev.rejected))
+    out.extend(row_lines("why tickets are invalid (evaluated, verdict invalid)", ev.invalid))
     out.append("")
     out.append(f"objectives missed: {ev.objectives_missed}, credits due: {ev.credits_due}")
     return "\n".join(out) + "\n"
