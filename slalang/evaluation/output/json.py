@@ -202,25 +202,36 @@ class ListedTickets:
         :class:`Evaluation`, or one chunk of tickets of a chunked evaluation)."""
         import pyarrow as pa
 
-        from slalang.evaluation.compliance import BREACHED, OPEN, codes_labels
+        from slalang.evaluation.compliance import BREACHED, OPEN
+        from slalang.evaluation.compliance import codes_labels as all_codes_labels
 
         o, t = ev.outcomes, ev.tickets
-        row_ticket = np.asarray(o.ticket, dtype=np.int64)
-        status = np.asarray(o.status, dtype=np.int64)
-        elapsed = np.asarray(o.elapsed, dtype=np.int64)
-        target = np.asarray(o.target, dtype=np.int64)
-        bucket = np.asarray(ev.ticket_bucket, dtype=np.int64)[row_ticket]
-        late = (status == BREACHED) & (bucket >= 0)
+        # every per-row column is indexed by the listed rows first, converted after: the
+        # outcomes have millions of rows, the listed ones are a fraction
+        row_ticket = np.asarray(o.ticket)
+        status = np.asarray(o.status)
+        elapsed, target = np.asarray(o.elapsed), np.asarray(o.target)
+        bucket = np.asarray(ev.ticket_bucket)[row_ticket]
+        valid = bucket >= 0
+        late = (status == BREACHED) & valid
         # at risk: elapsed / target >= 75 %, compared in integers
-        risky = ((status == OPEN) & (bucket >= 0) & (target > 0)
-                 & (elapsed * 100 >= AT_RISK_PERCENT * target))
-        rows = np.flatnonzero(late | risky)
+        cand = np.flatnonzero((status == OPEN) & valid)
+        e, g = elapsed[cand].astype(np.int64), target[cand].astype(np.int64)
+        listed = late.copy()
+        listed[cand[(g > 0) & (e * 100 >= AT_RISK_PERCENT * g)]] = True
+        rows = np.flatnonzero(listed)
         kind = np.where(late[rows], BREACHES, AT_RISK).astype(np.int8)
-        el, ta = elapsed[rows], target[rows]
+        el, ta = elapsed[rows].astype(np.int64), target[rows].astype(np.int64)
         # worst first: the longest delay; the largest share of the target (millionths)
         worse = np.where(kind == BREACHES, el - np.maximum(ta, 0),
                          el * 1_000_000 // np.maximum(ta, 1))
-        tix = row_ticket[rows]
+        tix = row_ticket[rows].astype(np.int64)
+
+        def codes_labels(column) -> tuple[np.ndarray, tuple]:
+            if hasattr(column, "codes"):  # a Categorical: its codes as they are, no copy
+                return np.asarray(column.codes), tuple(column.labels)
+            return all_codes_labels(column)
+
         c_codes, c_labels = codes_labels(t.customer)
         t_codes, t_labels = codes_labels(o.tier)
         p_codes, p_labels = codes_labels(o.priority)
@@ -232,17 +243,19 @@ class ListedTickets:
 
         def labels(codes: np.ndarray, names: tuple) -> object:
             table = pa.array([*names, None], type=pa.string())
+            codes = np.asarray(codes, dtype=np.int64)
             return table.take(pa.array(np.where(codes < 0, len(names), codes)))
 
         table = pa.table({
             "kind": pa.array(kind), "customer": labels(c_codes[tix], c_labels),
-            "tier": labels(np.asarray(t_codes, dtype=np.int64)[rows], t_labels),
-            "bucket": pa.array(bucket[rows]), "worse": pa.array(worse), "id": ids,
+            "tier": labels(t_codes[rows], t_labels),
+            "bucket": pa.array(bucket[rows].astype(np.int64)), "worse": pa.array(worse),
+            "id": ids,
             "metric": pa.array([*ev.policy.metrics], type=pa.string()).take(
-                pa.array(np.asarray(o.metric, dtype=np.int64)[rows])),
-            "priority": labels(np.asarray(p_codes, dtype=np.int64)[rows], p_labels),
-            "due_at": pa.array(np.asarray(o.due_at, dtype=np.int64)[rows]),
-            "stopped_at": pa.array(np.asarray(o.stopped_at, dtype=np.int64)[rows]),
+                pa.array(np.asarray(o.metric)[rows].astype(np.int64))),
+            "priority": labels(p_codes[rows], p_labels),
+            "due_at": pa.array(np.asarray(o.due_at)[rows].astype(np.int64)),
+            "stopped_at": pa.array(np.asarray(o.stopped_at)[rows].astype(np.int64)),
             "elapsed": pa.array(el), "target": pa.array(ta),
         })
         return cls._cut(table, None)
