@@ -354,30 +354,32 @@ class _Selected:
 
 def ticket_lists(ev: Evaluation) -> tuple[_Selected, _Selected] | None:
     """(breaches, at risk) per customer-month, as both writers write them."""
-    import pyarrow.compute as pc
 
     listed = listed_tickets(ev)
     if listed is None:
         return None
     n = len(ev.agg)
+    # the groups, keys and kinds of all rows at once; each kind's rows are then taken once
+    all_rows, all_counts = listed.table, listed.counts
+    group_of = _groups_of(ev, all_rows)
+    key_of = _key(all_rows)
+    kind_of = all_rows["kind"].to_numpy()
+    cgroup_of = _groups_of(ev, all_counts)
+    ckind_of = all_counts["kind"].to_numpy()
+    count_of = all_counts["count"].to_numpy()
     out = []
     for kind in (BREACHES, AT_RISK):
-        table = listed.table.filter(pc.equal(listed.table["kind"], kind))
-        group = _groups_of(ev, table)
-        inside = np.flatnonzero(group >= 0)
-        table, group = table.take(inside), group[inside]
-        if _n_distinct(_key(table)) == _n_distinct(group):
+        rows = np.flatnonzero((kind_of == kind) & (group_of >= 0))
+        group = group_of[rows]
+        if _n_distinct(key_of[rows]) == _n_distinct(group):
             # one customer label per group (the usual case): each key's rows are already
             # worst first and cut, a stable sort by group keeps that order
             order = np.argsort(group, kind="stable")
-            table, group = table.take(order), group[order]
+            table, group = all_rows.take(rows[order]), group[order]
         else:  # a roster id and its name met in one group: choose again among both
-            table, group = _worst_first(table, group, MAX_TICKETS_LISTED)
-        counts = listed.counts.filter(pc.equal(listed.counts["kind"], kind))
-        cgroup = _groups_of(ev, counts)
-        ok = cgroup >= 0
-        count = np.bincount(cgroup[ok], weights=counts["count"].to_numpy()[ok],
-                            minlength=n).astype(np.int64)
+            table, group = _worst_first(all_rows.take(rows), group, MAX_TICKETS_LISTED)
+        ok = (ckind_of == kind) & (cgroup_of >= 0)
+        count = np.bincount(cgroup_of[ok], weights=count_of[ok], minlength=n).astype(np.int64)
         out.append(_Selected(table, group, count))
     return out[0], out[1]
 
