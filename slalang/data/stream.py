@@ -473,8 +473,13 @@ class EventBlocks:
     file order within each chunk, so ties in time keep their input order.
     """
 
-    def __init__(self, directory: str | Path, rows: int) -> None:
+    def __init__(self, directory: str | Path, rows: int,
+                 created: np.ndarray | None = None) -> None:
         self.directory, self.rows = Path(directory), rows
+        #: each ticket's creation (NAT when refused), to find the tickets with an event
+        #: before creation as the events are placed: ``early`` marks them
+        self.created = created
+        self.early = np.zeros(len(created) if created is not None else 0, dtype=bool)
         self.status_labels: list[str] = []
         self.priority_labels: list[str] = []
         self.rejected: list[Rejection] = []
@@ -535,6 +540,9 @@ class EventBlocks:
         self.rejected += [Rejection(events.file, int(events.rows[j]), f, r)
                           for j, f, r in sorted(problems)]
         keep = np.flatnonzero(ok)
+        if self.created is not None and len(keep):
+            owners = owner[keep]
+            self.early[owners[events.at.values[keep] < self.created[owners]]] = True
         records = np.empty(len(keep), dtype=EVENT_RECORD)
         records["ticket"] = owner[keep]
         records["at"] = events.at.values[keep]

@@ -407,3 +407,54 @@ def test_any_small_export_any_chunk_size(export, tmp_path_factory):
     tickets.write_text(tickets_text, encoding="utf-8")
     events.write_text(events_text, encoding="utf-8")
     assert_same(_plan("bench.sla"), tickets, events, chunks=[rows], period="2026-Q3")
+
+
+# -- input robustness: the same rejections and outputs in chunks ---------------------------
+
+BROKEN = ROOT / "tests" / "evaluation" / "fixtures" / "explain"
+INPUT = ROOT / "tests" / "evaluation" / "fixtures" / "input"
+
+
+def test_rejected_invalid_and_downtime_rejections_in_chunks(tmp_path):
+    plan = _plan("reference.sla")
+    ev = assert_same(plan, BROKEN / "broken.csv", BROKEN / "broken-events.csv",
+                     downtime=INPUT / "downtime.csv", roster=roster_for(plan.policy),
+                     chunks=[1, 2, 3, 100], period="2026-07", tmp_path=tmp_path)
+    assert [r.field for r in ev.rejected][-3:] == ["customer", "service", "end"]
+    assert len(ev.invalid) == 2
+
+
+@pytest.mark.parametrize("period", [None, "2026-07"])
+def test_events_before_creation_in_chunks(tmp_path, period):
+    tickets, events = tmp_path / "t.csv", tmp_path / "e.csv"
+    # T1 (the earliest) and T4 (the latest) have an event before creation: without a period,
+    # the months are those of T2 and T3 only, as in memory
+    tickets.write_text("id,customer,tier,priority,created_at\n"
+                       "T1,C1,Gold,P1,2026-06-20T09:00:00+02:00\n"
+                       "T2,C1,Gold,P1,2026-07-02T09:00:00+02:00\n"
+                       "T3,C2,Silver,P2,2026-07-03T09:00:00+02:00\n"
+                       "T4,C2,Silver,P2,2026-08-20T09:00:00+02:00\n", encoding="utf-8")
+    events.write_text("ticket_id,at,status\n"
+                      "T4,2026-08-19T09:00:00+02:00,waiting_on_customer\n"
+                      "T2,2026-07-02T10:00:00+02:00,waiting_on_customer\n"
+                      "T1,2026-06-19T09:00:00+02:00,waiting_on_customer\n"
+                      "T3,2026-07-03T09:00:00+02:00,in_progress\n", encoding="utf-8")
+    ev = assert_same(_plan("bench.sla"), tickets, events, chunks=[1, 2, 3, 10],
+                     period=period, tmp_path=tmp_path)
+    assert [(r.row, r.field) for r in ev.rejected] == [(2, "events"), (5, "events")]
+    assert ev.period.label == "2026-07"
+
+
+def test_not_utf8_in_chunks_names_the_same_row(tmp_path):
+    tickets, events = tmp_path / "t.csv", tmp_path / "e.csv"
+    tickets.write_bytes(b"id,customer,tier,priority,created_at\n"
+                        b"T1,C1,Gold,P1,2026-07-02T09:00:00+02:00\n"
+                        b"T2,Caf\xe9,Gold,P1,2026-07-02T09:00:00+02:00\n")
+    events.write_bytes(b"ticket_id,at,status\n")
+    assert assert_same(_plan("bench.sla"), tickets, events, chunks=[1, 5],
+                       period="2026-07", tmp_path=tmp_path) is None
+    tickets.write_bytes(b"id,customer,tier,priority,created_at\n"
+                        b"T1,C1,Gold,P1,2026-07-02T09:00:00+02:00\n")
+    events.write_bytes(b"ticket_id,at,status\nT1,2026-07-02T10:00:00+02:00,r\xe9solu\n")
+    assert assert_same(_plan("bench.sla"), tickets, events, chunks=[1, 5],
+                       period="2026-07", tmp_path=tmp_path) is None

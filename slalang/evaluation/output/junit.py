@@ -75,7 +75,7 @@ def evaluation_to_junit(ev: Evaluation) -> ET.ElementTree:
             detail = f"uptime {fmt_percent(u.uptime)}%, downtime {u.downtime} s"
             f, s = _case(suite, cls, f"uptime {u.service}{target}",
                          failure=f"uptime missed: {detail}" if u.met is False else None,
-                         out=f"{detail}; {clause(u.span)}")
+                         out="; ".join(x for x in (detail, clause(u.span)) if x))
             fails, skips, tests = fails + f, skips + s, tests + 1
         c = m.credit
         amount = f" = {c.amount}" if c.amount is not None else ""

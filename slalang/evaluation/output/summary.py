@@ -92,7 +92,7 @@ def evaluation_to_text(ev: Evaluation, detail_limit: int = DETAIL_LIMIT) -> str:
     else:
         out.extend(_details(ev))
     out.extend(row_lines("rejected rows, not evaluated", ev.rejected))
-    out.extend(row_lines("why tickets are invalid (evaluated, verdict invalid)", ev.invalid))
+    out.extend(row_lines("reasons tickets are invalid (evaluated, not judged)", ev.invalid))
     out.append("")
     out.append(f"objectives missed: {ev.objectives_missed}, credits due: {ev.credits_due}")
     return "\n".join(out) + "\n"
