@@ -19,7 +19,7 @@ b'[12][1]'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -69,17 +69,23 @@ class Pool:
 def write_pieces(table: pa.Array, seq: np.ndarray,
                  write: Callable[[memoryview], object]) -> None:
     """Write ``table[seq]`` back to back, a chunk of pieces at a time."""
+    for text in texts(table, seq):
+        write(text)
+
+
+def texts(table: pa.Array, seq: np.ndarray) -> Iterator[memoryview]:
+    """``table[seq]`` back to back, as one buffer per chunk of pieces."""
     for lo in range(0, len(seq), CHUNK_PIECES):
         text = table.take(pa.array(seq[lo:lo + CHUNK_PIECES]))
         offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
         begin, end = int(offsets[text.offset]), int(offsets[text.offset + len(text)])
         if end > begin:
-            write(memoryview(text.buffers()[2])[begin:end])
+            yield memoryview(text.buffers()[2])[begin:end]
 
 
 class BackgroundWriter:
-    """Writes pieces on a thread, one chunk behind the caller, so that the file system's
-    time overlaps building the next chunk (pyarrow and file writes release the GIL). Use as a
+    """Writes on a thread, one buffer behind the caller, so that the file system's time
+    overlaps building the next one (pyarrow and file writes release the GIL). Use as a
     context manager; :meth:`put` raises what an earlier write raised."""
 
     def __init__(self, write: Callable[[memoryview], object]) -> None:
@@ -90,8 +96,10 @@ class BackgroundWriter:
         self._pending = None
 
     def put(self, table: pa.Array, seq: np.ndarray) -> None:
-        self.wait()  # at most one chunk waiting: memory stays bounded
-        self._pending = self._executor.submit(write_pieces, table, seq, self._write)
+        """Write ``table[seq]``: the texts are taken here, written on the thread."""
+        for text in texts(table, seq):
+            self.wait()  # at most one buffer waiting: memory stays bounded
+            self._pending = self._executor.submit(self._write, text)
 
     def wait(self) -> None:
         if self._pending is not None:
