@@ -114,7 +114,8 @@ def _chunk_rows(tickets: str, events: str | None, mapping: str | None,
               help="Exit 1 when an objective is missed, a credit is due, or either "
               "(pipelines: --fail-on credit).")
 @click.option("--max-errors", type=click.IntRange(min=0),
-              help="Stop with exit 2 when more input rows than this are rejected.")
+              help="Stop with exit 2 when more input rows than this are rejected "
+              "(tickets, events and downtime together).")
 @click.option("--chunk-rows", type=click.IntRange(min=1),
               help="Evaluate CSV tickets this many at a time, in bounded memory (default: "
               "chunks of 100,000 when the input files exceed 256 MiB).")
@@ -163,6 +164,10 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
         if down is None and downtime:
             down = read_downtime(downtime, max_errors=max_errors)
         ev = evaluate(plan, table, down, ros, as_of=instant, period=per)
+    if max_errors is not None:  # all files together, with the downtime no month measures
+        from slalang.data.read import check_errors
+
+        check_errors(list(ev.rejected), max_errors)
 
     if json_out:
         from slalang.evaluation.output.json import write_json

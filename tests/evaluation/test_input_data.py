@@ -126,3 +126,14 @@ def test_cli_input_errors_exit_2_without_traceback(tmp_path, content, message):
     r = run("policies/reference.sla", "--tickets", str(tickets), "--period", "2026-07")
     assert r.exit_code == 2
     assert r.output == f"error: {message.format(tickets)}\n"
+
+
+def test_max_errors_counts_every_file_together():
+    # 5 ticket and event rows + 3 downtime rows rejected: 8
+    assert run(*BROKEN, "--max-errors", "8").exit_code == 0
+    r = run(*BROKEN, "--max-errors", "7")
+    assert r.exit_code == 2
+    assert r.output == (f"error: {FIXTURES}/explain/broken.csv:3: 8 row(s) rejected, more than "
+                        "the 7 allowed; the first: bad timestamp '31/07/2026 10:00' (expected "
+                        "ISO 8601 with an offset, e.g. 2026-07-01T09:12:00+02:00) (field "
+                        "'created_at')\n")
