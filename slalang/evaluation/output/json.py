@@ -148,9 +148,9 @@ def _codes(column) -> tuple[np.ndarray, list]:
     return np.asarray(codes, dtype=np.int64), encoded.dictionary.to_pylist() + [None]
 
 
-def _worst_first(table, key: np.ndarray, limit: int):
-    """Rows of ``table`` sorted by ``key``, worst first inside a key (``worse`` descending,
-    then id and metric), at most ``limit`` per key; returns (table, key)."""
+def _worst_order(table, key: np.ndarray) -> np.ndarray:
+    """The order of ``table``'s rows by ``key``, worst first inside a key (``worse``
+    descending, then id and metric)."""
     import pyarrow.compute as pc
 
     worse = table["worse"].to_numpy()
@@ -167,6 +167,13 @@ def _worst_first(table, key: np.ndarray, limit: int):
                       tiebreaker="dense").to_numpy()
         metric = _codes(table["metric"])[0][rows]  # codes in order of first appearance
         order[tied] = rows[np.lexsort((metric, ids, -worse[rows], key[rows]))]
+    return order
+
+
+def _worst_first(table, key: np.ndarray, limit: int):
+    """Rows of ``table`` sorted by ``key``, worst first inside a key (``worse`` descending,
+    then id and metric), at most ``limit`` per key; returns (table, key)."""
+    order = _worst_order(table, key)
     key = key[order]
     keep = _rank_within(key) < limit
     return table.take(order[keep]), key[keep]
@@ -278,14 +285,19 @@ class ListedTickets:
         import pyarrow as pa
 
         keys = ["kind", "customer", "tier", "bucket"]
-        if counts is None:
-            counts = table.select(keys).append_column(
-                "count", pa.array(np.ones(table.num_rows, dtype=np.int64)))
-        summed = counts.group_by(keys).aggregate([("count", "sum")])
-        counts = pa.table({**{k: summed[k] for k in keys}, "count": summed["count_sum"]})
         key = _key(table)
-        table, _ = _worst_first(table, key, MAX_TICKETS_LISTED)
-        return cls(table, counts)
+        order = _worst_order(table, key)
+        ordered = key[order]
+        if counts is None:  # one row per key: the runs of the sorted keys, no hashing
+            first = np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1])) if len(
+                ordered) else np.zeros(0, dtype=np.int64)
+            counts = table.select(keys).take(order[first]).append_column(
+                "count", pa.array(np.diff(np.append(first, len(ordered))).astype(np.int64)))
+        else:
+            summed = counts.group_by(keys).aggregate([("count", "sum")])
+            counts = pa.table({**{k: summed[k] for k in keys}, "count": summed["count_sum"]})
+        keep = _rank_within(ordered) < MAX_TICKETS_LISTED
+        return cls(table.take(order[keep]), counts)
 
 
 def _key(table) -> np.ndarray:
