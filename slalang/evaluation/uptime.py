@@ -16,78 +16,23 @@ in plain Python; the measuring is done on the union's elementary segments.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 
+from slalang.data.downtime import DowntimeRecord, DowntimeTable
 from slalang.model import Exclusion, Span
 
 #: a calendar's business clock: epoch seconds -> cumulative working seconds
 Clock = Callable[[np.ndarray], np.ndarray]
 
 
-@dataclass(frozen=True)
-class DowntimeRecord:
-    customer: str
-    service: str
-    start: int
-    end: int
-    kind: str = ""
-    #: every field of the record by name (for exclusion conditions)
-    fields: dict = field(default_factory=dict, compare=False, hash=False)
-
-
-def _epoch(value) -> int:
-    if isinstance(value, dt.datetime):
-        return int(value.timestamp())
-    return int(value)
-
-
-def _text(column, i: int) -> str:
-    if hasattr(column, "codes"):
-        code = int(column.codes[i])
-        return column.labels[code] if code >= 0 else ""
-    value = column[i]
-    return "" if value is None else str(value)
-
-
-_NAMED = ("customer", "service", "kind", "note")
-
-
-def downtime_records(table) -> list[DowntimeRecord]:
-    """Normalise whatever the ingest stage returns (a columnar table with ``start``/``end``
-    arrays, or an iterable of records with attributes or keys) into DowntimeRecords."""
-    if table is None:
-        return []
-    if isinstance(table, list | tuple) and all(isinstance(r, DowntimeRecord) for r in table):
-        return list(table)
-    if hasattr(table, "records"):  # a table object holding a tuple of records
-        table = table.records
-    records = []
-    starts = getattr(table, "start", None)
-    if isinstance(starts, np.ndarray | list | tuple):  # columnar
-        extra = getattr(table, "extra", {}) or {}
-        for i in range(len(starts)):
-            fields = {name: _text(getattr(table, name), i) for name in _NAMED
-                      if getattr(table, name, None) is not None}
-            fields.update({name: _text(col, i) for name, col in extra.items()})
-            records.append(DowntimeRecord(fields.get("customer", ""), fields.get("service", ""),
-                                          _epoch(starts[i]), _epoch(table.end[i]),
-                                          fields.get("kind", ""), fields))
-        return records
-    for rec in table:
-        get = rec.get if isinstance(rec, dict) else (lambda k, d=None, r=rec: getattr(r, k, d))
-        fields = {k: ("" if v is None else str(v)) for k, v in (
-            rec.items() if isinstance(rec, dict) else vars(rec).items())
-            if not isinstance(v, dt.datetime | int) or k in _NAMED}
-        fields.update(get("extra", None) or {})
-        records.append(DowntimeRecord(str(get("customer", "") or ""), str(get("service", "")),
-                                      _epoch(get("start")), _epoch(get("end")),
-                                      str(get("kind", "") or ""), fields))
-    return records
+def downtime_records(downtime: DowntimeTable | Iterable[DowntimeRecord] | None
+                     ) -> list[DowntimeRecord]:
+    """The records of a downtime table (or of any iterable of records); none for None."""
+    return [] if downtime is None else list(downtime)
 
 
 @dataclass(frozen=True)
@@ -106,8 +51,7 @@ def apply_exclusions(record: DowntimeRecord, exclusions: Iterable[Exclusion]) ->
     for ex in exclusions:
         if ex.subject != "downtime":
             continue
-        if all(c.matches(record.fields.get(c.field, getattr(record, c.field, "")))
-               for c in ex.conditions):
+        if all(c.matches(getattr(record, c.field, "")) for c in ex.conditions):
             if ex.during is None:
                 return None
             window = window or ex.during

@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from slalang.data import DowntimeRecord
 from slalang.evaluation.compliance import ObjectiveResult
 from slalang.evaluation.credits import compute_credit, fee_of
 from slalang.evaluation.evaluate import evaluate
@@ -13,7 +14,7 @@ from slalang.evaluation.testing import (
     reference_policy,
     reference_roster,
 )
-from slalang.evaluation.uptime import DowntimeRecord, UptimeResult
+from slalang.evaluation.uptime import UptimeResult
 from slalang.model import Money
 
 POLICY = reference_policy()
@@ -93,11 +94,11 @@ def test_quarter_credit_is_the_sum_of_capped_months():
     down = [DowntimeRecord("Alfa Srl", "email",
                            int(dt.datetime(2026, 7, 8, 8, tzinfo=rome).timestamp()),
                            int(dt.datetime(2026, 7, 8, 16, tzinfo=rome).timestamp()),
-                           "unplanned", {"kind": "unplanned"}),
+                           "unplanned"),
             DowntimeRecord("Alfa Srl", "email",
                            int(dt.datetime(2026, 8, 5, 10, tzinfo=rome).timestamp()),
                            int(dt.datetime(2026, 8, 5, 10, 50, tzinfo=rome).timestamp()),
-                           "unplanned", {"kind": "unplanned"})]
+                           "unplanned")]
     tickets = HandTickets.of([("T1", "Alfa Srl", "2026-07-06T03:00:00+02:00")])
     outcomes = hand_outcomes(POLICY, [("Gold", "P1", "breached", "breached")])
     ev = evaluate(HandPlan(POLICY), tickets, down, ROSTER, period="2026-Q3",

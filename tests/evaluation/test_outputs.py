@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import xmlschema
 
+from slalang.data import DowntimeRecord
 from slalang.evaluation.evaluate import evaluate
 from slalang.evaluation.output import junit
 from slalang.evaluation.output.csv import COLUMNS, iso_column, write_verdicts
@@ -29,7 +30,6 @@ from slalang.evaluation.testing import (
     reference_policy,
     reference_roster,
 )
-from slalang.evaluation.uptime import DowntimeRecord
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
@@ -80,10 +80,9 @@ def ev():
     o.plan_row[:2] = [0, 1]
     o.exclusion[6:8] = 0
     down = [DowntimeRecord("Alfa Srl", "email", t("2026-08-05T10:00:00+02:00"),
-                           t("2026-08-05T10:50:00+02:00"), "unplanned", {"kind": "unplanned"}),
+                           t("2026-08-05T10:50:00+02:00"), "unplanned"),
             DowntimeRecord("Beta SpA", "email", t("2026-08-05T10:00:00+02:00"),
-                           t("2026-08-05T18:00:00+02:00"), "customer_caused",
-                           {"kind": "customer_caused"})]
+                           t("2026-08-05T18:00:00+02:00"), "customer_caused")]
     return evaluate(HandPlan(policy, rows=(Row(74), Row(75))), tickets, down,
                     reference_roster(), period="2026-Q3", outcomes=o)
 

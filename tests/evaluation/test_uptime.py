@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from slalang.data import DowntimeRecord, DowntimeTable
 from slalang.evaluation.periods import PeriodError, parse_instant, parse_period
 from slalang.evaluation.testing import interval_clock, reference_policy, sunday_windows
 from slalang.evaluation.uptime import (
     Counted,
-    DowntimeRecord,
     UptimeResult,
     counted_downtime,
     downtime_by_service,
@@ -30,8 +30,7 @@ def t(text: str) -> int:
 
 def rec(start: str, end: str, kind: str = "unplanned", customer: str = "Alfa Srl",
         service: str = "email") -> DowntimeRecord:
-    return DowntimeRecord(customer, service, t(start), t(end), kind,
-                          {"customer": customer, "service": service, "kind": kind})
+    return DowntimeRecord(customer, service, t(start), t(end), kind)
 
 
 @pytest.fixture(scope="module")
@@ -149,24 +148,10 @@ def test_reversed_or_empty_records_count_nothing():
     assert counted_downtime([Counted(50, 40, None), Counted(60, 60, None)], e, {}).tolist() == [0]
 
 
-def test_records_from_dicts_and_columns():
-    rows = downtime_records([{"customer": "Alfa Srl", "service": "email", "kind": "planned",
-                              "start": dt.datetime(2026, 8, 2, 2, tzinfo=ROME),
-                              "end": dt.datetime(2026, 8, 2, 3, tzinfo=ROME), "note": "x"}])
-    assert rows[0].kind == "planned" and rows[0].end - rows[0].start == H
-    assert rows[0].fields["note"] == "x"
-
-    class Columns:
-        customer = np.array(["Alfa Srl"], dtype=object)
-        service = np.array(["email"], dtype=object)
-        kind = np.array(["unplanned"], dtype=object)
-        start = np.array([10], dtype=np.int64)
-        end = np.array([70], dtype=np.int64)
-        extra = {}
-
-    (r,) = downtime_records(Columns())
-    assert (r.customer, r.service, r.kind, r.start, r.end) == ("Alfa Srl", "email",
-                                                               "unplanned", 10, 70)
+def test_records_come_from_the_ingest_table():
+    table = DowntimeTable((DowntimeRecord("Alfa Srl", "email", 10, 70, "planned", note="x"),))
+    assert downtime_records(table) == list(table.records)
+    assert downtime_records(None) == []
 
 
 @pytest.mark.parametrize("text", ["2026-13", "2026-Q5", "July", "2026-09-31..2026-10-01",
