@@ -33,7 +33,7 @@ from slalang.evaluation.compliance import (
 from slalang.evaluation.credits import Credit, sum_credits
 from slalang.evaluation.evaluate import Evaluation
 from slalang.evaluation.output.common import clause, dec, iso_local
-from slalang.evaluation.output.csv import iso_column
+from slalang.evaluation.output.csv import NAT, iso_column
 from slalang.evaluation.output.pieces import BackgroundWriter, Pool, Slot, interleave, slot_range
 from slalang.evaluation.uptime import UptimeResult
 from slalang.model import Money
@@ -543,7 +543,7 @@ def _unique_ids(pool: Pool, columns: np.ndarray, render) -> np.ndarray:
 
 
 def _number_ids(pool: Pool, values: np.ndarray, after: str) -> np.ndarray:
-    """The pool index of ``f"{v}{after}"`` for each non-negative int ``v`` of ``values``."""
+    """The pool index of ``f"{v}{after}"`` for each int ``v`` of ``values``."""
     v = np.asarray(values, dtype=np.int64)
     if len(v) == 0:
         return v
@@ -668,26 +668,10 @@ def _json_strings(values: list) -> list[str]:
     return [_json.dumps(v, ensure_ascii=False) for v in values]
 
 
-def _quoted_instants(instants: np.ndarray, tz: str):
-    """``"2026-08-01T01:30:00+02:00"`` (quoted) or ``null`` per instant."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    iso = iso_column(np.asarray(instants, dtype=np.int64), tz).cast(pa.large_string())
-    return pc.fill_null(_join('"', iso, '"'), pa.scalar("null", pa.large_string()))
-
-
 def _int_strings(values: np.ndarray):
     import pyarrow as pa
 
     return pa.array(np.asarray(values, dtype=np.int64)).cast(pa.large_string())
-
-
-def _json_texts(column):
-    """Each string of a pyarrow column as JSON text (``null`` for null), one ``json.dumps``
-    per distinct value."""
-    codes, labels = _codes(column)
-    return _pick(_json_strings(labels), codes)
 
 
 def _ticket_slots(ev: Evaluation, pool: Pool, sel: _Selected | None, kind: str) -> list:
@@ -703,38 +687,64 @@ def _ticket_slots(ev: Evaluation, pool: Pool, sel: _Selected | None, kind: str) 
 
     def tickets(chunk: Pool, lo: int, hi: int) -> Slot:
         a, b = (int(x) for x in np.searchsorted(group, [lo, hi]))
-        texts = _ticket_texts(ev, sel.table.slice(a, b - a), group[a:b], kind)
-        return group[a:b] - lo, chunk.add(texts) + np.arange(b - a)
+        pieces = _ticket_pieces(ev, chunk, sel.table.slice(a, b - a), group[a:b], kind)
+        return group[a:b] - lo, pieces
 
     return [*head, tickets, (None, pool.literal("]}"))]
 
 
-def _ticket_texts(ev: Evaluation, t, group: np.ndarray, kind: str):
-    """Each listed ticket's JSON text (a breach or a ticket at risk), with the separator
-    after it unless it is the last of its group."""
+def _ticket_pieces(ev: Evaluation, pool: Pool, t, group: np.ndarray, kind: str) -> np.ndarray:
+    """Each listed ticket's JSON text (a breach or a ticket at risk) as a row of pieces, with
+    the separator after it unless it is the last of its group. A breach is ``id, metric,
+    priority, due_at, stopped_at, delay_s``; a ticket at risk ``id, metric, priority, due_at,
+    elapsed_s, target_s``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if t.num_rows == 0:
-        return _strings([])
+    k = t.num_rows
+    if k == 0:
+        return np.zeros((0, 1), dtype=np.int64)
     tz = ev.policy.header.timezone
     ids = t["id"].cast(pa.large_string())
     if pc.all(pc.match_substring_regex(ids, r'^[^"\\\x00-\x1f]*$')).as_py():
-        ids = _join('"', ids, '"')  # nothing to escape: quote them as they are
+        ids = _join('{"id":"', ids, '"')  # nothing to escape: quote them as they are
     else:
-        ids = _strings(_json_strings(ids.to_pylist()))
+        ids = _strings('{"id":' + x for x in _json_strings(ids.to_pylist()))
+    m_codes, m_names = _codes(t["metric"])
+    p_codes, p_names = _codes(t["priority"])
+    due = np.asarray(t["due_at"].to_numpy(), dtype=np.int64)
+    due_ok = (due != NAT).astype(np.int64)
+    quote = '"'
+    # metric and priority, then due_at's opening quote (or null): one text per distinct row
+    labels = _unique_ids(pool, np.stack([m_codes, p_codes, due_ok], axis=1), lambda m, p, d: (
+        f',"metric":{_json.dumps(m_names[m], ensure_ascii=False)},"priority":'
+        f'{_json.dumps(p_names[p], ensure_ascii=False)},"due_at":{quote if d else "null"}'))
+    empty = pool.literal("")
+    cols = [pool.add(ids) + np.arange(k), labels, _instant_ids(pool, due, tz, empty)]
     elapsed, target = t["elapsed"].to_numpy(), t["target"].to_numpy()
-    parts = ['{"id":', ids, ',"metric":', _json_texts(t["metric"]),
-             ',"priority":', _json_texts(t["priority"]),
-             ',"due_at":', _quoted_instants(t["due_at"].to_numpy(), tz)]
     if kind == "breaches":
-        parts += [',"stopped_at":', _quoted_instants(t["stopped_at"].to_numpy(), tz),
-                  ',"delay_s":', _int_strings(elapsed - target)]
+        stopped = np.asarray(t["stopped_at"].to_numpy(), dtype=np.int64)
+        stopped_ok = (stopped != NAT).astype(np.int64)
+        between = [pool.literal(f'{close},"stopped_at":{open_}') for close in ("", quote)
+                   for open_ in ("null", quote)]
+        cols += [np.asarray(between)[due_ok * 2 + stopped_ok],
+                 _instant_ids(pool, stopped, tz, empty),
+                 np.where(stopped_ok > 0, pool.literal('","delay_s":'),
+                          pool.literal(',"delay_s":')),
+                 _number_ids(pool, elapsed - target, "}")]
     else:
-        parts += [',"elapsed_s":', _int_strings(elapsed),
-                  ',"target_s":', _int_strings(target)]
-    parts += ["}", _pick([",", ""], _last_in_row(group))]
-    return _join(*parts)
+        cols += [np.where(due_ok > 0, pool.literal('","elapsed_s":'),
+                          pool.literal(',"elapsed_s":')),
+                 _number_ids(pool, elapsed, ',"target_s":'), _number_ids(pool, target, "}")]
+    cols.append(np.where(_last_in_row(group) > 0, empty, pool.literal(",")))
+    return np.stack(cols, axis=1)
+
+
+def _instant_ids(pool: Pool, instants: np.ndarray, tz: str, empty: int) -> np.ndarray:
+    """An instant's ISO 8601 text per instant (``empty`` for none: the quotes or ``null``
+    around it are other pieces)."""
+    iso = iso_column(instants, tz)
+    return np.where(instants != NAT, pool.add(iso) + np.arange(len(instants)), empty)
 
 
 #: groups (customer-months) per chunk of the document: each chunk is written on a thread
