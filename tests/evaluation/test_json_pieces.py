@@ -77,3 +77,55 @@ def test_a_failing_write_is_raised_not_lost() -> None:
 
     with pytest.raises(OSError, match="disk full"), BackgroundWriter(broken) as writer:
         writer.put(pool.table(), np.array([x, x]))
+
+
+def _listing_evaluation():
+    """Three customers over three months, with breaches and tickets at risk in several
+    months, so that chunks of a few months cut customers and ticket lists anywhere."""
+    from slalang.evaluation.evaluate import evaluate
+    from slalang.evaluation.testing import (
+        HandPlan,
+        HandTickets,
+        hand_outcomes,
+        reference_policy,
+        reference_roster,
+    )
+
+    policy = reference_policy()
+    tickets, rows = [], []
+    for c, customer in enumerate(["Alfa Srl", "Beta SpA", "Gamma Snc"]):
+        for month in (7, 8, 9):
+            for k in range(3 + c):
+                tickets.append((f"{customer[0]}-{month}-{k}", customer,
+                                f"2026-{month:02d}-0{k + 1}T10:00:00+02:00"))
+                rows.append(("Gold", "P2", ("breached", "open", "met")[k % 3],
+                             ("met", "breached", "open")[(k + c) % 3]))
+    o = hand_outcomes(policy, rows)
+    o.target[:] = 3600
+    o.elapsed[:] = [3600 + 60 * (k % 7) if k % 2 else 2000 + 300 * (k % 5)
+                    for k in range(len(o.elapsed))]
+    return evaluate(HandPlan(policy), HandTickets.of(tickets), None, reference_roster(),
+                    period="2026-Q3", outcomes=o)
+
+
+def test_chunks_of_any_size_write_the_same_document(monkeypatch) -> None:
+    import io
+    import json
+
+    import slalang.evaluation.output.json as json_output
+
+    ev = _listing_evaluation()
+    whole = io.BytesIO()
+    json_output.write_json(ev, whole)
+    doc = json.loads(whole.getvalue())
+    assert doc == json_output.evaluation_to_json(ev)
+    months = [m for c in doc["customers"] for m in c["months"]]
+    assert len(months) >= 9
+    assert any(m["breaches"]["tickets"] for m in months)
+    assert any(m["at_risk"]["tickets"] for m in months)
+    for groups in (1, 2, 4):
+        monkeypatch.setattr(json_output, "CHUNK_GROUPS", groups)
+        monkeypatch.setattr("slalang.evaluation.output.pieces.CHUNK_PIECES", 7)
+        part = io.StringIO()
+        json_output.write_json(ev, part)
+        assert part.getvalue().encode() == whole.getvalue()
