@@ -646,22 +646,33 @@ def _counts_ids(pool: Pool, counts: np.ndarray) -> np.ndarray:
         f'{{"tickets":{t},"excluded":{e},"open":{o},"invalid":{i}}}'))
 
 
-def _tail_ids(pool: Pool, uptime: list, credit: list, subjects: dict) -> np.ndarray:
-    """``],"uptime":[...],"credit":{...}`` per group, formatted once per distinct
-    (uptime, credit)."""
-    cache: dict[tuple[int, int], int] = {}
-    texts: list[str] = []
-    compact = {"ensure_ascii": False, "separators": (",", ":")}
-    out = np.empty(len(uptime), dtype=np.int64)
-    for k, (up, cr) in enumerate(zip(uptime, credit, strict=True)):
-        key = (id(up), id(cr))
-        at = cache.get(key)
-        if at is None:
-            at = cache[key] = len(texts)
-            texts.append(f'],"uptime":{_json.dumps([_uptime(u) for u in up], **compact)}'
-                         f',"credit":{_json.dumps(_credit(cr, subjects), **compact)}')
-        out[k] = at
-    return pool.add(texts) + out
+class _Tails:
+    """``],"uptime":[...],"credit":{...}`` per group of a chunk: each distinct
+    (uptime, credit) formatted once for the whole document."""
+
+    def __init__(self, ev: Evaluation, credits: list) -> None:
+        self.uptime, self.credit = ev.uptime, credits
+        self.subjects = clause_subjects(ev.policy)
+        self.texts: dict[tuple[int, int], str] = {}  # by the objects' ids (ev holds them)
+
+    def __call__(self, pool: Pool, lo: int, hi: int) -> Slot:
+        compact = {"ensure_ascii": False, "separators": (",", ":")}
+        local: dict[tuple[int, int], int] = {}
+        texts: list[str] = []
+        out = np.empty(hi - lo, dtype=np.int64)
+        for k, (up, cr) in enumerate(zip(self.uptime[lo:hi], self.credit[lo:hi], strict=True)):
+            key = (id(up), id(cr))
+            at = local.get(key)
+            if at is None:
+                text = self.texts.get(key)
+                if text is None:
+                    text = self.texts[key] = (
+                        f'],"uptime":{_json.dumps([_uptime(u) for u in up], **compact)}'
+                        f',"credit":{_json.dumps(_credit(cr, self.subjects), **compact)}')
+                at = local[key] = len(texts)
+                texts.append(text)
+            out[k] = at
+        return None, pool.add(texts) + out
 
 
 def _json_strings(values: list) -> list[str]:
@@ -775,39 +786,49 @@ def write_json(ev: Evaluation, out: IO) -> None:
     pair_cells = (np.add.reduceat(a.cells.reshape(n, -1), starts, axis=0).reshape(
         -1, *a.cells.shape[1:]) if n else a.cells)
     pair_counts = np.add.reduceat(a.g_counts, starts, axis=0) if n else a.g_counts
-    c_heads, c_tails, c_closes = [], [], []
-    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        customer, tier = a.customers[a.g_customer[s]], a.tiers[a.g_tier[s]]
-        c_heads.append(f'{{"customer":{_json.dumps(customer, ensure_ascii=False)},'
-                       f'"tier":{_json.dumps(tier or None, ensure_ascii=False)},"counts":')
-        percent, amount = sum_credits(ev.credit[s:e].tolist())
-        credit = _json.dumps({"percent": dec(percent), "amount": _money(amount)},
-                             separators=(",", ":"))
-        c_tails.append(f'],"credit":{credit},"months":[')
-        c_closes.append("]}" if k == len(starts) - 1 else "]},")
     n_pairs = len(starts)
     c_rows, c_entries = _objective_entries(ev, pool, texts, a.g_tier[starts], pair_cells)
+    c_counts = _counts_ids(pool, pair_counts)
     customer_of = np.asarray(starts, dtype=np.int64)  # a customer's pieces go with its months
+    credits = ev.credit.tolist()
+
+    def customer_fields(chunk: Pool, lo: int, hi: int) -> list[Slot]:
+        """The fields of the customers whose first month is in the chunk, before it."""
+        p0, p1 = (int(x) for x in np.searchsorted(customer_of, [lo, hi]))
+        heads, tails = [], []
+        for s, e in zip(starts[p0:p1].tolist(), ends[p0:p1].tolist(), strict=True):
+            customer, tier = a.customers[a.g_customer[s]], a.tiers[a.g_tier[s]]
+            heads.append(f'{{"customer":{_json.dumps(customer, ensure_ascii=False)},'
+                         f'"tier":{_json.dumps(tier or None, ensure_ascii=False)},"counts":')
+            percent, amount = sum_credits(credits[s:e])
+            credit = _json.dumps({"percent": dec(percent), "amount": _money(amount)},
+                                 separators=(",", ":"))
+            tails.append(f'],"credit":{credit},"months":[')
+        units = customer_of[p0:p1] - lo
+        r0, r1 = (int(x) for x in np.searchsorted(c_rows, [p0, p1]))
+        return [(units, chunk.add(heads) + np.arange(p1 - p0)), (units, c_counts[p0:p1]),
+                (units, np.full(p1 - p0, objectives)),
+                (customer_of[c_rows[r0:r1]] - lo, c_entries[r0:r1]),
+                (units, chunk.add(tails) + np.arange(p1 - p0))]
+
+    closes = np.full(n_pairs, pool.literal("]},"))
+    closes[-1:] = pool.literal("]}")
     slots = [
         # the customer's own fields, before its first month
-        (customer_of, pool.add(c_heads) + np.arange(n_pairs)),
-        (customer_of, _counts_ids(pool, pair_counts)),
-        (customer_of, np.full(n_pairs, objectives)),
-        (customer_of[c_rows], c_entries),
-        (customer_of, pool.add(c_tails) + np.arange(n_pairs)),
+        customer_fields,
         # each month
         (None, heads + np.asarray(a.g_bucket, dtype=np.int64)),
         (None, _counts_ids(pool, a.g_counts)), (None, objectives),
         # made chunk by chunk, while the previous chunk is written
         lambda chunk, lo, hi: _objective_entries(ev, chunk, texts, a.g_tier[lo:hi],
                                                  a.cells[lo:hi]),
-        (None, _tail_ids(pool, ev.uptime, ev.credit.tolist(), clause_subjects(ev.policy))),
+        _Tails(ev, credits),
         *_ticket_slots(ev, pool, lists and lists[0], "breaches"),
         *_ticket_slots(ev, pool, lists and lists[1], "at_risk"),
         (None, pool.literal("},") + _last_in_row(pair_of_group) * (
             pool.literal("}") - pool.literal("},"))),
         # the customer's end, after its last month
-        (customer_of + (ends - starts) - 1, pool.add(c_closes) + np.arange(n_pairs)),
+        (customer_of + (ends - starts) - 1, closes),
     ]
 
     text = _json.dumps(_document(ev, customers=None), ensure_ascii=False,
@@ -830,8 +851,10 @@ def write_json(ev: Evaluation, out: IO) -> None:
         for lo in range(0, n, CHUNK_GROUPS):
             hi = min(lo + CHUNK_GROUPS, n)
             chunk = Pool(pool)
-            part = [slot(chunk, lo, hi) if callable(slot) else slot_range(slot, lo, hi)
-                    for slot in slots]
+            part: list[Slot] = []
+            for slot in slots:
+                got = slot(chunk, lo, hi) if callable(slot) else slot_range(slot, lo, hi)
+                part.extend(got if isinstance(got, list) else [got])
             seq, _ = interleave(hi - lo, part)
             writer.put(chunk.table(), seq)
     write(f"]{after}\n".encode())
