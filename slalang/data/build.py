@@ -208,6 +208,7 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
     all_tickets = len(keep) == n
     if not all_tickets:
         ev_keep[ev_keep] &= ok[owner[ev_keep]]
+    ev_sel: slice | np.ndarray
     if ev_keep.all():  # every event kept (the usual case): no selection, no copies
         ev_sel, ev_owner, ev_at = slice(None), owner, events.at.values
     else:
