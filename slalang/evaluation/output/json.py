@@ -470,10 +470,16 @@ def _document(ev: Evaluation, customers: list | None) -> dict:
         "objectives_missed": ev.objectives_missed,
         "credits_due": ev.credits_due,
         "customers": customers,
-        "rejected": [{"file": getattr(r, "file", None), "row": getattr(r, "row", None),
-                      "field": getattr(r, "field", None), "reason": str(getattr(r, "reason", r))}
-                     for r in ev.rejected[:MAX_REJECTIONS_LISTED]],
+        "rejected": _problems(ev.rejected),
+        "invalid": _problems(getattr(ev, "invalid", ())),
     }
+
+
+def _problems(rows) -> list[dict]:
+    """Rows named by file, row, field and reason: the first MAX_REJECTIONS_LISTED."""
+    return [{"file": getattr(r, "file", None), "row": getattr(r, "row", None),
+             "field": getattr(r, "field", None), "reason": str(getattr(r, "reason", r))}
+            for r in rows[:MAX_REJECTIONS_LISTED]]
 
 
 def load_schema() -> dict:
