@@ -13,10 +13,12 @@ import functools
 import json
 from decimal import Decimal
 from importlib import resources
-
-import jsonschema
+from typing import TYPE_CHECKING
 
 from slalang.model import Policy, Span, TimeRange
+
+if TYPE_CHECKING:
+    import jsonschema
 
 FORMAT_VERSION = 1
 
@@ -48,7 +50,10 @@ def policy_schema() -> dict:
 
 @functools.cache
 def _validator() -> jsonschema.Draft202012Validator:
-    # built once: jsonschema.validate() would re-check the schema itself on every call
+    # built once: jsonschema.validate() would re-check the schema itself on every call;
+    # imported here so that evaluating a policy does not load jsonschema at all
+    import jsonschema
+
     return jsonschema.Draft202012Validator(policy_schema())
 
 
