@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from slalang.cli.check import load_or_exit
+from slalang.errors import EXIT_FINDINGS, EXIT_OK
 
 FAIL_ON = ("never", "objective", "credit", "any")
 
@@ -35,25 +36,6 @@ def failed(ev, fail_on: str) -> bool:
         return credit
     uptime = any(u.met is False for results in ev.uptime for u in results)
     return objective or credit or uptime
-
-
-def _load_policy(path: str):
-    from slalang.diagnostics import render_all
-    from slalang.errors import PolicyError
-    from slalang.language import load_policy
-
-    try:
-        return load_policy(path)
-    except PolicyError as exc:
-        sources = {}
-        for d in exc.diagnostics:
-            try:
-                with open(d.span.file, encoding="utf-8") as fh:
-                    sources[d.span.file] = fh.read()
-            except (OSError, UnicodeDecodeError):
-                pass
-        click.echo(render_all(exc.diagnostics, sources), err=True)
-        raise SystemExit(EXIT_USAGE) from None
 
 
 def _load_roster(policy, path: str | None):
@@ -134,7 +116,7 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     from slalang.evaluation.periods import parse_instant, parse_period
     from slalang.plan import compile_plan
 
-    pol = _load_policy(policy)
+    pol = load_or_exit(policy)
     # parse the cheap arguments before reading any data, so usage errors come first
     zone = pol.header.timezone
     per = parse_period(period, zone) if period else None

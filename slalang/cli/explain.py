@@ -15,21 +15,6 @@ import click
 from slalang.cli.check import load_or_exit
 
 
-def parse_instant(text: str, what: str = "--as-of") -> int:
-    """ISO 8601 with an offset (or ``Z``) to epoch seconds; a bare date is refused."""
-    import datetime as dt
-
-    try:
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not an ISO 8601 instant such as "
-                                 "2026-07-31T23:59:59+02:00", param_hint=what) from None
-    if value.tzinfo is None:
-        raise click.BadParameter(f"{text!r} has no UTC offset; add one, e.g. +02:00",
-                                 param_hint=what)
-    return int(value.timestamp())
-
-
 @click.command(name="explain")
 @click.argument("policy", type=click.Path())
 @click.option("--tickets", required=True, type=click.Path(exists=True, dir_okay=False),
@@ -54,8 +39,10 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
         explanation_to_json,
         explanation_to_text,
     )
+    from slalang.evaluation.periods import parse_instant
     from slalang.plan import compile_plan
 
+    given = parse_instant(as_of) if as_of is not None else None  # a bad --as-of fails first
     plan = compile_plan(load_or_exit(policy, roster=roster is None))
     table = read_tickets(tickets, events, mapping=mapping)
     try:
@@ -64,7 +51,7 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
         _not_found(ticket_id, tickets, table.rejected)
     ros = rosters.load_roster(roster) if roster else rosters.roster_for(plan.policy)
     row = table.row(i)
-    at = _latest_instant(row) if as_of is None else parse_instant(as_of)
+    at = _latest_instant(row) if given is None else given
     expl = explain_ticket(plan, row, at, ros)
     source = f"{table.source}:{int(table.source_row[i])}" if table.source else None
     # rows about this ticket that were refused (a duplicate id, a bad event): the explanation

@@ -153,14 +153,15 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
               max_errors) -> dict:
     """Evaluate as ``slalang evaluate`` does; the evaluation JSON dict (what ``--json``
     saves, so a direct report and one from the saved file are the same)."""
-    from slalang.cli.evaluate import _load_policy, _load_roster
+    from slalang.cli.check import load_or_exit
+    from slalang.cli.evaluate import _load_roster
     from slalang.data import read_downtime, read_tickets
     from slalang.evaluation.evaluate import evaluate
     from slalang.evaluation.output.json import evaluation_to_json
     from slalang.evaluation.periods import parse_instant, parse_period
     from slalang.plan import compile_plan
 
-    pol = _load_policy(policy)
+    pol = load_or_exit(policy)
     zone = pol.header.timezone
     per = parse_period(period, zone) if period else None
     instant = parse_instant(as_of) if as_of else None

@@ -66,7 +66,7 @@ def test_explain_usage_errors():
     unknown = explain("--ticket", "T-999")
     assert unknown.exit_code == 2 and "no ticket 'T-999'" in unknown.output
     naive = explain("--ticket", "T-100", "--as-of", "2026-07-06T10:00:00")
-    assert naive.exit_code == 2 and "no UTC offset" in naive.output
+    assert naive.exit_code == 2 and "has no offset" in naive.output
     garbage = explain("--ticket", "T-100", "--as-of", "yesterday")
     assert garbage.exit_code == 2 and "ISO 8601" in garbage.output
 
