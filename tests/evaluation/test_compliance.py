@@ -3,19 +3,19 @@
 from decimal import Decimal
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from slalang.evaluation.compliance import GroupKey, ObjectiveResult, count_outcomes
-from slalang.evaluation.evaluate import evaluate
-from slalang.evaluation.periods import bucket_of, parse_period
-from slalang.evaluation.testing import (
+from hand_built import (
     HandPlan,
     HandTickets,
     hand_outcomes,
     reference_policy,
     reference_roster,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slalang.evaluation.compliance import GroupKey, ObjectiveResult, count_outcomes
+from slalang.evaluation.evaluate import evaluate
+from slalang.evaluation.periods import bucket_of, parse_period
 
 POLICY = reference_policy()
 METRICS = POLICY.metrics

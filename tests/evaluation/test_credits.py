@@ -3,17 +3,18 @@
 import datetime as dt
 from decimal import Decimal
 
-from slalang.data import DowntimeRecord
-from slalang.evaluation.compliance import ObjectiveResult
-from slalang.evaluation.credits import compute_credit, fee_of
-from slalang.evaluation.evaluate import evaluate
-from slalang.evaluation.testing import (
+from hand_built import (
     HandPlan,
     HandTickets,
     hand_outcomes,
     reference_policy,
     reference_roster,
 )
+
+from slalang.data import DowntimeRecord
+from slalang.evaluation.compliance import ObjectiveResult
+from slalang.evaluation.credits import compute_credit, fee_of
+from slalang.evaluation.evaluate import evaluate
 from slalang.evaluation.uptime import UptimeResult
 from slalang.model import Money
 

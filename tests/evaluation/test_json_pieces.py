@@ -82,14 +82,15 @@ def test_a_failing_write_is_raised_not_lost() -> None:
 def _listing_evaluation():
     """Three customers over three months, with breaches and tickets at risk in several
     months, so that chunks of a few months cut customers and ticket lists anywhere."""
-    from slalang.evaluation.evaluate import evaluate
-    from slalang.evaluation.testing import (
+    from hand_built import (
         HandPlan,
         HandTickets,
         hand_outcomes,
         reference_policy,
         reference_roster,
     )
+
+    from slalang.evaluation.evaluate import evaluate
 
     policy = reference_policy()
     tickets, rows = [], []

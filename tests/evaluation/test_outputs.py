@@ -16,6 +16,13 @@ import jsonschema
 import numpy as np
 import pytest
 import xmlschema
+from hand_built import (
+    HandPlan,
+    HandTickets,
+    hand_outcomes,
+    reference_policy,
+    reference_roster,
+)
 
 from slalang.data import DowntimeRecord
 from slalang.evaluation.evaluate import evaluate
@@ -23,13 +30,6 @@ from slalang.evaluation.output import junit
 from slalang.evaluation.output.csv import COLUMNS, iso_column, write_verdicts
 from slalang.evaluation.output.json import evaluation_to_json, load_schema, validate, write_json
 from slalang.evaluation.output.summary import evaluation_to_text
-from slalang.evaluation.testing import (
-    HandPlan,
-    HandTickets,
-    hand_outcomes,
-    reference_policy,
-    reference_roster,
-)
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"

@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hand_built import interval_clock, reference_policy, sunday_windows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slalang.data import DowntimeRecord, DowntimeTable
 from slalang.evaluation.periods import PeriodError, parse_instant, parse_period
-from slalang.evaluation.testing import interval_clock, reference_policy, sunday_windows
 from slalang.evaluation.uptime import (
     Counted,
     UptimeResult,
@@ -41,7 +41,7 @@ def window_clock():
     try:
         from slalang.businesstime import Calendar
     except ImportError:  # pragma: no cover - the time engine ships with the package
-        from slalang.evaluation.testing import interval_clock
+        from hand_built import interval_clock
 
         return interval_clock(sunday_windows(dt.date(2026, 1, 1), dt.date(2026, 12, 31)))
     return Calendar.from_def(policy.calendar("maintenance")).business_clock
