@@ -137,9 +137,7 @@ def resolve_priority(plan: Plan, tickets, tier: Categorical) -> tuple[np.ndarray
     The final priority (after the last change event); the policy's matrix fills in tickets
     that have none. why: 0 resolved, 1 unknown priority, 2 no priority.
     """
-    current = tickets.current_priority() if hasattr(tickets, "current_priority") \
-        else tickets.priority
-    codes, labels = codes_labels(current)
+    codes, labels = codes_labels(tickets.current_priority())
     prios = plan.priorities
     prio = _map_labels(labels, prios)[codes]
     missing = codes < 0
@@ -182,8 +180,7 @@ def _rejections(tickets, bad: np.ndarray, tier_why, prio_why, c_codes, plan: Pla
     out = []
     c_labels = codes_labels(tickets.customer)[1]
     t_codes, t_labels = codes_labels(tickets.tier)
-    p_codes, p_labels = codes_labels(
-        tickets.current_priority() if hasattr(tickets, "current_priority") else tickets.priority)
+    p_codes, p_labels = codes_labels(tickets.current_priority())
     rows = np.asarray(tickets.source_row) if len(tickets.source_row) else None
     file = getattr(tickets, "source", "") or "<tickets>"
     for i in np.flatnonzero(bad).tolist():
