@@ -125,6 +125,22 @@ def fee_of(customer, tier: Tier | None) -> Money | None:
     return tier.fee if tier is not None else None
 
 
+def money_owed(credits: Iterable[Credit]) -> tuple[Money, ...]:
+    """The money the credits add up to, one total per currency (a roster may price customers
+    in several), in currency order; credits without a fee have no money and are left out.
+
+    >>> owed = money_owed([Credit((), Decimal(5), None, Decimal(5), None,
+    ...                           Money(Decimal("50.00"), "EUR"))] * 2)
+    >>> [str(m) for m in owed]
+    ['100.00 EUR']
+    """
+    totals: dict[str, Decimal] = {}
+    for c in credits:
+        if c.amount is not None and c.due:
+            totals[c.amount.currency] = totals.get(c.amount.currency, Decimal(0)) + c.amount.amount
+    return tuple(Money(totals[k], k) for k in sorted(totals))
+
+
 def sum_credits(credits: Iterable[Credit]) -> tuple[Decimal, Money | None]:
     """A period's credit: the sum of its months' (capped) percents and amounts."""
     credits = list(credits)

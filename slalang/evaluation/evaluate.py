@@ -32,7 +32,7 @@ from slalang.evaluation.compliance import (
     count_outcomes,
     objective_results,
 )
-from slalang.evaluation.credits import Credit, compute_credit, fee_of, sum_credits
+from slalang.evaluation.credits import Credit, compute_credit, fee_of, money_owed, sum_credits
 from slalang.evaluation.periods import (
     Bucket,
     Period,
@@ -203,6 +203,16 @@ class Evaluation:
     def credits_due(self) -> int:
         """Customer-months with a credit above zero."""
         return sum(c.due for c in self.credit.tolist())
+
+    @cached_property
+    def credits_owed(self) -> tuple[Money, ...]:
+        """The money owed over the period, one total per currency (see ``money_owed``)."""
+        return money_owed(self.credit.tolist())
+
+    @property
+    def credits_without_fee(self) -> int:
+        """Customer-months owing a credit percentage that no fee turns into money."""
+        return sum(c.due and c.amount is None for c in self.credit.tolist())
 
     def _objective_results(self, tier_code: int, cells: np.ndarray
                            ) -> tuple[ObjectiveResult, ...]:

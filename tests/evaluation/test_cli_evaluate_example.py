@@ -46,3 +46,17 @@ def test_the_quarter_owes_975_eur():
     assert gamma_sep["uptime"][0]["uptime"] == "98.819"
     assert gamma_sep["credit"]["amount"] == {"amount": "50.00", "currency": "EUR"}
     assert doc["counts"]["excluded"] == 4
+    # the money is stated once for the whole period, as the summary's last line states it
+    assert doc["credits_owed"] == [{"amount": "975.00", "currency": "EUR"}]
+
+
+def test_the_summary_ends_with_the_money_owed():
+    r = CliRunner().invoke(main, [
+        "evaluate", str(ROOT / "policies" / "reference.sla"),
+        "--tickets", str(EXAMPLE / "tickets.jsonl"), "--downtime", str(EXAMPLE / "downtime.csv"),
+        "--period", "2026-Q3"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[-1] == ("credits owed: 975.00 EUR (Alfa Srl 800.00 EUR, Beta SpA 125.00 EUR, "
+                         "Gamma Snc 50.00 EUR)")
+    assert "Beta SpA (Silver): credit owed 125.00 EUR" in lines

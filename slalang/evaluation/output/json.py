@@ -469,6 +469,7 @@ def _document(ev: Evaluation, customers: list | None) -> dict:
         "counts": {**_counts(total), "rejected": len(ev.rejected)},
         "objectives_missed": ev.objectives_missed,
         "credits_due": ev.credits_due,
+        "credits_owed": [_money(m) for m in ev.credits_owed],
         "customers": customers,
         "rejected": _problems(ev.rejected),
         "invalid": _problems(getattr(ev, "invalid", ())),

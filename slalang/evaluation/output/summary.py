@@ -94,8 +94,25 @@ def evaluation_to_text(ev: Evaluation, detail_limit: int = DETAIL_LIMIT) -> str:
     out.extend(row_lines("rejected rows, not evaluated", ev.rejected))
     out.extend(row_lines("reasons tickets are invalid (evaluated, not judged)", ev.invalid))
     out.append("")
-    out.append(f"objectives missed: {ev.objectives_missed}, credits due: {ev.credits_due}")
+    out.append(f"objectives missed: {ev.objectives_missed}, credits due: {ev.credits_due} "
+               "customer-month(s)")
+    out.append(owed_line(ev, per_customer=len(a) <= detail_limit))
     return "\n".join(out) + "\n"
+
+
+def owed_line(ev: Evaluation, per_customer: bool = True) -> str:
+    """The last line: the money owed over the period per currency, then per customer (when the
+    customers are few enough to name), and the credits no fee turns into money."""
+    owed = ev.credits_owed
+    text = "credits owed: " + (" + ".join(str(m) for m in owed) if owed else "none")
+    if per_customer and owed:
+        names = [f"{c.customer} {c.credit_amount}" for c in ev.customers
+                 if c.credit_amount is not None and c.credit_amount.amount > 0]
+        text += f" ({', '.join(names)})"
+    if ev.credits_without_fee:
+        text += (f"; {ev.credits_without_fee} customer-month(s) owe a percentage of a fee "
+                 "the roster does not give")
+    return text
 
 
 def _totals(ev: Evaluation) -> list[str]:
@@ -142,7 +159,9 @@ def _details(ev: Evaluation) -> list[str]:
     out = []
     for c in ev.customers:
         out.append("")
-        out.append(f"{c.customer} ({c.tier or 'no tier'})")
+        owes = (f": credit owed {c.credit_amount}"
+                if c.credit_amount is not None and c.credit_amount.amount > 0 else "")
+        out.append(f"{c.customer} ({c.tier or 'no tier'}){owes}")
         for m in c.months:
             out.append(f"  {m.bucket.label}: {_counts(m.counts)}")
             out.extend(line for o in m.objectives if (line := _objective_line(o)))
