@@ -14,7 +14,8 @@ from slalang import __version__
 from slalang.cli.common import GuardedGroup
 
 #: verb -> module under slalang.cli defining ``command``
-VERBS = ("check", "fmt", "export", "plan", "evaluate", "explain", "contract", "report")
+VERBS = ("check", "fmt", "export", "plan", "evaluate", "explain", "contract", "report",
+         "diff")
 
 
 class VerbGroup(GuardedGroup):

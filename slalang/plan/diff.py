@@ -15,7 +15,7 @@ def _row_facts(r: PlanRow) -> dict[str, str]:
             "objective": format_percent(r.objective)}
 
 
-def _calendar_facts(c: CalendarDef) -> dict[str, str]:
+def calendar_facts(c: CalendarDef) -> dict[str, str]:
     """What a calendar promises, as text (its line numbers left out)."""
     if c.always:
         return {"hours": "24x7", "timezone": c.timezone}
@@ -90,7 +90,7 @@ def diff_plans(old: Plan, new: Plan) -> str:
     out.extend(_keyed("clock", {c.name: c for c in old.policy.clocks},
                       {c.name: c for c in new.policy.clocks}, clock))
     out.extend(_keyed("calendar", {c.name: c for c in old.policy.calendars},
-                      {c.name: c for c in new.policy.calendars}, _calendar_facts))
+                      {c.name: c for c in new.policy.calendars}, calendar_facts))
     out.extend(_keyed("uptime", {(u.tier, u.service or "every service"): u
                                  for u in old.uptime_rules},
                       {(u.tier, u.service or "every service"): u for u in new.uptime_rules},

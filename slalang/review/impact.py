@@ -1,0 +1,264 @@
+"""The replayed impact of a policy change: both versions evaluated on the same tickets.
+
+:func:`replay` runs the public :func:`slalang.evaluation.evaluate` once per version and
+compares the results per customer and month (compliance, objectives met or missed, credits in
+percent and money) and per ticket and metric (the verdicts that flip, with the reason: the
+target, the calendar, the clock's pauses, an exclusion, the tier or the priority changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from slalang.model import Money
+
+if TYPE_CHECKING:
+    from slalang.evaluation import Evaluation
+
+#: why a ticket's verdict flips, in the order they are listed
+REASONS = ("tier", "priority", "exclusion", "target", "calendar", "clock", "pause")
+
+
+@dataclass(frozen=True)
+class ObjectiveChange:
+    """One objective (metric x priority) of a customer-month, before and after."""
+
+    metric: str
+    priority: str
+    objective_before: Decimal | None
+    objective_after: Decimal | None
+    compliance_before: Decimal | None
+    compliance_after: Decimal | None
+    #: whether compliance reached the objective (None: nothing decided or no objective)
+    achieved_before: bool | None
+    achieved_after: bool | None
+
+    @property
+    def flipped(self) -> bool:
+        """Met before and missed after, or the other way round."""
+        return (self.achieved_before is not None and self.achieved_after is not None
+                and self.achieved_before != self.achieved_after)
+
+
+@dataclass(frozen=True)
+class MonthImpact:
+    """One customer-month: its tier, credit and changed objectives under each version."""
+
+    customer: str
+    month: str
+    tier_before: str
+    tier_after: str
+    #: credit in percent of the monthly fee (after the cap)
+    credit_before: Decimal
+    credit_after: Decimal
+    amount_before: Money | None
+    amount_after: Money | None
+    #: objectives whose compliance, objective or outcome differs
+    objectives: tuple[ObjectiveChange, ...]
+
+    @property
+    def credit_increase(self) -> bool:
+        if self.amount_before is not None and self.amount_after is not None:
+            return self.amount_after.amount > self.amount_before.amount
+        return self.credit_after > self.credit_before
+
+    @property
+    def changed(self) -> bool:
+        return (self.credit_before != self.credit_after or self.amount_before != self.amount_after
+                or self.tier_before != self.tier_after or bool(self.objectives))
+
+
+@dataclass(frozen=True)
+class TicketFlip:
+    """A ticket x metric whose verdict differs between the versions, and why."""
+
+    ticket: str
+    customer: str
+    metric: str
+    #: verdict names (met, breached, open, excluded, invalid; "none" when the metric is absent)
+    before: str
+    after: str
+    reasons: tuple[str, ...]
+    elapsed_before: int | None
+    elapsed_after: int | None
+    target_before: int | None
+    target_after: int | None
+
+
+@dataclass(frozen=True)
+class Impact:
+    """The replay of two versions on the same data; see :func:`replay`."""
+
+    period: str
+    tickets: int
+    months: tuple[MonthImpact, ...]
+    flips: tuple[TicketFlip, ...]
+    old: Evaluation = field(repr=False, compare=False)
+    new: Evaluation = field(repr=False, compare=False)
+
+    @property
+    def objective_flips(self) -> list[tuple[MonthImpact, ObjectiveChange]]:
+        return [(m, o) for m in self.months for o in m.objectives if o.flipped]
+
+    @property
+    def credit_increase(self) -> bool:
+        return any(m.credit_increase for m in self.months)
+
+    @property
+    def any_flip(self) -> bool:
+        return bool(self.flips or self.objective_flips)
+
+    def totals(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """Currency -> (credits before, after) over every customer-month; ``%`` sums the
+        percents of the months without a fee."""
+        out: dict[str, list[Decimal]] = {}
+        for m in self.months:
+            pairs = ((m.amount_before, m.credit_before), (m.amount_after, m.credit_after))
+            for i, (amount, percent) in enumerate(pairs):
+                key = amount.currency if amount is not None else "%"
+                value = amount.amount if amount is not None else percent
+                out.setdefault(key, [Decimal(0), Decimal(0)])[i] += value
+        return {k: (v[0], v[1]) for k, v in out.items() if v != [0, 0]}
+
+
+def replay(old_plan, new_plan, tickets, downtime, old_roster, new_roster,
+           period=None, as_of: int | None = None) -> Impact:
+    """Evaluate both plans on the same tickets and downtime and compare them.
+
+    Args:
+        old_plan, new_plan: compiled plans (:func:`slalang.plan.compile_plan`).
+        tickets: a TicketTable; downtime: a DowntimeTable or None.
+        old_roster, new_roster: each version's roster (None when it names none).
+        period: a Period or its text; default the months the tickets span.
+        as_of: epoch seconds; default the end of the period.
+    """
+    from slalang.evaluation import evaluate
+
+    old = evaluate(old_plan, tickets, downtime, old_roster, as_of=as_of, period=period)
+    new = evaluate(new_plan, tickets, downtime, new_roster, as_of=as_of, period=period)
+    return Impact(period=new.period.label,
+                  tickets=int(np.count_nonzero(np.asarray(new.ticket_bucket) >= 0))
+                  if new.ticket_bucket is not None else len(tickets.id),
+                  months=tuple(_months(old, new)), flips=tuple(_flips(old, new)),
+                  old=old, new=new)
+
+
+def _by_month(ev: Evaluation) -> dict[tuple[str, str], list]:
+    out: dict[tuple[str, str], list] = {}
+    for m in ev.months:
+        out.setdefault((m.customer, m.bucket.label), []).append(m)
+    return out
+
+
+def _months(old: Evaluation, new: Evaluation) -> Iterator[MonthImpact]:
+    from slalang.evaluation.credits import sum_credits
+
+    a, b = _by_month(old), _by_month(new)
+    for key in sorted({*a, *b}, key=lambda k: (k[1], k[0])):
+        ma, mb = a.get(key, []), b.get(key, [])
+        pa, amount_a = sum_credits(m.credit for m in ma)
+        pb, amount_b = sum_credits(m.credit for m in mb)
+        oa = {(o.metric, o.priority): o for m in ma for o in m.objectives}
+        ob = {(o.metric, o.priority): o for m in mb for o in m.objectives}
+        changes = []
+        for k in [*oa, *(k for k in ob if k not in oa)]:
+            x, y = oa.get(k), ob.get(k)
+            change = ObjectiveChange(
+                k[0], k[1], x.objective if x else None, y.objective if y else None,
+                x.compliance if x else None, y.compliance if y else None,
+                x.achieved if x else None, y.achieved if y else None)
+            if (change.objective_before, change.compliance_before, change.achieved_before) != (
+                    change.objective_after, change.compliance_after, change.achieved_after):
+                changes.append(change)
+        yield MonthImpact(key[0], key[1], "+".join(sorted({m.tier for m in ma})),
+                          "+".join(sorted({m.tier for m in mb})), pa, pb, amount_a, amount_b,
+                          tuple(changes))
+
+
+def _facts(plan, row: int) -> tuple:
+    """(calendar facts, clock start/stop, clock pauses) of a plan row, comparable across
+    versions (line numbers left out)."""
+    from slalang.plan.diff import calendar_facts
+
+    if row < 0:
+        return (None, None, None)
+    r = plan.rows[row]
+    c = r.clock
+    return (tuple(calendar_facts(plan.policy.calendar(r.calendar)).items()),
+            (str(c.start), str(c.stop)), (c.pause_statuses, c.on_reopen, c.on_priority_change))
+
+
+def _exclusion(plan, index: int) -> str | None:
+    from slalang.plan.text import exclusion_text
+
+    return exclusion_text(plan.exclusions[index]) if index >= 0 else None
+
+
+def _label(cat, row: int) -> str | None:
+    code = int(cat.codes[row])
+    return cat.labels[code] if code >= 0 else None
+
+
+def _flips(old: Evaluation, new: Evaluation) -> Iterator[TicketFlip]:
+    from slalang.evaluation.clocks import codes_labels
+
+    o0, o1, tickets = old.outcomes, new.outcomes, new.tickets
+    n = len(tickets.id)
+    in_period = (np.asarray(new.ticket_bucket) >= 0) if new.ticket_bucket is not None \
+        else np.ones(n, dtype=bool)
+    c_codes, c_labels = codes_labels(tickets.customer)
+    names0, names1 = list(o0.metrics), list(o1.metrics)
+    for metric in [*names0, *(m for m in names1 if m not in names0)]:
+        rows = [np.arange(n) * len(names) + names.index(metric) if metric in names else None
+                for names in (names0, names1)]
+        s0 = o0.status[rows[0]] if rows[0] is not None else np.full(n, -1)
+        s1 = o1.status[rows[1]] if rows[1] is not None else np.full(n, -1)
+        for i in np.flatnonzero((s0 != s1) & in_period).tolist():
+            r0 = int(rows[0][i]) if rows[0] is not None else None
+            r1 = int(rows[1][i]) if rows[1] is not None else None
+            yield TicketFlip(
+                str(tickets.id[i]), c_labels[c_codes[i]] if c_codes[i] >= 0 else "",
+                metric, _status(o0, r0), _status(o1, r1), _reasons(old, new, r0, r1),
+                *(int(o.elapsed[r]) if r is not None else None for o, r in ((o0, r0), (o1, r1))),
+                *(_target(o, r) for o, r in ((o0, r0), (o1, r1))))
+
+
+def _status(o, row: int | None) -> str:
+    return o.status_names[int(o.status[row])] if row is not None else "none"
+
+
+def _target(o, row: int | None) -> int | None:
+    if row is None or int(o.target[row]) < 0:
+        return None
+    return int(o.target[row])
+
+
+def _reasons(old: Evaluation, new: Evaluation, r0: int | None, r1: int | None
+             ) -> tuple[str, ...]:
+    if r0 is None or r1 is None:
+        return ("metric",)
+    o0, o1 = old.outcomes, new.outcomes
+    found = set()
+    if _label(o0.tier, r0) != _label(o1.tier, r1):
+        found.add("tier")
+    if _label(o0.priority, r0) != _label(o1.priority, r1):
+        found.add("priority")
+    if _exclusion(old.plan, int(o0.exclusion[r0])) != _exclusion(new.plan, int(o1.exclusion[r1])):
+        found.add("exclusion")
+    p0, p1 = int(o0.plan_row[r0]), int(o1.plan_row[r1])
+    # an excluded (or unpromised) side has no target to compare: the exclusion is the reason
+    measured = p0 >= 0 and p1 >= 0 and int(o0.exclusion[r0]) < 0 and int(o1.exclusion[r1]) < 0
+    if measured and _target(o0, r0) != _target(o1, r1):
+        found.add("target")
+    elif (p0 < 0) != (p1 < 0) and "exclusion" not in found:
+        found.add("target")  # a promise added or removed
+    f0, f1 = _facts(old.plan, p0), _facts(new.plan, p1)
+    for name, x, y in zip(("calendar", "clock", "pause"), f0, f1, strict=True):
+        if measured and x != y:
+            found.add(name)
+    return tuple(r for r in REASONS if r in found) or ("other",)
