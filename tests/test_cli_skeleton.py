@@ -23,3 +23,17 @@ def test_public_names_resolve_lazily():
         "assert 'numpy' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_misspelt_verb_gets_the_closest_verbs():
+    r = CliRunner().invoke(main, ["evalute", "x"])
+    assert r.exit_code == 2
+    assert "No such command 'evalute'. Did you mean 'evaluate'?" in r.output
+    r = CliRunner().invoke(main, ["xyzzy"])
+    assert r.exit_code == 2 and "Did you mean" not in r.output
+    assert "Verbs: " + ", ".join(sorted(VERBS)) in r.output
+
+
+def test_a_misspelt_option_gets_the_closest_option():
+    r = CliRunner().invoke(main, ["evaluate", "p.sla", "--tiket", "t.jsonl"])
+    assert r.exit_code == 2 and "Did you mean '--tickets'?" in r.output

@@ -30,6 +30,20 @@ class VerbGroup(GuardedGroup):
             return None
         return importlib.import_module(f"slalang.cli.{cmd_name}").command
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """As click's, but a misspelt verb gets the verbs it is closest to (click does this
+        for options already, not for commands)."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            import difflib
+
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
+            hint = (" Did you mean " + " or ".join(repr(c) for c in close) + "?") if close \
+                else ""
+            raise click.UsageError(f"No such command {name!r}.{hint} Verbs: "
+                                   f"{', '.join(self.list_commands(ctx))}.", ctx)
+        return super().resolve_command(ctx, args)
+
 
 @click.group(cls=VerbGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="slalang")

@@ -88,6 +88,10 @@ def _chunk_rows(tickets: str, events: str | None, mapping: str | None,
               help="Write the evaluation as JSON (schema: slalang/schemas/evaluation.schema.json).")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write one CSV row per ticket x metric verdict.")
+@click.option("--stamp", "stamp_out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the run's stamp as JSON: policy and data sha256, slalang version, "
+              "period, as_of and the --csv row count. --csv writes the CSV alone; this is how "
+              "a CSV keeps its provenance (the JSON and JUnit outputs carry it inside).")
 @click.option("--junit", "junit_out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write JUnit XML (one test per customer-month objective, uptime, credit).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -105,7 +109,8 @@ def _chunk_rows(tickets: str, events: str | None, mapping: str | None,
               help="Read the whole input at once, however large.")
 def command(policy: str, tickets: str, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
-            json_out: str | None, csv_out: str | None, junit_out: str | None, fmt: str,
+            json_out: str | None, csv_out: str | None, stamp_out: str | None,
+            junit_out: str | None, fmt: str,
             fail_on: str, max_errors: int | None, chunk_rows: int | None,
             in_memory: bool) -> None:
     """Evaluate POLICY on ticket data: compliance, uptime and service credits per customer
@@ -161,20 +166,20 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
 
         with atomic_write(csv_out, "wb") as fh:
             rows = write_verdicts(ev, fh)
-    if csv_out and csv_out != "-":  # the hashes and version, beside the file
+    if stamp_out:  # the hashes and version the CSV has no room for
         import json
 
         from slalang.evaluation.output.csv import stamp
 
-        with atomic_write(f"{csv_out}.stamp.json") as fh:
-            json.dump(stamp(ev, rows), fh, indent=2)
+        with atomic_write(stamp_out) as fh:
+            json.dump(stamp(ev, rows if csv_out else None), fh, indent=2)
             fh.write("\n")
     if junit_out:
         from slalang.evaluation.output import junit
 
         with atomic_write(junit_out, "wb") as fh:
             fh.write(junit.dumps(ev))
-    if "-" in (json_out, csv_out, junit_out):
+    if "-" in (json_out, csv_out, stamp_out, junit_out):
         pass  # standard output already carries a file's content
     elif fmt == "json":
         from slalang.evaluation.output.json import write_json

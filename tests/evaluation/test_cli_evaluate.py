@@ -79,7 +79,8 @@ def test_all_outputs_are_written_and_valid(data):
     out = data / "out"
     r = run(POLICY, "--tickets", str(data / "tickets.jsonl"), "--downtime",
             str(data / "downtime.csv"), "--period", "2026-08", "--json", str(out / "e.json"),
-            "--csv", str(out / "v.csv"), "--junit", str(out / "j.xml"))
+            "--csv", str(out / "v.csv"), "--stamp", str(out / "v.stamp.json"),
+            "--junit", str(out / "j.xml"))
     assert r.exit_code == 0, r.output
     doc = json.loads((out / "e.json").read_text())
     validate(doc)
@@ -88,11 +89,13 @@ def test_all_outputs_are_written_and_valid(data):
     rows = list(csv.DictReader(io.StringIO((out / "v.csv").read_text())))
     assert len(rows) == 6 and rows[3]["status"] == "met" and rows[2]["status"] == "breached"
     assert rows[2]["clause"].endswith("reference.sla:64")
-    stamp = json.loads((out / "v.csv.stamp.json").read_text())
+    stamp = json.loads((out / "v.stamp.json").read_text())
     assert (stamp["policy_hash"], stamp["data_hash"], stamp["rows"]) == (
         doc["policy_hash"], doc["data_hash"], 6)
     xmlschema.XMLSchema(XSD).validate(str(out / "j.xml"))
     assert not list(out.glob(".*.tmp"))  # no temporary file left behind
+    # the files asked for and no other: no sidecar nobody named
+    assert sorted(p.name for p in out.iterdir()) == ["e.json", "j.xml", "v.csv", "v.stamp.json"]
 
 
 def test_format_json_prints_the_document(data):

@@ -256,8 +256,10 @@ def test_cli_chunked_csv_equals_in_memory(tmp_path):
     base = [str(ROOT / "policies" / "bench.sla"), "--tickets", str(BENCH300 / "tickets.csv"),
             "--events", str(BENCH300 / "events.csv"), "--as-of", AS_OF]
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    r1 = _invoke(*base, "--in-memory", "--csv", str(a), "--format", "json")
-    r2 = _invoke(*base, "--chunk-rows", "50", "--csv", str(b), "--format", "json")
+    r1 = _invoke(*base, "--in-memory", "--csv", str(a), "--stamp", f"{a}.stamp.json",
+                 "--format", "json")
+    r2 = _invoke(*base, "--chunk-rows", "50", "--csv", str(b), "--stamp", f"{b}.stamp.json",
+                 "--format", "json")
     assert r1.exit_code == 0 and r2.exit_code == 0, r1.output + r2.output
     assert r1.output == r2.output
     assert a.read_bytes() == b.read_bytes()

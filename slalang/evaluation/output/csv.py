@@ -162,9 +162,10 @@ def verdict_table(ev):
     })
 
 
-def stamp(ev, rows: int) -> dict:
-    """What the CSV cannot carry without a column repeated on every row: the sidecar
-    ``<file>.stamp.json`` written beside it (policy and data hashes, version, period)."""
+def stamp(ev, rows: int | None) -> dict:
+    """What the CSV cannot carry without a column repeated on every row: the JSON that
+    ``evaluate --stamp FILE`` writes (policy and data hashes, version, period, the CSV's row
+    count; ``rows`` None when no CSV was written)."""
     from slalang.evaluation.output.common import iso_local
 
     tz = ev.policy.header.timezone
