@@ -13,6 +13,10 @@ import click
 
 from slalang.errors import EXIT_USAGE, SlalangError
 
+#: the ``--as-of`` default every verb states in its help (``periods.resolve_as_of`` applies it)
+AS_OF_RULE = ("default: the end of --period when one is given (reproducible), now otherwise; "
+              "for an export taken earlier, give the export's time")
+
 
 class GuardedGroup(click.Group):
     """A click group that turns our errors into messages and exit codes, never tracebacks."""

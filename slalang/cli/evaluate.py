@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from slalang.cli.check import load_or_exit
+from slalang.cli.common import AS_OF_RULE
 from slalang.errors import EXIT_FINDINGS, EXIT_OK
 
 FAIL_ON = ("never", "objective", "credit", "any")
@@ -82,8 +83,8 @@ def _chunk_rows(tickets: str, events: str | None, mapping: str | None,
               help="Customer roster YAML (default: the one the policy names).")
 @click.option("--period", help="2026-07 (month), 2026-Q3 (quarter) or "
               "2026-07-01..2026-09-30 (range); default: the months the tickets span.")
-@click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset "
-              "(default: the end of the period, so results are reproducible).")
+@click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset ("
+              + AS_OF_RULE + ").")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the evaluation as JSON (schema: slalang/schemas/evaluation.schema.json).")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, allow_dash=True),
@@ -118,14 +119,14 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     from slalang.cli.common import atomic_write
     from slalang.data import read_downtime, read_tickets
     from slalang.evaluation.evaluate import evaluate
-    from slalang.evaluation.periods import parse_instant, parse_period
+    from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.plan import compile_plan
 
     pol = load_or_exit(policy)
     # parse the cheap arguments before reading any data, so usage errors come first
     zone = pol.header.timezone
     per = parse_period(period, zone) if period else None
-    instant = parse_instant(as_of) if as_of else None
+    instant, _ = resolve_as_of(as_of, per)
     if chunk_rows is not None and in_memory:
         raise click.UsageError("--chunk-rows and --in-memory exclude each other")
     ros = _load_roster(pol, roster)

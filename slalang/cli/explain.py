@@ -8,11 +8,16 @@ the verdict. The verdicts are those ``slalang evaluate`` gives the same ticket.
 from __future__ import annotations
 
 import json
+import sys
 from typing import NoReturn
 
 import click
 
 from slalang.cli.check import load_or_exit
+from slalang.cli.common import AS_OF_RULE
+
+#: a timeline longer than this is printed compact on a terminal (``--full`` shows it all)
+COMPACT_ABOVE = 20
 
 
 @click.command(name="explain")
@@ -25,12 +30,19 @@ from slalang.cli.check import load_or_exit
 @click.option("--roster", type=click.Path(dir_okay=False),
               help="Customer roster YAML (default: the one the policy names).")
 @click.option("--ticket", "ticket_id", required=True, help="The id of the ticket to explain.")
-@click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset "
-              "(default: the latest instant in the ticket, so the output is reproducible).")
+@click.option("--period", help="The period the ticket is judged in (2026-07, 2026-Q3, "
+              "a range): its end is the default --as-of, as in slalang evaluate.")
+@click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset ("
+              + AS_OF_RULE + ").")
+@click.option("--compact/--full", "compact", default=None,
+              help="Compact: one line per counted stretch and per pause, nights, weekends and "
+              "holidays folded in; full: every interval. Default: compact on a terminal when "
+              f"the timeline has more than {COMPACT_ABOVE} lines, else full.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A readable timeline, or JSON.")
 def command(policy: str, tickets: str, events: str | None, mapping: str | None,
-            roster: str | None, ticket_id: str, as_of: str | None, fmt: str) -> None:
+            roster: str | None, ticket_id: str, period: str | None, as_of: str | None,
+            compact: bool | None, fmt: str) -> None:
     """Explain how POLICY measures one ticket: timeline, due instant and verdict per metric."""
     from slalang import roster as rosters
     from slalang.data import read_tickets
@@ -39,11 +51,14 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
         explanation_to_json,
         explanation_to_text,
     )
-    from slalang.evaluation.periods import parse_instant
+    from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.plan import compile_plan
 
-    given = parse_instant(as_of) if as_of is not None else None  # a bad --as-of fails first
-    plan = compile_plan(load_or_exit(policy, roster=roster is None))
+    pol = load_or_exit(policy, roster=roster is None)
+    # a bad --period or --as-of fails before any data is read
+    per = parse_period(period, pol.header.timezone) if period else None
+    at, why = resolve_as_of(as_of, per)
+    plan = compile_plan(pol)
     table = read_tickets(tickets, events, mapping=mapping)
     try:
         i = table.index_of(ticket_id)
@@ -51,7 +66,6 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
         _not_found(ticket_id, tickets, table.rejected)
     ros = rosters.load_roster(roster) if roster else rosters.roster_for(plan.policy)
     row = table.row(i)
-    at = _latest_instant(row) if given is None else given
     expl = explain_ticket(plan, row, at, ros)
     source = f"{table.source}:{int(table.source_row[i])}" if table.source else None
     # rows about this ticket that were refused (a duplicate id, a bad event): the explanation
@@ -60,20 +74,19 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     if fmt == "json":
         data = explanation_to_json(expl, plan, source)
         data["rejected_rows"] = refused
+        data["as_of_reason"] = why
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        text = explanation_to_text(expl, plan, source, latest=as_of is None)
+        if compact is None:  # long timelines are read on a terminal, piped ones by programs
+            compact = (sys.stdout.isatty()
+                       and sum(len(m.segments) for m in expl.metrics) > COMPACT_ABOVE)
+        text = explanation_to_text(expl, plan, source, as_of_reason=why, compact=compact)
         notes = "".join(f"\nnote: a row about this ticket was rejected: {r}\n" for r in refused)
+        created = row.get("created_at")
+        if created is not None and created.timestamp() > at:
+            notes += ("\nnote: the ticket was created after the as-of instant; give --period "
+                      "(its end is the as-of) or --as-of\n")
         click.echo(text + notes, nl=False)
-
-
-def _latest_instant(row: dict) -> int:
-    """The ticket's last recorded instant: everything known about it is known by then."""
-    import datetime as dt
-
-    found = [v for v in row.values() if isinstance(v, dt.datetime)]
-    found += [e["at"] for e in row.get("events", ())]
-    return int(max(found).timestamp())
 
 
 def _not_found(ticket_id: str, path: str, rejected) -> NoReturn:

@@ -16,6 +16,7 @@ import re
 
 import click
 
+from slalang.cli.common import AS_OF_RULE
 from slalang.errors import EXIT_OK, DataError, SlalangError
 
 
@@ -76,7 +77,8 @@ def _format_for(out: str | None, given: str | None) -> str:
 @click.option("--roster", type=click.Path(dir_okay=False), help="Customer roster YAML.")
 @click.option("--period", help="2026-07 (month) or 2026-Q3 (quarter, the QBR); with "
               "--from-json, selects months of the saved evaluation.")
-@click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset.")
+@click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset ("
+              + AS_OF_RULE + ").")
 @click.option("--max-errors", type=click.IntRange(min=0),
               help="Stop with exit 2 when more input rows than this are rejected.")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]),
@@ -158,13 +160,13 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
     from slalang.data import read_downtime, read_tickets
     from slalang.evaluation.evaluate import evaluate
     from slalang.evaluation.output.json import evaluation_to_json
-    from slalang.evaluation.periods import parse_instant, parse_period
+    from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.plan import compile_plan
 
     pol = load_or_exit(policy)
     zone = pol.header.timezone
     per = parse_period(period, zone) if period else None
-    instant = parse_instant(as_of) if as_of else None
+    instant, _ = resolve_as_of(as_of, per)
     ros = _load_roster(pol, roster)
     table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
     down = read_downtime(downtime) if downtime else None

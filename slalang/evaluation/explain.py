@@ -303,13 +303,64 @@ def _local(t: int | None, zone) -> str:
     return _utc(t).astimezone(zone).isoformat(sep=" ")
 
 
+#: how a compact stretch names the uncounted stretches folded into it
+_FOLDED = {
+    "outside hours": lambda n: f"{n} {'stretch' if n == 1 else 'stretches'} outside hours",
+    "holiday/closure": lambda n: (f"{n} holiday or closure" if n == 1
+                                  else f"{n} holidays or closures"),
+}
+
+
+def compact_segments(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    """The timeline a person reads: each pause on its own; every run of counted time, nights,
+    weekends and holidays between two pauses as one stretch, its counted seconds added up and
+    what was folded in named in its note (the clause is the first counted segment's).
+
+    >>> from slalang.model import NOWHERE
+    >>> segs = (Segment(0, 10, "counted", 10, NOWHERE), Segment(10, 20, "outside hours", 0,
+    ...         NOWHERE), Segment(20, 25, "counted", 5, NOWHERE), Segment(25, 30, "paused", 0,
+    ...         NOWHERE, "status waiting"))
+    >>> for s in compact_segments(segs):
+    ...     print(s.start, s.end, s.kind, s.seconds, s.note)
+    0 25 counted 15 not counted: 1 stretch outside hours
+    25 30 paused 0 status waiting
+    """
+    out: list[Segment] = []
+    run: list[Segment] = []
+
+    def close() -> None:
+        if not run:
+            return
+        counted = [s for s in run if s.kind == "counted"]
+        folded: dict[str, int] = {}
+        for s in run:
+            if s.kind != "counted":
+                folded[s.kind] = folded.get(s.kind, 0) + 1
+        note = ", ".join(_FOLDED[kind](n) for kind, n in folded.items())
+        lead = counted[0] if counted else run[0]
+        out.append(Segment(run[0].start, run[-1].end, lead.kind,
+                           sum(s.seconds for s in run), lead.span,
+                           f"not counted: {note}" if counted and note else lead.note))
+        run.clear()
+
+    for s in segments:
+        if s.kind == "paused":
+            close()
+            out.append(s)
+        else:
+            run.append(s)
+    close()
+    return tuple(out)
+
+
 def explanation_to_text(expl: Explanation, plan: Plan, source: str | None = None,
-                        latest: bool = False) -> str:
+                        as_of_reason: str | None = None, compact: bool = False) -> str:
     """The explanation as a readable timeline, instants in the policy's time zone.
 
     ``source`` (``file:row`` of the ticket) is named beside what makes a ticket invalid, so
-    the row to fix is one look away. ``latest`` says that ``as_of`` is the ticket's last
-    recorded instant (not the end of a period, as in ``slalang evaluate``).
+    the row to fix is one look away. ``as_of_reason`` says why ``as_of`` is that instant;
+    ``compact`` folds nights, weekends and holidays into the counted stretches
+    (:func:`compact_segments`).
     """
     from zoneinfo import ZoneInfo
 
@@ -321,7 +372,7 @@ def explanation_to_text(expl: Explanation, plan: Plan, source: str | None = None
              f"tier {expl.tier or '-'} ({tier_from}), "
              f"priority {expl.priority or '-'} (from the {expl.priority_source})",
              f"as of {_local(expl.as_of, zone)}"
-             + (" (the ticket's last recorded instant; --as-of sets another)" if latest else "")]
+             + (f" ({as_of_reason})" if as_of_reason else "")]
     for m in expl.metrics:
         lines.append("")
         head = f"{m.metric}: {m.status_name}"
@@ -337,7 +388,7 @@ def explanation_to_text(expl: Explanation, plan: Plan, source: str | None = None
             continue
         clock = m.row.clock if m.row else None
         lines.append(f"  start    {_local(m.start, zone)}  {clock.start if clock else ''}")
-        for s in m.segments:
+        for s in compact_segments(m.segments) if compact else m.segments:
             amount = format_duration(s.seconds) if s.kind == "counted" else ""
             note = f" ({s.note})" if s.note else ""
             lines.append(f"  {_local(s.start, zone)} -> {_local(s.end, zone)}  "

@@ -177,3 +177,28 @@ def parse_instant(text: str) -> int:
     if value.tzinfo is None:
         raise PeriodError(f"instant {text!r} has no offset: add one, e.g. +02:00 or Z")
     return int(value.timestamp())
+
+
+def resolve_as_of(as_of: str | None, period: Period | None,
+                  now: int | None = None) -> tuple[int, str]:
+    """The evaluation instant every verb uses, and why it is that one.
+
+    Given ``--as-of`` wins; else the end of the period when one is given (so a rerun gives the
+    same answer); else now, because an instant picked from the data (its last event, say)
+    would judge each ticket at a different moment.
+
+    >>> p = parse_period("2026-07", "Europe/Rome")
+    >>> resolve_as_of(None, p)
+    (1785535200, 'the end of the period 2026-07')
+    >>> resolve_as_of("2026-07-15T12:00:00+02:00", p)[1]
+    'given with --as-of'
+    >>> resolve_as_of(None, None, now=1785535200)
+    (1785535200, 'now: no --period was given')
+    """
+    if as_of is not None:
+        return parse_instant(as_of), "given with --as-of"
+    if period is not None:
+        return period.end, f"the end of the period {period.label}"
+    import time
+
+    return (int(time.time()) if now is None else now), "now: no --period was given"

@@ -19,9 +19,10 @@ from slalang.roster import roster_for
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"
 TICKETS = "tests/evaluation/fixtures/explain/tickets.jsonl"
-#: (ticket, --as-of or None for the ticket's last instant)
-CASES = [("T-100", None), ("T-200", None), ("T-300", None), ("T-400", None),
-         ("T-500", "2026-06-03T10:00:00+02:00")]
+#: (ticket, the options that fix as_of: the end of a period, or an instant)
+CASES = [("T-100", ("--period", "2026-Q3")), ("T-200", ("--period", "2026-Q3")),
+         ("T-300", ("--period", "2026-Q3")), ("T-400", ("--period", "2026-Q3")),
+         ("T-500", ("--as-of", "2026-06-03T10:00:00+02:00"))]
 
 
 @pytest.fixture(autouse=True)
@@ -36,11 +37,10 @@ def explain(*args: str):
 
 def test_explain_golden():
     parts = []
-    for ticket, as_of in CASES:
-        result = explain("--ticket", ticket, *(["--as-of", as_of] if as_of else []))
+    for ticket, when in CASES:
+        result = explain("--ticket", ticket, *when)
         assert result.exit_code == 0, result.output
-        parts.append(f"$ slalang explain --ticket {ticket}" + (f" --as-of {as_of}" if as_of
-                                                                  else "") + "\n" + result.output)
+        parts.append(f"$ slalang explain --ticket {ticket} {' '.join(when)}\n" + result.output)
     actual = "\n".join(parts)
     path = GOLDEN / "explain-reference.txt"
     if os.environ.get("SLALANG_UPDATE_GOLDEN") == "1":

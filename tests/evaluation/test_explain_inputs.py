@@ -26,8 +26,11 @@ from slalang.roster import roster_for
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden" / "explain-inputs.txt"
 FIXTURES = "tests/evaluation/fixtures/explain"
-BROKEN = ["--tickets", f"{FIXTURES}/broken.csv", "--events", f"{FIXTURES}/broken-events.csv"]
-DST = ["--tickets", f"{FIXTURES}/dst-holidays.jsonl"]
+BROKEN = ["--tickets", f"{FIXTURES}/broken.csv", "--events", f"{FIXTURES}/broken-events.csv",
+          "--period", "2026-07"]
+#: judged at a fixed instant after every ticket's last event (not "now", the default)
+DST = ["--tickets", f"{FIXTURES}/dst-holidays.jsonl", "--as-of", "2027-01-31T00:00:00+01:00",
+       "--compact"]
 #: (data options, ticket, exit code)
 CASES = [(BROKEN, "A1", 0), (BROKEN, "A2", 2), (BROKEN, "A3", 2), (BROKEN, "A4", 0),
          (BROKEN, "A5", 0), (BROKEN, "A6", 2), (BROKEN, "ZZ", 2), (BROKEN, "NOPE", 2),
@@ -176,3 +179,28 @@ def test_a_rejected_duplicate_is_noted_beside_the_ticket_explained():
     data = json.loads(explain(*BROKEN, "--ticket", "A1", "--format", "json").output)
     assert data["rejected_rows"] == [f"{FIXTURES}/broken.csv:8: duplicate ticket id 'A1' "
                                      "(first seen on row 2) (field 'id')"]
+
+
+def test_compact_and_full_count_the_same_time():
+    full = explain(*DST[:-1], "--full", "--ticket", "H1", "--format", "text").output
+    compact = explain(*DST, "--ticket", "H1").output
+    assert len(compact.splitlines()) < len(full.splitlines())
+    assert "holiday/closure" in full and "2 holidays or closures" in compact
+    # same verdicts and totals: the head lines and due instants do not depend on the layout
+    heads = [ln for ln in full.splitlines() if ln.startswith(("response", "resolution", "  due"))]
+    assert heads == [ln for ln in compact.splitlines()
+                     if ln.startswith(("response", "resolution", "  due"))]
+    # off a terminal (CliRunner, a pipe) the default is every interval
+    assert explain(*DST[:-1], "--ticket", "H1").output == full
+
+
+def test_as_of_defaults_to_the_end_of_the_period_else_now_and_says_why():
+    at_end = explain(*DST[:2], "--period", "2026-12", "--ticket", "H1")
+    assert "as of 2027-01-01 00:00:00+01:00 (the end of the period 2026-12)" in at_end.output
+    data = json.loads(explain(*DST[:2], "--ticket", "H1", "--format", "json").output)
+    assert data["as_of_reason"] == "now: no --period was given"
+
+
+def test_a_ticket_created_after_as_of_is_noted():
+    early = explain(*DST[:2], "--as-of", "2026-12-01T00:00:00+01:00", "--ticket", "H1")
+    assert "note: the ticket was created after the as-of instant" in early.output
