@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from slalang.data.ids import IdIndex
 from slalang.data.instants import Parsed
+from slalang.data.invisible import strip_invisible
 from slalang.data.table import (
     CATEGORICAL_COLUMNS,
     INSTANT_COLUMNS,
@@ -120,8 +121,9 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
             problems.append((i, Rejection(tickets.file, int(tickets.rows[i]), fld, reason)))
             ok[i] = False
 
-    # ids: present and unique (the first occurrence wins, later ones are refused)
-    ids = tickets.ids
+    # ids: invisible characters stripped (a BOM mid-file must not make a phantom ticket),
+    # present and unique (the first occurrence wins, later ones are refused)
+    ids, invisible = strip_invisible(tickets.ids)
     id_missing = np.asarray(pc.fill_null(pc.equal(ids, ""), True).to_numpy(
         zero_copy_only=False), dtype=bool) if n else np.zeros(0, bool)
     refuse(id_missing, "id", "missing ticket id")
@@ -159,11 +161,13 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
     if isinstance(events.ticket, np.ndarray):
         owner = events.ticket.astype(np.int64)
     else:
-        owner = index.lookup(events.ticket)
+        event_ids, cleaned = strip_invisible(events.ticket)
+        invisible += cleaned
+        owner = index.lookup(event_ids)
         ev_ids = None
         for j in np.flatnonzero((owner < 0) & ev_ok):
             if ev_ids is None:
-                ev_ids = _strings(events.ticket, m)
+                ev_ids = _strings(event_ids, m)
             reason = ("missing ticket_id" if ev_ids[j] in (None, "")
                       else f"event for unknown ticket {ev_ids[j]!r}")
             ev_problems.append((int(j), "ticket_id", reason))
@@ -240,6 +244,8 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
         source=tickets.file,
         rejected=rejected,
         data_hash=data_hash,
+        rows_read=n,
+        invisible_ids=invisible,
     )
 
 

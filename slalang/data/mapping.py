@@ -29,13 +29,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slalang.data.build import RawEvents, RawTickets, assemble
+from slalang.data.fold import fold_updates
 from slalang.data.instants import Parsed, parse_instants
+from slalang.data.invisible import strip_invisible, strip_text
+from slalang.data.rules import describe_rule, missing_column, repeated_header, rule_mask
 from slalang.data.source import Digest, kind_of, read_bytes, read_csv
-from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT, Rejection, TicketTable
+from slalang.data.table import (
+    CATEGORICAL_COLUMNS,
+    INSTANT_COLUMNS,
+    NAT,
+    Ignored,
+    Rejection,
+    TicketTable,
+)
 from slalang.errors import DataError
 
-#: a field's source: a column name, or ``{"constant": value}``
-Source = str | dict
+#: a field's source: a column name, fallback columns (the first non-empty wins), or
+#: ``{"constant": value}``
+Source = str | list | dict
+#: the key of a value map's default entry (every value the map does not list)
+DEFAULT_KEY = "*"
 
 
 @cache
@@ -43,6 +56,21 @@ def mapping_schema() -> dict:
     """The published JSON Schema of mapping files."""
     text = resources.files("slalang").joinpath("schemas/mapping.schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+@dataclass(frozen=True)
+class FileSettings:
+    """How one file of an export is written: CSV dialect and timestamps."""
+
+    delimiter: str = ","
+    null_values: tuple[str, ...] = ("",)
+    encoding: str = "utf8"
+    timestamp_format: str | None = None
+    timezone: str | None = None
+
+    def csv_options(self) -> dict:
+        return {"delimiter": self.delimiter, "null_values": self.null_values,
+                "encoding": self.encoding}
 
 
 @dataclass(frozen=True)
@@ -63,216 +91,213 @@ class Mapping:
     events: dict[str, Source] = field(default_factory=dict)
     downtime: dict[str, Source] = field(default_factory=dict)
     source: str = ""
+    #: rules for rows to skip in the tickets (or updates) file, see :mod:`slalang.data.rules`
+    ignore: tuple[dict, ...] = ()
+    #: the events file's own settings (None: the tickets file's) and ignore rules
+    events_settings: FileSettings | None = None
+    events_ignore: tuple[dict, ...] = ()
+    #: first response from the status history: ``{"statuses": [...]}`` or
+    #: ``{"not_statuses": [...]}`` (the first event with a status in / not in the list)
+    first_response: dict = field(default_factory=dict)
 
     # -- reading ---------------------------------------------------------------------------
 
+    @property
+    def settings(self) -> FileSettings:
+        """The tickets file's settings."""
+        return FileSettings(self.delimiter, self.null_values, self.encoding,
+                            self.timestamp_format, self.timezone)
+
     def csv_options(self) -> dict:
-        return {"delimiter": self.delimiter, "null_values": self.null_values,
-                "encoding": self.encoding}
+        return self.settings.csv_options()
 
     def read(self, path: str | Path, events: str | Path | None = None) -> TicketTable:
         """Read an export through this mapping (the caller checks ``max_errors``)."""
         file = str(path)
         digest = Digest()
-        table = self._table(path, digest)
+        settings = self.settings
+        table = self._table(path, digest, settings)
+        ignored: list[Ignored] = []
         if self.shape == "event_log":
             if events is not None:
                 raise DataError("an event-log mapping reads one file; drop the events file",
                                 file=str(events))
-            raw, raw_events, row_problems = self._fold(table, file)
+            skip = self._skip(table, file, self.ignore, ignored)
+            raw, raw_events, row_problems, status_ignored, invisible = self._fold(
+                table, file, skip, settings)
+            ignored += status_ignored
             out = assemble(raw, raw_events, data_hash=digest.hexdigest())
+            out.invisible_ids += invisible
             out.rejected = sorted(out.rejected + row_problems, key=lambda r: r.row)
-            return out
-        raw = self._tickets(table, file)
-        raw_events = (RawEvents.empty() if events is None
-                      else self._events(self._table(events, digest), str(events)))
-        return assemble(raw, raw_events, data_hash=digest.hexdigest())
+            out.rows_read = table.num_rows
+        else:
+            skip = self._skip(table, file, self.ignore, ignored)
+            raw = self._tickets(table.filter(pa.array(~skip)), file,
+                                np.flatnonzero(~skip) + 2, settings)
+            if events is None:
+                raw_events = RawEvents.empty()
+            else:
+                ev_settings = self.events_settings or settings
+                ev_table = self._table(events, digest, ev_settings)
+                ev_skip = self._skip(ev_table, str(events), self.events_ignore, ignored)
+                raw_events = self._events(ev_table, str(events), ev_skip, ev_settings, ignored)
+            out = assemble(raw, raw_events, data_hash=digest.hexdigest())
+            out.rows_read = table.num_rows
+            if self.first_response and "first_response_at" not in self.fields:
+                out.first_response_at = first_response_from_events(out, self.first_response)
+        out.ignored = ignored
+        out.zone = self.timezone
+        return out
 
-    def _table(self, path: str | Path, digest: Digest) -> pa.Table:
+    def _table(self, path: str | Path, digest: Digest, settings: FileSettings) -> pa.Table:
         if kind_of(path) != "csv":
             raise DataError("mappings read CSV exports", file=str(path))
-        return read_csv(read_bytes(path, digest), str(path), {}, **self.csv_options())
+        table = read_csv(read_bytes(path, digest), str(path), {}, **settings.csv_options())
+        # a non-breaking space or zero-width character in a header must not hide a column
+        names = [strip_text(n).strip() for n in table.column_names]
+        return table.rename_columns(names) if names != table.column_names else table
 
-    def _column(self, table: pa.Table, source: Source | None, file: str, what: str
-                ) -> pa.Array | None:
-        """The strings of a mapped field (a column, or a constant repeated), value-mapped."""
+    def _skip(self, table: pa.Table, file: str, rules: tuple[dict, ...],
+              ignored: list[Ignored]) -> np.ndarray:
+        """The rows to skip: repeated header rows (concatenated exports) and the mapping's
+        ``ignore`` rules; each reason counted in ``ignored``."""
+        skip = repeated_header(table)
+        _count(ignored, file, skip, "a repeated header row (exports concatenated)")
+        for rule in rules:
+            hit = rule_mask(table, rule, file) & ~skip
+            _count(ignored, file, hit, f"ignore rule {describe_rule(rule)}")
+            skip |= hit
+        return skip
+
+    def _column(self, table: pa.Table, source: Source | None, file: str, what: str,
+                settings: FileSettings | None = None) -> pa.Array | None:
+        """The strings of a mapped field (a column, fallback columns, or a constant repeated),
+        value-mapped."""
         if source is None:
             return None
-        n = table.num_rows
-        if isinstance(source, dict):
-            value = source["constant"]
-            arr = pa.array([None if value is None else str(value)] * n, pa.string())
-        else:
-            if source not in table.column_names:
-                raise DataError(f"the mapping's column {source!r} for {what} is not in the file "
-                                f"(columns: {', '.join(table.column_names)})",
-                                file=file, row=1, field=source)
-            arr = _one_chunk(table.column(source))
-            if not pa.types.is_string(arr.type):
-                arr = pc.cast(arr, pa.string())
-        return self._translate(arr, what)
+        return self._translate(raw_column(table, source, file, what), what)
 
     def _translate(self, arr: pa.Array, what: str) -> pa.Array:
-        table = self.values.get(what)
-        if not table:
-            return arr
-        # translate the distinct values once, then spread them back over the rows
-        encoded = pc.dictionary_encode(arr)
-        labels = [table.get(v, v) if v is not None else None
-                  for v in encoded.dictionary.to_pylist()]
-        return pc.take(pa.array(labels, pa.string()), encoded.indices)
+        return translate(arr, self.values.get(what))
 
-    def _instants(self, table: pa.Table, source: Source | None, file: str, what: str
-                  ) -> Parsed | None:
+    def _instants(self, table: pa.Table, source: Source | None, file: str, what: str,
+                  settings: FileSettings | None = None) -> Parsed | None:
         arr = self._column(table, source, file, what)
         if arr is None:
             return None
-        return parse_instants(arr, self.timestamp_format, self.timezone)
+        s = settings or self.settings
+        parsed = parse_instants(arr, s.timestamp_format, s.timezone)
+        if parsed.errors:
+            hint = mapping_hint(s.timestamp_format)
+            parsed.errors = {r: f"{e}; {hint}" for r, e in parsed.errors.items()}
+        return parsed
 
-    def _tickets(self, table: pa.Table, file: str) -> RawTickets:
+    def _tickets(self, table: pa.Table, file: str, rows: np.ndarray,
+                 settings: FileSettings) -> RawTickets:
         n = table.num_rows
         f = self.fields
         return RawTickets(
-            file=file, n=n, rows=np.arange(2, n + 2, dtype=np.int64),
+            file=file, n=n, rows=rows.astype(np.int64),
             ids=self._column(table, f["id"], file, "id"),
             categorical={c: self._column(table, f.get(c), file, c) for c in CATEGORICAL_COLUMNS},
             instants={c: p for c in INSTANT_COLUMNS
-                      if (p := self._instants(table, f.get(c), file, c)) is not None},
+                      if (p := self._instants(table, f.get(c), file, c, settings)) is not None},
             extra={name: _objects(self._column(table, src, file, name))
                    for name, src in self.extra.items()},
         )
 
-    def _events(self, table: pa.Table, file: str) -> RawEvents:
-        m = table.num_rows
+    def _events(self, table: pa.Table, file: str, skip: np.ndarray, settings: FileSettings,
+                ignored: list[Ignored]) -> RawEvents:
         e = self.events
+        status_source = e.get("status")
+        if status_source is not None:
+            # a status the mapping translates to null: the row is ignored, not refused
+            raw = raw_column(table, status_source, file, "status")
+            nulled = _nulled(raw, self._translate(raw, "status")) & ~skip
+            for value, mask in _by_value(raw, nulled):
+                _count(ignored, file, mask, f"status {value!r} mapped to null")
+            skip = skip | nulled
+        keep = np.flatnonzero(~skip)
+        table = table.filter(pa.array(~skip))
+        m = table.num_rows
         none = pa.nulls(m, pa.string())
         return RawEvents(
-            file=file, rows=np.arange(2, m + 2, dtype=np.int64),
+            file=file, rows=(keep + 2).astype(np.int64),
             ticket=self._column(table, e.get("ticket_id", "ticket_id"), file, "ticket_id"),
-            at=self._instants(table, e.get("at", "at"), file, "at"),  # type: ignore[arg-type]
-            status=self._column(table, e.get("status"), file, "status") or none,
+            at=self._instants(table, e.get("at", "at"), file, "at",  # type: ignore[arg-type]
+                              settings),
+            status=self._column(table, status_source, file, "status") or none,
             priority=self._column(table, e.get("priority"), file, "priority") or none,
         )
 
     # -- the event-log fold ----------------------------------------------------------------
 
-    def _fold(self, table: pa.Table, file: str
-              ) -> tuple[RawTickets, RawEvents, list[Rejection]]:
+    def _fold(self, table: pa.Table, file: str, skip: np.ndarray, settings: FileSettings
+              ) -> tuple[RawTickets, RawEvents, list[Rejection], list[Ignored], int]:
         n = table.num_rows
         log, f = self.event_log, self.fields
         rows = np.arange(2, n + 2, dtype=np.int64)
         ids = self._column(table, f["id"], file, "id")
+        clean, invisible = strip_invisible(ids)
+        if invisible:  # counted on the rows folded, not on a repeated header
+            changed = _bool(pc.fill_null(pc.not_equal(ids, clean), False))
+            invisible = int(np.count_nonzero(changed & ~skip))
+        ids = clean
         at_source = log["at"]
-        at = self._instants(table, at_source, file, "at")
-        raw_status = self._column(table, log["status"], file, "status_raw")
-        status = self._translate(raw_status, "status") if raw_status is not None else None
+        at = self._instants(table, at_source, file, "at", settings)
+        raw_status = raw_column(table, log["status"], file, "status")
+        status = self._translate(raw_status, "status")
         problems: list[Rejection] = []
-        usable = np.ones(n, dtype=bool)
-        id_list = ids.to_pylist()
-        for r in range(n):
-            if id_list[r] in (None, ""):
-                problems.append(Rejection(file, int(rows[r]), _name(f["id"]), "missing ticket id"))
-                usable[r] = False
-        for r, reason in at.errors.items():
+        usable = ~skip
+        missing = _bool(pc.fill_null(pc.equal(ids, ""), True)) & usable
+        problems += [Rejection(file, int(rows[r]), _name(f["id"]), "missing ticket id")
+                     for r in np.flatnonzero(missing)]
+        usable &= ~missing
+        for r in sorted(at.errors):  # type: ignore[union-attr]
             if usable[r]:
-                problems.append(Rejection(file, int(rows[r]), _name(at_source), reason))
+                problems.append(Rejection(file, int(rows[r]), _name(at_source),
+                                          at.errors[r]))  # type: ignore[union-attr]
                 usable[r] = False
-        for r in np.flatnonzero((at.values == NAT) & usable):
-            problems.append(Rejection(file, int(rows[r]), _name(at_source), "missing event time"))
-            usable[r] = False
+        no_at = (at.values == NAT) & usable  # type: ignore[union-attr]
+        problems += [Rejection(file, int(rows[r]), _name(at_source), "missing event time")
+                     for r in np.flatnonzero(no_at)]
+        usable &= ~no_at
         # a status the mapping translates to null marks a row to ignore (e.g. a placeholder)
-        status_list = status.to_pylist()
-        raw_list = raw_status.to_pylist()
-        ignored = np.array([s is None and raw is not None
-                            for s, raw in zip(status_list, raw_list, strict=True)], dtype=bool)
-        usable &= ~ignored
+        nulled = _nulled(raw_status, status) & usable
+        status_ignored: list[Ignored] = []
+        for value, mask in _by_value(raw_status, nulled):
+            _count(status_ignored, file, mask, f"status {value!r} mapped to null")
+        usable &= ~nulled
 
-        codes = _codes(ids)
-        keep = np.flatnonzero(usable)
-        # group rows by ticket (first-seen order), each in time order, ties in file order
-        first_seen = np.full(int(codes.max()) + 1 if n else 0, n, dtype=np.int64)
-        np.minimum.at(first_seen, codes[keep], keep)
-        order = keep[np.lexsort((keep, at.values[keep], first_seen[codes[keep]]))]
-
+        s_codes, s_labels = _encode(status)
         prio = self._column(table, f.get("priority"), file, "priority")
-        prio_list = prio.to_pylist() if prio is not None else [None] * n
+        p_codes, p_labels = _encode(prio) if prio is not None else (np.full(n, -1, np.int32),
+                                                                    [])
         first_statuses = set(log.get("first_response", {}).get("statuses", []))
         closed_set = set(log.get("closed_statuses", ["closed"]))
         done_set = set(log.get("resolved_statuses", ["resolved"])) | closed_set
-        at_values = at.values
-
-        t_first: list[int] = []  # per ticket: its first row
-        t_last: list[int] = []  # its last row (the ticket's latest state)
-        t_response: list[int] = []
-        t_resolved: list[int] = []
-        t_closed: list[int] = []
-        t_created: list[int] = []
-        ev_owner: list[int] = []
-        ev_at: list[int] = []
-        ev_status: list[str | None] = []
-        ev_prio: list[str | None] = []
-        prev_code = -1
-        cur_status = cur_prio = None
-        response = resolved = closed = NAT
-        for r in order.tolist():
-            code = codes[r]
-            when = int(at_values[r])
-            s, p = status_list[r], prio_list[r]
-            if code != prev_code:  # a new ticket
-                if prev_code >= 0:
-                    t_response.append(response)
-                    t_resolved.append(resolved if cur_status in done_set else NAT)
-                    t_closed.append(closed if cur_status in closed_set else NAT)
-                prev_code = code
-                t_first.append(r)
-                t_last.append(r)
-                t_created.append(when)
-                cur_status, cur_prio = None, p
-                response = resolved = closed = NAT
-                emit_p = None
-            else:
-                t_last[-1] = r
-                emit_p = p if p is not None and p != cur_prio else None
-                if emit_p is not None:
-                    cur_prio = p
-            emit_s = s if s is not None and s != cur_status else None
-            if emit_s is not None:
-                if s in done_set and cur_status not in done_set:
-                    resolved = when  # (re)entering done: the latest resolution so far
-                if s in closed_set and cur_status not in closed_set:
-                    closed = when
-                cur_status = s
-            if response == NAT and s in first_statuses:
-                response = when
-            if emit_s is not None or emit_p is not None:
-                ev_owner.append(len(t_first) - 1)
-                ev_at.append(when)
-                ev_status.append(emit_s)
-                ev_prio.append(emit_p)
-        if prev_code >= 0:
-            t_response.append(response)
-            t_resolved.append(resolved if cur_status in done_set else NAT)
-            t_closed.append(closed if cur_status in closed_set else NAT)
-
-        first = np.array(t_first, dtype=np.int64)
-        last = np.array(t_last, dtype=np.int64)
+        folded = fold_updates(
+            _codes(ids), at.values, s_codes, p_codes, usable,  # type: ignore[union-attr]
+            response_codes=np.array([x in first_statuses for x in s_labels], dtype=bool),
+            done_codes=np.array([x in done_set for x in s_labels], dtype=bool),
+            closed_codes=np.array([x in closed_set for x in s_labels], dtype=bool))
+        first, last = folded.first, folded.last
         k = len(first)
 
         def at_last(arr: pa.Array | None) -> pa.Array | None:
             return None if arr is None else pc.take(arr, pa.array(last))
 
         instants: dict[str, Parsed] = {}
-        derived = {"created_at": np.array(t_created, dtype=np.int64),
-                   "first_response_at": np.array(t_response, dtype=np.int64),
-                   "resolved_at": np.array(t_resolved, dtype=np.int64),
-                   "closed_at": np.array(t_closed, dtype=np.int64)}
+        derived = {"created_at": folded.created, "first_response_at": folded.response,
+                   "resolved_at": folded.resolved, "closed_at": folded.closed}
+        ticket_of_row = np.full(n, -1, dtype=np.int64)
+        ticket_of_row[last] = np.arange(k)
         for col in INSTANT_COLUMNS:
             if col in f:  # a column wins over the fold; read on the ticket's latest row
-                parsed = self._instants(table, f[col], file, col)
-                errors = {}
-                for t, r in enumerate(last.tolist()):
-                    if r in parsed.errors:  # type: ignore[union-attr]
-                        errors[t] = parsed.errors[r]  # type: ignore[union-attr]
+                parsed = self._instants(table, f[col], file, col, settings)
+                errors = {int(ticket_of_row[r]): e
+                          for r, e in parsed.errors.items()  # type: ignore[union-attr]
+                          if ticket_of_row[r] >= 0}
                 instants[col] = Parsed(parsed.values[last], errors)  # type: ignore[union-attr]
             elif col != "first_response_at" or first_statuses:
                 instants[col] = Parsed(derived[col], {})
@@ -285,13 +310,13 @@ class Mapping:
             extra={name: _objects(at_last(self._column(table, src, file, name)))
                    for name, src in self.extra.items()},
         )
-        owner = np.array(ev_owner, dtype=np.int64)
         events = RawEvents(
-            file=file, rows=rows[first][owner] if k else np.zeros(0, np.int64), ticket=owner,
-            at=Parsed(np.array(ev_at, dtype=np.int64), {}),
-            status=pa.array(ev_status, pa.string()), priority=pa.array(ev_prio, pa.string()),
+            file=file, rows=rows[first][folded.owner] if k else np.zeros(0, np.int64),
+            ticket=folded.owner, at=Parsed(folded.at, {}),
+            status=_dictionary(folded.status, s_labels),
+            priority=_dictionary(folded.priority, p_labels),
         )
-        return tickets, events, problems
+        return tickets, events, problems, status_ignored, invisible
 
     # -- downtime --------------------------------------------------------------------------
 
@@ -314,7 +339,115 @@ class Mapping:
 
 
 def _name(source: Source) -> str | None:
+    if isinstance(source, list):
+        return source[0]
     return source if isinstance(source, str) else None
+
+
+def mapping_hint(fmt: str | None) -> str:
+    """What to change in the mapping when a timestamp does not read."""
+    if fmt is None:
+        return ("if the export writes times another way, give their strptime format as "
+                "timestamps.format in the mapping (and timestamps.timezone for naive times)")
+    return f"fix timestamps.format ({fmt!r}) in the mapping to match the export"
+
+
+def raw_column(table: pa.Table, source: Source, file: str, what: str) -> pa.Array:
+    """The strings of a source before any value map: a column, the first non-empty of
+    fallback columns, or a constant repeated."""
+    n = table.num_rows
+    if isinstance(source, dict):
+        value = source["constant"]
+        return pa.array([None if value is None else str(value)] * n, pa.string())
+    names = source if isinstance(source, list) else [source]
+    parts = []
+    for name in names:
+        if name not in table.column_names:
+            raise missing_column(table, name, file, what)
+        arr = _one_chunk(table.column(name))
+        if not pa.types.is_string(arr.type):
+            arr = pc.cast(arr, pa.string())
+        # an empty cell falls back to the next column, as a null does
+        parts.append(pc.if_else(pc.equal(arr, ""), None, arr) if len(names) > 1 else arr)
+    return parts[0] if len(parts) == 1 else pc.coalesce(*parts)
+
+
+def translate(arr: pa.Array, table: dict[str, str | None] | None) -> pa.Array:
+    """Apply a value map (its ``"*"`` entry, when present, to every value it does not list);
+    unlisted values pass unchanged otherwise."""
+    if not table:
+        return arr
+    # translate the distinct values once, then spread them back over the rows
+    encoded = pc.dictionary_encode(arr)
+    default = table.get(DEFAULT_KEY, _UNCHANGED)
+    labels = [None if v is None else table.get(v, v if default is _UNCHANGED else default)
+              for v in encoded.dictionary.to_pylist()]
+    return pc.take(pa.array(labels, pa.string()), encoded.indices)
+
+
+_UNCHANGED = object()
+
+
+def _nulled(raw: pa.Array, mapped: pa.Array) -> np.ndarray:
+    """Rows whose value the value map turned into null (ignored on purpose)."""
+    return _bool(pc.and_(pc.is_null(mapped), pc.is_valid(raw)))
+
+
+def _bool(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _by_value(raw: pa.Array, mask: np.ndarray):
+    """(value, rows with it) for the distinct values of ``raw`` on the rows of ``mask``."""
+    if not mask.any():
+        return
+    codes, labels = _encode(raw)
+    picked = codes[mask]
+    for code in np.unique(picked).tolist():
+        yield labels[code], mask & (codes == code)
+
+
+def _count(ignored: list[Ignored], file: str, mask: np.ndarray, reason: str) -> None:
+    hits = np.flatnonzero(mask)
+    if len(hits):
+        ignored.append(Ignored(file, reason, len(hits), int(hits[0]) + 2))
+
+
+def _encode(arr: pa.Array) -> tuple[np.ndarray, list]:
+    """int32 codes (-1 for null) and their labels."""
+    encoded = pc.dictionary_encode(_one_chunk(arr))
+    codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False),
+                       dtype=np.int32)
+    return codes, encoded.dictionary.to_pylist()
+
+
+def _dictionary(codes: np.ndarray, labels: list) -> pa.DictionaryArray:
+    indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, type=pa.string()))
+
+
+def first_response_from_events(table: TicketTable, rule: dict) -> np.ndarray:
+    """Each ticket's first response: its column where present, else the first status event
+    whose status is in ``rule["statuses"]`` (or not in ``rule["not_statuses"]``)."""
+    labels = table.event_status.labels
+    if "statuses" in rule:
+        wanted = set(rule["statuses"])
+        hit_label = [x in wanted for x in labels]
+    else:
+        unwanted = set(rule.get("not_statuses", []))
+        hit_label = [x not in unwanted for x in labels]
+    hit = np.append(np.array(hit_label, dtype=bool), False)[table.event_status.codes]
+    out = np.array(table.first_response_at, dtype=np.int64, copy=True)
+    events = np.flatnonzero(hit)
+    if not len(events):
+        return out
+    owner = np.searchsorted(table.event_offsets, events, side="right") - 1
+    first = np.ones(len(events), dtype=bool)
+    first[1:] = owner[1:] != owner[:-1]  # events are sorted by (ticket, instant)
+    owner, at = owner[first], table.event_at[events[first]]
+    fill = out[owner] == NAT
+    out[owner[fill]] = at[fill]
+    return out
 
 
 def _one_chunk(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -365,14 +498,21 @@ def load_mapping(path: str | Path) -> Mapping:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise DataError(f"invalid mapping at {where}: {err.message}{more}", file=file)
     timestamps = doc.get("timestamps", {})
-    zone = timestamps.get("timezone")
-    if zone is not None:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise DataError(f"unknown time zone {zone!r}", file=file,
-                            field="timestamps.timezone") from None
+    zone = _zone(timestamps.get("timezone"), file, "timestamps.timezone")
     csv = doc.get("csv", {})
+    events = dict(doc.get("events", {}))
+    ev_csv, ev_times = events.pop("csv", None), events.pop("timestamps", None)
+    events_ignore = tuple(events.pop("ignore", ()))
+    events_settings = None
+    if ev_csv is not None or ev_times is not None:
+        both_csv = {**csv, **(ev_csv or {})}
+        both_times = {**timestamps, **(ev_times or {})}
+        events_settings = FileSettings(
+            delimiter=both_csv.get("delimiter", ","),
+            null_values=tuple(both_csv.get("null_values", [""])),
+            encoding=both_csv.get("encoding", "utf8"),
+            timestamp_format=both_times.get("format"),
+            timezone=_zone(both_times.get("timezone"), file, "events.timestamps.timezone"))
     return Mapping(
         name=doc.get("name", Path(path).stem),
         shape=doc["shape"],
@@ -386,7 +526,20 @@ def load_mapping(path: str | Path) -> Mapping:
         null_values=tuple(csv.get("null_values", [""])),
         encoding=csv.get("encoding", "utf8"),
         event_log=doc.get("event_log", {}),
-        events=doc.get("events", {}),
+        events=events,
         downtime=doc.get("downtime", {}),
         source=file,
+        ignore=tuple(doc.get("ignore", ())),
+        events_settings=events_settings,
+        events_ignore=events_ignore,
+        first_response=doc.get("first_response", {}),
     )
+
+
+def _zone(zone: str | None, file: str, key: str) -> str | None:
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise DataError(f"unknown time zone {zone!r}", file=file, field=key) from None
+    return zone

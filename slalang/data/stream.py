@@ -33,6 +33,7 @@ from slalang.data.canonical import events_from_table, tickets_from_table
 from slalang.data.checks import refuse_early_events_listed
 from slalang.data.ids import IdIndex
 from slalang.data.instants import Parsed
+from slalang.data.invisible import strip_invisible
 from slalang.data.read import is_blank, is_one_line, no_tickets
 from slalang.data.source import csv_header, is_utf8_error, kind_of, not_utf8
 from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT, Rejection, TicketTable
@@ -384,7 +385,7 @@ def id_index(path: str | Path) -> NumberedIds | HashedIds:
 
     def columns() -> Iterator[pa.Array]:
         for _, table in csv_chunks(path, {}, 1 << 18, include=["id"]):
-            yield table.column("id").combine_chunks()
+            yield strip_invisible(table.column("id"))[0]  # as assemble strips them
             release_memory()
 
     numbered = NumberedIds.build(columns())
@@ -508,7 +509,7 @@ class EventBlocks:
             raise ValueError("the tickets' id index was dropped before the events were placed")
         for first_row, table in csv_chunks(path, types, self.rows):
             self.add(events_from_table(table, str(path), first_row),
-                     index.lookup(table.column("ticket_id")))
+                     index.lookup(strip_invisible(table.column("ticket_id"))[0]))
             release_memory()
 
     def add(self, events: RawEvents, owner: np.ndarray) -> None:

@@ -15,6 +15,9 @@ A :class:`TicketTable` holds ``n`` tickets as numpy arrays of equal length:
 - ``priority`` is the priority the ticket was *opened* with; later changes are events (see
   :meth:`TicketTable.current_priority` for the priority after the last change);
 - ``extra``: free fields (name -> object array, ``None`` when absent), e.g. impact, urgency;
+- ``ignored``, ``rows_read``, ``invisible_ids``, ``zone``: what the reader skipped on purpose,
+  how many records it read, how many ids it cleaned of invisible characters, and the export's
+  time zone (see :class:`TicketTable`);
 - ``source_row``: 1-based line (JSONL) or row (CSV, the header is row 1) of each ticket in
   ``source``, for messages; ``rejected``: the rows refused while reading; ``data_hash``: sha256
   of every input file's bytes.
@@ -108,6 +111,23 @@ class Rejection:
         return f"{self.file}:{self.row}: {self.reason}{where}"
 
 
+@dataclass(frozen=True)
+class Ignored:
+    """Rows skipped on purpose (a mapping's ``ignore`` rule, a status mapped to null, a
+    repeated header): counted, never evaluated, never rejected."""
+
+    file: str
+    #: why, e.g. ``status 'Cancelled' mapped to null``
+    reason: str
+    #: how many rows
+    rows: int
+    #: the first of them (1-based, the header is row 1)
+    first_row: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.first_row}: {self.rows} row(s) ignored: {self.reason}"
+
+
 def to_datetime(instant: int) -> dt.datetime | None:
     """An int64 epoch-second instant as an aware UTC datetime (``None`` for :data:`NAT`).
 
@@ -142,6 +162,14 @@ class TicketTable:
     source: str = ""
     rejected: list[Rejection] = field(default_factory=list)
     data_hash: str = ""
+    #: rows skipped on purpose (ignore rules, statuses mapped to null), per file and reason
+    ignored: list[Ignored] = field(default_factory=list)
+    #: records read from the tickets input (rows; update rows for an event log)
+    rows_read: int = 0
+    #: ticket ids (and event ticket ids) that carried invisible characters, now stripped
+    invisible_ids: int = 0
+    #: the time zone the export's naive times are in (a mapping's), for messages
+    zone: str | None = None
 
     @property
     def n(self) -> int:
@@ -189,6 +217,10 @@ class TicketTable:
             source=self.source,
             rejected=self.rejected,
             data_hash=self.data_hash,
+            ignored=self.ignored,
+            rows_read=self.rows_read,
+            invisible_ids=self.invisible_ids,
+            zone=self.zone,
         )
 
     def row(self, i: int) -> dict:
