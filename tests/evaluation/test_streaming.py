@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_folder import needs, shared_path
 
 from slalang.cli import main
 from slalang.data import read_downtime, read_tickets
@@ -287,13 +288,11 @@ def test_cli_jsonl_falls_back_with_a_note():
 
 
 def _shared_bench() -> Path | None:
-    for candidate in (ROOT.parent / "shared" / "bench", Path("/work/shared/bench")):
-        if (candidate / "gen_tickets.py").exists():
-            return candidate
-    return None
+    found = shared_path("bench", "gen_tickets.py")
+    return found.parent if found else None
 
 
-@pytest.mark.skipif(_shared_bench() is None, reason="../shared/bench is not there")
+@pytest.mark.skipif(_shared_bench() is None, reason=needs("bench", "gen_tickets.py"))
 def test_bench_10k_small_chunks(tmp_path):
     subprocess.run([sys.executable, str(_shared_bench() / "gen_tickets.py"), "--sizes", "10k"],
                    check=True, cwd=tmp_path, capture_output=True,
