@@ -18,6 +18,7 @@ from slalang.errors import DataError
 
 #: the canonical ticket fields; any other column or key is an extra field
 TICKET_FIELDS = ("id", *CATEGORICAL_COLUMNS, *INSTANT_COLUMNS)
+EVENT_FIELDS = ("ticket_id", "at", "status", "priority")
 #: whole seconds parse fastest; a fraction of a second (rare) takes the string path
 _INSTANT = pa.timestamp("s", tz="UTC")
 
@@ -248,6 +249,14 @@ def _json_records(data: pa.Buffer | bytes, file: str) -> list[tuple[int, dict | 
         except json.JSONDecodeError as exc:
             raise DataError(f"invalid JSON: {exc.msg}", file=file, row=exc.lineno) from None
         return [(k + 1, _check_object(obj)) for k, obj in enumerate(items)]
+    if _one_document(text):
+        # a pretty-printed JSON document, not JSON Lines: its records, or an error that says
+        # it needs a mapping (never every line rejected as broken JSON)
+        from slalang.data.sources.jsonrecords import canonical_records
+
+        found = canonical_records(data, file)
+        if found is not None:
+            return [(k + 1, _check_object(obj)) for k, obj in enumerate(found)]
     out: list[tuple[int, dict | str]] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -259,6 +268,20 @@ def _json_records(data: pa.Buffer | bytes, file: str) -> list[tuple[int, dict | 
             continue
         out.append((lineno, _check_object(obj)))
     return out
+
+
+def _one_document(text: str) -> bool:
+    """Whether the text opens a JSON object whose first line is not a whole JSON value (a
+    document spread over lines, as APIs and ``json.dumps(indent=...)`` write it)."""
+    stripped = text.lstrip()
+    if not stripped.startswith("{"):
+        return False
+    first = stripped.split("\n", 1)[0].strip()
+    try:
+        json.loads(first)
+    except json.JSONDecodeError:
+        return True
+    return False
 
 
 def _check_object(obj: object) -> dict | str:

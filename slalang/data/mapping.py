@@ -33,7 +33,7 @@ from slalang.data.fold import fold_updates
 from slalang.data.instants import Parsed, parse_instants
 from slalang.data.invisible import strip_invisible, strip_text
 from slalang.data.rules import describe_rule, missing_column, repeated_header, rule_mask
-from slalang.data.source import Digest, kind_of, read_bytes, read_csv
+from slalang.data.source import Digest, read_bytes, read_csv
 from slalang.data.table import (
     CATEGORICAL_COLUMNS,
     INSTANT_COLUMNS,
@@ -99,6 +99,12 @@ class Mapping:
     #: first response from the status history: ``{"statuses": [...]}`` or
     #: ``{"not_statuses": [...]}`` (the first event with a status in / not in the list)
     first_response: dict = field(default_factory=dict)
+    #: how to read the export (``source:``): format and its settings, see
+    #: :mod:`slalang.data.sources`; ``events_source``: the same for the events
+    source_options: dict = field(default_factory=dict)
+    events_source: dict = field(default_factory=dict)
+    #: named lookups into another array or file (``{lookup: NAME, key: ...}`` sources)
+    lookups: dict[str, dict] = field(default_factory=dict)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -113,8 +119,12 @@ class Mapping:
 
     def read(self, path: str | Path, events: str | Path | None = None) -> TicketTable:
         """Read an export through this mapping (the caller checks ``max_errors``)."""
+        from slalang.data.sources.mapped import Reading, events_input, relocate
+
         file = str(path)
-        digest = Digest()
+        if self.shape != "event_log":
+            events = events_input(self, path, events)
+        digest = Reading(path, events)
         settings = self.settings
         table = self._table(path, digest, settings)
         ignored: list[Ignored] = []
@@ -147,12 +157,15 @@ class Mapping:
                 out.first_response_at = first_response_from_events(out, self.first_response)
         out.ignored = ignored
         out.zone = self.timezone
-        return out
+        return relocate(out, digest)
 
     def _table(self, path: str | Path, digest: Digest, settings: FileSettings) -> pa.Table:
-        if kind_of(path) != "csv":
-            raise DataError("mappings read CSV exports", file=str(path))
-        table = read_csv(read_bytes(path, digest), str(path), {}, **settings.csv_options())
+        from slalang.data.sources.mapped import mapped_table
+
+        # any format, page files, lookups: the registry (slalang.data.sources)
+        table = mapped_table(self, path, digest, settings.csv_options())
+        if table is None:
+            table = read_csv(read_bytes(path, digest), str(path), {}, **settings.csv_options())
         # a non-breaking space or zero-width character in a header must not hide a column
         names = [strip_text(n).strip() for n in table.column_names]
         return table.rename_columns(names) if names != table.column_names else table
@@ -356,6 +369,10 @@ def raw_column(table: pa.Table, source: Source, file: str, what: str) -> pa.Arra
     """The strings of a source before any value map: a column, the first non-empty of
     fallback columns, or a constant repeated."""
     n = table.num_rows
+    if isinstance(source, dict) and "lookup" in source:
+        from slalang.data.sources.mapped import lookup_column
+
+        source = lookup_column(source)  # the reader added the looked-up column
     if isinstance(source, dict):
         value = source["constant"]
         return pa.array([None if value is None else str(value)] * n, pa.string())
@@ -533,6 +550,9 @@ def load_mapping(path: str | Path) -> Mapping:
         events_settings=events_settings,
         events_ignore=events_ignore,
         first_response=doc.get("first_response", {}),
+        source_options=doc.get("source", {}),
+        events_source=doc.get("events_source", {}),
+        lookups=doc.get("lookups", {}),
     )
 
 

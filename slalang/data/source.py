@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import io
-import zlib
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -21,10 +19,11 @@ CSV_SUFFIXES = (".csv",)
 
 
 def kind_of(path: str | Path) -> str:
-    """``"jsonl"`` or ``"csv"`` from the file name (a trailing ``.gz`` is allowed)."""
+    """``"jsonl"`` or ``"csv"`` from the file name (a trailing ``.gz`` or ``.zip`` is
+    allowed)."""
     name = str(path).lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
+    if name.endswith((".gz", ".zip")):
+        name = name.rsplit(".", 1)[0]
     if name.endswith(JSON_SUFFIXES):
         return "jsonl"
     if name.endswith(CSV_SUFFIXES):
@@ -55,9 +54,13 @@ class Digest:
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slalang-hash")
 
 
-def read_bytes(path: str | Path, digest: Digest | None = None) -> pa.Buffer:
-    """The file's content (memory-mapped; decompressed when gzipped); the raw bytes go into
-    ``digest``."""
+def read_bytes(path: str | Path, digest: Digest | None = None, *,
+               member: str | None = None) -> pa.Buffer:
+    """The file's content (memory-mapped; decompressed when gzipped or zipped, as a stream
+    bounded against decompression bombs: :mod:`slalang.data.sources.compressed`); the raw
+    bytes go into ``digest``. ``member`` names the file to read inside a zip archive."""
+    from slalang.data.sources.compressed import compression_of, gunzip, unzip
+
     try:
         raw = pa.memory_map(str(path)).read_buffer()
     except (OSError, pa.ArrowException) as exc:
@@ -65,14 +68,12 @@ def read_bytes(path: str | Path, digest: Digest | None = None) -> pa.Buffer:
         raise DataError(f"cannot read the file: {reason}", file=str(path)) from None
     if digest is not None:
         digest.feed(raw)
-    head = raw[:3].to_pybytes()
-    if head[:2] == b"\x1f\x8b":
-        try:
-            raw = pa.py_buffer(gzip.decompress(memoryview(raw)))
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(f"cannot decompress the file: {exc}", file=str(path)) from None
-        head = raw[:3].to_pybytes()
-    if head == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark (Excel, some exports)
+    kind = compression_of(raw[:4].to_pybytes())
+    if kind == "gzip":
+        raw = pa.py_buffer(gunzip(memoryview(raw), str(path)))
+    elif kind == "zip":
+        raw = pa.py_buffer(unzip(path, str(path), member))
+    if raw[:3].to_pybytes() == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark (Excel, some exports)
         raw = raw[3:]
     return raw
 

@@ -1,0 +1,21 @@
+"""CSV files (one, or several page files of the same export) through the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slalang.data.source import read_bytes, read_csv
+from slalang.data.sources import Digest, Rows, SourceSpec
+
+
+def read(spec: SourceSpec, wanted: Sequence[str], digest: Digest) -> Rows:
+    """Every column of every file (the header is row 1 of each); options: ``delimiter``,
+    ``null_values``, ``encoding``, ``member`` (the file inside a zip archive)."""
+    options = {k: spec.options[k] for k in ("delimiter", "encoding") if k in spec.options}
+    if "null_values" in spec.options:
+        options["null_values"] = tuple(spec.options["null_values"])
+    parts = []
+    for file in spec.paths:
+        data = read_bytes(file, digest, member=spec.options.get("member"))  # type: ignore[arg-type]
+        parts.append(Rows.one_file(read_csv(data, file, {}, **options), file))
+    return Rows.concat(parts)

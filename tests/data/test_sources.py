@@ -1,0 +1,259 @@
+"""The reader registry (slalang.data.sources): formats chosen explicitly, compressed input read
+as a bounded stream, JSON documents read by path, page files, lookups, rows named exactly."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from slalang.cli import main
+from slalang.data import read_tickets
+from slalang.data.source import read_bytes
+from slalang.data.sources import compressed, expand, format_of
+from slalang.errors import DataError
+
+TICKET = {"id": "T-1", "customer": "Alfa Srl", "priority": "P1",
+          "created_at": "2026-07-01T09:00:00Z"}
+
+
+# -- compression ----------------------------------------------------------------------------
+
+def test_gzip_concatenated_members_and_a_bom(tmp_path):
+    p = tmp_path / "t.csv.gz"
+    p.write_bytes(gzip.compress(b"\xef\xbb\xbfid,customer\n") + gzip.compress(b"T1,Alfa\n"))
+    assert bytes(read_bytes(p)) == b"id,customer\nT1,Alfa\n"
+
+
+def test_a_truncated_gzip_is_an_error(tmp_path):
+    p = tmp_path / "t.csv.gz"
+    p.write_bytes(gzip.compress(b"id,customer\n" * 1000)[:-30])
+    with pytest.raises(DataError, match="truncated"):
+        read_bytes(p)
+
+
+def test_a_gzip_bomb_is_refused_before_it_inflates(tmp_path, monkeypatch):
+    # the same shape as an 8.7 MB bomb of zeros (1,000:1), scaled down: the limit is the
+    # ratio of what was inflated to what was consumed so far, checked block by block
+    monkeypatch.setattr(compressed, "INFLATE_FLOOR", 1 << 20)
+    member = gzip.compress(b"\0" * (1 << 20), 9)
+    p = tmp_path / "bomb.csv.gz"
+    p.write_bytes(member * 200)  # 200 MiB once inflated
+    blocks = compressed.gunzip_blocks(memoryview(p.read_bytes()), str(p))
+    seen = 0
+    with pytest.raises(DataError, match="decompression bomb") as info:
+        for block in blocks:
+            seen += len(block)
+    # refused once past 100 times the bytes consumed (one 64 KiB block here), not at 200 MiB
+    assert seen <= compressed.MAX_RATIO * 2 * compressed.BLOCK
+    assert "decompress it first" in str(info.value)
+    assert info.value.file == str(p)
+
+
+def test_the_bomb_message_through_the_cli(tmp_path, monkeypatch):
+    monkeypatch.setattr(compressed, "INFLATE_FLOOR", 1 << 16)
+    p = tmp_path / "t.jsonl.gz"
+    p.write_bytes(gzip.compress(b" " * (50 << 20), 9))
+    r = CliRunner().invoke(main, ["evaluate", "tests/data/fixtures/tools/helpdesk.sla",
+                                  "--tickets", str(p), "--period", "2026-07"])
+    assert r.exit_code == 2
+    assert "decompression bomb" in r.output
+
+
+def test_zip_with_one_file(tmp_path):
+    p = tmp_path / "t.jsonl.zip"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("export/tickets.jsonl", json.dumps(TICKET) + "\n")
+    t = read_tickets(p)
+    assert t.id.tolist() == ["T-1"]
+
+
+def test_zip_with_several_files_must_name_one(tmp_path):
+    p = tmp_path / "t.csv.zip"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("a.csv", "id\n")
+        z.writestr("b.csv", "id\n")
+    with pytest.raises(DataError, match="a.csv, b.csv: expected exactly one file"):
+        read_bytes(p)
+    assert bytes(read_bytes(p, member="b.csv")) == b"id\n"
+
+
+def test_a_zip_whose_member_claims_to_be_huge_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(compressed, "INFLATE_FLOOR", 1 << 16)
+    p = tmp_path / "t.csv.zip"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("t.csv", b"\0" * (8 << 20))
+    with pytest.raises(DataError, match="decompression bomb"):
+        read_bytes(p)
+
+
+# -- formats and files ----------------------------------------------------------------------
+
+def test_the_format_is_declared_or_follows_the_suffix():
+    assert format_of("t.xlsx") == "xlsx"
+    assert format_of("t.parquet") == "parquet"
+    assert format_of("postgresql://u@localhost/db") == "sql"
+    assert format_of("export.dat", "csv") == "csv"
+    with pytest.raises(DataError, match="a mapping may name the format"):
+        format_of("export.dat")
+
+
+def test_page_files_in_natural_order(tmp_path):
+    for k in (1, 2, 10):
+        (tmp_path / f"page{k}.json").write_text("[]")
+    assert [p.rsplit("/", 1)[1] for p in expand(tmp_path / "page*.json")] == [
+        "page1.json", "page2.json", "page10.json"]
+    with pytest.raises(DataError, match="no file matches"):
+        expand(tmp_path / "none-*.json")
+
+
+# -- a JSON document without a mapping ------------------------------------------------------
+
+def test_a_pretty_printed_canonical_document_is_read_as_one(tmp_path):
+    p = tmp_path / "t.json"
+    p.write_text(json.dumps({"tickets": [TICKET, {**TICKET, "id": "T-2"}], "count": 2},
+                            indent=2))
+    t = read_tickets(p)
+    assert t.id.tolist() == ["T-1", "T-2"]
+    assert t.rejected == []
+
+
+def test_an_api_document_without_a_mapping_says_so(tmp_path):
+    # the defect: every line of a pretty-printed API export was rejected as broken JSON
+    # Lines and the run exited 0 with "uptime 100 % ok" for everyone
+    p = tmp_path / "tickets.json"
+    p.write_text(json.dumps({"tickets": [{"id": 1, "status": "open"}], "next_page": None},
+                            indent=2))
+    with pytest.raises(DataError) as info:
+        read_tickets(p)
+    text = str(info.value)
+    assert "a JSON document, not JSON Lines" in text
+    assert "tickets" in text and "mapping" in text
+    r = CliRunner().invoke(main, ["evaluate", "tests/data/fixtures/tools/helpdesk.sla",
+                                  "--tickets", str(p), "--period", "2026-07"])
+    assert r.exit_code == 2
+    assert "not JSON Lines" in r.output
+
+
+# -- JSON through a mapping -----------------------------------------------------------------
+
+def _mapping(tmp_path, text: str):
+    m = tmp_path / "m.yaml"
+    m.write_text(text)
+    return m
+
+
+def test_records_paths_and_nested_events_with_a_condition(tmp_path):
+    doc = {"issues": [
+        {"key": "SD-1", "fields": {"org": {"name": "Alfa Srl"}, "created": "2026-07-01T08:00:00Z",
+                                   "priority": {"name": "High"}},
+         "changelog": {"histories": [
+             {"created": "2026-07-01T09:00:00Z", "items": [
+                 {"field": "assignee", "toString": "Ann"},
+                 {"field": "status", "toString": "In Progress"}]},
+             {"created": "2026-07-01T10:00:00Z", "items": [
+                 {"field": "status", "toString": "Done"}]}]}},
+        {"key": "SD-2", "fields": {"org": None, "created": "2026-07-01T08:00:00Z"}},
+        "not an object",
+    ]}
+    p = tmp_path / "issues.json"
+    p.write_text(json.dumps(doc, indent=1))
+    m = _mapping(tmp_path, """
+mapping: 1
+shape: ticket
+source: {format: json, records: issues}
+fields: {id: key, customer: fields.org.name, priority: fields.priority.name,
+         created_at: fields.created}
+events_source:
+  records: issues
+  unnest:
+    - {as: history, path: record.changelog.histories}
+    - {as: item, path: "history.items[?field=='status']"}
+events: {ticket_id: record.key, at: history.created, status: item.toString}
+values: {status: {In Progress: in_progress, Done: resolved}, priority: {High: P2}}
+""")
+    t = read_tickets(p, mapping=m)
+    assert t.id.tolist() == ["SD-1"]
+    assert t.priority.values().tolist() == ["P2"]
+    assert t.event_status.values().tolist() == ["in_progress", "resolved"]
+    assert [(r.file, r.row, r.field, r.reason) for r in t.rejected] == [
+        (str(p), 2, "customer", "missing customer"),
+        (str(p), 3, None, "a record must be a JSON object")]
+
+
+def test_json_lines_through_a_mapping_name_the_broken_line(tmp_path):
+    p = tmp_path / "t.jsonl"
+    p.write_text(json.dumps({"n": 1, "c": "Alfa Srl", "at": "2026-07-01T08:00:00Z"}) + "\n"
+                 + "{broken\n\n"
+                 + json.dumps({"n": 2, "c": "Alfa Srl", "at": "2026-07-01T08:00:00Z"}) + "\n")
+    m = _mapping(tmp_path, "mapping: 1\nshape: ticket\nfields: {id: n, customer: c, "
+                           "created_at: at}\n")
+    t = read_tickets(p, mapping=m)
+    assert t.id.tolist() == ["1", "2"]
+    assert t.source_row.tolist() == [1, 4]
+    (r,) = t.rejected
+    assert (r.file, r.row) == (str(p), 2)
+    assert r.reason.startswith("invalid JSON")
+
+
+def test_a_missing_records_path_lists_what_the_document_has(tmp_path):
+    p = tmp_path / "t.json"
+    p.write_text(json.dumps({"results": [], "count": 0}))
+    m = _mapping(tmp_path, "mapping: 1\nshape: ticket\nsource: {format: json, records: "
+                           "tickets}\nfields: {id: id}\n")
+    with pytest.raises(DataError, match="no 'tickets' in the document \\(it has: results, count"):
+        read_tickets(p, mapping=m)
+
+
+def test_an_invalid_path_is_named(tmp_path):
+    p = tmp_path / "t.json"
+    p.write_text("[]")
+    m = _mapping(tmp_path, "mapping: 1\nshape: ticket\nfields: {id: 'a[?'}\n")
+    with pytest.raises(DataError, match="invalid path 'a\\[\\?'"):
+        read_tickets(p, mapping=m)
+
+
+def test_lookup_into_another_file_and_a_format_declared(tmp_path):
+    (tmp_path / "orgs.csv").write_text("org_id,org_name\n7,Alfa Srl\n8,Beta SpA\n")
+    p = tmp_path / "tickets.export"  # no telling suffix: the mapping says CSV
+    p.write_text("id;org;created\nT1;8;2026-07-01T08:00:00Z\nT2;9;2026-07-01T08:00:00Z\n")
+    m = _mapping(tmp_path, """
+mapping: 1
+shape: ticket
+source: {format: csv, delimiter: ";"}
+fields: {id: id, customer: {lookup: orgs, key: org}, created_at: created}
+lookups:
+  orgs: {file: orgs.csv, key: org_id, value: org_name}
+""")
+    t = read_tickets(p, mapping=m)
+    assert t.customer.values().tolist() == ["Beta SpA"]
+    assert [(r.row, r.field) for r in t.rejected] == [(3, "customer")]
+
+
+def test_an_unknown_lookup_is_named(tmp_path):
+    p = tmp_path / "t.json"
+    p.write_text(json.dumps([{"id": 1}]))
+    m = _mapping(tmp_path, "mapping: 1\nshape: ticket\nfields: {id: id, customer: "
+                           "{lookup: orgs, key: org}}\n")
+    with pytest.raises(DataError, match="no lookup named 'orgs'"):
+        read_tickets(p, mapping=m)
+
+
+def test_gzipped_page_files_through_a_mapping(tmp_path):
+    for k, ids in ((1, [1, 2]), (2, [3])):
+        doc = {"tickets": [{"id": i, "org": "Alfa Srl", "at": "2026-07-01T08:00:00Z"}
+                           for i in ids]}
+        (tmp_path / f"p{k}.json.gz").write_bytes(gzip.compress(json.dumps(doc).encode()))
+    (tmp_path / "p2.json.gz").write_bytes(gzip.compress(json.dumps({"tickets": [
+        {"id": 3, "org": "Alfa Srl", "at": "2026-07-01T08:00:00Z"},
+        {"id": 1, "org": "Alfa Srl", "at": "2026-07-01T08:00:00Z"}]}).encode()))
+    m = _mapping(tmp_path, "mapping: 1\nshape: ticket\nsource: {format: json, records: "
+                           "tickets}\nfields: {id: id, customer: org, created_at: at}\n")
+    t = read_tickets(tmp_path / "p*.json.gz", mapping=m)
+    assert t.id.tolist() == ["1", "2", "3"]
+    (r,) = t.rejected  # the repeated id, named in its own page file and record
+    assert (r.file, r.row, r.field) == (str(tmp_path / "p2.json.gz"), 2, "id")
+    assert "duplicate ticket id '1'" in r.reason
