@@ -35,9 +35,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from slalang import __version__
+from slalang.document import CustomerReport, MonthReport, Report, build_report
 from slalang.errors import DataError
-from slalang.render.report_model import CustomerReport, MonthReport, Report, build_report
+from slalang.version import __version__
 
 #: bumped when the tables change; stored in ``meta``
 SCHEMA_VERSION = 1

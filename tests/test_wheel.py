@@ -54,3 +54,14 @@ def test_wheel_installs_and_checks_a_policy_outside_the_checkout(tmp_path):
     check = subprocess.run([str(env_dir / "bin" / "slalang"), "check", "policy.sla"],
                            capture_output=True, text=True, cwd=work)
     assert (check.returncode, check.stdout, check.stderr) == (0, "", "")
+    # the starter project travels in the wheel too, and what it writes evaluates as written
+    init = subprocess.run([str(env_dir / "bin" / "slalang"), "init", "starter"],
+                          capture_output=True, text=True, cwd=work)
+    assert init.returncode == 0, init.stderr
+    run = subprocess.run([str(env_dir / "bin" / "slalang"), "evaluate", "policy.sla",
+                          "--tickets", "export/tickets.csv", "--events", "export/events.csv",
+                          "--mapping", "mapping.yaml", "--downtime", "export/downtime.csv",
+                          "--period", "2026-Q3"], capture_output=True, text=True,
+                         cwd=work / "starter")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1].startswith("credits owed: 445.00 EUR")

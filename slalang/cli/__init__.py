@@ -10,12 +10,12 @@ import importlib
 
 import click
 
-from slalang import __version__
 from slalang.cli.common import GuardedGroup
+from slalang.version import __version__
 
 #: verb -> module under slalang.cli defining ``command``
 VERBS = ("check", "fmt", "export", "plan", "evaluate", "explain", "contract", "report",
-         "diff")
+         "diff", "init")
 
 
 class VerbGroup(GuardedGroup):

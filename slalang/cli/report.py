@@ -112,8 +112,8 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
     slalang report --from-json ev.json --customer "Alfa Srl" --lang it
     """
     from slalang.cli.common import atomic_write
+    from slalang.document import read_verdicts
     from slalang.render import render_report
-    from slalang.render.report_model import read_verdicts
 
     if portfolio and public:
         raise UsageError("choose one of --portfolio and --public")

@@ -18,7 +18,6 @@ from slalang.errors import DataError
 
 #: the canonical ticket fields; any other column or key is an extra field
 TICKET_FIELDS = ("id", *CATEGORICAL_COLUMNS, *INSTANT_COLUMNS)
-EVENT_FIELDS = ("ticket_id", "at", "status", "priority")
 #: whole seconds parse fastest; a fraction of a second (rare) takes the string path
 _INSTANT = pa.timestamp("s", tz="UTC")
 

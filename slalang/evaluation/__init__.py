@@ -1,16 +1,42 @@
 """Evaluation: clocks, per-ticket verdicts, compliance, uptime and credits.
 
-Each line below exports one module's public names; engineers append lines, never rewrite them.
+The public names are imported on first use (as in the ``slalang`` facade): importing one
+module of the package (the kernel, the result) loads neither the outputs nor the
+explanations. Each line of ``_EXPORTS`` names one module's public names; engineers append
+lines, never rewrite them.
 """
 
-from slalang.evaluation.clocks import ClockSpans, EventIndex, clock_spans  # noqa: F401
-from slalang.evaluation.explain import Explanation, explain_ticket, explanation_to_text  # noqa: F401
-from slalang.evaluation.outcomes import STATUS_NAMES, Outcomes, compute_outcomes  # noqa: F401
+from __future__ import annotations
 
-# isort: split
-from slalang.evaluation.evaluate import CustomerMonth, CustomerPeriod, Evaluation, evaluate  # noqa: F401
-from slalang.evaluation.output.json import evaluation_to_json  # noqa: F401
-from slalang.evaluation.periods import Period, parse_period  # noqa: F401
+import importlib
+from typing import Any
 
-# isort: split
-from slalang.evaluation.explain import explanation_to_json  # noqa: F401
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "slalang.evaluation.clocks": ("ClockSpans", "EventIndex", "clock_spans"),
+    "slalang.evaluation.explain": ("Explanation", "explain_ticket", "explanation_to_text",
+                                   "explanation_to_json"),
+    "slalang.evaluation.outcomes": ("STATUS_NAMES", "Outcomes", "compute_outcomes"),
+    "slalang.evaluation.result": ("CustomerMonth", "CustomerPeriod", "Evaluation"),
+    "slalang.evaluation.kernel": ("Partial", "evaluate_batch", "finish"),
+    "slalang.evaluation.output.json": ("evaluation_to_json",),
+    "slalang.evaluation.periods": ("Period", "parse_period"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted([*_MODULE_OF, "evaluate"])
+
+# imported now, not on first use: the submodule of the same name would otherwise shadow it
+# (importing slalang.evaluation.evaluate sets the package's attribute to the module)
+from slalang.evaluation.evaluate import evaluate  # noqa: E402, F401
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'slalang.evaluation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -28,41 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from slalang.model import ClockDef, ClockEvent
+from slalang.vocabulary import DONE_STATUSES, codes_labels
 
 #: the "no instant" marker of int64 instant columns
 NAT = np.iinfo(np.int64).min
 #: an instant after every other (an open-ended status interval ends here)
 FOREVER = np.iinfo(np.int64).max
-#: statuses a ticket leaves when it is reopened
-DONE_STATUSES = ("resolved", "closed")
 
 _INSTANT_COLUMNS = {"created": "created_at", "first_response": "first_response_at",
                     "resolved": "resolved_at", "closed": "closed_at"}
-
-
-def codes_labels(column) -> tuple[np.ndarray, list[str]]:
-    """(int32 codes with -1 for absent, labels) of a categorical or plain string column.
-
-    >>> codes, labels = codes_labels(np.array(["b", "", "a", "b"], dtype=object))
-    >>> codes.tolist(), labels
-    ([1, -1, 0, 1], ['a', 'b'])
-    """
-    if hasattr(column, "codes"):
-        labels = [str(x) for x in column.labels]
-        codes = np.asarray(column.codes, dtype=np.int32)
-        empty = [i for i, x in enumerate(labels) if x == ""]
-        if empty:  # an empty label is an absent value
-            codes = np.where(np.isin(codes, empty), -1, codes).astype(np.int32)
-        return codes, labels
-    arr = np.asarray(column, dtype=object)
-    arr = np.where(np.equal(arr, None), "", arr).astype(str)
-    labels, codes = np.unique(arr, return_inverse=True)
-    codes = codes.astype(np.int32)
-    labels = labels.tolist()
-    if labels and labels[0] == "":  # "" sorts first: shift it out to -1
-        codes -= 1
-        labels = labels[1:]
-    return codes, labels
 
 
 def label_codes(labels: list[str], wanted) -> np.ndarray:

@@ -17,30 +17,18 @@ from decimal import Decimal
 import numpy as np
 
 from slalang.model import Span
+from slalang.vocabulary import (  # noqa: F401 - re-exported: the counts speak these words
+    BREACHED,
+    EXCLUDED,
+    INVALID,
+    MET,
+    N_STATUS,
+    OPEN,
+    codes_labels,
+)
 
-#: outcome status codes (shared with :mod:`slalang.evaluation.outcomes`)
-MET, BREACHED, OPEN, EXCLUDED, INVALID = 0, 1, 2, 3, 4
-N_STATUS = 5
 #: bincount is used while its dense table stays below this many cells; np.unique beyond
 _DENSE_LIMIT = 50_000_000
-
-
-def codes_labels(column) -> tuple[np.ndarray, tuple[str, ...]]:
-    """``(codes, labels)`` of a categorical column; a plain string array is encoded here.
-
-    Codes are int64, -1 for an absent value (None or empty string).
-
-    >>> codes_labels(np.array(["b", "a", "", "b"], dtype=object))
-    (array([ 1,  0, -1,  1]), ('a', 'b'))
-    """
-    if hasattr(column, "codes"):
-        return np.asarray(column.codes, dtype=np.int64), tuple(column.labels)
-    values = np.asarray(column, dtype=object)
-    present = np.array([v is not None and v != "" for v in values], dtype=bool)
-    labels, inverse = np.unique(values[present].astype(str), return_inverse=True)
-    codes = np.full(values.shape[0], -1, dtype=np.int64)
-    codes[present] = inverse
-    return codes, tuple(str(s) for s in labels)
 
 
 @dataclass(frozen=True)

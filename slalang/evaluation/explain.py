@@ -17,10 +17,8 @@ from typing import Literal
 from slalang.model import CalendarDef, ClockDef, Condition, Policy, Roster, Span
 from slalang.plan.compiled import Plan, PlanRow
 from slalang.plan.text import format_duration, where
+from slalang.vocabulary import BREACHED, DONE_STATUSES, EXCLUDED, INVALID, MET, OPEN, STATUS_NAMES
 
-MET, BREACHED, OPEN, EXCLUDED, INVALID = 0, 1, 2, 3, 4
-STATUS_NAMES = ("met", "breached", "open", "excluded", "invalid")
-DONE_STATUSES = ("resolved", "closed")
 _INSTANT_FIELDS = {"created": "created_at", "first_response": "first_response_at",
                    "resolved": "resolved_at", "closed": "closed_at"}
 

@@ -26,12 +26,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from slalang.data.table import Categorical, Rejection
-from slalang.evaluation.clocks import NAT, EventIndex, clock_spans, codes_labels
+from slalang.evaluation.clocks import NAT, EventIndex, clock_spans
 from slalang.model import Condition, Roster
 from slalang.plan.compiled import Plan
-
-MET, BREACHED, OPEN, EXCLUDED, INVALID = 0, 1, 2, 3, 4
-STATUS_NAMES = ("met", "breached", "open", "excluded", "invalid")
+from slalang.vocabulary import (
+    BREACHED,
+    EXCLUDED,
+    INVALID,
+    MET,
+    OPEN,
+    STATUS_NAMES,
+    codes_labels,
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ class Outcomes:
     stopped_at: np.ndarray
     #: index into ``plan.rows``, -1 when none
     plan_row: np.ndarray
-    #: index into ``plan.policy.exclusions``, -1 when none
+    #: index into ``plan.exclusions``, -1 when none
     exclusion: np.ndarray
     as_of: int
     #: rows refused while reading plus tickets found invalid here
@@ -94,7 +100,7 @@ def _column(tickets, name: str, tier: Categorical, priority: Categorical):
         return codes_labels(getattr(tickets, name))
     if name in tickets.extra:
         return codes_labels(tickets.extra[name])
-    return np.full(len(tickets.id), -1, dtype=np.int32), []
+    return np.full(len(tickets.id), -1, dtype=np.int32), ()
 
 
 def resolve_tier(plan: Plan, tickets, roster: Roster | None
@@ -141,7 +147,7 @@ def resolve_priority(plan: Plan, tickets, tier: Categorical) -> tuple[np.ndarray
     prios = plan.priorities
     prio = _map_labels(labels, prios)[codes]
     missing = codes < 0
-    deriv = plan.policy.priority_derivation
+    deriv = plan.priority_derivation
     if deriv is not None and missing.any():
         cols = [_column(tickets, f, tier, Categorical(np.full(len(codes), -1, np.int32), ()))
                 for f in deriv.fields]
@@ -163,7 +169,7 @@ def match_exclusions(plan: Plan, tickets, tier: Categorical, priority: Categoric
                      ) -> np.ndarray:
     """Index of the first ticket exclusion each ticket matches (-1 none)."""
     out = np.full(len(tickets.id), -1, dtype=np.int32)
-    for k, exc in enumerate(plan.policy.exclusions):
+    for k, exc in enumerate(plan.exclusions):
         if exc.subject != "tickets":
             continue
         hit = out < 0
@@ -182,7 +188,7 @@ def _rejections(tickets, bad: np.ndarray, tier_why, prio_why, c_codes, plan: Pla
     t_codes, t_labels = codes_labels(tickets.tier)
     p_codes, p_labels = codes_labels(tickets.current_priority())
     rows = np.asarray(tickets.source_row) if len(tickets.source_row) else None
-    file = getattr(tickets, "source", "") or "<tickets>"
+    file = tickets.source or "<tickets>"
     for i in np.flatnonzero(bad).tolist():
         row = int(rows[i]) if rows is not None else i + 1
         tid = tickets.id[i]
@@ -236,7 +242,7 @@ def compute_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int) -> 
     exclusion = match_exclusions(plan, tickets, tier, priority)
     excluded = exclusion >= 0
     invalid = ((tier_why > 0) | (prio_why > 0)) & ~excluded
-    rejected = list(getattr(tickets, "rejected", []) or [])
+    rejected = list(tickets.rejected)
     if invalid.any():
         rejected += _rejections(tickets, invalid, tier_why, prio_why, c_codes, plan, roster)
 
@@ -264,7 +270,7 @@ def compute_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int) -> 
         rows[~evaluable] = -1
         plan_row[:, m] = rows
         target[:, m] = row_target[rows]
-        spans = clock_spans(plan.policy.clock(metric), tickets, as_of, ev)
+        spans = clock_spans(plan.clock(metric), tickets, as_of, ev)
         stopped_at[:, m] = np.where(rows >= 0, spans.stop, NAT)
         cal = row_cal[rows]
         for c, name in enumerate(cal_names):

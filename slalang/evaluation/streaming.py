@@ -10,132 +10,40 @@ Passes over the input (docs/evaluation/scale.md):
 3. the events, window by window, validated and sorted into one temporary file per chunk of
    tickets; without a period, the tickets with an event before creation are marked, so the
    period is inferred from the tickets the in-memory reader keeps;
-4. the tickets again, chunk by chunk with their events: outcomes, counts added into
-   :class:`CountSum`, verdict rows appended to the CSV.
+4. the tickets again, chunk by chunk with their events: each chunk through the kernel
+   (:func:`~slalang.evaluation.kernel.evaluate_batch`), the partials merged, verdict rows
+   appended to the CSV.
 
-Verdict counts per (customer, tier, month, metric, priority, status) are sums, so adding the
-chunks' :class:`~slalang.evaluation.compliance.Aggregate` (labels mapped to one vocabulary)
-gives the in-memory aggregate exactly; :func:`finish_evaluation` does the rest as it does for
-the in-memory path. Tickets stay in file order, so the verdict CSV is identical too.
+A :class:`~slalang.evaluation.kernel.Partial` merges associatively, so the merged chunks give
+the in-memory partial exactly; :func:`~slalang.evaluation.kernel.finish` does the rest as it
+does for the in-memory path. Tickets stay in file order, so the verdict CSV is identical too.
 """
 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
-from slalang.evaluation.compliance import N_STATUS, Aggregate, count_outcomes
-from slalang.evaluation.evaluate import Evaluation, customer_namer, finish_evaluation
-from slalang.evaluation.periods import (
-    Period,
-    PeriodError,
-    bucket_of,
-    parse_period,
-    period_covering,
-)
+from slalang.evaluation.kernel import Partial, empty_partial, evaluate_batch, finish
+from slalang.evaluation.periods import Period, PeriodError, parse_period, period_covering
+from slalang.evaluation.result import Evaluation, Verdicts
 
 if TYPE_CHECKING:
     from slalang.data import DowntimeTable
-    from slalang.model import Policy, Roster
+    from slalang.model import Roster
     from slalang.plan import Plan
 
 #: tickets per chunk by default: a chunk's working set is a hundred MiB or two
 DEFAULT_CHUNK_ROWS = 100_000
 #: listed tickets (breached, at risk) gathered from chunks before they are merged
 _MERGE_ROWS = 500_000
+#: chunks' partials gathered before they are merged (their counts are small)
+_MERGE_PARTS = 64
 #: inputs (tickets + events) at least this large are evaluated in chunks by default
 AUTO_BYTES = 256 << 20
-
-
-class CountSum:
-    """Verdict counts added chunk by chunk, keyed by the labels (customer, tier), not by the
-    chunk's codes, which differ from chunk to chunk."""
-
-    def __init__(self, plan: Plan, n_buckets: int) -> None:
-        policy = plan.policy
-        self.metrics = tuple(policy.metrics)
-        self.priorities = tuple(p.code for p in policy.priorities)
-        self.nb = max(n_buckets, 1)
-        self.customer_labels: set[str] = {""}
-        self.tier_labels: set[str] = {"", *plan.tiers}
-        self._customers: dict[str, int] = {}
-        self._tiers: dict[str, int] = {}
-        self.keys = np.zeros(0, dtype=np.int64)
-        self.counts = np.zeros((0, 4), dtype=np.int64)
-        self.cells = np.zeros((0, len(self.metrics), len(self.priorities), N_STATUS),
-                              dtype=np.int64)
-
-    def _codes(self, labels: tuple[str, ...], vocabulary: dict[str, int]) -> np.ndarray:
-        return np.array([vocabulary.setdefault(x, len(vocabulary)) for x in labels],
-                        dtype=np.int64)
-
-    def _key(self, customer: np.ndarray, tier: np.ndarray, bucket: np.ndarray) -> np.ndarray:
-        return (customer * (1 << 20) + tier) * self.nb + bucket
-
-    def add(self, agg: Aggregate) -> None:
-        """Add one chunk's aggregate (counted without extra groups)."""
-        self.customer_labels.update(agg.customers)
-        self.tier_labels.update(agg.tiers)
-        if not len(agg):
-            return
-        cust = self._codes(agg.customers, self._customers)[agg.g_customer]
-        tier = self._codes(agg.tiers, self._tiers)[agg.g_tier]
-        keys = self._key(cust, tier, np.asarray(agg.g_bucket, dtype=np.int64))
-        merged, inverse = np.unique(np.concatenate([self.keys, keys]), return_inverse=True)
-        old, new = inverse[:len(self.keys)], inverse[len(self.keys):]
-        counts = np.zeros((len(merged), 4), dtype=np.int64)
-        cells = np.zeros((len(merged), *self.cells.shape[1:]), dtype=np.int64)
-        counts[old] += self.counts
-        cells[old] += self.cells
-        counts[new] += agg.g_counts  # keys are unique within each side: no repeated index
-        cells[new] += agg.cells
-        self.keys, self.counts, self.cells = merged, counts, cells
-
-    def aggregate(self, extra: tuple[tuple[str, str, int], ...] = ()) -> Aggregate:
-        """The sum as :func:`count_outcomes` would count all tickets at once, plus the
-        ``extra`` (customer, tier, bucket) groups."""
-        customers = tuple(sorted(self.customer_labels | {e[0] for e in extra}))
-        tiers = tuple(sorted(self.tier_labels | {e[1] for e in extra}))
-        nt, nb = len(tiers), self.nb
-        c_pos = {x: i for i, x in enumerate(customers)}
-        t_pos = {x: i for i, x in enumerate(tiers)}
-        c_map = np.array([c_pos[x] for x in self._customers] + [0], dtype=np.int64)
-        t_map = np.array([t_pos[x] for x in self._tiers] + [0], dtype=np.int64)
-        rest, bucket = np.divmod(self.keys, nb)
-        cust, tier = np.divmod(rest, 1 << 20)
-        final = (c_map[cust] * nt + t_map[tier]) * nb + bucket
-        extra_keys = np.array([(c_pos[c] * nt + t_pos[t]) * nb + b for c, t, b in extra],
-                              dtype=np.int64)
-        keys = np.unique(np.concatenate([final, extra_keys]))
-        at = np.searchsorted(keys, final)
-        counts = np.zeros((len(keys), 4), dtype=np.int64)
-        cells = np.zeros((len(keys), *self.cells.shape[1:]), dtype=np.int64)
-        counts[at], cells[at] = self.counts, self.cells
-        rest, g_bucket = np.divmod(keys, nb)
-        g_customer, g_tier = np.divmod(rest, nt)
-        return Aggregate(customers, tiers, self.metrics, self.priorities, g_customer, g_tier,
-                         g_bucket, counts, cells)
-
-
-@dataclass
-class _Chunk:
-    """What :func:`~slalang.evaluation.output.csv.verdict_table` reads of an Evaluation, for
-    one chunk of tickets."""
-
-    plan: object
-    period: Period
-    as_of: int
-    outcomes: object
-    tickets: object
-    ticket_bucket: np.ndarray
-
-    @property
-    def policy(self) -> Policy:
-        return self.plan.policy  # type: ignore[attr-defined]
 
 
 def _rejection_order(tickets_file: str):
@@ -180,10 +88,8 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
     from slalang.data.read import check_errors
     from slalang.data.stream import EventBlocks, TicketChunks, _Conversion
     from slalang.data.table import NAT
-    from slalang.evaluation.outcomes import compute_outcomes
 
-    policy = plan.policy
-    zone = policy.header.timezone
+    zone = plan.timezone
     if isinstance(period, str):
         period = parse_period(period, zone)
     order = _rejection_order(str(tickets))
@@ -230,55 +136,39 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
         if as_of is None:
             as_of = period.end
 
-        # pass 4: outcomes and counts, chunk by chunk
-        n_buckets = len(period.buckets)
-        rename = customer_namer(roster)
-        total = CountSum(plan, n_buckets)
-        found: list = []  # tickets the outcomes stage finds invalid, in ticket order
+        # pass 4: the kernel, chunk by chunk; the partials merged as they come
+        total = empty_partial(plan, roster, int(as_of), period)
         writer, rows = None, 0
-        lister = _lister() if list_tickets else None
-        parts: list = []
+        parts: list[Partial] = []
         pending = listed_rows = 0
         for _, table in chunks.tables(blocks):
-            outcomes = compute_outcomes(plan, table, roster, as_of)
-            found += outcomes.rejected[len(table.rejected):]
-            bucket = bucket_of(np.asarray(table.created_at, dtype=np.int64), period)
-            total.add(count_outcomes(outcomes, table, bucket, total.metrics, total.priorities,
-                                     n_buckets, rename, ()))
-            chunk = _Chunk(plan, period, int(as_of), outcomes, table, bucket)
-            if lister is not None:  # the worst tickets per group, kept as the chunks pass
-                parts.append(lister.of(chunk))
-                pending += parts[-1].table.num_rows
-                # merging re-sorts everything kept: merge when the new rows outnumber it
-                if pending >= max(_MERGE_ROWS, listed_rows):
-                    parts = [lister.merge(parts)]
-                    pending, listed_rows = 0, parts[0].table.num_rows
+            part = evaluate_batch(plan, table, roster, int(as_of), period,
+                                  listed=list_tickets, keep_verdicts=verdicts is not None)
             if verdicts is not None:
-                writer, written = _write_chunk(writer, verdicts, chunk)
+                writer, written = _write_chunk(writer, verdicts, part.verdicts)
                 rows += written
+            # the chunk's rejections were counted in pass 2 (ingest): keep the rest
+            parts.append(Partial(part.context, part.counts, (), part.invalid, part.listed))
+            if part.listed is not None:
+                pending += part.listed.table.num_rows
+            # merging re-sorts every listed ticket kept: merge when the new rows outnumber
+            # them (the counts alone merge cheaply, at the same moments)
+            if pending >= max(_MERGE_ROWS, listed_rows) or len(parts) >= _MERGE_PARTS:
+                total = Partial.merge_all([total, *parts])
+                parts, pending = [], 0
+                listed_rows = total.listed.table.num_rows if total.listed is not None else 0
+        total = Partial.merge_all([total, *parts])
         if writer is not None:
             writer[0].close()
         if chunks.late_rejected:  # found with the events (pass 4): as read_tickets counts them
             ingest = sorted(ingest + chunks.late_rejected, key=order)
             check_errors(ingest, max_errors)
 
-    ev = finish_evaluation(plan, period, int(as_of), total.aggregate, downtime, roster,
-                           tuple(ingest), digest.result(), invalid=tuple(found))
-    if parts:
-        ev.listed_tickets = lister.merge(parts)  # type: ignore[attr-defined, union-attr]
-    return ev, rows
+    total = Partial(total.context, total.counts, tuple(ingest), total.invalid, total.listed)
+    return finish(total, downtime=downtime, data_hash=digest.result()), rows
 
 
-def _lister():
-    """The outputs' collector of tickets worth listing (breached, at risk), when the JSON
-    output has one: it takes a chunk at a time and merges the parts."""
-    from slalang.evaluation.output import json as json_output
-
-    lister = getattr(json_output, "ListedTickets", None)
-    return lister if hasattr(lister, "of") and hasattr(lister, "merge") else None
-
-
-def _write_chunk(writer, out: BinaryIO, chunk: _Chunk):
+def _write_chunk(writer, out: BinaryIO, chunk: Verdicts | None):
     """Append a chunk's verdict rows (the header with the first chunk)."""
     import pyarrow.csv as pcsv
 

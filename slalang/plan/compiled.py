@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from slalang.model import ClockDef, CreditStep, Exclusion, Policy, Span
+from slalang.model import ClockDef, CreditStep, Exclusion, Policy, PriorityDerivation, Span, Tier
 
 if TYPE_CHECKING:  # the calendar engine is only needed once something is evaluated
     from slalang.businesstime import Calendar
@@ -101,6 +101,45 @@ class Plan:
     @property
     def priorities(self) -> tuple[str, ...]:
         return tuple(p.code for p in self.policy.priorities)
+
+    @property
+    def timezone(self) -> str:
+        """The policy's time zone: months and instants of the outputs are read in it."""
+        return self.policy.header.timezone
+
+    def tier(self, name: str) -> Tier | None:
+        """The tier called ``name`` with its targets, uptime and credit clauses (inheritance
+        resolved); None for an empty or unknown name."""
+        if not name:
+            return None
+        try:
+            return self.policy.tier(name)
+        except KeyError:
+            return None
+
+    def clock(self, metric: str) -> ClockDef:
+        """The clock that measures ``metric``."""
+        return self.policy.clock(metric)
+
+    @property
+    def priority_derivation(self) -> PriorityDerivation | None:
+        """The priority matrix filling in tickets that have no priority (None: none)."""
+        return self.policy.priority_derivation
+
+    def calendar(self, name: str) -> Calendar:
+        """The calendar called ``name``, compiled (once, shared with :attr:`calendars`)."""
+        found = self.calendars.get(name)
+        if found is None:  # a plan given some calendars ready-made (tests): compile the rest
+            from slalang.businesstime import Calendar
+
+            found = self._calendars[name] = Calendar.from_def(self.policy.calendar(name))
+        return found
+
+    def __getstate__(self) -> dict:
+        # shipped to worker processes without its caches: they are rebuilt there on first use
+        state = dict(self.__dict__)
+        state["_index"], state["_calendars"] = {}, {}
+        return state
 
     @property
     def calendars(self) -> dict[str, Calendar]:

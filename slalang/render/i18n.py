@@ -31,7 +31,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,6 +42,7 @@ from babel.dates import format_date, format_datetime, get_timezone_location
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from slalang.document import to_decimal  # noqa: F401 - the filters use it
 from slalang.errors import DataError
 from slalang.model import Money, TimeRange
 from slalang.render.errors import RenderError
@@ -337,20 +338,6 @@ class Wording:
         for prep in ("il", "al", "del", "dal"):
             forms[f"{name}_{prep}"] = text if self.lang != "it" else _it_article(prep, text)
         return forms
-
-
-def to_decimal(value: object, what: str = "number") -> Decimal:
-    """An exact number from the evaluation's text (or an int/Decimal), never through a float.
-
-    >>> to_decimal("97.50")
-    Decimal('97.50')
-    """
-    if isinstance(value, bool) or value is None:
-        raise DataError(f"expected a {what}, got {value!r}")
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise DataError(f"expected a {what}, got {value!r}") from None
 
 
 def parse_instant(value: str) -> dt.datetime:

@@ -1,7 +1,7 @@
 """Compliance reports: per customer (monthly or QBR), portfolio and public, in HTML or Markdown.
 
 :func:`render_report` takes the evaluation JSON dict (what ``slalang evaluate --json`` writes),
-reads it through :func:`~slalang.render.report_model.build_report` and fills a Jinja2 template.
+reads it through :func:`~slalang.document.build_report` and fills a Jinja2 template.
 No number is recomputed: the templates format the evaluation's exact strings.
 
 HTML reports are self-contained (inline CSS and SVG, no script, nothing fetched) and print to
@@ -30,19 +30,19 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from slalang import __version__
-from slalang.render import charts
-from slalang.render.environment import make_environment, render_template
-from slalang.render.errors import RenderError
-from slalang.render.i18n import LANGS, Wording
-from slalang.render.report_model import (
+from slalang.document import (
     AT_RISK_SHARE,
     CustomerReport,
     Report,
     Verdict,
     build_report,
 )
+from slalang.render import charts
+from slalang.render.environment import make_environment, render_template
+from slalang.render.errors import RenderError
+from slalang.render.i18n import LANGS, Wording
 from slalang.render.wording import metric_words
+from slalang.version import __version__
 
 #: output formats and the template suffix of each
 FORMATS = {"html": "html", "md": "md"}
@@ -62,7 +62,7 @@ def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = N
 
     Args:
         verdicts: the ticket verdicts (breached and open ones matter), for the breach and
-            at-risk lists; see :func:`~slalang.render.report_model.read_verdicts`.
+            at-risk lists; see :func:`~slalang.document.read_verdicts`.
         format: ``html`` or ``md``.
         lang: ``en`` or ``it`` (words, numbers and dates follow the language).
         view: ``customers``, ``portfolio`` or ``public``.

@@ -20,9 +20,9 @@ from slalang.model import (
     TimeRange,
 )
 from slalang.render.i18n import Wording
+from slalang.vocabulary import DONE_STATUSES
 
 #: statuses that mean "done": pausing in them is bookkeeping, not a delay outside our control
-DONE_STATUSES = ("resolved", "closed")
 
 
 # -- calendars ---------------------------------------------------------------------------

@@ -205,7 +205,7 @@ def _label(cat, row: int) -> str | None:
 
 
 def _flips(old: Evaluation, new: Evaluation) -> Iterator[TicketFlip]:
-    from slalang.evaluation.clocks import codes_labels
+    from slalang.vocabulary import codes_labels
 
     o0, o1, tickets = old.outcomes, new.outcomes, new.tickets
     n = len(tickets.id)

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_folder import needs, shared_path
 
 from slalang.businesstime import Calendar, Pauses
 
 REPO = Path(__file__).resolve().parents[2]
-CANDIDATES = [REPO.parent / "shared" / "bench", Path("/work/shared/bench")]
-BENCH = next((p for p in CANDIDATES if (p / "gen_tickets.py").is_file()), None)
+BENCH = (p.parent if (p := shared_path("bench", "gen_tickets.py")) else None)
 
 H = 3600
 # the benchmark policy's targets (its README): (tier, priority) -> (response, resolution)
@@ -41,7 +41,7 @@ def epoch(text: str) -> int:
     return int(dt.datetime.fromisoformat(text).timestamp())
 
 
-@pytest.mark.skipif(BENCH is None, reason="the shared benchmark folder is not beside the clone")
+@pytest.mark.skipif(BENCH is None, reason=needs("bench", "gen_tickets.py"))
 def test_reproduces_the_10k_known_answer(tmp_path):
     subprocess.run(
         [sys.executable, str(BENCH / "gen_tickets.py"), "--sizes", "10k"],

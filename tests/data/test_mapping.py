@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from shared_folder import needs, shared_path
 
 from slalang.data import NAT, load_mapping, read_downtime, read_tickets
 from slalang.errors import DataError
@@ -15,7 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).with_name("fixtures")
 SERVICENOW = ROOT / "mappings" / "servicenow-uci.yaml"
 SAMPLE = FIXTURES / "uci-sample.csv.gz"
-SHARED = ROOT.parent / "shared" / "data"
 BRT = dt.timezone(dt.timedelta(hours=-3))  # America/Sao_Paulo in Feb-Mar 2016 (no DST)
 
 
@@ -181,10 +181,11 @@ def test_downtime_through_a_mapping(tmp_path):
     assert d.records[0].as_dict()["start"] == dt.datetime(2026, 8, 4, 8, 0, tzinfo=dt.UTC)
 
 
-UCI = SHARED / "uci-incident-event-log" / "incident_event_log.csv.gz"
+UCI_PARTS = ("data", "uci-incident-event-log", "incident_event_log.csv.gz")
+UCI = shared_path(*UCI_PARTS)
 
 
-@pytest.mark.skipif(not UCI.exists(), reason="needs ../shared/data (the full UCI log)")
+@pytest.mark.skipif(UCI is None, reason=needs(*UCI_PARTS))
 def test_full_uci_log():
     t = read_tickets(UCI, mapping=SERVICENOW)
     # 24,918 incidents: 5 refused (updates stamped before the opening: 2 as the first
@@ -196,7 +197,8 @@ def test_full_uci_log():
     assert len(t.event_at) == 89_343
 
 
-VOLVO = SHARED / "bpic2013-volvo-incidents" / "VINST-new.csv.gz"
+VOLVO_PARTS = ("data", "bpic2013-volvo-incidents", "VINST-new.csv.gz")
+VOLVO = shared_path(*VOLVO_PARTS)
 
 
 def test_shipped_mappings_are_valid():
@@ -204,7 +206,7 @@ def test_shipped_mappings_are_valid():
         assert load_mapping(path).shape in ("event_log", "ticket")
 
 
-@pytest.mark.skipif(not VOLVO.exists(), reason="needs ../shared/data (the BPIC 2013 log)")
+@pytest.mark.skipif(VOLVO is None, reason=needs(*VOLVO_PARTS))
 def test_full_volvo_log():
     t = read_tickets(VOLVO, mapping=ROOT / "mappings" / "bpic2013-volvo.yaml")
     assert (t.n, len(t.rejected)) == (7_554, 0)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_folder import needs, shared_path
 
 from slalang.data import read_tickets
 from slalang.evaluation.explain import explain_ticket
@@ -28,10 +29,8 @@ AS_OF = int(dt.datetime(2030, 1, 1, tzinfo=dt.UTC).timestamp())
 
 
 def shared_dir() -> Path | None:
-    for candidate in (ROOT.parent / "shared", Path("/work/shared")):
-        if (candidate / "bench" / "gen_tickets.py").exists():
-            return candidate
-    return None
+    found = shared_path("bench", "gen_tickets.py")
+    return found.parent.parent if found else None
 
 
 def summary(tickets) -> tuple[int, int, int, int, int]:
@@ -48,7 +47,7 @@ def summary(tickets) -> tuple[int, int, int, int, int]:
 def bench_10k(tmp_path_factory):
     shared = shared_dir()
     if shared is None:
-        pytest.skip("../shared (benchmark generator) is not available")
+        pytest.skip(needs("bench", "gen_tickets.py"))
     out = tmp_path_factory.mktemp("bench")
     env = {**os.environ, "BENCH_DATA": str(out)}
     subprocess.run([sys.executable, str(shared / "bench" / "gen_tickets.py"), "--sizes", "10k"],

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from shared_folder import needs, shared_path
 
 from slalang.cli import main
 from slalang.evaluation.output.json import validate
@@ -18,10 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 POLICY = str(ROOT / "policies" / "servicenow-demo.sla")
 MAPPING = str(ROOT / "mappings" / "servicenow-uci.yaml")
 SAMPLE = ROOT / "tests" / "data" / "fixtures" / "uci-sample.csv.gz"
-FULL = next((p for p in (ROOT.parent / "shared" / "data" / "uci-incident-event-log"
-                         / "incident_event_log.csv.gz",
-                         Path("/work/shared/data/uci-incident-event-log/incident_event_log.csv.gz"))
-             if p.exists()), None)
+UCI_LOG = ("data", "uci-incident-event-log", "incident_event_log.csv.gz")
+FULL = shared_path(*UCI_LOG)
 
 pytest.importorskip("slalang.data")
 
@@ -51,7 +50,7 @@ def test_the_sample_through_the_mapping():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(FULL is None, reason="../shared/data is not there")
+@pytest.mark.skipif(FULL is None, reason=needs(*UCI_LOG))
 def test_the_full_export_march_to_may_2016():
     doc = evaluate(FULL, "--period", "2016-03-01..2016-05-31")
     assert doc["data_hash"] == "b7ba39eb61aecd060af14daa4a1a7af2988f58f516086bb319d035cc747df4b2"

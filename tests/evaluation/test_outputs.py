@@ -293,8 +293,9 @@ def test_listed_tickets_merge_like_one_evaluation():
 
     whole = run(0, 15)
     want = evaluation_to_json(whole)
-    whole.listed_tickets = ListedTickets.merge(
-        [ListedTickets.of(run(0, 4)), ListedTickets.of(run(4, 9)), ListedTickets.of(run(9, 15))])
+    whole.listed = ListedTickets.merge([ListedTickets.of(run(0, 4).verdicts),
+                                        ListedTickets.of(run(4, 9).verdicts),
+                                        ListedTickets.of(run(9, 15).verdicts)])
     assert evaluation_to_json(whole) == want
     out = io.StringIO()
     write_json(whole, out)

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_folder import needs, shared_path
 
 from slalang.cli import main
 from slalang.data import read_downtime, read_tickets
@@ -23,10 +24,11 @@ from slalang.data.ids import IdIndex
 from slalang.data.stream import HashedIds, NotStreamable, NumberedIds, stream_refusal
 from slalang.errors import DataError
 from slalang.evaluation.evaluate import evaluate
+from slalang.evaluation.kernel import add_counts
 from slalang.evaluation.output.csv import write_verdicts
 from slalang.evaluation.output.json import write_json
 from slalang.evaluation.output.summary import evaluation_to_text
-from slalang.evaluation.streaming import CountSum, evaluate_chunked
+from slalang.evaluation.streaming import evaluate_chunked
 from slalang.language import load_policy
 from slalang.plan import compile_plan
 from slalang.roster import roster_for
@@ -223,14 +225,12 @@ def test_what_cannot_be_chunked():
     assert issubclass(NotStreamable, Exception)
 
 
-def test_count_sum_adds_labels_not_codes():
+def test_counts_add_labels_not_codes():
     """Two chunks that code the same customers differently add up by name."""
     import numpy as np
 
     from slalang.evaluation.compliance import Aggregate
 
-    plan = _plan("bench.sla")
-    total = CountSum(plan, 2)
     cells = np.zeros((1, 2, 4, 5), dtype=np.int64)
     cells[0, 0, 0, 0] = 1
     a = Aggregate(("", "A", "B"), ("", "Gold"), ("response", "resolution"),
@@ -238,9 +238,7 @@ def test_count_sum_adds_labels_not_codes():
                   np.array([[1, 0, 0, 0]]), cells)
     b = Aggregate(("", "B"), ("", "Gold"), a.metrics, a.priorities, np.array([1]),
                   np.array([1]), np.array([0]), np.array([[1, 0, 0, 0]]), cells)
-    total.add(a)
-    total.add(b)
-    agg = total.aggregate((("C", "Gold", 1),))
+    agg = add_counts([a, b], (("C", "Gold", 1),), 2)
     assert agg.customers == ("", "A", "B", "C")
     keys = [agg.key(g) for g in range(len(agg))]
     assert [(k.bucket, k.customer, k.tier) for k in keys] == [(0, "B", "Gold"), (1, "C", "Gold")]
@@ -290,13 +288,11 @@ def test_cli_jsonl_falls_back_with_a_note():
 
 
 def _shared_bench() -> Path | None:
-    for candidate in (ROOT.parent / "shared" / "bench", Path("/work/shared/bench")):
-        if (candidate / "gen_tickets.py").exists():
-            return candidate
-    return None
+    found = shared_path("bench", "gen_tickets.py")
+    return found.parent if found else None
 
 
-@pytest.mark.skipif(_shared_bench() is None, reason="../shared/bench is not there")
+@pytest.mark.skipif(_shared_bench() is None, reason=needs("bench", "gen_tickets.py"))
 def test_bench_10k_small_chunks(tmp_path):
     subprocess.run([sys.executable, str(_shared_bench() / "gen_tickets.py"), "--sizes", "10k"],
                    check=True, cwd=tmp_path, capture_output=True,

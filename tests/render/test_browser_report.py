@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from slalang.document import read_verdicts
 from slalang.render.report import render_report
-from slalang.render.report_model import read_verdicts
 
 CHROMIUM = Path("/usr/bin/chromium")
 INPUT = Path(__file__).parent / "golden" / "report-input"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from slalang.document import Verdict, build_report, read_verdicts
 from slalang.errors import DataError
 from slalang.render.errors import RenderError
 from slalang.render.i18n import Wording
 from slalang.render.report import render_report
-from slalang.render.report_model import Verdict, build_report, read_verdicts
 from slalang.render.wording import metric_words
 
 GOLDEN = Path(__file__).parent / "golden"

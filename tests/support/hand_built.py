@@ -221,6 +221,26 @@ class HandPlan:
     calendars: dict = field(default_factory=dict)
     rows: tuple = ()
 
+    # what the kernel reads of a plan, answered from the policy as a compiled plan does
+    tiers = property(lambda self: tuple(t.name for t in self.policy.tiers))
+    metrics = property(lambda self: self.policy.metrics)
+    priorities = property(lambda self: tuple(p.code for p in self.policy.priorities))
+    exclusions = property(lambda self: self.policy.exclusions)
+    timezone = property(lambda self: self.policy.header.timezone)
+
+    def tier(self, name: str):
+        try:
+            return self.policy.tier(name) if name else None
+        except KeyError:
+            return None
+
+    def calendar(self, name: str):
+        if name in self.calendars:
+            return self.calendars[name]
+        from slalang.businesstime import Calendar
+
+        return Calendar.from_def(self.policy.calendar(name))
+
 
 @dataclass
 class IntervalCalendar:

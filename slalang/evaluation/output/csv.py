@@ -120,7 +120,7 @@ def verdict_table(ev):
     """The verdicts of the period's tickets as a pyarrow Table with :data:`COLUMNS`."""
     import pyarrow as pa
 
-    from slalang.evaluation.compliance import codes_labels
+    from slalang.vocabulary import codes_labels
 
     o, t = ev.outcomes, ev.tickets
     tz = ev.policy.header.timezone
@@ -130,10 +130,10 @@ def verdict_table(ev):
     c_codes, c_labels = codes_labels(t.customer)
     t_codes, t_labels = codes_labels(o.tier)
     p_codes, p_labels = codes_labels(o.priority)
-    rows = getattr(ev.plan, "rows", ()) or ()
+    rows = ev.plan.rows
     exclusions = ev.policy.exclusions
     # clause per outcome row: the exclusion's when excluded by one, else the plan row's
-    clause_labels = [clause(getattr(r, "span", None)) or "" for r in rows]
+    clause_labels = [clause(r.span) or "" for r in rows]
     clause_labels += [clause(x.span) or "" for x in exclusions]
     plan_row = np.asarray(o.plan_row, dtype=np.int64)[keep]
     excl = np.asarray(o.exclusion, dtype=np.int64)[keep]

@@ -19,9 +19,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from slalang.evaluation.credits import fmt_percent
-from slalang.evaluation.evaluate import Evaluation
 from slalang.evaluation.output.common import clause, iso_local
 from slalang.evaluation.output.summary import describe_row
+from slalang.evaluation.result import Evaluation
 
 #: how many rejected rows the "input data" failure names
 ROWS_NAMED = 5

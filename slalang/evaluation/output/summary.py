@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from slalang.evaluation.compliance import ObjectiveResult, TicketCounts
 from slalang.evaluation.credits import fmt_percent
-from slalang.evaluation.evaluate import Evaluation
 from slalang.evaluation.output.common import clause, iso_local
+from slalang.evaluation.result import Evaluation
 
 
 def _objective_line(o: ObjectiveResult) -> str | None:

@@ -20,13 +20,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from slalang.diagnostics import did_you_mean
 from slalang.errors import DataError
-from slalang.evaluation.output.json import AT_RISK_PERCENT
-from slalang.render.i18n import to_decimal
+
+#: an open ticket is at risk once its clock has used this percentage of its target (the
+#: evaluation's :data:`slalang.evaluation.listed.AT_RISK_PERCENT`, stated again here so that
+#: reading a document loads no evaluation code; a test keeps the two equal)
+AT_RISK_PERCENT = 75
+
+
+def to_decimal(value: object, what: str = "number") -> Decimal:
+    """An exact number from the evaluation's text (or an int/Decimal), never through a float.
+
+    >>> to_decimal("97.50")
+    Decimal('97.50')
+    """
+    if isinstance(value, bool) or value is None:
+        raise DataError(f"expected a {what}, got {value!r}")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise DataError(f"expected a {what}, got {value!r}") from None
 
 #: an open ticket is "at risk" once it has used this share of its target at ``as_of``
 AT_RISK_SHARE = Decimal(AT_RISK_PERCENT) / 100

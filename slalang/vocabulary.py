@@ -1,0 +1,58 @@
+"""The words every stage shares: verdict codes and names, ticket status names, event columns,
+and the one encoder of a string column into integer codes.
+
+Defined once here so the evaluation, the explanation, the writers and the renderings cannot
+drift apart (they once held three copies that disagreed on the codes' type and on whether an
+empty label is absent). numpy is imported only by :func:`codes_labels`, so a rendering that
+needs a status name does not pay for it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: verdict codes of one ticket and metric, as stored in the outcomes' ``status`` column
+MET, BREACHED, OPEN, EXCLUDED, INVALID = 0, 1, 2, 3, 4
+#: how many verdict codes there are (the last axis of the counts)
+N_STATUS = 5
+#: the verdicts' names, indexed by code (the words of the CSV, JSON and explanations)
+STATUS_NAMES = ("met", "breached", "open", "excluded", "invalid")
+#: ticket statuses a ticket leaves when it is reopened
+DONE_STATUSES = ("resolved", "closed")
+#: the columns of a status event, in canonical order (the events CSV's header)
+EVENT_FIELDS = ("ticket_id", "at", "status", "priority")
+
+
+def codes_labels(column) -> tuple[np.ndarray, tuple[str, ...]]:
+    """``(codes, labels)`` of a categorical or plain string column: int32 codes, -1 where
+    the value is absent (None or an empty string), labels as a tuple of strings.
+
+    A categorical column (anything with ``codes`` and ``labels``) keeps its codes (no copy)
+    unless one of its labels is empty; a plain column is encoded with sorted labels.
+
+    >>> import numpy as np
+    >>> codes, labels = codes_labels(np.array(["b", "", "a", None, "b"], dtype=object))
+    >>> codes.tolist(), labels
+    ([1, -1, 0, -1, 1], ('a', 'b'))
+    """
+    import numpy as np
+
+    if hasattr(column, "codes"):
+        labels = tuple(str(x) for x in column.labels)
+        codes = np.asarray(column.codes, dtype=np.int32)
+        empty = [i for i, x in enumerate(labels) if x == ""]
+        if empty:  # an empty label is an absent value
+            codes = np.where(np.isin(codes, empty), -1, codes).astype(np.int32)
+        return codes, labels
+    arr = np.asarray(column, dtype=object)
+    arr = np.where(np.equal(arr, None), "", arr).astype(str)
+    found, codes = np.unique(arr, return_inverse=True)
+    codes = codes.reshape(-1).astype(np.int32)
+    labels = tuple(str(x) for x in found)
+    if labels and labels[0] == "":  # "" sorts first: shift it out to -1
+        codes -= 1
+        labels = labels[1:]
+    return codes, labels
