@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import stat
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,15 @@ import yaml
 
 from slalang.errors import DataError
 from slalang.model import Customer, Money, Policy, Roster
+
+#: far beyond any real roster (a few hundred bytes a customer); it bounds what a policy header
+#: can make ``slalang check`` read, since a policy arrives in a pull request from anyone
+MAX_ROSTER_BYTES = 16 * 1024 * 1024
+#: values the loaded YAML may hold, counting every use of an alias (a YAML "billion laughs"
+#: loads in a blink as shared references, then validation would walk every one of them)
+MAX_ROSTER_VALUES = 1_000_000
+#: how much of a value from the file an error message may quote
+_QUOTED = 60
 
 
 @functools.cache
@@ -42,9 +52,9 @@ def load_roster(path: str | os.PathLike, policy: Policy | None = None) -> Roster
     """
     file = str(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        text = _read_text(path, file)
         data = yaml.safe_load(text)
+        _bounded(data, file)
     except OSError as exc:
         raise DataError(f"cannot read the roster: {exc.strerror or exc}", file=file) from None
     except UnicodeDecodeError:
@@ -65,6 +75,46 @@ def load_roster(path: str | os.PathLike, policy: Policy | None = None) -> Roster
         # name the line too, so an editor can jump to the entry at fault
         raise _at_line(exc, _line_of(text, exc)) from None
     return Roster(customers, source_path=file)
+
+
+def _read_text(path: str | os.PathLike, file: str) -> str:
+    """The roster's text: a regular file of at most MAX_ROSTER_BYTES, never a device or FIFO."""
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise DataError("the roster path is a directory, not a file", file=file)
+        if not stat.S_ISREG(info.st_mode):
+            raise DataError("the roster is not a regular file (a device, FIFO or socket cannot "
+                            "be a roster)", file=file)
+        data = fh.read(MAX_ROSTER_BYTES + 1)
+    if len(data) > MAX_ROSTER_BYTES:
+        raise DataError(f"the roster is larger than {MAX_ROSTER_BYTES // (1024 * 1024)} MiB; "
+                        "a roster lists customers, not data", file=file)
+    return data.decode("utf-8")
+
+
+def _bounded(data: object, file: str) -> None:
+    """Refuse YAML whose aliases expand it beyond MAX_ROSTER_VALUES values."""
+    budget, stack = MAX_ROSTER_VALUES, [data]
+    while stack:
+        value = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise DataError(f"the roster expands to more than {MAX_ROSTER_VALUES:,} values "
+                            "(YAML aliases repeating aliases?)", file=file)
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def _quoted(value: object) -> str:
+    """``repr(value)``, cut short: an error may show a bad value, never a whole file."""
+    text = repr(value)
+    return text if len(text) <= _QUOTED else text[:_QUOTED - 5] + "...' (cut)"
 
 
 def _at_line(exc: DataError, line: int | None) -> DataError:
@@ -121,19 +171,23 @@ def _validate(data: object, file: str) -> None:
     if data is None:
         raise DataError("the roster is empty; it lists `customers:`, each with name, tier and "
                         "services", file=file)
+    if not isinstance(data, dict) or "customers" not in data:
+        # not a roster at all (a policy may name any file): say so without quoting it
+        raise DataError("not a roster: a roster is a YAML mapping with a `customers:` list, "
+                        "each with name, tier and services", file=file)
     where = list(err.absolute_path)
     entry = f"customer #{where[1] + 1}: " if len(where) >= 2 and where[0] == "customers" else ""
     field = next((str(p) for p in reversed(where) if isinstance(p, str)), None)
-    message = err.message
+    message = err.message.replace(repr(err.instance), _quoted(err.instance))
     if err.validator == "required":  # the field at fault is the one missing
         field = err.message.split("'")[1]
     elif err.validator == "additionalProperties":  # the unknown key, with the known ones
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         field = extra[0] if extra else field
-        message = (f"unknown field {field!r} (known: "
+        message = (f"unknown field {_quoted(field)} (known: "
                    f"{', '.join(err.schema.get('properties', {}))})")
     elif field == "fee":
-        message = f"fee {err.instance!r} is not an amount like 2500 or \"2500 EUR\""
+        message = f"fee {_quoted(err.instance)} is not an amount like 2500 or \"2500 EUR\""
     raise DataError(f"{entry}{message}", file=file, field=field)
 
 

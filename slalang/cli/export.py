@@ -22,7 +22,8 @@ def command(file: str, output: str) -> None:
     Exits 1 with the diagnostics when the policy has errors (2 if it cannot be read or parsed).
     """
     result = check_file(file)
-    if result.policy is None:
+    # every error check reports stops the export, the roster's (SLA501) included
+    if result.policy is None or result.errors:
         echo_diagnostics([result], err=True)
         raise SystemExit(exit_code([result]) or EXIT_FINDINGS)
     data = export_policy(result.policy)

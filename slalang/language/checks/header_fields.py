@@ -34,6 +34,11 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                 and near != text else "use three capital letters, e.g. EUR or USD")
         yield diag("SLA206", f"{text!r} is not an ISO 4217 currency code",
                    currency.values[0].span, hint)
+    roster = ctx.header_field("roster")
+    if roster and not str(roster.values[0]).strip():
+        # an empty path used to mean "no roster" without a word: say it, so a typo is caught
+        yield diag("SLA206", "the roster path is empty", roster.span,
+                   'name the roster file (`roster "customers.yaml"`), or leave out the line')
 
 
 _EXAMPLES = {
