@@ -69,7 +69,7 @@ def _plain(value):
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, Decimal):
-        return str(value)
+        return f"{value:f}"  # "0.0000000001", never "1E-10" (the schema wants plain decimals)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

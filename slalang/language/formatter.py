@@ -224,7 +224,7 @@ _PRINTERS = {
     s.PausesStmt: lambda st: "pauses while status in (" + ", ".join(
         i.text for i in st.statuses) + ")",
     s.OnStmt: lambda st: f"on {st.what} {st.action}",
-    s.FeeStmt: lambda st: f"fee {st.amount} {st.currency} monthly",
+    s.FeeStmt: lambda st: f"fee {st.amount:f} {st.currency} monthly",  # never 1E-7
     s.TargetLine: _target_line,
     s.UptimeStmt: lambda st: "uptime " + (f"{st.service} " if st.service else "") + str(
         st.percent),

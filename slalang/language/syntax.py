@@ -41,7 +41,8 @@ class Percent:
     span: Span
 
     def __str__(self) -> str:
-        return f"{self.value}%"
+        # positional notation: str(Decimal("0.0000000001")) is "1E-10", which does not parse
+        return f"{self.value:f}%"
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,34 @@ PERCENTS = st.sampled_from(["99.9%", "99.5 %", "99%", "98.0%"])
 
 
 @st.composite
-def policies(draw) -> str:
+def extreme_percents(draw) -> str:
+    """Percentages from 0 to 100 the way people (and fuzzers) write them: tiny, long, exact.
+    ``0.0000000001%`` was printed by fmt as ``1E-10%`` (issue 9, defect 4)."""
+    kind = draw(st.sampled_from(["tiny", "long", "whole", "edge"]))
+    if kind == "tiny":
+        text = "0." + "0" * draw(st.integers(0, 30)) + draw(st.sampled_from("123456789"))
+    elif kind == "long":
+        text = f"{draw(st.integers(0, 99))}." + draw(st.text("0123456789", min_size=1,
+                                                              max_size=30))
+    elif kind == "whole":
+        text = str(draw(st.integers(0, 100)))
+    else:
+        text = draw(st.sampled_from(["0", "100", "100.000000", "0.0", "99.99999999999999999"]))
+    return text + draw(st.sampled_from(["%", " %"]))
+
+
+@st.composite
+def extreme_fees(draw) -> str:
+    whole = draw(st.sampled_from([0, 1, 1200, 10**12, 10**30, 10**40 - 1]))
+    return str(whole) + draw(st.sampled_from(["", ".5", ".05", ".00", ".99", ".0"]))
+
+
+@st.composite
+def policies(draw, extreme: bool = False) -> str:
+    """A valid policy; ``extreme`` draws its percentages and fee from the extreme strategies."""
+    def percent(usual: str) -> str:
+        return draw(extreme_percents()) if extreme else usual
+
     def sep() -> str:
         return draw(SEP)
 
@@ -97,18 +124,18 @@ def policies(draw) -> str:
         'exclude tickets where category in ("change", "info") and team != "x" '
         'because "out of scope"',
     ]
-    stmts = ["fee 1200.50 EUR monthly"]
+    stmts = [f"fee {draw(extreme_fees()) if extreme else '1200.50'} EUR monthly"]
     for metric, scale in (("response", 1), ("resolution", 4)):
         items = ", ".join(f"{p} {draw(DURATIONS)}" for p in priorities)
         cal = draw(st.sampled_from(["office", "always"]))
-        stmts.append(f"{metric} on {cal}:{sep()}{items} objective {90 - scale}%")
-    stmts.append(f"uptime {draw(PERCENTS)}")
-    stmts.append("credit 5% when uptime < 99.5%, 10 % when uptime < 99.0%")
-    stmts.append("cap 20%")
+        stmts.append(f"{metric} on {cal}:{sep()}{items} objective {percent(f'{90 - scale}%')}")
+    stmts.append(f"uptime {percent(draw(PERCENTS))}")
+    stmts.append("credit 5% when uptime < 99.5%, 10 % when uptime < 99.0%")  # steps ordered
+    stmts.append(f"cap {percent('20%')}")
     parts.append(block("tier Base", stmts))
     child = [f"response:{sep()}{priorities[0]} {draw(DURATIONS)} on always",
-             f"credit 5% when resolution {priorities[-1]} misses objective",
-             "resolution objective 97.5%"]
+             f"credit {percent('5%')} when resolution {priorities[-1]} misses objective",
+             f"resolution objective {percent('97.5%')}"]
     parts.append(block("tier Plus extends Base", child))
     return sep().join(parts) + "\n"
 
@@ -117,6 +144,16 @@ def policies(draw) -> str:
 @given(policies())
 def test_formatting_never_changes_the_model(source):
     formatted = format_source(source, "gen.sla")
+    assert _model(formatted) == _model(source)
+    assert format_source(formatted, "gen.sla") == formatted
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(policies(extreme=True))
+def test_fmt_prints_only_numbers_that_parse_back(source):
+    # parse(fmt(p)) == p for tiny, long and huge numbers; export's schema takes them too
+    formatted = format_source(source, "gen.sla")
+    assert "E-" not in formatted and "E+" not in formatted
     assert _model(formatted) == _model(source)
     assert format_source(formatted, "gen.sla") == formatted
 
