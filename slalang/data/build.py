@@ -65,6 +65,27 @@ class RawEvents:
                    Parsed(np.zeros(0, np.int64), {}), none, none)
 
 
+#: the instants business time covers (1900-01-01 .. 2400-01-01 UTC, exclusive): a row dated
+#: outside is refused on reading, where its file, row and field are known
+FIRST_INSTANT, END_INSTANT = -2208988800, 13569465600
+
+
+def out_of_range(values: np.ndarray) -> np.ndarray:
+    """Which instants (NAT: absent, not out of range) fall outside 1900-2399."""
+    return (values != NAT) & ((values < FIRST_INSTANT) | (values >= END_INSTANT))
+
+
+def out_of_range_reason(value: int) -> str:
+    """Why an instant is refused, with its year (computed without datetime, which stops at
+    year 1 and 9999).
+
+    >>> out_of_range_reason(-62135596800 - 86400)
+    'instant in year 0, outside the years 1900-2399 slalang evaluates'
+    """
+    year = int(np.datetime64(value, "s").astype("datetime64[Y]").astype(np.int64)) + 1970
+    return f"instant in year {year}, outside the years 1900-2399 slalang evaluates"
+
+
 def categorical(values: Column | None, n: int) -> Categorical:
     """A pyarrow string or dictionary column as a :class:`Categorical` (null and "" absent)."""
     if values is None:
@@ -143,6 +164,8 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
             refuse(bad, col, lambda i, p=parsed: p.errors[i])
     values = {c: (p.values if p is not None else np.full(n, NAT, np.int64))
               for c, p in instants.items()}
+    for col, v in values.items():
+        refuse(out_of_range(v), col, lambda i, v=v: out_of_range_reason(int(v[i])))
     created = values["created_at"]
     refuse(created == NAT, "created_at", "missing created_at")
     customer = categorical(tickets.categorical.get("customer"), n)
@@ -180,6 +203,10 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
         if ev_ok[j]:
             ev_problems.append((j, "at", reason))
             ev_ok[j] = False
+    far = out_of_range(events.at.values) & ev_ok
+    for j in np.flatnonzero(far):
+        ev_problems.append((int(j), "at", out_of_range_reason(int(events.at.values[j]))))
+    ev_ok &= ~far
     no_at = (events.at.values == NAT) & ev_ok
     for j in np.flatnonzero(no_at):
         ev_problems.append((int(j), "at", "missing event time"))
@@ -190,6 +217,18 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
     for j in np.flatnonzero(empty):
         ev_problems.append((int(j), "status", "event has neither status nor priority"))
     ev_ok &= ~empty
+    if isinstance(events.ticket, np.ndarray) and events.file == tickets.file and ev_problems:
+        # a nested event is part of its ticket's row: a bad one refuses the row as a whole,
+        # so the row is counted once, as rejected, and never also evaluated
+        for j, fld, reason in sorted(ev_problems):
+            i = int(owner[j])
+            if 0 <= i < n and ok[i]:
+                k = j - int(np.searchsorted(owner, i))
+                where = f"events[{k}].{fld}" if fld else f"events[{k}]"
+                problems.append((i, Rejection(tickets.file, int(tickets.rows[i]), where,
+                                              reason)))
+                ok[i] = False
+        ev_problems = []
 
     if check_event_order and m:
         # JSONL: a ticket's events must be listed in time order; refuse the ticket otherwise

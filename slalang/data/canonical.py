@@ -54,8 +54,11 @@ def csv_tickets(data: pa.Buffer, file: str) -> RawTickets:
     """The canonical tickets CSV: ``id,customer,tier,priority,category,service,created_at,
     first_response_at,resolved_at,closed_at`` and any extra columns (only id, customer and
     created_at are required)."""
-    return tickets_from_table(read_csv_typed(data, file, INSTANT_COLUMNS, CATEGORICAL_COLUMNS),
-                              file)
+    bad: list[tuple[int, str]] = []
+    raw = tickets_from_table(read_csv_typed(data, file, INSTANT_COLUMNS, CATEGORICAL_COLUMNS,
+                                            bad_rows=bad), file)
+    raw.problems.extend((i, None, reason) for i, reason in bad)
+    return raw
 
 
 def tickets_from_table(table: pa.Table, file: str, first_row: int = 2) -> RawTickets:
@@ -75,7 +78,11 @@ def tickets_from_table(table: pa.Table, file: str, first_row: int = 2) -> RawTic
 
 def csv_events(data: pa.Buffer, file: str) -> RawEvents:
     """The canonical events CSV: ``ticket_id,at,status[,priority]``, rows in any order."""
-    return events_from_table(read_csv_typed(data, file, ("at",), ("status", "priority")), file)
+    bad: list[tuple[int, str]] = []
+    raw = events_from_table(read_csv_typed(data, file, ("at",), ("status", "priority"),
+                                           bad_rows=bad), file)
+    raw.problems.extend((j, None, reason) for j, reason in bad)
+    return raw
 
 
 def events_from_table(table: pa.Table, file: str, first_row: int = 2) -> RawEvents:
@@ -105,6 +112,27 @@ def _text(value: object) -> str | None:
     return json.dumps(value, sort_keys=True)
 
 
+#: the deepest JSON nesting a ticket line may have: pyarrow's JSON reader recurses without a
+#: limit (100,000 levels crash the process) and Python's stops near 1,000; no ticket needs more
+MAX_DEPTH = 200
+
+
+def max_depth(data: pa.Buffer | bytes) -> int:
+    """An upper bound of the JSON nesting depth in ``data`` (brackets inside strings count too,
+    which can only overestimate it).
+
+    >>> max_depth(b'{"a": [[1], {"b": 2}]}'), max_depth(b'[[1]]')
+    (3, 2)
+    """
+    raw = np.frombuffer(memoryview(data), dtype=np.uint8)
+    opens = np.flatnonzero((raw == ord("[")) | (raw == ord("{")))
+    if len(opens) <= MAX_DEPTH:
+        return len(opens)
+    closes = np.flatnonzero((raw == ord("]")) | (raw == ord("}")))
+    depth = np.arange(1, len(opens) + 1) - np.searchsorted(closes, opens)
+    return int(depth.max())
+
+
 _EVENT = pa.struct([("at", pa.string()), ("status", pa.string()), ("priority", pa.string())])
 _JSONL_SCHEMA = pa.schema([(c, pa.string()) for c in TICKET_FIELDS]
                           + [("events", pa.list_(_EVENT))])
@@ -127,7 +155,13 @@ def _jsonl_arrow(data: pa.Buffer | bytes, file: str) -> tuple[RawTickets, RawEve
     raw = np.frombuffer(memoryview(data), dtype=np.uint8)
     if not len(raw) or raw[0] != ord("{"):
         return None
-    lines = int(np.count_nonzero(raw == ord("\n"))) + (raw[-1] != ord("\n"))
+    ends = np.flatnonzero(raw == ord("\n"))
+    lines = len(ends) + (raw[-1] != ord("\n"))
+    # only a long line can be deeply nested: measure the depth when there is one
+    longest = int(np.diff(ends, prepend=-1).max(initial=0)) if len(ends) else len(raw)
+    if max(longest, len(raw) - 1 - int(ends[-1] if len(ends) else -1)) > 2 * MAX_DEPTH and \
+            max_depth(data) > MAX_DEPTH:
+        return None  # the Python reader refuses the deep lines one by one
     try:
         table = pajson.read_json(pa.BufferReader(data), parse_options=pajson.ParseOptions(
             explicit_schema=_JSONL_SCHEMA, unexpected_field_behavior="infer"))
@@ -196,13 +230,24 @@ def _jsonl_python(data: pa.Buffer | bytes, file: str) -> tuple[RawTickets, RawEv
                 cols[key][i] = _text(value)
             else:
                 extra.setdefault(key, [None] * n)[i] = value
-        events = obj.get("events") or []
+        wrong = next(((key, _not_text(obj[key])) for key in _TEXT_FIELDS
+                      if _not_text(obj.get(key))), None)
+        if wrong is not None:
+            problems.append((i, wrong[0], f"{wrong[0]} must be text, not {wrong[1]}"))
+            continue
+        events = obj.get("events")
+        events = [] if events is None else events
         if not isinstance(events, list):
             problems.append((i, "events", "events must be a list"))
             continue
         for k, ev in enumerate(events):
             if not isinstance(ev, dict):
                 problems.append((i, f"events[{k}]", "an event must be an object"))
+                break
+            bad = next((f for f in ("at", "status", "priority") if _not_text(ev.get(f))), None)
+            if bad is not None:
+                problems.append((i, f"events[{k}].{bad}",
+                                 f"{bad} must be text, not {_not_text(ev[bad])}"))
                 break
             ev_owner.append(i)
             ev_at.append(_text(ev.get("at")))
@@ -235,6 +280,25 @@ def _jsonl_python(data: pa.Buffer | bytes, file: str) -> tuple[RawTickets, RawEv
     return tickets, events
 
 
+#: the ticket fields whose JSON value must be a string (a number is taken as its digits)
+_TEXT_FIELDS = ("id", *CATEGORICAL_COLUMNS, *INSTANT_COLUMNS)
+
+
+def _not_text(value: object) -> str | None:
+    """What a JSON value is when it cannot stand for a text field (None when it can).
+
+    >>> _not_text("T-1"), _not_text(7), _not_text(None), _not_text([1]), _not_text(True)
+    (None, None, None, 'a list', 'a boolean')
+    """
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return None
+
+
 def _json_records(data: pa.Buffer | bytes, file: str) -> list[tuple[int, dict | str]]:
     """(row, object or reason) per ticket: the line number for JSON Lines, the position in the
     list for a JSON array."""
@@ -247,7 +311,12 @@ def _json_records(data: pa.Buffer | bytes, file: str) -> list[tuple[int, dict | 
             items = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"invalid JSON: {exc.msg}", file=file, row=exc.lineno) from None
-        return [(k + 1, _check_object(obj)) for k, obj in enumerate(items)]
+        except RecursionError:
+            raise DataError(f"JSON nested deeper than {MAX_DEPTH} levels", file=file) from None
+        if not isinstance(items, list):
+            raise DataError("a JSON file holds an array of tickets", file=file)
+        return [(k + 1, f"JSON nested deeper than {MAX_DEPTH} levels" if _too_deep(obj)
+                 else _check_object(obj)) for k, obj in enumerate(items)]
     if _one_document(text):
         # a pretty-printed JSON document, not JSON Lines: its records, or an error that says
         # it needs a mapping (never every line rejected as broken JSON)
@@ -255,7 +324,8 @@ def _json_records(data: pa.Buffer | bytes, file: str) -> list[tuple[int, dict | 
 
         found = canonical_records(data, file)
         if found is not None:
-            return [(k + 1, _check_object(obj)) for k, obj in enumerate(found)]
+            return [(k + 1, f"JSON nested deeper than {MAX_DEPTH} levels" if _too_deep(obj)
+                     else _check_object(obj)) for k, obj in enumerate(found)]
     out: list[tuple[int, dict | str]] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -264,6 +334,12 @@ def _json_records(data: pa.Buffer | bytes, file: str) -> list[tuple[int, dict | 
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             out.append((lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        except RecursionError:
+            out.append((lineno, f"JSON nested deeper than {MAX_DEPTH} levels"))
+            continue
+        if len(line) > 2 * MAX_DEPTH and _too_deep(obj):
+            out.append((lineno, f"JSON nested deeper than {MAX_DEPTH} levels"))
             continue
         out.append((lineno, _check_object(obj)))
     return out
@@ -280,6 +356,23 @@ def _one_document(text: str) -> bool:
         json.loads(first)
     except json.JSONDecodeError:
         return True
+    except RecursionError:
+        return False  # a line nested too deep: the line reader refuses it
+    return False
+
+
+def _too_deep(obj: object) -> bool:
+    """Whether a parsed JSON value nests deeper than :data:`MAX_DEPTH` (walked without
+    recursion, so the walk itself cannot overflow)."""
+    stack = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
     return False
 
 

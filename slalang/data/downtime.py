@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from slalang.data.build import out_of_range, out_of_range_reason
 from slalang.data.instants import parse_instants
 from slalang.data.source import Digest, kind_of, read_bytes, read_csv
 from slalang.data.table import NAT, Rejection, to_datetime
@@ -111,9 +112,14 @@ def read_downtime(path: str | Path, mapping: Mapping | str | Path | None = None,
 
 def _csv_columns(data: bytes, file: str, mapping) -> tuple[dict[str, list], list[int]]:
     options = mapping.csv_options() if mapping is not None else {}
-    table = read_csv(data, file, {}, **options)
+    bad: list[tuple[int, str]] = []
+    table = read_csv(data, file, {}, bad_rows=bad, **options)
     n = table.num_rows
     cols = {name: table.column(name).to_pylist() for name in table.column_names}
+    if bad:  # malformed rows: refused one by one, the rest read
+        problems = cols.setdefault("__problem__", [None] * n)
+        for k, reason in bad:
+            problems[k] = reason
     return cols, list(range(2, n + 2))
 
 
@@ -148,6 +154,7 @@ def _records(cols: dict[str, list], rows: list[int], file: str, mapping
             raise DataError(f"missing column {name!r}", file=file, row=1, field=name)
     starts = parse_instants(pa.array(cols.get("start", [None] * n), pa.string()), fmt, zone)
     ends = parse_instants(pa.array(cols.get("end", [None] * n), pa.string()), fmt, zone)
+    far_start, far_end = out_of_range(starts.values), out_of_range(ends.values)
     records, rejected = [], []
     for k in range(n):
         def refuse(fld: str | None, reason: str, k: int = k) -> None:
@@ -163,6 +170,9 @@ def _records(cols: dict[str, list], rows: list[int], file: str, mapping
             refuse("start", starts.errors[k])
         elif k in ends.errors:
             refuse("end", ends.errors[k])
+        elif far_start[k] or far_end[k]:
+            fld = "start" if far_start[k] else "end"
+            refuse(fld, out_of_range_reason(int((starts if far_start[k] else ends).values[k])))
         elif ends.values[k] < starts.values[k] or NAT in (starts.values[k], ends.values[k]):
             refuse("end", "downtime ends before it starts")
         else:

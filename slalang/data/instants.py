@@ -67,7 +67,7 @@ def parse_instants(text: pa.Array | pa.ChunkedArray, fmt: str | None = None,
             return Parsed(_floor_seconds(pc.cast(text, pa.timestamp("us", tz="UTC"))), {})
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
-    elif fmt is not None and timezone is not None and "%z" not in fmt:
+    elif fmt and timezone is not None and "%z" not in fmt:  # pyarrow crashes on format ""
         try:  # fast path for a mapping: strptime, then attach the zone
             naive = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
             if naive.null_count == text.null_count:

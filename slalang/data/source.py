@@ -87,36 +87,195 @@ def csv_header(data: pa.Buffer | bytes, file: str, delimiter: str = ",") -> list
     names = [n.strip() for n in names]
     if not names or names == [""]:
         raise DataError("empty file: no header row", file=file, row=1)
+    check_header(names, file)
     return names
+
+
+def check_header(names: list[str], file: str) -> None:
+    """Refuse a header naming a column twice: which of the two holds the field is anyone's
+    guess.
+
+    >>> check_header(["id", "customer", "id"], "t.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    slalang.errors.DataError: t.csv:1: column 'id' appears twice in the header (columns 1 ...
+    """
+    seen: dict[str, int] = {}
+    for k, name in enumerate(names, 1):
+        if name in seen:
+            raise DataError(f"column {name!r} appears twice in the header (columns "
+                            f"{seen[name]} and {k})", file=file, row=1, field=name)
+        seen[name] = k
+
+
+def text_encoding(encoding: str, file: str) -> str:
+    """Check that ``encoding`` names a codec that turns bytes into text (not rot13, hex or
+    zlib, which Python also calls codecs).
+
+    >>> text_encoding("latin-1", "t.csv")
+    'latin-1'
+    >>> text_encoding("rot13", "t.csv")
+    Traceback (most recent call last):
+    slalang.errors.DataError: t.csv: 'rot13' is not a text encoding (e.g. utf-8, latin-1, cp1252)
+    """
+    import codecs
+
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise DataError(f"unknown encoding {encoding!r} (e.g. utf-8, latin-1, cp1252)",
+                        file=file) from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise DataError(f"{encoding!r} is not a text encoding (e.g. utf-8, latin-1, cp1252)",
+                        file=file)
+    return encoding
 
 
 def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType], *,
              delimiter: str = ",", null_values: tuple[str, ...] = ("",),
-             encoding: str = "utf8") -> pa.Table:
+             encoding: str = "utf8", bad_rows: list[tuple[int, str]] | None = None
+             ) -> pa.Table:
     """Read CSV bytes with explicit column types; every column not in ``types`` is a string.
 
     Raises ``pa.ArrowInvalid`` when a value does not convert (the caller retries as strings)
-    and :class:`DataError` for a malformed file.
+    and :class:`DataError` for a malformed file. Given a ``bad_rows`` list, a malformed row
+    (a wrong number of fields, an unbalanced quote) does not refuse the file: the row comes
+    back as nulls and ``(its index in the table, the reason)`` goes into the list, for the
+    caller to reject with its row number.
     """
-    header = csv_header(data, file, delimiter)
+    if bad_rows is not None:
+        bad_rows.clear()
+    utf8 = encoding.lower().replace("-", "").replace("_", "") == "utf8"
+    if not utf8:
+        text_encoding(encoding, file)
+    header = csv_header(data, file, delimiter) if utf8 else _decoded_header(
+        data, file, delimiter, encoding)
     column_types = {name: types.get(name, pa.string()) for name in header}
+    convert = pacsv.ConvertOptions(
+        column_types=column_types, null_values=list(null_values),
+        strings_can_be_null=True, quoted_strings_can_be_null=True)
     try:
         return pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
-            convert_options=pacsv.ConvertOptions(
-                column_types=column_types, null_values=list(null_values),
-                strings_can_be_null=True, quoted_strings_can_be_null=True),
+            convert_options=convert,
+        )
+    except (UnicodeError, ValueError) as exc:  # from the codec of a non-UTF-8 encoding
+        if not isinstance(exc, pa.ArrowInvalid):
+            raise DataError(f"cannot read the file as {encoding}: {exc}",
+                            file=file) from None
+        error = _malformed(exc, data, file, delimiter, header, utf8)
+        if bad_rows is None or not isinstance(error, DataError) or error.row is None:
+            raise error from None
+    try:
+        text = memoryview(data).tobytes().decode(encoding)
+    except UnicodeError:
+        raise not_utf8(io.BytesIO(memoryview(data)), file, delimiter=delimiter) if utf8 \
+            else DataError(f"cannot read the file as {encoding}", file=file) from None
+    repaired, found = _without_bad_rows(text, delimiter, len(header))
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(repaired.encode("utf-8")),
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=convert,
         )
     except pa.ArrowInvalid as exc:
-        text = str(exc)
-        if is_utf8_error(text) and encoding.lower().replace("-", "") == "utf8":
-            raise not_utf8(io.BytesIO(memoryview(data)), file, delimiter=delimiter) from None
-        if "conversion error" in text:
-            raise
-        row = _bad_row(data, delimiter, len(header))
-        raise DataError(f"malformed CSV: {text.splitlines()[0]}", file=file, row=row) from None
+        raise _malformed(exc, repaired.encode("utf-8"), file, delimiter, header, True) from None
+    bad_rows.extend(found)
+    return table
+
+
+def _closed(lines: list[str], delimiter: str) -> bool:
+    """Whether the quotes of a record running to the end of the file are closed."""
+    try:
+        next(csv.reader((line + "\n" for line in lines), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" not in str(exc)
+    return True
+
+
+def _without_bad_rows(text: str, delimiter: str, width: int
+                      ) -> tuple[str, list[tuple[int, str]]]:
+    """The CSV text with each malformed record replaced by a row of nulls, and (index of that
+    row among the records, reason) for each. A record whose quote never closes takes only its
+    first line down with it: the lines after it are read again as records of their own.
+
+    >>> text, bad = _without_bad_rows('id,c\\nT1,A\\nT2\\nT3,"B\\nT4,C\\n', ",", 2)
+    >>> text.splitlines()
+    ['id,c', 'T1,A', '"",', '"",', 'T4,C']
+    >>> bad[0]
+    (1, 'malformed CSV row: 1 field(s) where the header has 2')
+    >>> bad[1]
+    (2, 'malformed CSV row: a quote is never closed')
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    out = [lines[0] + "\n"] if lines else []
+    placeholder = '""' + delimiter * (width - 1) + "\n"
+    bad: list[tuple[int, str]] = []
+    i, index = 1, 0
+    while i < len(lines):
+        if not lines[i].strip():  # pyarrow skips empty lines: they are no record
+            i += 1
+            continue
+        used = 0
+
+        def feed(start: int = i):
+            nonlocal used
+            for k in range(start, len(lines)):
+                used = k - start + 1
+                yield lines[k] + "\n"
+
+        try:
+            fields = next(csv.reader(feed(), delimiter=delimiter))
+        except csv.Error as exc:
+            fields, used = [f"({exc})"], 1
+        if used > 1 and i + used == len(lines) and not _closed(lines[i:], delimiter):
+            fields = []  # a quote open until the end of the file
+        reason = (None if len(fields) == width else
+                  f"malformed CSV row: {len(fields)} field(s) where the header has {width}"
+                  if used == 1 else "malformed CSV row: a quote is never closed")
+        if reason is None:
+            out.extend(line + "\n" for line in lines[i:i + used])
+            i += used
+        else:
+            bad.append((index, reason))
+            out.append(placeholder)
+            i += 1
+        index += 1
+    return "".join(out), bad
+
+
+def _malformed(exc: pa.ArrowInvalid, data: pa.Buffer | bytes, file: str, delimiter: str,
+               header: list[str], utf8: bool) -> Exception:
+    """The error to raise for a CSV that pyarrow refuses."""
+    text = str(exc)
+    if is_utf8_error(text) and utf8:
+        return not_utf8(io.BytesIO(memoryview(data)), file, delimiter=delimiter)
+    if "conversion error" in text:
+        return exc
+    row = _bad_row(data, delimiter, len(header))
+    return DataError(f"malformed CSV: {text.splitlines()[0]}", file=file, row=row)
+
+
+def _decoded_header(data: pa.Buffer | bytes, file: str, delimiter: str, encoding: str
+                    ) -> list[str]:
+    """The header of a file in another encoding than UTF-8 (UTF-16 has no ASCII newline)."""
+    import codecs
+
+    try:
+        head = codecs.getincrementaldecoder(encoding)(errors="replace").decode(
+            bytes(memoryview(data)[:65536]))
+    except UnicodeError as exc:
+        raise DataError(f"cannot read the file as {encoding}: {exc}", file=file) from None
+    names = next(csv.reader(io.StringIO(head), delimiter=delimiter), [])
+    names = [n.strip() for n in names]
+    if not names or names == [""]:
+        raise DataError("empty file: no header row", file=file, row=1)
+    check_header(names, file)
+    return names
 
 
 def _bad_row(data: pa.Buffer | bytes, delimiter: str, width: int) -> int | None:

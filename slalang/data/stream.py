@@ -53,6 +53,12 @@ class _Conversion(Exception):
     """An instant column holds a value the typed reader refuses: read instants as text."""
 
 
+class _Malformed(_Conversion):
+    """A malformed row (wrong number of fields, an unbalanced quote): the in-memory reader
+    rejects just that row, so the file is read there (raised, like :class:`_Conversion`,
+    before any verdict is written)."""
+
+
 def stream_refusal(tickets: str | Path, events: str | Path | None,
                    mapping: object | None) -> str | None:
     """Why these inputs cannot be read in chunks (None when they can).
@@ -162,8 +168,8 @@ def csv_chunks(path: str | Path, types: dict[str, pa.DataType], rows: int,
                 raise not_utf8(_lines(stream), file, delimiter=",") from None
         if "conversion error" in text:
             raise _Conversion(text) from None
-        raise DataError(f"malformed CSV: {text.splitlines()[0]}", file=file,
-                        row=_bad_row(path, len(header))) from None
+        raise _Malformed(f"row {_bad_row(path, len(header))} of {file} is malformed, and "
+                         "the in-memory reader rejects it alone") from None
     finally:
         stream.close()
     if count or not done:

@@ -71,7 +71,7 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
         NotStreamable: the input needs the in-memory reader (its message says why).
         DataError, PeriodError: as the in-memory path.
     """
-    from slalang.data.stream import NotStreamable, _Conversion, file_digest
+    from slalang.data.stream import NotStreamable, _Conversion, _Malformed, file_digest
 
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
@@ -79,6 +79,8 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
     try:
         return _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
                     max_errors, verdicts, workdir, digest, list_tickets)
+    except _Malformed as exc:  # only raised before any verdict is written
+        raise NotStreamable(str(exc)) from None
     except _Conversion as exc:  # only raised before any verdict is written
         raise NotStreamable(f"an instant the typed reader refuses ({exc})") from None
 

@@ -71,10 +71,14 @@ def test_duplicate_id_keeps_the_first(tmp_path):
                                                    "(first seen on row 1)")]
 
 
-def test_event_with_nothing_in_it(tmp_path):
-    t, path = read_lines(tmp_path, [one(events=[{"at": "2026-07-01T10:00:00+02:00"}])])
-    assert t.n == 1 and len(t.event_at) == 0
-    assert t.rejected == [Rejection(path, 1, "status", "event has neither status nor priority")]
+def test_event_with_nothing_in_it_refuses_its_ticket(tmp_path):
+    # the event is part of the ticket's line: the line is rejected once and not evaluated
+    # (it used to be both rejected and kept, so tickets + rejected exceeded the lines read)
+    t, path = read_lines(tmp_path, [one(id="T-0"),
+                                    one(events=[{"at": "2026-07-01T10:00:00+02:00"}])])
+    assert t.id.tolist() == ["T-0"] and len(t.event_at) == 0
+    assert t.rejected == [Rejection(path, 2, "events[0].status",
+                                    "event has neither status nor priority")]
 
 
 def test_csv_rejections_name_rows_in_both_files(tmp_path):
@@ -127,11 +131,20 @@ def test_naive_timestamps_need_a_time_zone(tmp_path):
     assert info.value.field == "created_at" and info.value.row == 2
 
 
-def test_malformed_csv_is_a_data_error(tmp_path):
+def test_malformed_csv_rows_are_rejected_alone(tmp_path):
+    # a wrong field count and an unbalanced quote reject their row; the rows after are read
     (tmp_path / "t.csv").write_text("id,customer,created_at\nT-0,A,2026-07-01T09:00Z\n"
-                                    "T-1,Alfa Srl\n")
-    with pytest.raises(DataError, match=r"t.csv:3: malformed CSV: .*Expected 3 columns, got 2"):
-        read_tickets(tmp_path / "t.csv")
+                                    "T-1,Alfa Srl\n"
+                                    'T-2,"Alfa Srl,2026-07-01T09:00Z\n'
+                                    "T-3,A,2026-07-01T10:00Z\n")
+    t = read_tickets(tmp_path / "t.csv")
+    assert t.id.tolist() == ["T-0", "T-3"]
+    assert t.source_row.tolist() == [2, 5]
+    assert [(r.row, r.field, r.reason) for r in t.rejected] == [
+        (3, None, "malformed CSV row: 2 field(s) where the header has 3"),
+        (4, None, "malformed CSV row: a quote is never closed")]
+    with pytest.raises(DataError, match=r"t.csv:3: .*malformed CSV row"):
+        read_tickets(tmp_path / "t.csv", max_errors=0)
     (tmp_path / "e.csv").write_text("")
     with pytest.raises(DataError, match="no tickets in .*e.csv: the file is empty"):
         read_tickets(tmp_path / "e.csv")
