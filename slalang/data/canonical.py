@@ -126,8 +126,8 @@ def max_depth(data: pa.Buffer | bytes) -> int:
     """
     raw = np.frombuffer(memoryview(data), dtype=np.uint8)
     opens = np.flatnonzero((raw == ord("[")) | (raw == ord("{")))
-    if len(opens) <= MAX_DEPTH:
-        return len(opens)
+    if not len(opens):
+        return 0
     closes = np.flatnonzero((raw == ord("]")) | (raw == ord("}")))
     depth = np.arange(1, len(opens) + 1) - np.searchsorted(closes, opens)
     return int(depth.max())
