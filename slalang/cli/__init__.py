@@ -15,7 +15,7 @@ from slalang.version import __version__
 
 #: verb -> module under slalang.cli defining ``command``
 VERBS = ("check", "fmt", "export", "plan", "evaluate", "explain", "contract", "report",
-         "diff", "init")
+         "diff", "init", "test")
 
 
 class VerbGroup(GuardedGroup):
