@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from slalang.diagnostics import did_you_mean
@@ -62,6 +62,53 @@ class Clause:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
+def toward_verdict(exact: Decimal | None, given: str | None, goal: str | None,
+                   achieved: bool | None) -> str | None:
+    """The percentage to show: never one that contradicts the verdict.
+
+    The evaluation rounds half up (``"99.900"`` for 99.89998 %); beside a missed 99.9 %
+    that reads as met. When the evaluation's text would reach the goal of a missed promise,
+    the value is rounded *down* instead (toward the verdict), with at least the decimals of
+    the text and of the goal. Every other value keeps the evaluation's text: a met value can
+    only be rounded further above its goal, and 2/3 still reads 66.67 %.
+
+    >>> toward_verdict(Decimal(2678400 - 2679) * 100 / 2678400, "99.900", "99.9", False)
+    '99.899'
+    >>> toward_verdict(Decimal("94.996"), "95.00", "95", False)
+    '94.99'
+    >>> toward_verdict(None, "80", "95", False)
+    '80'
+    >>> toward_verdict(Decimal(2) * 100 / 3, "66.67", "95", False)
+    '66.67'
+    """
+    if given is None or exact is None or achieved is not False or goal is None:
+        return given
+    if Decimal(given) < Decimal(goal):
+        return given
+    places = max(_places(given), _places(goal))
+    return str(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR))
+
+
+def _places(text: str | None) -> int:
+    if not text:
+        return 0
+    exponent = Decimal(text).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def plain_target(text: str | None) -> str | None:
+    """A promised percentage written one way wherever it appears (``99.0`` and ``99`` are
+    both ``99``): a target is a number the contract states, not a measurement.
+
+    >>> plain_target("99.0"), plain_target("99.90"), plain_target("99.95"), plain_target(None)
+    ('99', '99.9', '99.95', None)
+    """
+    if text is None:
+        return None
+    d = Decimal(text)
+    return str(d.quantize(Decimal(1)) if d == d.to_integral() else d.normalize())
+
+
 @dataclass(frozen=True)
 class ComplianceRow:
     metric: str
@@ -76,6 +123,16 @@ class ComplianceRow:
     achieved: bool | None
     clause: Clause | None
 
+    @property
+    def decided(self) -> int:
+        return self.met + self.breached
+
+    @property
+    def shown(self) -> str | None:
+        """:attr:`percent` as the report shows it (see :func:`toward_verdict`)."""
+        exact = Decimal(self.met * 100) / self.decided if self.decided else None
+        return toward_verdict(exact, self.percent, self.objective, self.achieved)
+
 
 @dataclass(frozen=True)
 class UptimeRow:
@@ -87,6 +144,19 @@ class UptimeRow:
     objective: str | None
     achieved: bool | None
     clause: Clause | None
+
+    @property
+    def shown(self) -> str:
+        """:attr:`percent` as the report shows it (see :func:`toward_verdict`)."""
+        exact = None
+        if self.seconds and self.downtime_seconds is not None:
+            exact = Decimal((self.seconds - self.downtime_seconds) * 100) / self.seconds
+        return toward_verdict(exact, self.percent, self.objective, self.achieved) or ""
+
+    @property
+    def promised(self) -> bool:
+        """Whether the contract promises an uptime for this service (else: measured only)."""
+        return self.objective is not None
 
 
 @dataclass(frozen=True)
@@ -243,9 +313,52 @@ class CustomerReport:
         return sum(len(m.applicable) for m in self.months)
 
     @property
+    def promises(self) -> int:
+        """Every promise assessed in the period: each decided objective and each promised
+        uptime, month by month (the headline counts them all)."""
+        return self.objectives_applicable + sum(
+            1 for m in self.months for u in m.uptime if u.promised and u.achieved is not None)
+
+    @property
+    def promises_missed(self) -> int:
+        return self.objectives_missed + sum(
+            1 for m in self.months for u in m.uptime if u.promised and u.achieved is False)
+
+    @property
+    def promises_kept(self) -> int:
+        return self.promises - self.promises_missed
+
+    @property
     def worst_uptime(self) -> UptimeRow | None:
-        rows = [u for m in self.months for u in m.uptime]
+        """The promised uptime that came lowest (None when the tier promises none)."""
+        rows = [u for m in self.months for u in m.uptime if u.promised]
         return min(rows, key=lambda u: Decimal(u.percent)) if rows else None
+
+    @property
+    def measured_uptime(self) -> bool:
+        """Whether any service's uptime was measured (promised or not)."""
+        return any(m.uptime for m in self.months)
+
+    @property
+    def credit_share(self) -> str:
+        """The period's credit as a share of the period's fees, in percent: the mean of the
+        monthly shares (never their sum, which is no share of anything), two decimals.
+
+        A month's credit is a percent of that month's fee, so over n months of the same fee
+        the credit is (sum of monthly percents) / n of the n fees.
+        """
+        if not self.months:
+            return "0"
+        total = sum((Decimal(m.credits.percent) for m in self.months), Decimal(0))
+        mean = total / len(self.months)
+        if mean == mean.to_integral():
+            return str(mean.quantize(Decimal(1)))
+        return str(mean.quantize(Decimal("0.01"), ROUND_HALF_EVEN))
+
+    @property
+    def decided_tickets(self) -> int:
+        """Tickets decided (met or missed) across the period's months and metrics."""
+        return sum(r.decided for m in self.months for r in m.compliance)
 
     @property
     def worst_compliance(self) -> ComplianceRow | None:
@@ -304,9 +417,9 @@ class Report:
             return Decimal(c.credit_total or "0")
 
         bad = [c for c in self.customers
-               if owed(c) > 0 or Decimal(c.credit_percent) > 0 or c.objectives_missed]
+               if owed(c) > 0 or Decimal(c.credit_percent) > 0 or c.promises_missed]
         return tuple(sorted(bad, key=lambda c: (-owed(c), -Decimal(c.credit_percent),
-                                                -c.objectives_missed,
+                                                -c.promises_missed,
                                                 c.name)))
 
     @property
@@ -380,7 +493,8 @@ def _compliance(row: Mapping, where: str) -> ComplianceRow:
     return ComplianceRow(
         metric=str(_get(row, "metric", where)),
         priority=str(_get(row, "priority", where)),
-        objective=_num(row.get("objective"), where + ".objective", allow_none=True),
+        objective=plain_target(_num(row.get("objective"), where + ".objective",
+                                    allow_none=True)),
         met=int(row.get("met", 0)),
         breached=int(row.get("breached", 0)),
         open=int(row.get("open", 0)),
@@ -397,7 +511,7 @@ def _uptime(row: Mapping, where: str) -> UptimeRow:
         seconds=row.get("seconds"),
         downtime_seconds=row.get("downtime_seconds"),
         percent=_num(_get(row, "uptime", where), where + ".uptime") or "",
-        objective=_num(row.get("target"), where + ".target", allow_none=True),
+        objective=plain_target(_num(row.get("target"), where + ".target", allow_none=True)),
         achieved=row.get("met"),
         clause=_clause(row.get("clause")),
     )
@@ -409,7 +523,8 @@ def _credits(obj: Mapping, where: str) -> Credits:
                    _num(_get(ln, "percent", f"{where}.lines[{i}]"), f"{where}.lines[{i}]")
                    or "0", _clause(ln.get("source")),
                    _money(ln.get("amount"), f"{where}.lines[{i}].amount")[0],
-                   _num(ln.get("below"), f"{where}.lines[{i}].below", allow_none=True),
+                   plain_target(_num(ln.get("below"), f"{where}.lines[{i}].below",
+                                     allow_none=True)),
                    ln.get("metric"), ln.get("priority"))
         for i, ln in enumerate(_get(obj, "lines", where, [])))
     amount, currency = _money(obj.get("amount"), where + ".amount")

@@ -7,12 +7,21 @@ options as ``slalang evaluate``. ``--verdicts`` adds the ``--csv`` verdicts to l
 rather than the worst of each month. Nothing is recomputed: the report formats the
 evaluation's numbers. Exit codes: 0 written, 2 usage or
 input error (see :mod:`slalang.errors`).
+
+A customer report goes to one customer: with several customers in the evaluation, ``-o DIR``
+writes one file per customer (``alfa-srl-2026-Q3.html``), and one file holding several
+customers is made only on request (``--combined``, for the MSP's own use). Notes meant for
+whoever runs the command (how to list every ticket) go to standard error, never into the
+document.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import unicodedata
+from pathlib import Path
 
 import click
 
@@ -54,12 +63,69 @@ def months_of(selection: str | None, period: dict) -> list[str] | None:
                      f"quarter (2026-Q3) of the evaluated period {period.get('label', '')}")
 
 
-def _format_for(out: str | None, given: str | None) -> str:
+def _format_for(out: str | None, given: str | None, folder: bool = False) -> str:
     if given:
         return given
     if out and out.lower().endswith((".html", ".htm")):
         return "html"
-    return "md"
+    if out and out.lower().endswith(".pdf"):
+        return "pdf"
+    return "html" if folder else "md"
+
+
+#: the file suffix of each output format
+SUFFIX = {"html": "html", "md": "md", "pdf": "pdf"}
+
+
+def file_stem(customer: str) -> str:
+    """A customer's name as a file name: lower case ASCII letters, digits and dashes.
+
+    >>> file_stem("Alfa Srl"), file_stem("Caffè <Bar> & Co."), file_stem("***")
+    ('alfa-srl', 'caffe-bar-co', 'customer')
+    """
+    ascii_name = unicodedata.normalize("NFKD", customer).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return stem or "customer"
+
+
+def report_files(names: list[str], period: str, fmt: str) -> dict[str, str]:
+    """One file name per customer (``alfa-srl-2026-Q3.html``), distinct even when two names
+    make the same stem.
+
+    >>> report_files(["Alfa Srl", "ALFA srl"], "2026-Q3", "pdf")
+    {'Alfa Srl': 'alfa-srl-2026-Q3.pdf', 'ALFA srl': 'alfa-srl-2-2026-Q3.pdf'}
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        stem, n = file_stem(name), 1
+        while (stem if n == 1 else f"{stem}-{n}") in used:
+            n += 1
+        stem = stem if n == 1 else f"{stem}-{n}"
+        used.add(stem)
+        label = re.sub(r"[^A-Za-z0-9.-]+", "_", period) if period else "report"
+        out[name] = f"{stem}-{label}.{SUFFIX[fmt]}"
+    return out
+
+
+def _is_folder(out: str) -> bool:
+    return out != "-" and (os.path.isdir(out) or out.endswith(("/", os.sep)))
+
+
+def _notes_for_operator(evaluation: dict, has_verdicts: bool) -> list[str]:
+    """What the person running the command should know (standard error, not the document)."""
+    notes = []
+    months = [m for c in evaluation.get("customers") or () if isinstance(c, dict)
+              for m in c.get("months") or () if isinstance(m, dict)]
+    if not has_verdicts and any(m.get("breaches") is None for m in months):
+        notes.append("note: the evaluation lists no tickets; give the verdict CSV "
+                     "(slalang evaluate --csv FILE) with --verdicts to list the breaches")
+    elif not has_verdicts and any(
+            (m.get(k) or {}).get("count", 0) > len((m.get(k) or {}).get("tickets") or ())
+            for m in months for k in ("breaches", "at_risk")):
+        notes.append("note: the report lists the worst tickets of each month; the verdict CSV "
+                     "(slalang evaluate --csv FILE) given with --verdicts lists every one")
+    return notes
 
 
 @click.command(name="report")
@@ -81,8 +147,9 @@ def _format_for(out: str | None, given: str | None) -> str:
               + AS_OF_RULE + ").")
 @click.option("--max-errors", type=click.IntRange(min=0),
               help="Stop with exit 2 when more input rows than this are rejected.")
-@click.option("--format", "fmt", type=click.Choice(["html", "md"]),
-              help="Output format (default: html when -o ends in .html, else md).")
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "pdf"]),
+              help="Output format (default: from the -o suffix .html/.pdf; html for a "
+              "folder; else md). pdf needs the 'pdf' extra (WeasyPrint).")
 @click.option("--lang", type=click.Choice(["en", "it"]), default="en", show_default=True,
               help="Language of words, numbers and dates.")
 @click.option("--customer", help="Report on one customer only.")
@@ -90,8 +157,13 @@ def _format_for(out: str | None, given: str | None) -> str:
               help="The MSP's view: every customer's compliance, uptime and credits.")
 @click.option("--public", is_flag=True,
               help="A public summary: on-time rates per priority, no names, no money.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, allow_dash=True),
-              default="-", show_default=True, help="Where to write the report.")
+@click.option("--combined", is_flag=True,
+              help="Several customers' reports in one file (for the MSP's own use: it holds "
+              "every customer's fees and credits). Without it, give -o DIR for one file each.")
+@click.option("-o", "--output", "out", type=click.Path(allow_dash=True),
+              default="-", show_default=True,
+              help="Where to write the report: a file, - (standard output), or a folder "
+              "(ending in /, or existing) for one file per customer.")
 @click.option("--record", type=click.Path(dir_okay=False),
               help="Also keep the evaluated months in this SQLite history database.")
 @click.option("--history", type=click.Path(dir_okay=False),
@@ -102,14 +174,14 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
             tickets: str | None, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
             max_errors: int | None, fmt: str | None, lang: str, customer: str | None,
-            portfolio: bool, public: bool, out: str, record: str | None, history: str | None,
-            template_dir: str | None) -> None:
+            portfolio: bool, public: bool, combined: bool, out: str, record: str | None,
+            history: str | None, template_dir: str | None) -> None:
     """Render a compliance report from POLICY and data, or from a saved evaluation.
 
     \b
     slalang report policies/reference.sla --tickets t.jsonl --downtime d.csv \\
-        --period 2026-Q3 -o qbr.html
-    slalang report --from-json ev.json --customer "Alfa Srl" --lang it
+        --period 2026-Q3 -o qbr/            # one file per customer
+    slalang report --from-json ev.json --customer "Alfa Srl" --lang it -o alfa.pdf
     """
     from slalang.cli.common import atomic_write
     from slalang.document import read_verdicts
@@ -126,7 +198,15 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         raise UsageError("--verdicts goes with --from-json (from POLICY the verdicts are known)")
     if customer and (portfolio or public):
         raise UsageError("--customer makes a customer report; drop --portfolio/--public")
+    if combined and (customer or portfolio or public):
+        raise UsageError("--combined puts several customers' reports in one file; it does "
+                         "not go with --customer, --portfolio or --public")
     view = "portfolio" if portfolio else "public" if public else "customers"
+    folder = _is_folder(out)
+    if folder and view != "customers":
+        raise UsageError(f"-o {out}: a folder takes one report per customer; give a file "
+                         f"name for the {view} report")
+    fmt = _format_for(out, fmt, folder)
     if from_json:
         if as_of:
             raise UsageError("--as-of is fixed by the saved evaluation; evaluate again to "
@@ -138,16 +218,59 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         evaluation = _evaluate(policy, tickets, events, downtime, mapping, roster, period,
                                as_of, max_errors)
         months, rows = None, None
-    text = render_report(evaluation, verdicts=rows, format=_format_for(out, fmt), lang=lang,
-                         view=view, customer=customer, months=months, history=history,
-                         template_dir=template_dir)
+    # read (and check) the evaluation once before anything else: a month or customer not in
+    # it is the error to report, whatever the output
+    from slalang.document import build_report
+
+    if history is not None:  # a missing history database is the error to report first
+        from slalang.history import connect
+
+        connect(history).close()
+    names = [c.name for c in build_report(evaluation, verdicts=rows, customer=customer,
+                                          months=months).customers]
+    if view == "customers" and not customer and not folder and not combined \
+            and len(names) > 1:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        raise UsageError(
+            f"the evaluation covers {len(names)} customers ({shown}); each "
+            f"customer's report goes in a file of its own: give a folder (-o reports/), "
+            f"or --customer NAME; --combined puts them all in one file for internal use")
+
+    def render(one: str | None) -> str | bytes:
+        html_or_text = render_report(
+            evaluation, verdicts=rows, format="html" if fmt == "pdf" else fmt, lang=lang,
+            view=view, customer=one, months=months, history=history,
+            template_dir=template_dir)
+        if fmt != "pdf":
+            return html_or_text
+        from slalang.render.pdf import html_to_pdf
+
+        return html_to_pdf(html_or_text)
+
+    # render everything before writing anything: a failure leaves no partial set of files
+    if folder:
+        wanted = [customer] if customer else names
+        outputs = {}
+        period_label = months[0] if months and len(months) == 1 else (
+            period or str((evaluation.get("period") or {}).get("label") or ""))
+        files = report_files(wanted, period_label, fmt)
+        for name in wanted:
+            outputs[str(Path(out) / files[name])] = render(name)
+    else:
+        outputs = {out: render(customer)}
     if record:
         from slalang.history import record as record_history
 
         n = record_history(record, evaluation)
         click.echo(f"recorded {n} customer-month(s) in {record}", err=True)
-    with atomic_write(out) as fh:
-        fh.write(text)
+    for path, data in outputs.items():
+        binary = isinstance(data, bytes)
+        with atomic_write(path, "wb" if binary else "w", None if binary else "utf-8") as fh:
+            fh.write(data)
+        if folder:
+            click.echo(f"wrote {path}", err=True)
+    for note in _notes_for_operator(evaluation, rows is not None):
+        click.echo(note, err=True)
     raise SystemExit(EXIT_OK)
 
 

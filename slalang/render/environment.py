@@ -51,15 +51,18 @@ PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 
 
 def md(value: Any) -> str:
-    """Text safe in Markdown, table cells included: backslashes, pipes and ``*`` escaped, and
-    ``_`` where it could start or end emphasis (``night_shift`` stays as it is); line breaks
-    flattened.
+    """Text safe in Markdown, table cells included: backslashes, pipes, ``*``, HTML's ``<``
+    and ``>``, link brackets and backticks escaped (a name cannot smuggle markup or a
+    ``<script>`` into a Markdown document or the HTML made from it), and ``_`` where it could
+    start or end emphasis (``night_shift`` stays as it is); line breaks flattened.
 
     >>> md("a | *b*\\nc_d _e_")
     'a \\\\| \\\\*b\\\\* c_d \\\\_e\\\\_'
+    >>> md("<script>[x](y)`")
+    '\\\\<script\\\\>\\\\[x\\\\](y)\\\\`'
     """
     text = str(value)
-    for char in ("\\", "|", "*"):
+    for char in ("\\", "|", "*", "<", ">", "[", "]", "`"):
         text = text.replace(char, "\\" + char)
     text = _EMPHASIS_UNDERSCORE.sub(r"\\_", text)
     return " ".join(text.split())

@@ -25,9 +25,11 @@ True
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from babel.numbers import get_decimal_symbol
 from markupsafe import Markup
 
 from slalang.document import (
@@ -38,6 +40,7 @@ from slalang.document import (
     build_report,
 )
 from slalang.render import charts
+from slalang.render.clauses import subject_clause
 from slalang.render.environment import make_environment, render_template
 from slalang.render.errors import RenderError
 from slalang.render.i18n import LANGS, Wording
@@ -91,8 +94,12 @@ def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = N
         connect(history).close()
     env = make_environment(lang, template_dir, timezone=report.timezone)
     w: Wording = env.wording  # type: ignore[attr-defined]
+    env.filters["period"] = lambda label: period_words(w, label)
+    env.filters["downtime"] = lambda seconds: downtime_words(w, seconds)
     context = {
-        "report": report, "lang": lang, "view": view,
+        "report": report, "lang": lang, "view": view, "format": format,
+        # the appendix clause a row cites (the policy's file:line stays in the JSON)
+        "clause_of": subject_clause,
         "slalang_version": __version__, "hash_algorithm": HASH_ALGORITHM,
         "at_risk_share": w.percent((AT_RISK_SHARE * 100).normalize()),
         "charts": {}, "trends": {},
@@ -107,8 +114,9 @@ def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = N
         bars = [charts.Bar(f"{metric_words(w, r.metric)} {r.priority}", r.percent, None,
                            w.percent(r.percent), None)
                 for r in report.public_rates if r.percent is not None]
-        context["charts"] = {"public": charts.bar_chart(bars, w.t("report.on_time_rate"),
-                                                        floor=50.0) if bars else None}
+        context["charts"] = {"public": charts.bar_chart(
+            bars, w.t("report.on_time_rate"), floor=50.0,
+            decimal=get_decimal_symbol(w.locale)) if bars else None}
     name = f"report/{view}.{FORMATS[format]}.j2"
     text = render_template(env, name, context)
     return _tidy(text)
@@ -129,23 +137,23 @@ def customer_charts(report: Report, c: CustomerReport, w: Wording,
                     history: str | os.PathLike | None = None) -> dict[str, object]:
     """The inline SVG charts of one customer's section (``None`` when there is nothing to draw).
 
-    * ``compliance``: one bar chart per month, compliance by priority against the objective;
+    * ``compliance``: a month's report: compliance by priority against the objective. A
+      quarter has none: its aggregate is no verdict (objectives and credits are monthly), so
+      drawing it beside a month's credit would mix the two;
     * ``trend``: one line chart per metric across the months (recorded history first);
     * ``uptime``: uptime per service and month against the target.
     """
     out: dict[str, object] = {"compliance": [], "trend": [], "uptime": None}
-    # a month: that month's compliance; a quarter: the whole period's (the QBR's headline)
-    if c.period_compliance and report.is_quarter:
-        panels = [(report.period, c.period_compliance)]
-    else:
-        panels = [(w.month_label(m.month), m.compliance) for m in c.months]
-    for label, rows in panels:
-        bars = [charts.Bar(f"{metric_words(w, r.metric)} {r.priority}", r.percent, r.objective,
-                           w.percent(r.percent), r.achieved)
-                for r in rows if r.percent is not None]
-        if bars:
-            title = f"{w.t('report.compliance_chart')} · {label}"
-            out["compliance"].append(charts.bar_chart(bars, title, floor=50.0))
+    goal, decimal = w.t("report.objective_legend"), get_decimal_symbol(w.locale)
+    if not report.is_quarter:
+        for m in c.months:
+            bars = [charts.Bar(f"{metric_words(w, r.metric)} {r.priority}", r.shown,
+                               r.objective, w.percent(r.shown), r.achieved)
+                    for r in m.compliance if r.shown is not None]
+            if bars:
+                title = f"{w.t('report.compliance_chart')} · {w.month_label(m.month)}"
+                out["compliance"].append(charts.bar_chart(bars, title, floor=50.0,
+                                                          goal_label=goal, decimal=decimal))
     trend = customer_trend(report, c, history)
     if len(trend.months) > 1:
         for metric in dict.fromkeys(line.metric for line in trend.lines):
@@ -156,13 +164,57 @@ def customer_charts(report: Report, c: CustomerReport, w: Wording,
                 title += f" ({w.t('report.history')})"
             out["trend"].append(charts.line_chart(
                 [w.month_label(mm, short=True) for mm in trend.months], series, title,
-                floor=50.0))
-    ubars = [charts.Bar(f"{u.service} · {w.month_label(m.month, short=True)}", u.percent,
-                        u.objective, w.percent(u.percent), u.achieved)
+                floor=50.0, goal_label=goal, decimal=decimal))
+    ubars = [charts.Bar(f"{u.service} · {w.month_label(m.month, short=True)}", u.shown,
+                        u.objective, w.percent(u.shown), u.achieved)
              for m in c.months for u in m.uptime]
     if ubars:
-        out["uptime"] = charts.bar_chart(ubars, w.t("report.uptime_chart"), floor=98.0)
+        out["uptime"] = charts.bar_chart(ubars, w.t("report.uptime_chart"), floor=98.0,
+                                         goal_label=goal, decimal=decimal)
     return out
+
+
+def downtime_words(w: Wording, seconds: int | None) -> str:
+    """Downtime to the second: ``44 min 39 s``. Minutes alone would hide what decides a
+    verdict (44 min 39 s of a 31-day month misses 99.9 %, 44 min meets it).
+
+    >>> downtime_words(Wording("it"), 2679), downtime_words(Wording("en"), 3000)
+    ('44 min 39 s', '50 min')
+    >>> downtime_words(Wording("en"), 39), downtime_words(Wording("en"), 0)
+    ('39 s', '0 min')
+    """
+    if seconds is None:
+        return w.t("none")
+    whole, secs = divmod(int(seconds), 60)
+    if not secs:
+        return w.duration(seconds, short=True)
+    if not whole:
+        return f"{w.number(secs)} s"
+    return f"{w.duration(whole * 60, short=True)} {w.number(secs)} s"
+
+
+def period_words(w: Wording, label: str) -> str:
+    """A period as words: ``2026-08`` -> ``August 2026`` / ``agosto 2026``, ``2026-Q3`` ->
+    ``Q3 2026`` / ``3º trimestre 2026``, ``2026-07..2026-08`` -> a range of months.
+
+    >>> it = Wording("it")
+    >>> period_words(it, "2026-Q3"), period_words(it, "2026-08")
+    ('3º trimestre 2026', 'agosto 2026')
+    >>> period_words(Wording("en"), "2026-Q3")
+    'Q3 2026'
+    >>> period_words(it, "2026-07..2026-08")
+    'luglio 2026 – agosto 2026'
+    """
+    text = str(label)
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return w.month_label(text)
+    q = re.fullmatch(r"(\d{4})-[Qq]([1-4])", text)
+    if q:
+        return w.t("report.quarter", n=q[2], year=q[1])
+    r = re.fullmatch(r"(\d{4}-\d{2})\.\.(\d{4}-\d{2})", text)
+    if r:
+        return w.t("report.months_range", first=w.month_label(r[1]), last=w.month_label(r[2]))
+    return text
 
 
 @dataclass(frozen=True)
@@ -205,7 +257,7 @@ def customer_trend(report: Report, c: CustomerReport,
         for m in c.months:
             row = next((r for r in m.compliance if (r.metric, r.priority) == (metric, prio)),
                        None)
-            values[m.month] = row.percent if row else None
+            values[m.month] = row.shown if row else None
             goal = goal or (row.objective if row else None)
         if any(v is not None for v in values.values()):
             lines.append(TrendLine(metric, prio, goal, tuple(values.get(mm) for mm in months)))

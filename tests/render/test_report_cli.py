@@ -19,7 +19,8 @@ def run(*args: str):
 
 def test_from_json_writes_the_golden_report(tmp_path: Path) -> None:
     out = tmp_path / "q3.md"
-    result = run("--from-json", EVALUATION, "--verdicts", VERDICTS, "--lang", "it", "-o", str(out))
+    result = run("--from-json", EVALUATION, "--verdicts", VERDICTS, "--lang", "it", "--combined",
+                 "-o", str(out))
     assert result.exit_code == 0, result.output
     golden = Path(__file__).parent / "golden" / "report-q3.it.md"
     assert out.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
@@ -27,7 +28,7 @@ def test_from_json_writes_the_golden_report(tmp_path: Path) -> None:
 
 def test_from_json_alone_is_the_full_report(tmp_path: Path) -> None:
     out = tmp_path / "q3.md"
-    result = run("--from-json", EVALUATION, "--lang", "it", "-o", str(out))
+    result = run("--from-json", EVALUATION, "--lang", "it", "--combined", "-o", str(out))
     assert result.exit_code == 0, result.output
     golden = Path(__file__).parent / "golden" / "report-q3.it.md"
     assert out.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
@@ -35,7 +36,7 @@ def test_from_json_alone_is_the_full_report(tmp_path: Path) -> None:
 
 def test_format_follows_the_output_name_and_month_selection(tmp_path: Path) -> None:
     out = tmp_path / "sep.html"
-    result = run("--from-json", EVALUATION, "--period", "2026-09", "-o", str(out))
+    result = run("--from-json", EVALUATION, "--period", "2026-09", "--combined", "-o", str(out))
     assert result.exit_code == 0, result.output
     golden = Path(__file__).parent / "golden" / "report-2026-09.en.html"
     assert out.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
@@ -54,7 +55,7 @@ def test_stdout_customer_portfolio_public() -> None:
 
 def test_record_then_history_trend(tmp_path: Path) -> None:
     db = tmp_path / "history.sqlite"
-    result = run("--from-json", EVALUATION, "--record", str(db), "-o", str(tmp_path / "a.md"))
+    result = run("--from-json", EVALUATION, "--record", str(db), "-o", str(tmp_path / "a") + "/")
     assert result.exit_code == 0, result.output
     assert "recorded 9 customer-month(s)" in result.output
     out = tmp_path / "sep.html"

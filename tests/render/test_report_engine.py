@@ -40,9 +40,10 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_direct_and_saved_evaluation_give_the_same_report(bench: dict) -> None:
     out = bench["dir"]
-    direct = cli("report", *bench["data"], "--lang", "it", "-o", str(out / "direct.md"))
+    direct = cli("report", *bench["data"], "--lang", "it", "--combined",
+                 "-o", str(out / "direct.md"))
     assert direct.exit_code == 0, direct.output
-    saved = cli("report", "--from-json", str(out / "ev.json"), "--lang", "it",
+    saved = cli("report", "--from-json", str(out / "ev.json"), "--lang", "it", "--combined",
                 "-o", str(out / "saved.md"))
     assert saved.exit_code == 0, saved.output
     direct_text = (out / "direct.md").read_text(encoding="utf-8")
@@ -57,7 +58,7 @@ def test_every_number_of_evaluate_json_is_in_the_report(bench: dict, lang: str) 
     ev = bench["ev"]
     out = bench["dir"] / f"r.{lang}.md"
     result = cli("report", "--from-json", str(bench["dir"] / "ev.json"), "--lang", lang,
-                 "-o", str(out))
+                 "--combined", "-o", str(out))
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     f = Wording(lang, ev["period"]["timezone"])
@@ -74,6 +75,8 @@ def test_every_number_of_evaluate_json_is_in_the_report(bench: dict, lang: str) 
             for u in m["uptime"]:
                 assert f"| {f.percent(u['uptime'])} |" in section
             credit = m["credit"]
+            if not credit["lines"]:  # a month without credit has no credit rows
+                continue
             assert f"**{f.percent(credit['percent'])}**" in section
             if credit["amount"]:
                 assert f.money(credit["amount"]["amount"], credit["amount"]["currency"]) in section
@@ -99,7 +102,7 @@ def test_reference_example_golden(tmp_path: Path, name: str, period: list, optio
     out = tmp_path / name
     result = cli("report", "policies/reference.sla", "--tickets", str(tickets), "--downtime",
                  str(downtime), *period, "--as-of", "2026-10-01T00:00:00+02:00", *options,
-                 "-o", str(out))
+                 "--combined", "-o", str(out))
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     path = GOLDEN / name
