@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -49,28 +50,158 @@ def _default_file_mode() -> int:
     return 0o666 & ~umask
 
 
+#: temporary files are named ``.<target>.slalang-<pid>-<random>.tmp``: the pid lets the next
+#: run remove what a killed run left behind (its process is gone) without touching the
+#: temporary files of a run still going
+_TMP_MARK = ".slalang-"
+
+
+def writes_in_place(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is written directly rather than through a temporary file and a rename:
+    anything that exists and is not a regular file (a device such as /dev/null, a FIFO, the
+    pipe of ``>(cmd)``), and whatever lives under /dev or /proc (``/dev/stdout`` may resolve
+    to a regular file that the shell holds open: replacing it would lose the output).
+
+    >>> writes_in_place("/dev/null"), writes_in_place("/dev/stdout")
+    (True, True)
+    """
+    text = os.fspath(path)
+    if text.startswith(("/dev/", "/proc/")):
+        return True
+    try:
+        mode = os.stat(text).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False  # a new file (or a dangling symlink): written atomically
+    if not stat.S_ISREG(mode):
+        return True
+    return os.path.realpath(text).startswith(("/dev/", "/proc/"))
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporary files of ``target`` left by runs that were killed (their process
+    no longer exists)."""
+    prefix = f".{target.name}{_TMP_MARK}"
+    try:
+        names = [n for n in os.listdir(target.parent) if n.startswith(prefix)
+                 and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(target.parent / name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+class OutputSet:
+    """The files one run writes, all or none: each regular file is written to a temporary
+    file beside it and moved into place only when every output of the run has been written
+    (:meth:`commit`); if any fails, the temporary files are removed and no output of the run
+    appears (:meth:`discard`). ``-`` is standard output; devices, FIFOs and process
+    substitutions are written directly (see :func:`writes_in_place`); a symlink is followed,
+    so the file it points to is replaced and the link kept."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, Path]] = []
+
+    @contextlib.contextmanager
+    def open(self, path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8"
+             ) -> Iterator:
+        """A file object for one output (closed when the block ends)."""
+        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
+        if os.fspath(path) == "-":
+            stream = sys.stdout.buffer if "b" in mode else sys.stdout
+            yield stream
+            stream.flush()
+            return
+        if writes_in_place(path):
+            try:
+                with open(path, mode, **kwargs) as fh:
+                    yield fh
+            except OSError as exc:  # say which output could not be written
+                exc.filename = exc.filename or os.fspath(path)
+                raise
+            return
+        target = Path(os.path.realpath(path))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(target)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{_TMP_MARK}{os.getpid()}-",
+                                   suffix=".tmp", dir=target.parent)
+        self._pending.append((tmp, target))
+        try:
+            with os.fdopen(fd, mode, **kwargs) as fh:
+                yield fh
+        except OSError as exc:
+            exc.filename = exc.filename or os.fspath(path)
+            raise
+
+    def adopt(self, other: OutputSet) -> None:
+        """Take over the outputs ``other`` has written, to commit or discard them with ours."""
+        self._pending.extend(other._pending)
+        other._pending.clear()
+
+    def commit(self) -> None:
+        """Move every output into place."""
+        done: list[Path] = []
+        try:
+            for tmp, target in self._pending:
+                # mkstemp creates 0600; an output gets the permissions any new file would get
+                os.chmod(tmp, _default_file_mode())
+                os.replace(tmp, target)
+                done.append(target)
+        except BaseException:
+            for target in done:  # a partial set of outputs is worse than none
+                with contextlib.suppress(OSError):
+                    os.unlink(target)
+            self.discard()
+            raise
+        self._pending.clear()
+
+    def discard(self) -> None:
+        """Remove the temporary files: no output of this run appears."""
+        for tmp, _ in self._pending:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        self._pending.clear()
+
+
+@contextlib.contextmanager
+def output_set() -> Iterator[OutputSet]:
+    """An :class:`OutputSet` committed when the block ends normally, discarded otherwise
+    (an error, Ctrl-C, a ``SystemExit`` raised before the outputs are complete)."""
+    outputs = OutputSet()
+    try:
+        yield outputs
+    except BaseException:
+        outputs.discard()
+        raise
+    outputs.commit()
+
+
+def command_outputs() -> OutputSet:
+    """The :class:`OutputSet` of the running command: whatever the command has not committed
+    when it ends (an error, Ctrl-C) is discarded as click closes its context."""
+    outputs = OutputSet()
+    click.get_current_context().call_on_close(outputs.discard)
+    return outputs
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8"
                  ) -> Iterator:
-    """Write to a temporary file beside ``path`` and move it into place only on success,
-    so no output file is ever left half-written. ``-`` writes to standard output."""
-    if str(path) == "-":
-        if "b" in mode:
-            yield sys.stdout.buffer
-        else:
-            yield sys.stdout
-        return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
-        with os.fdopen(fd, mode, **kwargs) as fh:
-            yield fh
-        # mkstemp creates 0600; an output file gets the permissions any new file would get
-        os.chmod(tmp, _default_file_mode())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Write one output file all or nothing (see :class:`OutputSet`: ``-`` is standard
+    output, special files are written directly, a regular file is replaced only once
+    written whole)."""
+    with output_set() as outputs, outputs.open(path, mode, encoding) as fh:
+        yield fh

@@ -1,7 +1,7 @@
 """`slalang evaluate`: evaluate a policy on ticket (and downtime) data for a period.
 
 Prints a summary (or JSON) and writes the JSON, CSV and JUnit outputs asked for, each
-atomically. Exit codes: 0 done (and nothing failed per ``--fail-on``), 1 an objective missed or
+all or none. Exit codes: 0 done (and nothing failed per ``--fail-on``), 1 an objective missed or
 a credit due per ``--fail-on``, 2 usage or input error. Heavy modules are imported inside the
 command so that ``slalang --help`` stays fast.
 """
@@ -116,7 +116,7 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
             in_memory: bool) -> None:
     """Evaluate POLICY on ticket data: compliance, uptime and service credits per customer
     and month."""
-    from slalang.cli.common import atomic_write
+    from slalang.cli.common import OutputSet, command_outputs
     from slalang.data import read_downtime, read_tickets
     from slalang.evaluation.evaluate import evaluate
     from slalang.evaluation.periods import parse_period, resolve_as_of
@@ -132,14 +132,16 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     ros = _load_roster(pol, roster)
     chunked = _chunk_rows(tickets, events, mapping, chunk_rows, in_memory)
     plan = compile_plan(pol)
+    outputs = command_outputs()  # every file of the run, all or none
     down, ev, rows = None, None, 0
     if chunked:
         down = read_downtime(downtime, max_errors=max_errors) if downtime else None
         from slalang.data.stream import NotStreamable
         from slalang.evaluation.streaming import evaluate_chunked
 
+        streamed = OutputSet()
         try:
-            with atomic_write(csv_out, "wb") if csv_out else nullcontext() as fh:
+            with streamed.open(csv_out, "wb") if csv_out else nullcontext() as fh:
                 ev, rows = evaluate_chunked(
                     plan, tickets, events, down, ros, as_of=instant, period=per,
                     chunk_rows=chunked, max_errors=max_errors, verdicts=fh,
@@ -147,6 +149,10 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
         except NotStreamable as exc:
             click.echo(f"note: evaluating in memory: {exc}", err=True)
             chunked = None
+        finally:
+            if ev is None:
+                streamed.discard()
+        outputs.adopt(streamed)
     if ev is None:
         table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
         if down is None and downtime:
@@ -160,26 +166,27 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     if json_out:
         from slalang.evaluation.output.json import write_json
 
-        with atomic_write(json_out) as fh:
+        with outputs.open(json_out) as fh:
             write_json(ev, fh)
     if csv_out and not chunked:
         from slalang.evaluation.output.csv import write_verdicts
 
-        with atomic_write(csv_out, "wb") as fh:
+        with outputs.open(csv_out, "wb") as fh:
             rows = write_verdicts(ev, fh)
     if stamp_out:  # the hashes and version the CSV has no room for
         import json
 
         from slalang.evaluation.output.csv import stamp
 
-        with atomic_write(stamp_out) as fh:
+        with outputs.open(stamp_out) as fh:
             json.dump(stamp(ev, rows if csv_out else None), fh, indent=2)
             fh.write("\n")
     if junit_out:
         from slalang.evaluation.output import junit
 
-        with atomic_write(junit_out, "wb") as fh:
+        with outputs.open(junit_out, "wb") as fh:
             fh.write(junit.dumps(ev))
+    outputs.commit()
     if "-" in (json_out, csv_out, stamp_out, junit_out):
         pass  # standard output already carries a file's content
     elif fmt == "json":
