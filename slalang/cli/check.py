@@ -107,6 +107,17 @@ def echo_diagnostics(results: list[Checked], fmt: str = "text", err: bool = Fals
     diagnostics = [d for r in results for d in r.diagnostics]
     if fmt == "json":
         click.echo(json.dumps(to_json(diagnostics), indent=2, ensure_ascii=False), err=err)
+    elif fmt == "sarif":
+        from slalang.codescan import to_sarif
+        from slalang.version import __version__
+
+        click.echo(json.dumps(to_sarif(diagnostics, __version__), indent=2, ensure_ascii=False),
+                   err=err)
+    elif fmt == "github":
+        from slalang.codescan import to_github
+
+        if diagnostics:
+            click.echo(to_github(diagnostics), err=err)
     elif diagnostics:
         sources = {r.path: r.source for r in results if r.source is not None}
         click.echo(render_all(diagnostics, sources), err=err)
@@ -124,8 +135,10 @@ def exit_code(results: list[Checked], strict: bool = False) -> int:
 
 @click.command(name="check")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Text with carets, or versioned JSON diagnostics.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]),
+              default="text", show_default=True,
+              help="Text with carets, versioned JSON diagnostics, SARIF 2.1.0 for code "
+              "scanning, or GitHub Actions annotations (workflow commands).")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
 def command(files: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Check policy FILES: syntax, references, inheritance, numbers and calendars.
@@ -134,7 +147,7 @@ def command(files: tuple[str, ...], fmt: str, strict: bool) -> None:
     --strict); a file that cannot be read or parsed exits 2.
     """
     results = [check_file(path) for path in files]
-    if fmt == "json" or any(r.diagnostics for r in results):
+    if fmt in ("json", "sarif") or any(r.diagnostics for r in results):
         echo_diagnostics(results, fmt)
     raise SystemExit(exit_code(results, strict))
 
