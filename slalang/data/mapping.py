@@ -494,19 +494,12 @@ def load_mapping(path: str | Path) -> Mapping:
             names the offending key).
     """
     import jsonschema  # only mappings need these: imported on first use
-    import yaml
+
+    from slalang.bounded_yaml import load_yaml_file
 
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read the mapping: {exc.strerror or exc}", file=file) from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=file,
-                        row=mark.line + 1 if mark else None) from None
+    # bounded: size, nesting and alias expansion (a mapping may come from anyone)
+    doc = load_yaml_file(path, "mapping")
     validator = jsonschema.Draft202012Validator(mapping_schema())
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:

@@ -164,3 +164,52 @@ def test_a_utf16_export_reads_through_its_mapping(tmp_path):
     mapping = _mapped(tmp_path, ", encoding: utf-16")
     (tmp_path / "t.csv").write_bytes("Key;Opened\nH-é;01.07.2026 09:00\n".encode("utf-16"))
     assert read_tickets(tmp_path / "t.csv", mapping=mapping).id.tolist() == ["H-é"]
+
+
+# -- mappings: YAML within bounds ---------------------------------------------------------------
+
+def _laughs(levels: int = 9) -> str:
+    lines = ['  l0: &l0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"  l{k}: &l{k} [" + ", ".join([f"*l{k - 1}"] * 10) + "]"
+              for k in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("values:\n  category:\n    bomb: 1\n" + _laughs(), r"m.yaml:\d+: invalid YAML: more than "
+                                                        r"500,000 values once its aliases"),
+    ("x: " + "[" * 3000 + "]" * 3000 + "\n", r"m.yaml:\d+: invalid YAML: nested deeper than 64"),
+])
+def test_hostile_yaml_is_refused_before_it_is_walked(tmp_path, extra, message):
+    path = _mapped(tmp_path)
+    path.write_text(path.read_text() + extra)
+    with pytest.raises(DataError, match=message):
+        load_mapping(path)
+
+
+def test_a_huge_mapping_is_refused_by_its_size(tmp_path):
+    path = _mapped(tmp_path)
+    path.write_text(path.read_text() + "values:\n  category:\n" + "".join(
+        f'    "c{k:07d}": "category number {k}"\n' for k in range(40_000)))
+    with pytest.raises(DataError, match=r"m.yaml: the mapping is larger than 1024 KiB"):
+        load_mapping(path)
+
+
+def test_a_mapping_that_is_not_utf8_is_named(tmp_path):
+    path = _mapped(tmp_path)
+    path.write_bytes(path.read_bytes().replace(b"Alfa Srl", "Caffè".encode("latin-1")))
+    with pytest.raises(DataError, match=r"m.yaml:7: the mapping is not UTF-8 text: byte 0xe8"):
+        load_mapping(path)
+
+
+def test_a_mapping_must_be_a_regular_file():
+    with pytest.raises(DataError, match="/dev/zero: the mapping must be a regular file"):
+        load_mapping("/dev/zero")
+
+
+def test_aliases_within_bounds_still_work(tmp_path):
+    path = _mapped(tmp_path)
+    path.write_text(path.read_text().replace("  priority: {constant: P1}\n",
+                                             "  priority: &p {constant: P1}\n")
+                    + "extra:\n  prio_again: *p\n")
+    assert load_mapping(path).extra == {"prio_again": {"constant": "P1"}}
