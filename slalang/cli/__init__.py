@@ -14,8 +14,21 @@ from slalang.cli.common import GuardedGroup
 from slalang.version import __version__
 
 #: verb -> module under slalang.cli defining ``command``
-VERBS = ("check", "fmt", "export", "plan", "evaluate", "explain", "contract", "report",
-         "diff", "init", "test")
+VERBS = (
+    # one verb a line, so that adding a verb is a one-line change
+    "check",
+    "fmt",
+    "export",
+    "plan",
+    "evaluate",
+    "explain",
+    "contract",
+    "report",
+    "diff",
+    "init",
+    "test",
+    "calibrate",
+)
 
 
 class VerbGroup(GuardedGroup):

@@ -1,0 +1,132 @@
+"""Calibration as text for a terminal and as a JSON document (durations in business seconds,
+percent and money as exact decimal strings)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from slalang.calibration.backtest import Backtest
+from slalang.calibration.calibrate import SMALL_MONTH, Calibration, Group
+from slalang.calibration.targets import PERCENTILES, contract_step
+from slalang.evaluation.output.common import iso_local
+from slalang.plan.text import format_duration
+
+
+def _d(seconds: int | None) -> str:
+    return "-" if seconds is None else format_duration(seconds)
+
+
+def _pct(level: Decimal) -> str:
+    return f"{level.normalize():f}%"
+
+
+def small_sample_notes(cal: Calibration) -> list[str]:
+    """One line per metric x priority whose months typically hold fewer decided tickets than
+    an objective can be judged on: the recommendation to state a minimum sample."""
+    out = []
+    for g in cal.overall():
+        n = g.typical_month()
+        if 0 < n < SMALL_MONTH:
+            out.append(f"{g.metric} {g.priority}: a typical month has {n} ticket(s); an "
+                       f"objective on so few is noise: promise it over at least {SMALL_MONTH} "
+                       "tickets (or over the quarter), and say what applies below that, e.g. "
+                       "at most one ticket may miss")
+    return out
+
+
+def calibration_to_text(cal: Calibration, draft: str, bt: Backtest | None = None) -> str:
+    ev = cal.evaluation
+    h = ev.plan.policy.header
+    under = f"every customer on tier {cal.tier}" if cal.tier else "each customer on its own tier"
+    out = [f"{h.name} {h.version}: calibration over {ev.period.label}, {under}",
+           f"as of {iso_local(ev.as_of, h.timezone)}; times are business time on the calendar "
+           "named; a clock still running counts as a miss once past a target",
+           ""]
+    head = (f"  {'metric':<11} {'prio':<4} {'key':<16} {'calendar':<10} {'tickets':>7} "
+            f"{'open':>5} " + " ".join(f"{'p' + str(q):>6}" for q in PERCENTILES)
+            + "  " + "  ".join(f"{'at ' + _pct(lv):>8} (months)   " for lv in cal.levels))
+    out.append("elapsed time and the target each objective level would have needed")
+    out.append(head.rstrip())
+    for g in cal.groups:
+        out.append(_group_line(g, cal.levels))
+    notes = small_sample_notes(cal)
+    if notes:
+        out += ["", "small samples:"] + [f"  {n}" for n in notes]
+    out += ["", "draft tier (targets rounded up to contract steps):", "", draft.rstrip()]
+    if bt is not None:
+        out += ["", *backtest_lines(bt)]
+    return "\n".join(out) + "\n"
+
+
+def _group_line(g: Group, levels) -> str:
+    cells = []
+    for lv in levels:
+        rng = g.month_range(lv)
+        months = f"{_d(rng[0])}-{_d(rng[1])}" if rng else "-"
+        cells.append(f"{_d(g.targets[lv]):>8} ({months})".ljust(22))
+    return (f"  {g.metric:<11} {g.priority:<4} {(g.key or 'all'):<16.16} {g.calendar:<10.10} "
+            f"{g.stopped:>7} {g.running:>5} "
+            + " ".join(f"{_d(g.percentiles[q]):>6}" for q in PERCENTILES) + "  "
+            + "".join(cells)).rstrip()
+
+
+def backtest_lines(bt: Backtest) -> list[str]:
+    out = [f"backtest of tier {bt.tier}: credits it would have cost, per month"]
+    for m in bt.months:
+        owed = " + ".join(str(x) for x in m.owed) or "none"
+        out.append(f"  {m.month}: {m.customers} customer(s), credit due for {m.credits_due}, "
+                   f"objectives missed {m.objectives_missed}, credits {owed}")
+    if bt.expected is not None:
+        ci = (f" (90% bootstrap interval {bt.interval[0]:.2f}-{bt.interval[1]:.2f})"
+              if bt.interval else " (one month: no interval)")
+        out.append(f"  expected credit next month: {bt.expected:.2f} {bt.currency}{ci}")
+    out += ["", "margins: the time each objective's share of tickets was within, against the "
+            "target"]
+    for mg in bt.margins:
+        verdict = ("never reached" if mg.margin is None else
+                   f"{format_duration(abs(mg.margin))} {'headroom' if mg.margin >= 0 else 'short'}")
+        out.append(f"  {mg.metric:<11} {mg.priority:<4} objective {_pct(mg.objective):<6} "
+                   f"target {_d(mg.target):>6}  at objective {_d(mg.at_objective):>6}  "
+                   f"{verdict}; missed in {mg.missed} of {mg.measured} customer-month(s)")
+    return out
+
+
+def calibration_to_json(cal: Calibration, draft: str, level: Decimal,
+                        bt: Backtest | None = None) -> dict:
+    ev = cal.evaluation
+    tz = ev.plan.policy.header.timezone
+    doc = {
+        "policy": {"name": ev.plan.policy.header.name, "version": ev.plan.policy.header.version,
+                   "file": ev.plan.policy.source_path},
+        "policy_hash": ev.policy_hash, "data_hash": ev.data_hash,
+        "period": ev.period.label, "as_of": iso_local(ev.as_of, tz),
+        "tier": cal.tier, "by": cal.by, "levels": [str(lv) for lv in cal.levels],
+        "groups": [{
+            "metric": g.metric, "priority": g.priority, "key": g.key, "calendar": g.calendar,
+            "stopped": g.stopped, "running": g.running,
+            "percentiles_s": {str(q): v for q, v in g.percentiles.items()},
+            "targets_s": {str(lv): v for lv, v in g.targets.items()},
+            "contract_targets_s": {str(lv): (contract_step(v) if v is not None else None)
+                                   for lv, v in g.targets.items()},
+            "months": [{"month": m.month, "stopped": m.stopped, "running": m.running,
+                        "targets_s": {str(lv): v for lv, v in m.targets.items()}}
+                       for m in g.months],
+        } for g in cal.groups],
+        "small_samples": small_sample_notes(cal),
+        "draft": {"level": str(level), "text": draft},
+    }
+    if bt is not None:
+        doc["backtest"] = {
+            "tier": bt.tier, "currency": bt.currency,
+            "months": [{"month": m.month, "customers": m.customers,
+                        "credits_due": m.credits_due, "objectives_missed": m.objectives_missed,
+                        "owed": [{"amount": str(x.amount), "currency": x.currency}
+                                 for x in m.owed]} for m in bt.months],
+            "expected_credit": None if bt.expected is None else str(bt.expected),
+            "interval_90": None if bt.interval is None else [str(x) for x in bt.interval],
+            "margins": [{"metric": m.metric, "priority": m.priority, "target_s": m.target,
+                         "objective": str(m.objective), "at_objective_s": m.at_objective,
+                         "margin_s": m.margin, "missed": m.missed, "measured": m.measured}
+                        for m in bt.margins],
+        }
+    return doc
