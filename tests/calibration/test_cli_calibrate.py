@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, chromium, console_problems
 from click.testing import CliRunner
 
 from slalang.cli import main
@@ -135,3 +136,14 @@ def test_html_page_is_self_contained(tmp_path):
     assert "proposed target" in html and "tier Calibrated {" in html
     assert "http" not in html.replace("http://www.w3.org/2000/svg", "")
     assert "<script" not in html
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
+def test_html_page_opens_cleanly_in_chromium(tmp_path):
+    page = tmp_path / "cal.html"
+    assert run("--tier", "Gold", "--format", "html", "-o", str(page)).exit_code == 0
+    shot = tmp_path / "cal.png"
+    result = chromium(tmp_path, page, f"--screenshot={shot}")
+    assert shot.exists() and shot.stat().st_size > 10_000, result.stderr[-2000:]
+    assert console_problems(result.stderr) == []

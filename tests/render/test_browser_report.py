@@ -10,34 +10,17 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, chromium, console_problems
 
 from slalang.document import read_verdicts
 from slalang.render.report import render_report
 
-CHROMIUM = Path("/usr/bin/chromium")
 INPUT = Path(__file__).parent / "golden" / "report-input"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
-
-
-def chromium(tmp_path: Path, html: Path, *mode: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
-         "--v=0", *mode, "--window-size=1280,2000", html.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False)
-
-
-def console_problems(stderr: str) -> list[str]:
-    """Chromium's log lines about the page: console messages and failed loads."""
-    return [line for line in stderr.splitlines()
-            if "CONSOLE" in line or "Uncaught" in line or "net::ERR" in line
-            or "Failed to load resource" in line]
 
 
 @pytest.mark.slow
