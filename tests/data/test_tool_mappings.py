@@ -86,3 +86,83 @@ def test_zendesk_tickets_and_audits_evaluated():
         ("Beta SpA", "response", "P4"): (1, 0),      # 1 h
         ("Beta SpA", "resolution", "P4"): (1, 0),    # 25 h (on hold counts) < 48 h
     }
+
+
+def test_zendesk_tickets_and_metric_events():
+    t = read_tickets(str(ZENDESK / "tickets-page*.json"), ZENDESK / "ticket_metric_events.json",
+                     mapping=mapping("zendesk-metric-events.yaml"))
+    assert t.id.tolist() == ["101", "102", "103", "104"]
+    # the first reply is the reply_time metric's fulfilment
+    assert iso(t.first_response_at) == ["07-01T08:30", "07-02T11:00", "07-04T14:00",
+                                        "07-10T08:00"]
+    # 103's requester wait time was activated again after its fulfilment: reopened
+    assert iso(t.resolved_at) == ["07-01T10:00", "07-02T20:00", None, "07-11T08:00"]
+    assert t.event_status.values()[t.event_offsets[1]:t.event_offsets[2]].tolist() == [
+        "in_progress", "waiting_on_customer", "in_progress", "resolved"]
+    doc = evaluate(str(ZENDESK / "tickets-page*.json"), "--events",
+                   str(ZENDESK / "ticket_metric_events.json"), "--mapping",
+                   mapping("zendesk-metric-events.yaml"))
+    assert tally(doc)[("Beta SpA", "response", "P2")] == (1, 0)  # the first reply at 2 h: met
+    assert tally(doc)[("Beta SpA", "resolution", "P2")] == (1, 0)
+    assert tally(doc)[("Alfa Srl", "resolution", "P3")] == (0, 1)
+
+
+# -- Jira Service Management --------------------------------------------------------------
+
+JIRA = TOOLS / "jira"
+
+
+def test_jira_service_management_issues_with_changelog():
+    t = read_tickets(JIRA / "search.json", mapping=mapping("jira-service-management.yaml"))
+    assert t.id.tolist() == ["SD-1", "SD-2", "SD-3"]
+    assert t.customer.values().tolist() == ["Alfa Srl", "Beta SpA", "Alfa Srl"]
+    # SD-3 was opened High and raised to Highest: the opening priority, then an event
+    assert t.priority.values().tolist() == ["P1", "P3", "P2"]
+    assert t.current_priority().values().tolist() == ["P1", "P3", "P1"]
+    assert iso(t.created_at) == ["07-06T07:00", "07-07T12:00", "07-08T06:00"]
+    assert iso(t.first_response_at) == ["07-06T07:20", "07-07T13:00", None]
+    assert iso(t.resolved_at) == ["07-06T08:00", "07-08T10:00", None]
+    assert t.event_status.values()[2:6].tolist() == [
+        "waiting_on_customer", "in_progress", "resolved", "closed"]
+    (r,) = t.rejected
+    assert (r.file, r.row, r.field) == (str(JIRA / "search.json"), 4, "customer")
+    doc = evaluate(str(JIRA / "search.json"), "--mapping",
+                   mapping("jira-service-management.yaml"))
+    assert tally(doc) == {
+        ("Alfa Srl", "response", "P1"): (1, 1),      # SD-1 in 20 min; SD-3 never
+        ("Alfa Srl", "resolution", "P1"): (1, 1),
+        ("Beta SpA", "response", "P3"): (1, 0),
+        ("Beta SpA", "resolution", "P3"): (1, 0),    # 22 h less 18 h waiting
+    }
+
+
+# -- Freshdesk ----------------------------------------------------------------------------
+
+FRESHDESK = TOOLS / "freshdesk"
+
+
+def test_freshdesk_tickets_companies_and_activities():
+    t = read_tickets(FRESHDESK / "tickets.json", FRESHDESK / "activities.json",
+                     mapping=mapping("freshdesk.yaml"))
+    assert t.id.tolist() == ["1", "2", "3"]
+    assert t.customer.values().tolist() == ["Alfa Srl", "Beta SpA", "Alfa Srl"]
+    assert t.priority.values().tolist() == ["P1", "P3", "P4"]
+    assert iso(t.first_response_at) == ["07-13T08:40", "07-14T10:00", None]
+    assert iso(t.resolved_at) == ["07-13T11:00", "07-15T18:00", None]
+    # only the activities that change the status: notes and tags are not events
+    assert t.event_status.values()[t.event_offsets[1]:t.event_offsets[2]].tolist() == [
+        "in_progress", "waiting_on_customer", "in_progress", "waiting_on_vendor", "resolved"]
+    (r,) = t.rejected
+    assert (r.file, r.row, r.field, r.reason) == (
+        str(FRESHDESK / "activities.json"), 12, "ticket_id", "event for unknown ticket '4'")
+    doc = evaluate(str(FRESHDESK / "tickets.json"), "--events",
+                   str(FRESHDESK / "activities.json"), "--mapping", mapping("freshdesk.yaml"))
+    assert doc["counts"]["rejected"] == 1
+    assert tally(doc) == {
+        ("Alfa Srl", "response", "P1"): (1, 0),
+        ("Alfa Srl", "resolution", "P1"): (1, 0),
+        ("Alfa Srl", "response", "P4"): (0, 1),
+        ("Alfa Srl", "resolution", "P4"): (0, 1),
+        ("Beta SpA", "response", "P3"): (1, 0),
+        ("Beta SpA", "resolution", "P3"): (1, 0),    # 33 h less 24 h pending: 9 h
+    }
