@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
 from slalang.data.build import RawEvents, assemble
@@ -96,6 +97,16 @@ def _empty_file(path: str | Path) -> bool:
 
 def _read_canonical(path: str | Path, events: str | Path | None) -> TicketTable:
     file = str(path)
+    if is_parquet(path):
+        from slalang.data.sources.columnar import canonical
+
+        digest = Digest()
+        raw, raw_events = canonical(path, events, digest)
+        if not raw.n:
+            raise no_tickets(file, "no rows")
+        return assemble(raw, raw_events, check_event_order=isinstance(raw_events.ticket,
+                                                                      np.ndarray),
+                        data_hash=digest.hexdigest())
     kind = kind_of(path)
     digest = Digest()
     data = read_bytes(path, digest)
@@ -122,6 +133,18 @@ def _read_canonical(path: str | Path, events: str | Path | None) -> TicketTable:
             raise DataError("the events file of CSV tickets must be CSV too", file=str(events))
         raw_events = csv_events(read_bytes(events, digest), str(events))
     return assemble(raw, raw_events, data_hash=digest.hexdigest())
+
+
+def is_parquet(path: str | Path) -> bool:
+    """Whether a canonical input is a Parquet file (by its suffix, compressed or not).
+
+    >>> is_parquet("t.parquet"), is_parquet("T.PQ.gz"), is_parquet("t.csv")
+    (True, True, False)
+    """
+    from slalang.data.sources import format_of, strip_compression
+
+    name = strip_compression(str(path).lower())
+    return name.endswith((".parquet", ".pq")) and format_of(name) == "parquet"
 
 
 def check_errors(rejected: list[Rejection], max_errors: int | None) -> None:

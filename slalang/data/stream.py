@@ -76,7 +76,7 @@ def stream_refusal(tickets: str | Path, events: str | Path | None,
         if events is not None and kind_of(events) != "csv":
             return "the events file is not CSV"
     except DataError:
-        return "the file type is not recognised"
+        return "only CSV tickets are read in chunks"
     return None
 
 

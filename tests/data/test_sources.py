@@ -257,3 +257,148 @@ def test_gzipped_page_files_through_a_mapping(tmp_path):
     (r,) = t.rejected  # the repeated id, named in its own page file and record
     assert (r.file, r.row, r.field) == (str(tmp_path / "p2.json.gz"), 2, "id")
     assert "duplicate ticket id '1'" in r.reason
+
+
+# -- Excel ----------------------------------------------------------------------------------
+
+def test_excel_sheet_by_name_and_a_header_below_a_title(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl", reason="the xlsx extra is not installed")
+    import datetime as dt
+
+    book = openpyxl.Workbook()
+    book.active.title = "Summary"
+    sheet = book.create_sheet("Tickets")
+    sheet.append(["Ticket report, July 2026"])
+    sheet.append([])
+    sheet.append(["Nr", "Company", "Opened", None])
+    sheet.append([1001, "Alfa Srl", dt.datetime(2026, 7, 1, 9, 0)])
+    sheet.append([1002, None, dt.datetime(2026, 7, 1, 9, 0)])
+    p = tmp_path / "report.xlsx"
+    book.save(p)
+    m = _mapping(tmp_path, """
+mapping: 1
+shape: ticket
+source: {format: xlsx, sheet: Tickets, header_row: 3}
+timestamps: {timezone: Europe/Rome}
+fields: {id: Nr, customer: Company, created_at: Opened}
+""")
+    t = read_tickets(p, mapping=m)
+    assert t.id.tolist() == ["1001"]
+    assert t.created_at.tolist() == [int(dt.datetime(2026, 7, 1, 7, 0, tzinfo=dt.UTC)
+                                         .timestamp())]
+    assert [(r.row, r.field) for r in t.rejected] == [(5, "customer")]
+    bad = _mapping(tmp_path, "mapping: 1\nshape: ticket\nsource: {format: xlsx, sheet: Nope}\n"
+                             "fields: {id: Nr}\n")
+    with pytest.raises(DataError, match="no sheet 'Nope' \\(sheets: Summary, Tickets\\)"):
+        read_tickets(p, mapping=bad)
+
+
+def test_a_file_that_is_not_a_workbook(tmp_path):
+    pytest.importorskip("openpyxl", reason="the xlsx extra is not installed")
+    p = tmp_path / "t.xlsx"
+    p.write_text("id,customer\n")
+    m = _mapping(tmp_path, "mapping: 1\nshape: ticket\nfields: {id: id}\n")
+    with pytest.raises(DataError, match="not an Excel workbook"):
+        read_tickets(p, mapping=m)
+
+
+# -- Parquet --------------------------------------------------------------------------------
+
+EVENTS = [{"at": "2026-07-01T09:20:00Z", "status": "in_progress", "priority": None},
+          {"at": "2026-07-01T10:00:00Z", "status": "waiting_on_customer", "priority": None},
+          {"at": "2026-07-01T11:00:00Z", "status": None, "priority": "P2"},
+          {"at": "2026-07-01T12:00:00Z", "status": "resolved", "priority": None}]
+CANONICAL = [
+    {**TICKET, "category": "incident", "first_response_at": "2026-07-01T09:20:00Z",
+     "resolved_at": "2026-07-01T12:00:00Z", "events": EVENTS, "impact": "high"},
+    {**TICKET, "id": "T-2", "customer": "Beta SpA", "events": [], "impact": None},
+    {**TICKET, "id": "T-1", "events": []},             # a repeated id: refused
+    {**TICKET, "id": "T-3", "created_at": "yesterday", "events": []},
+]
+
+
+def _same(a, b) -> None:
+    for name in ("id", "created_at", "first_response_at", "resolved_at", "event_offsets",
+                 "event_at", "source_row"):
+        assert getattr(a, name).tolist() == getattr(b, name).tolist(), name
+    for name in ("customer", "priority", "category", "event_status", "event_priority"):
+        assert getattr(a, name).values().tolist() == getattr(b, name).values().tolist(), name
+    assert a.extra["impact"].tolist() == b.extra["impact"].tolist()
+    assert [(r.row, r.field, r.reason) for r in a.rejected] == [
+        (r.row, r.field, r.reason) for r in b.rejected]
+
+
+def test_parquet_with_nested_events_reads_as_json_lines_do(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    jl = tmp_path / "t.jsonl"
+    jl.write_text("".join(json.dumps(r) + "\n" for r in CANONICAL))
+    event = pa.struct([("at", pa.string()), ("status", pa.string()),
+                       ("priority", pa.string())])
+    cols = {k: [r.get(k) for r in CANONICAL] for k in ("id", "customer", "priority",
+            "category", "created_at", "first_response_at", "resolved_at", "impact")}
+    table = pa.table({**{k: pa.array(v, pa.string()) for k, v in cols.items()},
+                      "events": pa.array([r["events"] for r in CANONICAL], pa.list_(event))})
+    pq.write_table(table, tmp_path / "t.parquet")
+    _same(read_tickets(tmp_path / "t.parquet"), read_tickets(jl))
+
+
+def test_parquet_timestamps_and_an_events_file(tmp_path):
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def at(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    stamp = pa.timestamp("ms", "UTC")
+    pq.write_table(pa.table({
+        "id": ["T-1", "T-2"], "customer": ["Alfa Srl", "Beta SpA"],
+        "created_at": pa.array([at("2026-07-01T09:00:00Z"), at("2026-07-01T10:00:00Z")], stamp),
+    }), tmp_path / "t.parquet")
+    pq.write_table(pa.table({
+        "ticket_id": ["T-2", "T-1", "T-9"],
+        "at": pa.array([at(e) for e in ("2026-07-01T11:00:00Z", "2026-07-01T09:30:00Z",
+                                        "2026-07-01T09:30:00Z")], stamp),
+        "status": ["in_progress", "resolved", "resolved"],
+    }), tmp_path / "e.parquet")
+    t = read_tickets(tmp_path / "t.parquet", tmp_path / "e.parquet")
+    assert t.event_offsets.tolist() == [0, 1, 2]
+    assert t.event_status.values().tolist() == ["resolved", "in_progress"]
+    (r,) = t.rejected
+    assert (r.file, r.row, r.field) == (str(tmp_path / "e.parquet"), 3, "ticket_id")
+
+
+def test_parquet_naive_timestamps_are_refused(tmp_path):
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": ["T-1"], "customer": ["Alfa Srl"],
+                             "created_at": pa.array([dt.datetime(2026, 7, 1, 9)],
+                                                    pa.timestamp("s"))}), tmp_path / "t.parquet")
+    with pytest.raises(DataError, match="timestamps without a time zone"):
+        read_tickets(tmp_path / "t.parquet")
+
+
+def test_parquet_through_a_mapping(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"Key": [1, 2], "Org": ["Alfa Srl", None],
+                             "Opened": ["2026-07-01 09:00", "2026-07-01 09:00"],
+                             "Urgent": [True, False]}), tmp_path / "x.parquet")
+    m = _mapping(tmp_path, """
+mapping: 1
+shape: ticket
+timestamps: {format: "%Y-%m-%d %H:%M", timezone: UTC}
+fields: {id: Key, customer: Org, created_at: Opened}
+extra: {urgent: Urgent}
+""")
+    t = read_tickets(tmp_path / "x.parquet", mapping=m)
+    assert t.id.tolist() == ["1"]
+    assert t.extra["urgent"].tolist() == ["true"]
+    assert [(r.row, r.field) for r in t.rejected] == [(2, "customer")]  # no header row

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from slalang.cli import main
@@ -165,4 +166,36 @@ def test_freshdesk_tickets_companies_and_activities():
         ("Alfa Srl", "resolution", "P4"): (0, 1),
         ("Beta SpA", "response", "P3"): (1, 0),
         ("Beta SpA", "resolution", "P3"): (1, 0),    # 33 h less 24 h pending: 9 h
+    }
+
+
+# -- a PSA report: Autotask, Excel ----------------------------------------------------------
+
+AUTOTASK = TOOLS / "autotask"
+
+
+def test_autotask_ticket_report_in_excel():
+    pytest.importorskip("openpyxl", reason="the xlsx extra is not installed")
+    t = read_tickets(AUTOTASK / "tickets.xlsx", mapping=mapping("autotask-tickets-xlsx.yaml"))
+    assert t.id.tolist() == ["T20260720.0001", "T20260720.0002", "T20260721.0001"]
+    assert t.customer.values().tolist() == ["Alfa Srl", "Beta SpA", "Beta SpA"]
+    assert t.priority.values().tolist() == ["P1", "P3", "P4"]
+    assert t.service.values().tolist() == ["Level II Support", "Level I Support",
+                                           "Level I Support"]
+    # Excel date cells in New York time (EDT, UTC-4)
+    assert iso(t.created_at) == ["07-20T13:00", "07-20T14:00", "07-21T15:00"]
+    assert iso(t.first_response_at) == ["07-20T13:30", "07-20T19:00", "07-21T16:00"]
+    assert iso(t.resolved_at) == ["07-20T16:00", "07-21T12:00", None]
+    assert t.extra["hours_worked"].tolist() == ["2.5", "1", "0.5"]
+    (r,) = t.rejected  # the blank row 6 is no row at all
+    assert (r.file, r.row, r.field) == (str(AUTOTASK / "tickets.xlsx"), 5, "customer")
+    doc = evaluate(str(AUTOTASK / "tickets.xlsx"), "--mapping",
+                   mapping("autotask-tickets-xlsx.yaml"))
+    assert tally(doc) == {
+        ("Alfa Srl", "response", "P1"): (1, 0),
+        ("Alfa Srl", "resolution", "P1"): (1, 0),
+        ("Beta SpA", "response", "P3"): (0, 1),      # 5 h > 4 h
+        ("Beta SpA", "resolution", "P3"): (1, 0),    # 22 h < 24 h
+        ("Beta SpA", "response", "P4"): (1, 0),
+        ("Beta SpA", "resolution", "P4"): (0, 1),    # still open after 48 h
     }
