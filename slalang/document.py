@@ -243,11 +243,46 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class DowntimeRow:
+    """One downtime record within a month, as the evaluation lists it (the evidence)."""
+
+    service: str
+    start: str
+    end: str
+    kind: str
+    note: str | None
+    #: the record's length inside the month, and of it what counted, seconds
+    seconds: int
+    counted: int
+    #: the exclusion that left some or all of it out: its clause, its window (``during``)
+    exclusion: Clause | None = None
+    during: str | None = None
+
+    @property
+    def excluded(self) -> int:
+        return self.seconds - self.counted
+
+
+@dataclass(frozen=True)
+class ExcludedTicket:
+    """A ticket left out of the objectives by an exclusion clause (the evidence)."""
+
+    ticket: str
+    priority: str
+    clause: Clause | None
+
+
+@dataclass(frozen=True)
 class MonthReport:
     month: str
     compliance: tuple[ComplianceRow, ...]
     uptime: tuple[UptimeRow, ...]
     credits: Credits
+    #: the month's downtime records (empty: none; see :attr:`Report.downtime_listed`)
+    downtime: tuple[DowntimeRow, ...] = ()
+    #: tickets excluded by a clause: the first few, and how many (None: not listed)
+    excluded: tuple[ExcludedTicket, ...] = ()
+    excluded_count: int | None = None
 
     @property
     def applicable(self) -> tuple[ComplianceRow, ...]:
@@ -356,6 +391,20 @@ class CustomerReport:
         return str(mean.quantize(Decimal("0.01"), ROUND_HALF_EVEN))
 
     @property
+    def excluded_listed(self) -> bool:
+        """Whether the evaluation lists the tickets excluded by a clause."""
+        return bool(self.months) and all(m.excluded_count is not None for m in self.months)
+
+    @property
+    def excluded_total(self) -> int:
+        return sum(m.excluded_count or 0 for m in self.months)
+
+    @property
+    def excluded_cut(self) -> bool:
+        """Whether some excluded tickets are counted but not listed."""
+        return self.excluded_total > sum(len(m.excluded) for m in self.months)
+
+    @property
     def decided_tickets(self) -> int:
         """Tickets decided (met or missed) across the period's months and metrics."""
         return sum(r.decided for m in self.months for r in m.compliance)
@@ -399,6 +448,8 @@ class Report:
     provider: str = ""
     #: how many tickets each customer-month lists at most (None: every one, from a CSV)
     listed_max: int | None = None
+    #: whether the evaluation lists its downtime records (downtime data was given)
+    downtime_listed: bool = False
 
     @property
     def is_quarter(self) -> bool:
@@ -599,8 +650,44 @@ def read_verdicts(path: str) -> list[Verdict]:
         return [verdict_from_row(r) for r in reader if r.get("status") in ("breached", "open")]
 
 
+def _excluded(obj: Any, where: str) -> tuple[tuple[ExcludedTicket, ...], int | None]:
+    """A month's ``excluded`` list: the tickets listed and the count (None: not listed)."""
+    if obj is None:
+        return (), None
+    try:
+        rows = tuple(ExcludedTicket(str(t["id"]), str(t.get("priority") or ""),
+                                    _clause(t.get("clause")))
+                     for t in _get(obj, "tickets", where))
+    except (KeyError, TypeError, AttributeError):
+        raise DataError(f"evaluation JSON: {where} is not a list of excluded tickets") from None
+    return rows, int(_get(obj, "count", where))
+
+
+def _downtime_rows(log: Any) -> dict[tuple[str, str], list[DowntimeRow]]:
+    """The evaluation's ``downtime`` list by (customer, month)."""
+    out: dict[tuple[str, str], list[DowntimeRow]] = {}
+    if not isinstance(log, list):
+        raise DataError("evaluation JSON: downtime is not a list")
+    for i, e in enumerate(log):
+        w = f"downtime[{i}]"
+        ex = _get(e, "exclusion", w, None)
+        try:
+            row = DowntimeRow(
+                str(_get(e, "service", w)), str(_get(e, "start", w)), str(_get(e, "end", w)),
+                str(_get(e, "kind", w)), e.get("note"), int(_get(e, "seconds", w)),
+                int(_get(e, "counted_seconds", w)),
+                _clause(ex.get("clause")) if isinstance(ex, Mapping) else None,
+                ex.get("during") if isinstance(ex, Mapping) else None)
+        except (TypeError, ValueError):
+            raise DataError(f"evaluation JSON: {w} is not a downtime record") from None
+        out.setdefault((str(_get(e, "customer", w)), str(_get(e, "month", w))), []).append(row)
+    return out
+
+
 def _customer(c: Mapping, where: str, months: Sequence[str] | None,
-              verdicts: Sequence[Verdict] | None) -> CustomerReport:
+              verdicts: Sequence[Verdict] | None,
+              downtime: dict[tuple[str, str], list[DowntimeRow]] | None = None
+              ) -> CustomerReport:
     name = str(_get(c, "customer", where))
     month_rows = []
     listed: list[Verdict] = []
@@ -616,7 +703,9 @@ def _customer(c: Mapping, where: str, months: Sequence[str] | None,
             tuple(_compliance(r, f"{w}.objectives[{j}]")
                   for j, r in enumerate(_get(m, "objectives", w, []))),
             tuple(_uptime(r, f"{w}.uptime[{j}]") for j, r in enumerate(_get(m, "uptime", w, []))),
-            _credits(_get(m, "credit", w), w + ".credit")))
+            _credits(_get(m, "credit", w), w + ".credit"),
+            tuple((downtime or {}).get((name, label), ())),
+            *_excluded(m.get("excluded"), f"{w}.excluded")))
         for kind in ("breaches", "at_risk"):
             got = _listed(name, month_rows[-1], m.get(kind), kind, f"{w}.{kind}")
             if got is None:
@@ -689,8 +778,10 @@ def build_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = No
                             f"ticket belongs to: evaluate {', '.join(months)} on its own for a "
                             f"report with breaches, or leave out the verdicts")
     customers = []
+    log = evaluation.get("downtime")
+    downtime = _downtime_rows(log) if log is not None else None
     for i, c in enumerate(_get(evaluation, "customers", "the document")):
-        cr = _customer(c, f"customers[{i}]", months, verdicts)
+        cr = _customer(c, f"customers[{i}]", months, verdicts, downtime)
         if customer is None or customer == cr.name:
             customers.append(cr)
     if customer is not None and not customers:
@@ -716,4 +807,5 @@ def build_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = No
         months=tuple(shown), customers=tuple(customers),
         has_verdicts=any(c.has_verdicts for c in customers),
         provider=provider or str(policy.get("provider") or ""),
-        listed_max=None if verdicts is not None else listed.get("max"))
+        listed_max=None if verdicts is not None else listed.get("max"),
+        downtime_listed=log is not None)

@@ -23,8 +23,9 @@ from slalang.roster import load_roster, roster_for
               help="Customer roster (default: the one the policy names).")
 @click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
               help="Language of the text.")
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
-              show_default=True, help="Markdown or self-contained HTML.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default="md",
+              show_default=True, help="Markdown, self-contained HTML, or PDF (A4, numbered "
+              "pages; needs the 'pdf' extra, WeasyPrint).")
 @click.option("-o", "--output", default="-", show_default=True, metavar="OUT",
               help="Output file ('-' for standard output).")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False),
@@ -33,7 +34,7 @@ from slalang.roster import load_roster, roster_for
 def command(policy_path: str, tier: str | None, customer: str | None, roster_path: str | None,
             lang: str, fmt: str, output: str, templates_dir: str | None) -> None:
     """Render the contract appendix of POLICY: definitions, business hours, service levels,
-    exclusions and service credits, in English or Italian, as Markdown or HTML.
+    exclusions and service credits, in English or Italian, as Markdown, HTML or PDF.
 
     Without --tier or --customer every tier is rendered.
     """
@@ -42,7 +43,15 @@ def command(policy_path: str, tier: str | None, customer: str | None, roster_pat
     policy = _load(policy_path)
     roster = _roster(policy, roster_path) if customer else None
     text = render_contract(policy, tier=tier, customer=customer, roster=roster, lang=lang,
-                           fmt=fmt, templates_dir=templates_dir, plan=_plan(policy))
+                           fmt="html" if fmt == "pdf" else fmt, templates_dir=templates_dir,
+                           plan=_plan(policy))
+    if fmt == "pdf":
+        from slalang.render.pdf import html_to_pdf
+
+        data = html_to_pdf(text, lang)
+        with atomic_write(output, "wb") as fh:
+            fh.write(data)
+        return
     with atomic_write(output) as fh:
         fh.write(text)
 

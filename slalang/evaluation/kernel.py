@@ -30,6 +30,7 @@ from slalang.evaluation.result import Evaluation, Objectives, Verdicts, combined
 from slalang.evaluation.uptime import (
     UptimeResult,
     downtime_by_service,
+    downtime_log,
     downtime_records,
     service_targets,
 )
@@ -296,12 +297,15 @@ def finish(partial: Partial, *, downtime: DowntimeTable | Iterable[DowntimeRecor
         credit[g] = compute_credit(tier, results, uptime[g], fee_of(customer, tier))
 
     rejected = tuple(partial.rejected) + downtime_rejections(downtime, used, rename, roster)
+    log = None if downtime is None else tuple(
+        e for e in downtime_log(records, plan.exclusions, edges, _downtime_clocks(plan), rename)
+        if (e.customer, e.service) in used)
     return Evaluation(
         plan=plan, period=period, as_of=int(ctx.as_of), agg=agg, objectives=objectives,
         uptime=uptime, credit=credit, rejected=rejected, policy_hash=plan.policy.source_hash,
         data_hash=combined_hash(data_hash, downtime.data_hash if downtime is not None else None),
         version=__version__, roster=roster, invalid=tuple(partial.invalid),
-        verdicts=partial.verdicts, listed=partial.listed)
+        verdicts=partial.verdicts, listed=partial.listed, downtime_log=log)
 
 
 def downtime_rejections(downtime: DowntimeTable | None, used: set[tuple[str, str]],

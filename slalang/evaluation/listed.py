@@ -1,4 +1,4 @@
-"""The tickets worth listing: breached, and open at risk, per customer-month.
+"""The tickets worth listing: breached, open at risk, and excluded, per customer-month.
 
 Candidates are kept per (kind, customer label, tier, month) as a pyarrow table, at most
 :data:`MAX_TICKETS_LISTED` each, with how many there are: :meth:`ListedTickets.of` takes them
@@ -23,8 +23,8 @@ MAX_TICKETS_LISTED = 10
 #: an open ticket is at risk once its clock has used this percentage of its target at as_of
 AT_RISK_PERCENT = 75
 
-BREACHES, AT_RISK = 0, 1
-KINDS = ("breaches", "at_risk")
+BREACHES, AT_RISK, EXCLUDED_TICKETS = 0, 1, 2
+KINDS = ("breaches", "at_risk", "excluded")
 
 
 def _rank_within(key: np.ndarray) -> np.ndarray:
@@ -96,7 +96,7 @@ class ListedTickets:
 
     def __init__(self, table, counts) -> None:
         #: pyarrow table: kind, customer, tier, bucket, worse, id, metric, priority,
-        #: due_at, stopped_at, elapsed, target
+        #: due_at, stopped_at, elapsed, target, exclusion (index into the plan's)
         self.table = table
         #: pyarrow table: kind, customer, tier, bucket, count
         self.counts = counts
@@ -106,7 +106,7 @@ class ListedTickets:
         """From one batch's per-ticket verdicts."""
         import pyarrow as pa
 
-        from slalang.vocabulary import BREACHED, OPEN
+        from slalang.vocabulary import BREACHED, EXCLUDED, OPEN
         from slalang.vocabulary import codes_labels as all_codes_labels
 
         o, t = ev.outcomes, ev.tickets
@@ -123,12 +123,21 @@ class ListedTickets:
         e, g = elapsed[cand].astype(np.int64), target[cand].astype(np.int64)
         listed = late.copy()
         listed[cand[(g > 0) & (e * 100 >= AT_RISK_PERCENT * g)]] = True
+        # tickets left out by an exclusion clause (not those a tier promises nothing for):
+        # one row per ticket, its first metric's, listed by id (the evidence of exclusions)
+        exclusion = np.asarray(o.exclusion)
+        out = np.flatnonzero((status == EXCLUDED) & (exclusion >= 0) & valid)
+        out = out[np.unique(row_ticket[out], return_index=True)[1]]
         rows = np.flatnonzero(listed)
         kind = np.where(late[rows], BREACHES, AT_RISK).astype(np.int8)
+        rows = np.concatenate([rows, out])
+        kind = np.concatenate([kind, np.full(len(out), EXCLUDED_TICKETS, dtype=np.int8)])
         el, ta = elapsed[rows].astype(np.int64), target[rows].astype(np.int64)
-        # worst first: the longest delay; the largest share of the target (millionths)
+        # worst first: the longest delay; the largest share of the target (millionths);
+        # excluded tickets all alike (then by id)
         worse = np.where(kind == BREACHES, el - np.maximum(ta, 0),
                          el * 1_000_000 // np.maximum(ta, 1))
+        worse = np.where(kind == EXCLUDED_TICKETS, 0, worse)
         tix = row_ticket[rows].astype(np.int64)
 
         def codes_labels(column) -> tuple[np.ndarray, tuple]:
@@ -161,6 +170,7 @@ class ListedTickets:
             "due_at": pa.array(np.asarray(o.due_at)[rows].astype(np.int64)),
             "stopped_at": pa.array(np.asarray(o.stopped_at)[rows].astype(np.int64)),
             "elapsed": pa.array(el), "target": pa.array(ta),
+            "exclusion": pa.array(exclusion[rows].astype(np.int64)),
         })
         return cls._cut(table, None)
 

@@ -163,6 +163,9 @@ class Evaluation:
     #: breached and at-risk tickets gathered batch by batch; None: taken from ``verdicts``
     #: when a writer asks
     listed: ListedTickets | None = field(repr=False, default=None)
+    #: every downtime record of a covered service, month by month, with what counted and
+    #: the exclusion applied (the evidence reports list); None when no downtime was given
+    downtime_log: tuple | None = field(repr=False, default=None)
 
     @property
     def policy(self) -> Policy:

@@ -149,3 +149,59 @@ def service_targets(tier, services: Iterable[str]) -> list[tuple[str, object]]:
     specific = {u.service: u for u in uptime if u.service is not None}
     names = list(dict.fromkeys([*services, *specific]))
     return [(s, specific.get(s, general)) for s in names]
+
+
+@dataclass(frozen=True)
+class DowntimeEntry:
+    """One downtime record within one month, as a customer checks it: how long it lasted
+    there, how much of it counts, and the exclusion that left the rest out (if any)."""
+
+    customer: str
+    service: str
+    bucket: int
+    start: int
+    end: int
+    kind: str
+    note: str | None
+    #: the record's length inside the month, seconds
+    seconds: int
+    #: of which counted as downtime (before merging overlapping records)
+    counted: int
+    #: the exclusion that applied (all of the record, or its part inside ``during``)
+    exclusion: Exclusion | None
+
+
+def matching_exclusion(record: DowntimeRecord, exclusions: Iterable[Exclusion]
+                       ) -> Exclusion | None:
+    """The exclusion :func:`apply_exclusions` applies to ``record``: the first without
+    ``during`` that matches, else the first matching one with ``during``; None when none."""
+    windowed = None
+    for ex in exclusions:
+        if ex.subject != "downtime":
+            continue
+        if all(c.matches(getattr(record, c.field, "")) for c in ex.conditions):
+            if ex.during is None:
+                return ex
+            windowed = windowed or ex
+    return windowed
+
+
+def downtime_log(records: list[DowntimeRecord], exclusions, edges: np.ndarray,
+                 clocks: dict[str, Clock], rename=None) -> tuple[DowntimeEntry, ...]:
+    """Every record, month by month, with its counted seconds and the exclusion applied:
+    the evidence a report lists beside the uptime it measures."""
+    exclusions = tuple(exclusions)
+    out = []
+    for rec in records:
+        customer = rename(rec.customer) if rename else rec.customer
+        counted = apply_exclusions(rec, exclusions)
+        per_bucket = (counted_downtime([counted], edges, clocks) if counted is not None
+                      else np.zeros(len(edges) - 1, dtype=np.int64))
+        ex = matching_exclusion(rec, exclusions)
+        for b in range(len(edges) - 1):
+            lo, hi = max(rec.start, int(edges[b])), min(rec.end, int(edges[b + 1]))
+            if hi <= lo:
+                continue
+            out.append(DowntimeEntry(customer, rec.service, b, lo, hi, rec.kind, rec.note,
+                                     hi - lo, int(per_bucket[b]), ex))
+    return tuple(sorted(out, key=lambda e: (e.customer, e.bucket, e.start, e.service)))

@@ -47,8 +47,8 @@ h2 + p.note, h3 + p.note {{ break-before: avoid; }}
 p.note + table, p.note + .charts {{ break-before: avoid; }}
 tr, .card, svg.chart, dl, .facts {{ break-inside: avoid; }}
 thead {{ display: table-header-group; }}
-table {{ break-inside: auto; }}
-table.compact {{ break-inside: avoid; }}
+/* a table moves whole to the next page when it fits there; a longer one still splits */
+table {{ break-inside: avoid; }}
 section.customer + section.customer, section.tier + section.tier {{ break-before: page; }}
 svg.chart {{ max-width: 100%; height: auto; }}
 /* trend charts two to a row: a quarter's charts and its credits then share the first pages */

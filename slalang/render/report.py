@@ -100,6 +100,7 @@ def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = N
         "report": report, "lang": lang, "view": view, "format": format,
         # the appendix clause a row cites (the policy's file:line stays in the JSON)
         "clause_of": subject_clause,
+        "kind_label": lambda code: w.items("report.downtime_kinds").get(code, code),
         "slalang_version": __version__, "hash_algorithm": HASH_ALGORITHM,
         "at_risk_share": w.percent((AT_RISK_SHARE * 100).normalize()),
         "charts": {}, "trends": {},

@@ -274,3 +274,42 @@ def _page_text(page) -> str:
 
     walk(page._page_box)
     return " ".join(out)
+
+
+def test_contract_appendix_as_pdf(tmp_path: Path) -> None:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        pytest.skip("WeasyPrint is not usable here")
+    out = tmp_path / "gold.pdf"
+    result = CliRunner().invoke(main, ["contract", "policies/reference.sla", "--tier", "Gold",
+                                       "--lang", "it", "--format", "pdf", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+# -- evidence ------------------------------------------------------------------------------
+
+def test_reports_list_downtime_records_and_excluded_tickets(tmp_path: Path) -> None:
+    example = Path("examples/reference")
+    if not (example / "tickets.jsonl").exists():
+        pytest.skip("the bundled reference example data is not in this checkout")
+    out = tmp_path / "qbr"
+    result = run("policies/reference.sla", "--tickets", str(example / "tickets.jsonl"),
+                 "--downtime", str(example / "downtime.csv"), "--period", "2026-Q3",
+                 "--as-of", "2026-10-01T00:00:00+02:00", "--format", "md", "-o", str(out) + "/")
+    assert result.exit_code == 0, result.output
+    alfa = (out / "alfa-srl-2026-Q3.md").read_text(encoding="utf-8")
+    records = alfa.split("### Downtime records")[1].split("## ")[0]
+    # the overrunning patch: 60 minutes, 30 inside the maintenance window, excluded by clause
+    assert "| email | 19 Jul 2026 05:30 | 19 Jul 2026 06:30 | planned | 1 h | 30 min | " \
+           "30 min · clause 4 |" in records
+    # August's failover counts in full; the migration inside the window not at all
+    assert "| unplanned | 50 min | 50 min |  |" in records
+    assert "| planned | 2 h | 0 min | 2 h · clause 4 |" in records
+    excluded = alfa.split("## Excluded tickets")[1].split("## ")[0]
+    assert "| July 2026 | T-1016 | P3 | clause 4 |" in excluded
+    assert "| September 2026 | T-1226 | P4 | clause 4 |" in excluded
+    # Beta's file lists Beta's records, not Alfa's
+    beta = (out / "beta-spa-2026-Q3.md").read_text(encoding="utf-8")
+    assert "19 Jul 2026 05:30" not in beta and "T-1016" not in beta and "T-1093" in beta

@@ -35,6 +35,7 @@ from slalang.evaluation.listed import (  # noqa: F401 - AT_RISK_PERCENT: re-expo
     AT_RISK,
     AT_RISK_PERCENT,
     BREACHES,
+    EXCLUDED_TICKETS,
     MAX_TICKETS_LISTED,
     ListedTickets,
     _codes,
@@ -177,8 +178,8 @@ class _Selected:
         self.table, self.group, self.count = table, group, count
 
 
-def ticket_lists(ev: Evaluation) -> tuple[_Selected, _Selected] | None:
-    """(breaches, at risk) per customer-month, as both writers write them."""
+def ticket_lists(ev: Evaluation) -> tuple[_Selected, _Selected, _Selected] | None:
+    """(breaches, at risk, excluded) per customer-month, as both writers write them."""
 
     listed = listed_tickets(ev)
     if listed is None:
@@ -193,7 +194,7 @@ def ticket_lists(ev: Evaluation) -> tuple[_Selected, _Selected] | None:
     ckind_of = all_counts["kind"].to_numpy()
     count_of = all_counts["count"].to_numpy()
     out = []
-    for kind in (BREACHES, AT_RISK):
+    for kind in (BREACHES, AT_RISK, EXCLUDED_TICKETS):
         rows = np.flatnonzero((kind_of == kind) & (group_of >= 0))
         group = group_of[rows]
         if _n_distinct(key_of[rows]) == _n_distinct(group):
@@ -206,7 +207,7 @@ def ticket_lists(ev: Evaluation) -> tuple[_Selected, _Selected] | None:
         ok = (ckind_of == kind) & (cgroup_of >= 0)
         count = np.bincount(cgroup_of[ok], weights=count_of[ok], minlength=n).astype(np.int64)
         out.append(_Selected(table, group, count))
-    return out[0], out[1]
+    return out[0], out[1], out[2]
 
 
 def _ticket_dicts(ev: Evaluation, sel: _Selected, kind: str) -> list[dict]:
@@ -215,6 +216,14 @@ def _ticket_dicts(ev: Evaluation, sel: _Selected, kind: str) -> list[dict]:
     elapsed_s, target_s`` (the clause is the objective's, listed beside)."""
     tz = ev.policy.header.timezone
     t = sel.table
+    if kind == "excluded":  # the ticket, its priority and the clause that excluded it
+        clauses = _exclusion_clauses(ev)
+        cols = {"id": t["id"].to_pylist(), "priority": t["priority"].to_pylist(),
+                "clause": [clauses[x] for x in t["exclusion"].to_numpy().tolist()]}
+        out = [{"count": int(c), "tickets": []} for c in sel.count.tolist()]
+        for k, g in enumerate(sel.group.tolist()):
+            out[g]["tickets"].append({name: values[k] for name, values in cols.items()})
+        return out
     cols = {"id": t["id"].to_pylist(), "metric": t["metric"].to_pylist(),
             "priority": t["priority"].to_pylist(),
             "due_at": iso_column(t["due_at"].to_numpy(), tz).to_pylist()}
@@ -230,6 +239,11 @@ def _ticket_dicts(ev: Evaluation, sel: _Selected, kind: str) -> list[dict]:
     return out
 
 
+def _exclusion_clauses(ev: Evaluation) -> list[str | None]:
+    """Each plan exclusion's ``file:line``, by index."""
+    return [clause(ex.span) for ex in ev.plan.exclusions]
+
+
 def evaluation_to_json(ev: Evaluation) -> dict:
     """The evaluation as a JSON-ready dict (see the schema for every field)."""
     tz = ev.policy.header.timezone
@@ -238,6 +252,7 @@ def evaluation_to_json(ev: Evaluation) -> dict:
     n = len(ev.agg)
     breaches = _ticket_dicts(ev, lists[0], "breaches") if lists else [None] * n
     at_risk = _ticket_dicts(ev, lists[1], "at_risk") if lists else [None] * n
+    excluded = _ticket_dicts(ev, lists[2], "excluded") if lists else [None] * n
     customers = []
     g = 0  # customers' months are the aggregate's groups, in order
     for c in ev.customers:
@@ -249,7 +264,7 @@ def evaluation_to_json(ev: Evaluation) -> dict:
                 "objectives": [_objective(o) for o in m.objectives],
                 "uptime": [_uptime(u) for u in m.uptime],
                 "credit": _credit(m.credit, subjects),
-                "breaches": breaches[g], "at_risk": at_risk[g],
+                "breaches": breaches[g], "at_risk": at_risk[g], "excluded": excluded[g],
             })
             g += 1
         customers.append({
@@ -267,7 +282,7 @@ def _document(ev: Evaluation, customers: list | None) -> dict:
     total = TicketCounts(*(int(x) for x in ev.agg.g_counts.sum(axis=0))) if len(ev.agg) else (
         TicketCounts())
     p = ev.period
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "slalang_version": ev.version,
         "policy": {"name": ev.policy.header.name, "version": ev.policy.header.version,
@@ -286,6 +301,21 @@ def _document(ev: Evaluation, customers: list | None) -> dict:
         "customers": customers,
         "rejected": _problems(ev.rejected),
         "invalid": _problems(ev.invalid),
+    }
+    if ev.downtime_log is not None:  # the evidence behind the uptime figures
+        document["downtime"] = [_downtime_entry(e, p, tz) for e in ev.downtime_log]
+    return document
+
+
+def _downtime_entry(e, period, tz: str) -> dict:
+    """One downtime record within one month: what a customer needs to check the uptime."""
+    ex = e.exclusion
+    return {
+        "customer": e.customer, "service": e.service, "month": period.buckets[e.bucket].label,
+        "start": iso_local(e.start, tz), "end": iso_local(e.end, tz), "kind": e.kind,
+        "note": e.note, "seconds": e.seconds, "counted_seconds": e.counted,
+        "exclusion": None if ex is None else {
+            "clause": clause(ex.span), "during": ex.during, "reason": ex.reason},
     }
 
 
@@ -537,12 +567,23 @@ def _ticket_pieces(ev: Evaluation, pool: Pool, t, group: np.ndarray, kind: str) 
         return np.zeros((0, 1), dtype=np.int64)
     tz = ev.policy.header.timezone
     ids = t["id"].cast(pa.large_string())
+    empty = pool.literal("")
     if pc.all(pc.match_substring_regex(ids, r'^[^"\\\x00-\x1f]*$')).as_py():
         ids = _join('{"id":"', ids, '"')  # nothing to escape: quote them as they are
     else:
         ids = _strings('{"id":' + x for x in _json_strings(ids.to_pylist()))
-    m_codes, m_names = _codes(t["metric"])
     p_codes, p_names = _codes(t["priority"])
+    if kind == "excluded":  # the ticket, its priority and the clause that excluded it
+        clauses = _exclusion_clauses(ev)
+
+        def tail(p: int, x: int) -> str:
+            return (f',"priority":{_json.dumps(p_names[p], ensure_ascii=False)}'
+                    f',"clause":{_json.dumps(clauses[x], ensure_ascii=False)}}}')
+
+        rest = _unique_ids(pool, np.stack([p_codes, t["exclusion"].to_numpy()], axis=1), tail)
+        return np.stack([pool.add(ids) + np.arange(k), rest,
+                         np.where(_last_in_row(group) > 0, empty, pool.literal(","))], axis=1)
+    m_codes, m_names = _codes(t["metric"])
     due = np.asarray(t["due_at"].to_numpy(), dtype=np.int64)
     due_ok = (due != NAT).astype(np.int64)
     quote = '"'
@@ -550,7 +591,6 @@ def _ticket_pieces(ev: Evaluation, pool: Pool, t, group: np.ndarray, kind: str) 
     labels = _unique_ids(pool, np.stack([m_codes, p_codes, due_ok], axis=1), lambda m, p, d: (
         f',"metric":{_json.dumps(m_names[m], ensure_ascii=False)},"priority":'
         f'{_json.dumps(p_names[p], ensure_ascii=False)},"due_at":{quote if d else "null"}'))
-    empty = pool.literal("")
     cols = [pool.add(ids) + np.arange(k), labels, _instant_ids(pool, due, tz, empty)]
     elapsed, target = t["elapsed"].to_numpy(), t["target"].to_numpy()
     if kind == "breaches":
@@ -645,6 +685,7 @@ def write_json(ev: Evaluation, out: IO) -> None:
         _Tails(ev, credits),
         *_ticket_slots(ev, pool, lists and lists[0], "breaches"),
         *_ticket_slots(ev, pool, lists and lists[1], "at_risk"),
+        *_ticket_slots(ev, pool, lists and lists[2], "excluded"),
         (None, pool.literal("},") + _last_in_row(pair_of_group) * (
             pool.literal("}") - pool.literal("},"))),
         # the customer's end, after its last month
