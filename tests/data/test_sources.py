@@ -402,3 +402,17 @@ extra: {urgent: Urgent}
     assert t.id.tolist() == ["1"]
     assert t.extra["urgent"].tolist() == ["true"]
     assert [(r.row, r.field) for r in t.rejected] == [(2, "customer")]  # no header row
+
+
+def test_heavy_libraries_load_only_for_their_format(tmp_path):
+    import subprocess
+    import sys
+
+    p = tmp_path / "t.jsonl"
+    p.write_text(json.dumps(TICKET) + "\n")
+    code = ("import sys; from slalang.data import read_tickets; read_tickets(sys.argv[1]); "
+            "print(sorted(m for m in ('openpyxl', 'sqlalchemy', 'jmespath', 'pyarrow.parquet')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
