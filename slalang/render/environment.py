@@ -42,6 +42,8 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from slalang.errors import SlalangError
+from slalang.render import guards
 from slalang.render.errors import RenderError
 from slalang.render.i18n import Wording
 from slalang.render.wording import metric_words
@@ -79,10 +81,12 @@ MAX_EXPONENT = 1_000
 
 
 class GuardedSandbox(SandboxedEnvironment):
-    """The sandbox, also refusing the two cheap ways a template can exhaust memory or CPU:
-    ``"x" * 10**10`` and ``7 ** 100000000``."""
+    """The sandbox, also refusing the cheap ways a template can exhaust memory or CPU:
+    ``"x" * 10**10``, ``7 ** 100000000``, ``((10**1000)**1000)**1000``, ``'%0999999999d' % 1``,
+    ``'x'.center(999999999)`` and joins or replacements into gigantic strings (see
+    :mod:`slalang.render.guards`)."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
@@ -90,9 +94,28 @@ class GuardedSandbox(SandboxedEnvironment):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int) \
                         and len(seq) * times > MAX_REPEAT:
                     raise SecurityError(f"a sequence repeated to more than {MAX_REPEAT} items")
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"an exponent above {MAX_EXPONENT}")
+            guards.check_product(left, right)
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"an exponent above {MAX_EXPONENT}")
+            guards.check_power(left, right)
+        if operator == "%" and isinstance(left, str):
+            guards.check_printf(left)
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        check = guards.check_call(__obj)
+        if check is not None:
+            check(*args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        # str.format and format_map: no field as wide as '{:999999999}'
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            for field in re.findall(r"\{[^{}]*\}", value.__self__):
+                guards.check_spec(field)
+        return wrapped
 
 
 def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None = None,
@@ -110,8 +133,8 @@ def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None =
         folder = Path(templates_dir)
         if not folder.is_dir():
             raise RenderError(f"template folder {str(folder)!r} does not exist")
-        loaders.append(jinja2.FileSystemLoader(str(folder)))
-    loaders.append(jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)))
+        loaders.append(guards.ConfinedLoader(str(folder)))
+    loaders.append(guards.ConfinedLoader(str(PACKAGE_TEMPLATES)))
     env = GuardedSandbox(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
@@ -135,6 +158,7 @@ def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None =
         quote=wording.quote,
         md=md,
     )
+    guards.guard_filters(env.filters)
     env.globals.update(t=wording.t, lang=lang)
     #: kept for callers that build context text with the same language
     env.wording = wording  # type: ignore[attr-defined]
@@ -148,7 +172,16 @@ def render_template(env: jinja2.Environment, name: str, context: dict[str, Any])
     """Render template ``name`` with ``context``; any failure becomes a :class:`RenderError`
     naming the template and line (undefined variable, sandbox violation, syntax error)."""
     try:
-        return env.get_template(name).render(context)
+        # bounded in time and size, whoever wrote the template
+        return guards.render_within_budget(env.get_template(name), context)
+    except guards.OverBudget as exc:
+        where, line = _template_frame(env, exc, name)
+        raise RenderError(f"{exc}: the template loops or builds too much", template=where,
+                          line=line) from None
+    except RecursionError as exc:
+        where, line = _template_frame(env, exc, name)
+        raise RenderError("a macro or include calls itself without end", template=where,
+                          line=line) from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"syntax error: {exc.message}", template=exc.name or name,
                           line=exc.lineno) from None
@@ -174,9 +207,16 @@ def render_template(env: jinja2.Environment, name: str, context: dict[str, Any])
             raise
         where, line = _template_frame(env, exc, name)
         raise RenderError(str(exc), template=where, line=line) from None
-    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+    except SlalangError as exc:  # a filter refusing its value (a bad date, a bad month)
+        where, line = _template_frame(env, exc, name)
+        raise RenderError(str(exc), template=where, line=line) from None
+    except MemoryError:
+        raise RenderError("the template built more than memory holds", template=name) from None
+    except Exception as exc:
         # a template misusing a filter or value: still the template's fault, say where
         where, line = _template_frame(env, exc, name)
+        if line is None:  # not from a template: a bug of ours, not the template's
+            raise
         raise RenderError(f"{type(exc).__name__}: {exc}", template=where, line=line) from None
 
 
