@@ -140,3 +140,31 @@ def test_schema_published_beside_the_others():
     names = {p.name for p in (ROOT / "slalang/schemas").glob("*.json")}
     assert "policytest.schema.json" in names
     assert json.loads((ROOT / "slalang/schemas/policytest.schema.json").read_text())["$id"]
+
+
+def test_testing_docs_quote_the_real_output(in_root):
+    """docs/workflow/testing.md shows the bundled policies' run and coverage."""
+    import re
+
+    doc = (ROOT / "docs/workflow/testing.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```console\n\$ slalang test policies/( --coverage)?\n(.*?)```", doc,
+                        flags=re.S)
+    output = run("policies/", "--coverage").output
+    for _, block in blocks:
+        for line in block.splitlines():
+            if line != "…":
+                assert line in output.splitlines(), line
+
+
+def test_testing_docs_example_passes(tmp_path, monkeypatch):
+    import re
+
+    doc = (ROOT / "docs/workflow/testing.md").read_text(encoding="utf-8")
+    example = next(b for b in re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
+                   if b.startswith("tests:"))
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(HERE / "fixtures/reference.sla", "reference.sla")
+    shutil.copy(HERE / "fixtures/customers.yaml", "customers.yaml")
+    Path("reference.test.yaml").write_text(example, encoding="utf-8")
+    result = run("reference.test.yaml")
+    assert result.exit_code == 0, result.output

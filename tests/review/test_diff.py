@@ -208,3 +208,14 @@ def test_broken_policy_shows_diagnostics(work):
 def test_no_ticket_in_period_is_an_error(work):
     result = run("old.sla", "old.sla", *DATA[:4], "--period", "2025-01")
     assert result.exit_code != 0 and "nothing was replayed" in result.output
+
+
+def test_review_docs_quote_the_real_output():
+    """docs/workflow/review.md shows this very replay: its lines must stay true."""
+    import re
+
+    doc = (ROOT / "docs/workflow/review.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```console\n(.*?)```", doc, flags=re.S)
+    replay = next(b for b in blocks if "--period 2026-Q3" in b)
+    shown = replay.split("--period 2026-Q3\n", 1)[1].splitlines()[2:]
+    assert shown == (GOLDEN / "diff-tighter.txt").read_text(encoding="utf-8").splitlines()[2:]
