@@ -217,7 +217,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str, *,
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(x_labels), 1)
     # sideways offsets keep coinciding points of different series visible side by side
-    dodge = min(6.0, plot_w / n / (len(series) + 1)) if len(series) > 1 else 0.0
+    dodge = min(9.0, plot_w / n / (len(series) + 1)) if len(series) > 1 else 0.0
 
     def px(i: int, k: int = 0) -> float:
         return round(left + (plot_w * (i + 0.5) / n) + dodge * (k - (len(series) - 1) / 2), 1)

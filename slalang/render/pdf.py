@@ -36,6 +36,11 @@ PAGE_CSS = """
 }}
 html {{ font-size: 10pt; }}
 body {{ max-width: none; margin: 0; padding: 0; font-size: 9.5pt; }}
+/* denser than on screen: a month's table fits under the charts of the first page */
+table {{ font-size: 8.5pt; margin: 4px 0 10px; }}
+th, td {{ padding: 2px 6px; }}
+h2 {{ margin: 18px 0 6px; }}
+h3 {{ margin: 12px 0 4px; }}
 h1 {{ string-set: doc-title content(); }}
 .provider {{ string-set: doc-provider content(); }}
 /* the closing footer runs at the foot of every page instead, so it is never a page alone */
