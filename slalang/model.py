@@ -215,6 +215,11 @@ class Target:
     #: the tier whose text defined this target (inherited targets keep their origin)
     origin_tier: str = ""
     span: Span = NOWHERE
+    #: below this many decided tickets in a month the objective is judged by
+    #: ``allowed_misses`` (None: every month is judged on its compliance)
+    min_tickets: int | None = None
+    #: below ``min_tickets``: at most this many tickets may miss (None: not judged at all)
+    allowed_misses: int | None = None
 
 
 @dataclass(frozen=True)

@@ -52,16 +52,15 @@ class Group:
     #: objective level -> the smallest target that would have reached it over the period
     targets: dict[Decimal, int | None]
     months: tuple[MonthTarget, ...]
+    #: the median number of tickets measured in a customer-month (those with any): the
+    #: sample an objective is judged on
+    per_customer_month: int = 0
 
     def month_range(self, level: Decimal) -> tuple[int, int] | None:
         """The lowest and highest monthly target for ``level`` (months that have one)."""
         found = [m.targets[level] for m in self.months if m.targets.get(level) is not None]
         return (min(found), max(found)) if found else None
 
-    def typical_month(self) -> int:
-        """The median number of decided tickets per month (months with any ticket)."""
-        counts = [m.stopped + m.running for m in self.months if m.stopped + m.running]
-        return int(np.median(counts)) if counts else 0
 
 
 @dataclass(frozen=True)
@@ -106,18 +105,20 @@ def calibrate(ev: Evaluation, levels: tuple[Decimal, ...] = LEVELS, by: str | No
         keys += [(label, codes == k) for k, label in enumerate(column.labels)]
     groups = []
     months = ev.period.buckets
+    customer = np.asarray(tickets.customer.codes)[o.ticket]
     for key, in_key in keys:
         for m, metric in enumerate(plan.metrics):
             for p, priority in enumerate(plan.priorities):
                 rows = usable & in_key & (o.metric == m) & (prio == p)
                 if not rows.any():
                     continue
-                groups.append(_group(plan, o, rows, stopped, bucket, metric, priority, key,
-                                     levels, months))
+                groups.append(_group(plan, o, rows, stopped, bucket, customer, metric,
+                                     priority, key, levels, months))
     return Calibration(ev, tuple(levels), by, tier, tuple(groups))
 
 
-def _group(plan, o, rows, stopped, bucket, metric, priority, key, levels, months) -> Group:
+def _group(plan, o, rows, stopped, bucket, customer, metric, priority, key, levels, months
+           ) -> Group:
     elapsed = o.elapsed
     s = np.sort(elapsed[rows & stopped])
     r = elapsed[rows & ~stopped]
@@ -128,6 +129,10 @@ def _group(plan, o, rows, stopped, bucket, metric, priority, key, levels, months
         ms, mr = elapsed[here & stopped], elapsed[here & ~stopped]
         per_month.append(MonthTarget(bk.label, len(ms), len(mr),
                                      {lv: target_for_level(ms, mr, lv) for lv in levels}))
+    # objectives are judged per customer and month: how many tickets such a month holds
+    cells = (customer[rows].astype(np.int64) + 1) * (len(months) + 1) + bucket[rows]
+    sizes = np.unique(cells, return_counts=True)[1]
     return Group(metric, priority, key, calendars.most_common(1)[0][0], len(s), len(r),
                  {q: percentile(s, q) for q in PERCENTILES},
-                 {lv: target_for_level(s, r, lv) for lv in levels}, tuple(per_month))
+                 {lv: target_for_level(s, r, lv) for lv in levels}, tuple(per_month),
+                 int(np.median(sizes)) if len(sizes) else 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from slalang.calibration.calibrate import Calibration, Group
+from slalang.calibration.calibrate import SMALL_MONTH, Calibration, Group
 from slalang.calibration.targets import contract_step
 from slalang.errors import SlalangError
 from slalang.plan.text import format_duration
@@ -56,7 +56,10 @@ def _line(metric: str, groups: list[Group], level: Decimal) -> str:
         step = format_duration(contract_step(g.targets[level]))
         parts.append(f"{g.priority} {step}" + (f" on {g.calendar}" if g.calendar != calendar
                                                else ""))
-    return f"    {metric} on {calendar}: {', '.join(parts)} objective {_pct(level)}%"
+    # months too small to judge a share on get the minimum-sample rule calibrate recommends
+    small = any(0 < g.per_customer_month < SMALL_MONTH for g in groups)
+    rule = f" over at least {SMALL_MONTH} tickets else at most 1 missed" if small else ""
+    return f"    {metric} on {calendar}: {', '.join(parts)} objective {_pct(level)}%{rule}"
 
 
 def _pct(level: Decimal) -> str:

@@ -21,17 +21,16 @@ def _pct(level: Decimal) -> str:
 
 
 def small_sample_notes(cal: Calibration) -> list[str]:
-    """One line per metric x priority whose months typically hold fewer decided tickets than
-    an objective can be judged on: the recommendation to state a minimum sample."""
-    out = []
-    for g in cal.overall():
-        n = g.typical_month()
-        if 0 < n < SMALL_MONTH:
-            out.append(f"{g.metric} {g.priority}: a typical month has {n} ticket(s); an "
-                       f"objective on so few is noise: promise it over at least {SMALL_MONTH} "
-                       "tickets (or over the quarter), and say what applies below that, e.g. "
-                       "at most one ticket may miss")
-    return out
+    """The metric x priority pairs whose customer-months typically hold fewer tickets than an
+    objective can be judged on, and the advice: state a minimum sample (the draft does)."""
+    small = [f"{g.metric} {g.priority} {g.per_customer_month}" for g in cal.overall()
+             if 0 < g.per_customer_month < SMALL_MONTH]
+    if not small:
+        return []
+    return [f"tickets in a typical customer-month: {', '.join(small)}",
+            "an objective judged on so few tickets is noise: state a minimum sample, e.g. "
+            f"`objective 95% over at least {SMALL_MONTH} tickets else at most 1 missed` (the "
+            "draft does)"]
 
 
 def calibration_to_text(cal: Calibration, draft: str, bt: Backtest | None = None) -> str:

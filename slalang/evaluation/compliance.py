@@ -186,6 +186,14 @@ class ObjectiveResult:
     excluded: int = 0
     #: the target's line in the policy
     span: Span | None = None
+    #: the objective's minimum-sample rule (see :class:`slalang.model.Target`)
+    min_tickets: int | None = None
+    allowed_misses: int | None = None
+
+    @property
+    def small_sample(self) -> bool:
+        """Fewer decided tickets than the objective's minimum sample (so its rule applies)."""
+        return self.min_tickets is not None and 0 < self.decided < self.min_tickets
 
     @property
     def decided(self) -> int:
@@ -201,10 +209,38 @@ class ObjectiveResult:
     @property
     def achieved(self) -> bool | None:
         """Whether compliance reaches the objective (compared exactly); None when not
-        applicable or when there is no objective."""
+        applicable or when there is no objective. Below the objective's minimum sample: at
+        most ``allowed_misses`` breaches, or not judged (None) without an allowance; the same
+        rule as :func:`judge`."""
         if not self.decided or self.objective is None:
             return None
+        if self.small_sample:
+            return None if self.allowed_misses is None else self.breached <= self.allowed_misses
         return Decimal(self.met * 100) >= self.objective * self.decided
+
+
+#: :func:`judge`'s verdicts
+ACHIEVED, MISSED, NOT_JUDGED = 0, 1, 2
+
+
+def judge(met, breached, has, num, den, min_tickets, allowed):
+    """Objective verdicts of many cells at once (numpy arrays, broadcast): ACHIEVED, MISSED or
+    NOT_JUDGED (no objective, nothing decided, or a small month without an allowance).
+
+    ``num / den`` is the objective percent as an exact fraction; ``min_tickets`` 0 means no
+    minimum-sample rule, ``allowed`` -1 no allowance below the minimum.
+
+    >>> judge(np.array([18, 2, 2, 0]), np.array([2, 1, 1, 0]), True, 95, 1,
+    ...       np.array([0, 20, 20, 20]), np.array([-1, 1, -1, 1])).tolist()
+    [1, 0, 2, 2]
+    """
+    decided = met + breached
+    small = (min_tickets > 0) & (decided < min_tickets)
+    by_rate = np.where(met * 100 * den >= num * decided, ACHIEVED, MISSED)
+    by_allowance = np.where(allowed < 0, NOT_JUDGED,
+                            np.where(breached <= allowed, ACHIEVED, MISSED))
+    verdict = np.where(small, by_allowance, by_rate)
+    return np.where(has & (decided > 0), verdict, NOT_JUDGED)
 
 
 def objective_results(tier, cells: dict[tuple[str, str], np.ndarray], metrics: tuple[str, ...],
@@ -223,7 +259,9 @@ def objective_results(tier, cells: dict[tuple[str, str], np.ndarray], metrics: t
             c = cell if cell is not None else np.zeros(N_STATUS, dtype=np.int64)
             out.append(ObjectiveResult(
                 m, p, target.objective if target else None, int(c[MET]), int(c[BREACHED]),
-                int(c[OPEN]), int(c[EXCLUDED]), target.span if target else None))
+                int(c[OPEN]), int(c[EXCLUDED]), target.span if target else None,
+                target.min_tickets if target else None,
+                target.allowed_misses if target else None))
     for (m, p), c in sorted(cells.items()):
         if (m, p) not in seen:
             out.append(ObjectiveResult(m, p, None, int(c[MET]), int(c[BREACHED]),

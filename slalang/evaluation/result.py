@@ -18,9 +18,11 @@ import numpy as np
 from slalang.evaluation.compliance import (
     BREACHED,
     MET,
+    MISSED,
     Aggregate,
     ObjectiveResult,
     TicketCounts,
+    judge,
     objective_results,
 )
 from slalang.evaluation.credits import Credit, money_owed, sum_credits
@@ -93,6 +95,9 @@ class Objectives:
     den: np.ndarray
     percent: np.ndarray  # object: Decimal or None
     span: np.ndarray  # object: Span or None
+    #: the minimum-sample rule: 0 none; the allowance below it, -1 none (not judged)
+    min_tickets: np.ndarray | None = None
+    allowed: np.ndarray | None = None
 
     @classmethod
     def build(cls, plan: Plan, tiers: tuple[str, ...], metrics, priorities) -> Objectives:
@@ -102,6 +107,8 @@ class Objectives:
         den = np.ones(shape, dtype=np.int64)
         percent = np.full(shape, None, dtype=object)
         span = np.full(shape, None, dtype=object)
+        least = np.zeros(shape, dtype=np.int64)
+        allowed = np.full(shape, -1, dtype=np.int64)
         for i, name in enumerate(tiers):
             tier = plan.tier(name)
             for target in tier.targets if tier is not None else ():
@@ -110,14 +117,19 @@ class Objectives:
                     has[k] = True
                     num[k], den[k] = target.objective.as_integer_ratio()
                     percent[k], span[k] = target.objective, target.span
-        return cls(has, num, den, percent, span)
+                    least[k] = target.min_tickets or 0
+                    allowed[k] = -1 if target.allowed_misses is None else target.allowed_misses
+        return cls(has, num, den, percent, span, least, allowed)
 
     def missed(self, tier: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        """Per group, metric and priority: decided tickets and compliance below objective
-        (compared exactly: met x 100 x den < num x decided)."""
-        met, decided = cells[..., MET], cells[..., MET] + cells[..., BREACHED]
-        num, den = self.num[tier], self.den[tier]
-        return self.has_target[tier] & (decided > 0) & (met * 100 * den < num * decided)
+        """Per group, metric and priority: whether the objective was missed (compliance below
+        it, compared exactly, or more misses than a small month allows: :func:`judge`)."""
+        return self.judge(tier, cells) == MISSED
+
+    def judge(self, tier: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """:func:`judge` on cells of groups with tier codes ``tier`` (any leading shape)."""
+        return judge(cells[..., MET], cells[..., BREACHED], self.has_target[tier],
+                     self.num[tier], self.den[tier], self.min_tickets[tier], self.allowed[tier])
 
 
 def combined_hash(*hashes: str | None) -> str:

@@ -124,12 +124,20 @@ def _derivation(matrix: s.MatrixDecl) -> m.PriorityDerivation:
     return m.PriorityDerivation(tuple(f.text for f in matrix.fields), rules, matrix.span)
 
 
+def _sample(rule: s.SampleRule | None) -> tuple[int | None, int | None]:
+    """(min_tickets, allowed_misses) of a checked rule (SLA311 has vetted the numbers)."""
+    if rule is None:
+        return None, None
+    allowed = rule.allowed_misses
+    return int(rule.min_tickets.text), None if allowed is None else int(allowed.text)
+
+
 def _tier(ctx: CheckContext, decl: s.TierDecl) -> m.Tier:
     flat = ctx.flat_tier(decl.name.text)
     # Order targets as the policy declares metrics and priorities, not as lines happen to come.
     targets = tuple(
         m.Target(metric, priority, t.seconds, t.calendar, flat.objectives[metric][0],
-                 t.origin, t.span)
+                 t.origin, t.span, *_sample(flat.samples.get(metric)))
         for metric in ctx.clocks for priority in ctx.priorities
         if (t := flat.targets[(metric, priority)])
     )

@@ -42,6 +42,9 @@ class FlatTier:
     targets: dict[tuple[str, str], FlatTarget] = field(default_factory=dict)
     #: metric -> (objective, origin tier, span of the objective)
     objectives: dict[str, tuple[Decimal, str, Span]] = field(default_factory=dict)
+    #: metric -> the minimum-sample rule stated with its objective (None: none); restating an
+    #: objective restates its rule, so a child's bare ``objective 99%`` drops the parent's
+    samples: dict[str, s.SampleRule | None] = field(default_factory=dict)
     #: service (None: every service) -> (statement, origin)
     uptime: dict[str | None, tuple[s.UptimeStmt, str]] = field(default_factory=dict)
     uptime_credit: tuple[s.UptimeCreditStmt, str] | None = None
@@ -130,6 +133,7 @@ def _apply(flat: FlatTier, decl: s.TierDecl) -> None:
             metric = stmt.metric.text
             if stmt.objective is not None:
                 flat.objectives[metric] = (stmt.objective.value, origin, stmt.objective.span)
+                flat.samples[metric] = stmt.sample
             for item in stmt.items:
                 key = (metric, item.priority.text)
                 cal_ident = item.calendar or stmt.calendar

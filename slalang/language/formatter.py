@@ -183,12 +183,13 @@ def _duration(lit: s.Literal) -> str:
 
 
 def _target_line(t: s.TargetLine) -> str:
+    rule = f" {t.sample}" if t.sample is not None else ""
     if not t.items:
-        return f"{t.metric} objective {t.objective}"
+        return f"{t.metric} objective {t.objective}{rule}"
     head = str(t.metric) + (f" on {t.calendar}" if t.calendar else "") + ":"
     items = ", ".join(f"{i.priority} {_duration(i.duration)}" +
                       (f" on {i.calendar}" if i.calendar else "") for i in t.items)
-    return f"{head} {items}" + (f" objective {t.objective}" if t.objective else "")
+    return f"{head} {items}" + (f" objective {t.objective}{rule}" if t.objective else "")
 
 
 def _condition(c: s.ConditionNode) -> str:

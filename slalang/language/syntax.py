@@ -249,14 +249,29 @@ class TargetItem:
 
 
 @dataclass(frozen=True)
+class SampleRule:
+    """``over at least N tickets [else at most M missed]`` after an objective."""
+
+    min_tickets: Literal
+    allowed_misses: Literal | None
+    span: Span
+
+    def __str__(self) -> str:
+        text = f"over at least {self.min_tickets.text} tickets"
+        return text + (f" else at most {self.allowed_misses.text} missed"
+                       if self.allowed_misses is not None else "")
+
+
+@dataclass(frozen=True)
 class TargetLine:
-    """``metric [on cal]: items [objective N%]``; no items for ``metric objective N%``."""
+    """``metric [on cal]: items [objective N% [rule]]``; no items for ``metric objective N%``."""
 
     metric: Ident
     calendar: Ident | None
     items: tuple[TargetItem, ...]
     objective: Percent | None
     span: Span
+    sample: SampleRule | None = None
 
 
 @dataclass(frozen=True)
@@ -542,10 +557,16 @@ class ToSyntax(Transformer):
             calendar = self._ident(children[2])
         objective = self._percents(children)
         return TargetLine(metric, calendar, self._nodes(children, TargetItem),
-                          objective[0] if objective else None, self._span(meta))
+                          objective[0] if objective else None, self._span(meta),
+                          next(iter(self._nodes(children, SampleRule)), None))
 
     def objective_line(self, meta, children):
         return TargetLine(self._ident(children[0]), None, (), self._percents(children)[0],
+                          self._span(meta), next(iter(self._nodes(children, SampleRule)), None))
+
+    def sample_rule(self, meta, children):
+        numbers = [self._lit(t) for t in self._of(children, "NUMBER")]
+        return SampleRule(numbers[0], numbers[1] if len(numbers) > 1 else None,
                           self._span(meta))
 
     def target_item(self, meta, children):

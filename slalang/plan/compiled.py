@@ -33,6 +33,9 @@ class PlanRow:
     span: Span
     #: the tier whose text defined the target
     origin_tier: str
+    #: the objective's minimum-sample rule (see :class:`slalang.model.Target`)
+    min_tickets: int | None = None
+    allowed_misses: int | None = None
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,8 @@ def compile_plan(policy: Policy) -> Plan:
             rows.append(PlanRow(
                 tier=tier.name, metric=t.metric, priority=t.priority,
                 target_seconds=t.seconds, calendar=t.calendar, objective=t.objective,
-                clock=clocks[t.metric], span=t.span, origin_tier=t.origin_tier or tier.name))
+                clock=clocks[t.metric], span=t.span, origin_tier=t.origin_tier or tier.name,
+                min_tickets=t.min_tickets, allowed_misses=t.allowed_misses))
         for u in tier.uptime:
             uptime.append(UptimeRule(tier.name, u.service, u.percent, u.span))
         if tier.uptime_credit is not None:

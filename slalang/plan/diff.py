@@ -6,13 +6,19 @@ from collections.abc import Iterator
 
 from slalang.model import WEEKDAYS, CalendarDef, ClockDef
 from slalang.plan.compiled import Plan, PlanRow
-from slalang.plan.text import credit_text, exclusion_text, format_duration, format_percent
+from slalang.plan.text import (
+    credit_text,
+    exclusion_text,
+    format_duration,
+    format_percent,
+    objective_text,
+)
 
 
 def _row_facts(r: PlanRow) -> dict[str, str]:
     # the clock is compared once per clock (below), not on every row that uses it
     return {"target": format_duration(r.target_seconds), "calendar": r.calendar,
-            "objective": format_percent(r.objective)}
+            "objective": objective_text(r)}
 
 
 def calendar_facts(c: CalendarDef) -> dict[str, str]:

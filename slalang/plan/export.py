@@ -50,6 +50,7 @@ def plan_to_json(plan: Plan, tier: str | None = None) -> dict:
         "targets": [{"tier": r.tier, "metric": r.metric, "priority": r.priority,
                      "target_seconds": r.target_seconds, "calendar": r.calendar,
                      "objective": _dec(r.objective),
+                     "min_tickets": r.min_tickets, "allowed_misses": r.allowed_misses,
                      "pause_statuses": list(r.clock.pause_statuses),
                      "origin_tier": r.origin_tier, "source": where(r.span)}
                     for r in plan.rows if keep(r.tier)],

@@ -24,6 +24,23 @@ def format_duration(seconds: int) -> str:
     return "".join(f"{v}{u}" for v, u in ((h, "h"), (m, "m"), (s, "s")) if v)
 
 
+def objective_text(row) -> str:
+    """A plan row's objective with its minimum-sample rule, as the policy writes it.
+
+    >>> from types import SimpleNamespace as R
+    >>> objective_text(R(objective=Decimal(95), min_tickets=20, allowed_misses=1))
+    '95% over at least 20 tickets else at most 1 missed'
+    >>> objective_text(R(objective=Decimal("99.5"), min_tickets=None, allowed_misses=None))
+    '99.5%'
+    """
+    text = format_percent(row.objective)
+    if row.min_tickets is not None:
+        text += f" over at least {row.min_tickets} tickets"
+        if row.allowed_misses is not None:
+            text += f" else at most {row.allowed_misses} missed"
+    return text
+
+
 def format_percent(value: Decimal) -> str:
     """A percentage without exponent or trailing zeros.
 
@@ -107,7 +124,7 @@ def plan_to_text(plan: Plan, tier: str | None = None) -> str:
     lines += table(
         ("tier", "metric", "priority", "target", "calendar", "objective", "pauses", "source"),
         [(r.tier, r.metric, r.priority, format_duration(r.target_seconds), r.calendar,
-          format_percent(r.objective), ",".join(r.clock.pause_statuses) or "-",
+          objective_text(r), ",".join(r.clock.pause_statuses) or "-",
           where(r.span) + ("" if r.origin_tier == r.tier else f" (from {r.origin_tier})"))
          for r in rows])
 

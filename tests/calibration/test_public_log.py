@@ -53,3 +53,4 @@ def test_percentiles_and_targets_agree_with_the_verdict_csv():
     # too few tickets a month for an objective to mean much: the recommendation says so
     assert any("over at least 20 tickets" in n for n in doc["small_samples"])
     assert "tier Calibrated extends Standard {" in doc["draft"]["text"]
+    assert "over at least 20 tickets else at most 1 missed" in doc["draft"]["text"]

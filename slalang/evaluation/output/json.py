@@ -29,6 +29,7 @@ from slalang.evaluation.compliance import (
     OPEN,
     ObjectiveResult,
     TicketCounts,
+    judge,
 )
 from slalang.evaluation.credits import Credit, sum_credits
 from slalang.evaluation.listed import (  # noqa: F401 - AT_RISK_PERCENT: re-exported
@@ -472,10 +473,10 @@ def _objective_entries(ev: Evaluation, pool: Pool, texts: _EntryTexts, tier: np.
     flat = tier[r] * (nm * npr) + at % (nm * npr)
     met, breached = c[:, MET], c[:, BREACHED]
     decided = met + breached
-    has = obj.has_target.reshape(-1)[flat]
-    num, den = obj.num.reshape(-1)[flat], obj.den.reshape(-1)[flat]
-    achieved = np.where(has & (decided > 0), np.where(met * 100 * den >= num * decided, 0, 1),
-                        2)
+    # 0 achieved, 1 missed, 2 not judged: the evaluation's own rule, min-sample rules included
+    achieved = judge(met, breached, obj.has_target.reshape(-1)[flat], obj.num.reshape(-1)[flat],
+                     obj.den.reshape(-1)[flat], obj.min_tickets.reshape(-1)[flat],
+                     obj.allowed.reshape(-1)[flat])
     # compliance as _compliance_text: round half up of met x 10000 / decided, in integers
     hundredths = np.where(decided > 0, (met * 20000 + decided) // np.maximum(2 * decided, 1),
                           10001)

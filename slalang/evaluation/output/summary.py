@@ -26,6 +26,11 @@ def _objective_line(o: ObjectiveResult) -> str | None:
     else:
         value = f"{o.compliance:7.2f}%"
         verdict = {True: "ok", False: "MISSED", None: ""}[o.achieved]
+        if o.small_sample:  # judged by the minimum-sample rule, and the line says so
+            verdict = (f"not judged (fewer than {o.min_tickets} tickets)"
+                       if o.allowed_misses is None else
+                       f"{verdict} ({o.breached} missed, at most {o.allowed_misses} allowed "
+                       f"below {o.min_tickets} tickets)")
     extra = f", {o.open} open" if o.open else ""
     extra += f", {o.excluded} excluded" if o.excluded else ""
     where = clause(o.span) or ""

@@ -25,6 +25,7 @@ from slalang.language.checks import (
     money_precision,
     percent_ranges,
     response_vs_resolution,
+    sample_rules,
     undefined_names,
     zero_target,
 )
@@ -43,6 +44,7 @@ CHECKS = (
     ambiguous_day,
     zero_target,
     percent_ranges,
+    sample_rules,
     credit_steps,
     credit_vs_uptime,
     currency,
