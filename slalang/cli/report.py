@@ -39,9 +39,36 @@ def _read_json(path: str) -> dict:
             doc = json.load(fh)
     except json.JSONDecodeError as exc:
         raise DataError(f"not valid JSON: {exc.msg}", file=path, row=exc.lineno) from None
+    except RecursionError:
+        raise DataError("not an evaluation: JSON nested too deeply", file=path) from None
     if not isinstance(doc, dict):
         raise DataError("not an evaluation (expected a JSON object)", file=path)
+    check_evaluation(doc, path)
     return doc
+
+
+def check_evaluation(doc: dict, path: str) -> None:
+    """Validate a saved evaluation against the published schema
+    (``slalang/schemas/evaluation.schema.json``) before anything reads it, so a damaged or
+    hand-edited file gets the first violation with its JSON path, not an internal error."""
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("slalang").joinpath(
+        "schemas/evaluation.schema.json").read_text("utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(doc),
+                    key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise DataError(f"not a valid evaluation at {first.json_path}: "
+                        f"{_short(first.message)}{more}", file=path)
+
+
+def _short(message: str, limit: int = 200) -> str:
+    """A schema message cut to a readable length (it may quote a whole subdocument)."""
+    return message if len(message) <= limit else message[:limit - 1] + "…"
 
 
 def months_of(selection: str | None, period: dict) -> list[str] | None:

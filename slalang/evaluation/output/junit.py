@@ -19,7 +19,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from slalang.evaluation.credits import fmt_percent
-from slalang.evaluation.output.common import clause, iso_local
+from slalang.evaluation.output.common import clause, iso_local, xml_safe_tree
 from slalang.evaluation.output.summary import describe_row
 from slalang.evaluation.result import Evaluation
 
@@ -132,5 +132,6 @@ def _input_suite(root: ET.Element, ev: Evaluation, k: int, stamp: str) -> int:
 
 
 def dumps(ev: Evaluation) -> bytes:
-    return ET.tostring(evaluation_to_junit(ev).getroot(), encoding="utf-8",
-                       xml_declaration=True) + b"\n"
+    root = evaluation_to_junit(ev).getroot()
+    xml_safe_tree(root)  # a control character in a customer or priority name
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
