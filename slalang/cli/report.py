@@ -230,9 +230,9 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
                          "not go with --customer, --portfolio or --public")
     view = "portfolio" if portfolio else "public" if public else "customers"
     folder = _is_folder(out)
-    if folder and view != "customers":
-        raise UsageError(f"-o {out}: a folder takes one report per customer; give a file "
-                         f"name for the {view} report")
+    if folder and view == "portfolio":
+        raise UsageError(f"-o {out}: a folder takes one report per customer (or the public "
+                         "page and its badges); give a file name for the portfolio report")
     fmt = _format_for(out, fmt, folder)
     if from_json:
         if as_of:
@@ -275,7 +275,9 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         return html_to_pdf(html_or_text)
 
     # render everything before writing anything: a failure leaves no partial set of files
-    if folder:
+    if view == "public":
+        outputs = _public_outputs(evaluation, out, folder, fmt, lang, render)
+    elif folder:
         wanted = [customer] if customer else names
         outputs = {}
         period_label = months[0] if months and len(months) == 1 else (
@@ -294,11 +296,29 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         binary = isinstance(data, bytes)
         with atomic_write(path, "wb" if binary else "w", None if binary else "utf-8") as fh:
             fh.write(data)
-        if folder:
+        if len(outputs) > 1:
             click.echo(f"wrote {path}", err=True)
     for note in _notes_for_operator(evaluation, rows is not None):
         click.echo(note, err=True)
     raise SystemExit(EXIT_OK)
+
+
+def _public_outputs(evaluation: dict, out: str, folder: bool, fmt: str, lang: str,
+                    render) -> dict[str, str | bytes]:
+    """The public page and an SVG badge per metric and priority beside it: ``DIR/index.html``
+    and ``DIR/badge-response-p1.svg``, or ``page.html`` and ``page-badge-response-p1.svg``;
+    no badges when the page goes to standard output."""
+    from slalang.render.badge import public_badges
+
+    if out == "-":
+        return {out: render(None)}
+    if folder:
+        page = Path(out) / f"index.{SUFFIX[fmt]}"
+        return {str(page): render(None), **{str(Path(out) / name): svg for name, svg
+                                             in public_badges(evaluation, lang).items()}}
+    stem = Path(out).with_suffix("")
+    return {out: render(None), **{f"{stem}-{name}": svg for name, svg
+                                  in public_badges(evaluation, lang).items()}}
 
 
 def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
