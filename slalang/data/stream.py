@@ -77,7 +77,20 @@ def stream_refusal(tickets: str | Path, events: str | Path | None,
             return "the events file is not CSV"
     except DataError:
         return "only CSV tickets are read in chunks"
+    if any(p is not None and _zipped(p) for p in (tickets, events)):
+        return "a zip archive is read whole"
     return None
+
+
+def _zipped(path: str | Path) -> bool:
+    """Whether a file is a zip archive (the chunked reader streams plain and gzip files)."""
+    from slalang.data.sources.compressed import compression_of
+
+    try:
+        with open(path, "rb") as fh:
+            return compression_of(fh.read(4)) == "zip"
+    except OSError:
+        return False  # the reader names the missing file
 
 
 def _open(path: str | Path) -> pa.NativeFile:

@@ -416,3 +416,38 @@ def test_heavy_libraries_load_only_for_their_format(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_zipped_csv_is_read_whole_even_when_chunks_are_asked_for(tmp_path):
+    p = tmp_path / "t.csv.zip"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("t.csv", "id,customer,priority,created_at\nT1,Alfa Srl,P1,"
+                            "2026-07-01T08:00:00Z\n")
+    r = CliRunner().invoke(main, ["evaluate", "tests/data/fixtures/tools/helpdesk.sla",
+                                  "--tickets", str(p), "--chunk-rows", "10",
+                                  "--period", "2026-07"])
+    assert r.exit_code == 0, r.output
+    assert "evaluating in memory: a zip archive is read whole" in r.output
+    assert "tickets 1" in r.output
+
+
+def test_ignore_rules_on_json_paths_count_and_name_the_record(tmp_path):
+    p = tmp_path / "t.json"
+    p.write_text(json.dumps({"tickets": [
+        {"id": 1, "org": "Alfa Srl", "at": "2026-07-01T08:00:00Z", "via": {"channel": "web"}},
+        {"id": 2, "org": "Alfa Srl", "at": "2026-07-01T08:00:00Z", "via": {"channel": "api"}},
+        {"id": 3, "org": "Alfa Srl", "at": "2026-07-01T08:00:00Z", "via": {"channel": "api"}},
+    ]}, indent=2))
+    m = _mapping(tmp_path, """
+mapping: 1
+shape: ticket
+source: {format: json, records: tickets}
+fields: {id: id, customer: org, created_at: at}
+ignore:
+  - {column: via.channel, equals: api}     # monitoring alerts opened through the API
+""")
+    t = read_tickets(p, mapping=m)
+    assert t.id.tolist() == ["1"]
+    (skipped,) = t.ignored
+    assert (skipped.file, skipped.rows, skipped.first_row) == (str(p), 2, 2)
+    assert t.rejected == []

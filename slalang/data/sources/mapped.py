@@ -202,6 +202,15 @@ def relocate(out: TicketTable, reading: Digest) -> TicketTable:
             seen.add(key)
             unique.append(r)
     out.rejected = unique
+    ignored = []
+    for skipped in getattr(out, "ignored", None) or []:
+        rows = reading.located.get(skipped.file)
+        if rows is not None and 2 <= skipped.first_row < rows.n + 2:
+            file, row = rows.where(skipped.first_row - 2)
+            skipped = dataclasses.replace(skipped, file=file, first_row=row)
+        ignored.append(skipped)
+    if ignored:
+        out.ignored = ignored
     rows = reading.located.get(out.source)
     if rows is not None and len(out.source_row):
         out.source_row = np.asarray(rows.rows, dtype=np.int64)[out.source_row - 2]
