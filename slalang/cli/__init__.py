@@ -28,6 +28,7 @@ VERBS = (
     "init",
     "test",
     "calibrate",
+    "lsp",
 )
 
 
