@@ -21,7 +21,8 @@ def load_zone(name: str) -> dt.tzinfo:
         return UTC
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+    # OSError: the zone is a file name; "File name too long" and the like mean no such zone
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise TimeError(
             f"unknown time zone {name!r}: use an IANA name such as 'Europe/Rome' or 'UTC'"
         ) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import io
 import sys
 
 import click
@@ -11,6 +12,7 @@ from slalang.cli.check import Checked, echo_diagnostics, unreadable
 from slalang.cli.common import atomic_write
 from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PolicyError
 from slalang.language import format_source, read_source
+from slalang.language.loader import MAX_POLICY_BYTES, read_bounded
 
 
 @click.command(name="fmt")
@@ -65,6 +67,6 @@ def command(files: tuple[str, ...], write: bool, check_only: bool, diff: bool) -
 def _read_stdin() -> str:
     """Standard input as UTF-8, strictly: bad bytes are an SLA002, as they are in a file."""
     stream = getattr(sys.stdin, "buffer", None)
-    if stream is None:
-        return sys.stdin.read()
-    return stream.read().decode("utf-8-sig")
+    if stream is None:  # a text stream (tests): bounded all the same
+        stream = io.BytesIO(sys.stdin.read(MAX_POLICY_BYTES + 1).encode("utf-8"))
+    return read_bounded(stream).decode("utf-8-sig")

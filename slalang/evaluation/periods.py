@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from slalang.businesstime.clock import MAX_YEAR, MIN_YEAR
 from slalang.errors import SlalangError
 
 
@@ -110,6 +111,7 @@ def parse_period(text: str, timezone: str) -> Period:
     """
     text = text.strip()
     try:
+        _supported_years("period", text, re.findall(r"(?<!\d)\d{4,}(?!\d)", text))
         if m := _MONTH.match(text):
             year, month = int(m[1]), int(m[2])
             ny, nm = _next_month(year, month)
@@ -176,7 +178,18 @@ def parse_instant(text: str) -> int:
                           "e.g. 2026-09-30T23:59:59+02:00") from None
     if value.tzinfo is None:
         raise PeriodError(f"instant {text!r} has no offset: add one, e.g. +02:00 or Z")
+    _supported_years("instant", text, [str(value.year)])
     return int(value.timestamp())
+
+
+def _supported_years(what: str, text: str, years: list[str]) -> None:
+    """Refuse a period or instant outside the years business time supports, before any
+    arithmetic on it (year 9999 + one month overflows ``datetime``)."""
+    for year in years:
+        if not MIN_YEAR <= int(year) <= MAX_YEAR:
+            raise PeriodError(f"invalid {what} {text!r}: year {int(year)} is outside the "
+                              f"years slalang evaluates ({MIN_YEAR}-{MAX_YEAR})")
+
 
 
 def resolve_as_of(as_of: str | None, period: Period | None,

@@ -8,6 +8,8 @@ look at everything else.
 
 from __future__ import annotations
 
+import dataclasses
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -66,6 +68,12 @@ class CheckContext:
             for item in block.items:
                 self.priorities.setdefault(item.code.text, item)
         self._flat: dict[str, FlatTier] = {}
+        self._complete: dict[str, bool] = {}
+        #: tier -> the tiers that extend it
+        self._children: dict[str, list[str]] = {}
+        for child, decl in self.tiers.items():
+            if decl.extends is not None:
+                self._children.setdefault(decl.extends.text, []).append(child)
 
     def header_field(self, key: str) -> s.HeaderField | None:
         return next((f for f in self.tree.header.fields if f.key == key), None)
@@ -92,19 +100,60 @@ class CheckContext:
             yield parent
             decl = self.tiers[parent]
 
+    def heirs(self, name: str) -> list[str]:
+        """Every tier that inherits from ``name``, directly or not (breadth first)."""
+        found, queue, seen = [], deque([name]), {name}
+        while queue:
+            for child in self._children.get(queue.popleft(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    found.append(child)
+                    queue.append(child)
+        return found
+
     def chain_complete(self, name: str) -> bool:
         """Whether every ancestor of the tier is defined and the chain has no cycle (else
         what it inherits is unknown, and findings about its targets would be noise)."""
-        ancestors = [name, *self.parents(name)]
-        return self.tiers[ancestors[-1]].extends is None
+        # memoised along the walk, so asking for every tier of a long chain stays linear
+        walked: list[str] = []
+        on_walk: set[str] = set()
+        current: str | None = name
+        answer = True
+        while current is not None and current not in self._complete:
+            if current in on_walk or current not in self.tiers:
+                answer = False  # a cycle, or an undefined ancestor
+                break
+            walked.append(current)
+            on_walk.add(current)
+            parent = self.tiers[current].extends
+            current = parent.text if parent is not None else None
+        else:
+            answer = self._complete[current] if current is not None else True
+        for tier in walked:
+            self._complete[tier] = answer
+        return answer
 
     def flat_tier(self, name: str) -> FlatTier:
         """The tier ``name`` with everything it inherits, ancestors applied first."""
-        if name not in self._flat:
+        if name in self._flat:
+            return self._flat[name]
+        if not self.chain_complete(name):
             flat = FlatTier(name, self.tiers[name])
             for tier_name in reversed([name, *self.parents(name)]):
                 _apply(flat, self.tiers[tier_name])
             self._flat[name] = flat
+            return flat
+        # a complete chain: start from the nearest ancestor already flattened and lay each
+        # tier over its parent's copy, so a chain of n tiers costs n steps, not n squared
+        pending = [name]
+        while (parent := self.tiers[pending[-1]].extends) is not None \
+                and parent.text not in self._flat:
+            pending.append(parent.text)
+        base = self._flat[parent.text] if parent is not None else None
+        for tier_name in reversed(pending):
+            flat = _inherit(base, tier_name, self.tiers[tier_name])
+            _apply(flat, self.tiers[tier_name])
+            self._flat[tier_name] = base = flat
         return self._flat[name]
 
 
@@ -113,6 +162,16 @@ def _first_by_name(decls: list) -> dict:
     for decl in decls:
         table.setdefault(decl.name.text, decl)
     return table
+
+
+def _inherit(parent: FlatTier | None, name: str, decl: s.TierDecl) -> FlatTier:
+    """A new flat tier holding what ``parent`` holds (its own containers, shallow copies)."""
+    if parent is None:
+        return FlatTier(name, decl)
+    return dataclasses.replace(
+        parent, name=name, decl=decl, targets=dict(parent.targets),
+        objectives=dict(parent.objectives), uptime=dict(parent.uptime),
+        objective_credits=dict(parent.objective_credits))
 
 
 def _apply(flat: FlatTier, decl: s.TierDecl) -> None:

@@ -25,7 +25,9 @@ def duration_seconds(text: str) -> int | None:
     for amount, unit in _PART.findall(text):
         if unit not in _UNIT_SECONDS:
             return None
-        total += int(amount) * _UNIT_SECONDS[unit]
+        # int() refuses more than 4,300 digits; any amount this long is absurdly large anyway
+        # (the checks bound targets far below it), so cap it instead of failing
+        total += (int(amount) if len(amount) <= 30 else 10**30) * _UNIT_SECONDS[unit]
     return total
 
 
@@ -64,6 +66,22 @@ def iso_date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+#: the years business time, holidays and evaluation support (slalang.businesstime.clock)
+YEARS = range(1900, 2400)
+
+
+def unsupported_year(text: str) -> str | None:
+    """Why a real ``YYYY-MM-DD`` date cannot be used, or ``None`` when it can.
+
+    >>> unsupported_year("9999-12-31")
+    'year 9999 is outside the years slalang supports (1900-2399)'
+    """
+    day = iso_date(text)
+    if day is None or day.year in YEARS:
+        return None
+    return f"year {day.year} is outside the years slalang supports ({YEARS[0]}-{YEARS[-1]})"
 
 
 def month_day(text: str) -> tuple[int, int] | None:

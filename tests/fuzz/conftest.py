@@ -4,9 +4,11 @@ The default run spends about a minute in all, split evenly between the fuzz test
 seeded so a failure reproduces on the next run. ``pytest tests/fuzz --fuzz-minutes N`` spends N
 minutes instead (more batches, each with the next seed; a failure names its batch's seed).
 
-A fuzzer hands :meth:`Fuzzer.run` a hypothesis strategy and a one-argument check; the check
-usually drives the CLI through :func:`invoke`, which fails the test on a traceback, an
-internal error, an exit code outside {0, 1, 2} or a run over its time budget.
+A fuzzer takes the ``fuzz`` fixture and hands :meth:`Fuzzer.run` a hypothesis strategy and a
+one-argument check; the check usually drives the CLI through ``fuzz.invoke`` (:func:`invoke`),
+which fails the test on a traceback, an internal error, an exit code outside {0, 1, 2} or a
+run over its time budget. Tests of fixed hostile inputs take the ``cli`` fixture instead (the
+same runner) and no share of the budget.
 """
 
 from __future__ import annotations
@@ -39,10 +41,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # every test in this folder is a fuzzer; counting them splits the budget evenly
-    fuzzers = [item for item in items if "tests/fuzz/" in item.nodeid.replace("\\", "/")]
-    for item in fuzzers:
+    # the tests taking the `fuzz` fixture share the budget evenly; the others here (fixed
+    # hostile inputs through the `cli` fixture) are quick and take no share
+    here = [item for item in items if "tests/fuzz/" in item.nodeid.replace("\\", "/")]
+    for item in here:
         item.add_marker(pytest.mark.fuzz)
+    fuzzers = [item for item in here if "fuzz" in getattr(item, "fixturenames", ())]
     config._fuzz_count = max(len(fuzzers), 1)  # type: ignore[attr-defined]
 
 
@@ -117,6 +121,12 @@ class Fuzzer:
             batches += 1
             if time.monotonic() >= deadline:
                 return batches
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """:func:`invoke`: the guarded CLI runner, for tests of fixed inputs."""
+    return invoke
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from slalang.language.checks import (
     percent_ranges,
     response_vs_resolution,
     sample_rules,
+    target_bounds,
     undefined_names,
     zero_target,
 )
@@ -43,6 +44,7 @@ CHECKS = (
     matrix_rows,
     ambiguous_day,
     zero_target,
+    target_bounds,
     percent_ranges,
     sample_rules,
     credit_steps,

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from slalang.diagnostics import Diagnostic
 from slalang.language import syntax as s
 from slalang.language.context import CheckContext, diag
-from slalang.language.values import clock_minutes, iso_date, month_day
+from slalang.language.values import clock_minutes, iso_date, month_day, unsupported_year
 from slalang.model import WEEKDAYS, Span
 
 CODES = {
@@ -118,9 +118,13 @@ def _dates(cal: s.CalendarDecl) -> Iterator[Diagnostic]:
                 if parse(lit.text) is None:
                     yield diag("SLA405", f"no such date {lit.text!r}", lit.span,
                                "write MM-DD after `every`, YYYY-MM-DD otherwise")
+                elif not st.every and (why := unsupported_year(lit.text)):
+                    yield diag("SLA405", f"closure {lit.text}: {why}", lit.span, None)
         elif isinstance(st, s.OverrideStmt) and iso_date(st.date.text) is None:
             yield diag("SLA405", f"no such date {st.date.text!r}", st.date.span,
                        "write the date as YYYY-MM-DD")
+        elif isinstance(st, s.OverrideStmt) and (why := unsupported_year(st.date.text)):
+            yield diag("SLA405", f"hours {st.date.text}: {why}", st.date.span, None)
 
 
 def _overlaps(week: list[list[tuple[int, int, Span]]],

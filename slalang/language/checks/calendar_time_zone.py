@@ -32,7 +32,9 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
 def known_zone(name: str) -> bool:
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    # OSError: zoneinfo opens a file named after the zone, so a name over 255 characters
+    # fails with "File name too long", and one naming a folder ("Europe") with EISDIR
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from slalang.diagnostics import Diagnostic
 from slalang.language.context import CheckContext, diag
-from slalang.language.values import iso_date
+from slalang.language.values import iso_date, unsupported_year
 
 CODES = {"SLA206": "a header field is missing or malformed"}
 
@@ -24,6 +24,9 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
     if effective and iso_date(effective.values[0].text) is None:
         yield diag("SLA206", f"no such date {effective.values[0].text!r}",
                    effective.values[0].span, "write the date as YYYY-MM-DD")
+    elif effective and (why := unsupported_year(effective.values[0].text)):
+        yield diag("SLA206", f"effective {effective.values[0].text}: {why}",
+                   effective.values[0].span, None)
     currency = ctx.header_field("currency")
     if currency and not re.fullmatch(r"[A-Z]{3}", currency.values[0].text):
         text = currency.values[0].text

@@ -35,8 +35,10 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
             inherited = set(_gaps(ctx, parent, metric)) if parent else set()
             missing = [p for p in _gaps(ctx, tier.name.text, metric) if p not in inherited]
             if missing and not misnamed:
-                heirs = [t.name.text for t in complete if t is not tier
-                         and tier.name.text in ctx.parents(t.name.text)
+                # (the tiers below this one, found from it: asking every tier for its
+                # ancestors made a long `extends` chain quadratic)
+                below = set(ctx.heirs(tier.name.text))
+                heirs = [t.name.text for t in complete if t.name.text in below
                          and set(missing) & set(_gaps(ctx, t.name.text, metric))]
                 also = f" (inherited by {', '.join(heirs)})" if heirs else ""
                 yield diag("SLA203", f"tier {tier.name.text!r} has no {metric} target for "
