@@ -108,12 +108,16 @@ def _chunk_rows(tickets: str, events: str | None, mapping: str | None,
               "chunks of 100,000 when the input files exceed 256 MiB).")
 @click.option("--in-memory", is_flag=True,
               help="Read the whole input at once, however large.")
+@click.option("--amendment", "amendments", multiple=True, metavar="FILE|REV:PATH",
+              help="Another version of the contract (a file or a git revision) with its own "
+              "`version` and `effective` date; each month is measured under the version in "
+              "force at its start. Repeatable.")
 def command(policy: str, tickets: str, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
             json_out: str | None, csv_out: str | None, stamp_out: str | None,
             junit_out: str | None, fmt: str,
             fail_on: str, max_errors: int | None, chunk_rows: int | None,
-            in_memory: bool) -> None:
+            in_memory: bool, amendments: tuple[str, ...] = ()) -> None:
     """Evaluate POLICY on ticket data: compliance, uptime and service credits per customer
     and month."""
     from slalang.cli.common import OutputSet, command_outputs
@@ -122,6 +126,14 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.plan import compile_plan
 
+    if amendments:  # a contract amended during the period: each month under its version
+        from slalang.cli.amended import evaluate_amended
+
+        evaluate_amended(policy, amendments, tickets=tickets, events=events, downtime=downtime,
+                         mapping=mapping, roster=roster, period=period, as_of=as_of,
+                         json_out=json_out, fmt=fmt, fail_on=fail_on, max_errors=max_errors,
+                         refused={"--csv": csv_out, "--stamp": stamp_out, "--junit": junit_out,
+                                  "--chunk-rows": chunk_rows})
     pol = load_or_exit(policy)
     # parse the cheap arguments before reading any data, so usage errors come first
     zone = pol.header.timezone

@@ -19,8 +19,9 @@ from slalang.cli.check import load_or_exit
               show_default=True, help="A text table, or JSON.")
 @click.option("--tier", help="Show only this tier's targets, uptime and credits.")
 @click.option("--diff", "against", type=click.Path(), metavar="OLD",
-              help="Print only what POLICY changes against the policy OLD (e.g. the version "
-              "on the main branch): one line per promise added (+), removed (-) or changed (~).")
+              help="Print only what POLICY changes against the policy OLD, a file or a git "
+              "revision (e.g. main:policies/x.sla): one line per promise added (+), removed "
+              "(-) or changed (~).")
 def command(policy: str, fmt: str, tier: str | None, against: str | None) -> None:
     """Compile POLICY and print its plan: tier x metric x priority -> target, calendar,
     pauses, objective and source line; exclusions and credit clauses with theirs.
@@ -33,10 +34,17 @@ def command(policy: str, fmt: str, tier: str | None, against: str | None) -> Non
     plan = compile_plan(load_or_exit(policy))
     if against is not None:
         from slalang.plan import diff_plans
+        from slalang.review.revision import is_revision
 
-        # a review of a change: the old version must be valid too, or the diff would lie
-        click.echo(diff_plans(compile_plan(load_or_exit(against)), plan) or "no change\n",
-                   nl=False)
+        # a review of a change: the old version must be valid too, or the diff would lie;
+        # OLD may be a git revision (main:policies/x.sla), as for `slalang diff`
+        if is_revision(against):
+            from slalang.cli.diff import load_version
+
+            old = load_version(against)[1]
+        else:
+            old = load_or_exit(against)
+        click.echo(diff_plans(compile_plan(old), plan) or "no change\n", nl=False)
         return
     if tier is not None and tier not in plan.tiers:
         hint = did_you_mean(tier, plan.tiers)

@@ -197,12 +197,16 @@ def _notes_for_operator(evaluation: dict, has_verdicts: bool) -> list[str]:
               help="Draw trends with the months recorded in this history database.")
 @click.option("--templates", "--template-dir", "template_dir", type=click.Path(file_okay=False),
               help="Folder with report/*.j2 templates overriding the shipped ones.")
+@click.option("--amendment", "amendments", multiple=True, metavar="FILE|REV:PATH",
+              help="Another version of the contract; each month is reported under the "
+              "version in force at its start, and the report notes the change. Repeatable.")
 def command(policy: str | None, from_json: str | None, verdicts: str | None,
             tickets: str | None, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
             max_errors: int | None, fmt: str | None, lang: str, customer: str | None,
             portfolio: bool, public: bool, combined: bool, out: str, record: str | None,
-            history: str | None, template_dir: str | None) -> None:
+            history: str | None, template_dir: str | None,
+            amendments: tuple[str, ...] = ()) -> None:
     """Render a compliance report from POLICY and data, or from a saved evaluation.
 
     \b
@@ -234,6 +238,16 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         raise UsageError(f"-o {out}: a folder takes one report per customer (or the public "
                          "page and its badges); give a file name for the portfolio report")
     fmt = _format_for(out, fmt, folder)
+    if amendments:  # a contract amended during the period: one part per version, joined
+        if from_json or record or history:
+            raise UsageError("--amendment evaluates POLICY and its amendments: it does not go "
+                             "with --from-json, --record or --history")
+        from slalang.cli.amended import report_amended
+
+        report_amended(policy, amendments, tickets=tickets, events=events, downtime=downtime,
+                       mapping=mapping, roster=roster, period=period, as_of=as_of,
+                       max_errors=max_errors, fmt=fmt, lang=lang, view=view, customer=customer,
+                       out=out, folder=folder, combined=combined, template_dir=template_dir)
     if from_json:
         if as_of:
             raise UsageError("--as-of is fixed by the saved evaluation; evaluate again to "
