@@ -50,6 +50,7 @@ class SlalangLexer(RegexLexer):
             (_DEFINED, bygroups(Keyword.Declaration, Whitespace, Name.Class)),
             (r"(extends)(\s+)([A-Za-z_][A-Za-z0-9_]*)",
              bygroups(Keyword, Whitespace, Name.Class)),
+            (r"24x7(?![A-Za-z0-9_])", Keyword),  # `calendar always 24x7`
             # literals, longest first (the grammar's own order)
             (r"\d{4}-\d{2}-\d{2}", Number.Integer),  # date
             (r"\d{2}-\d{2}(?![\d:])", Number.Integer),  # month-day

@@ -1,0 +1,49 @@
+"""The TextMate grammar (editors/vscode), tokenized as VS Code does it (vscode-textmate with
+oniguruma, under node): every token of every shipped policy and valid fixture gets a scope,
+none an `invalid` one; its keywords are the language's."""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from slalang.lsp.analysis import keywords
+
+ROOT = Path(__file__).resolve().parents[2]
+EDITOR = ROOT / "editors" / "vscode"
+GRAMMAR = EDITOR / "syntaxes" / "slalang.tmLanguage.json"
+FILES = sorted((ROOT / "policies").glob("*.sla")) + sorted(
+    p for p in (ROOT / "tests" / "language" / "fixtures").glob("*.sla")
+    if not p.name.startswith("syntax_"))
+
+
+def test_the_grammar_knows_every_keyword():
+    grammar = json.loads(GRAMMAR.read_text(encoding="utf-8"))
+    patterns = json.dumps(grammar["repository"]["keyword"])
+    alternatives = set(re.findall(r"[a-z_]+", re.search(r"\\\\b\((.*?)\)", patterns)[1]))
+    assert set(keywords()) <= alternatives
+
+
+def test_the_extension_starts_the_language_server():
+    manifest = json.loads((EDITOR / "package.json").read_text(encoding="utf-8"))
+    language = manifest["contributes"]["languages"][0]
+    assert (language["id"], language["extensions"]) == ("slalang", [".sla"])
+    assert manifest["contributes"]["grammars"][0]["path"] == "./syntaxes/slalang.tmLanguage.json"
+    setting = manifest["contributes"]["configuration"]["properties"]["slalang.server.command"]
+    assert setting["default"] == ["slalang", "lsp", "--stdio"]
+    assert "LanguageClient" in (EDITOR / "extension.js").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node (Debian's nodejs)")
+@pytest.mark.skipif(not (EDITOR / "node_modules" / "vscode-textmate").exists(),
+                    reason="needs the grammar test's packages: npm install --prefix "
+                           "editors/vscode (.ci/run does)")
+def test_every_token_of_every_policy_is_scoped():
+    out = subprocess.run(["node", str(EDITOR / "test" / "tokenize.js"), *map(str, FILES)],
+                         capture_output=True, text=True, timeout=120, check=True)
+    result = json.loads(out.stdout)
+    assert result["tokens"] > 5000
+    assert {f: p for f, p in result["report"].items() if p} == {}
