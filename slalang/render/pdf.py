@@ -43,10 +43,12 @@ h2 {{ margin: 18px 0 6px; }}
 h3 {{ margin: 12px 0 4px; }}
 h1 {{ string-set: doc-title content(); }}
 .provider {{ string-set: doc-provider content(); }}
-/* the closing footer runs at the foot of every page instead, so it is never a page alone */
+/* a closing footer whose text runs at the foot of every page is not printed again, so it
+   is never a page alone; any other footer (the contract's) stays with what precedes it */
 p.doc-generated {{ display: block; position: running(doc-generated); margin: 0;
                   font: 6.5pt system-ui, sans-serif; color: #78909c; }}
-footer {{ display: none; }}
+footer.repeated {{ display: none; }}
+footer {{ break-before: avoid; break-inside: avoid; }}
 h1, h2, h3, h4 {{ break-after: avoid; }}
 h2 + p.note, h3 + p.note {{ break-before: avoid; }}
 p.note + table, p.note + .charts {{ break-before: avoid; }}
