@@ -148,23 +148,43 @@ def replay(old_plan, new_plan, tickets, downtime, old_roster, new_roster,
                   old=old, new=new)
 
 
-def _by_month(ev: Evaluation) -> dict[tuple[str, str], list]:
-    out: dict[tuple[str, str], list] = {}
-    for m in ev.months:
-        out.setdefault((m.customer, m.bucket.label), []).append(m)
+def _groups(ev: Evaluation) -> dict[tuple[str, str], list[int]]:
+    """(customer, month) -> the evaluation's groups (one per tier the customer had)."""
+    a = ev.agg
+    labels = [b.label for b in ev.period.buckets]
+    out: dict[tuple[str, str], list[int]] = {}
+    for g, (c, b) in enumerate(zip(a.g_customer.tolist(), a.g_bucket.tolist(), strict=True)):
+        out.setdefault((a.customers[c], labels[b]), []).append(g)
     return out
+
+
+def _same_month(old: Evaluation, new: Evaluation, g0: int, g1: int) -> bool:
+    """Whether one group's counts, tier and objectives are the same under both versions, so
+    no objective can differ (checked on the arrays: building every month's objects is what
+    would cost time on thousands of customers)."""
+    a, b = old.agg, new.agg
+    if (a.metrics, a.priorities) != (b.metrics, b.priorities):
+        return False
+    t0, t1 = int(a.g_tier[g0]), int(b.g_tier[g1])
+    return (a.tiers[t0] == b.tiers[t1] and np.array_equal(a.cells[g0], b.cells[g1])
+            and old.objectives.percent[t0].tolist() == new.objectives.percent[t1].tolist())
 
 
 def _months(old: Evaluation, new: Evaluation) -> Iterator[MonthImpact]:
     from slalang.evaluation.credits import sum_credits
 
-    a, b = _by_month(old), _by_month(new)
+    a, b = _groups(old), _groups(new)
     for key in sorted({*a, *b}, key=lambda k: (k[1], k[0])):
-        ma, mb = a.get(key, []), b.get(key, [])
-        pa, amount_a = sum_credits(m.credit for m in ma)
-        pb, amount_b = sum_credits(m.credit for m in mb)
-        oa = {(o.metric, o.priority): o for m in ma for o in m.objectives}
-        ob = {(o.metric, o.priority): o for m in mb for o in m.objectives}
+        ga, gb = a.get(key, []), b.get(key, [])
+        pa, amount_a = sum_credits(old.credit[g] for g in ga)
+        pb, amount_b = sum_credits(new.credit[g] for g in gb)
+        tiers = ("+".join(sorted({old.agg.tiers[old.agg.g_tier[g]] for g in ga})),
+                 "+".join(sorted({new.agg.tiers[new.agg.g_tier[g]] for g in gb})))
+        if len(ga) == len(gb) == 1 and _same_month(old, new, ga[0], gb[0]):
+            yield MonthImpact(key[0], key[1], *tiers, pa, pb, amount_a, amount_b, ())
+            continue
+        oa = {(o.metric, o.priority): o for g in ga for o in old.month(g).objectives}
+        ob = {(o.metric, o.priority): o for g in gb for o in new.month(g).objectives}
         changes = []
         for k in [*oa, *(k for k in ob if k not in oa)]:
             x, y = oa.get(k), ob.get(k)
@@ -175,9 +195,7 @@ def _months(old: Evaluation, new: Evaluation) -> Iterator[MonthImpact]:
             if (change.objective_before, change.compliance_before, change.achieved_before) != (
                     change.objective_after, change.compliance_after, change.achieved_after):
                 changes.append(change)
-        yield MonthImpact(key[0], key[1], "+".join(sorted({m.tier for m in ma})),
-                          "+".join(sorted({m.tier for m in mb})), pa, pb, amount_a, amount_b,
-                          tuple(changes))
+        yield MonthImpact(key[0], key[1], *tiers, pa, pb, amount_a, amount_b, tuple(changes))
 
 
 def _facts(plan, row: int) -> tuple:
