@@ -22,7 +22,7 @@ from slalang.policytest.spec import load_test_file, schema
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
-FIXTURE = "tests/policytest/fixtures/reference.test.yaml"
+FIXTURE = "tests/policytest/fixtures/failing-expectations.yaml"
 
 
 def golden(name: str, actual: str) -> None:
