@@ -285,6 +285,7 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
         data_hash=data_hash,
         rows_read=n,
         invisible_ids=invisible,
+        events_read=0 if isinstance(events.ticket, np.ndarray) else m,
     )
 
 

@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from slalang.data.table import Rejection, TicketTable, to_datetime
+from slalang.data.table import NAT, Rejection, TicketTable, to_datetime
 
 
 def refuse_early_events(table: TicketTable) -> TicketTable:
@@ -68,3 +68,65 @@ def refuse_early_events_listed(table: TicketTable) -> tuple[TicketTable, list[Re
 def _iso(instant: int) -> str:
     moment = to_datetime(int(instant))
     return moment.isoformat() if moment is not None else "?"
+
+
+#: statuses that end a ticket's work (the clocks' ``resolved``/``closed``)
+DONE = ("resolved", "closed")
+#: how many ticket ids a note names
+NOTE_IDS = 5
+
+
+def derive_resolution(table: TicketTable) -> TicketTable:
+    """Fill ``resolved_at`` from the status history where the history ends resolved or closed
+    and the export gave no resolution, and note the tickets whose ``resolved_at`` the history
+    contradicts (it ends in an open status).
+
+    The derived instant follows the clocks' rule for ``resolved``: the *last* entry into
+    resolved/closed from another status. Both are counted in ``table.notes`` so that the
+    evaluation can say what it did (a ticket silently left open would breach every clock).
+    """
+    labels = table.event_status.labels
+    if not labels or not len(table.event_at):
+        return table
+    codes = np.asarray(table.event_status.codes)
+    has = np.flatnonzero(codes >= 0)
+    if not len(has):
+        return table
+    done_label = np.array([x in DONE for x in labels] + [False], dtype=bool)
+    owner = np.searchsorted(table.event_offsets, has, side="right") - 1
+    status = codes[has]
+    done = done_label[status]
+    first = np.ones(len(has), dtype=bool)
+    first[1:] = owner[1:] != owner[:-1]
+    last = np.ones(len(has), dtype=bool)
+    last[:-1] = owner[1:] != owner[:-1]
+    prev_done = np.zeros(len(has), dtype=bool)
+    prev_done[1:] = done[:-1]
+    prev_done[first] = False
+    entering = done & ~prev_done
+    entry = np.full(table.n, NAT, dtype=np.int64)
+    hit = np.flatnonzero(entering)
+    # events are in time order per ticket: the last write per ticket is the last entry
+    entry[owner[hit]] = table.event_at[has[hit]]
+    ends_done = np.zeros(table.n, dtype=bool)
+    ends_open = np.zeros(table.n, dtype=bool)
+    ends_done[owner[last]] = done[last]
+    ends_open[owner[last]] = ~done[last]
+    resolved = np.asarray(table.resolved_at)
+    derive = ends_done & (resolved == NAT) & (entry != NAT)
+    contradicted = ends_open & (resolved != NAT)
+    if not derive.any() and not contradicted.any():
+        return table
+    notes = dict(table.notes)
+    if derive.any():
+        fixed = resolved.copy()
+        fixed[derive] = entry[derive]
+        table = dataclasses.replace(table, resolved_at=fixed)
+        ids = table.id[np.flatnonzero(derive)[:NOTE_IDS]]
+        notes["resolved_at_derived"] = (int(derive.sum()), tuple(str(x) for x in ids))
+    if contradicted.any():
+        ids = table.id[np.flatnonzero(contradicted)[:NOTE_IDS]]
+        notes["resolved_at_contradicted"] = (int(contradicted.sum()),
+                                             tuple(str(x) for x in ids))
+    table.notes = notes
+    return table

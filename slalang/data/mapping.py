@@ -153,10 +153,12 @@ class Mapping:
                 raw_events = self._events(ev_table, str(events), ev_skip, ev_settings, ignored)
             out = assemble(raw, raw_events, data_hash=digest.hexdigest())
             out.rows_read = table.num_rows
+            out.events_read = 0 if events is None else ev_table.num_rows
             if self.first_response and "first_response_at" not in self.fields:
                 out.first_response_at = first_response_from_events(out, self.first_response)
         out.ignored = ignored
         out.zone = self.timezone
+        out.shape = self.shape
         return relocate(out, digest)
 
     def _table(self, path: str | Path, digest: Digest, settings: FileSettings) -> pa.Table:

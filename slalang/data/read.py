@@ -10,7 +10,8 @@ import pyarrow as pa
 
 from slalang.data.build import RawEvents, assemble
 from slalang.data.canonical import csv_events, csv_tickets, jsonl_tickets
-from slalang.data.checks import refuse_early_events
+from slalang.data.checks import derive_resolution, refuse_early_events
+from slalang.data.counts import InputCounts, all_rejected
 from slalang.data.source import Digest, kind_of, read_bytes
 from slalang.data.table import Rejection, TicketTable
 from slalang.errors import DataError
@@ -29,8 +30,8 @@ def read_tickets(path: str | Path, events: str | Path | None = None,
             or ``.csv``, each optionally ``.gz``).
         events: a separate status-events file (CSV tickets only), rows in any order.
         mapping: a :class:`slalang.data.Mapping` or the path of a mapping YAML file.
-        max_errors: how many refused rows to tolerate (None: any number); beyond that,
-            :class:`DataError` names the first one.
+        max_errors: how many refused rows to tolerate (None: any number), or a share of the
+            rows read (a float, 0.05 for 5%); beyond that, :class:`DataError` names the first.
 
     Raises:
         DataError: unreadable or unrecognised file, a missing required column, or more
@@ -53,12 +54,25 @@ def read_tickets(path: str | Path, events: str | Path | None = None,
             raise no_tickets(str(path), "the file is empty")
         table = mapping.read(path, events)
         if not table.n and not any(r.file == str(path) for r in table.rejected):
+            mine = [i for i in table.ignored if i.file == str(path)]
+            if mine:
+                raise no_tickets(str(path), "every row was ignored (" + "; ".join(
+                    f"{i.rows} x {i.reason}" for i in mine) + "): check the mapping's "
+                    "ignore rules and the statuses it maps to null")
             raise no_tickets(str(path), "no records")
     else:
         table = _read_canonical(path, events)
-    table = refuse_early_events(table)
-    check_errors(table.rejected, max_errors)
+    table = derive_resolution(refuse_early_events(table))
+    check_errors(table.rejected, max_errors, rows_total(table))
+    if not table.n and table.rejected:  # nothing to measure: never a silent green
+        raise all_rejected(str(path), InputCounts.of(table, table.shape).read, table.rejected)
     return table
+
+
+def rows_total(table: TicketTable) -> int:
+    """Rows read in the input files of a table (the tickets file's records and the events
+    file's rows): the base of a ``--max-errors`` share."""
+    return (table.rows_read or table.n) + table.events_read
 
 
 def no_tickets(file: str, why: str) -> DataError:
@@ -147,11 +161,45 @@ def is_parquet(path: str | Path) -> bool:
     return name.endswith((".parquet", ".pq")) and format_of(name) == "parquet"
 
 
-def check_errors(rejected: list[Rejection], max_errors: int | None) -> None:
-    """Raise :class:`DataError` when more rows were refused than ``max_errors`` allows."""
-    if max_errors is None or len(rejected) <= max_errors:
+def check_errors(rejected: list[Rejection], max_errors: int | float | None,
+                 total: int | None = None) -> None:
+    """Raise :class:`DataError` when more rows were refused than ``max_errors`` allows: a
+    number of rows (int), or a share of the ``total`` rows read (a float in [0, 1], from
+    ``--max-errors 5%``; without a total the share is checked later, when it is known)."""
+    if max_errors is None:
+        return
+    if isinstance(max_errors, float):
+        if total is None:
+            return
+        allowed = int(max_errors * total)
+        said = f"{max_errors * 100:g}% of the {total} rows read ({allowed})"
+    else:
+        allowed, said = max_errors, str(max_errors)
+    if len(rejected) <= allowed:
         return
     first = rejected[0]
-    raise DataError(f"{len(rejected)} row(s) rejected, more than the {max_errors} allowed; "
+    raise DataError(f"{len(rejected)} row(s) rejected, more than the {said} allowed; "
                     f"the first: {first.reason}", file=first.file, row=first.row,
                     field=first.field)
+
+
+def parse_max_errors(text: str) -> int | float:
+    """``--max-errors``: a number of rows, or a share of the rows read (``5%``).
+
+    >>> parse_max_errors("10"), parse_max_errors("5%"), parse_max_errors("0.5%")
+    (10, 0.05, 0.005)
+    """
+    text = text.strip()
+    try:
+        if text.endswith("%"):
+            share = float(text[:-1]) / 100
+            if not 0 <= share <= 1:
+                raise ValueError
+            return share
+        count = int(text)
+        if count < 0:
+            raise ValueError
+        return count
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a number of rows (10) nor a share of the "
+                         "rows read (5%)") from None

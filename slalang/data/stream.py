@@ -30,7 +30,7 @@ import pyarrow.csv as pacsv
 
 from slalang.data.build import RawEvents, RawTickets, assemble, categorical
 from slalang.data.canonical import events_from_table, tickets_from_table
-from slalang.data.checks import refuse_early_events_listed
+from slalang.data.checks import derive_resolution, refuse_early_events_listed
 from slalang.data.ids import IdIndex
 from slalang.data.instants import Parsed
 from slalang.data.invisible import strip_invisible
@@ -470,6 +470,7 @@ class TicketChunks:
             if events is not None:  # as read_tickets does, once the events are there
                 table, added = refuse_early_events_listed(table)
                 self.late_rejected += added
+                table = derive_resolution(table)
             yield start, table
             release_memory()
 
@@ -504,6 +505,8 @@ class EventBlocks:
         self.priority_labels: list[str] = []
         self.rejected: list[Rejection] = []
         self.count = 0
+        #: event ticket ids that carried invisible characters (stripped)
+        self.invisible = 0
 
     def _path(self, block: int) -> Path:
         return self.directory / f"events-{block:06d}.bin"
@@ -527,8 +530,9 @@ class EventBlocks:
         if index is None:
             raise ValueError("the tickets' id index was dropped before the events were placed")
         for first_row, table in csv_chunks(path, types, self.rows):
-            self.add(events_from_table(table, str(path), first_row),
-                     index.lookup(strip_invisible(table.column("ticket_id"))[0]))
+            ids, cleaned = strip_invisible(table.column("ticket_id"))
+            self.invisible += cleaned
+            self.add(events_from_table(table, str(path), first_row), index.lookup(ids))
             release_memory()
 
     def add(self, events: RawEvents, owner: np.ndarray) -> None:

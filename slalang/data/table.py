@@ -170,6 +170,13 @@ class TicketTable:
     invisible_ids: int = 0
     #: the time zone the export's naive times are in (a mapping's), for messages
     zone: str | None = None
+    #: ``ticket`` (a record per ticket) or ``event_log`` (update rows folded into tickets)
+    shape: str = "ticket"
+    #: rows read from a separate events file (kept, rejected or ignored)
+    events_read: int = 0
+    #: what reading derived or doubted, by kind (``resolved_at_derived``,
+    #: ``resolved_at_contradicted``): (how many tickets, the first few ids)
+    notes: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -221,6 +228,9 @@ class TicketTable:
             rows_read=self.rows_read,
             invisible_ids=self.invisible_ids,
             zone=self.zone,
+            shape=self.shape,
+            events_read=self.events_read,
+            notes=self.notes,
         )
 
     def row(self, i: int) -> dict:

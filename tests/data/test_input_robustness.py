@@ -49,11 +49,13 @@ def test_no_tickets_gzipped_and_through_a_mapping(tmp_path):
         read_tickets(export, mapping=tmp_path / "m.yaml")
 
 
-def test_a_file_of_refused_rows_is_not_empty(tmp_path):
+def test_a_file_of_refused_rows_is_not_empty_but_measures_nothing(tmp_path):
+    # issue 8: a run whose every row was rejected must not pass for a perfect month
     path = tmp_path / "t.jsonl"
     path.write_text('{"id": "T1", "customer": "A"}\n')  # no created_at: refused, but a record
-    t = read_tickets(path)
-    assert t.n == 0 and [r.field for r in t.rejected] == ["created_at"]
+    with pytest.raises(DataError, match=r"every ticket row was rejected \(1 read, 1 rejected\)"
+                       r"(.|\n)*1 x missing created_at \(field 'created_at'\)(.|\n)*fix: "):
+        read_tickets(path)
 
 
 # -- not UTF-8: file, row, field and what to do ---------------------------------------------

@@ -1,0 +1,185 @@
+"""Warnings: what an evaluation could measure only in part, said instead of passing silently.
+
+A run can be "green" for the wrong reason: a pause status misspelt in the policy never pauses,
+a response clock nothing stops breaches everything, a ticket whose history ends resolved but
+has no ``resolved_at`` stays open, a promised service without downtime data looks perfect.
+None of these is an error (the data may be right), so each becomes a :class:`DataWarning` in
+the text summary, the JSON ``warnings`` list and a JUnit test case.
+
+The facts the warnings need are gathered per table of tickets (:class:`DataFacts`) and add
+up, so the chunked evaluation gathers them chunk by chunk and warns exactly as the in-memory
+one does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from slalang.diagnostics import did_you_mean
+
+#: outcome statuses of a measured clock (met, breached, open)
+_MEASURED = (0, 1, 2)
+
+
+@dataclass(frozen=True)
+class DataWarning:
+    """One warning: a stable ``code``, the ``message`` and what to do (``hint``)."""
+
+    code: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+
+@dataclass
+class DataFacts:
+    """What the warnings need to know about the tickets, additive over chunks."""
+
+    #: status label -> number of status events with it
+    statuses: Counter = field(default_factory=Counter)
+    #: per metric: tickets whose clock was measured, and of those whose clock stopped
+    measured: np.ndarray | None = None
+    stopped: np.ndarray | None = None
+    invisible_ids: int = 0
+    #: TicketTable.notes, summed
+    notes: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tickets, outcomes) -> DataFacts:
+        """The facts of one table of tickets and its outcomes."""
+        statuses: Counter = Counter()
+        status = tickets.event_status
+        codes = np.asarray(status.codes)
+        if len(codes):
+            counts = np.bincount(codes[codes >= 0], minlength=len(status.labels))
+            statuses.update({lab: int(c) for lab, c in zip(status.labels, counts, strict=True)
+                             if c})
+        n_metrics = len(outcomes.metrics)
+        measured = np.isin(outcomes.status, _MEASURED)
+        stopped = measured & (np.asarray(outcomes.stopped_at) != np.iinfo(np.int64).min)
+        metric = np.asarray(outcomes.metric)
+        return cls(statuses,
+                   np.bincount(metric[measured], minlength=n_metrics),
+                   np.bincount(metric[stopped], minlength=n_metrics),
+                   int(getattr(tickets, "invisible_ids", 0) or 0),
+                   dict(getattr(tickets, "notes", {}) or {}))
+
+    def add(self, other: DataFacts) -> None:
+        self.statuses.update(other.statuses)
+        self.measured = other.measured if self.measured is None else (
+            self.measured + other.measured)
+        self.stopped = other.stopped if self.stopped is None else self.stopped + other.stopped
+        self.invisible_ids += other.invisible_ids
+        for key, (count, ids) in other.notes.items():
+            was = self.notes.get(key, (0, ()))
+            self.notes[key] = (was[0] + count, (was[1] + tuple(ids))[:5])
+
+
+_STOP_HINTS = {
+    "first_response": "is first_response_at mapped? (fields.first_response_at, or "
+                      "first_response in the mapping to derive it from the status history)",
+    "resolved": "is resolved_at mapped, or does the status history reach 'resolved'?",
+    "closed": "is closed_at mapped, or does the status history reach 'closed'?",
+}
+
+
+def _clock_warnings(policy, facts: DataFacts) -> list[DataWarning]:
+    out = []
+    if facts.measured is None:
+        return out
+    for m, clock in enumerate(policy.clocks):
+        if m >= len(facts.measured) or not facts.measured[m] or facts.stopped[m]:
+            continue
+        stop = clock.stop
+        hint = (_STOP_HINTS.get(stop.kind, "") if stop.kind != "status" else
+                f"does any ticket's status history enter {stop.status!r}?")
+        out.append(DataWarning(
+            "clock-never-stopped",
+            f"no ticket stopped the clock {clock.name!r} ({int(facts.measured[m])} tickets "
+            f"measured; it stops at {stop}): every verdict is open or breached", hint))
+    return out
+
+
+def _status_warnings(policy, facts: DataFacts) -> list[DataWarning]:
+    seen = sorted(facts.statuses)
+    out = []
+    for clock in policy.clocks:
+        named = list(clock.pause_statuses)
+        for event in (clock.start, clock.stop):
+            if event.kind == "status" and event.status:
+                named.append(event.status)
+        for status in dict.fromkeys(named):
+            if status in facts.statuses:
+                continue
+            if not seen:
+                out.append(DataWarning(
+                    "status-not-in-data",
+                    f"clock {clock.name!r} names status {status!r}, but the data has no "
+                    "status history at all", "give the status events (an events file, or "
+                    "the events of each ticket) or the clock never pauses"))
+                continue
+            mean = did_you_mean(status, seen)
+            hint = (f"{mean} (the policy or the mapping's values.status must use the data's "
+                    "word)" if mean else
+                    f"the data's statuses: {', '.join(seen[:12])}"
+                    f"{' ...' if len(seen) > 12 else ''}")
+            out.append(DataWarning(
+                "status-not-in-data",
+                f"clock {clock.name!r} names status {status!r}, which no event in the data "
+                "has", hint))
+    return out
+
+
+def _note_warnings(facts: DataFacts) -> list[DataWarning]:
+    out = []
+    if facts.invisible_ids:
+        out.append(DataWarning(
+            "invisible-characters-in-ids",
+            f"{facts.invisible_ids} ticket id(s) carried invisible characters (byte-order "
+            "mark, zero-width or no-break space), stripped before matching",
+            "exports concatenated with cat, or ids pasted from a spreadsheet: clean the export "
+            "if other tools read it"))
+    derived = facts.notes.get("resolved_at_derived")
+    if derived:
+        count, ids = derived
+        out.append(DataWarning(
+            "resolved-from-history",
+            f"{count} ticket(s) end resolved or closed in their status history but have no "
+            f"resolved_at (e.g. {', '.join(ids)}): resolved_at was taken from the history "
+            "(the last entry into resolved/closed)",
+            "map the export's resolution time as fields.resolved_at to use its own"))
+    contradicted = facts.notes.get("resolved_at_contradicted")
+    if contradicted:
+        count, ids = contradicted
+        out.append(DataWarning(
+            "resolved-contradicted",
+            f"{count} ticket(s) have a resolved_at but their status history ends in an open "
+            f"status (e.g. {', '.join(ids)}): evaluated as resolved, as resolved_at says",
+            "check whether these tickets were reopened after the export's resolution time"))
+    return out
+
+
+def _uptime_warnings(ev, downtime_given: bool) -> list[DataWarning]:
+    if downtime_given:
+        return []
+    promised = sorted({u.service for results in ev.uptime for u in results
+                       if u.target is not None})
+    if not promised:
+        return []
+    return [DataWarning(
+        "uptime-not-measured",
+        f"uptime is promised for {', '.join(promised)} but no downtime data was given: "
+        "uptime is not measured (no outage known is not 100 %)",
+        "pass --downtime FILE (an empty file with its header says there was no outage)")]
+
+
+def find_warnings(ev, facts: DataFacts, downtime_given: bool) -> tuple[DataWarning, ...]:
+    """Every warning about an evaluation, in a stable order."""
+    policy = ev.policy
+    return tuple(_clock_warnings(policy, facts) + _status_warnings(policy, facts)
+                 + _note_warnings(facts) + _uptime_warnings(ev, downtime_given))
