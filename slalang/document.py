@@ -702,7 +702,9 @@ def _customer(c: Mapping, where: str, months: Sequence[str] | None,
             label,
             tuple(_compliance(r, f"{w}.objectives[{j}]")
                   for j, r in enumerate(_get(m, "objectives", w, []))),
-            tuple(_uptime(r, f"{w}.uptime[{j}]") for j, r in enumerate(_get(m, "uptime", w, []))),
+            # an uptime not measured (no downtime data) is left out, never shown as 100 %
+            tuple(_uptime(r, f"{w}.uptime[{j}]") for j, r in enumerate(_get(m, "uptime", w, []))
+                  if r.get("uptime") is not None),
             _credits(_get(m, "credit", w), w + ".credit"),
             tuple((downtime or {}).get((name, label), ())),
             *_excluded(m.get("excluded"), f"{w}.excluded")))

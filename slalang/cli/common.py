@@ -205,3 +205,20 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
     written whole)."""
     with output_set() as outputs, outputs.open(path, mode, encoding) as fh:
         yield fh
+
+
+class MaxErrors(click.ParamType):
+    """``--max-errors``: a number of rejected rows (``10``) or a share of the rows read
+    (``5%``)."""
+
+    name = "N|P%"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int | float):
+            return value
+        from slalang.data.read import parse_max_errors
+
+        try:
+            return parse_max_errors(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)

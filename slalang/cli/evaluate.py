@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from slalang.cli.check import load_or_exit
-from slalang.cli.common import AS_OF_RULE
+from slalang.cli.common import AS_OF_RULE, MaxErrors
 from slalang.errors import EXIT_FINDINGS, EXIT_OK
 
 FAIL_ON = ("never", "objective", "credit", "any")
@@ -37,6 +37,16 @@ def failed(ev, fail_on: str) -> bool:
         return credit
     uptime = any(u.met is False for results in ev.uptime for u in results)
     return objective or credit or uptime
+
+
+def rows_read(ev, downtime) -> int | None:
+    """Rows read in every input file (tickets, events, downtime): the base of a
+    ``--max-errors`` share; None when the evaluation does not know its input's counts."""
+    counts = ev.input
+    if counts is None:
+        return None
+    down = (len(downtime.records) + len(downtime.rejected)) if downtime is not None else 0
+    return counts.read + counts.events_read + down
 
 
 def _load_roster(policy, path: str | None):
@@ -100,9 +110,10 @@ def _chunk_rows(tickets: str, events: str | None, mapping: str | None,
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="never", show_default=True,
               help="Exit 1 when an objective is missed, a credit is due, or either "
               "(pipelines: --fail-on credit).")
-@click.option("--max-errors", type=click.IntRange(min=0),
+@click.option("--max-errors", type=MaxErrors(),
               help="Stop with exit 2 when more input rows than this are rejected "
-              "(tickets, events and downtime together).")
+              "(tickets, events and downtime together): a number (10) or a share of the "
+              "rows read (5%).")
 @click.option("--chunk-rows", type=click.IntRange(min=1),
               help="Evaluate CSV tickets this many at a time, in bounded memory (default: "
               "chunks of 100,000 when the input files exceed 256 MiB).")
@@ -116,7 +127,7 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
             json_out: str | None, csv_out: str | None, stamp_out: str | None,
             junit_out: str | None, fmt: str,
-            fail_on: str, max_errors: int | None, chunk_rows: int | None,
+            fail_on: str, max_errors: int | float | None, chunk_rows: int | None,
             in_memory: bool, amendments: tuple[str, ...] = ()) -> None:
     """Evaluate POLICY on ticket data: compliance, uptime and service credits per customer
     and month."""
@@ -173,7 +184,7 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     if max_errors is not None:  # all files together, with the downtime no month measures
         from slalang.data.read import check_errors
 
-        check_errors(list(ev.rejected), max_errors)
+        check_errors(list(ev.rejected), max_errors, rows_read(ev, down))
 
     if json_out:
         from slalang.evaluation.output.json import write_json

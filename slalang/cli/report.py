@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 
-from slalang.cli.common import AS_OF_RULE
+from slalang.cli.common import AS_OF_RULE, MaxErrors
 from slalang.errors import EXIT_OK, DataError, SlalangError
 
 
@@ -172,8 +172,9 @@ def _notes_for_operator(evaluation: dict, has_verdicts: bool) -> list[str]:
               "--from-json, selects months of the saved evaluation.")
 @click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset ("
               + AS_OF_RULE + ").")
-@click.option("--max-errors", type=click.IntRange(min=0),
-              help="Stop with exit 2 when more input rows than this are rejected.")
+@click.option("--max-errors", type=MaxErrors(),
+              help="Stop with exit 2 when more input rows than this are rejected: a number "
+              "(10) or a share of the rows read (5%).")
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "pdf"]),
               help="Output format (default: from the -o suffix .html/.pdf; html for a "
               "folder; else md). pdf needs the 'pdf' extra (WeasyPrint).")
@@ -203,7 +204,7 @@ def _notes_for_operator(evaluation: dict, has_verdicts: bool) -> list[str]:
 def command(policy: str | None, from_json: str | None, verdicts: str | None,
             tickets: str | None, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
-            max_errors: int | None, fmt: str | None, lang: str, customer: str | None,
+            max_errors: int | float | None, fmt: str | None, lang: str, customer: str | None,
             portfolio: bool, public: bool, combined: bool, out: str, record: str | None,
             history: str | None, template_dir: str | None,
             amendments: tuple[str, ...] = ()) -> None:

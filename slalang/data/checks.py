@@ -79,7 +79,7 @@ NOTE_IDS = 5
 def derive_resolution(table: TicketTable) -> TicketTable:
     """Fill ``resolved_at`` from the status history where the history ends resolved or closed
     and the export gave no resolution, and note the tickets whose ``resolved_at`` the history
-    contradicts (it ends in an open status).
+    contradicts (it ends in an open status entered after that resolution).
 
     The derived instant follows the clocks' rule for ``resolved``: the *last* entry into
     resolved/closed from another status. Both are counted in ``table.notes`` so that the
@@ -112,9 +112,13 @@ def derive_resolution(table: TicketTable) -> TicketTable:
     ends_open = np.zeros(table.n, dtype=bool)
     ends_done[owner[last]] = done[last]
     ends_open[owner[last]] = ~done[last]
+    last_at = np.full(table.n, NAT, dtype=np.int64)
+    last_at[owner[last]] = table.event_at[has[last]]
     resolved = np.asarray(table.resolved_at)
     derive = ends_done & (resolved == NAT) & (entry != NAT)
-    contradicted = ends_open & (resolved != NAT)
+    # an open status *after* the resolution: reopened and not resolved again (an export
+    # whose history simply stops before the resolution is not contradicted)
+    contradicted = ends_open & (resolved != NAT) & (last_at > resolved)
     if not derive.any() and not contradicted.any():
         return table
     notes = dict(table.notes)

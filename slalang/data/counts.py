@@ -42,6 +42,10 @@ class InputCounts:
     invisible_ids: int = 0
     #: the export's time zone (a mapping's), for messages
     zone: str | None = None
+    #: TicketTable.notes: what reading derived or doubted (resolved_at from the history)
+    notes: dict = field(default_factory=dict)
+    #: rows read from a separate events file
+    events_read: int = 0
 
     @property
     def ignored_rows(self) -> int:
@@ -58,7 +62,7 @@ class InputCounts:
             rows = np.setdiff1d(rows, np.asarray(table.source_row, dtype=np.int64))
         read = table.rows_read or (table.n + len(rows))
         return cls(file, shape, read, table.n, len(rows), tuple(table.ignored),
-                   table.invisible_ids, table.zone)
+                   table.invisible_ids, table.zone, dict(table.notes), table.events_read)
 
     def line(self, invalid: int, other_rejected: int) -> str:
         """The summary's first line about the input.

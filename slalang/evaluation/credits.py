@@ -75,6 +75,8 @@ def uptime_line(tier: Tier, uptimes: Iterable[UptimeResult]) -> CreditLine | Non
         return None
     best: tuple[Decimal, UptimeResult, object] | None = None
     for u in uptimes:
+        if not u.measured:  # no downtime data: no credit can be claimed or ruled out
+            continue
         lost = Decimal((u.seconds - u.downtime) * 100)
         for step in clause.steps:
             if lost < step.below * u.seconds and (best is None or step.percent > best[0]):

@@ -52,6 +52,14 @@ def resolve_period(plan: Plan, period: Period | str | None, created: np.ndarray)
     return period
 
 
+def _no_ticket_left(tickets: TicketTable) -> str:
+    """Why a table has no ticket to infer a period from, when its rows were all rejected."""
+    rejected = len(getattr(tickets, "rejected", ()) or ())
+    if len(tickets.created_at) or not rejected:
+        return ""
+    return f" (all {rejected} rows read were rejected; the table's rejected list names them)"
+
+
 def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
              roster: Roster | None, as_of: int | None = None,
              period: Period | str | None = None, *, outcomes: Outcomes | None = None
@@ -68,11 +76,22 @@ def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
             default the whole months spanning the tickets' creation instants.
         outcomes: precomputed per-ticket outcomes (default: ``compute_outcomes``).
     """
-    period = resolve_period(plan, period, tickets.created_at)
+    try:
+        period = resolve_period(plan, period, tickets.created_at)
+    except PeriodError as exc:
+        why = _no_ticket_left(tickets)
+        if not why:
+            raise
+        raise PeriodError(str(exc).replace(" to infer one from", f" to infer one from{why}")
+                          ) from None
     if as_of is None:
         as_of = period.end
     # one batch, its verdicts kept for the CSV and the explanations; the listed tickets are
     # taken from them only if a writer asks
     partial = evaluate_batch(plan, tickets, roster, int(as_of), period, outcomes=outcomes,
                              listed=False, keep_verdicts=True)
-    return finish(partial, downtime=downtime, data_hash=tickets.data_hash)
+    from slalang.data.counts import InputCounts
+
+    counts = InputCounts.of(tickets, tickets.shape) if hasattr(tickets, "shape") else None
+    return finish(partial, downtime=downtime, data_hash=tickets.data_hash,
+                  input_counts=counts)

@@ -34,6 +34,7 @@ from slalang.evaluation.uptime import (
     downtime_records,
     service_targets,
 )
+from slalang.evaluation.warnings import DataFacts, find_warnings
 from slalang.model import Roster, Tier
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ class Partial:
     #: the per-ticket verdicts, kept only when asked (one batch: the in-memory driver);
     #: a merge drops them
     verdicts: Verdicts | None = field(default=None, repr=False)
+    #: what the warnings need to know about the batch (added up by a merge)
+    facts: DataFacts | None = field(default=None, repr=False)
 
     def merge(self, other: Partial) -> Partial:
         """This partial followed by ``other`` (associative; the order of batches is kept
@@ -96,9 +99,13 @@ class Partial:
             merged = ListedTickets.merge(listed)
         else:
             merged = None
+        facts = DataFacts()
+        for p in parts:
+            if p.facts is not None:
+                facts.add(p.facts)
         return Partial(parts[0].context, add_counts([p.counts for p in parts]),
                        tuple(r for p in parts for r in p.rejected),
-                       tuple(r for p in parts for r in p.invalid), merged)
+                       tuple(r for p in parts for r in p.invalid), merged, facts=facts)
 
 
 def _key(customer: np.ndarray, tier: np.ndarray, bucket: np.ndarray, nt: int, nb: int
@@ -190,7 +197,7 @@ def evaluate_batch(plan: Plan, batch: TicketTable, roster: Roster | None, as_of:
     rejected = tuple(batch.rejected or ())
     invalid = tuple(outcomes.rejected or ())[len(rejected):]
     return Partial(context, counts, rejected, invalid, lister,
-                   verdicts if keep_verdicts else None)
+                   verdicts if keep_verdicts else None, facts=DataFacts.of(batch, outcomes))
 
 
 def empty_partial(plan: Plan, roster: Roster | None, as_of: int, period: Period) -> Partial:
@@ -215,13 +222,15 @@ def _downtime_clocks(plan: Plan) -> dict:
 
 
 def finish(partial: Partial, *, downtime: DowntimeTable | Iterable[DowntimeRecord] | None = None,
-           data_hash: str | None = None) -> Evaluation:
+           data_hash: str | None = None, input_counts: object = None) -> Evaluation:
     """Everything after the counts: the groups without tickets, uptime, credits, the
     :class:`Evaluation`.
 
     ``downtime`` are the downtime records (their refused rows and the rows no customer-month
     uses are added to the partial's rejections); ``data_hash`` the tickets' (and events')
-    input hash.
+    input hash; ``input_counts`` the reader's counts (read, ignored, rejected) when known.
+    The warnings (:mod:`slalang.evaluation.warnings`) are found last, from the partial's
+    facts and the finished result.
     """
     from slalang.data.downtime import DowntimeTable
     from slalang.version import __version__
@@ -290,7 +299,7 @@ def finish(partial: Partial, *, downtime: DowntimeTable | Iterable[DowntimeRecor
         uptime[g] = tuple(
             UptimeResult(s, t.percent if t else None, bucket.seconds,
                          int(down[(name, s)][b]) if (name, s) in down else 0,
-                         t.span if t else None)
+                         t.span if t else None, measured=downtime is not None)
             for s, t in service_targets(tier, services))
         used.update((name, u.service) for u in uptime[g])
         results = objective_results(tier, agg.cell_dict(agg.cells[g]), metrics, priorities)
@@ -300,12 +309,15 @@ def finish(partial: Partial, *, downtime: DowntimeTable | Iterable[DowntimeRecor
     log = None if downtime is None else tuple(
         e for e in downtime_log(records, plan.exclusions, edges, _downtime_clocks(plan), rename)
         if (e.customer, e.service) in used)
-    return Evaluation(
+    ev = Evaluation(
         plan=plan, period=period, as_of=int(ctx.as_of), agg=agg, objectives=objectives,
         uptime=uptime, credit=credit, rejected=rejected, policy_hash=plan.policy.source_hash,
         data_hash=combined_hash(data_hash, downtime.data_hash if downtime is not None else None),
         version=__version__, roster=roster, invalid=tuple(partial.invalid),
-        verdicts=partial.verdicts, listed=partial.listed, downtime_log=log)
+        verdicts=partial.verdicts, listed=partial.listed, downtime_log=log,
+        input=input_counts)
+    ev.warnings = find_warnings(ev, partial.facts or DataFacts(), downtime is not None)
+    return ev
 
 
 def downtime_rejections(downtime: DowntimeTable | None, used: set[tuple[str, str]],

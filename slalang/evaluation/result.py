@@ -178,6 +178,11 @@ class Evaluation:
     #: every downtime record of a covered service, month by month, with what counted and
     #: the exclusion applied (the evidence reports list); None when no downtime was given
     downtime_log: tuple | None = field(repr=False, default=None)
+    #: the tickets input in numbers (:class:`slalang.data.counts.InputCounts`: read,
+    #: evaluated, ignored, rejected); None when the driver does not know them
+    input: object = None
+    #: what could be measured only in part (:mod:`slalang.evaluation.warnings`)
+    warnings: tuple = ()
 
     @property
     def policy(self) -> Policy:

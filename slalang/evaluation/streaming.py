@@ -87,6 +87,8 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
 
 def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max_errors,
          verdicts, workdir, digest, list_tickets) -> tuple[Evaluation, int]:
+    from slalang.data.checks import NOTE_IDS
+    from slalang.data.counts import InputCounts, all_rejected
     from slalang.data.read import check_errors
     from slalang.data.stream import EventBlocks, TicketChunks, _Conversion
     from slalang.data.table import NAT
@@ -104,8 +106,10 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
     for attempt in (0, 1):
         try:
             ingest = []
+            kept = 0
             for _, table in chunks.tables():
                 ingest += table.rejected
+                kept += table.n
                 if created is not None and table.n:
                     created[np.asarray(table.source_row) - 2] = table.created_at
             break
@@ -127,7 +131,10 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
                 blocks.place(events, chunks, True)
         chunks.drop_index()
         ingest = sorted(ingest + blocks.rejected, key=order)
-        check_errors(ingest, max_errors)
+        rows_read = chunks.n + blocks.count + len(blocks.rejected)
+        check_errors(ingest, max_errors, rows_read)
+        if not kept:  # as read_tickets: nothing to measure is an error, never a green run
+            raise all_rejected(str(tickets), chunks.n, ingest)
         if period is None:
             kept = created[(created != NAT) & ~blocks.early]  # type: ignore[index]
             del created
@@ -140,6 +147,8 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
 
         # pass 4: the kernel, chunk by chunk; the partials merged as they come
         total = empty_partial(plan, roster, int(as_of), period)
+        evaluated = invisible = 0
+        notes: dict = {}
         writer, rows = None, 0
         parts: list[Partial] = []
         pending = listed_rows = 0
@@ -150,7 +159,13 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
                 writer, written = _write_chunk(writer, verdicts, part.verdicts)
                 rows += written
             # the chunk's rejections were counted in pass 2 (ingest): keep the rest
-            parts.append(Partial(part.context, part.counts, (), part.invalid, part.listed))
+            parts.append(Partial(part.context, part.counts, (), part.invalid, part.listed,
+                                 facts=part.facts))
+            evaluated += table.n
+            invisible += table.invisible_ids  # the tickets' ids; the events' are the blocks'
+            for key, (count, ids) in table.notes.items():
+                was = notes.get(key, (0, ()))
+                notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
             if part.listed is not None:
                 pending += part.listed.table.num_rows
             # merging re-sorts every listed ticket kept: merge when the new rows outnumber
@@ -164,10 +179,17 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
             writer[0].close()
         if chunks.late_rejected:  # found with the events (pass 4): as read_tickets counts them
             ingest = sorted(ingest + chunks.late_rejected, key=order)
-            check_errors(ingest, max_errors)
+            check_errors(ingest, max_errors, rows_read)
+            if not evaluated:
+                raise all_rejected(str(tickets), chunks.n, ingest)
 
-    total = Partial(total.context, total.counts, tuple(ingest), total.invalid, total.listed)
-    return finish(total, downtime=downtime, data_hash=digest.result()), rows
+    total = Partial(total.context, total.counts, tuple(ingest), total.invalid, total.listed,
+                    facts=total.facts)
+    counts = InputCounts(str(tickets), "ticket", chunks.n, evaluated, chunks.n - evaluated,
+                         (), invisible + blocks.invisible, None, notes,
+                         blocks.count + len(blocks.rejected))
+    return finish(total, downtime=downtime, data_hash=digest.result(),
+                  input_counts=counts), rows
 
 
 def _write_chunk(writer, out: BinaryIO, chunk: Verdicts | None):

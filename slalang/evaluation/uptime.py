@@ -114,6 +114,8 @@ class UptimeResult:
     #: counted downtime, seconds
     downtime: int
     span: Span | None = None
+    #: False when no downtime data was given at all: the uptime is unknown, not 100 %
+    measured: bool = True
 
     @property
     def uptime(self) -> Decimal:
@@ -122,7 +124,7 @@ class UptimeResult:
 
     @property
     def met(self) -> bool | None:
-        if self.target is None:
+        if self.target is None or not self.measured:
             return None
         return Decimal((self.seconds - self.downtime) * 100) >= self.target * self.seconds
 

@@ -6,9 +6,10 @@ has no ``resolved_at`` stays open, a promised service without downtime data look
 None of these is an error (the data may be right), so each becomes a :class:`DataWarning` in
 the text summary, the JSON ``warnings`` list and a JUnit test case.
 
-The facts the warnings need are gathered per table of tickets (:class:`DataFacts`) and add
+The facts the warnings need are gathered per batch of tickets (:class:`DataFacts`) and add
 up, so the chunked evaluation gathers them chunk by chunk and warns exactly as the in-memory
-one does.
+one does; what the reading itself found (invisible characters, resolutions derived from the
+history) comes with the input's counts (:class:`slalang.data.counts.InputCounts`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from slalang.diagnostics import did_you_mean
+from slalang.vocabulary import DONE_STATUSES
 
 #: outcome statuses of a measured clock (met, breached, open)
 _MEASURED = (0, 1, 2)
@@ -45,16 +47,13 @@ class DataFacts:
     #: per metric: tickets whose clock was measured, and of those whose clock stopped
     measured: np.ndarray | None = None
     stopped: np.ndarray | None = None
-    invisible_ids: int = 0
-    #: TicketTable.notes, summed
-    notes: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, tickets, outcomes) -> DataFacts:
         """The facts of one table of tickets and its outcomes."""
         statuses: Counter = Counter()
-        status = tickets.event_status
-        codes = np.asarray(status.codes)
+        status = getattr(tickets, "event_status", None)  # absent from hand-built inputs
+        codes = np.asarray(status.codes) if status is not None else np.zeros(0, np.int32)
         if len(codes):
             counts = np.bincount(codes[codes >= 0], minlength=len(status.labels))
             statuses.update({lab: int(c) for lab, c in zip(status.labels, counts, strict=True)
@@ -65,19 +64,13 @@ class DataFacts:
         metric = np.asarray(outcomes.metric)
         return cls(statuses,
                    np.bincount(metric[measured], minlength=n_metrics),
-                   np.bincount(metric[stopped], minlength=n_metrics),
-                   int(getattr(tickets, "invisible_ids", 0) or 0),
-                   dict(getattr(tickets, "notes", {}) or {}))
+                   np.bincount(metric[stopped], minlength=n_metrics))
 
     def add(self, other: DataFacts) -> None:
         self.statuses.update(other.statuses)
         self.measured = other.measured if self.measured is None else (
             self.measured + other.measured)
         self.stopped = other.stopped if self.stopped is None else self.stopped + other.stopped
-        self.invisible_ids += other.invisible_ids
-        for key, (count, ids) in other.notes.items():
-            was = self.notes.get(key, (0, ()))
-            self.notes[key] = (was[0] + count, (was[1] + tuple(ids))[:5])
 
 
 _STOP_HINTS = {
@@ -107,21 +100,29 @@ def _clock_warnings(policy, facts: DataFacts) -> list[DataWarning]:
 
 def _status_warnings(policy, facts: DataFacts) -> list[DataWarning]:
     seen = sorted(facts.statuses)
-    out = []
+    named: dict[str, list[str]] = {}  # clock -> statuses it names, in policy order
     for clock in policy.clocks:
-        named = list(clock.pause_statuses)
+        names = list(clock.pause_statuses)
         for event in (clock.start, clock.stop):
             if event.kind == "status" and event.status:
-                named.append(event.status)
-        for status in dict.fromkeys(named):
-            if status in facts.statuses:
-                continue
-            if not seen:
-                out.append(DataWarning(
-                    "status-not-in-data",
-                    f"clock {clock.name!r} names status {status!r}, but the data has no "
-                    "status history at all", "give the status events (an events file, or "
-                    "the events of each ticket) or the clock never pauses"))
+                names.append(event.status)
+        if names:
+            named[clock.name] = list(dict.fromkeys(names))
+    if not named:
+        return []
+    if not seen:  # no status history at all: one warning, not one per status
+        listed = "; ".join(f"{c}: {', '.join(names)}" for c, names in named.items())
+        return [DataWarning(
+            "status-not-in-data",
+            f"the clocks name statuses ({listed}) but the data has no status history",
+            "give the status events (an events file, or each ticket's events), or these "
+            "clocks never pause nor stop on a status")]
+    out = []
+    for clock, names in named.items():
+        for status in names:
+            # resolved/closed are the canonical vocabulary: the resolved_at/closed_at instants
+            # say them even when no event does, so their absence is no sign of a misspelling
+            if status in facts.statuses or status in DONE_STATUSES:
                 continue
             mean = did_you_mean(status, seen)
             hint = (f"{mean} (the policy or the mapping's values.status must use the data's "
@@ -130,21 +131,24 @@ def _status_warnings(policy, facts: DataFacts) -> list[DataWarning]:
                     f"{' ...' if len(seen) > 12 else ''}")
             out.append(DataWarning(
                 "status-not-in-data",
-                f"clock {clock.name!r} names status {status!r}, which no event in the data "
-                "has", hint))
+                f"clock {clock!r} names status {status!r}, which no event in the data has",
+                hint))
     return out
 
 
-def _note_warnings(facts: DataFacts) -> list[DataWarning]:
-    out = []
-    if facts.invisible_ids:
+def _note_warnings(counts) -> list[DataWarning]:
+    """Warnings about the reading (the input's counts and notes)."""
+    out: list[DataWarning] = []
+    if counts is None:
+        return out
+    if counts.invisible_ids:
         out.append(DataWarning(
             "invisible-characters-in-ids",
-            f"{facts.invisible_ids} ticket id(s) carried invisible characters (byte-order "
+            f"{counts.invisible_ids} ticket id(s) carried invisible characters (byte-order "
             "mark, zero-width or no-break space), stripped before matching",
             "exports concatenated with cat, or ids pasted from a spreadsheet: clean the export "
             "if other tools read it"))
-    derived = facts.notes.get("resolved_at_derived")
+    derived = counts.notes.get("resolved_at_derived")
     if derived:
         count, ids = derived
         out.append(DataWarning(
@@ -153,13 +157,14 @@ def _note_warnings(facts: DataFacts) -> list[DataWarning]:
             f"resolved_at (e.g. {', '.join(ids)}): resolved_at was taken from the history "
             "(the last entry into resolved/closed)",
             "map the export's resolution time as fields.resolved_at to use its own"))
-    contradicted = facts.notes.get("resolved_at_contradicted")
+    contradicted = counts.notes.get("resolved_at_contradicted")
     if contradicted:
         count, ids = contradicted
         out.append(DataWarning(
             "resolved-contradicted",
-            f"{count} ticket(s) have a resolved_at but their status history ends in an open "
-            f"status (e.g. {', '.join(ids)}): evaluated as resolved, as resolved_at says",
+            f"{count} ticket(s) have a resolved_at but their status history goes on to end in "
+            f"an open status (e.g. {', '.join(ids)}): evaluated as resolved, as resolved_at "
+            "says",
             "check whether these tickets were reopened after the export's resolution time"))
     return out
 
@@ -182,4 +187,4 @@ def find_warnings(ev, facts: DataFacts, downtime_given: bool) -> tuple[DataWarni
     """Every warning about an evaluation, in a stable order."""
     policy = ev.policy
     return tuple(_clock_warnings(policy, facts) + _status_warnings(policy, facts)
-                 + _note_warnings(facts) + _uptime_warnings(ev, downtime_given))
+                 + _note_warnings(ev.input) + _uptime_warnings(ev, downtime_given))

@@ -213,11 +213,13 @@ def test_header_read_as_one_column_names_the_delimiter(tmp_path):
 def test_bad_timestamp_hint_names_timestamps_format(tmp_path):
     (tmp_path / "m.yaml").write_text(TWO_FILE)
     (tmp_path / "t.csv").write_text("Id,Prio,Opened,Resolved Time,Close Time\n"
-                                    "A-1,High,01/07/2026 09:00,,\n")
+                                    "A-1,High,01/07/2026 09:00,,\n"
+                                    "A-2,High,2026-07-01 09:00,,\n")
     t = read_tickets(tmp_path / "t.csv", mapping=tmp_path / "m.yaml")
     assert "fix timestamps.format ('%Y-%m-%d %H:%M') in the mapping" in t.rejected[0].reason
     (tmp_path / "m2.yaml").write_text(IGNORING)
-    (tmp_path / "t2.csv").write_text("Id,Type,Client,Opened\n1,Incident,Alfa,01/07/2026\n")
+    (tmp_path / "t2.csv").write_text("Id,Type,Client,Opened\n1,Incident,Alfa,01/07/2026\n"
+                                     "2,Incident,Alfa,2026-07-01T09:00:00Z\n")
     t = read_tickets(tmp_path / "t2.csv", mapping=tmp_path / "m2.yaml")
     assert "give their strptime format as timestamps.format" in t.rejected[0].reason
 

@@ -80,8 +80,12 @@ def test_junit_input_data_case_fails_on_rejected_rows(tmp_path):
     schema.validate(xml)
     suites = {s["@name"]: s for s in schema.to_dict(xml)["testsuite"]}
     data = suites["input data"]
-    assert (data["@tests"], data["@failures"]) == ("1", "1")
-    (case,) = data["testcase"]
+    # the rejected rows, and the warnings (statuses the clocks name that no event has)
+    assert (data["@tests"], data["@failures"]) == ("2", "2")
+    case, warned = data["testcase"]
+    assert warned["@name"] == "warnings" and warned["failure"][0]["@type"] == "warning"
+    assert "[status-not-in-data] clock 'resolution' names status 'waiting_on_customer'" in (
+        warned["failure"][0]["@message"])
     message = case["failure"][0]["@message"]
     assert message.startswith("8 input row(s) rejected, not evaluated: "
                               f"{FIXTURES}/explain/broken.csv:3: created_at: bad timestamp")

@@ -167,7 +167,8 @@ def test_junit_is_valid_for_jenkins(ev):
     # 3 customers x 3 months, then the input data
     assert len(suites) == 10 and list(suites)[-1] == "input data"
     data = suites["input data"]
-    assert (data["@tests"], data["@failures"]) == ("1", "0")  # nothing rejected
+    # nothing rejected; a warning: the hand-built tickets have no status history
+    assert (data["@tests"], data["@failures"]) == ("2", "1")
     july = suites["Alfa Srl 2026-07"]
     # 8 objectives + 1 uptime + 1 credit; resolution P1 missed and a credit due
     assert (july["@tests"], july["@failures"], july["@skipped"]) == ("10", "2", "6")

@@ -197,14 +197,14 @@ def test_max_errors_as_in_memory(tmp_path):
     assert str(got.value) == str(want.value)
 
 
-def test_no_ticket_needs_a_period(tmp_path):
+def test_every_row_rejected_is_an_error_in_both_paths(tmp_path):
+    # issue 8: a run whose every ticket row was rejected exited 0 ("tickets 0 ... rejected")
     tickets = tmp_path / "t.csv"
-    tickets.write_text("id,customer,created_at\nT1,C1,\n", encoding="utf-8")  # all refused
-    from slalang.evaluation.periods import PeriodError
-
-    with pytest.raises(PeriodError):
+    tickets.write_text("id,customer,created_at\nT1,C1,\nT2,,x\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"every ticket row was rejected \(2 read, 2 rejected\)"):
         evaluate_chunked(_plan("bench.sla"), tickets, None, None, None, chunk_rows=5)
-    assert_same(_plan("bench.sla"), tickets, None, chunks=[5], period="2026-07")
+    assert assert_same(_plan("bench.sla"), tickets, None, chunks=[1, 5],
+                       period="2026-07") is None
 
 
 @pytest.mark.parametrize(("text", "why"), [("", "the file is empty"),

@@ -81,7 +81,9 @@ def _objective(o: ObjectiveResult) -> dict:
 def _uptime(u: UptimeResult) -> dict:
     return {
         "service": u.service, "target": dec(u.target), "seconds": u.seconds,
-        "downtime_seconds": u.downtime, "uptime": _q(u.uptime, 3), "met": u.met,
+        "downtime_seconds": u.downtime,
+        "uptime": _q(u.uptime, 3) if u.measured else None,  # not measured is not 100 %
+        "met": u.met,
         "clause": clause(u.span),
     }
 
@@ -296,6 +298,9 @@ def _document(ev: Evaluation, customers: list | None) -> dict:
                    "months": [b.label for b in p.buckets]},
         "as_of": iso_local(ev.as_of, tz),
         "counts": {**_counts(total), "rejected": len(ev.rejected)},
+        "input": _input(ev),
+        "warnings": [{"code": w.code, "message": w.message, "hint": w.hint or None}
+                     for w in ev.warnings],
         "objectives_missed": ev.objectives_missed,
         "credits_due": ev.credits_due,
         "credits_owed": [_money(m) for m in ev.credits_owed],
@@ -318,6 +323,18 @@ def _downtime_entry(e, period, tz: str) -> dict:
         "exclusion": None if ex is None else {
             "clause": clause(ex.span), "during": ex.during, "reason": ex.reason},
     }
+
+
+def _input(ev: Evaluation) -> dict | None:
+    """The tickets input in numbers (read = evaluated + ignored + rejected for a row per
+    ticket), with the rows ignored on purpose per file and reason."""
+    c = ev.input
+    if c is None:
+        return None
+    return {"file": c.file, "shape": c.shape, "read": c.read, "evaluated": c.tickets,
+            "ignored": c.ignored_rows, "rejected": c.rejected,
+            "ignored_rows": [{"file": i.file, "reason": i.reason, "rows": i.rows,
+                              "first_row": i.first_row} for i in c.ignored]}
 
 
 def _problems(rows) -> list[dict]:

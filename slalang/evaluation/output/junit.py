@@ -7,8 +7,10 @@ priority the tier promises), one per uptime service and one for the credit:
 * an objective with no decided ticket (not applicable) is ``<skipped>``;
 * ``classname`` is ``slalang.<customer>.<month>``; the policy clause is in ``<system-out>``.
 
-A last ``<testsuite>`` "input data" holds one ``<testcase>`` "input data", a ``<failure>`` when
-input rows were rejected (not evaluated), naming how many and the first few.
+A last ``<testsuite>`` "input data" holds a ``<testcase>`` "input data", a ``<failure>`` when
+input rows were rejected (not evaluated), naming how many and the first few, and a
+``<testcase>`` "warnings", a ``<failure type="warning">`` listing what could be measured only
+in part (:mod:`slalang.evaluation.warnings`).
 
 The root ``<testsuites>`` carries the policy hash, data hash and slalang version as
 ``<properties>`` of every suite (the Jenkins schema has no root properties).
@@ -72,6 +74,11 @@ def evaluation_to_junit(ev: Evaluation) -> ET.ElementTree:
             fails, skips, tests = fails + f, skips + s, tests + 1
         for u in m.uptime:
             target = f" >= {fmt_percent(u.target)}%" if u.target is not None else ""
+            if not u.measured:
+                f, s = _case(suite, cls, f"uptime {u.service}{target}",
+                             skipped="not measured: no downtime data", out=clause(u.span))
+                fails, skips, tests = fails + f, skips + s, tests + 1
+                continue
             detail = f"uptime {fmt_percent(u.uptime)}%, downtime {u.downtime} s"
             f, s = _case(suite, cls, f"uptime {u.service}{target}",
                          failure=f"uptime missed: {detail}" if u.met is False else None,
@@ -96,7 +103,7 @@ def evaluation_to_junit(ev: Evaluation) -> ET.ElementTree:
         ET.SubElement(suite, "system-out")
         ET.SubElement(suite, "system-err")
     f = _input_suite(root, ev, len(ev.months), stamp)
-    totals = [totals[0] + 1, totals[1] + f, totals[2]]
+    totals = [totals[0] + 2, totals[1] + f, totals[2]]
     root.set("tests", str(totals[0]))
     root.set("failures", str(totals[1]))
     root.set("errors", "0")  # (the Jenkins schema has no root "skipped")
@@ -121,14 +128,25 @@ def _input_suite(root: ET.Element, ev: Evaluation, k: int, stamp: str) -> int:
         more = f"; ... and {len(rejected) - ROWS_NAMED} more" if len(rejected) > ROWS_NAMED else ""
         failure = f"{len(rejected)} input row(s) rejected, not evaluated: {named}{more}"
     invalid = int(ev.agg.g_counts[:, 3].sum()) if len(ev.agg) else 0
+    counts = ev.input
+    read = (f"{counts.line(invalid, max(len(rejected) - counts.rejected, 0))}; "
+            if counts is not None else "")
     f, _ = _case(suite, "slalang.input", "input data", failure=failure,
-                 out=f"rejected {len(rejected)}; invalid tickets {invalid}")
-    for key, value in (("tests", "1"), ("failures", str(f)), ("errors", "0"), ("skipped", "0"),
-                       ("time", "0")):
+                 out=f"{read}rejected {len(rejected)}; invalid tickets {invalid}")
+    # what could be measured only in part: a failure of its own, so no dashboard shows green
+    warned = "; ".join(f"[{w.code}] {w}" for w in ev.warnings)
+    w, _ = _case(suite, "slalang.input", "warnings",
+                 failure=f"{len(ev.warnings)} warning(s): {warned}" if ev.warnings else None,
+                 out=f"warnings {len(ev.warnings)}")
+    if ev.warnings:  # a warning is not an SLA failure: say which kind it is
+        case = suite.findall("testcase")[-1]
+        case.find("failure").set("type", "warning")  # type: ignore[union-attr]
+    for key, value in (("tests", "2"), ("failures", str(f + w)), ("errors", "0"),
+                       ("skipped", "0"), ("time", "0")):
         suite.set(key, value)
     ET.SubElement(suite, "system-out")
     ET.SubElement(suite, "system-err")
-    return f
+    return f + w
 
 
 def dumps(ev: Evaluation) -> bytes:

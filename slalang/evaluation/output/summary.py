@@ -87,10 +87,12 @@ def evaluation_to_text(ev: Evaluation, detail_limit: int = DETAIL_LIMIT) -> str:
     total = TicketCounts(*(int(x) for x in a.g_counts.sum(axis=0))) if len(a) else TicketCounts()
     out = [
         f"{h.name} {h.version}: {ev.policy.source_path}",
+        *input_lines(ev, total.invalid),
         f"period {ev.period.label} ({tz}), as of {iso_local(ev.as_of, tz)}",
         f"policy sha256 {ev.policy_hash[:12]}, data sha256 {ev.data_hash[:12]}, "
         f"slalang {ev.version}",
         f"{_counts(total)}, rejected {len(ev.rejected)}",
+        *warning_lines(ev.warnings),
     ]
     if len(a) > detail_limit:
         out.extend(_totals(ev))
@@ -98,11 +100,30 @@ def evaluation_to_text(ev: Evaluation, detail_limit: int = DETAIL_LIMIT) -> str:
         out.extend(_details(ev))
     out.extend(row_lines("rejected rows, not evaluated", ev.rejected))
     out.extend(row_lines("reasons tickets are invalid (evaluated, not judged)", ev.invalid))
+    ignored = getattr(ev.input, "ignored", ())
+    if ignored:
+        out += ["", f"rows ignored on purpose ({sum(i.rows for i in ignored)}):"]
+        out += [f"  {i}" for i in ignored]
     out.append("")
     out.append(f"objectives missed: {ev.objectives_missed}, credits due: {ev.credits_due} "
                "customer-month(s)")
     out.append(owed_line(ev, per_customer=len(a) <= detail_limit))
     return "\n".join(out) + "\n"
+
+
+def input_lines(ev: Evaluation, invalid: int) -> list[str]:
+    """The input in numbers, first: rows read = evaluated + ignored + rejected (the tickets
+    file), then invalid tickets and the rows rejected in the other files."""
+    counts = ev.input
+    if counts is None:
+        return []
+    other = len(ev.rejected) - counts.rejected
+    return [counts.line(invalid, max(other, 0))]
+
+
+def warning_lines(warnings: tuple) -> list[str]:
+    """``warning [code]: message; hint`` per warning (nothing when there is none)."""
+    return [f"warning [{w.code}]: {w}" for w in warnings]
 
 
 def owed_line(ev: Evaluation, per_customer: bool = True) -> str:
@@ -173,6 +194,10 @@ def _details(ev: Evaluation) -> list[str]:
             for u in m.uptime:
                 if u.target is None and not u.downtime:
                     continue  # a covered service with no promise and no outage: nothing to say
+                if not u.measured:
+                    out.append(f"    uptime {u.service}: not measured (no downtime data)  "
+                               f"target {fmt_percent(u.target)}%")
+                    continue
                 target = (f"target {fmt_percent(u.target)}%  {'ok' if u.met else 'MISSED'}"
                           if u.target is not None else "no target")
                 out.append(f"    uptime {u.service}: {fmt_percent(u.uptime)}% "
