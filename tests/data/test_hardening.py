@@ -92,7 +92,8 @@ def test_instants_outside_1900_2399_reject_the_row(tmp_path, stamp, year):
 
 def test_event_and_downtime_instants_outside_the_years_are_rejected(tmp_path):
     line = {**GOOD, "events": [{"at": "2500-01-01T00:00:00Z", "status": "in_progress"}]}
-    t = read_tickets(_jsonl(tmp_path, [json.dumps(line)]))
+    # a good ticket beside it: a file whose every row is rejected is an error of its own
+    t = read_tickets(_jsonl(tmp_path, [json.dumps(line), json.dumps({**GOOD, "id": "T-ok"})]))
     assert [(r.field, r.reason[:16]) for r in t.rejected] == [("events[0].at",
                                                               "instant in year ")]
     (tmp_path / "d.csv").write_text(
