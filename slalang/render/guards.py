@@ -230,18 +230,25 @@ def time_budget(seconds: float) -> Iterator[None]:
         yield
         return
 
+    start = time.monotonic()
+    outer = signal.getitimer(signal.ITIMER_REAL)[0]  # a caller's own alarm, if any
+    theirs_first = 0 < outer < seconds
+
     def interrupt(signum: int, frame: Any) -> None:
+        if theirs_first and callable(previous):  # the caller's deadline came first
+            previous(signum, frame)
         raise OverBudget(f"the render took longer than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, interrupt)
-    old_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, outer if theirs_first else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        if old_timer[0]:  # someone else's timer: give it back what is left
-            signal.setitimer(signal.ITIMER_REAL, max(old_timer[0], 0.001), old_timer[1])
+        if outer:  # give the caller's alarm back what is left of it
+            signal.setitimer(signal.ITIMER_REAL,
+                             max(outer - (time.monotonic() - start), 0.001))
 
 
 def render_within_budget(template: jinja2.Template, context: dict[str, Any]) -> str:
