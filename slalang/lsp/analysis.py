@@ -84,11 +84,16 @@ def references(a: Analysis, line: int, column: int, declaration: bool = True) ->
 
 # -- hover ---------------------------------------------------------------------------------
 
-def hover(a: Analysis, line: int, column: int) -> str | None:
+def hover(a: Analysis, line: int, column: int, known: Analysis | None = None) -> str | None:
     """Markdown about the name under the cursor: a target's effective value after inheritance
     with its calendar in words and the clause it comes from; a tier's effective targets; a
-    calendar in words; a clock's rules; which clocks a status pauses."""
+    calendar in words; a clock's rules; which clocks a status pauses.
+
+    While the text has an error elsewhere (so no policy is built), the meaning comes from
+    ``known``, the document's last version that checked clean, if given."""
     here = name_at(a.names, line, column)
+    if a.policy is None and known is not None and known.policy is not None:
+        a = _with_meaning(a, known)
     if here is None or a.policy is None:
         return None
     if here.kind == "priority" and isinstance(here.node, s.TargetItem) and here.tier:
@@ -115,6 +120,14 @@ def hover(a: Analysis, line: int, column: int) -> str | None:
         return (f"**status {here.text}**: pauses " + ", ".join(pausing) if pausing
                 else f"**status {here.text}**")
     return None
+
+
+def _with_meaning(a: Analysis, known: Analysis) -> Analysis:
+    """``a``'s text and names with ``known``'s policy and plan."""
+    merged = Analysis(a.path, a.source, a.tree, known.policy, a.diagnostics)
+    merged.__dict__["names"] = a.names
+    merged.__dict__["plan"] = known.plan
+    return merged
 
 
 def _metric_of(tier: s.TierDecl, item: s.TargetItem) -> str:

@@ -28,6 +28,9 @@ COMPLETION_KIND = {"keyword": t.CompletionItemKind.Keyword,
                    "tier": t.CompletionItemKind.Class, "priority": t.CompletionItemKind.EnumMember}
 
 server = LanguageServer("slalang", __version__)
+#: per document, its last analysis that built a policy: hover keeps working while the text
+#: has an error elsewhere
+_known: dict[str, analysis.Analysis] = {}
 
 
 def path_of(uri: str) -> str:
@@ -67,7 +70,10 @@ def from_position(position: t.Position, lines: list[str]) -> tuple[int, int]:
 
 def _analysis(ls: LanguageServer, uri: str) -> analysis.Analysis:
     doc = ls.workspace.get_text_document(uri)
-    return analysis.analyse(doc.source, path_of(uri))
+    a = analysis.analyse(doc.source, path_of(uri))
+    if a.policy is not None:
+        _known[uri] = a
+    return a
 
 
 def _publish(ls: LanguageServer, uri: str) -> None:
@@ -105,6 +111,7 @@ def did_save(ls: LanguageServer, params: t.DidSaveTextDocumentParams) -> None:
 
 @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: LanguageServer, params: t.DidCloseTextDocumentParams) -> None:
+    _known.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(
         t.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
@@ -112,7 +119,8 @@ def did_close(ls: LanguageServer, params: t.DidCloseTextDocumentParams) -> None:
 @server.feature(t.TEXT_DOCUMENT_HOVER)
 def hover(ls: LanguageServer, params: t.HoverParams) -> t.Hover | None:
     a = _analysis(ls, params.text_document.uri)
-    text = analysis.hover(a, *from_position(params.position, a.source.splitlines()))
+    text = analysis.hover(a, *from_position(params.position, a.source.splitlines()),
+                          known=_known.get(params.text_document.uri))
     if text is None:
         return None
     return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text))

@@ -77,3 +77,12 @@ def test_utf16_positions_round_trip():
     r = to_range(Span("p", 1, 16, 1, 19), lines)  # after the emoji: two UTF-16 units
     assert (r.start.character, r.end.character) == (16, 19)
     assert from_position(t.Position(0, 16), lines) == (1, 16)
+
+
+def test_hover_keeps_working_while_another_line_has_an_error(doc):
+    broken = analysis.analyse(TEXT.replace("P1 15m on always", "P1 15m on alwayz"), str(POLICY))
+    assert broken.policy is None and broken.tree is not None
+    line, column = pos("P1 15m on always, P2 1h", len("P1 15m on always, "))
+    assert analysis.hover(broken, line, column) is None
+    assert analysis.hover(broken, line, column, known=doc).startswith(
+        "**Gold · response P2**: 1h of `office` time")
