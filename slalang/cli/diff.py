@@ -11,7 +11,7 @@ import json
 
 import click
 
-from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PolicyError
+from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, DataError, PolicyError
 
 FAIL_ON = ("never", "credit-increase", "any-flip")
 
@@ -108,8 +108,8 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
         down = read_downtime(downtime) if downtime else None
         impact = replay(old_plan, new_plan, table, down, *rosters, period=per, as_of=instant)
         if impact.tickets == 0:
-            raise click.ClickException(f"no ticket of {tickets} falls in {impact.period}: "
-                                       "nothing was replayed")
+            raise DataError(f"no ticket falls in {impact.period}: nothing was replayed",
+                            file=tickets)
     review = Review(old_policy, new_policy, changes, impact)
     with atomic_write(output) as fh:
         if fmt == "json":

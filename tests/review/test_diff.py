@@ -207,7 +207,7 @@ def test_broken_policy_shows_diagnostics(work):
 
 def test_no_ticket_in_period_is_an_error(work):
     result = run("old.sla", "old.sla", *DATA[:4], "--period", "2025-01")
-    assert result.exit_code != 0 and "nothing was replayed" in result.output
+    assert result.exit_code == 2 and "nothing was replayed" in result.output
 
 
 def test_review_docs_quote_the_real_output():
