@@ -197,6 +197,9 @@ def parts_to_json(parts: Sequence[Part]) -> dict:
     return {
         "schema_version": 1,
         "amended": len(parts) > 1,
+        # month by month, the version each was measured under
+        "months": [{"month": m, "version": p.version.label, "policy_hash": p.version.policy_hash,
+                    "source": p.version.source.spec} for p in parts for m in p.months],
         "versions": [{
             "version": p.version.label,
             "effective": p.version.effective.isoformat(),

@@ -119,6 +119,10 @@ def test_evaluate_json_and_fail_on(work, tmp_path):
     assert result.exit_code == 1  # credits are due in the 2026.2 months
     doc = json.loads(out.read_text())
     assert doc["amended"] is True
+    assert [(m["month"], m["version"], m["source"]) for m in doc["months"]] == [
+        ("2026-07", "2026.1", "v1.sla"), ("2026-08", "2026.2", "v2.sla"),
+        ("2026-09", "2026.2", "v2.sla")]
+    assert doc["months"][0]["policy_hash"] == doc["versions"][0]["policy_hash"]
     assert [(v["version"], v["months"], v["source"]) for v in doc["versions"]] == [
         ("2026.1", ["2026-07"], "v1.sla"), ("2026.2", ["2026-08", "2026-09"], "v2.sla")]
     for v in doc["versions"]:
