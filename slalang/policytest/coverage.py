@@ -90,10 +90,13 @@ def features_crossed(c: CalendarDef, start: int, end: int) -> set[str]:
                 minutes=b.start)
             if first <= lo and hi <= last:
                 found.add("lunch break")
-        noon = dt.datetime.combine(day, dt.time(12), zone)
-        if (dt.datetime.combine(day, dt.time(), zone).utcoffset() != noon.utcoffset()
-                and start <= noon.timestamp() and dt.datetime.combine(
-                    day, dt.time(), zone).timestamp() <= end):
+        # the clocks change inside the part of the interval on this day
+        # (from the second before midnight: some zones change at midnight itself)
+        lo = max(start, int(dt.datetime.combine(day, dt.time(), zone).timestamp()) - 1)
+        hi = min(end, int(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(),
+                                              zone).timestamp()) - 1)
+        if lo < hi and (dt.datetime.fromtimestamp(lo, zone).utcoffset()
+                        != dt.datetime.fromtimestamp(hi, zone).utcoffset()):
             found.add("DST night")
         day += dt.timedelta(days=1)
     return found & set(have)

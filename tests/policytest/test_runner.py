@@ -168,3 +168,27 @@ def test_testing_docs_example_passes(tmp_path, monkeypatch):
     Path("reference.test.yaml").write_text(example, encoding="utf-8")
     result = run("reference.test.yaml")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("zone", "hours", "start", "end", "found"), [
+    # Berlin goes forward at 02:00 on 2026-03-29
+    ("Europe/Berlin", "sat, sun 00:00-24:00", "2026-03-28 23:00", "2026-03-29 04:00", True),
+    ("Europe/Berlin", "sat, sun 00:00-24:00", "2026-03-29 05:00", "2026-03-29 06:00", False),
+    ("Europe/Berlin", "mon-fri 08:00-18:00", "2026-03-27 17:00", "2026-03-30 09:00", True),
+    # Sao Paulo went forward at midnight on 2016-10-16 (00:00 did not exist)
+    ("America/Sao_Paulo", "mon-fri 08:00-18:00", "2016-10-14 17:00", "2016-10-17 09:00", True),
+    ("America/Sao_Paulo", "mon-fri 08:00-18:00", "2016-10-17 09:00", "2016-10-17 10:00", False),
+])
+def test_dst_night_is_found_where_the_clocks_change(zone, hours, start, end, found):
+    from slalang.language import check, parse
+    from slalang.policytest.coverage import features_crossed
+    from slalang.policytest.spec import parse_local
+
+    source = (f'policy "p" {{\n    version "1"\n    effective 2016-01-01\n    currency EUR\n'
+              f'    period month in "{zone}"\n}}\n'
+              f'calendar c {{\n    timezone "{zone}"\n    {hours}\n}}\n')
+    policy, found_diagnostics = check(parse(source, "p.sla"))
+    assert policy is not None, found_diagnostics
+    crossed = features_crossed(policy.calendar("c"), parse_local(start, zone),
+                               parse_local(end, zone))
+    assert ("DST night" in crossed) is found
