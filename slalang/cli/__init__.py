@@ -29,6 +29,7 @@ VERBS = (
     "test",
     "calibrate",
     "lsp",
+    "mapping",
 )
 
 

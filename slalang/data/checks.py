@@ -54,9 +54,10 @@ def refuse_early_events_listed(table: TicketTable) -> tuple[TicketTable, list[Re
     bad = np.zeros(table.n, dtype=bool)
     bad[list(seen)] = True
     file = table.source
+    zone = getattr(table, "zone", None)
     added = [Rejection(file, int(table.source_row[i]), "events",
-                       f"status event at {_iso(table.event_at[j])} before creation at "
-                       f"{_iso(table.created_at[i])}")
+                       f"status event at {_iso(table.event_at[j], zone)} before creation at "
+                       f"{_iso(table.created_at[i], zone)}")
              for i, j in sorted(seen.items())]
     kept = table.take(~bad)
     # the order read_tickets keeps: the tickets file first, then by file and row
@@ -65,9 +66,22 @@ def refuse_early_events_listed(table: TicketTable) -> tuple[TicketTable, list[Re
     return dataclasses.replace(kept, rejected=rejected), added
 
 
-def _iso(instant: int) -> str:
+def _iso(instant: int, zone: str | None = None) -> str:
+    """An instant in UTC, or in the export's zone with UTC beside it (as the user sees it in
+    the file, and as slalang compares it).
+
+    >>> _iso(0), _iso(0, "Europe/Rome")
+    ('1970-01-01T00:00:00+00:00', '1970-01-01T01:00:00+01:00 (1970-01-01T00:00:00Z)')
+    """
     moment = to_datetime(int(instant))
-    return moment.isoformat() if moment is not None else "?"
+    if moment is None:
+        return "?"
+    if zone is None:
+        return moment.isoformat()
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(zone)).isoformat()
+    return f"{local} ({moment.strftime('%Y-%m-%dT%H:%M:%SZ')})"
 
 
 #: statuses that end a ticket's work (the clocks' ``resolved``/``closed``)

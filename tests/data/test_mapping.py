@@ -38,12 +38,13 @@ def test_sample_totals(sample):
     assert len(sample.event_at) == 202
     # updates stamped before the opening: as a first response, or as a status event (which
     # could pause a clock before it started)
+    # the instants in the export's zone, as the file shows them, UTC beside (issue 8)
     assert [str(r) for r in sample.rejected] == [
-        f"{SAMPLE}:411: status event at 2016-02-29T10:27:00+00:00 before creation at "
-        "2016-02-29T12:41:00+00:00 (field 'events')",
+        f"{SAMPLE}:411: status event at 2016-02-29T07:27:00-03:00 (2016-02-29T10:27:00Z) "
+        "before creation at 2016-02-29T09:41:00-03:00 (2016-02-29T12:41:00Z) (field 'events')",
         f"{SAMPLE}:417: first response before creation (field 'first_response_at')",
-        f"{SAMPLE}:421: status event at 2016-02-29T10:55:00+00:00 before creation at "
-        "2016-02-29T12:44:00+00:00 (field 'events')"]
+        f"{SAMPLE}:421: status event at 2016-02-29T07:55:00-03:00 (2016-02-29T10:55:00Z) "
+        "before creation at 2016-02-29T09:44:00-03:00 (2016-02-29T12:44:00Z) (field 'events')"]
     assert sample.customer.labels == ("UCI ServiceNow",)
     assert sorted(sample.priority.labels) == ["P3", "P4"]
 

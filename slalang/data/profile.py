@@ -1,0 +1,400 @@
+"""A first look at an unknown export, and a starting mapping written from it.
+
+:func:`profile_export` reads a CSV export the way a person would on first contact: which
+encoding and separator it uses, which columns look like the ticket id, the customer, the
+creation time, the priority and the status (by name first, then by content), how its
+timestamps are written, whether it has a row per ticket or a row per update, and every
+distinct status and priority value with its count. :func:`draft_mapping` turns that into a
+mapping YAML, commented, whose value maps list every value ready to map
+(``slalang mapping init``).
+
+:func:`check_export` reads an export through a mapping and says what it made of it: the
+first tickets as parsed, every value no value map translates, with its count, and the most
+frequent reasons rows were rejected (``slalang mapping check``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from slalang.data.source import read_bytes, read_csv
+
+#: how many rows the content tests look at
+SAMPLE = 2000
+#: at most this many distinct values are listed per field (the rest are counted)
+MAX_VALUES = 200
+
+#: name patterns per role, most telling first
+ROLE_NAMES = {
+    "id": (r"^(ticket|incident|case|issue|request|call)[ _-]?(id|number|no|key|ref)$",
+           r"^(id|number|key|ref|ticket|incident|case)$", r"(^|[ _])(id|number|key)$"),
+    "customer": (r"customer|client|company|organi[sz]ation|account|tenant", r"^org"),
+    "created_at": (r"^(created|opened|open|submitted|reported|logged)([ _-]?(at|on|time|date"
+                   r"|date[ _-]?time))?$", r"creat|open(ed)?[ _-]?(at|date|time)|submit|report"
+                   r"ed|logged|received"),
+    "priority": (r"^priority$", r"prio|severity|urgency"),
+    "status": (r"^(status|state)$", r"status|state|activity"),
+    "resolved_at": (r"^resolved([ _-]?(at|on|time|date))?$", r"resol|solved|fixed"),
+    "closed_at": (r"^closed([ _-]?(at|on|time|date))?$", r"clos"),
+    "first_response_at": (r"first[ _-]?response|responded|response[ _-]?(at|time|date)",),
+    "updated_at": (r"^(updated|modified|changed)([ _-]?(at|on|time|date))?$",
+                   r"sys_updated|updated|modified|changed|change[ _-]?date|event[ _-]?time"),
+}
+
+#: timestamp layouts tried on a column's sample, in order
+FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
+           "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p",
+           "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
+           "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d",
+           "%d.%m.%Y")
+
+#: canonical status guesses by keyword (first match wins)
+STATUS_GUESSES = (
+    (r"wait|pend|hold|await", None),  # decided by the next two
+    (r"resolv|solved|fixed|done|complet", "resolved"),
+    (r"clos|cancel", "closed"),
+    (r"new|open|queue|unassign|logged|submitted", "new"),
+    (r"progress|active|assign|work|accept|investig", "in_progress"),
+)
+
+
+@dataclass
+class ExportProfile:
+    """What :func:`profile_export` found (see the module docstring)."""
+
+    file: str
+    encoding: str
+    delimiter: str
+    rows: int
+    columns: list[str]
+    #: role -> candidate columns, best first
+    candidates: dict[str, list[str]] = field(default_factory=dict)
+    #: the strptime format of the timestamps (None: ISO 8601), and whether they carry an
+    #: offset
+    timestamp_format: str | None = None
+    aware: bool = False
+    shape: str = "ticket"
+    #: field -> [(value, rows)], most frequent first
+    values: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def best(self, role: str) -> str | None:
+        found = self.candidates.get(role) or []
+        return found[0] if found else None
+
+
+def _encoding(raw: bytes) -> str:
+    try:
+        raw.decode("utf-8")
+        return "utf8"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(raw) - 4:  # a character cut by the sample's end
+            return "utf8"
+        return "latin-1"
+
+
+def _delimiter(text: str) -> str:
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in ",;\t|"} if lines else {}
+        return max(counts, key=counts.get) if counts and max(counts.values()) else ","
+
+
+def _strings(table: pa.Table, name: str) -> list[str]:
+    col = table.column(name).slice(0, SAMPLE)
+    return [v.strip() for v in col.to_pylist() if isinstance(v, str) and v.strip()]
+
+
+def timestamp_format(values: list[str]) -> tuple[str | None, bool] | None:
+    """The layout of timestamp texts: (strptime format or None for ISO 8601, aware), None
+    when they are not timestamps.
+
+    >>> timestamp_format(["29/2/2016 04:40", "13/3/2016 10:00"])
+    ('%d/%m/%Y %H:%M', False)
+    >>> timestamp_format(["2026-07-01T09:00:00+02:00"])
+    (None, True)
+    """
+    if not values:
+        return None
+    try:
+        parsed = [dt.datetime.fromisoformat(v) for v in values]
+        return None, all(p.tzinfo is not None for p in parsed)
+    except ValueError:
+        pass
+    for fmt in FORMATS:
+        try:
+            for v in values:
+                dt.datetime.strptime(v, fmt)
+        except ValueError:
+            continue
+        return fmt, False
+    return None
+
+
+def _name_score(role: str, name: str) -> int:
+    low = name.lower().strip()
+    for rank, pattern in enumerate(ROLE_NAMES[role]):
+        if re.search(pattern, low):
+            return len(ROLE_NAMES[role]) - rank
+    return 0
+
+
+def profile_export(path: str | Path) -> ExportProfile:
+    """Look at a CSV export: encoding, separator, columns by role, timestamps, shape, values.
+
+    Raises:
+        DataError: the file cannot be read as CSV at all.
+    """
+    file = str(path)
+    data = read_bytes(path)
+    head = bytes(memoryview(data)[: 1 << 20])
+    encoding = _encoding(head)
+    delimiter = _delimiter(head.decode("utf-8" if encoding == "utf8" else "latin-1",
+                                       errors="replace"))
+    table = read_csv(data, file, {}, delimiter=delimiter, encoding=encoding)
+    columns = list(table.column_names)
+    prof = ExportProfile(file, encoding, delimiter, table.num_rows, columns)
+    texts = {c: _strings(table, c) for c in columns}
+    layouts = {c: timestamp_format(v[:200]) for c, v in texts.items()}
+    instants = [c for c in columns if layouts[c] is not None and texts[c]
+                and not all(v.isdigit() for v in texts[c][:50])]
+    for role in ROLE_NAMES:
+        scored = [(s, c) for c in columns if (s := _name_score(role, c))]
+        if role.endswith("_at"):  # a time field must hold times
+            scored = [(s, c) for s, c in scored if c in instants]
+        elif role != "updated_at":
+            scored = [(s, c) for s, c in scored if c not in instants]
+        prof.candidates[role] = [c for _, c in sorted(scored, key=lambda x: -x[0])]
+    if not prof.candidates["created_at"] and instants:  # the first time column, by content
+        prof.candidates["created_at"] = instants[:1]
+    if not prof.candidates["id"]:  # the most distinct non-time column
+        distinct = sorted(((len(set(texts[c])), c) for c in columns if c not in instants),
+                          reverse=True)
+        prof.candidates["id"] = [c for _, c in distinct[:1]]
+    idcol = prof.best("id")
+    if idcol is not None:
+        ids = table.column(idcol)
+        unique = pc.count_distinct(ids).as_py()
+        if table.num_rows and unique < 0.9 * table.num_rows and (
+                prof.best("updated_at") or prof.best("status")):
+            prof.shape = "event_log"
+    created = prof.best("created_at") or prof.best("updated_at")
+    if created is not None and layouts.get(created):
+        prof.timestamp_format, prof.aware = layouts[created]  # type: ignore[misc]
+    for role in ("status", "priority"):
+        col = prof.best(role)
+        if col is not None:
+            prof.values[role] = _value_counts(table.column(col))
+    return prof
+
+
+def _value_counts(column) -> list[tuple[str, int]]:
+    counts = pc.value_counts(column.combine_chunks() if isinstance(column, pa.ChunkedArray)
+                             else column)
+    pairs = [(v["values"], v["counts"]) for v in counts.to_pylist() if v["values"] not in
+             (None, "")]
+    return sorted(pairs, key=lambda p: (-p[1], str(p[0])))
+
+
+def guess_status(value: str) -> str | None:
+    """A canonical status for an export's word, or None when it is anybody's guess.
+
+    >>> [guess_status(v) for v in ("Awaiting User Info", "Resolved", "In Progress", "Foo",
+    ...                            "Awaiting Problem")]
+    ['waiting_on_customer', 'resolved', 'in_progress', None, None]
+    """
+    low = value.lower()
+    for pattern, canonical in STATUS_GUESSES:
+        if re.search(pattern, low):
+            if canonical is None:  # a wait: on whom decides whether a clock pauses
+                if re.search(r"vendor|supplier|third|partner", low):
+                    return "waiting_on_vendor"
+                if re.search(r"customer|user|client|requester|caller|info", low):
+                    return "waiting_on_customer"
+                return None
+            return canonical
+    return None
+
+
+def guess_priority(value: str) -> str | None:
+    """``P1``..``P4`` for an export's priority word, or None.
+
+    >>> [guess_priority(v) for v in ("1 - Critical", "High", "P3", "normal", "?")]
+    ['P1', 'P2', 'P3', 'P3', None]
+    """
+    low = value.lower()
+    digit = re.search(r"[1-5]", low)
+    if digit:
+        return f"P{min(int(digit.group()), 4)}"
+    for words, code in ((("critical", "urgent", "emergency", "blocker", "highest"), "P1"),
+                        (("high", "major"), "P2"),
+                        (("medium", "moderate", "normal"), "P3"),
+                        (("low", "minor", "lowest", "trivial"), "P4")):
+        if any(w in low for w in words):
+            return code
+    return None
+
+
+def _yaml(value: str) -> str:
+    """A YAML scalar: quoted when plain would change its meaning."""
+    import json
+
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ ./()-]*", value) and value.lower() not in (
+            "yes", "no", "true", "false", "null", "on", "off", "y", "n", "~"):
+        return value.strip() if value == value.strip() else json.dumps(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def draft_mapping(prof: ExportProfile) -> str:
+    """A starting mapping for the profiled export (YAML text, commented: every guess says so).
+    """
+    out = [f"# A starting mapping for {Path(prof.file).name}, written by `slalang mapping "
+           "init`.", "# Every line marked CHECK is a guess: read it before trusting a run.",
+           "# `slalang mapping check THIS_FILE EXPORT` shows what it makes of the export.",
+           "mapping: 1", f"name: {_yaml(Path(prof.file).stem)}", f"shape: {prof.shape}"]
+    if prof.shape == "event_log":
+        out[-1] += "  # CHECK: ids repeat, so a row per update (folded into tickets)"
+    csv_keys = []
+    if prof.delimiter != ",":
+        shown = "\\t" if prof.delimiter == "\t" else prof.delimiter
+        csv_keys.append(f'delimiter: "{shown}"')
+    if prof.encoding != "utf8":
+        csv_keys.append(f"encoding: {prof.encoding}")
+    if csv_keys:
+        out += ["", f"csv: {{{', '.join(csv_keys)}}}"]
+    out += [""]
+    if prof.timestamp_format is not None or not prof.aware:
+        out.append("timestamps:")
+        if prof.timestamp_format is not None:
+            out.append(f'  format: "{prof.timestamp_format}"   # CHECK: detected from the '
+                       "values (day/month order!)")
+        out.append("  timezone: UTC   # CHECK: the zone of these naive times (e.g. "
+                   "Europe/Rome); every duration depends on it")
+        out.append("")
+
+    def cand(role: str) -> str:
+        others = prof.candidates.get(role, [])[1:4]
+        return f"   # also: {', '.join(others)}" if others else ""
+
+    out.append("fields:")
+    idcol = prof.best("id")
+    out.append(f"  id: {_yaml(idcol)}{cand('id')}" if idcol else
+               "  id: TODO   # CHECK: no column looks like the ticket id")
+    customer = prof.best("customer")
+    out.append(f"  customer: {_yaml(customer)}{cand('customer')}" if customer else
+               "  customer: {constant: TODO}   # CHECK: one customer for the whole export?")
+    for role in ("priority", "created_at", "first_response_at", "resolved_at", "closed_at"):
+        col = prof.best(role)
+        if col is not None and not (prof.shape == "event_log" and role != "priority"
+                                    and role != "created_at"):
+            out.append(f"  {role}: {_yaml(col)}{cand(role)}")
+        elif role == "created_at" and prof.shape != "event_log":
+            out.append("  created_at: TODO   # CHECK: no column looks like the creation time")
+    status = prof.best("status")
+    if prof.shape == "event_log":
+        at = prof.best("updated_at") or prof.best("created_at")
+        out += ["", "event_log:", f"  at: {_yaml(at) if at else 'TODO'}   # CHECK: the "
+                "instant of each update", f"  status: {_yaml(status) if status else 'TODO'}",
+                "  first_response: {statuses: [in_progress, waiting_on_customer, "
+                "waiting_on_vendor, resolved, closed]}   # CHECK"]
+    elif status is not None:
+        out += ["", f"# the export has a status column ({_yaml(status)}): a status history "
+                "needs an events file, see events:"]
+    for role, guess in (("status", guess_status), ("priority", guess_priority)):
+        values = prof.values.get(role)
+        if not values:
+            continue
+        if role == "status":
+            out += ["", "values:"] if "values:" not in out else []
+        elif "values:" not in out:
+            out += ["", "values:"]
+        out.append(f"  {role}:   # every value of {prof.best(role)!r}, with its rows")
+        for value, count in values[:MAX_VALUES]:
+            g = guess(str(value))
+            if g is not None:
+                target, note = g, ""
+            elif role == "status":  # kept as a status of its own: the clocks run through it
+                target = _yaml(re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_")
+                               or "unknown")
+                note = "   # CHECK: no canonical guess (null would ignore its rows)"
+            else:
+                target, note = "null", "   # CHECK: unknown word (null: no priority)"
+            out.append(f"    {_yaml(str(value))}: {target}   # {count} rows{note}")
+        if len(values) > MAX_VALUES:
+            rest = sum(c for _, c in values[MAX_VALUES:])
+            out.append(f"    # ... and {len(values) - MAX_VALUES} more values ({rest} rows)")
+    return "\n".join(out) + "\n"
+
+
+# -- mapping check ---------------------------------------------------------------------------
+
+@dataclass
+class CheckReport:
+    """What :func:`check_export` found."""
+
+    table: object
+    #: (field, value, rows) no value map translates
+    unmapped: list[tuple[str, str, int]]
+    counts: object
+
+
+def check_export(mapping, path: str | Path, events: str | Path | None = None) -> CheckReport:
+    """Read an export through a mapping without stopping at rejections; list unmapped values.
+    """
+    from slalang.data.counts import InputCounts
+    from slalang.data.mapping import DEFAULT_KEY, raw_column
+    from slalang.data.source import Digest
+
+    table = mapping.read(path, events)
+    unmapped: list[tuple[str, str, int]] = []
+    sources = []
+    if mapping.shape == "event_log":
+        sources.append(("status", path, mapping.event_log.get("status"), mapping.settings))
+    elif events is not None and mapping.events.get("status"):
+        sources.append(("status", events, mapping.events["status"],
+                        mapping.events_settings or mapping.settings))
+    if mapping.fields.get("priority") is not None:
+        sources.append(("priority", path, mapping.fields["priority"], mapping.settings))
+    for what, file, source, settings in sources:
+        values = mapping.values.get(what) or {}
+        if DEFAULT_KEY in values or isinstance(source, dict):
+            continue
+        raw = mapping._table(file, Digest(), settings)
+        counts = Counter(raw_column(raw, source, str(file), what).to_pylist())
+        for value, n in sorted(counts.items(), key=lambda p: (-p[1], str(p[0]))):
+            if value not in (None, "") and value not in values:
+                unmapped.append((what, value, n))
+    return CheckReport(table, unmapped, InputCounts.of(table, table.shape))
+
+
+def preview_lines(table, rows: int = 5) -> list[str]:
+    """The first tickets as parsed, one block each; instants in the export's zone (the
+    mapping's ``timestamps.timezone``) when it has one, as the export shows them."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(table.zone) if getattr(table, "zone", None) else dt.UTC
+    out = []
+    for i in range(min(rows, table.n)):
+        t = table.row(i)
+        times = ", ".join(f"{k.removesuffix('_at')} {v.astimezone(zone).isoformat()}"
+                          for k, v in t.items()
+                          if k.endswith("_at") and isinstance(v, dt.datetime))
+        out.append(f"  {t['id']}  customer {t['customer']!r}, priority {t['priority']!r} "
+                   f"(row {int(table.source_row[i])})")
+        out.append(f"    {times or 'no instant'}")
+        events = " > ".join(f"{e['at'].astimezone(zone).strftime('%Y-%m-%d %H:%M')} "
+                            f"{e.get('status') or ''}"
+                            f"{' ' + e['priority'] if e.get('priority') else ''}".strip()
+                            for e in t["events"][:8])
+        more = f" (+{len(t['events']) - 8})" if len(t["events"]) > 8 else ""
+        out.append(f"    events: {events or 'none'}{more}")
+    return out

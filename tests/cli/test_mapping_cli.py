@@ -1,0 +1,95 @@
+"""`slalang mapping init` writes a starting mapping from an export; `slalang mapping check`
+previews the tickets as parsed and lists every unmapped value (issue 8)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from slalang.cli import main
+from slalang.data import load_mapping
+
+ROOT = Path(__file__).resolve().parents[2]
+UCI = ROOT / "tests" / "data" / "fixtures" / "uci-sample.csv.gz"
+
+HELPDESK = """\
+Ticket ID;Company;Opened;Prio;State;Resolved Time
+HD-1;Alfa Srl;01.07.2026 09:00;High;Open;
+HD-2;Beta SpA;01.07.2026 10:00;Low;Solved;02.07.2026 11:00
+HD-3;Alfa Srl;02.07.2026 08:30;Urgent;Waiting for customer;
+HD-4;Gamma;03.07.2026 14:00;Low;Solved;03.07.2026 16:00
+"""
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["mapping", *args])
+
+
+def test_init_detects_separator_format_columns_and_values(tmp_path):
+    export = tmp_path / "helpdesk.csv"
+    export.write_bytes(HELPDESK.encode("latin-1"))
+    r = run("init", str(export))
+    assert r.exit_code == 0, r.output
+    doc = yaml.safe_load(r.output)
+    assert doc["shape"] == "ticket"
+    assert doc["csv"] == {"delimiter": ";"}
+    assert doc["timestamps"]["format"] == "%d.%m.%Y %H:%M"
+    assert doc["fields"]["id"] == "Ticket ID"
+    assert doc["fields"]["customer"] == "Company"
+    assert doc["fields"]["created_at"] == "Opened"
+    assert doc["fields"]["priority"] == "Prio"
+    assert doc["fields"]["resolved_at"] == "Resolved Time"
+    assert doc["values"]["status"] == {"Solved": "resolved", "Open": "new",
+                                       "Waiting for customer": "waiting_on_customer"}
+    assert doc["values"]["priority"] == {"Low": "P4", "High": "P2", "Urgent": "P1"}
+    assert "Solved: resolved   # 2 rows" in r.output  # every value with its count
+    # what it wrote is a valid mapping that reads the export
+    (tmp_path / "m.yaml").write_text(r.output)
+    load_mapping(tmp_path / "m.yaml")
+    r = run("check", str(tmp_path / "m.yaml"), str(export))
+    assert r.output.splitlines()[0] == (
+        "input: 4 ticket rows read = 4 evaluated + 0 ignored + 0 rejected")
+    assert r.exit_code == 0, r.output
+    assert "HD-1  customer 'Alfa Srl', priority 'P2' (row 2)" in r.output
+    assert "mapping ok" in r.output
+
+
+def test_init_finds_an_event_log_and_never_replaces_a_file(tmp_path):
+    export = tmp_path / "log.csv"
+    export.write_bytes(gzip.decompress(UCI.read_bytes()))
+    out = tmp_path / "m.yaml"
+    r = run("init", str(export), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    doc = yaml.safe_load(out.read_text())
+    assert doc["shape"] == "event_log"
+    assert doc["event_log"]["at"] == "sys_updated_at"
+    assert doc["event_log"]["status"] == "incident_state"
+    assert doc["fields"]["id"] == "number"
+    assert doc["values"]["status"]["Awaiting User Info"] == "waiting_on_customer"
+    assert doc["values"]["status"]["Awaiting Vendor"] == "waiting_on_vendor"
+    assert doc["values"]["priority"]["1 - Critical"] == "P1"
+    before = out.read_text()
+    r = run("init", str(export), "-o", str(out))
+    assert r.exit_code == 2 and "not replaced" in r.output
+    assert out.read_text() == before
+
+
+def test_check_lists_unmapped_values_with_counts(tmp_path):
+    export = tmp_path / "helpdesk.csv"
+    export.write_text(HELPDESK)
+    (tmp_path / "m.yaml").write_text(
+        "mapping: 1\nshape: ticket\ncsv: {delimiter: ';'}\n"
+        "timestamps: {format: '%d.%m.%Y %H:%M', timezone: Europe/Rome}\n"
+        "fields: {id: Ticket ID, customer: Company, created_at: Opened, priority: Prio}\n"
+        "values: {priority: {High: P2}}\n")
+    r = run("check", str(tmp_path / "m.yaml"), str(export), "--rows", "1")
+    assert r.exit_code == 1, r.output
+    assert "  priority: 'Low'  2 rows" in r.output
+    assert "  priority: 'Urgent'  1 rows" in r.output
+    # instants in the export's zone, as the file shows them
+    assert "created 2026-07-01T09:00:00+02:00" in r.output
+    assert "HD-2" not in r.output  # one ticket previewed
+    assert "mapping needs work" in r.output
