@@ -451,3 +451,28 @@ ignore:
     (skipped,) = t.ignored
     assert (skipped.file, skipped.rows, skipped.first_row) == (str(p), 2, 2)
     assert t.rejected == []
+
+
+def test_an_event_log_from_json_lines(tmp_path):
+    # a row per activity (the help-desk log shape), folded into tickets
+    rows = [
+        {"ticket": "A", "org": "Alfa Srl", "when": "2026-07-01T08:00:00Z", "state": "Open"},
+        {"ticket": "A", "org": "Alfa Srl", "when": "2026-07-01T09:00:00Z", "state": "Solved"},
+        {"ticket": "B", "org": "Alfa Srl", "when": "never", "state": "Open"},
+        {"ticket": "B", "org": "Alfa Srl", "when": "2026-07-01T10:00:00Z", "state": "Open"},
+    ]
+    p = tmp_path / "log.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    m = _mapping(tmp_path, """
+mapping: 1
+shape: event_log
+fields: {id: ticket, customer: org}
+event_log: {at: when, status: state}
+values: {status: {Open: in_progress, Solved: resolved}}
+""")
+    t = read_tickets(p, mapping=m)
+    assert t.id.tolist() == ["A", "B"]
+    assert t.resolved_at[0] == 1782896400  # 09:00Z
+    assert t.source_row.tolist() == [1, 4]
+    (r,) = t.rejected
+    assert (r.file, r.row, r.field) == (str(p), 3, "when")

@@ -172,9 +172,16 @@ def read(spec: SourceSpec, wanted: Sequence[str], digest: Digest) -> Rows:
     test = compile_path(where) if where else None
     getters = {w: compile_path(w) for w in wanted}
     parts = []
+    # one mapped read may visit a file several times (tickets, their lookups, the events):
+    # it is read, hashed and parsed once
+    cache: dict = getattr(digest, "parsed", {})
     for file in spec.paths:
-        data = read_bytes(file, digest, member=spec.options.get("member"))  # type: ignore[arg-type]
-        records, positions, problems = _document_rows(spec, file, memoryview(data))
+        key = (file, spec.format, spec.options.get("member"), spec.options.get("records"))
+        if key not in cache:
+            data = read_bytes(file, digest,  # type: ignore[arg-type]
+                              member=spec.options.get("member"))
+            cache[key] = _document_rows(spec, file, memoryview(data))
+        records, positions, problems = cache[key]
         cols: dict[str, list] = {w: [] for w in wanted}
         rows: list[int] = []
         bad: dict[int, str] = {}

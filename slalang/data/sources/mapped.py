@@ -41,6 +41,8 @@ class Reading(Digest):
         self.events = None if events is None else str(events)
         self.located: dict[str, Rows] = {}
         self.lookups: dict[str, dict[str, str | None]] = {}
+        #: documents already parsed, by (file, format, member, records)
+        self.parsed: dict = {}
 
 
 def events_input(mapping: Mapping, tickets: str | Path, events: str | Path | None
