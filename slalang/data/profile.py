@@ -352,7 +352,7 @@ def check_export(mapping, path: str | Path, events: str | Path | None = None) ->
     """
     from slalang.data.counts import InputCounts
     from slalang.data.mapping import DEFAULT_KEY, raw_column
-    from slalang.data.source import Digest
+    from slalang.data.sources.mapped import Reading
 
     table = mapping.read(path, events)
     unmapped: list[tuple[str, str, int]] = []
@@ -368,7 +368,8 @@ def check_export(mapping, path: str | Path, events: str | Path | None = None) ->
         values = mapping.values.get(what) or {}
         if DEFAULT_KEY in values or isinstance(source, dict):
             continue
-        raw = mapping._table(file, Digest(), settings)
+        # a Reading tells the registry which input (tickets or events) the file is
+        raw = mapping._table(file, Reading(path, events), settings)
         counts = Counter(raw_column(raw, source, str(file), what).to_pylist())
         for value, n in sorted(counts.items(), key=lambda p: (-p[1], str(p[0]))):
             if value not in (None, "") and value not in values:

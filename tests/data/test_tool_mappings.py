@@ -199,3 +199,14 @@ def test_autotask_ticket_report_in_excel():
         ("Beta SpA", "response", "P4"): (1, 0),
         ("Beta SpA", "resolution", "P4"): (0, 1),    # still open after 48 h
     }
+
+
+def test_mapping_check_reads_a_json_events_file_as_events():
+    # the check re-reads the events file for unmapped statuses: as events, with the
+    # mapping's events_source (records: activities_data), not as a tickets file
+    r = CliRunner().invoke(main, ["mapping", "check", mapping("freshdesk.yaml"),
+                                  str(FRESHDESK / "tickets.json"), "--events",
+                                  str(FRESHDESK / "activities.json")])
+    assert "no 'activities_data'" not in r.output and "in the document" not in r.output
+    assert "event for unknown ticket '4'" in r.output
+    assert "  1  customer 'Alfa Srl', priority 'P1' (row 1)" in r.output
