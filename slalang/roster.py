@@ -24,6 +24,7 @@ import jsonschema
 import yaml
 
 from slalang.errors import DataError
+from slalang.language.checks.magnitudes import MAX_FEE
 from slalang.model import Customer, Money, Policy, Roster
 
 #: far beyond any real roster (a few hundred bytes a customer); it bounds what a policy header
@@ -208,6 +209,15 @@ def _customer(entry: dict, index: int, file: str, currency: str | None,
 
 
 def _fee(value: object, currency: str | None, label: str, file: str) -> Money | None:
+    fee = _money(value, currency, label, file)
+    if fee is not None and fee.amount >= MAX_FEE:
+        # as a policy's fee (SLA310): credits on it would overflow Decimal's 28 digits
+        raise DataError(f"{label}: a fee of a trillion or more a month", file=file,
+                        field="fee")
+    return fee
+
+
+def _money(value: object, currency: str | None, label: str, file: str) -> Money | None:
     if value is None:
         return None
     if isinstance(value, str):

@@ -183,3 +183,26 @@ def test_a_very_long_time_zone_name_is_sla403(tmp_path, where):
     assert result.exit_code == 1
     assert {d["code"] for d in json.loads(result.output)["diagnostics"]} == {"SLA403"}
     assert _run("export", path).exit_code == 1
+
+
+def test_a_huge_fee_stops_at_check(tmp_path):
+    # found by tests/fuzz: 10^30 EUR passed check, then contract failed on Decimal's precision
+    path = _write(tmp_path, REFERENCE.replace("fee 1000 EUR", "fee " + "1" + "0" * 30 + " EUR"))
+    result = _run("check", path)
+    assert result.exit_code == 1 and "SLA310" in result.output
+    assert _run("contract", path).exit_code == 2
+
+
+def test_a_fee_with_thousands_of_decimals(tmp_path):
+    result = _run("check", _write(tmp_path, REFERENCE.replace("fee 1000 EUR",
+                                                              "fee 0." + "1" * 5000 + " EUR")))
+    assert result.exit_code == 1 and "SLA308" in result.output
+
+
+def test_a_huge_negotiated_fee_in_the_roster(tmp_path):
+    path = _write(tmp_path, REFERENCE)
+    (tmp_path / "customers.yaml").write_text(
+        "customers:\n  - {name: A, tier: Gold, services: [x], fee: 1000000000000000000000000000000}\n", encoding="utf-8")
+    result = _run("check", path)
+    assert result.exit_code == 1
+    assert "SLA501" in result.output and "a trillion or more" in result.output

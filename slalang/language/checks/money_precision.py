@@ -17,10 +17,11 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
         for stmt in tier.stmts:
             if isinstance(stmt, s.FeeStmt) and -stmt.amount.as_tuple().exponent > 2:
                 written = format(stmt.amount, "f")
-                whole = written.replace(".", "")
+                # as text: int() refuses more than 4,300 digits
+                whole = written.replace(".", "").lstrip("0") or "0"
                 yield diag("SLA308", f"fee {written} {stmt.currency.text} has more than two "
                            f"decimals: {written} is {stmt.amount.normalize():f} "
                            f"{stmt.currency.text}", stmt.span,
-                           f"for {int(whole):d} {stmt.currency.text} write "
-                           f"`fee {int(whole):d} {stmt.currency.text} monthly` (no thousands "
+                           f"for {whole} {stmt.currency.text} write "
+                           f"`fee {whole} {stmt.currency.text} monthly` (no thousands "
                            "separator); amounts have at most two decimals")

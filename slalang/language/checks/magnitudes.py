@@ -1,34 +1,46 @@
-"""A target longer than a year is a typo (``P1 4000000h``), and beyond what the clocks, the
-contract's figures and the evaluation's 64-bit seconds are built for."""
+"""Numbers beyond any real contract: a target longer than a year (``P1 4000000h``) or a fee of
+a trillion or more is a typo, and beyond what the clocks, the evaluation's 64-bit seconds and
+the contract's 28-digit money arithmetic are built for."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from slalang.diagnostics import Diagnostic
 from slalang.language import syntax as s
 from slalang.language.context import CheckContext, diag
 from slalang.language.values import duration_seconds, format_duration
 
-CODES = {"SLA310": "a target longer than a year"}
+CODES = {"SLA310": "a target longer than a year, or a fee of a trillion or more"}
 
 #: a leap year of round-the-clock time: far beyond any real promise, and small enough that
 #: every later stage (business-time arithmetic, int64 seconds, the contract's hours) holds it
 MAX_TARGET_SECONDS = 366 * 24 * 3600
+#: a monthly fee must stay below this: credits multiply it by percentages and round it to
+#: cents within Decimal's 28 significant digits
+MAX_FEE = Decimal(10) ** 12
 
 
 def run(ctx: CheckContext) -> Iterator[Diagnostic]:
     for tier in ctx.tree.of_type(s.TierDecl):
         for stmt in tier.stmts:
+            if isinstance(stmt, s.FeeStmt) and stmt.amount >= MAX_FEE:
+                yield diag("SLA310", f"a fee of {_shown(f'{stmt.amount:f}')} "
+                           f"{stmt.currency.text} a month is a trillion or more", stmt.span,
+                           "a wrong number? fees are below 1000000000000 a month")
             if not isinstance(stmt, s.TargetLine):
                 continue
             for item in stmt.items:
                 seconds = duration_seconds(item.duration.text)
                 if seconds is not None and seconds > MAX_TARGET_SECONDS:
-                    shown = item.duration.text
-                    shown = shown if len(shown) <= 20 else shown[:16] + "..."
-                    yield diag("SLA310", f"a {stmt.metric.text} target of {shown} for "
+                    yield diag("SLA310", f"a {stmt.metric.text} target of "
+                               f"{_shown(item.duration.text)} for "
                                f"{item.priority.text} is longer than a year",
                                item.duration.span,
                                f"targets are at most {format_duration(MAX_TARGET_SECONDS)} "
                                "(a year); a wrong unit? 40h, not 40000h")
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 20 else text[:16] + "..."
