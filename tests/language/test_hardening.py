@@ -202,7 +202,25 @@ def test_a_fee_with_thousands_of_decimals(tmp_path):
 def test_a_huge_negotiated_fee_in_the_roster(tmp_path):
     path = _write(tmp_path, REFERENCE)
     (tmp_path / "customers.yaml").write_text(
-        "customers:\n  - {name: A, tier: Gold, services: [x], fee: 1000000000000000000000000000000}\n", encoding="utf-8")
+        "customers:\n  - {name: A, tier: Gold, services: [x], fee: 1" + "0" * 30 + "}\n",
+        encoding="utf-8")
     result = _run("check", path)
     assert result.exit_code == 1
     assert "SLA501" in result.output and "a trillion or more" in result.output
+
+
+@pytest.mark.parametrize("percent", ["99." + "9" * 22, "0." + "0" * 30 + "1"])
+def test_a_percentage_with_too_many_decimals(tmp_path, percent):
+    # 22 decimals overflowed evaluate; 28 broke contract's Decimal arithmetic
+    path = _write(tmp_path, REFERENCE.replace("objective 90%", f"objective {percent}%"))
+    result = _run("check", path)
+    assert result.exit_code == 1 and "SLA310" in result.output
+    assert "more than 12 decimals" in result.output
+
+
+def test_twelve_decimals_evaluate(tmp_path):
+    path = _write(tmp_path, REFERENCE.replace("objective 90%", "objective 0.000000000001%")
+                  .replace("uptime 99.0%", "uptime 99.999999999999%"))
+    assert _run("check", path).exit_code == 0
+    assert _run("contract", path).exit_code == 0
+    assert _run("evaluate", path, "--tickets", str(TICKETS)).exit_code == 0

@@ -75,20 +75,21 @@ def extreme_percents(draw) -> str:
     ``0.0000000001%`` was printed by fmt as ``1E-10%`` (issue 9, defect 4)."""
     kind = draw(st.sampled_from(["tiny", "long", "whole", "edge"]))
     if kind == "tiny":
-        text = "0." + "0" * draw(st.integers(0, 30)) + draw(st.sampled_from("123456789"))
+        # at most 12 decimals: more is SLA310 (beyond what evaluation computes exactly)
+        text = "0." + "0" * draw(st.integers(0, 11)) + draw(st.sampled_from("123456789"))
     elif kind == "long":
         text = f"{draw(st.integers(0, 99))}." + draw(st.text("0123456789", min_size=1,
-                                                              max_size=30))
+                                                              max_size=12))
     elif kind == "whole":
         text = str(draw(st.integers(0, 100)))
     else:
-        text = draw(st.sampled_from(["0", "100", "100.000000", "0.0", "99.99999999999999999"]))
+        text = draw(st.sampled_from(["0", "100", "100.000000", "0.0", "99.999999999999"]))
     return text + draw(st.sampled_from(["%", " %"]))
 
 
 @st.composite
 def extreme_fees(draw) -> str:
-    whole = draw(st.sampled_from([0, 1, 1200, 10**12, 10**30, 10**40 - 1]))
+    whole = draw(st.sampled_from([0, 1, 1200, 10**9, 10**12 - 1]))  # 10**12 is SLA310
     return str(whole) + draw(st.sampled_from(["", ".5", ".05", ".00", ".99", ".0"]))
 
 

@@ -1,6 +1,6 @@
-"""Numbers beyond any real contract: a target longer than a year (``P1 4000000h``) or a fee of
-a trillion or more is a typo, and beyond what the clocks, the evaluation's 64-bit seconds and
-the contract's 28-digit money arithmetic are built for."""
+"""Numbers beyond any real contract: a target longer than a year (``P1 4000000h``), a fee of a
+trillion or more, or a percentage with more than 12 decimals is a typo, and beyond what the
+clocks, the evaluation's 64-bit seconds and the contract's 28-digit Decimal arithmetic hold."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from decimal import Decimal
 
 from slalang.diagnostics import Diagnostic
 from slalang.language import syntax as s
+from slalang.language.checks.percent_ranges import percents
 from slalang.language.context import CheckContext, diag
 from slalang.language.values import duration_seconds, format_duration
 
-CODES = {"SLA310": "a target longer than a year, or a fee of a trillion or more"}
+CODES = {"SLA310": "a target longer than a year, a fee of a trillion or more, or a percentage "
+                   "with more than 12 decimals"}
 
 #: a leap year of round-the-clock time: far beyond any real promise, and small enough that
 #: every later stage (business-time arithmetic, int64 seconds, the contract's hours) holds it
@@ -20,11 +22,19 @@ MAX_TARGET_SECONDS = 366 * 24 * 3600
 #: a monthly fee must stay below this: credits multiply it by percentages and round it to
 #: cents within Decimal's 28 significant digits
 MAX_FEE = Decimal(10) ** 12
+#: ``0.000000000001%`` still computes exactly; 22 decimals overflowed the evaluation
+MAX_PERCENT_DECIMALS = 12
 
 
 def run(ctx: CheckContext) -> Iterator[Diagnostic]:
     for tier in ctx.tree.of_type(s.TierDecl):
         for stmt in tier.stmts:
+            found = [pct for _, pct in percents(stmt)]
+            for pct in found + ([stmt.percent] if isinstance(stmt, s.CapStmt) else []):
+                if -pct.value.as_tuple().exponent > MAX_PERCENT_DECIMALS:
+                    yield diag("SLA310", f"the percentage {_shown(f'{pct.value:f}')}% has more "
+                               f"than {MAX_PERCENT_DECIMALS} decimals", pct.span,
+                               "round it: no contract measures finer than that")
             if isinstance(stmt, s.FeeStmt) and stmt.amount >= MAX_FEE:
                 yield diag("SLA310", f"a fee of {_shown(f'{stmt.amount:f}')} "
                            f"{stmt.currency.text} a month is a trillion or more", stmt.span,

@@ -26,13 +26,14 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
                                stmt.percent.span, "a cap is a share of the monthly fee: at "
                                "most 100%")
                 continue
-            for what, pct in _percents(stmt):
+            for what, pct in percents(stmt):
                 if pct.value > HUNDRED:
                     yield diag("SLA301", f"{what} {pct} is above 100%", pct.span,
                                "percentages run from 0% to 100%")
 
 
-def _percents(stmt) -> Iterator[tuple[str, s.Percent]]:
+def percents(stmt) -> Iterator[tuple[str, s.Percent]]:
+    """(what, percentage) for each percentage a tier statement writes (the cap aside)."""
     if isinstance(stmt, s.TargetLine) and stmt.objective is not None:
         yield "objective", stmt.objective
     elif isinstance(stmt, s.UptimeStmt):
