@@ -32,7 +32,13 @@ from slalang.data.build import RawEvents, RawTickets, assemble
 from slalang.data.fold import fold_updates
 from slalang.data.instants import Parsed, parse_instants
 from slalang.data.invisible import strip_invisible, strip_text
-from slalang.data.rules import describe_rule, missing_column, repeated_header, rule_mask
+from slalang.data.rules import (
+    describe_rule,
+    missing_column,
+    one_column,
+    repeated_header,
+    rule_mask,
+)
 from slalang.data.source import Digest, read_bytes, read_csv
 from slalang.data.table import (
     CATEGORICAL_COLUMNS,
@@ -148,7 +154,7 @@ class Mapping:
                 raw_events = RawEvents.empty()
             else:
                 ev_settings = self.events_settings or settings
-                ev_table = self._table(events, digest, ev_settings)
+                ev_table = self._table(events, digest, ev_settings, "events.csv")
                 ev_skip = self._skip(ev_table, str(events), self.events_ignore, ignored)
                 raw_events = self._events(ev_table, str(events), ev_skip, ev_settings, ignored)
             out = assemble(raw, raw_events, data_hash=digest.hexdigest())
@@ -161,13 +167,17 @@ class Mapping:
         out.shape = self.shape
         return relocate(out, digest)
 
-    def _table(self, path: str | Path, digest: Digest, settings: FileSettings) -> pa.Table:
+    def _table(self, path: str | Path, digest: Digest, settings: FileSettings,
+               key: str = "csv") -> pa.Table:
+        """The file as a table of strings; ``key`` names its settings in the mapping (for the
+        message when its header reads as one column)."""
         from slalang.data.sources.mapped import mapped_table
 
         # any format, page files, lookups: the registry (slalang.data.sources)
         table = mapped_table(self, path, digest, settings.csv_options())
         if table is None:
             table = read_csv(read_bytes(path, digest), str(path), {}, **settings.csv_options())
+            one_column(table, str(path), settings.delimiter, key)
         # a non-breaking space or zero-width character in a header must not hide a column
         names = [strip_text(n).strip() for n in table.column_names]
         return table.rename_columns(names) if names != table.column_names else table

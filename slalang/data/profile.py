@@ -25,6 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from slalang.data.rules import repeated_header
 from slalang.data.source import read_bytes, read_csv
 
 #: how many rows the content tests look at
@@ -161,6 +162,8 @@ def profile_export(path: str | Path) -> ExportProfile:
     delimiter = _delimiter(head.decode("utf-8" if encoding == "utf8" else "latin-1",
                                        errors="replace"))
     table = read_csv(data, file, {}, delimiter=delimiter, encoding=encoding)
+    # concatenated exports repeat their header (with a byte-order mark): not data
+    table = table.filter(pa.array(~repeated_header(table)))
     columns = list(table.column_names)
     prof = ExportProfile(file, encoding, delimiter, table.num_rows, columns)
     texts = {c: _strings(table, c) for c in columns}
@@ -358,18 +361,22 @@ def check_export(mapping, path: str | Path, events: str | Path | None = None) ->
     unmapped: list[tuple[str, str, int]] = []
     sources = []
     if mapping.shape == "event_log":
-        sources.append(("status", path, mapping.event_log.get("status"), mapping.settings))
+        sources.append(("status", path, mapping.event_log.get("status"), mapping.settings,
+                        mapping.ignore))
     elif events is not None and mapping.events.get("status"):
         sources.append(("status", events, mapping.events["status"],
-                        mapping.events_settings or mapping.settings))
+                        mapping.events_settings or mapping.settings, mapping.events_ignore))
     if mapping.fields.get("priority") is not None:
-        sources.append(("priority", path, mapping.fields["priority"], mapping.settings))
-    for what, file, source, settings in sources:
+        sources.append(("priority", path, mapping.fields["priority"], mapping.settings,
+                        mapping.ignore))
+    for what, file, source, settings, rules in sources:
         values = mapping.values.get(what) or {}
         if DEFAULT_KEY in values or isinstance(source, dict):
             continue
         # a Reading tells the registry which input (tickets or events) the file is
         raw = mapping._table(file, Reading(path, events), settings)
+        # the rows the mapping skips on purpose (ignore rules, repeated headers) do not count
+        raw = raw.filter(pa.array(~mapping._skip(raw, str(file), rules, [])))
         counts = Counter(raw_column(raw, source, str(file), what).to_pylist())
         for value, n in sorted(counts.items(), key=lambda p: (-p[1], str(p[0]))):
             if value not in (None, "") and value not in values:

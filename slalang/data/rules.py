@@ -46,6 +46,29 @@ def missing_column(table: pa.Table, name: str, file: str, what: str) -> DataErro
     return DataError(message, file=file, row=1, field=name)
 
 
+def one_column(table: pa.Table, file: str, delimiter: str, key: str = "csv") -> None:
+    """Refuse a CSV whose header reads as one column holding another likely separator: the
+    mapping's ``delimiter`` (at ``key``) is not the file's, and every column would be missing.
+
+    >>> try:
+    ...     one_column(pa.table({"a;b": ["1;2"]}), "t.csv", ",", "events.csv")
+    ... except DataError as exc:
+    ...     print(str(exc).split(": ", 1)[1])  # doctest: +NORMALIZE_WHITESPACE
+    the header reads as one column ('a;b'): the file looks delimited by ';', not ',';
+    set events.csv: {delimiter: ';'} in the mapping
+    """
+    if table.num_columns != 1:
+        return
+    name = table.column_names[0]
+    guess = next((d for d in (";", "\t", "|", ",") if d != delimiter and d in name), None)
+    if guess is None:
+        return
+    shown = "\\t" if guess == "\t" else guess
+    raise DataError(f"the header reads as one column ({name!r}): the file looks delimited by "
+                    f"{shown!r}, not {delimiter!r}; set {key}: {{delimiter: {shown!r}}} in the "
+                    "mapping", file=file, row=1)
+
+
 def _bool(arr: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 

@@ -14,12 +14,12 @@ history) comes with the input's counts (:class:`slalang.data.counts.InputCounts`
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from slalang.diagnostics import did_you_mean
 from slalang.vocabulary import DONE_STATUSES
 
 #: outcome statuses of a measured clock (met, breached, open)
@@ -124,7 +124,10 @@ def _status_warnings(policy, facts: DataFacts) -> list[DataWarning]:
             # say them even when no event does, so their absence is no sign of a misspelling
             if status in facts.statuses or status in DONE_STATUSES:
                 continue
-            mean = did_you_mean(status, seen)
+            # a stricter cutoff than for policy names: waiting_on_vendor is no misspelling of
+            # waiting_on_customer, waiting_on_custmer is
+            close = difflib.get_close_matches(status, seen, n=1, cutoff=0.85)
+            mean = f"did you mean {close[0]!r}?" if close else None
             hint = (f"{mean} (the policy or the mapping's values.status must use the data's "
                     "word)" if mean else
                     f"the data's statuses: {', '.join(seen[:12])}"

@@ -93,3 +93,21 @@ def test_check_lists_unmapped_values_with_counts(tmp_path):
     assert "created 2026-07-01T09:00:00+02:00" in r.output
     assert "HD-2" not in r.output  # one ticket previewed
     assert "mapping needs work" in r.output
+
+
+def test_the_bring_your_own_export_walkthrough_runs_as_documented(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    byo = "examples/byo/"
+    r = run("check", byo + "helpdesk.yaml", byo + "helpdesk-tickets.csv", "--events",
+            byo + "helpdesk-events.csv")
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0] == (
+        "input: 9 ticket rows read = 7 evaluated + 2 ignored + 0 rejected")
+    r = CliRunner().invoke(main, [
+        "evaluate", "policies/reference.sla", "--tickets", byo + "helpdesk-tickets.csv",
+        "--events", byo + "helpdesk-events.csv", "--mapping", byo + "helpdesk.yaml",
+        "--period", "2026-07"])
+    assert r.exit_code == 0, r.output
+    page = (ROOT / "docs" / "data" / "byo-export.md").read_text(encoding="utf-8")
+    for line in r.output.splitlines()[:6]:  # the page quotes the first lines as they are
+        assert line in page or line.split(";")[0] in page, line

@@ -203,11 +203,20 @@ def test_invisible_characters_in_canonical_ids_and_event_keys(tmp_path):
 
 
 def test_header_read_as_one_column_names_the_delimiter(tmp_path):
+    # issue 8: the message showed the whole header as one column and never said "delimiter"
     (tmp_path / "m.yaml").write_text(IGNORING)
     (tmp_path / "t.csv").write_text("Id;Type;Client;Opened\n1;Incident;Alfa;x\n")
-    with pytest.raises(DataError, match=r"the header reads as one column: the file looks "
-                       r"delimited by ';', set csv.delimiter: ';' in the mapping"):
+    with pytest.raises(DataError, match=r"t.csv:1: the header reads as one column "
+                       r"\('Id;Type;Client;Opened'\): the file looks delimited by ';', not ','; "
+                       r"set csv: \{delimiter: ';'\} in the mapping"):
         read_tickets(tmp_path / "t.csv", mapping=tmp_path / "m.yaml")
+    # the events file names its own settings
+    (tmp_path / "m2.yaml").write_text(TWO_FILE)
+    (tmp_path / "t2.csv").write_text(TICKETS)
+    (tmp_path / "e2.csv").write_text(EVENTS.replace(";", ","))
+    with pytest.raises(DataError, match=r"set events.csv: \{delimiter: ','\}"):
+        read_tickets(tmp_path / "t2.csv", events=tmp_path / "e2.csv",
+                     mapping=tmp_path / "m2.yaml")
 
 
 def test_bad_timestamp_hint_names_timestamps_format(tmp_path):
