@@ -53,8 +53,10 @@ def read_tickets(path: str | Path, events: str | Path | None = None,
         if _empty_file(path):
             raise no_tickets(str(path), "the file is empty")
         table = mapping.read(path, events)
-        if not table.n and not any(r.file == str(path) for r in table.rejected):
-            mine = [i for i in table.ignored if i.file == str(path)]
+        # the tickets' own files: the path, or the page files / database it stands for
+        files = {str(path), *table.source_files}
+        if not table.n and not any(r.file in files for r in table.rejected):
+            mine = [i for i in table.ignored if i.file in files]
             if mine:
                 raise no_tickets(str(path), "every row was ignored (" + "; ".join(
                     f"{i.rows} x {i.reason}" for i in mine) + "): check the mapping's "

@@ -177,6 +177,9 @@ class TicketTable:
     #: what reading derived or doubted, by kind (``resolved_at_derived``,
     #: ``resolved_at_contradicted``): (how many tickets, the first few ids)
     notes: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    #: the files the tickets were read from when ``source`` names several or none by its
+    #: own name (page files of a pattern, a database): what rejections and ignored rows name
+    source_files: tuple[str, ...] = ()
 
     @property
     def n(self) -> int:
@@ -231,6 +234,7 @@ class TicketTable:
             shape=self.shape,
             events_read=self.events_read,
             notes=self.notes,
+            source_files=self.source_files,
         )
 
     def row(self, i: int) -> dict:

@@ -476,3 +476,14 @@ values: {status: {Open: in_progress, Solved: resolved}}
     assert t.source_row.tolist() == [1, 4]
     (r,) = t.rejected
     assert (r.file, r.row, r.field) == (str(p), 3, "when")
+
+
+def test_page_files_whose_every_row_is_rejected_say_so(tmp_path):
+    for k in (1, 2):
+        (tmp_path / f"p{k}.json").write_text(json.dumps({"tickets": [{"id": k}]}))
+    m = _mapping(tmp_path, "mapping: 1\nshape: ticket\nsource: {format: json, records: "
+                           "tickets}\nfields: {id: id, customer: org, created_at: at}\n")
+    with pytest.raises(DataError) as info:
+        read_tickets(tmp_path / "p*.json", mapping=m)
+    assert "no records" not in str(info.value)
+    assert "rejected" in str(info.value)

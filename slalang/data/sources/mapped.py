@@ -214,6 +214,8 @@ def relocate(out: TicketTable, reading: Digest) -> TicketTable:
     if ignored:
         out.ignored = ignored
     rows = reading.located.get(out.source)
+    if rows is not None:
+        out.source_files = tuple(rows.files)
     if rows is not None and len(out.source_row):
         out.source_row = np.asarray(rows.rows, dtype=np.int64)[out.source_row - 2]
     return out
