@@ -56,10 +56,15 @@ class InputCounts:
     def of(cls, table: TicketTable, shape: str = "ticket") -> InputCounts:
         """The counts of a table as read (by ``read_tickets`` or a mapping)."""
         file = table.source
-        rows = np.unique(np.array([r.row for r in table.rejected if r.file == file],
-                                  dtype=np.int64))
+        # the tickets' files: the source, or the page files / database it stands for
+        files = table.source_files or (file,)
+        rows = {(r.file, r.row) for r in table.rejected if r.file in files or r.file == file}
         if shape == "ticket":  # an event's problem on a ticket kept does not reject the row
-            rows = np.setdiff1d(rows, np.asarray(table.source_row, dtype=np.int64))
+            index = (table.source_file_index if table.source_file_index is not None
+                     else np.zeros(table.n, np.int64))
+            names = [files[int(k)] for k in index] if table.source_files else [file] * table.n
+            rows -= set(zip(names, np.asarray(table.source_row, dtype=np.int64).tolist(),
+                            strict=True))
         read = table.rows_read or (table.n + len(rows))
         return cls(file, shape, read, table.n, len(rows), tuple(table.ignored),
                    table.invisible_ids, table.zone, dict(table.notes), table.events_read)

@@ -180,6 +180,9 @@ class TicketTable:
     #: the files the tickets were read from when ``source`` names several or none by its
     #: own name (page files of a pattern, a database): what rejections and ignored rows name
     source_files: tuple[str, ...] = ()
+    #: with ``source_files``: each ticket's file, as an index into it (``source_row`` is the
+    #: row in that file)
+    source_file_index: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -235,6 +238,8 @@ class TicketTable:
             events_read=self.events_read,
             notes=self.notes,
             source_files=self.source_files,
+            source_file_index=(None if self.source_file_index is None
+                               else self.source_file_index[idx]),
         )
 
     def row(self, i: int) -> dict:

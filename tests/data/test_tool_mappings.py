@@ -210,3 +210,26 @@ def test_mapping_check_reads_a_json_events_file_as_events():
     assert "no 'activities_data'" not in r.output and "in the document" not in r.output
     assert "event for unknown ticket '4'" in r.output
     assert "  1  customer 'Alfa Srl', priority 'P1' (row 1)" in r.output
+
+
+def test_mapping_check_takes_page_files():
+    r = CliRunner().invoke(main, ["mapping", "check", mapping("zendesk-audits.yaml"),
+                                  str(ZENDESK / "tickets-page*.json"), "--events",
+                                  str(ZENDESK / "audits.json")])
+    assert "first 4 of 4 tickets as parsed" in r.output, r.output
+    missing = CliRunner().invoke(main, ["mapping", "check", mapping("zendesk-audits.yaml"),
+                                        str(ZENDESK / "none-*.json")])
+    assert missing.exit_code == 2 and "no file matches the pattern" in missing.output
+
+
+def test_counts_add_up_over_page_files_and_nested_events():
+    from slalang.data.counts import InputCounts
+
+    for table in (
+        read_tickets(str(ZENDESK / "tickets-page*.json"), ZENDESK / "audits.json",
+                     mapping=mapping("zendesk-audits.yaml")),
+        read_tickets(JIRA / "search.json", mapping=mapping("jira-service-management.yaml")),
+    ):
+        c = InputCounts.of(table)
+        assert c.read == c.tickets + c.ignored_rows + c.rejected
+        assert c.rejected == 1

@@ -217,5 +217,9 @@ def relocate(out: TicketTable, reading: Digest) -> TicketTable:
     if rows is not None:
         out.source_files = tuple(rows.files)
     if rows is not None and len(out.source_row):
-        out.source_row = np.asarray(rows.rows, dtype=np.int64)[out.source_row - 2]
+        at = out.source_row - 2
+        out.source_file_index = np.asarray(rows.file_index, dtype=np.int64)[at]
+        out.source_row = np.asarray(rows.rows, dtype=np.int64)[at]
+    elif rows is not None:
+        out.source_file_index = np.zeros(0, np.int64)
     return out
