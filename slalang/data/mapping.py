@@ -565,6 +565,7 @@ def _zone(zone: str | None, file: str, key: str) -> str | None:
     if zone is not None:
         try:
             ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise DataError(f"unknown time zone {zone!r}", file=file, field=key) from None
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
+            shown = zone if len(zone) <= 60 else zone[:57] + "..."
+            raise DataError(f"unknown time zone {shown!r}", file=file, field=key) from None
     return zone

@@ -32,7 +32,7 @@ MAX_BITS = 100_000
 #: the most characters a rendered document may have
 MAX_OUTPUT = 64 << 20
 #: the most seconds a render may take
-RENDER_SECONDS = 30.0
+RENDER_SECONDS = 10.0
 #: the largest template file read
 MAX_TEMPLATE_BYTES = 1 << 20
 

@@ -214,3 +214,11 @@ def test_aliases_within_bounds_still_work(tmp_path):
                                              "  priority: &p {constant: P1}\n")
                     + "extra:\n  prio_again: *p\n")
     assert load_mapping(path).extra == {"prio_again": {"constant": "P1"}}
+
+
+def test_a_time_zone_name_too_long_for_a_file_name_is_unknown(tmp_path):
+    path = _mapped(tmp_path)
+    path.write_text(path.read_text().replace("Europe/Rome", "A" * 300))
+    with pytest.raises(DataError, match=r"m.yaml: unknown time zone 'AAA.*\.\.\.' "
+                                        r"\(field 'timestamps.timezone'\)"):
+        load_mapping(path)
