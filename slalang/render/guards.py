@@ -237,6 +237,11 @@ def time_budget(seconds: float) -> Iterator[None]:
     def interrupt(signum: int, frame: Any) -> None:
         if theirs_first and callable(previous):  # the caller's deadline came first
             previous(signum, frame)
+        if not _rendering(frame):
+            # the alarm landed outside the render's own code (a garbage-collector callback,
+            # a finaliser), where an exception would be swallowed: try again very soon
+            signal.setitimer(signal.ITIMER_REAL, 0.005)
+            return
         raise OverBudget(f"the render took longer than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, interrupt)
@@ -249,6 +254,22 @@ def time_budget(seconds: float) -> Iterator[None]:
         if outer:  # give the caller's alarm back what is left of it
             signal.setitimer(signal.ITIMER_REAL,
                              max(outer - (time.monotonic() - start), 0.001))
+
+
+#: where the code of a render lives: Jinja, MarkupSafe, slalang's renderers and filters
+_RENDER_CODE = (os.sep + "jinja2" + os.sep, os.sep + "markupsafe" + os.sep,
+                os.sep + "slalang" + os.sep + "render" + os.sep)
+
+
+def _rendering(frame: Any) -> bool:
+    """Whether ``frame`` runs a template or the code a template calls (so an exception
+    raised there unwinds the render)."""
+    if frame is None:
+        return False
+    name = frame.f_code.co_filename
+    template_module = "environment" in frame.f_globals and "__file__" in frame.f_globals
+    return (name.endswith(".j2") or name == "<template>" or template_module
+            or any(part in name for part in _RENDER_CODE))
 
 
 def render_within_budget(template: jinja2.Template, context: dict[str, Any]) -> str:
