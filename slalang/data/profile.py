@@ -47,11 +47,13 @@ ROLE_NAMES = {
     "closed_at": (r"^closed([ _-]?(at|on|time|date))?$", r"clos"),
     "first_response_at": (r"first[ _-]?response|responded|response[ _-]?(at|time|date)",),
     "updated_at": (r"^(updated|modified|changed)([ _-]?(at|on|time|date))?$",
-                   r"sys_updated|updated|modified|changed|change[ _-]?date|event[ _-]?time"),
+                   r"sys_updated|updated|modified|changed|change[ _-]?date|event[ _-]?time|"
+                   r"timestamp|datestamp"),
 }
 
 #: timestamp layouts tried on a column's sample, in order
-FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
+FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S.%f",
+           "%Y/%m/%d %H:%M:%S.%f", "%d/%m/%Y %H:%M:%S.%f", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
            "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p",
            "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
            "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d",
@@ -141,6 +143,46 @@ def timestamp_format(values: list[str]) -> tuple[str | None, bool] | None:
     return None
 
 
+def _unique_names(names: list[str]) -> list[str]:
+    """Header names made unique and non-empty (a first look must not stop at a header the
+    reader refuses: ``Variant``, ``Variant (2)``, ``column 30``).
+
+    >>> _unique_names(["a", "b", "a", ""])
+    ['a', 'b', 'a (2)', 'column 4']
+    """
+    out: list[str] = []
+    for k, name in enumerate(names, 1):
+        base = name.strip() or f"column {k}"
+        unique, n = base, 1
+        while unique in out:
+            n += 1
+            unique = f"{base} ({n})"
+        out.append(unique)
+    return out
+
+
+def _read_leniently(data, file: str, delimiter: str, encoding: str) -> pa.Table:
+    """The export as strings, for a first look: duplicate or empty header names renamed,
+    malformed rows skipped (``mapping check`` and ``evaluate`` name them)."""
+    import pyarrow.csv as pacsv
+
+    head = bytes(memoryview(data)[: 1 << 16]).decode(
+        "utf-8" if encoding == "utf8" else "latin-1", errors="replace")
+    first = head.splitlines()[0] if head.strip() else ""
+    names = next(csv.reader([first], delimiter=delimiter), [])
+    if not names:
+        return read_csv(data, file, {}, delimiter=delimiter, encoding=encoding)
+    names = _unique_names(names)
+    return pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1,
+                                       block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter,
+                                          invalid_row_handler=lambda row: "skip"),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=True))
+
+
 def _name_score(role: str, name: str) -> int:
     low = name.lower().strip()
     for rank, pattern in enumerate(ROLE_NAMES[role]):
@@ -161,7 +203,7 @@ def profile_export(path: str | Path) -> ExportProfile:
     encoding = _encoding(head)
     delimiter = _delimiter(head.decode("utf-8" if encoding == "utf8" else "latin-1",
                                        errors="replace"))
-    table = read_csv(data, file, {}, delimiter=delimiter, encoding=encoding)
+    table = _read_leniently(data, file, delimiter, encoding)
     # concatenated exports repeat their header (with a byte-order mark): not data
     table = table.filter(pa.array(~repeated_header(table)))
     columns = list(table.column_names)
@@ -295,10 +337,15 @@ def draft_mapping(prof: ExportProfile) -> str:
     customer = prof.best("customer")
     out.append(f"  customer: {_yaml(customer)}{cand('customer')}" if customer else
                "  customer: {constant: TODO}   # CHECK: one customer for the whole export?")
+    at_column = prof.best("updated_at") or prof.best("created_at")
     for role in ("priority", "created_at", "first_response_at", "resolved_at", "closed_at"):
         col = prof.best(role)
-        if col is not None and not (prof.shape == "event_log" and role != "priority"
-                                    and role != "created_at"):
+        # in an event log the fold derives the instants; a creation column is kept only when
+        # it is not the update instant itself (read on the last row, it would be the last)
+        if prof.shape == "event_log" and (role not in ("priority", "created_at")
+                                          or (role == "created_at" and col == at_column)):
+            continue
+        if col is not None:
             out.append(f"  {role}: {_yaml(col)}{cand(role)}")
         elif role == "created_at" and prof.shape != "event_log":
             out.append("  created_at: TODO   # CHECK: no column looks like the creation time")
