@@ -176,8 +176,18 @@ class Mapping:
         # any format, page files, lookups: the registry (slalang.data.sources)
         table = mapped_table(self, path, digest, settings.csv_options())
         if table is None:
-            table = read_csv(read_bytes(path, digest), str(path), {}, **settings.csv_options())
+            bad: list[tuple[int, str]] = []
+            table = read_csv(read_bytes(path, digest), str(path), {}, bad_rows=bad,
+                             **settings.csv_options())
             one_column(table, str(path), settings.delimiter, key)
+            if bad:  # malformed rows came back as nulls: reject each with its reason
+                from slalang.data.sources import Rows
+                from slalang.data.sources.mapped import Reading
+
+                if isinstance(digest, Reading):
+                    rows = Rows.one_file(table, str(path))
+                    rows.problems.update(bad)
+                    digest.located[str(path)] = rows
         # a non-breaking space or zero-width character in a header must not hide a column
         names = [strip_text(n).strip() for n in table.column_names]
         return table.rename_columns(names) if names != table.column_names else table

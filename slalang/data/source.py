@@ -203,7 +203,7 @@ def _without_bad_rows(text: str, delimiter: str, width: int
 
     >>> text, bad = _without_bad_rows('id,c\\nT1,A\\nT2\\nT3,"B\\nT4,C\\n', ",", 2)
     >>> text.splitlines()
-    ['id,c', 'T1,A', '"",', '"",', 'T4,C']
+    ['id,c', 'T1,A', '"",""', '"",""', 'T4,C']
     >>> bad[0]
     (1, 'malformed CSV row: 1 field(s) where the header has 2')
     >>> bad[1]
@@ -213,7 +213,7 @@ def _without_bad_rows(text: str, delimiter: str, width: int
     if lines and lines[-1] == "":
         lines.pop()
     out = [lines[0] + "\n"] if lines else []
-    placeholder = '""' + delimiter * (width - 1) + "\n"
+    placeholder = delimiter.join(['""'] * width) + "\n"  # quoted empties: null everywhere
     bad: list[tuple[int, str]] = []
     i, index = 1, 0
     while i < len(lines):

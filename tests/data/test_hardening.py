@@ -222,3 +222,31 @@ def test_a_time_zone_name_too_long_for_a_file_name_is_unknown(tmp_path):
     with pytest.raises(DataError, match=r"m.yaml: unknown time zone 'AAA.*\.\.\.' "
                                         r"\(field 'timestamps.timezone'\)"):
         load_mapping(path)
+
+
+def test_malformed_rows_through_a_mapping_are_rejected_alone(tmp_path):
+    mapping = _mapped(tmp_path)
+    (tmp_path / "t.csv").write_text("Key;Opened\nH-1;01.07.2026 09:00\nH-2\n"
+                                    'H-3;"01.07.2026 09:00\nH-4;02.07.2026 10:00\n')
+    t = read_tickets(tmp_path / "t.csv", mapping=mapping)
+    assert t.id.tolist() == ["H-1", "H-4"]
+    assert [(r.row, r.field, r.reason) for r in t.rejected] == [
+        (3, None, "malformed CSV row: 1 field(s) where the header has 2"),
+        (4, None, "malformed CSV row: a quote is never closed")]
+
+
+def test_malformed_rows_of_an_event_log_are_rejected_alone(tmp_path):
+    import gzip
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    lines = gzip.decompress((root / "tests/data/fixtures/uci-sample.csv.gz").read_bytes()
+                            ).decode().splitlines(keepends=True)
+    (tmp_path / "log.csv").write_text("".join(lines[:30]) + "INC0000045,Resolved,true\n"
+                                      + "".join(lines[30:]))
+    whole = read_tickets(root / "tests/data/fixtures/uci-sample.csv.gz",
+                         mapping=root / "mappings/servicenow-uci.yaml")
+    t = read_tickets(tmp_path / "log.csv", mapping=root / "mappings/servicenow-uci.yaml")
+    assert (31, "malformed CSV row: 3 field(s) where the header has 36") in [
+        (r.row, r.reason) for r in t.rejected]
+    assert t.n == whole.n

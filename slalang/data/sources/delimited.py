@@ -17,5 +17,8 @@ def read(spec: SourceSpec, wanted: Sequence[str], digest: Digest) -> Rows:
     parts = []
     for file in spec.paths:
         data = read_bytes(file, digest, member=spec.options.get("member"))  # type: ignore[arg-type]
-        parts.append(Rows.one_file(read_csv(data, file, {}, **options), file))
+        bad: list[tuple[int, str]] = []  # malformed rows: nulls, rejected with the reason
+        rows = Rows.one_file(read_csv(data, file, {}, bad_rows=bad, **options), file)
+        rows.problems.update(bad)
+        parts.append(rows)
     return Rows.concat(parts)
