@@ -487,3 +487,18 @@ def test_page_files_whose_every_row_is_rejected_say_so(tmp_path):
         read_tickets(tmp_path / "p*.json", mapping=m)
     assert "no records" not in str(info.value)
     assert "rejected" in str(info.value)
+
+
+def test_a_path_that_fails_on_one_record_refuses_that_record(tmp_path):
+    p = tmp_path / "t.json"
+    p.write_text(json.dumps([
+        {"id": 1, "org": "Alfa Srl", "at": "2026-07-01T08:00:00Z", "tags": ["a", "b"]},
+        {"id": 2, "org": "Alfa Srl", "at": "2026-07-01T08:00:00Z", "tags": 7},
+    ]))
+    m = _mapping(tmp_path, "mapping: 1\nshape: ticket\nfields: {id: id, customer: org, "
+                           "created_at: at}\nextra: {tag_count: 'length(tags[])'}\n")
+    t = read_tickets(p, mapping=m)
+    assert t.id.tolist() == ["1"] and t.extra["tag_count"].tolist() == ["2"]
+    (r,) = t.rejected
+    assert (r.file, r.row) == (str(p), 2)
+    assert r.reason.startswith("a path cannot be read on this record")

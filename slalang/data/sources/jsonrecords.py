@@ -167,6 +167,8 @@ def _contexts(record: object, unnest: list[dict]) -> list[object]:
 def read(spec: SourceSpec, wanted: Sequence[str], digest: Digest) -> Rows:
     """Read every file of ``spec``: a column per wanted path, a row per record (or per
     nested item with ``unnest``) that meets ``where``."""
+    from jmespath.exceptions import JMESPathError
+
     unnest = list(spec.options.get("unnest") or [])
     where = spec.options.get("where")
     test = compile_path(where) if where else None
@@ -198,12 +200,19 @@ def read(spec: SourceSpec, wanted: Sequence[str], digest: Digest) -> Rows:
                 for w in wanted:
                     cols[w].append(None)
                 continue
-            for ctx in _contexts(record, unnest):
-                if test is not None and not test(ctx):
-                    continue
+            try:
+                emitted = [[text(get(ctx)) for get in getters.values()]
+                           for ctx in _contexts(record, unnest)
+                           if test is None or test(ctx)]
+            except (JMESPathError, TypeError, ValueError) as exc:
+                # a path that fails on this record's values (a type a function refuses)
+                # refuses the record, named, instead of stopping the whole read
+                bad[len(rows)] = f"a path cannot be read on this record: {exc}"
+                emitted = [[None] * len(wanted)]
+            for values in emitted:
                 rows.append(positions[k])
-                for w, get in getters.items():
-                    cols[w].append(text(get(ctx)))
+                for w, value in zip(wanted, values, strict=True):
+                    cols[w].append(value)
         table = pa.table({w: pa.array(v, pa.string()) for w, v in cols.items()}
                          ) if wanted else pa.table({"": pa.nulls(len(rows), pa.string())})
         parts.append(Rows(table, [file], np.zeros(len(rows), np.int64),
