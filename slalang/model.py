@@ -37,6 +37,32 @@ NOWHERE = Span("<builtin>", 0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
+class Text:
+    """Words a customer reads, in one or more languages: ``(lang, text)`` pairs, English
+    first. Documents pick their language with :meth:`get`."""
+
+    texts: tuple[tuple[str, str], ...]
+    span: Span = NOWHERE
+
+    def get(self, lang: str) -> str | None:
+        """The text in ``lang``, or None when the policy gives none in that language."""
+        return next((t for code, t in self.texts if code == lang), None)
+
+    @property
+    def langs(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.texts)
+
+
+@dataclass(frozen=True)
+class Label:
+    """``label <code> "..." it "..."``: how a code of the policy reads in a document."""
+
+    code: str
+    text: Text
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
 class Money:
     amount: Decimal
     currency: str
@@ -117,6 +143,10 @@ class Priority:
     #: 1 for the most urgent
     rank: int
     span: Span = NOWHERE
+    #: the label with its translations (``label`` is the English text)
+    text: Text | None = None
+    #: what the priority stands for (``means "..."``), as the contract defines it
+    meaning: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +200,9 @@ class ClockDef:
     on_priority_change: Literal["carry", "restart"] = "carry"
     description: str | None = None
     span: Span = NOWHERE
+    #: what counts as the start / stop event, in the customer's words (``means "..."``)
+    start_means: Text | None = None
+    stop_means: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +233,9 @@ class Exclusion:
     during: str | None = None
     reason: str | None = None
     span: Span = NOWHERE
+    #: ``notice 48h``: how long ahead planned work is announced, in seconds (a contract
+    #: term; the data carries no announcement, so evaluation does not check it)
+    notice: int | None = None
 
 
 @dataclass(frozen=True)
@@ -243,11 +279,14 @@ class CreditStep:
 
 @dataclass(frozen=True)
 class UptimeCredit:
-    """Uptime clause: the highest matching step applies (evaluated on the worst covered service)."""
+    """Uptime clause: of the steps whose threshold the uptime is below, the one with the largest
+    credit applies (the lowest threshold breached). ``service`` None: evaluated on the worst
+    covered service; else on that service only."""
 
     steps: tuple[CreditStep, ...]
     origin_tier: str = ""
     span: Span = NOWHERE
+    service: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,12 +315,54 @@ class Tier:
     #: cap on the month's total credit, percent of the monthly fee
     cap: Decimal | None = None
     span: Span = NOWHERE
+    #: per-service uptime clauses (``credit 5% when uptime of email < 99.5%``), in addition to
+    #: ``uptime_credit``, which covers every service
+    service_credits: tuple[UptimeCredit, ...] = ()
 
     def target(self, metric: str, priority: str) -> Target | None:
         for t in self.targets:
             if t.metric == metric and t.priority == priority:
                 return t
         return None
+
+
+@dataclass(frozen=True)
+class Channel:
+    """``channel phone "+39 02 ..." on always for P1``: how tickets are raised."""
+
+    name: str
+    address: str
+    #: when the channel is staffed (a calendar name); None: the business hours
+    calendar: str | None = None
+    #: the priorities it may be used for; empty: all
+    priorities: tuple[str, ...] = ()
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The terms of the deal around the numbers (scope, support, credit claims, reporting).
+
+    Each is None/empty when the policy does not state it; the contract then says nothing.
+    """
+
+    covers: tuple[Text, ...] = ()
+    not_covered: tuple[Text, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    #: who assigns a ticket's priority: "provider" or "customer"
+    classified_by: str | None = None
+    #: "automatic", or "on_request" within ``claim_days`` days of the month's end
+    claim: str | None = None
+    claim_days: int | None = None
+    #: how a credit is paid: "credit_note" (on the next invoice) or "deduction"
+    paid_by: str | None = None
+    #: whether credits are the customer's sole remedy for missed service levels
+    sole_remedy: bool | None = None
+    #: the monthly report is sent within this many days of the month's end
+    monthly_report_days: int | None = None
+    quarterly_review: bool = False
+    measured_by: Text | None = None
+    review_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -295,6 +376,8 @@ class Policy:
     tiers: tuple[Tier, ...]
     exclusions: tuple[Exclusion, ...] = ()
     priority_derivation: PriorityDerivation | None = None
+    labels: tuple[Label, ...] = ()
+    terms: Terms = field(default_factory=Terms)
     #: path of the source file as given
     source_path: str = ""
     #: sha256 of the source text, hex
@@ -314,6 +397,13 @@ class Policy:
     @property
     def metrics(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.clocks)
+
+    def label(self, code: str, lang: str) -> str | None:
+        """The policy's own label for ``code`` in ``lang``, if it declares one."""
+        for label in self.labels:
+            if label.code == code:
+                return label.text.get(lang)
+        return None
 
 
 def _lookup(policy: Policy, kind: str, name: str):

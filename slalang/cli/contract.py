@@ -31,10 +31,16 @@ from slalang.roster import load_roster, roster_for
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False),
               help="Folder of your own templates; they override the shipped ones by name "
                    "and render in a sandbox.")
+@click.option("--list-fee", is_flag=True,
+              help="With --customer: show the tier's list price beside a negotiated fee (an "
+                   "internal copy; the customer's appendix shows only the fee they pay).")
 def command(policy_path: str, tier: str | None, customer: str | None, roster_path: str | None,
-            lang: str, fmt: str, output: str, templates_dir: str | None) -> None:
-    """Render the contract appendix of POLICY: definitions, business hours, service levels,
-    exclusions and service credits, in English or Italian, as Markdown, HTML or PDF.
+            lang: str, fmt: str, output: str, templates_dir: str | None,
+            list_fee: bool) -> None:
+    """Render the contract appendix of POLICY: numbered articles (definitions, scope,
+    priorities, support, business hours, service levels, exclusions, service credits,
+    reporting, review) and the signature block, in English or Italian, as Markdown, HTML or
+    PDF.
 
     Without --tier or --customer every tier is rendered.
     """
@@ -44,7 +50,7 @@ def command(policy_path: str, tier: str | None, customer: str | None, roster_pat
     roster = _roster(policy, roster_path) if customer else None
     text = render_contract(policy, tier=tier, customer=customer, roster=roster, lang=lang,
                            fmt="html" if fmt == "pdf" else fmt, templates_dir=templates_dir,
-                           plan=_plan(policy))
+                           plan=_plan(policy), list_fee=list_fee)
     if fmt == "pdf":
         from slalang.render.pdf import html_to_pdf
 

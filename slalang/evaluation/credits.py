@@ -1,7 +1,9 @@
 """Service credits for one customer and month: clause by clause, summed, capped.
 
-* Uptime clause: for every covered service the highest matching step applies (uptime below the
-  step's threshold); the worst service decides, so one clause never pays twice.
+* Uptime clause: of the steps whose threshold the uptime is below, the one with the largest
+  credit applies (the lowest threshold breached); for the clause covering every service the
+  worst service decides, so one clause never pays twice. A clause for one service
+  (``uptime of email``) is measured on that service alone.
 * Objective clauses: the clause's percent when that metric and priority's compliance is below
   its objective; a not-applicable compliance (no decided ticket) triggers nothing.
 * Different clauses add up; the sum is capped by the tier's ``cap``.
@@ -17,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from slalang.evaluation.compliance import ObjectiveResult
 from slalang.evaluation.uptime import UptimeResult
-from slalang.model import Money, Span, Tier
+from slalang.model import Money, Span, Tier, UptimeCredit
 
 CENT = Decimal("0.01")
 
@@ -68,14 +70,18 @@ class Credit:
         return self.cap is not None and self.uncapped > self.cap
 
 
-def uptime_line(tier: Tier, uptimes: Iterable[UptimeResult]) -> CreditLine | None:
-    """The uptime clause's line: the highest step matched by any covered service."""
-    clause = tier.uptime_credit
+def uptime_line(tier: Tier, uptimes: Iterable[UptimeResult],
+                clause: UptimeCredit | None = None) -> CreditLine | None:
+    """An uptime clause's line (by default the tier's clause for every service): the step with
+    the largest credit matched by any service it measures."""
+    clause = clause if clause is not None else tier.uptime_credit
     if clause is None:
         return None
     best: tuple[Decimal, UptimeResult, object] | None = None
     for u in uptimes:
         if not u.measured:  # no downtime data: no credit can be claimed or ruled out
+            continue
+        if clause.service is not None and u.service != clause.service:
             continue
         lost = Decimal((u.seconds - u.downtime) * 100)
         for step in clause.steps:
@@ -108,8 +114,10 @@ def compute_credit(tier: Tier | None, objectives: Iterable[ObjectiveResult],
     """The month's credit for one customer of ``tier`` (no tier: nothing is due)."""
     lines: list[CreditLine] = []
     if tier is not None:
-        up = uptime_line(tier, uptimes)
-        lines = ([up] if up else []) + objective_lines(tier, objectives)
+        uptimes = list(uptimes)
+        ups = [uptime_line(tier, uptimes, c) for c in
+               ([tier.uptime_credit] if tier.uptime_credit else []) + list(tier.service_credits)]
+        lines = [u for u in ups if u] + objective_lines(tier, objectives)
     uncapped = sum((ln.percent for ln in lines), Decimal(0))
     cap = tier.cap if tier is not None else None
     percent = min(uncapped, cap) if cap is not None else uncapped

@@ -212,7 +212,8 @@ def empty_partial(plan: Plan, roster: Roster | None, as_of: int, period: Period)
 
 def _needs_work(tier: Tier | None) -> bool:
     """Whether a tier's customer-months need uptime or credit computed one by one."""
-    return tier is not None and bool(tier.uptime or tier.uptime_credit or tier.objective_credits)
+    return tier is not None and bool(tier.uptime or tier.uptime_credit or tier.service_credits
+                                     or tier.objective_credits)
 
 
 def _downtime_clocks(plan: Plan) -> dict:

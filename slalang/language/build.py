@@ -10,7 +10,7 @@ from slalang import model as m
 from slalang.language import syntax as s
 from slalang.language.checks.calendar_hours import day_indexes, range_minutes
 from slalang.language.context import CheckContext
-from slalang.language.values import iso_date, month_day
+from slalang.language.values import duration_seconds, iso_date, month_day
 
 
 def build_policy(ctx: CheckContext) -> m.Policy:
@@ -20,13 +20,58 @@ def build_policy(ctx: CheckContext) -> m.Policy:
     return m.Policy(
         header=header,
         calendars=tuple(_calendar(c, header.timezone) for c in tree.of_type(s.CalendarDecl)),
-        priorities=tuple(m.Priority(p.code.text, p.label, rank, p.span)
+        priorities=tuple(m.Priority(p.code.text, p.label, rank, p.span, _text(p.text),
+                                    _text(p.meaning))
                          for rank, p in enumerate(ctx.priorities.values(), start=1)),
         clocks=tuple(_clock(c) for c in tree.of_type(s.ClockDecl)),
         tiers=tuple(_tier(ctx, t) for t in tree.of_type(s.TierDecl)),
         exclusions=tuple(_exclusion(e) for e in tree.of_type(s.ExclusionDecl)),
         priority_derivation=_derivation(matrices[0]) if matrices else None,
+        labels=tuple(m.Label(d.code, _text(d.text), d.span) for d in tree.of_type(s.LabelDecl)),
+        terms=_terms(tree),
     )
+
+
+def _text(text: s.TextLit | None) -> m.Text | None:
+    return None if text is None else m.Text(text.texts, text.span)
+
+
+def _terms(tree: s.PolicyFile) -> m.Terms:
+    """The terms blocks (scope, support, credits, reporting), each statement once: the
+    duplicates check has reported any repetition, so the first one wins here."""
+    values: dict = {}
+    covers, not_covered, channels = [], [], []
+    for d in tree.of_type(s.ScopeDecl):
+        for item in d.items:
+            (covers if item.covered else not_covered).append(_text(item.text))
+    for d in tree.of_type(s.SupportDecl):
+        for st in d.stmts:
+            if isinstance(st, s.ChannelStmt):
+                channels.append(m.Channel(st.name.text, st.address,
+                                          st.calendar.text if st.calendar else None,
+                                          tuple(p.text for p in st.priorities), st.span))
+            else:
+                values.setdefault("classified_by", st.by.text)
+    for d in tree.of_type(s.CreditTermsDecl):
+        for st in d.stmts:
+            if isinstance(st, s.ClaimStmt):
+                values.setdefault("claim", "automatic" if st.days is None else "on_request")
+                values.setdefault("claim_days", st.days)
+            elif isinstance(st, s.PaidByStmt):
+                values.setdefault("paid_by", st.how.text)
+            else:
+                values.setdefault("sole_remedy", st.sole)
+    fields = {"monthly": "monthly_report_days", "review": "review_months"}
+    for d in tree.of_type(s.ReportingDecl):
+        for st in d.stmts:
+            if st.kind == "quarterly":
+                values.setdefault("quarterly_review", True)
+            elif st.kind == "measured":
+                values.setdefault("measured_by", _text(st.text))
+            else:
+                values.setdefault(fields[st.kind], st.number)
+    return m.Terms(covers=tuple(covers), not_covered=tuple(not_covered),
+                   channels=tuple(channels), **values)
 
 
 def _header(ctx: CheckContext) -> m.Header:
@@ -94,9 +139,12 @@ def _event(ev: s.EventRef) -> m.ClockEvent:
 
 def _clock(clock: s.ClockDecl) -> m.ClockDef:
     events, pauses, on = {}, [], {}
+    means = {}
     for st in clock.stmts:
         if isinstance(st, s.ClockEventStmt):
             events.setdefault(st.which, _event(st.event))
+            if st.means is not None:
+                means.setdefault(st.which, _text(st.means))
         elif isinstance(st, s.PausesStmt):
             pauses.extend(i.text for i in st.statuses if i.text not in pauses)
         elif isinstance(st, s.OnStmt):
@@ -110,13 +158,16 @@ def _clock(clock: s.ClockDecl) -> m.ClockDef:
         on_priority_change=on.get("priority change", "carry"),
         description=clock.description,
         span=clock.span,
+        start_means=means.get("starts"),
+        stop_means=means.get("stops"),
     )
 
 
 def _exclusion(e: s.ExclusionDecl) -> m.Exclusion:
     conditions = tuple(m.Condition(c.field.text, c.op, c.values, c.span) for c in e.conditions)
     return m.Exclusion(e.subject.text, conditions, e.during.text if e.during else None,
-                       e.reason, e.span)
+                       e.reason, e.span,
+                       duration_seconds(e.notice.text) if e.notice is not None else None)
 
 
 def _derivation(matrix: s.MatrixDecl) -> m.PriorityDerivation:
@@ -143,11 +194,11 @@ def _tier(ctx: CheckContext, decl: s.TierDecl) -> m.Tier:
     )
     uptime = tuple(m.UptimeTarget(service, st.percent.value, origin, st.span)
                    for service, (st, origin) in flat.uptime.items())
-    credit = None
-    if flat.uptime_credit is not None:
-        st, origin = flat.uptime_credit
+    credits = {}
+    for service, (st, origin) in flat.uptime_credits.items():
         steps = tuple(m.CreditStep(x.percent.value, x.below.value, x.span) for x in st.steps)
-        credit = m.UptimeCredit(steps, origin, st.span)
+        credits[service] = m.UptimeCredit(steps, origin, st.span, service)
+    credit = credits.pop(None, None)
     objective_credits = tuple(
         m.ObjectiveCredit(metric, priority, st.percent.value, origin, st.span)
         for (metric, priority), (st, origin) in flat.objective_credits.items())
@@ -162,4 +213,5 @@ def _tier(ctx: CheckContext, decl: s.TierDecl) -> m.Tier:
         objective_credits=objective_credits,
         cap=flat.cap.percent.value if flat.cap else None,
         span=decl.span,
+        service_credits=tuple(credits.values()),
     )

@@ -49,10 +49,17 @@ class FlatTier:
     samples: dict[str, s.SampleRule | None] = field(default_factory=dict)
     #: service (None: every service) -> (statement, origin)
     uptime: dict[str | None, tuple[s.UptimeStmt, str]] = field(default_factory=dict)
-    uptime_credit: tuple[s.UptimeCreditStmt, str] | None = None
+    #: service (None: every service, the worst decides) -> (uptime credit clause, origin)
+    uptime_credits: dict[str | None, tuple[s.UptimeCreditStmt, str]] = field(
+        default_factory=dict)
     objective_credits: dict[tuple[str, str], tuple[s.ObjectiveCreditStmt, str]] = field(
         default_factory=dict)
     cap: s.CapStmt | None = None
+
+    @property
+    def uptime_credit(self) -> tuple[s.UptimeCreditStmt, str] | None:
+        """The clause that covers every service (the worst decides), if any."""
+        return self.uptime_credits.get(None)
 
 
 class CheckContext:
@@ -171,6 +178,7 @@ def _inherit(parent: FlatTier | None, name: str, decl: s.TierDecl) -> FlatTier:
     return dataclasses.replace(
         parent, name=name, decl=decl, targets=dict(parent.targets),
         objectives=dict(parent.objectives), uptime=dict(parent.uptime),
+        uptime_credits=dict(parent.uptime_credits),
         objective_credits=dict(parent.objective_credits))
 
 
@@ -185,7 +193,7 @@ def _apply(flat: FlatTier, decl: s.TierDecl) -> None:
         elif isinstance(stmt, s.UptimeStmt):
             flat.uptime[stmt.service.text if stmt.service else None] = (stmt, origin)
         elif isinstance(stmt, s.UptimeCreditStmt):
-            flat.uptime_credit = (stmt, origin)
+            flat.uptime_credits[credit_service(stmt)] = (stmt, origin)
         elif isinstance(stmt, s.ObjectiveCreditStmt):
             flat.objective_credits[(stmt.metric.text, stmt.priority.text)] = (stmt, origin)
         elif isinstance(stmt, s.TargetLine):
@@ -205,6 +213,12 @@ def _apply(flat: FlatTier, decl: s.TierDecl) -> None:
                     calendar, cal_span = None, None
                 flat.targets[key] = FlatTarget(duration_seconds(item.duration.text), calendar,
                                                cal_span, origin, item.span)
+
+
+def credit_service(stmt: s.UptimeCreditStmt) -> str | None:
+    """The service an uptime credit clause measures (its first step's ``of``), None for all."""
+    first = stmt.steps[0].service
+    return first.text if first is not None else None
 
 
 def diag(code: str, message: str, span: Span, hint: str | None = None,

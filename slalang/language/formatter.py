@@ -147,6 +147,17 @@ class _Printer:
         elif isinstance(d, s.TierDecl):
             head = f"tier {d.name}" + (f" extends {d.extends}" if d.extends else "")
             self._block(head, d, d.stmts, i)
+        elif isinstance(d, s.LabelDecl):
+            code = d.code if d.code.replace("_", "a").isalnum() else _q(d.code)
+            self._add(f"label {code} {_text(d.text)}", 0, d, decl=i)
+        elif isinstance(d, s.ScopeDecl):
+            self._block("scope", d, d.items, i)
+        elif isinstance(d, s.SupportDecl):
+            self._block("support", d, d.stmts, i)
+        elif isinstance(d, s.CreditTermsDecl):
+            self._block("credits", d, d.stmts, i)
+        elif isinstance(d, s.ReportingDecl):
+            self._block("reporting", d, d.stmts, i)
 
     def _stmt(self, st) -> str:
         return _PRINTERS[type(st)](st)
@@ -202,9 +213,48 @@ def _exclusion(e: s.ExclusionDecl) -> str:
     text = f"exclude {e.subject} where " + " and ".join(_condition(c) for c in e.conditions)
     if e.during:
         text += f" during {e.during}"
+    if e.notice is not None:
+        text += f" notice {_duration(e.notice)}"
     if e.reason is not None:
         text += f" because {_q(e.reason)}"
     return text
+
+
+def _text(t: s.TextLit) -> str:
+    """``"Change request" it "Richiesta di modifica"``: English first, as written."""
+    return " ".join(_q(text) if i == 0 else f"{lang} {_q(text)}"
+                    for i, (lang, text) in enumerate(t.texts))
+
+
+def _priority(st: s.PriorityItem) -> str:
+    text = f"{st.code} {_text(st.text)}" if st.text else f"{st.code} {_q(st.label)}"
+    return text + (f" means {_text(st.meaning)}" if st.meaning else "")
+
+
+def _clock_event(st: s.ClockEventStmt) -> str:
+    return f"{st.which} at {_event(st.event)}" + (f" means {_text(st.means)}" if st.means
+                                                   else "")
+
+
+def _channel(st: s.ChannelStmt) -> str:
+    text = f"channel {st.name} {_q(st.address)}"
+    if st.calendar:
+        text += f" on {st.calendar}"
+    if st.priorities:
+        text += " for " + ", ".join(p.text for p in st.priorities)
+    return text
+
+
+def _reporting(st: s.ReportingStmt) -> str:
+    return {"monthly": lambda: f"monthly report within {st.number} days",
+            "quarterly": lambda: "quarterly review",
+            "measured": lambda: f"measured by {_text(st.text)}",
+            "review": lambda: f"review every {st.number} months"}[st.kind]()
+
+
+def _step(x: s.UptimeStep) -> str:
+    of = f" of {x.service}" if x.service else ""
+    return f"{x.percent} when uptime{of} < {x.below}"
 
 
 def _event(ev: s.EventRef) -> str:
@@ -219,9 +269,9 @@ _PRINTERS = {
     s.ClosedStmt: lambda st: "closed " + ("every " if st.every else "") + ", ".join(
         d.text for d in st.dates),
     s.OverrideStmt: lambda st: f"hours {st.date.text} " + (_ranges(st.ranges) or "none"),
-    s.PriorityItem: lambda st: f"{st.code} {_q(st.label)}",
+    s.PriorityItem: _priority,
     s.MatrixRow: lambda st: ", ".join(_q(v) for v in st.values) + f" -> {st.priority}",
-    s.ClockEventStmt: lambda st: f"{st.which} at {_event(st.event)}",
+    s.ClockEventStmt: _clock_event,
     s.PausesStmt: lambda st: "pauses while status in (" + ", ".join(
         i.text for i in st.statuses) + ")",
     s.OnStmt: lambda st: f"on {st.what} {st.action}",
@@ -229,9 +279,16 @@ _PRINTERS = {
     s.TargetLine: _target_line,
     s.UptimeStmt: lambda st: "uptime " + (f"{st.service} " if st.service else "") + str(
         st.percent),
-    s.UptimeCreditStmt: lambda st: "credit " + ", ".join(
-        f"{x.percent} when uptime < {x.below}" for x in st.steps),
+    s.UptimeCreditStmt: lambda st: "credit " + ", ".join(_step(x) for x in st.steps),
     s.ObjectiveCreditStmt: lambda st: f"credit {st.percent} when {st.metric} {st.priority} "
                                       "misses objective",
     s.CapStmt: lambda st: f"cap {st.percent}",
+    s.ScopeItem: lambda st: ("covers " if st.covered else "excludes ") + _text(st.text),
+    s.ChannelStmt: _channel,
+    s.ClassifiedStmt: lambda st: f"classified by {st.by}",
+    s.ClaimStmt: lambda st: "claim automatic" if st.days is None else (
+        f"claim on request within {st.days} days"),
+    s.PaidByStmt: lambda st: f"paid by {st.how}",
+    s.SoleRemedyStmt: lambda st: "sole remedy" if st.sole else "not sole remedy",
+    s.ReportingStmt: _reporting,
 }

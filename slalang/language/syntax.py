@@ -46,6 +46,19 @@ class Percent:
 
 
 @dataclass(frozen=True)
+class TextLit:
+    """Words a customer reads: ``(lang, text)`` pairs, English first (``"Change request" it
+    "Richiesta di modifica"``)."""
+
+    texts: tuple[tuple[str, str], ...]
+    span: Span
+
+    @property
+    def english(self) -> str:
+        return self.texts[0][1]
+
+
+@dataclass(frozen=True)
 class Comment:
     """A ``#`` comment; kept out of the tree proper but carried for the formatter."""
 
@@ -148,6 +161,10 @@ class PriorityItem:
     code: Ident
     label: str
     span: Span
+    #: the label with its translations (``label`` is its English text)
+    text: TextLit | None = None
+    #: ``means "..."``: what the priority stands for
+    meaning: TextLit | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +203,8 @@ class ClockEventStmt:
     which: str  # "starts" | "stops"
     event: EventRef
     span: Span
+    #: ``means "..."``: what counts as the event, in the customer's words
+    means: TextLit | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +248,8 @@ class ExclusionDecl:
     during: Ident | None
     reason: str | None
     span: Span
+    #: ``notice 48h``: how long ahead planned work is announced
+    notice: Literal | None = None
 
 
 # --- tiers ------------------------------------------------------------------------------------
@@ -286,6 +307,8 @@ class UptimeStep:
     percent: Percent
     below: Percent
     span: Span
+    #: ``uptime of <service>``: the step measures that service only
+    service: Ident | None = None
 
 
 @dataclass(frozen=True)
@@ -319,7 +342,99 @@ class TierDecl:
     span: Span
 
 
-Declaration = CalendarDecl | PrioritiesDecl | MatrixDecl | ClockDecl | ExclusionDecl | TierDecl
+# --- customer text: labels and terms ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class LabelDecl:
+    """``label change_request "Change request" it "Richiesta di modifica"``."""
+
+    code: str
+    code_span: Span
+    text: TextLit
+    span: Span
+
+
+@dataclass(frozen=True)
+class ScopeItem:
+    covered: bool
+    text: TextLit
+    span: Span
+
+
+@dataclass(frozen=True)
+class ScopeDecl:
+    items: tuple[ScopeItem, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class ChannelStmt:
+    """``channel phone "+39 02 1234 5678" on always for P1``."""
+
+    name: Ident
+    address: str
+    calendar: Ident | None
+    priorities: tuple[Ident, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class ClassifiedStmt:
+    by: Ident
+    span: Span
+
+
+@dataclass(frozen=True)
+class SupportDecl:
+    stmts: tuple[ChannelStmt | ClassifiedStmt, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class ClaimStmt:
+    """``claim automatic`` (days None) or ``claim on request within 30 days``."""
+
+    days: int | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class PaidByStmt:
+    how: Ident
+    span: Span
+
+
+@dataclass(frozen=True)
+class SoleRemedyStmt:
+    sole: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class CreditTermsDecl:
+    stmts: tuple[ClaimStmt | PaidByStmt | SoleRemedyStmt, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class ReportingStmt:
+    """One reporting term: ``monthly report within 10 days`` (kind ``monthly``, number 10),
+    ``quarterly review``, ``measured by "..."`` (text), ``review every 12 months``."""
+
+    kind: str  # "monthly" | "quarterly" | "measured" | "review"
+    number: int | None
+    text: TextLit | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class ReportingDecl:
+    stmts: tuple[ReportingStmt, ...]
+    span: Span
+
+
+Declaration = (CalendarDecl | PrioritiesDecl | MatrixDecl | ClockDecl | ExclusionDecl | TierDecl
+               | LabelDecl | ScopeDecl | SupportDecl | CreditTermsDecl | ReportingDecl)
 
 
 @dataclass(frozen=True)
@@ -383,6 +498,13 @@ class ToSyntax(Transformer):
 
     def _nodes(self, children, kind) -> tuple:
         return tuple(c for c in children if isinstance(c, kind))
+
+    def _text(self, children) -> TextLit | None:
+        texts = self._nodes(children, TextLit)
+        return texts[0] if texts else None
+
+    def _number(self, children) -> int:
+        return int(str(self._of(children, "NUMBER")[0]))
 
     # file and header -------------------------------------------------------------------------
     def start(self, meta, children):
@@ -473,7 +595,9 @@ class ToSyntax(Transformer):
         return PrioritiesDecl(self._nodes(children, PriorityItem), self._span(meta))
 
     def priority_item(self, meta, children):
-        return PriorityItem(self._ident(children[0]), _unquote(children[1]), self._span(meta))
+        texts = self._nodes(children, TextLit)
+        return PriorityItem(self._ident(children[0]), texts[0].english, self._span(meta),
+                            texts[0], texts[1] if len(texts) > 1 else None)
 
     def priority_matrix(self, meta, children):
         return MatrixDecl(tuple(self._names(children)), self._nodes(children, MatrixRow),
@@ -498,10 +622,12 @@ class ToSyntax(Transformer):
         return EventRef(kind, self._ident(children[1]), self._span(meta))
 
     def starts(self, meta, children):
-        return ClockEventStmt("starts", children[-1], self._span(meta))
+        return ClockEventStmt("starts", self._nodes(children, EventRef)[0], self._span(meta),
+                              self._text(children))
 
     def stops(self, meta, children):
-        return ClockEventStmt("stops", children[-1], self._span(meta))
+        return ClockEventStmt("stops", self._nodes(children, EventRef)[0], self._span(meta),
+                              self._text(children))
 
     def pauses(self, meta, children):
         return PausesStmt(tuple(self._names(children)), self._span(meta))
@@ -520,8 +646,10 @@ class ToSyntax(Transformer):
             if isinstance(tok, Token) and tok.type == "DURING":
                 during = self._ident(children[i + 1])
         reasons = self._strings(children)
+        notice = self._of(children, "DURATION")
         return ExclusionDecl(names[0], self._nodes(children, ConditionNode), during,
-                             reasons[0] if reasons else None, self._span(meta))
+                             reasons[0] if reasons else None, self._span(meta),
+                             self._lit(notice[0]) if notice else None)
 
     def _cond(self, op, meta, children) -> ConditionNode:
         return ConditionNode(self._names(children)[0], op, tuple(self._strings(children)),
@@ -585,7 +713,8 @@ class ToSyntax(Transformer):
 
     def uptime_step(self, meta, children):
         percent, below = self._percents(children)
-        return UptimeStep(percent, below, self._span(meta))
+        names = self._names(children)
+        return UptimeStep(percent, below, self._span(meta), names[0] if names else None)
 
     def objective_credit(self, meta, children):
         metric, priority = self._names(children)
@@ -594,3 +723,74 @@ class ToSyntax(Transformer):
 
     def cap(self, meta, children):
         return CapStmt(self._percents(children)[0], self._span(meta))
+
+    # customer text ---------------------------------------------------------------------------
+    def text(self, meta, children):
+        texts, lang = [], "en"
+        for tok in children:
+            if tok.type == "LANG":
+                lang = str(tok)
+            else:
+                texts.append((lang, _unquote(tok)))
+        return TextLit(tuple(texts), self._span(meta))
+
+    def label(self, meta, children):
+        code = children[1]
+        text = code if code.type == "NAME" else _unquote(code)
+        return LabelDecl(str(text), self._tspan(code), self._text(children), self._span(meta))
+
+    def scope(self, meta, children):
+        return ScopeDecl(self._nodes(children, ScopeItem), self._span(meta))
+
+    def covers(self, meta, children):
+        return ScopeItem(True, self._text(children), self._span(meta))
+
+    def not_covered(self, meta, children):
+        return ScopeItem(False, self._text(children), self._span(meta))
+
+    def support(self, meta, children):
+        return SupportDecl(self._nodes(children, ChannelStmt | ClassifiedStmt), self._span(meta))
+
+    def channel(self, meta, children):
+        names = self._names(children)
+        calendar = None
+        for i, tok in enumerate(children):
+            if isinstance(tok, Token) and tok.type == "ON":
+                calendar = self._ident(children[i + 1])
+        rest = [n for n in names[1:] if calendar is None or n.span != calendar.span]
+        return ChannelStmt(names[0], self._strings(children)[0], calendar, tuple(rest),
+                           self._span(meta))
+
+    def classified_by(self, meta, children):
+        return ClassifiedStmt(self._names(children)[0], self._span(meta))
+
+    def credit_terms(self, meta, children):
+        return CreditTermsDecl(self._nodes(children, ClaimStmt | PaidByStmt | SoleRemedyStmt),
+                               self._span(meta))
+
+    def claim_automatic(self, meta, children):
+        return ClaimStmt(None, self._span(meta))
+
+    def claim_on_request(self, meta, children):
+        return ClaimStmt(self._number(children), self._span(meta))
+
+    def paid_by(self, meta, children):
+        return PaidByStmt(self._names(children)[0], self._span(meta))
+
+    def sole_remedy(self, meta, children):
+        return SoleRemedyStmt(not self._of(children, "NOT"), self._span(meta))
+
+    def reporting(self, meta, children):
+        return ReportingDecl(self._nodes(children, ReportingStmt), self._span(meta))
+
+    def monthly_report(self, meta, children):
+        return ReportingStmt("monthly", self._number(children), None, self._span(meta))
+
+    def quarterly_review(self, meta, children):
+        return ReportingStmt("quarterly", None, None, self._span(meta))
+
+    def measured_by(self, meta, children):
+        return ReportingStmt("measured", None, self._text(children), self._span(meta))
+
+    def review_every(self, meta, children):
+        return ReportingStmt("review", self._number(children), None, self._span(meta))

@@ -57,6 +57,8 @@ class CreditRule:
     span: Span
     #: the tier whose text wrote the clause (inherited clauses keep their origin)
     origin_tier: str = ""
+    #: an uptime clause for one service (``uptime of email``); None: the worst service decides
+    service: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,10 +180,11 @@ def compile_plan(policy: Policy) -> Plan:
                 min_tickets=t.min_tickets, allowed_misses=t.allowed_misses))
         for u in tier.uptime:
             uptime.append(UptimeRule(tier.name, u.service, u.percent, u.span))
-        if tier.uptime_credit is not None:
-            uc = tier.uptime_credit
+        for uc in ([tier.uptime_credit] if tier.uptime_credit else []) + list(
+                tier.service_credits):
             credits.append(CreditRule(tier.name, "uptime", None, None, uc.steps, None,
-                                      tier.cap, uc.span, uc.origin_tier or tier.name))
+                                      tier.cap, uc.span, uc.origin_tier or tier.name,
+                                      uc.service))
         for oc in tier.objective_credits:
             credits.append(CreditRule(tier.name, "objective", oc.metric, oc.priority, (),
                                       oc.percent, tier.cap, oc.span, oc.origin_tier or tier.name))

@@ -58,7 +58,7 @@ def plan_to_json(plan: Plan, tier: str | None = None) -> dict:
                     "source": where(u.span)} for u in plan.uptime_rules if keep(u.tier)],
         "exclusions": [_exclusion(e) for e in plan.exclusions],
         "credits": [{"tier": c.tier, "kind": c.kind, "metric": c.metric,
-                     "priority": c.priority,
+                     "priority": c.priority, "service": c.service,
                      "steps": [{"below": _dec(s.below), "percent": _dec(s.percent)}
                                for s in c.steps],
                      "percent": _dec(c.percent), "cap": _dec(c.cap),

@@ -81,7 +81,8 @@ def credit_text(rule: CreditRule) -> tuple[str, str]:
     """(clause, credit) columns of a credit rule."""
     if rule.kind == "uptime":
         steps = sorted(rule.steps, key=lambda s: s.below, reverse=True)
-        return ("uptime below target",
+        of = f" of {rule.service}" if rule.service else ""
+        return (f"uptime{of} below target",
                 "; ".join(f"< {format_percent(s.below)} -> {format_percent(s.percent)}"
                           for s in steps))
     return (f"{rule.metric} {rule.priority} objective missed",

@@ -14,8 +14,9 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from slalang.diagnostics import did_you_mean
-from slalang.model import CalendarDef, Customer, Money, Policy, Roster, Tier
+from slalang.model import CalendarDef, Channel, Customer, Money, Policy, Roster, Text, Tier
 from slalang.render import wording as say
+from slalang.render.clauses import Outline, credit_rows, outline
 from slalang.render.environment import make_environment, render_template
 from slalang.render.errors import RenderError
 from slalang.render.i18n import Wording
@@ -24,6 +25,12 @@ from slalang.render.i18n import Wording
 TEMPLATES = {"md": "contract/contract.md.j2", "html": "contract/contract.html.j2"}
 #: how the content hash is named in the footer (``Policy.source_hash`` is a sha256)
 HASH_ALGORITHM = "SHA-256"
+
+#: the articles of the Italian Civil Code the appendix cites: specific approval of onerous
+#: clauses in standard terms (1341-1342), and no exclusion of liability for wilful misconduct
+#: or gross negligence (1229)
+SPECIFIC_APPROVAL = ("1341", "1342")
+GROSS_NEGLIGENCE = "1229"
 
 _CENT = Decimal("0.01")
 
@@ -41,28 +48,45 @@ class _Row:
 
 def render_contract(policy: Policy, *, tier: str | None = None, customer: str | None = None,
                     roster: Roster | None = None, lang: str = "en", fmt: str = "md",
-                    templates_dir: str | os.PathLike | None = None, plan: Any = None) -> str:
+                    templates_dir: str | os.PathLike | None = None, plan: Any = None,
+                    list_fee: bool = False) -> str:
     """The contract appendix of ``policy`` as Markdown (``fmt="md"``) or HTML (``"html"``).
 
     ``tier`` limits it to one tier, ``customer`` (which needs ``roster``) to a customer's tier,
     fee and services; neither renders every tier. ``plan`` (a compiled
     :class:`slalang.plan.Plan`) is the source of the service-level table when given.
+    ``list_fee`` shows a customer's negotiated fee beside the tier's list price (an internal
+    copy); a customer's appendix shows only the fee they pay.
     """
     if fmt not in TEMPLATES:
         raise RenderError(f"unknown format {fmt!r}; choose one of {', '.join(TEMPLATES)}")
     env = make_environment(lang, templates_dir)
     context = contract_context(policy, roster, tier=tier, customer=customer, lang=lang,
-                               plan=plan)
+                               plan=plan, list_fee=list_fee)
     context["format"] = fmt
     text = render_template(env, TEMPLATES[fmt], context)
     return text if text.endswith("\n") else text + "\n"
 
 
+def policy_labels(policy: Policy, lang: str) -> dict[str, str]:
+    """The policy's labels of its codes in ``lang`` (English where it gives no ``lang`` text)."""
+    out = {}
+    for label in policy.labels:
+        text = label.text.get(lang) or label.text.get("en")
+        if text:
+            out[label.code] = text
+    return out
+
+
 def contract_context(policy: Policy, roster: Roster | None = None, *, tier: str | None = None,
-                     customer: str | None = None, lang: str = "en", plan: Any = None
-                     ) -> dict[str, Any]:
-    """The view model of the contract appendix: every variable the templates read."""
-    w = Wording(lang)
+                     customer: str | None = None, lang: str = "en", plan: Any = None,
+                     list_fee: bool = False) -> dict[str, Any]:
+    """The view model of the contract appendix: every variable the templates read.
+
+    The appendix is a list of numbered articles (:mod:`slalang.render.clauses` numbers
+    them, and the reports cite the same numbers), each a list of numbered clauses.
+    """
+    w = Wording(lang, labels=policy_labels(policy, lang))
     who = _customer(policy, roster, customer) if customer else None
     if who is not None:
         tier = who.tier
@@ -76,7 +100,6 @@ def contract_context(policy: Policy, roster: Roster | None = None, *, tier: str 
     main = business[0].name if len(business) == 1 else None
     clocks = [c for c in policy.clocks if any(r.metric == c.name for rs in rows.values()
                                               for r in rs)]
-    any_uptime = any(t.uptime for t in tiers)
 
     if who is not None:
         scope = "customer"
@@ -87,6 +110,11 @@ def contract_context(policy: Policy, roster: Roster | None = None, *, tier: str 
         scope = "all"
         heading = w.t("contract.scope_all", tiers=w.join(t.name for t in tiers))
 
+    delays = _delays(w, clocks)
+    layout = outline(policy, tiers, [("delay", i) for i in range(len(delays))]
+                     + [("exclusion", i) for i in range(len(policy.exclusions))])
+    doc = _Doc(w, policy, layout, tiers, rows, main, used, business, clocks, who, list_fee,
+               delays)
     h = policy.header
     return {
         "lang": lang,
@@ -103,17 +131,9 @@ def contract_context(policy: Policy, roster: Roster | None = None, *, tier: str 
             "hash": policy.source_hash,
             "hash_algorithm": HASH_ALGORITHM,
         },
-        "customer": _customer_view(w, who, policy) if who else None,
-        "definitions": _definitions(w, policy, clocks, bool(business),
-                                    any(c.always for c in used), any_uptime),
-        "calendars": {
-            "business": [{"name": c.name, "text": say.calendar_words(w, c)} for c in business],
-            "main": main,
-            "always_note": _always_note(w, used),
-        },
-        "priority_matrix": _priority_matrix(w, policy),
-        "tiers": [_tier_view(w, policy, t, rows[t.name], main, who) for t in tiers],
-        "exclusions": _exclusions(w, policy, clocks),
+        "customer": _customer_view(w, who, policy, list_fee) if who else None,
+        "articles": doc.articles(),
+        "signatures": _signatures(w, policy, layout, tiers, who),
         "footer": _footer(w, policy),
     }
 
@@ -151,28 +171,305 @@ def _rows(policy: Policy, tier: Tier, plan: Any) -> list[_Row]:
             for t in tier.targets]
 
 
-# -- sections ----------------------------------------------------------------------------
+def _text(w: Wording, text: Text | None) -> str | None:
+    """A policy text in the document's language, English when the policy gives no other."""
+    if text is None:
+        return None
+    return text.get(w.lang) or text.get("en")
 
-def _definitions(w: Wording, policy: Policy, clocks: list, business: bool, always: bool,
-                 uptime: bool) -> list[dict[str, Any]]:
-    tz = say.timezone_words(w, policy.header.timezone)
-    out = [{"term": say.metric_words(w, c.name),
-             "text": " ".join(say.clock_sentences(w, c, subject=False)),
-            "note": c.description} for c in clocks]
-    if business:
-        text = w.t("contract.definition.business_hours_text")
-        if always:
-            text += " " + w.t("contract.definition.business_hours_always")
-        out.append({"term": w.t("contract.definition.business_hours"), "text": text,
-                    "note": None})
-    out.append({"term": w.t("contract.definition.target"),
-                "text": w.t("contract.definition.target_text"), "note": None})
-    out.append({"term": w.t("contract.definition.objective"),
-                "text": w.t("contract.definition.objective_text", tz=tz), "note": None})
-    if uptime:
-        out.append({"term": w.t("contract.definition.uptime"),
-                    "text": w.t("contract.definition.uptime_text", tz=tz), "note": None})
-    return out
+
+def clause(number: str | None = None, text: str | None = None, *, term: str | None = None,
+           items: list[str] | None = None, table: dict | None = None,
+           heading: str | None = None, example: dict | None = None) -> dict[str, Any]:
+    """One clause of an article, as the templates read it (every key always present)."""
+    return {"number": number, "term": term, "text": text, "items": items or [],
+            "table": table, "heading": heading, "example": example}
+
+
+class _Doc:
+    """Builds the articles; one method per article, named as in :data:`clauses.ARTICLES`."""
+
+    def __init__(self, w: Wording, policy: Policy, layout: Outline, tiers: list[Tier],
+                 rows: dict[str, list[_Row]], main: str | None, used: list[CalendarDef],
+                 business: list[CalendarDef], clocks: list, who: Customer | None,
+                 list_fee: bool, delays: list[str]) -> None:
+        self.w, self.policy, self.layout, self.tiers, self.rows = w, policy, layout, tiers, rows
+        self.main, self.used, self.business, self.clocks = main, used, business, clocks
+        self.who, self.list_fee, self.delays = who, list_fee, delays
+
+    def articles(self) -> list[dict[str, Any]]:
+        out = []
+        for name in self.layout.articles:
+            number = self.layout.article(name)
+            self._n = 0
+            clauses = getattr(self, name)(number)
+            out.append({"name": name, "number": number,
+                        "title": self.w.t(f"contract.articles.{name}"), "clauses": clauses})
+        return out
+
+    def _next(self, number: str) -> str:
+        self._n += 1
+        return f"{number}.{self._n}"
+
+    # -- 1 definitions -----------------------------------------------------------------
+    def definitions(self, number: str) -> list[dict]:
+        w, policy = self.w, self.policy
+        tz = say.timezone_words(w, policy.header.timezone)
+        out = []
+        if self.business:
+            text = w.t("contract.definition.business_hours_text",
+                       article=self.layout.article("business_hours"))
+            always = next((c for c in self.used if c.always), None)
+            if always is not None:
+                text += " " + w.t("contract.definition.business_hours_always",
+                                  short=say.always_words(w, always, short=True))
+            out.append(clause(self._next(number), text,
+                              term=w.t("contract.definition.business_hours")))
+        for c in self.clocks:
+            out.append(clause(self._next(number),
+                              " ".join(say.clock_sentences(w, c, subject=False)),
+                              term=say.metric_words(w, c.name)))
+        out.append(clause(self._next(number), w.t(
+            "contract.definition.maximum_time_text",
+            article=self.layout.article("service_levels")),
+            term=w.t("contract.definition.maximum_time")))
+        out.append(clause(self._next(number), w.t("contract.definition.objective_text", tz=tz),
+                          term=w.t("contract.definition.objective")))
+        if any(t.uptime for t in self.tiers):
+            out.append(clause(self._next(number), w.t("contract.definition.uptime_text", tz=tz),
+                              term=w.t("contract.definition.uptime")))
+        return out
+
+    # -- 2 scope -----------------------------------------------------------------------
+    def scope(self, number: str) -> list[dict]:
+        w, terms = self.w, self.policy.terms
+        out = []
+        if not (terms.covers or terms.not_covered or (self.who and self.who.services)):
+            return [clause(self._next(number), w.t("contract.scope.default"))]
+        if terms.covers:
+            out.append(clause(self._next(number), w.t("contract.scope.covers"),
+                              items=[_text(w, t) for t in terms.covers]))
+        if self.who is not None and self.who.services:
+            out.append(clause(self._next(number), w.t(
+                "contract.scope.services", services=w.join(w.code(s) for s in self.who.services))))
+        if terms.not_covered:
+            out.append(clause(self._next(number), w.t("contract.scope.not_covered"),
+                              items=[_text(w, t) for t in terms.not_covered]))
+        return out
+
+    # -- 3 priorities ------------------------------------------------------------------
+    def priorities(self, number: str) -> list[dict]:
+        w, policy = self.w, self.policy
+        out = []
+        ranked = sorted(policy.priorities, key=lambda p: p.rank)
+        defined = [p for p in ranked if p.meaning]
+        table_number = None
+        if not defined:
+            table_number = self._next(number)
+            out.append(clause(table_number, w.t("contract.priorities.intro"),
+                              items=[say.priority_words(w, p) for p in ranked]))
+        else:
+            table_number = self._next(number)
+            out.append(clause(table_number, w.t("contract.priorities.intro"), table={
+                "columns": [w.t("contract.table.priority"), w.t("contract.priorities.meaning")],
+                "rows": [[say.priority_words(w, p), _text(w, p.meaning)] for p in defined],
+                "foot": None}))
+        matrix = _priority_matrix(w, policy)
+        if matrix is not None:
+            out.append(clause(self._next(number), matrix["intro"], table={
+                "columns": matrix["columns"], "rows": matrix["rows"], "foot": None}))
+        who = policy.terms.classified_by
+        if who:
+            out.append(clause(self._next(number), w.t(
+                f"contract.priorities.classified_{who}", clause=table_number or number)))
+        return out
+
+    # -- 4 support ---------------------------------------------------------------------
+    def support(self, number: str) -> list[dict]:
+        w, policy = self.w, self.policy
+        codes = {p.code: p for p in policy.priorities}
+        if not policy.terms.channels:
+            return [clause(self._next(number), w.t("contract.support.default"))]
+        items = []
+        for ch in policy.terms.channels:
+            items.append(self._channel(ch, codes))
+        out = [clause(self._next(number), w.t("contract.support.intro"), items=items)]
+        # a channel staffed around the clock for some priorities only: how to raise those
+        # priorities out of hours
+        for ch in policy.terms.channels:
+            cal = policy.calendar(ch.calendar) if ch.calendar else None
+            if ch.priorities and cal is not None and cal.always and self.business:
+                out.append(clause(self._next(number), w.t(
+                    "contract.support.out_of_hours",
+                    priorities=w.join((p for p in ch.priorities), "or"),
+                    channel=w.code(ch.name, "channel"), address=ch.address,
+                    always=say.always_words(w, cal))))
+        return out
+
+    def _channel(self, ch: Channel, codes: dict) -> str:
+        w = self.w
+        cal = self.policy.calendar(ch.calendar) if ch.calendar else None
+        if cal is None or (not cal.always and cal.name == self.main):
+            when = w.t("contract.support.when_calendar")
+        elif cal.always:
+            when = w.t("contract.support.when_always", always=say.always_words(w, cal))
+        else:
+            when = w.t("contract.support.when_named", calendar=w.quote(w.code(cal.name)))
+        name = w.code(ch.name, "channel")
+        name = name[:1].upper() + name[1:]
+        if ch.priorities:
+            return w.t("contract.support.channel_for", channel=name, address=ch.address,
+                       when=when, priorities=w.join(ch.priorities, "or"))
+        return w.t("contract.support.channel", channel=name, address=ch.address, when=when)
+
+    # -- 5 business hours --------------------------------------------------------------
+    def business_hours(self, number: str) -> list[dict]:
+        w = self.w
+        out = []
+        if not self.business:
+            always = next((c for c in self.used if c.always), None)
+            return [clause(self._next(number), w.t(
+                "contract.business_hours_none",
+                always=say.always_words(w, always) if always else ""))]
+        if len(self.business) == 1:
+            out.append(clause(self._next(number), w.t(
+                "contract.business_hours_one",
+                calendar=say.calendar_words(w, self.business[0]))))
+        else:
+            out.append(clause(self._next(number), None, items=[
+                w.t("contract.calendar_item", name=w.code(c.name),
+                    calendar=say.calendar_words(w, c)) for c in self.business]))
+        note = _always_note(w, self.used)
+        if note:
+            out.append(clause(self._next(number), note))
+        return out
+
+    # -- 6 service levels --------------------------------------------------------------
+    def service_levels(self, number: str) -> list[dict]:
+        w, policy, layout = self.w, self.policy, self.layout
+        out = []
+        many = len(self.tiers) > 1
+        for tier in self.tiers:
+            view = _tier_view(w, policy, tier, self.rows[tier.name], self.main, self.who,
+                              self.list_fee)
+            first = layout.target(tier.name, tier.targets[0].metric, tier.targets[0].priority) \
+                if tier.targets else None
+            lead = [x for x in (view["fee_line"], view["services_line"]) if x]
+            if lead:
+                out.append(clause(None, " ".join(lead), heading=view["heading"] if many
+                                  else None))
+            out.append(clause(first, w.t("contract.service_levels_intro"),
+                              heading=view["heading"] if many and not lead else None,
+                              table={"columns": [w.t("contract.table.priority"),
+                                                 *view["columns"]],
+                                     "rows": [[r["priority"], *r["cells"]]
+                                              for r in view["rows"]],
+                                     "foot": [w.t("contract.table.objective"),
+                                              *view["objectives"]]}))
+            for u in tier.uptime:
+                out.append(clause(layout.uptime(tier.name, u.service),
+                                  _uptime(w, u, self.who.services if self.who else ())))
+        return out
+
+    # -- 7 exclusions ------------------------------------------------------------------
+    def exclusions(self, number: str) -> list[dict]:
+        w, policy = self.w, self.policy
+        texts = self.delays + [say.exclusion_words(w, policy, e) for e in policy.exclusions]
+        if not texts:
+            return [clause(self._next(number), w.t("contract.no_exclusions"))]
+        return [clause(self._next(number), text) for text in texts]
+
+    # -- 8 credits ---------------------------------------------------------------------
+    def credits(self, number: str) -> list[dict]:
+        w, policy, layout = self.w, self.policy, self.layout
+        out = []
+        many = len(self.tiers) > 1
+        views = []
+        for tier in self.tiers:
+            fee = _fee(tier, self.who)
+            views.append((tier, fee, _credits(w, policy, tier, fee, layout)))
+        paying = [v for v in views if v[2]["rows"]]
+        if paying:
+            out.append(clause(None, w.t("contract.credit.intro")))
+        for tier, _money_fee, view in views:
+            heading = w.t("contract.tier_heading", tier=tier.name) if many else None
+            if not view["rows"]:
+                out.append(clause(None, view["none"], heading=heading))
+                continue
+            out.append(clause(None, None, heading=heading, table={
+                "columns": [w.t("contract.credit.number"), w.t("contract.credit.clause"),
+                            w.t("contract.credit.amount")],
+                "rows": [[r["number"], r["clause"], r["credit"]] for r in view["rows"]],
+                "foot": None}))
+        for tier, _money_fee, view in views:
+            if view["rows"]:
+                heading = w.t("contract.tier_heading", tier=tier.name) if many else None
+                out.append(clause(layout.number(("rules", tier.name)),
+                                  " ".join(view["rules"]), heading=heading,
+                                  example=view["example"]))
+        terms = policy.terms
+        if paying:
+            if terms.claim:
+                days = w.t("unit.day", terms.claim_days) if terms.claim_days else ""
+                out.append(clause(layout.number(("claim",)),
+                                  w.t(f"contract.credit.claim_{terms.claim}", days=days)))
+            if terms.paid_by:
+                automatic = "_automatic" if terms.claim == "automatic" else ""
+                out.append(clause(layout.number(("payment",)),
+                                  w.t(f"contract.credit.paid_{terms.paid_by}{automatic}")))
+            if terms.sole_remedy is not None:
+                key = "sole_remedy" if terms.sole_remedy else "not_sole_remedy"
+                out.append(clause(layout.number(("remedy",)),
+                                  w.t(f"contract.credit.{key}", article=GROSS_NEGLIGENCE)))
+        return out
+
+    # -- 9 reporting -------------------------------------------------------------------
+    def reporting(self, number: str) -> list[dict]:
+        w, policy = self.w, self.policy
+        terms = policy.terms
+        tz = say.timezone_words(w, policy.header.timezone)
+        out = []
+        if terms.measured_by:
+            out.append(clause(self._next(number), w.t("contract.reporting.measured_by",
+                                                      source=_text(w, terms.measured_by))))
+        out.append(clause(self._next(number), w.t("contract.reporting.month", tz=tz)))
+        if terms.monthly_report_days:
+            out.append(clause(self._next(number), w.t(
+                "contract.reporting.monthly_report",
+                days=w.t("unit.day", terms.monthly_report_days))))
+        if terms.quarterly_review:
+            out.append(clause(self._next(number), w.t("contract.reporting.quarterly_review")))
+        return out
+
+    # -- 10 review ---------------------------------------------------------------------
+    def review(self, number: str) -> list[dict]:
+        w = self.w
+        out = []
+        if self.policy.terms.review_months:
+            months = w.t("unit.month", self.policy.terms.review_months)
+            out.append(clause(self._next(number), w.t("contract.review.every", months=months)))
+        out.append(clause(self._next(number), w.t("contract.review.changes")))
+        return out
+
+    # -- 11 final provisions -----------------------------------------------------------
+    def final(self, number: str) -> list[dict]:
+        w = self.w
+        currency = w.currency_name(self.policy.header.currency)
+        return [clause(self._next(number), w.t("contract.final.vat", currency=currency))]
+
+
+# -- pieces ------------------------------------------------------------------------------
+
+def _delays(w: Wording, clocks: list) -> list[str]:
+    # clocks that wait on the same statuses share one sentence
+    waiting: dict[tuple[str, ...], list[str]] = {}
+    for clock in clocks:
+        statuses = say.delay_statuses(clock)
+        if statuses:
+            waiting.setdefault(statuses, []).append(say.metric_words(w, clock.name, "clock"))
+    return [w.t("contract.delay", len(names), clocks=w.join(names),
+                statuses=w.join((say.status_words(w, s) for s in statuses), "or"))
+            for statuses, names in waiting.items()]
 
 
 def _priority_matrix(w: Wording, policy: Policy) -> dict[str, Any] | None:
@@ -185,7 +482,8 @@ def _priority_matrix(w: Wording, policy: Policy) -> dict[str, Any] | None:
     return {
         "intro": w.t("contract.priority_rule", fields=w.join(labels)),
         "columns": [label.capitalize() for label in labels] + [w.t("contract.table.priority")],
-        "rows": [[*rule.values, say.priority_words(w, codes[rule.priority])
+        "rows": [[*(w.code(v) if v in w.codes else v for v in rule.values),
+                  say.priority_words(w, codes[rule.priority])
                   if rule.priority in codes else rule.priority] for rule in derivation.rules],
     }
 
@@ -198,35 +496,41 @@ def _always_note(w: Wording, used: list[CalendarDef]) -> str | None:
                calendar=say.always_words(w, always))
 
 
-def _customer_view(w: Wording, who: Customer, policy: Policy) -> dict[str, Any]:
-    list_fee = policy.tier(who.tier).fee
-    fee = who.fee or list_fee
+def _customer_view(w: Wording, who: Customer, policy: Policy, list_fee: bool) -> dict[str, Any]:
+    tier_fee = policy.tier(who.tier).fee
+    fee = who.fee or tier_fee
+    negotiated = bool(who.fee and tier_fee and who.fee != tier_fee)
     return {
         "name": who.name,
         "id": who.id,
         "tier": who.tier,
         "fee": w.money(fee) if fee else None,
-        "list_fee": w.money(list_fee) if list_fee else None,
-        "negotiated": bool(who.fee and list_fee and who.fee != list_fee),
-        "services": list(who.services),
+        # the list price is the provider's business, not the customer's: shown on request
+        "list_fee": w.money(tier_fee) if tier_fee and list_fee else None,
+        "negotiated": negotiated,
+        "services": [w.code(s) for s in who.services],
     }
 
 
-def _fee_line(w: Wording, tier: Tier, who: Customer | None) -> tuple[Money | None, str | None]:
+def _fee(tier: Tier, who: Customer | None) -> Money | None:
+    return (who.fee or tier.fee) if who is not None else tier.fee
+
+
+def _fee_line(w: Wording, tier: Tier, who: Customer | None, list_fee: bool) -> str | None:
     if who is None:
-        return tier.fee, (w.t("contract.tier_fee", fee=w.money(tier.fee)) if tier.fee else None)
+        return w.t("contract.tier_fee", fee=w.money(tier.fee)) if tier.fee else None
     fee = who.fee or tier.fee
     if fee is None:
-        return None, None
-    if who.fee and tier.fee and who.fee != tier.fee:
-        return fee, w.t("contract.customer_fee_negotiated", fee=w.money(fee),
-                        list_fee=w.money(tier.fee))
-    return fee, w.t("contract.customer_fee", fee=w.money(fee))
+        return None
+    if list_fee and who.fee and tier.fee and who.fee != tier.fee:
+        return w.t("contract.customer_fee_negotiated", fee=w.money(fee),
+                   list_fee=w.money(tier.fee))
+    return w.t("contract.customer_fee", fee=w.money(fee))
 
 
 def _tier_view(w: Wording, policy: Policy, tier: Tier, rows: list[_Row], main: str | None,
-               who: Customer | None) -> dict[str, Any]:
-    fee, fee_line = _fee_line(w, tier, who)
+               who: Customer | None, list_fee: bool) -> dict[str, Any]:
+    fee_line = _fee_line(w, tier, who, list_fee)
     metrics = [m for m in policy.metrics if any(r.metric == m for r in rows)]
     by_key = {(r.metric, r.priority): r for r in rows}
     uniform = {m: len({r.objective for r in rows if r.metric == m}) == 1 for m in metrics}
@@ -243,24 +547,24 @@ def _tier_view(w: Wording, policy: Policy, tier: Tier, rows: list[_Row], main: s
             cell = _cell(w, policy.calendar(row.calendar), row.seconds, main)
             if not uniform[m]:
                 cell = w.t("contract.cell_objective", cell=cell, objective=w.t(
-                    "contract.objective", percent=w.percent(row.objective)))
+                    "contract.objective", **w.forms("percent", w.percent(row.objective))))
             cells.append(cell)
         table.append({"code": p.code, "priority": say.priority_words(w, p), "cells": cells})
-    objectives = [w.t("contract.objective", percent=w.percent(
-        next(r.objective for r in rows if r.metric == m))) if uniform[m]
+    objectives = [w.t("contract.objective", **w.forms("percent", w.percent(
+        next(r.objective for r in rows if r.metric == m)))) if uniform[m]
         else w.t("contract.table.none") for m in metrics]
+    # with no roster scope article, the customer's services are stated with the fee
+    services_line = (w.t("contract.services", services=w.join(w.code(s) for s in who.services))
+                     if who and who.services and not policy.terms.covers
+                     and not policy.terms.not_covered else None)
     return {
         "name": tier.name,
         "heading": w.t("contract.tier_heading", tier=tier.name),
-        "fee": w.money(fee) if fee else None,
         "fee_line": fee_line,
-        "services_line": (w.t("contract.services", services=w.join(who.services))
-                          if who and who.services else None),
+        "services_line": services_line,
         "columns": [say.metric_words(w, m) for m in metrics],
         "rows": table,
         "objectives": objectives,
-        "uptime": [_uptime(w, u, who.services if who else ()) for u in tier.uptime],
-        "credits": _credits(w, policy, tier, fee),
     }
 
 
@@ -271,16 +575,17 @@ def _cell(w: Wording, cal: CalendarDef, seconds: int, main: str | None) -> str:
                    always=say.always_words(w, cal, short=True))
     if cal.name == main:
         return w.t("contract.cell", duration=duration)
-    return w.t("contract.cell_calendar", duration=duration, calendar=w.quote(cal.name))
+    return w.t("contract.cell_calendar", duration=duration, calendar=w.quote(w.code(cal.name)))
 
 
 def _uptime(w: Wording, target, services: tuple[str, ...]) -> str:
     forms = w.forms("percent", w.percent(target.percent))
     if target.service is None and services:  # a customer's contract names its services
-        return w.t("contract.uptime_listed", services=w.join(services), **forms)
+        return w.t("contract.uptime_listed", services=w.join(w.code(s) for s in services),
+                   **forms)
     if target.service is None:
         return w.t("contract.uptime_all", **forms)
-    return w.t("contract.uptime_service", service=w.quote(target.service), **forms)
+    return w.t("contract.uptime_service", service=w.quote(w.code(target.service)), **forms)
 
 
 def _money(fee: Money | None, percent: Decimal) -> Money | None:
@@ -297,33 +602,92 @@ def _credit_text(w: Wording, fee: Money | None, percent: Decimal) -> str:
     return w.t("contract.credit.credit_money", percent=w.percent(percent), money=w.money(money))
 
 
-def _credits(w: Wording, policy: Policy, tier: Tier, fee: Money | None) -> dict[str, Any]:
-    steps = sorted(tier.uptime_credit.steps, key=lambda s: s.below, reverse=True) \
+def _credits(w: Wording, policy: Policy, tier: Tier, fee: Money | None,
+             layout: Outline) -> dict[str, Any]:
+    general = sorted(tier.uptime_credit.steps, key=lambda s: s.below, reverse=True) \
         if tier.uptime_credit else []
-    rows = [{"clause": w.t("contract.credit.uptime_below",
-                           **w.forms("below", w.percent(s.below))),
-             "credit": _credit_text(w, fee, s.percent)} for s in steps]
-    codes = {p.code: p for p in policy.priorities}
-    for oc in tier.objective_credits:
-        rows.append({"clause": w.t("contract.credit.objective_missed",
-                                   **_metric_forms(w, oc.metric),
-                                   priority=codes[oc.priority].code
-                                   if oc.priority in codes else oc.priority),
-                     "credit": _credit_text(w, fee, oc.percent)})
+    rows = []
+    for key, _span in credit_rows(tier):
+        number = layout.number(key)
+        if key[0] == "credit_step":
+            _, _, service, below = key
+            clause_ = tier.uptime_credit if service is None else next(
+                c for c in tier.service_credits if c.service == service)
+            step = next(s for s in clause_.steps if s.below == below)
+            forms = w.forms("below", w.percent(below))
+            text = (w.t("contract.credit.uptime_below", **forms) if service is None else
+                    w.t("contract.credit.uptime_service_below",
+                        service=w.quote(w.code(service)), **forms))
+            rows.append({"number": number, "clause": text,
+                         "credit": _credit_text(w, fee, step.percent)})
+        else:
+            _, _, metric, priority = key
+            oc = next(o for o in tier.objective_credits
+                      if (o.metric, o.priority) == (metric, priority))
+            rows.append({"number": number,
+                         "clause": w.t("contract.credit.objective_missed",
+                                       **_metric_forms(w, metric), priority=priority),
+                         "credit": _credit_text(w, fee, oc.percent)})
     if not rows:
         return {"rows": [], "rules": [], "example": None, "none": w.t("contract.credit.none")}
     rules = []
-    if steps:
+    if general:
         rules.append(w.t("contract.credit.rules_steps"))
-    if len(tier.objective_credits) + (1 if steps else 0) > 1:
+    if tier.service_credits:
+        rules.append(w.t("contract.credit.rules_steps_service"))
+    clauses_count = len(tier.objective_credits) + (1 if general else 0) + len(
+        tier.service_credits)
+    if clauses_count > 1:
         rules.append(w.t("contract.credit.rules_add"))
     if tier.cap is not None:
         cap_money = _money(fee, tier.cap)
         forms = w.forms("cap", w.percent(tier.cap))
         rules.append(w.t("contract.credit.cap_money", money=w.money(cap_money), **forms)
                      if cap_money else w.t("contract.credit.cap", **forms))
-    return {"rows": rows, "rules": rules, "example": _example(w, tier, steps, fee),
+    service = None
+    steps = general
+    if not steps and tier.service_credits:
+        first = tier.service_credits[0]
+        service = w.quote(w.code(first.service))
+        steps = sorted(first.steps, key=lambda s: s.below, reverse=True)
+    return {"rows": rows, "rules": rules, "example": _example(w, tier, steps, fee, service),
             "none": None}
+
+
+def _signatures(w: Wording, policy: Policy, layout: Outline, tiers: list[Tier],
+                who: Customer | None) -> dict[str, Any]:
+    """The signature block, and the clauses the customer approves specifically (artt.
+    1341-1342 c.c.: exclusions, the cap, the claim deadline, the sole remedy)."""
+    approve = []
+    excl = [c.number for c in layout.clauses if c.key[0] in ("exclusion", "delay")]
+    if excl:
+        first, last = excl[0], excl[-1]
+        approve.append(w.t("contract.signatures.approval_clause",
+                           number=first if first == last else f"{first}–{last}",
+                           what=w.t("contract.signatures.what_exclusions")))
+    cap = next((layout.number(("cap", t.name)) for t in tiers if t.cap is not None
+                and layout.number(("cap", t.name))), None)
+    if cap:
+        approve.append(w.t("contract.signatures.approval_clause", number=cap,
+                           what=w.t("contract.signatures.what_cap")))
+    for key, what, on in (("claim", "claim", policy.terms.claim == "on_request"),
+                          ("remedy", "sole_remedy", policy.terms.sole_remedy)):
+        number = layout.number((key,))
+        if on and number:
+            approve.append(w.t("contract.signatures.approval_clause", number=number,
+                               what=w.t(f"contract.signatures.what_{what}")))
+    return {
+        "title": w.t("contract.signatures.title"),
+        "place_date": w.t("contract.signatures.place_date"),
+        "provider": w.t("contract.signatures.provider"),
+        "provider_name": policy.header.provider,
+        "customer": w.t("contract.signatures.customer"),
+        "customer_name": who.name if who else None,
+        "approval_title": w.t("contract.signatures.approval_title"),
+        "approval": w.t("contract.signatures.approval", first=SPECIFIC_APPROVAL[0],
+                        second=SPECIFIC_APPROVAL[1], clauses="; ".join(approve))
+        if approve else None,
+    }
 
 
 def example_uptime(steps: list) -> Decimal:
@@ -347,15 +711,18 @@ def example_uptime(steps: list) -> Decimal:
     return rounded if lower < rounded < top else middle
 
 
-def _example(w: Wording, tier: Tier, steps: list, fee: Money | None) -> dict[str, Any]:
-    """A worked example in numbers: an uptime in the first step, every objective missed."""
+def _example(w: Wording, tier: Tier, steps: list, fee: Money | None,
+             service: str | None = None) -> dict[str, Any]:
+    """A worked example in numbers: an uptime in the first step (of the clause for every
+    service, else of ``service``'s clause), every objective missed."""
     suffix = "" if fee else "_pct"
     lines, total = [], Decimal(0)
     if steps:
         uptime = example_uptime(steps)
         applied = max((s for s in steps if uptime < s.below), key=lambda s: s.percent)
         total += applied.percent
-        lines.append(w.t("contract.credit.example_uptime" + suffix,
+        kind = "example_uptime_service" if service else "example_uptime"
+        lines.append(w.t(f"contract.credit.{kind}{suffix}", service=service,
                          **w.forms("uptime", w.percent(uptime)),
                          **w.forms("below", w.percent(applied.below)),
                          **w.forms("credit", w.percent(applied.percent)),
@@ -391,22 +758,6 @@ def _metric_forms(w: Wording, metric: str) -> dict[str, str]:
 
 def _fmt_money(w: Wording, money: Money | None) -> str:
     return w.money(money) if money else ""
-
-
-def _exclusions(w: Wording, policy: Policy, clocks: list) -> dict[str, Any]:
-    # clocks that wait on the same statuses share one sentence
-    waiting: dict[tuple[str, ...], list[str]] = {}
-    for clock in clocks:
-        statuses = say.delay_statuses(clock)
-        if statuses:
-            waiting.setdefault(statuses, []).append(say.metric_words(w, clock.name, "clock"))
-    delays = [w.t("contract.delay", len(names), clocks=w.join(names),
-                  statuses=w.join((say.status_words(w, s) for s in statuses), "or"))
-              for statuses, names in waiting.items()]
-    items = [{"text": say.exclusion_words(w, policy, e), "subject": e.subject,
-              "reason": e.reason} for e in policy.exclusions]
-    return {"delays": delays, "items": items,
-            "none": None if delays or items else w.t("contract.no_exclusions")}
 
 
 def _footer(w: Wording, policy: Policy) -> str:

@@ -56,7 +56,8 @@ def md(value: Any) -> str:
     """Text safe in Markdown, table cells included: backslashes, pipes, ``*``, HTML's ``<``
     and ``>``, link brackets and backticks escaped (a name cannot smuggle markup or a
     ``<script>`` into a Markdown document or the HTML made from it), and ``_`` where it could
-    start or end emphasis (``night_shift`` stays as it is); line breaks flattened.
+    start or end emphasis (``night_shift`` stays as it is); line breaks flattened, a no-break
+    space kept.
 
     >>> md("a | *b*\\nc_d _e_")
     'a \\\\| \\\\*b\\\\* c_d \\\\_e\\\\_'
@@ -67,7 +68,8 @@ def md(value: Any) -> str:
     for char in ("\\", "|", "*", "<", ">", "[", "]", "`"):
         text = text.replace(char, "\\" + char)
     text = _EMPHASIS_UNDERSCORE.sub(r"\\_", text)
-    return " ".join(text.split())
+    # only line breaks and tabs are flattened: a no-break space (in "2.500,00 €") stays
+    return " ".join(re.split(r"[ \t\r\n]+", text)).strip()
 
 
 #: an underscore not inside a word (CommonMark ignores intraword underscores)

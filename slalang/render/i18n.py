@@ -67,8 +67,11 @@ def catalogue(lang: str) -> dict:
 class Wording:
     """Formatting and phrases for one language; cheap to build, stateless once built."""
 
-    def __init__(self, lang: str, timezone: str | None = None) -> None:
+    def __init__(self, lang: str, timezone: str | None = None,
+                 labels: Mapping[str, str] | None = None) -> None:
         self.messages = catalogue(lang)
+        #: the policy's own labels of its codes in this language (``label`` declarations)
+        self.codes: Mapping[str, str] = labels or {}
         #: ``en`` or ``it``
         self.lang = lang
         #: the Babel locale name (``en_GB``, ``it_IT``)
@@ -118,7 +121,10 @@ class Wording:
         return self._lookup(key)
 
     def label(self, group: str, code: str, fallback: str) -> str:
-        """The catalogue's label for ``code`` in ``group``, else ``fallback`` with ``{code}``."""
+        """The policy's label for ``code``, else the catalogue's in ``group``, else
+        ``fallback`` with ``{code}``."""
+        if code in self.codes:
+            return self.codes[code]
         known = self.messages.get(group) or {}
         if code in known:
             return known[code]
@@ -246,6 +252,14 @@ class Wording:
         """The exemplar city of a time zone in this language (``Roma`` for Europe/Rome)."""
         return get_timezone_location(timezone, locale=self.locale, return_city=True)
 
+    def currency_name(self, code: str) -> str:
+        """``euro`` for ``EUR`` in either language (Babel's CLDR name, lower case as in
+        running text)."""
+        from babel.numbers import get_currency_name
+
+        name = get_currency_name(code, locale=self._babel)
+        return name.lower() if name and name != code else code
+
     def country(self, code: str) -> str:
         """A country's name from its ISO 3166 code (``Italia``)."""
         return self._babel.territories.get(code.upper(), code)
@@ -320,6 +334,18 @@ class Wording:
             return f"{m // 60:02d}:{m % 60:02d}"
 
         return f"{hhmm(span.start)}\u2013{hhmm(span.end)}"
+
+    def code(self, code: str, group: str = "") -> str:
+        """How a code of the data reads: the policy's label, the catalogue's (``group``), or
+        as a last resort the code itself, exactly as the data holds it (``slalang check``
+        warns about it, SLA601, long before a customer reads it).
+
+        >>> Wording("it", labels={"planned": "Manutenzione programmata"}).code("planned")
+        'Manutenzione programmata'
+        >>> Wording("en").code("waiting_on_customer", "status"), Wording("en").code("hw_order")
+        ('waiting on the customer', 'hw_order')
+        """
+        return self.label(group, code, "{code}") if group else self.codes.get(code, code)
 
     def quote(self, text: str) -> str:
         """A code or name quoted as the language does (“x” / «x»)."""

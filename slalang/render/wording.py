@@ -153,22 +153,29 @@ def metric_words(w: Wording, metric: str, form: str = "title") -> str:
 
 
 def priority_words(w: Wording, priority: Priority) -> str:
-    """``P1 – Critical`` / ``P1 – Critica`` (known labels translated, others kept)."""
-    label = w.label("priority_label", priority.label, "{code}") if priority.label else ""
+    """``P1 – Critical`` / ``P1 – Critica``: the policy's label in the document's language
+    (``P1 "Critical" it "Critica"``, or ``label P1 ...``), else a label the catalogue
+    translates, else the policy's own."""
+    own = priority.text.get(w.lang) if priority.text else None
+    label = own or w.codes.get(priority.code) or (
+        w.label("priority_label", priority.label, "{code}") if priority.label else "")
     if not label or label == priority.code:
         return priority.code
     return w.t("priority", code=priority.code, label=label)
 
 
 def status_words(w: Wording, status: str) -> str:
-    """``waiting on the customer`` / ``in attesa del cliente``; unknown: ``in status “x”``."""
+    """``waiting on the customer`` / ``in attesa del cliente``: the policy's label, else the
+    catalogue's, else ``in the status “x”``."""
+    if status in w.codes:  # the policy's label of a status reads as a state ("in attesa di …")
+        return w.codes[status]
     known = w.items("status")
     return known[status] if status in known else w.t("status_other", status=w.quote(status))
 
 
 def event_words(w: Wording, event: ClockEvent, role: str) -> str:
     """What starts (``role="from"``) or stops (``"to"``) a clock, as the preposition needs."""
-    status = w.quote(event.status) if event.status else ""
+    status = w.quote(w.code(event.status)) if event.status else ""
     return w.t(f"event.{event.kind}.{role}", status=status)
 
 
@@ -191,6 +198,10 @@ def clock_sentences(w: Wording, clock: ClockDef, subject: bool = True) -> list[s
         out.append(w.t(f"clock.reopen_{clock.on_reopen}",
                        stop=w.t(f"event.{clock.stop.kind}.last")))
     out.append(w.t(f"clock.priority_{clock.on_priority_change}"))
+    for event, means in ((clock.start, clock.start_means), (clock.stop, clock.stop_means)):
+        text = means.get(w.lang) or means.get("en") if means else None
+        if text:
+            out.append(w.t("clock.means", event=event_words(w, event, "noun"), means=text))
     return out
 
 
@@ -218,8 +229,8 @@ def delay_statuses(clock: ClockDef) -> tuple[str, ...]:
 
 def condition_words(w: Wording, cond: Condition) -> str:
     """``category is “change_request”`` / ``categoria «change_request»``."""
-    field = w.label("field", cond.field, w.quote("{code}"))
-    values = [w.quote(v) for v in cond.values]
+    field = w.label("field", cond.field, w.quote(w.code(cond.field)))
+    values = [w.quote(w.code(v)) for v in cond.values]
     key = {"=": "is", "in": "is", "!=": "is_not", "not in": "is_not"}[cond.op]
     if len(values) > 1:
         key += "_any"
@@ -236,6 +247,8 @@ def exclusion_words(w: Wording, policy: Policy, exclusion: Exclusion) -> str:
         return w.t("exclusion.tickets", conditions=conditions)
     if exclusion.during:
         cal = policy.calendar(exclusion.during)
+        notice = (w.t("contract.notice", notice=w.duration(exclusion.notice))
+                  if exclusion.notice else "")
         return w.t("exclusion.downtime_during", conditions=conditions,
-                   window=calendar_words(w, cal), name=w.quote(cal.name))
+                   window=calendar_words(w, cal), notice=notice)
     return w.t("exclusion.downtime", conditions=conditions)

@@ -278,7 +278,7 @@ def test_changing_a_target_and_a_fee_changes_the_text(reference):
     # the fee and everything computed from it follow
     assert "€2,000.00" in before_en and "€3,000.00" not in before_en
     assert "Monthly fee: €3,000.00 (list price)" in after_en
-    assert "capped at 20% of the monthly fee (€600.00)" in after_en
+    assert "may not exceed 20% of the monthly fee (€600.00)" in after_en
     assert "a credit of 5% (€150.00)" in after_en
     assert "Canone mensile: 3.000,00\xa0€ (prezzo di listino)" in after_it
     # the same edit through the compiled plan
@@ -336,10 +336,12 @@ def _user_template(tmp_path: Path, body: str, name: str = "contract/contract.md.
 
 
 def test_user_template_overrides_by_name(tmp_path, reference):
-    folder = _user_template(tmp_path, "{{ policy.name }} / {{ tiers[0].name }}: "
-                                      "{{ tiers[0].rows[0].cells[0] }}\n")
+    folder = _user_template(tmp_path, (
+        "{% set a = articles|selectattr('name', 'equalto', 'service_levels')|first %}"
+        "{{ policy.name }} / {{ a.number }}: {{ (a.clauses|selectattr('table')|first)"
+        ".table.rows[0][1] }}\n"))
     text = render_contract(reference, tier="Gold", templates_dir=folder, lang="it")
-    assert text == "Rossi IT Services — Managed Services / Gold: entro 15 minuti, 24 ore su " \
+    assert text == "Rossi IT Services — Managed Services / 6: entro 15 minuti, 24 ore su " \
                    "24, 7 giorni su 7\n"
     # the HTML template was not overridden: the shipped one is used
     assert render_contract(reference, tier="Gold", templates_dir=folder, fmt="html"
@@ -404,7 +406,7 @@ def test_undefined_variable_names_variable_and_line(tmp_path, reference):
         render_contract(reference, tier="Gold", templates_dir=folder)
     assert str(info.value) == ("template 'contract/contract.md.j2', line 3: undefined "
                                "variable: 'dict object' has no attribute 'nmae'")
-    folder = _user_template(tmp_path, "{% for x in tiers %}\n{{ x.name }} {{ customer_fee }}\n"
+    folder = _user_template(tmp_path, "{% for x in articles %}\n{{ x.name }} {{ customer_fee }}\n"
                                       "{% endfor %}\n")
     with pytest.raises(RenderError, match=r"line 2: undefined variable: 'customer_fee' is "
                                           r"undefined"):
@@ -492,10 +494,17 @@ def test_cli_customer_with_roster_option(tmp_path):
     result = CliRunner().invoke(main, ["contract", str(POLICIES / "reference.sla"),
                                        "--customer", "Delta Srl", "--roster", str(roster)])
     assert result.exit_code == 0, result.output
-    assert "Customer: Delta Srl, service tier Gold" in result.output
-    assert "Monthly fee: €4,200.00 (negotiated; list fee €4,000.00)" in result.output
-    assert "Covered services: email and vpn" in result.output
-    assert "capped at 30% of the monthly fee (€1,260.00)" in result.output
+    assert "Customer: Delta Srl · service tier Gold" in result.output
+    # the customer's appendix shows the fee they pay, never the list price
+    assert "Monthly fee: €4,200.00." in result.output
+    assert "4,000.00" not in result.output and "list price" not in result.output
+    assert "The services covered for the customer are: Email and vpn." in result.output
+    assert "may not exceed 30% of the monthly fee (€1,260.00)" in result.output
+    # an internal copy asks for the list price
+    internal = CliRunner().invoke(main, ["contract", str(POLICIES / "reference.sla"),
+                                         "--customer", "Delta Srl", "--roster", str(roster),
+                                         "--list-fee"])
+    assert "Monthly fee: €4,200.00 (negotiated; list price €4,000.00)." in internal.output
 
 
 def test_cli_customer_unknown():

@@ -203,17 +203,20 @@ def test_clock_sentences():
                      pause_statuses=("waiting_on_customer", "waiting_on_vendor"))
     assert say.clock_sentences(EN, clock) == [
         "Resolution time is measured from the creation of the ticket to the final resolution.",
-        "The clock pauses while the ticket is waiting on the customer or waiting on a vendor.",
+        "The clock pauses while the ticket is waiting on the customer or waiting on a "
+        "third-party vendor.",
         "If the ticket is reopened, the clock resumes where it stopped: only the last "
         "resolution stops it.",
-        "If the priority changes, the time already elapsed counts towards the target of the "
+        "If the priority changes, the time already elapsed counts towards the maximum time of the "
         "new priority.",
     ]
     assert say.clock_sentences(IT, clock)[:2] == [
         "Il tempo di risoluzione si misura dall'apertura del ticket alla risoluzione "
         "definitiva.",
+        # "fornitore" alone is the provider (the appendix's header says so): the vendor is
+        # "fornitore terzo"
         "Il conteggio si sospende mentre il ticket è in attesa del cliente o in attesa di un "
-        "fornitore.",
+        "fornitore terzo.",
     ]
     odd = ClockDef("pickup", ClockEvent("status", "assigned"), ClockEvent("first_response"),
                    pause_statuses=("parked",))

@@ -173,7 +173,7 @@ def test_the_saved_evaluation_alone_gives_the_full_report() -> None:
     assert "Rossi IT Services S.r.l." in alone
     # August: 10 % uptime credit and 5 % objective credit of Alfa's 4,000 fee
     assert "| August 2026 | Monthly uptime below 99.9% (email: 99.787%) | 10% | €400.00 |" in alone
-    assert "| August 2026 | Response time objective for P1 missed (0.00%) | 5% | €200.00 |" \
+    assert "| August 2026 | Response time objective for P1 not achieved (0.00%) | 5% | €200.00 |" \
         in alone
     # one month of the quarter, with its breaches (no verdict CSV needed)
     sep = render_report(load(), format="md", months=["2026-09"], customer="Beta SpA")

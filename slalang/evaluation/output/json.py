@@ -103,11 +103,15 @@ def clause_subjects(policy) -> dict[tuple[str, str | None, str | None], dict]:
     ``priority``; reports word the clause as the contract does with them."""
     out: dict = {}
     for tier in policy.tiers:
-        uc = tier.uptime_credit
-        for step in uc.steps if uc else ():
-            where = clause(step.span) or clause(uc.span)
-            # the threshold as the policy writes it ("99.0"), as the contract shows it
-            out[("uptime", where, dec(step.percent))] = {"below": str(step.below)}
+        for uc in ([tier.uptime_credit] if tier.uptime_credit else []) + list(
+                tier.service_credits):
+            for step in uc.steps:
+                where = clause(step.span) or clause(uc.span)
+                # the threshold as the policy writes it ("99.0"), as the contract shows it
+                subject = {"below": str(step.below)}
+                if uc.service is not None:
+                    subject["service"] = uc.service
+                out[("uptime", where, dec(step.percent))] = subject
         for oc in tier.objective_credits:
             out[("objective", clause(oc.span), dec(oc.percent))] = {
                 "metric": oc.metric, "priority": oc.priority}

@@ -16,6 +16,7 @@ from slalang.language.checks import (
     credit_steps,
     credit_vs_uptime,
     currency,
+    customer_text,
     duplicates,
     header_fields,
     holiday_sources,
@@ -53,6 +54,7 @@ CHECKS = (
     money_precision,
     missing_targets,
     response_vs_resolution,
+    customer_text,
 )
 
 #: every code a check can report, with its summary

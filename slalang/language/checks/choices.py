@@ -10,11 +10,13 @@ from slalang.language import syntax as s
 from slalang.language.context import CLOCK_EVENTS, CheckContext, diag
 
 CODES = {"SLA105": "a word outside its fixed set (clock event or option, exclusion subject, "
-                   "period)"}
+                   "period, who classifies, how credits are paid)"}
 
 ON_CHOICES = {"reopen": ("resume", "restart"), "priority change": ("carry", "restart")}
 SUBJECTS = ("tickets", "downtime")
 PERIODS = ("month",)
+CLASSIFIERS = ("provider", "customer")
+PAYMENTS = ("credit_note", "deduction")
 
 
 def run(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -35,6 +37,17 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
             if decl.during is not None and decl.subject.text == "tickets":
                 yield diag("SLA105", "`during` applies only to downtime exclusions",
                            decl.during.span, "a ticket is excluded whole; drop `during`")
+            if decl.notice is not None and decl.during is None:
+                yield diag("SLA105", "`notice` applies to a maintenance window (`during`)",
+                           decl.notice.span, "add `during <window>`, or drop `notice`")
+        elif isinstance(decl, s.SupportDecl):
+            for st in decl.stmts:
+                if isinstance(st, s.ClassifiedStmt):
+                    yield from _one_of(st.by, CLASSIFIERS, "`classified by` party")
+        elif isinstance(decl, s.CreditTermsDecl):
+            for st in decl.stmts:
+                if isinstance(st, s.PaidByStmt):
+                    yield from _one_of(st.how, PAYMENTS, "credit payment (`paid by`)")
 
 
 def _one_of(ident: s.Ident, allowed: tuple[str, ...], what: str, extra: str = ""

@@ -44,6 +44,13 @@ def _references(tree: s.PolicyFile) -> Iterator[tuple[str, s.Ident]]:
         elif isinstance(decl, s.MatrixDecl):
             for row in decl.rows:
                 yield "SLA103", row.priority
+        elif isinstance(decl, s.SupportDecl):
+            for st in decl.stmts:
+                if isinstance(st, s.ChannelStmt):
+                    if st.calendar is not None:
+                        yield "SLA101", st.calendar
+                    for p in st.priorities:
+                        yield "SLA103", p
         elif isinstance(decl, s.TierDecl):
             if decl.extends is not None:
                 yield "SLA102", decl.extends
