@@ -20,6 +20,7 @@ from slalang.data.build import out_of_range, out_of_range_reason
 from slalang.data.instants import parse_instants
 from slalang.data.source import Digest, kind_of, read_bytes, read_csv
 from slalang.data.table import NAT, Rejection, to_datetime
+from slalang.errors import DataError
 
 if TYPE_CHECKING:
     from slalang.data.mapping import Mapping
@@ -100,14 +101,48 @@ def read_downtime(path: str | Path, mapping: Mapping | str | Path | None = None,
             mapping = load_mapping(mapping)
     file = str(path)
     digest = Digest()
-    data = read_bytes(path, digest)
-    if kind_of(path) == "csv":
-        columns, rows = _csv_columns(data, file, mapping)
+    if mapping is not None and _through_registry(path, mapping):
+        columns, rows = _source_columns(path, mapping, digest)
     else:
-        columns, rows = _jsonl_columns(data, file, mapping)
+        data = read_bytes(path, digest)
+        if kind_of(path) == "csv":
+            columns, rows = _csv_columns(data, file, mapping)
+        else:
+            columns, rows = _jsonl_columns(data, file, mapping)
     records, rejected = _records(columns, rows, file, mapping)
     check_errors(rejected, max_errors)
     return DowntimeTable(tuple(records), file, tuple(rejected), digest.hexdigest())
+
+
+def _through_registry(path: str | Path, mapping) -> bool:
+    """Whether a mapped downtime export needs the reader registry: a format the mapping
+    names (JSON records, Excel, Parquet, SQL) or a suffix other than CSV/JSON Lines."""
+    from slalang.data.sources import format_of
+
+    declared = mapping.source_options.get("format")
+    if declared is not None:
+        return declared != "csv" or bool(set(mapping.source_options) - {"format"})
+    try:
+        kind_of(path)
+        return False
+    except DataError:
+        format_of(path)  # names an unknown suffix
+        return True
+
+
+def _source_columns(path: str | Path, mapping, digest: Digest
+                    ) -> tuple[dict[str, list], list[int]]:
+    from slalang.data.sources import read_source
+
+    wanted = [s for s in mapping.downtime.values() if isinstance(s, str)]
+    options = {**mapping.csv_options(), **mapping.source_options}
+    found = read_source(path, options, wanted, digest)
+    cols = {name: found.table.column(name).to_pylist() for name in found.table.column_names}
+    if found.problems:
+        problems = cols.setdefault("__problem__", [None] * found.n)
+        for k, reason in found.problems.items():
+            problems[k] = reason
+    return cols, found.rows.tolist()
 
 
 def _csv_columns(data: bytes, file: str, mapping) -> tuple[dict[str, list], list[int]]:

@@ -502,3 +502,42 @@ def test_a_path_that_fails_on_one_record_refuses_that_record(tmp_path):
     (r,) = t.rejected
     assert (r.file, r.row) == (str(p), 2)
     assert r.reason.startswith("a path cannot be read on this record")
+
+
+def test_downtime_from_a_json_document_and_from_excel(tmp_path):
+    from slalang.data import read_downtime
+
+    p = tmp_path / "outages.json"
+    p.write_text(json.dumps({"outages": [
+        {"org": "Alfa Srl", "svc": "email", "from": "2026-07-04T10:00:00Z",
+         "to": "2026-07-04T10:50:00Z"},
+        {"org": "Alfa Srl", "svc": "email", "from": "2026-07-05T10:00:00Z", "to": None},
+    ]}, indent=2))
+    m = _mapping(tmp_path, """
+mapping: 1
+shape: ticket
+source: {format: json, records: outages}
+fields: {id: org}
+downtime: {customer: org, service: svc, start: from, end: to, kind: {constant: unplanned}}
+""")
+    d = read_downtime(p, mapping=m)
+    assert [r.seconds for r in d.records] == [3000]
+    assert [(r.row, r.field) for r in d.rejected] == [(2, "end")]
+    openpyxl = pytest.importorskip("openpyxl", reason="the xlsx extra is not installed")
+    import datetime as dt
+
+    book = openpyxl.Workbook()
+    book.active.append(["Customer", "Service", "Start", "End"])
+    book.active.append(["Alfa Srl", "email", dt.datetime(2026, 7, 4, 12), dt.datetime(2026, 7, 4,
+                                                                                    13)])
+    book.save(tmp_path / "outages.xlsx")
+    x = _mapping(tmp_path, """
+mapping: 1
+shape: ticket
+timestamps: {timezone: Europe/Rome}
+fields: {id: Customer}
+downtime: {customer: Customer, service: Service, start: Start, end: End,
+           kind: {constant: unplanned}}
+""")
+    d = read_downtime(tmp_path / "outages.xlsx", mapping=x)
+    assert [r.seconds for r in d.records] == [3600]
