@@ -15,3 +15,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fuzz-minutes", type=float, default=None, metavar="N",
         help="spend N minutes in the fuzz tests (tests/fuzz) instead of about one in all",
     )
+    parser.addoption(
+        "--fuzz-seed", type=int, default=None, metavar="S",
+        help="start the fuzz tests' seeded batches at S (a failure names its batch's seed; "
+             "the default repeats the same seeds every run)",
+    )

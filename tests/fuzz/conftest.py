@@ -2,7 +2,8 @@
 
 The default run spends about a minute in all, split evenly between the fuzz tests, and is
 seeded so a failure reproduces on the next run. ``pytest tests/fuzz --fuzz-minutes N`` spends N
-minutes instead (more batches, each with the next seed; a failure names its batch's seed).
+minutes instead (more batches, each with the next seed; a failure names its batch's seed), and
+``--fuzz-seed S`` starts from another seed, to explore new inputs.
 
 A fuzzer takes the ``fuzz`` fixture and hands :meth:`Fuzzer.run` a hypothesis strategy and a
 one-argument check; the check usually drives the CLI through ``fuzz.invoke`` (:func:`invoke`),
@@ -95,6 +96,8 @@ class Fuzzer:
 
     #: wall-time budget of this test, in seconds
     seconds: float
+    #: batch n takes seed ``first_seed + n``
+    first_seed: int = BASE_SEED
 
     #: :func:`invoke`, for tests that only take the fixture
     invoke = staticmethod(invoke)
@@ -111,12 +114,13 @@ class Fuzzer:
                 max_examples=batch, deadline=None, database=None, derandomize=False,
                 suppress_health_check=list(HealthCheck), print_blob=True,
             )(test)
-            # batch n always takes seed BASE_SEED + n: any run, long or short, reproduces
-            test = seed(BASE_SEED + batches)(test)
+            # batch n always takes seed first_seed + n: any run, long or short, reproduces
+            test = seed(self.first_seed + batches)(test)
             try:
                 test()
             except BaseException as exc:
-                exc.add_note(f"fuzz batch seed: {BASE_SEED + batches}")
+                exc.add_note(f"fuzz batch seed: {self.first_seed + batches} (rerun this batch "
+                             f"first with --fuzz-seed {self.first_seed + batches})")
                 raise
             batches += 1
             if time.monotonic() >= deadline:
@@ -135,4 +139,5 @@ def fuzz(request: pytest.FixtureRequest) -> Fuzzer:
     minutes = request.config.getoption("--fuzz-minutes")
     total = (DEFAULT_MINUTES if minutes is None else minutes) * 60
     count = getattr(request.config, "_fuzz_count", 1)
-    return Fuzzer(seconds=total / count)
+    first = request.config.getoption("--fuzz-seed")
+    return Fuzzer(seconds=total / count, first_seed=BASE_SEED if first is None else first)
