@@ -122,10 +122,19 @@ class ComplianceRow:
     percent: str | None
     achieved: bool | None
     clause: Clause | None
+    #: the objective's minimum-sample rule, when it has one
+    min_tickets: int | None = None
+    allowed_misses: int | None = None
 
     @property
     def decided(self) -> int:
         return self.met + self.breached
+
+    @property
+    def small_sample(self) -> bool:
+        """Fewer decided tickets than the objective's minimum: judged by its rule, not by the
+        percentage (so 3 of 4 can meet a 95 % objective, and the report says why)."""
+        return self.min_tickets is not None and 0 < self.decided < self.min_tickets
 
     @property
     def shown(self) -> str | None:
@@ -553,7 +562,16 @@ def _compliance(row: Mapping, where: str) -> ComplianceRow:
         percent=_num(_get(row, "compliance", where), where + ".compliance", allow_none=True),
         achieved=row.get("achieved"),
         clause=_clause(row.get("clause")),
+        **_rule(row.get("sample_rule")),
     )
+
+
+def _rule(rule) -> dict:
+    if not isinstance(rule, Mapping):
+        return {}
+    return {"min_tickets": int(rule["min_tickets"]),
+            "allowed_misses": None if rule.get("allowed_misses") is None
+            else int(rule["allowed_misses"])}
 
 
 def _uptime(row: Mapping, where: str) -> UptimeRow:

@@ -85,3 +85,49 @@ def test_the_scalar_rule_agrees_with_the_vectorised_one(met, breached, least, al
     code = judge(np.array(met), np.array(breached), True, 95, 1, np.array(least or 0),
                  np.array(-1 if allowed is None else allowed))
     assert {ACHIEVED: True, MISSED: False}.get(int(code)) is expected
+
+
+def test_both_json_writers_carry_the_rule(tmp_path):
+    import io
+
+    from slalang.data import read_downtime, read_tickets
+    from slalang.evaluation import evaluate as evaluate_policy
+    from slalang.evaluation.output.json import evaluation_to_json, validate, write_json
+    from slalang.language import load_policy
+    from slalang.plan import compile_plan
+    from slalang.roster import roster_for
+
+    evaluate(tmp_path, " over at least 20 tickets else at most 1 missed")  # writes the policy
+    policy = load_policy(tmp_path / "reference.sla")
+    ev = evaluate_policy(
+        compile_plan(policy), read_tickets(str(ROOT / "examples/reference/tickets.jsonl")),
+        read_downtime(str(ROOT / "examples/reference/downtime.csv")), roster_for(policy),
+        period="2026-Q3")
+    out = io.BytesIO()
+    write_json(ev, out)
+    doc = json.loads(out.getvalue())
+    assert doc == evaluation_to_json(ev)
+    validate(doc)
+    _, p1 = beta_august_p1(doc)
+    assert p1["sample_rule"] == {"min_tickets": 20, "allowed_misses": 1}
+    alfa = next(c for c in doc["customers"] if c["customer"] == "Alfa Srl")
+    gold_resolution = next(o for o in alfa["months"][0]["objectives"]
+                           if o["metric"] == "resolution")
+    assert "sample_rule" not in gold_resolution  # Gold restates its objective, without a rule
+
+
+@pytest.mark.parametrize(("lang", "note"), [
+    ("en", "fewer than 20 tickets, so up to 1 may be late: 1 late"),
+    ("it", "meno di 20 ticket, quindi ne sono ammessi fino a 1 fuori tempo: 1 fuori tempo")])
+def test_the_report_says_why_three_of_four_meets_95_percent(tmp_path, lang, note):
+    evaluate(tmp_path, " over at least 20 tickets else at most 1 missed")  # writes the policy
+    out = tmp_path / "beta.md"
+    r = CliRunner().invoke(main, [
+        "report", str(tmp_path / "reference.sla"), "--tickets",
+        str(ROOT / "examples/reference/tickets.jsonl"), "--period", "2026-08",
+        "--customer", "Beta SpA", "--lang", lang, "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    row = next(line for line in out.read_text(encoding="utf-8").splitlines()
+               if line.startswith("| ") and "| P1 | 3 | 1 |" in line)
+    assert "75,00%" in row or "75.00%" in row
+    assert note in row

@@ -75,7 +75,18 @@ def _objective(o: ObjectiveResult) -> dict:
         "metric": o.metric, "priority": o.priority, "objective": dec(o.objective),
         "met": o.met, "breached": o.breached, "open": o.open, "excluded": o.excluded,
         "compliance": _q(o.compliance, 2), "achieved": o.achieved, "clause": clause(o.span),
+        **_sample_rule(o.min_tickets, o.allowed_misses),
     }
+
+
+def _sample_rule(least: int | None, allowed: int | None) -> dict:
+    """The objective's minimum-sample rule, only when it has one (older documents and
+    objectives without a rule have no such key)."""
+    if not least:
+        return {}
+    return {"sample_rule": {"min_tickets": int(least),
+                            "allowed_misses": None if allowed is None or allowed < 0
+                            else int(allowed)}}
 
 
 def _uptime(u: UptimeResult) -> dict:
@@ -466,6 +477,10 @@ class _EntryTexts:
         prios = [_json.dumps(x) for x in a.priorities]
         percents = [_json.dumps(dec(x)) for x in obj.percent.reshape(-1)]
         clauses = [_json.dumps(clause(x)) for x in obj.span.reshape(-1)]
+        # the minimum-sample rule after the clause, as _objective writes it
+        rules = [_json.dumps(_sample_rule(least, allowed), separators=(",", ":"))[1:-1]
+                 for least, allowed in zip(obj.min_tickets.reshape(-1).tolist(),
+                                           obj.allowed.reshape(-1).tolist(), strict=True)]
         prefix = []
         for f in range(n_flat):
             mm, pp = divmod(f % (nm * npr), npr)
@@ -474,7 +489,8 @@ class _EntryTexts:
         self.prefix = pool.add(prefix)
         # by (target, achieved, last in its row): the separator comes with the entry
         self.suffix = pool.add(
-            f',"achieved":{("true", "false", "null")[k // 2 % 3]},"clause":{clauses[k // 6]}}}'
+            f',"achieved":{("true", "false", "null")[k // 2 % 3]},"clause":{clauses[k // 6]}'
+            + (f",{rules[k // 6]}" if rules[k // 6] else "") + "}"
             + ("" if k % 2 else ",") for k in range(n_flat * 6))
         # compliance by hundredths (0 to 100.00), then null (nothing decided)
         self.compliance = pool.add([f'"{h // 100}.{h % 100:02d}"' for h in range(10001)]
