@@ -136,7 +136,7 @@ def report_amended(policy: str, amendments: Sequence[str], *, tickets, events, d
                    customer: str | None, out: str, folder: bool, combined: bool,
                    template_dir) -> None:
     """``slalang report POLICY --amendment OTHER …``: one report per version, joined."""
-    from slalang.cli.common import atomic_write
+    from slalang.cli.common import command_outputs
     from slalang.cli.report import report_files
     from slalang.evaluation.output.json import evaluation_to_json
     from slalang.render import render_report
@@ -173,10 +173,12 @@ def report_amended(policy: str, amendments: Sequence[str], *, tickets, events, d
         outputs = {f"{out.rstrip('/')}/{files[n]}": render(n) for n in names}
     else:
         outputs = {out: render(customer)}
+    written = command_outputs()  # several files: all or none
     for path, data in outputs.items():
         binary = isinstance(data, bytes)
-        with atomic_write(path, "wb" if binary else "w", None if binary else "utf-8") as fh:
+        with written.open(path, "wb" if binary else "w", None if binary else "utf-8") as fh:
             fh.write(data)
         if folder:
             click.echo(f"wrote {path}", err=True)
+    written.commit()
     raise SystemExit(EXIT_OK)

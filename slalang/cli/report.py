@@ -215,7 +215,7 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         --period 2026-Q3 -o qbr/            # one file per customer
     slalang report --from-json ev.json --customer "Alfa Srl" --lang it -o alfa.pdf
     """
-    from slalang.cli.common import atomic_write
+    from slalang.cli.common import command_outputs
     from slalang.document import read_verdicts
     from slalang.render import render_report
 
@@ -307,12 +307,14 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
 
         n = record_history(record, evaluation)
         click.echo(f"recorded {n} customer-month(s) in {record}", err=True)
+    written = command_outputs()  # several files: all or none
     for path, data in outputs.items():
         binary = isinstance(data, bytes)
-        with atomic_write(path, "wb" if binary else "w", None if binary else "utf-8") as fh:
+        with written.open(path, "wb" if binary else "w", None if binary else "utf-8") as fh:
             fh.write(data)
         if len(outputs) > 1:
             click.echo(f"wrote {path}", err=True)
+    written.commit()
     for note in _notes_for_operator(evaluation, rows is not None):
         click.echo(note, err=True)
     raise SystemExit(EXIT_OK)

@@ -67,3 +67,19 @@ def test_other_verbs_write_devices_in_place(verb):
     result = CliRunner().invoke(main, [*verb, "/dev/null"])
     assert result.exit_code == 0, result.output
     assert Path("/dev/null").is_char_device()
+
+
+def test_report_per_customer_files_all_or_none(tmp_path):
+    saved = tmp_path / "ev.json"
+    assert CliRunner().invoke(main, ["evaluate", *EVALUATE, "--json", str(saved)]).exit_code == 0
+    folder = tmp_path / "reports"
+    (folder / "gamma-snc-2026-Q3.md").mkdir(parents=True)  # the third file cannot be written
+    result = CliRunner().invoke(main, ["report", "--from-json", str(saved), "-o",
+                                       f"{folder}/", "--format", "md"])
+    assert result.exit_code == 2
+    assert sorted(p.name for p in folder.iterdir()) == ["gamma-snc-2026-Q3.md"]
+    (folder / "gamma-snc-2026-Q3.md").rmdir()
+    result = CliRunner().invoke(main, ["report", "--from-json", str(saved), "-o",
+                                       f"{folder}/", "--format", "md"])
+    assert result.exit_code == 0, result.output
+    assert len(list(folder.iterdir())) == 3
