@@ -177,7 +177,8 @@ def _inherit(parent: FlatTier | None, name: str, decl: s.TierDecl) -> FlatTier:
         return FlatTier(name, decl)
     return dataclasses.replace(
         parent, name=name, decl=decl, targets=dict(parent.targets),
-        objectives=dict(parent.objectives), uptime=dict(parent.uptime),
+        objectives=dict(parent.objectives), samples=dict(parent.samples),
+        uptime=dict(parent.uptime),
         uptime_credits=dict(parent.uptime_credits),
         objective_credits=dict(parent.objective_credits))
 

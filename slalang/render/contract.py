@@ -44,6 +44,9 @@ class _Row:
     seconds: int
     calendar: str
     objective: Decimal
+    #: the objective's minimum-sample rule, when it has one
+    min_tickets: int | None = None
+    allowed_misses: int | None = None
 
 
 def render_contract(policy: Policy, *, tier: str | None = None, customer: str | None = None,
@@ -165,10 +168,22 @@ def _rows(policy: Policy, tier: Tier, plan: Any) -> list[_Row]:
     """The tier's targets: from the compiled plan when given, else the flattened tier."""
     if plan is not None:
         return [_Row(r.metric, r.priority, int(r.target_seconds),
-                     getattr(r.calendar, "name", r.calendar), Decimal(r.objective))
+                     getattr(r.calendar, "name", r.calendar), Decimal(r.objective),
+                     getattr(r, "min_tickets", None), getattr(r, "allowed_misses", None))
                 for r in plan.rows if r.tier == tier.name and r.metric in policy.metrics]
-    return [_Row(t.metric, t.priority, t.seconds, t.calendar, t.objective)
-            for t in tier.targets]
+    return [_Row(t.metric, t.priority, t.seconds, t.calendar, t.objective, t.min_tickets,
+                 t.allowed_misses) for t in tier.targets]
+
+
+def _objective_words(w: Wording, row: _Row) -> str:
+    """``at least 95% of tickets``, with the minimum-sample rule when the objective has one."""
+    text = w.t("contract.objective", **w.forms("percent", w.percent(row.objective)))
+    if row.min_tickets is None:
+        return text
+    if row.allowed_misses is None:
+        return w.t("contract.sample_not_judged", objective=text, least=row.min_tickets)
+    return w.t("contract.sample_allowed", row.allowed_misses, objective=text,
+               least=row.min_tickets)
 
 
 def _text(w: Wording, text: Text | None) -> str | None:
@@ -533,7 +548,8 @@ def _tier_view(w: Wording, policy: Policy, tier: Tier, rows: list[_Row], main: s
     fee_line = _fee_line(w, tier, who, list_fee)
     metrics = [m for m in policy.metrics if any(r.metric == m for r in rows)]
     by_key = {(r.metric, r.priority): r for r in rows}
-    uniform = {m: len({r.objective for r in rows if r.metric == m}) == 1 for m in metrics}
+    uniform = {m: len({(r.objective, r.min_tickets, r.allowed_misses) for r in rows
+                       if r.metric == m}) == 1 for m in metrics}
     table = []
     for p in sorted(policy.priorities, key=lambda p: p.rank):
         if not any((m, p.code) in by_key for m in metrics):
@@ -546,13 +562,12 @@ def _tier_view(w: Wording, policy: Policy, tier: Tier, rows: list[_Row], main: s
                 continue
             cell = _cell(w, policy.calendar(row.calendar), row.seconds, main)
             if not uniform[m]:
-                cell = w.t("contract.cell_objective", cell=cell, objective=w.t(
-                    "contract.objective", **w.forms("percent", w.percent(row.objective))))
+                cell = w.t("contract.cell_objective", cell=cell,
+                           objective=_objective_words(w, row))
             cells.append(cell)
         table.append({"code": p.code, "priority": say.priority_words(w, p), "cells": cells})
-    objectives = [w.t("contract.objective", **w.forms("percent", w.percent(
-        next(r.objective for r in rows if r.metric == m)))) if uniform[m]
-        else w.t("contract.table.none") for m in metrics]
+    objectives = [_objective_words(w, next(r for r in rows if r.metric == m)) if uniform[m]
+                  else w.t("contract.table.none") for m in metrics]
     # with no roster scope article, the customer's services are stated with the fee
     services_line = (w.t("contract.services", services=w.join(w.code(s) for s in who.services))
                      if who and who.services and not policy.terms.covers

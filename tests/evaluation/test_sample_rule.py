@@ -131,3 +131,22 @@ def test_the_report_says_why_three_of_four_meets_95_percent(tmp_path, lang, note
                if line.startswith("| ") and "| P1 | 3 | 1 |" in line)
     assert "75,00%" in row or "75.00%" in row
     assert note in row
+
+
+def test_a_child_restating_its_objective_leaves_the_parents_rule_alone(tmp_path):
+    """Gold restates resolution's objective without a rule; Silver keeps its own (the flat
+    tiers once shared one dict of rules, so Gold's restatement erased Silver's)."""
+    from slalang.language import load_policy
+
+    source = (ROOT / "policies" / "reference.sla").read_text(encoding="utf-8").replace(
+        "    resolution on office: P1 4h, P2 8h objective 90%\n",
+        "    resolution on office: P1 4h, P2 8h objective 90% over at least 20 tickets\n")
+    (tmp_path / "p.sla").write_text(source, encoding="utf-8")
+    (tmp_path / "customers.yaml").write_text(
+        (ROOT / "policies" / "customers.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    policy = load_policy(tmp_path / "p.sla")
+    rules = {(t.name, x.metric): (x.min_tickets, x.allowed_misses)
+             for t in policy.tiers for x in t.targets}
+    assert rules[("Silver", "resolution")] == (20, None)
+    assert rules[("Gold", "resolution")] == (None, None)
+    assert rules[("Bronze", "resolution")] == (None, None)

@@ -520,3 +520,40 @@ def test_customer_not_in_roster(reference):
     with pytest.raises(RenderError, match="no customer 'Beta' in the roster; did you mean "
                                           "'Beta SpA'"):
         render_contract(reference, customer="Beta", roster=roster)
+
+
+# -- an objective with a minimum sample (issue 13) -------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_minimum_sample_is_a_term_of_the_appendix(tmp_path, lang):
+    """`objective 95% over at least 20 tickets else at most 1 missed` on Silver's response,
+    and a bare `over at least 20 tickets` on its resolution: both stated, in contract words."""
+    source = (ROOT / "policies" / "reference.sla").read_text(encoding="utf-8")
+    source = source.replace(
+        "    response on office: P1 1h, P2 2h objective 95%\n",
+        "    response on office: P1 1h, P2 2h objective 95% over at least 20 tickets else at "
+        "most 1 missed\n").replace(
+        "    resolution on office: P1 4h, P2 8h objective 90%\n",
+        "    resolution on office: P1 4h, P2 8h objective 90% over at least 20 tickets\n")
+    (tmp_path / "reference.sla").write_text(source, encoding="utf-8")
+    (tmp_path / "customers.yaml").write_text(
+        (ROOT / "policies" / "customers.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        policy = load_policy("reference.sla")
+    finally:
+        os.chdir(cwd)
+    text = render_contract(policy, tier="Silver", lang=lang, fmt="md", plan=compile_plan(policy))
+    assert_golden(f"sample-rule-silver.{lang}.md", text)
+    expected = {
+        "en": ("at least 95% of tickets; in a month with fewer than 20 tickets, at most 1 "
+               "ticket may exceed the maximum time",
+               "at least 90% of tickets; in a month with fewer than 20 tickets the objective "
+               "is not assessed"),
+        "it": ("almeno il 95% dei ticket; nei mesi con meno di 20 ticket, al massimo 1 ticket "
+               "può superare il tempo massimo",
+               "almeno il 90% dei ticket; nei mesi con meno di 20 ticket l'obiettivo non si "
+               "valuta")}[lang]
+    for sentence in expected:
+        assert sentence in text
