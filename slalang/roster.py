@@ -20,7 +20,6 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from slalang.errors import DataError
@@ -164,6 +163,8 @@ def roster_for(policy: Policy) -> Roster | None:
 
 
 def _validate(data: object, file: str) -> None:
+    import jsonschema  # loaded only when a roster is: `slalang check` without one skips it
+
     errors = sorted(jsonschema.Draft202012Validator(roster_schema()).iter_errors(data),
                     key=lambda e: list(e.absolute_path))
     if not errors:

@@ -36,4 +36,5 @@ def test_a_misspelt_verb_gets_the_closest_verbs():
 
 def test_a_misspelt_option_gets_the_closest_option():
     r = CliRunner().invoke(main, ["evaluate", "p.sla", "--tiket", "t.jsonl"])
-    assert r.exit_code == 2 and "Did you mean '--tickets'?" in r.output
+    # click names every close option (--quiet is close too, since evaluate has one)
+    assert r.exit_code == 2 and "Did you mean" in r.output and "'--tickets'" in r.output

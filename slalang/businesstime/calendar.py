@@ -132,11 +132,11 @@ class Calendar:
             return False
         year = self._source_years.get(day.year)
         if year is None:
-            dates: set[dt.date] = set()
-            import holidays as holidays_lib  # heavy: only calendars that use it pay for it
+            from slalang.businesstime.holiday_data import holiday_dates
 
+            dates: set[dt.date] = set()
             for country, subdiv in self._sources:
-                dates.update(holidays_lib.country_holidays(country, subdiv=subdiv, years=day.year))
+                dates.update(holiday_dates(country, subdiv, day.year))
             year = self._source_years[day.year] = frozenset(dates)
         return day in year
 
@@ -453,11 +453,9 @@ def _holiday_source(value: object) -> tuple[str, str | None]:
             raise TimeError(
                 f"a holiday source must be a (country, subdivision) pair, got {value!r}"
             ) from None
-    import holidays as holidays_lib
+    from slalang.businesstime.holiday_data import registry, subdivisions
 
-    try:
-        holidays_lib.country_holidays(country, subdiv=subdiv)
-    except NotImplementedError:
+    if country not in registry() or (subdiv is not None and subdiv not in subdivisions(country)):
         where = f"{country}" + (f"/{subdiv}" if subdiv else "")
         raise TimeError(
             f"no public holidays known for {where!r}: use an ISO 3166 country code such as "

@@ -30,6 +30,7 @@ VERBS = (
     "calibrate",
     "lsp",
     "mapping",
+    "convert",
 )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
-from pathlib import Path
 
 import click
 
@@ -39,16 +38,6 @@ def failed(ev, fail_on: str) -> bool:
     return objective or credit or uptime
 
 
-def rows_read(ev, downtime) -> int | None:
-    """Rows read in every input file (tickets, events, downtime): the base of a
-    ``--max-errors`` share; None when the evaluation does not know its input's counts."""
-    counts = ev.input
-    if counts is None:
-        return None
-    down = (len(downtime.records) + len(downtime.rejected)) if downtime is not None else 0
-    return counts.read + counts.events_read + down
-
-
 def _load_roster(policy, path: str | None):
     from slalang import roster as rosters
 
@@ -57,32 +46,11 @@ def _load_roster(policy, path: str | None):
     return rosters.roster_for(policy)
 
 
-def _chunk_rows(tickets: str, events: str | None, mapping: str | None,
-                chunk_rows: int | None, in_memory: bool) -> int | None:
-    """How many tickets per chunk (None: in memory). Chunks when asked, or by default when
-    the input is large and a CSV export the chunked reader takes."""
-    from slalang.data.stream import stream_refusal
-    from slalang.evaluation.streaming import AUTO_BYTES, DEFAULT_CHUNK_ROWS
-
-    if in_memory:
-        return None
-    refusal = stream_refusal(tickets, events, mapping)
-    if chunk_rows is not None:
-        if refusal is not None:
-            click.echo(f"note: evaluating in memory: {refusal}", err=True)
-            return None
-        return chunk_rows
-    try:
-        size = sum(Path(p).stat().st_size for p in (tickets, events) if p is not None)
-    except OSError:
-        return None  # the reader names the missing file
-    return DEFAULT_CHUNK_ROWS if refusal is None and size >= AUTO_BYTES else None
-
-
 @click.command(name="evaluate")
 @click.argument("policy", type=click.Path(dir_okay=False))
-@click.option("--tickets", required=True, type=click.Path(dir_okay=False),
-              help="Tickets: canonical JSONL or CSV, or a tool export with --mapping.")
+@click.option("--tickets", required=True, type=click.Path(),
+              help="Tickets: canonical JSONL or CSV, a tool export with --mapping, or a "
+              "dataset directory written by `slalang convert`.")
 @click.option("--events", type=click.Path(dir_okay=False),
               help="Status events CSV (ticket_id,at,status[,priority]) for CSV tickets.")
 @click.option("--downtime", type=click.Path(dir_okay=False),
@@ -114,11 +82,23 @@ def _chunk_rows(tickets: str, events: str | None, mapping: str | None,
               help="Stop with exit 2 when more input rows than this are rejected "
               "(tickets, events and downtime together): a number (10) or a share of the "
               "rows read (5%).")
+@click.option("--engine", type=click.Choice(["auto", "memory", "chunks", "dask"]),
+              default="auto", show_default=True,
+              help="memory: read everything at once; chunks: a CSV export in chunks on "
+              "every core, memory bounded; dask: a `slalang convert` dataset on a Dask "
+              "cluster; auto: chunks from 256 MiB of CSV, dask for a dataset, else memory.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes (chunks, and a local Dask cluster); default: one per core.")
+@click.option("--scheduler", help="Dask scheduler: 'local' (a LocalCluster, the default) or "
+              "an address such as tcp://host:8786.")
 @click.option("--chunk-rows", type=click.IntRange(min=1),
               help="Evaluate CSV tickets this many at a time, in bounded memory (default: "
               "chunks of 100,000 when the input files exceed 256 MiB).")
 @click.option("--in-memory", is_flag=True,
-              help="Read the whole input at once, however large.")
+              help="Read the whole input at once, however large (same as --engine memory).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on standard error (it shows only on a terminal, for runs "
+              "longer than about two seconds).")
 @click.option("--amendment", "amendments", multiple=True, metavar="FILE|REV:PATH",
               help="Another version of the contract (a file or a git revision) with its own "
               "`version` and `effective` date; each month is measured under the version in "
@@ -127,13 +107,14 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
             json_out: str | None, csv_out: str | None, stamp_out: str | None,
             junit_out: str | None, fmt: str,
-            fail_on: str, max_errors: int | float | None, chunk_rows: int | None,
-            in_memory: bool, amendments: tuple[str, ...] = ()) -> None:
+            fail_on: str, max_errors: int | float | None, engine: str, workers: int | None,
+            scheduler: str | None, chunk_rows: int | None, in_memory: bool,
+            quiet: bool, amendments: tuple[str, ...] = ()) -> None:
     """Evaluate POLICY on ticket data: compliance, uptime and service credits per customer
     and month."""
-    from slalang.cli.common import OutputSet, command_outputs
-    from slalang.data import read_downtime, read_tickets
-    from slalang.evaluation.evaluate import evaluate
+    from slalang.cli.common import command_outputs
+    from slalang.cli.progress import progress_for
+    from slalang.evaluation.drivers import evaluate_input
     from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.plan import compile_plan
 
@@ -144,58 +125,44 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
                          mapping=mapping, roster=roster, period=period, as_of=as_of,
                          json_out=json_out, fmt=fmt, fail_on=fail_on, max_errors=max_errors,
                          refused={"--csv": csv_out, "--stamp": stamp_out, "--junit": junit_out,
-                                  "--chunk-rows": chunk_rows})
+                                  "--chunk-rows": chunk_rows, "--workers": workers,
+                                  "--scheduler": scheduler,
+                                  "--engine": None if engine == "auto" else engine})
     pol = load_or_exit(policy)
     # parse the cheap arguments before reading any data, so usage errors come first
     zone = pol.header.timezone
     per = parse_period(period, zone) if period else None
     instant, _ = resolve_as_of(as_of, per)
-    if chunk_rows is not None and in_memory:
-        raise click.UsageError("--chunk-rows and --in-memory exclude each other")
+    if in_memory:
+        if chunk_rows is not None:
+            raise click.UsageError("--chunk-rows and --in-memory exclude each other")
+        if engine not in ("auto", "memory"):
+            raise click.UsageError(f"--in-memory and --engine {engine} exclude each other")
+        engine = "memory"
+    if chunk_rows is not None and engine in ("memory", "dask"):
+        raise click.UsageError(f"--chunk-rows goes with --engine chunks, not {engine}")
+    if scheduler is not None and engine not in ("auto", "dask"):
+        raise click.UsageError(f"--scheduler goes with --engine dask, not {engine}")
     ros = _load_roster(pol, roster)
-    chunked = _chunk_rows(tickets, events, mapping, chunk_rows, in_memory)
     plan = compile_plan(pol)
     outputs = command_outputs()  # every file of the run, all or none
-    down, ev, rows = None, None, 0
-    if chunked:
-        down = read_downtime(downtime, max_errors=max_errors) if downtime else None
-        from slalang.data.stream import NotStreamable
-        from slalang.evaluation.streaming import evaluate_chunked
-
-        streamed = OutputSet()
-        try:
-            with streamed.open(csv_out, "wb") if csv_out else nullcontext() as fh:
-                ev, rows = evaluate_chunked(
-                    plan, tickets, events, down, ros, as_of=instant, period=per,
-                    chunk_rows=chunked, max_errors=max_errors, verdicts=fh,
-                    list_tickets=bool(json_out) or fmt == "json")
-        except NotStreamable as exc:
-            click.echo(f"note: evaluating in memory: {exc}", err=True)
-            chunked = None
-        finally:
-            if ev is None:
-                streamed.discard()
-        outputs.adopt(streamed)
-    if ev is None:
-        table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
-        if down is None and downtime:
-            down = read_downtime(downtime, max_errors=max_errors)
-        ev = evaluate(plan, table, down, ros, as_of=instant, period=per)
-    if max_errors is not None:  # all files together, with the downtime no month measures
-        from slalang.data.read import check_errors
-
-        check_errors(list(ev.rejected), max_errors, rows_read(ev, down))
+    # the verdict CSV is written while the batches are evaluated (chunks, dask)
+    with progress_for(quiet) as progress, \
+            outputs.open(csv_out, "wb") if csv_out else nullcontext() as fh:
+        run = evaluate_input(plan, tickets, events, downtime, ros, as_of=instant, period=per,
+                             mapping=mapping, engine=engine, workers=workers,
+                             scheduler=scheduler, chunk_rows=chunk_rows,
+                             max_errors=max_errors, verdicts=fh,
+                             list_tickets=bool(json_out) or fmt == "json", progress=progress)
+    for note in run.notes:
+        click.echo(f"note: {note}", err=True)
+    ev, rows = run.evaluation, run.rows or 0
 
     if json_out:
         from slalang.evaluation.output.json import write_json
 
         with outputs.open(json_out) as fh:
             write_json(ev, fh)
-    if csv_out and not chunked:
-        from slalang.evaluation.output.csv import write_verdicts
-
-        with outputs.open(csv_out, "wb") as fh:
-            rows = write_verdicts(ev, fh)
     if stamp_out:  # the hashes and version the CSV has no room for
         import json
 

@@ -21,6 +21,7 @@ import io
 import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -599,3 +600,74 @@ class EventBlocks:
 def _dictionary(codes: np.ndarray, labels: list[str]) -> pa.DictionaryArray:
     indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
     return pa.DictionaryArray.from_arrays(indices, pa.array(labels, type=pa.string()))
+
+
+def rejection_order(tickets_file: str):
+    """The order :func:`~slalang.data.read_tickets` gives rejections: the tickets file
+    first, then by file and row."""
+    return lambda r: (r.file != tickets_file, r.file, r.row)
+
+
+@dataclass
+class Prepared:
+    """A CSV export ready to be read chunk by chunk: ``chunks.tables(blocks)`` gives each
+    validated chunk with its events."""
+
+    chunks: TicketChunks
+    blocks: EventBlocks
+    #: the rows refused so far (tickets and events), in the reader's order
+    rejected: list[Rejection]
+    #: the creation instants of the tickets the in-memory reader keeps (when asked)
+    created: np.ndarray | None
+    #: rows read: tickets and events, refused ones included
+    rows_read: int = 0
+
+
+def prepare_chunks(tickets: str | Path, events: str | Path | None, rows: int,
+                   directory: str | Path, keep_created: bool = False,
+                   max_errors: int | None = None, progress=None) -> Prepared:
+    """Passes 1 to 3 of a chunked read (docs/evaluation/scale.md): the ids, every chunk
+    validated (the rejections; the creation instants when ``keep_created``), the events
+    sorted into one file per chunk under ``directory``. ``progress("read", tickets done,
+    tickets)`` is called as the chunks pass."""
+    from slalang.data.counts import all_rejected
+    from slalang.data.read import check_errors
+
+    chunks = TicketChunks(tickets, rows)
+    # without a period, every kept ticket's creation, to infer it once the events have
+    # refused the tickets with an event before creation (8 bytes a ticket, only then)
+    created = np.full(chunks.n, NAT, dtype=np.int64) if keep_created else None
+    ingest: list[Rejection] = []
+    for attempt in (0, 1):
+        try:
+            ingest = []
+            kept = 0
+            for start, table in chunks.tables():
+                ingest += table.rejected
+                kept += table.n
+                if progress is not None:
+                    progress("read", start + table.n, chunks.n)
+                if created is not None and table.n:
+                    created[np.asarray(table.source_row) - 2] = table.created_at
+            break
+        except _Conversion:
+            if attempt:
+                raise
+            chunks.text_instants = True  # as read_tickets: instants as text, errors per row
+    blocks = EventBlocks(directory, rows, created)
+    if events is not None:
+        try:
+            blocks.place(events, chunks, chunks.text_instants)
+        except _Conversion:
+            blocks = EventBlocks(directory, rows, created)
+            for leftover in Path(directory).iterdir():
+                leftover.unlink()
+            blocks.place(events, chunks, True)
+    chunks.drop_index()
+    ingest = sorted(ingest + blocks.rejected, key=rejection_order(str(tickets)))
+    rows_read = chunks.n + blocks.count + len(blocks.rejected)
+    check_errors(ingest, max_errors, rows_read)
+    if not kept:  # as read_tickets: nothing to measure is an error, never a green run
+        raise all_rejected(str(tickets), chunks.n, ingest)
+    kept_created = created[(created != NAT) & ~blocks.early] if created is not None else None
+    return Prepared(chunks, blocks, ingest, kept_created, rows_read)

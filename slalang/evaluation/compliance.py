@@ -25,6 +25,7 @@ from slalang.vocabulary import (  # noqa: F401 - re-exported: the counts speak t
     N_STATUS,
     OPEN,
     codes_labels,
+    sorted_unique,
 )
 
 #: bincount is used while its dense table stays below this many cells; np.unique beyond
@@ -150,7 +151,7 @@ def count_outcomes(outcomes, tickets, ticket_bucket: np.ndarray, metrics: tuple[
         position = np.cumsum(present) - 1
         group = np.where(in_period, position[np.where(in_period, key, 0)], -1)
     else:
-        keys = np.unique(np.concatenate([key[in_period], extra_keys]))
+        keys = sorted_unique(np.concatenate([key[in_period], extra_keys]))
         group = np.where(in_period, np.searchsorted(keys, key), -1)
     n_groups = len(keys)
     rest, g_bucket = np.divmod(keys, nb)

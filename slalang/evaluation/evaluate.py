@@ -15,7 +15,8 @@ renderings of a small evaluation. A million tickets over thousands of customers 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -60,15 +61,17 @@ def _no_ticket_left(tickets: TicketTable) -> str:
     return f" (all {rejected} rows read were rejected; the table's rejected list names them)"
 
 
-def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
+def evaluate(plan: Plan, tickets: TicketTable | str | Path, downtime: DowntimeTable | None,
              roster: Roster | None, as_of: int | None = None,
-             period: Period | str | None = None, *, outcomes: Outcomes | None = None
-             ) -> Evaluation:
+             period: Period | str | None = None, *, outcomes: Outcomes | None = None,
+             engine: str = "auto", **options: Any) -> Evaluation:
     """Evaluate ``plan`` on ``tickets`` (and ``downtime``) for each customer and month.
 
     Args:
         plan: the compiled plan.
-        tickets: a TicketTable.
+        tickets: a TicketTable (evaluated in memory), or the path of an input to read with
+            the ``engine`` asked for (``auto``, ``memory``, ``chunks``, ``dask``; the other
+            ``options`` are :func:`~slalang.evaluation.drivers.evaluate_input`'s).
         downtime: a DowntimeTable (or records), or None.
         roster: the customer Roster, or None.
         as_of: epoch seconds; default the end of the period (reproducible results).
@@ -76,6 +79,14 @@ def evaluate(plan: Plan, tickets: TicketTable, downtime: DowntimeTable | None,
             default the whole months spanning the tickets' creation instants.
         outcomes: precomputed per-ticket outcomes (default: ``compute_outcomes``).
     """
+    if isinstance(tickets, str | Path):
+        from slalang.evaluation.drivers import evaluate_input
+
+        return evaluate_input(plan, tickets, options.pop("events", None), downtime, roster,
+                              as_of, period, engine=engine, **options).evaluation
+    if engine not in ("auto", "memory") or options:
+        raise ValueError("a TicketTable is evaluated in memory: give the input's path for "
+                         "the chunks or dask engine")
     try:
         period = resolve_period(plan, period, tickets.created_at)
     except PeriodError as exc:

@@ -36,6 +36,7 @@ from slalang.evaluation.uptime import (
 )
 from slalang.evaluation.warnings import DataFacts, find_warnings
 from slalang.model import Roster, Tier
+from slalang.vocabulary import sorted_unique
 
 if TYPE_CHECKING:
     from slalang.data import DowntimeTable, TicketTable
@@ -137,7 +138,7 @@ def add_counts(parts: Sequence[Aggregate], extra: tuple[tuple[str, str, int], ..
         merged = keys[0]  # already sorted and unique
         at = [np.arange(len(merged))]
     else:
-        merged = np.unique(np.concatenate([*keys, extra_keys]))
+        merged = sorted_unique(np.concatenate([*keys, extra_keys]))
         at = [np.searchsorted(merged, k) for k in keys]
     counts = np.zeros((len(merged), 4), dtype=np.int64)
     cells = np.zeros((len(merged), *first.cells.shape[1:]), dtype=np.int64)

@@ -24,6 +24,7 @@ import numpy as np
 
 from slalang.data.downtime import DowntimeRecord, DowntimeTable
 from slalang.model import Exclusion, Span
+from slalang.vocabulary import sorted_unique
 
 #: a calendar's business clock: epoch seconds -> cumulative working seconds
 Clock = Callable[[np.ndarray], np.ndarray]
@@ -78,7 +79,7 @@ def counted_downtime(items: list[Counted], edges: np.ndarray, clocks: dict[str, 
         return out
     starts = np.array([c.start for c in items], dtype=np.int64)
     ends = np.array([c.end for c in items], dtype=np.int64)
-    bounds = np.unique(np.concatenate([starts, ends, edges]))
+    bounds = sorted_unique(np.concatenate([starts, ends, edges]))
     bounds = bounds[(bounds >= edges[0]) & (bounds <= edges[-1])]
     a, b = bounds[:-1], bounds[1:]
     cover = (starts[None, :] <= a[:, None]) & (ends[None, :] >= b[:, None])

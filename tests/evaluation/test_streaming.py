@@ -456,3 +456,20 @@ def test_not_utf8_in_chunks_names_the_same_row(tmp_path):
     events.write_bytes(b"ticket_id,at,status\nT1,2026-07-02T10:00:00+02:00,r\xe9solu\n")
     assert assert_same(_plan("bench.sla"), tickets, events, chunks=[1, 5],
                        period="2026-07", tmp_path=tmp_path) is None
+
+
+def test_chunks_in_worker_processes_give_the_same_bytes(tmp_path):
+    """Two worker processes, results merged in chunk order: the JSON and CSV of one."""
+    from slalang.evaluation.periods import parse_instant
+
+    plan = _plan("bench.sla")
+    tickets, events = BENCH300 / "tickets.csv", BENCH300 / "events.csv"
+    as_of = parse_instant(AS_OF)
+    want = _outputs(evaluate(plan, read_tickets(tickets, events), None, None, as_of=as_of))
+    buf, seen = io.BytesIO(), []
+    got, written = evaluate_chunked(plan, tickets, events, None, None, as_of=as_of,
+                                    chunk_rows=40, verdicts=buf, workers=2,
+                                    progress=lambda *a: seen.append(a))
+    assert _outputs(got, buf.getvalue()) == want
+    assert written == 600  # a row per ticket and metric
+    assert ("evaluate", 8, 8) in seen and ("read", 300, 300) in seen

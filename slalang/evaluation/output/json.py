@@ -49,6 +49,7 @@ from slalang.evaluation.output.pieces import BackgroundWriter, Pool, Slot, inter
 from slalang.evaluation.result import Evaluation
 from slalang.evaluation.uptime import UptimeResult
 from slalang.model import Money
+from slalang.vocabulary import sorted_unique
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "evaluation.schema.json"
@@ -185,7 +186,7 @@ def _n_distinct(values: np.ndarray) -> int:
         return 0
     if int(values.min()) >= 0 and int(values.max()) < 8 * len(values) + 1024:
         return int(np.count_nonzero(np.bincount(values)))
-    return len(np.unique(values))
+    return len(sorted_unique(values))
 
 
 class _Selected:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
+
 from slalang.evaluation.compliance import ObjectiveResult, TicketCounts
 from slalang.evaluation.credits import fmt_percent
 from slalang.evaluation.output.common import clause, iso_local
@@ -143,10 +145,9 @@ def owed_line(ev: Evaluation, per_customer: bool = True) -> str:
 
 def _totals(ev: Evaluation) -> list[str]:
     """Compliance per month, metric and priority over all customers (vectorised)."""
-    import numpy as np
 
     a = ev.agg
-    customers = len(np.unique(a.g_customer))
+    customers = int(np.count_nonzero(np.bincount(a.g_customer))) if len(a) else 0
     out = ["", f"{customers} customers, {len(a)} customer-months: totals over all customers "
            "below (--json or --csv for each one)"]
     nb, nm, npr = len(ev.period.buckets), len(a.metrics), len(a.priorities)
@@ -168,7 +169,7 @@ def _totals(ev: Evaluation) -> list[str]:
                            f"{f', {int(c[2])} open' if c[2] else ''}"
                            f"{f', {int(c[3])} excluded' if c[3] else ''})  objective missed "
                            f"by {int(missed[b, m, p])} customer(s)")
-    due = [g for g, c in enumerate(ev.credit.tolist()) if c.due]
+    due = np.flatnonzero(ev.due).tolist()
     if due:
         out.append("")
         out.append(f"credits due ({len(due)}; first {min(len(due), LISTED)}):")

@@ -1,0 +1,285 @@
+"""A partitioned ticket dataset: the input of distributed evaluation (``slalang convert``).
+
+A directory holding ``slalang-dataset.json`` and Parquet files ``part-00000.parquet``, ...
+Each partition is a run of consecutive tickets of the export, already validated, one row per
+ticket with its status events nested (``events: list<struct<at, status, priority>>``), so a
+partition is evaluated alone: no event lives in another file. Partitions follow the export's
+order; tickets keep their source row, and the manifest keeps what belongs to the whole input
+(the rows refused while converting, the input files' hash, the creation range), so a dataset
+evaluated partition by partition gives the bytes the export evaluated in memory gives.
+
+Columns: ``id`` (string); ``customer``, ``tier``, ``priority``, ``category``, ``service``
+(dictionary strings, null when absent); ``created_at``, ``first_response_at``,
+``resolved_at``, ``closed_at`` (int64 epoch seconds, null when absent); ``source_row``
+(int64); ``events`` (list of ``at`` int64, ``status`` and ``priority`` strings, null when the
+event does not change that field); extra fields as ``extra.<name>`` strings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from slalang.data.counts import InputCounts
+from slalang.data.table import (
+    CATEGORICAL_COLUMNS,
+    INSTANT_COLUMNS,
+    NAT,
+    Categorical,
+    Ignored,
+    Rejection,
+    TicketTable,
+)
+from slalang.errors import DataError
+
+MANIFEST = "slalang-dataset.json"
+FORMAT = "slalang-tickets"
+VERSION = 1
+#: tickets per partition by default: a partition is a task of a few seconds
+DEFAULT_PARTITION_ROWS = 250_000
+_EXTRA = "extra."
+
+
+def is_dataset(path: str | Path) -> bool:
+    """Whether ``path`` is a dataset directory (it holds a manifest)."""
+    return Path(path).is_dir() and (Path(path) / MANIFEST).is_file()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the dataset's partitions share."""
+
+    directory: str
+    #: the export the dataset was made from (rejections and invalid tickets name it)
+    source: str
+    partitions: tuple[str, ...]
+    tickets: int
+    #: the input files' sha256, as the in-memory reader computes it
+    data_hash: str
+    #: the rows refused while converting, in the reader's order
+    rejected: tuple[Rejection, ...]
+    #: the earliest and latest creation instant of the tickets kept (NAT: none)
+    created_min: int
+    created_max: int
+    #: what the reading did with the export, in numbers (as read_tickets counts it)
+    input: InputCounts | None = None
+
+    def paths(self) -> list[str]:
+        return [str(Path(self.directory) / p) for p in self.partitions]
+
+
+def read_manifest(path: str | Path) -> Manifest:
+    """The manifest of the dataset at ``path`` (DataError when it is not one)."""
+    file = Path(path) / MANIFEST
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"not a slalang dataset ({exc})", file=str(file)) from None
+    if doc.get("format") != FORMAT or doc.get("version") != VERSION:
+        raise DataError(f"not a {FORMAT} dataset of version {VERSION}", file=str(file))
+    counts = doc.get("input")
+    if counts is not None:
+        counts = InputCounts(**{**counts, "ignored": tuple(Ignored(**i) for i in counts["ignored"]),
+                                "notes": {k: (n, tuple(ids)) for k, (n, ids)
+                                          in counts["notes"].items()}})
+    return Manifest(str(path), doc["source"], tuple(doc["partitions"]), int(doc["tickets"]),
+                    doc["data_hash"], tuple(Rejection(*r) for r in doc["rejected"]),
+                    int(doc["created_min"]), int(doc["created_max"]), counts)
+
+
+def _categorical_arrow(c: Categorical) -> pa.Array:
+    labels = pa.array(list(c.labels), type=pa.string())
+    codes = np.asarray(c.codes, dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), labels)
+
+
+def _instants_arrow(a: np.ndarray) -> pa.Array:
+    a = np.asarray(a, dtype=np.int64)
+    return pa.array(a, mask=a == NAT)
+
+
+def table_to_arrow(t: TicketTable) -> pa.Table:
+    """One partition's columns (see the module docstring)."""
+    events = pa.StructArray.from_arrays(
+        [_instants_arrow(t.event_at), _categorical_arrow(t.event_status).cast(pa.string()),
+         _categorical_arrow(t.event_priority).cast(pa.string())],
+        names=["at", "status", "priority"])
+    nested = pa.ListArray.from_arrays(pa.array(np.asarray(t.event_offsets, dtype=np.int32)),
+                                      events)
+    columns: dict[str, pa.Array] = {"id": pa.array(np.asarray(t.id, dtype=object),
+                                                   type=pa.string())}
+    columns.update({c: _categorical_arrow(getattr(t, c)) for c in CATEGORICAL_COLUMNS})
+    columns.update({c: _instants_arrow(getattr(t, c)) for c in INSTANT_COLUMNS})
+    columns["source_row"] = pa.array(np.asarray(t.source_row, dtype=np.int64))
+    columns["events"] = nested
+    for name, values in t.extra.items():
+        columns[_EXTRA + name] = pa.array(np.asarray(values, dtype=object), type=pa.string())
+    return pa.table(columns)
+
+
+def _categorical(column: pa.ChunkedArray | pa.Array) -> Categorical:
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    return Categorical(codes, tuple(arr.dictionary.to_pylist()))
+
+
+def _instants(column) -> np.ndarray:
+    return np.asarray(column.fill_null(NAT).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def arrow_to_table(table: pa.Table, source: str, data_hash: str = "",
+                   rejected: tuple[Rejection, ...] = ()) -> TicketTable:
+    """A partition (or several, concatenated) back as a TicketTable."""
+    nested = table.column("events").combine_chunks()
+    offsets = nested.offsets.to_numpy().astype(np.int64)
+    offsets = offsets - offsets[0]
+    events = nested.flatten()
+    return TicketTable(
+        id=np.asarray(table.column("id").to_numpy(zero_copy_only=False), dtype=object),
+        **{c: _categorical(table.column(c)) for c in CATEGORICAL_COLUMNS},
+        **{c: _instants(table.column(c)) for c in INSTANT_COLUMNS},
+        event_offsets=offsets,
+        event_at=_instants(events.field("at")),
+        event_status=_categorical(events.field("status")),
+        event_priority=_categorical(events.field("priority")),
+        extra={name[len(_EXTRA):]: np.asarray(
+            table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+            for name in table.column_names if name.startswith(_EXTRA)},
+        source_row=np.asarray(table.column("source_row").to_numpy(), dtype=np.int64),
+        source=source, rejected=list(rejected), data_hash=data_hash)
+
+
+def read_partition(path: str | Path, source: str) -> TicketTable:
+    """One partition as a TicketTable (its rejections and hash are the manifest's)."""
+    import pyarrow.parquet as pq
+
+    return arrow_to_table(pq.read_table(path), source)
+
+
+def read_dataset(path: str | Path) -> TicketTable:
+    """The whole dataset as one TicketTable: what ``read_tickets`` gives for the export it
+    was made from."""
+    import pyarrow.parquet as pq
+
+    m = read_manifest(path)
+    table = pa.concat_tables([pq.read_table(p) for p in m.paths()]) if m.partitions else None
+    if table is None:
+        raise DataError("the dataset has no partition", file=str(path))
+    whole = arrow_to_table(table, m.source, m.data_hash, m.rejected)
+    if m.input is not None:  # what read_tickets would have said about the export
+        c = m.input
+        whole = dataclasses.replace(whole, rows_read=c.read, ignored=list(c.ignored),
+                                    invisible_ids=c.invisible_ids, zone=c.zone, shape=c.shape,
+                                    events_read=c.events_read, notes=dict(c.notes))
+    return whole
+
+
+def _batches(tickets: str | Path, events: str | Path | None, mapping: object | None,
+             rows: int, workdir: str, progress) -> Iterator[tuple[TicketTable | None, object]]:
+    """The export's validated tickets ``rows`` at a time, then ``(None, summary)`` with
+    (rejected, data_hash): chunk by chunk for a CSV export, read whole otherwise."""
+    from slalang.data.stream import stream_refusal
+
+    if stream_refusal(tickets, events, mapping) is None:
+        from slalang.data.checks import NOTE_IDS
+        from slalang.data.read import check_errors  # noqa: F401 - same rules as the reader
+        from slalang.data.stream import file_digest, prepare_chunks, rejection_order
+
+        digest = file_digest([tickets] + ([events] if events is not None else []))
+        prepared = prepare_chunks(tickets, events, rows, workdir, False, None, progress)
+        chunks, blocks = prepared.chunks, prepared.blocks
+        evaluated = invisible = 0
+        notes: dict = {}
+        for _, table in chunks.tables(blocks):  # counted as the chunked evaluation counts
+            evaluated += table.n
+            invisible += table.invisible_ids
+            for key, (count, ids) in table.notes.items():
+                was = notes.get(key, (0, ()))
+                notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
+            yield table, None
+        rejected = sorted(prepared.rejected + chunks.late_rejected,
+                          key=rejection_order(str(tickets)))
+        counts = InputCounts(str(tickets), "ticket", chunks.n, evaluated, chunks.n - evaluated,
+                             (), invisible + blocks.invisible, None, notes,
+                             blocks.count + len(blocks.rejected))
+        yield None, (rejected, digest.result(), counts)
+        return
+    from slalang.data import read_tickets
+
+    whole = read_tickets(tickets, events=events, mapping=mapping)
+    for lo in range(0, max(whole.n, 1), rows):
+        yield whole.take(np.arange(lo, min(lo + rows, whole.n))), None
+    yield None, (list(whole.rejected), whole.data_hash, InputCounts.of(whole, whole.shape))
+
+
+def convert(tickets: str | Path, out: str | Path, events: str | Path | None = None, *,
+            mapping: object | None = None, partition_rows: int = DEFAULT_PARTITION_ROWS,
+            progress: Callable[[str, int, int], None] | None = None) -> Manifest:
+    """Write the export as a partitioned dataset in the new directory ``out``.
+
+    CSV exports are read chunk by chunk (memory bounded); other formats and mapped exports
+    are read whole first. Raises DataError as the reader does, and when ``out`` exists and
+    is not an empty directory (nothing is replaced).
+    """
+    import pyarrow.parquet as pq
+
+    if partition_rows < 1:
+        raise ValueError("partition_rows must be at least 1")
+    target = Path(out)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise DataError("the output exists and is not an empty directory: nothing replaced",
+                        file=str(target))
+    parent = target.parent if str(target.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    # written beside the target and renamed at the end: no half-written dataset
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(work, 0o777 & ~umask)  # mkdtemp makes it private; a dataset is shared
+    try:
+        parts: list[str] = []
+        n, lo, hi = 0, None, None
+        summary = None
+        with tempfile.TemporaryDirectory(prefix="slalang-convert-") as tmp:
+            for table, done in _batches(tickets, events, mapping, partition_rows, tmp,
+                                        progress):
+                if table is None:
+                    summary = done
+                    continue
+                if not table.n:
+                    continue
+                name = f"part-{len(parts):05d}.parquet"
+                pq.write_table(table_to_arrow(table), work / name)
+                parts.append(name)
+                n += table.n
+                created = np.asarray(table.created_at)
+                lo = int(created.min()) if lo is None else min(lo, int(created.min()))
+                hi = int(created.max()) if hi is None else max(hi, int(created.max()))
+        rejected, data_hash, counts = summary  # type: ignore[misc]
+        doc = {"format": FORMAT, "version": VERSION, "source": str(tickets),
+               "events": str(events) if events is not None else None,
+               "partitions": parts, "tickets": n, "data_hash": data_hash,
+               "created_min": NAT if lo is None else lo, "created_max": NAT if hi is None else hi,
+               "rejected": [[r.file, r.row, r.field, r.reason] for r in rejected],
+               "input": {**dataclasses.asdict(counts),
+                         "ignored": [dataclasses.asdict(i) for i in counts.ignored]}}
+        (work / MANIFEST).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+        if target.exists():
+            target.rmdir()
+        os.replace(work, target)
+    except BaseException:
+        for leftover in work.glob("*"):
+            leftover.unlink()
+        work.rmdir()
+        raise
+    return read_manifest(target)

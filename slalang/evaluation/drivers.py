@@ -1,0 +1,180 @@
+"""The drivers: which engine evaluates an input, chosen here, in the library.
+
+Every engine runs the same kernel (:mod:`slalang.evaluation.kernel`); they differ in how
+the input is cut into batches and where the batches run:
+
+* ``memory``: the whole input read at once, one batch;
+* ``chunks``: a CSV export read in chunks of tickets, evaluated in worker processes on
+  every core (:mod:`slalang.evaluation.streaming`), memory bounded;
+* ``dask``: a partitioned dataset (``slalang convert``), a partition per task on a Dask
+  cluster, partials merged in a tree (:mod:`slalang.evaluation.distributed`);
+* ``auto``: ``chunks`` for a CSV export of 256 MiB or more, ``memory`` otherwise.
+
+Whatever the engine, the outputs are the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from slalang.evaluation.result import Evaluation
+from slalang.evaluation.streaming import AUTO_BYTES, DEFAULT_CHUNK_ROWS
+
+if TYPE_CHECKING:
+    from slalang.data import DowntimeTable
+    from slalang.evaluation.periods import Period
+    from slalang.evaluation.streaming import Progress
+    from slalang.model import Roster
+    from slalang.plan import Plan
+
+ENGINES = ("auto", "memory", "chunks", "dask")
+
+
+@dataclass
+class Run:
+    """An evaluation and how it was made."""
+
+    evaluation: Evaluation
+    #: the engine that ran (``auto`` resolved)
+    engine: str
+    #: verdict rows written to ``verdicts`` (None when none were asked)
+    rows: int | None = None
+    #: why the engine asked for was not the one that ran, for the user
+    notes: list[str] = field(default_factory=list)
+
+
+def choose_engine(engine: str, tickets: str | Path, events: str | Path | None,
+                  mapping: object | None, chunk_rows: int | None = None
+                  ) -> tuple[str, str | None]:
+    """``(engine, note)``: the engine that will run, and why it is not the one asked for.
+
+    >>> choose_engine("auto", "small.jsonl", None, None)
+    ('memory', None)
+    >>> choose_engine("chunks", "t.jsonl", None, None)
+    ('memory', 'evaluating in memory: JSON Lines tickets are read whole')
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (engines: {', '.join(ENGINES)})")
+    from slalang.data.dataset import is_dataset
+
+    if engine == "dask" or is_dataset(tickets):
+        return ("dask" if engine in ("dask", "auto") and _dask_ready(engine) else "memory"), None
+    if engine == "memory":
+        return "memory", None
+    from slalang.data.stream import stream_refusal
+
+    refusal = stream_refusal(tickets, events, mapping)
+    if engine == "chunks" or chunk_rows is not None:
+        if refusal is not None:
+            return "memory", f"evaluating in memory: {refusal}"
+        return "chunks", None
+    try:
+        size = sum(Path(p).stat().st_size for p in (tickets, events) if p is not None)
+    except OSError:
+        return "memory", None  # the reader names the missing file
+    return ("chunks" if refusal is None and size >= AUTO_BYTES else "memory"), None
+
+
+def _dask_ready(engine: str) -> bool:
+    """Whether dask can run (``auto`` on a dataset without dask installed reads it whole)."""
+    if engine == "dask":
+        return True
+    import importlib.util
+
+    return importlib.util.find_spec("distributed") is not None
+
+
+def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = None,
+                   downtime: DowntimeTable | str | Path | None = None,
+                   roster: Roster | None = None, as_of: int | None = None,
+                   period: Period | str | None = None, *, mapping: object | None = None,
+                   engine: str = "auto", workers: int | None = None,
+                   scheduler: str | None = None, chunk_rows: int | None = None,
+                   max_errors: int | float | None = None, verdicts: BinaryIO | None = None,
+                   list_tickets: bool = True, progress: Progress | None = None) -> Run:
+    """Read and evaluate an input with the engine asked for (see the module docstring).
+
+    Args:
+        plan, roster, as_of, period: as for :func:`~slalang.evaluation.evaluate`.
+        tickets, events, mapping: the input files (a partitioned dataset directory for
+            ``dask``), as for :func:`~slalang.data.read_tickets`.
+        downtime: a DowntimeTable or the path of a downtime file.
+        engine: ``auto``, ``memory``, ``chunks`` or ``dask``.
+        workers: worker processes (chunks: default one per core for large inputs; dask: the
+            local cluster's workers).
+        scheduler: dask only: ``local`` (a LocalCluster started here, the default) or the
+            address of a running scheduler (``tcp://host:8786``).
+        chunk_rows: tickets per chunk (chunks).
+        max_errors: how many refused input rows to tolerate, all files together.
+        verdicts: a binary stream the per-ticket verdict CSV is written to.
+        list_tickets: gather the breached and at-risk tickets the JSON lists.
+        progress: called as ``progress(phase, done, total)`` while a long run goes on.
+    """
+    from slalang.data import read_downtime
+    from slalang.data.read import check_errors
+
+    chosen, note = choose_engine(engine, tickets, events, mapping, chunk_rows)
+    notes = [note] if note else []
+    down = (read_downtime(downtime, max_errors=max_errors)
+            if isinstance(downtime, str | Path) else downtime)
+    ev: Evaluation | None = None
+    rows: int | None = None
+    if chosen == "chunks":
+        from slalang.data.stream import NotStreamable
+        from slalang.evaluation.streaming import evaluate_chunked
+
+        try:
+            ev, rows = evaluate_chunked(
+                plan, tickets, events, down, roster, as_of=as_of, period=period,
+                chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS, max_errors=max_errors,
+                verdicts=verdicts, list_tickets=list_tickets, workers=workers,
+                progress=progress)
+        except NotStreamable as exc:
+            notes.append(f"evaluating in memory: {exc}")
+            chosen = "memory"
+    elif chosen == "dask":
+        from slalang.evaluation.distributed import evaluate_distributed
+
+        ev, rows = evaluate_distributed(
+            plan, tickets, down, roster, as_of=as_of, period=period, workers=workers,
+            scheduler=scheduler, verdicts=verdicts, list_tickets=list_tickets,
+            progress=progress)
+    if ev is None:
+        from slalang.evaluation.evaluate import evaluate
+
+        table = _read_whole(tickets, events, mapping, max_errors)
+        ev = evaluate(plan, table, down, roster, as_of=as_of, period=period)
+        if verdicts is not None:
+            from slalang.evaluation.output.csv import write_verdicts
+
+            rows = write_verdicts(ev, verdicts)
+    if max_errors is not None:  # all files together, with the downtime no month measures
+        check_errors(list(ev.rejected), max_errors, rows_read(ev, down))
+    return Run(ev, chosen, rows if verdicts is not None else None, notes)
+
+
+def _read_whole(tickets, events, mapping, max_errors):
+    from slalang.data.dataset import is_dataset, read_dataset
+
+    if is_dataset(tickets):
+        return read_dataset(tickets)
+    if Path(tickets).is_dir():
+        from slalang.errors import DataError
+
+        raise DataError("a directory, and not a dataset written by `slalang convert` (it has "
+                        "no slalang-dataset.json)", file=str(tickets))
+    from slalang.data import read_tickets
+
+    return read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
+
+
+def rows_read(ev, downtime) -> int | None:
+    """Rows read in every input file (tickets, events, downtime): the base of a
+    ``--max-errors`` share; None when the evaluation does not know its input's counts."""
+    counts = ev.input
+    if counts is None:
+        return None
+    down = (len(downtime.records) + len(downtime.rejected)) if downtime is not None else 0
+    return counts.read + counts.events_read + down

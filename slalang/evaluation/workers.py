@@ -1,0 +1,107 @@
+"""Batches evaluated in worker processes: the chunked driver's way to use every core.
+
+The main process reads and assembles the batches (pyarrow's reader is threaded already) and
+hands each to a worker, which runs the kernel (outcomes, counts, listed tickets) and, when a
+verdict CSV is written, turns the verdicts into its table. Results come back in submission
+order, so the merged partial and the CSV are the ones a single process makes. The plan and
+the roster travel once per worker (its initializer), not with every batch.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from slalang.evaluation.kernel import Context, Partial, evaluate_batch
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from slalang.data import TicketTable
+
+_context: Context | None = None
+
+
+def default_workers() -> int:
+    """Every core this process may run on."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def _init(context: Context) -> None:
+    global _context
+    _context = context
+
+
+def run_batch(context: Context, table: TicketTable, listed: bool, verdict_rows: bool
+              ) -> tuple[Partial, pa.Table | None]:
+    """One batch through the kernel: its partial (without per-ticket verdicts) and, when
+    asked, its verdict rows as a table."""
+    part = evaluate_batch(context.plan, table, context.roster, context.as_of, context.period,
+                          listed=listed, keep_verdicts=verdict_rows)
+    rows = None
+    if verdict_rows:
+        from slalang.evaluation.output.csv import verdict_table
+
+        rows = verdict_table(part.verdicts)
+    return replace(part, verdicts=None), rows
+
+
+def _in_worker(table: TicketTable, listed: bool, verdict_rows: bool):
+    assert _context is not None
+    part, rows = run_batch(_context, table, listed, verdict_rows)
+    return replace(part, context=None), rows  # the main process has the context
+
+
+class BatchPool:
+    """Batches submitted in order, results taken in the same order; at most a few batches
+    in flight, so memory stays bounded by the workers' count, not the input's size."""
+
+    def __init__(self, context: Context, workers: int, *, listed: bool,
+                 verdict_rows: bool) -> None:
+        self.context, self.listed, self.verdict_rows = context, listed, verdict_rows
+        self.workers = max(workers, 1)
+        self._pending: deque = deque()
+        self._pool: ProcessPoolExecutor | None = None
+        if self.workers > 1:
+            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
+                else "spawn"
+            ctx = multiprocessing.get_context(method)
+            if method == "forkserver":  # workers start from a process that has these loaded
+                ctx.set_forkserver_preload(["slalang.evaluation.workers"])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx,
+                                             initializer=_init, initargs=(context,))
+
+    def __enter__(self) -> BatchPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, table: TicketTable) -> Iterator[tuple[Partial, pa.Table | None]]:
+        """Queue a batch; yield the results that are due (the oldest, once enough are in
+        flight)."""
+        if self._pool is None:
+            yield run_batch(self.context, table, self.listed, self.verdict_rows)
+            return
+        self._pending.append(self._pool.submit(_in_worker, table, self.listed,
+                                               self.verdict_rows))
+        while len(self._pending) > self.workers:
+            yield self._take(self._pending.popleft())
+
+    def drain(self) -> Iterator[tuple[Partial, pa.Table | None]]:
+        """The results still in flight, in order."""
+        while self._pending:
+            yield self._take(self._pending.popleft())
+
+    def _take(self, future: Future) -> tuple[Partial, pa.Table | None]:
+        part, rows = future.result()
+        return replace(part, context=self.context), rows

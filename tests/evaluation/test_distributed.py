@@ -1,0 +1,147 @@
+"""Distributed evaluation: a converted dataset evaluated on a Dask LocalCluster of two worker
+processes gives, byte for byte, the JSON and verdict CSV of the export evaluated in memory,
+on messy inputs (refused rows, invalid tickets, downtime, a mapped tool export) and on the
+100k bench set."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from shared_folder import needs, shared_path
+
+from slalang.cli import main
+from slalang.data import read_downtime, read_tickets
+from slalang.data.dataset import convert, is_dataset, read_manifest
+from slalang.errors import DataError
+from slalang.evaluation.drivers import evaluate_input
+from slalang.evaluation.evaluate import evaluate
+from slalang.evaluation.output.csv import write_verdicts
+from slalang.evaluation.output.json import write_json
+from slalang.evaluation.periods import parse_instant
+from slalang.language import load_policy
+from slalang.plan import compile_plan
+from slalang.roster import roster_for
+
+pytest.importorskip("distributed")
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKEN = ROOT / "tests" / "evaluation" / "fixtures" / "explain"
+INPUT = ROOT / "tests" / "evaluation" / "fixtures" / "input"
+DATA = ROOT / "tests" / "data" / "fixtures"
+AS_OF = parse_instant("2030-01-01T00:00:00+00:00")
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def _plan(name: str):
+    return compile_plan(load_policy(ROOT / "policies" / name))
+
+
+def _bytes(ev, rows: bytes | None = None) -> tuple[bytes, bytes]:
+    doc = io.BytesIO()
+    write_json(ev, doc)
+    if rows is None:
+        out = io.BytesIO()
+        write_verdicts(ev, out)
+        rows = out.getvalue()
+    return doc.getvalue(), rows
+
+
+def assert_distributed_same(plan, tickets, events, out, scheduler, *, mapping=None,
+                            downtime=None, roster=None, period=None, partition_rows=2):
+    down = read_downtime(downtime) if downtime else None
+    want = _bytes(evaluate(plan, read_tickets(tickets, events=events, mapping=mapping), down,
+                           roster, as_of=AS_OF, period=period))
+    convert(tickets, out, events, mapping=mapping, partition_rows=partition_rows)
+    assert is_dataset(out)
+    buf = io.BytesIO()
+    run = evaluate_input(plan, out, None, down, roster, as_of=AS_OF, period=period,
+                         engine="dask", scheduler=scheduler, verdicts=buf)
+    assert run.engine == "dask"
+    assert _bytes(run.evaluation, buf.getvalue()) == want
+    # the dataset read whole (the memory engine) gives the same bytes too
+    whole = evaluate_input(plan, out, None, down, roster, as_of=AS_OF, period=period,
+                           engine="memory")
+    assert _bytes(whole.evaluation) == want
+    return run.evaluation
+
+
+def test_refused_rows_invalid_tickets_and_downtime(tmp_path, scheduler):
+    plan = _plan("reference.sla")
+    ev = assert_distributed_same(plan, BROKEN / "broken.csv", BROKEN / "broken-events.csv",
+                                 tmp_path / "ds", scheduler, downtime=INPUT / "downtime.csv",
+                                 roster=roster_for(plan.policy), period="2026-07")
+    assert ev.rejected and len(ev.invalid) == 2
+
+
+def test_broken_exports_without_a_period(tmp_path, scheduler):
+    assert_distributed_same(_plan("bench.sla"), DATA / "broken-tickets.csv",
+                            DATA / "broken-events.csv", tmp_path / "ds", scheduler,
+                            partition_rows=3)
+
+
+def test_a_mapped_tool_export(tmp_path, scheduler):
+    plan = _plan("servicenow-demo.sla")
+    assert_distributed_same(plan, DATA / "uci-sample.csv.gz", None, tmp_path / "ds", scheduler,
+                            mapping=ROOT / "mappings" / "servicenow-uci.yaml",
+                            roster=roster_for(plan.policy), partition_rows=7)
+
+
+def test_convert_replaces_nothing(tmp_path):
+    out = tmp_path / "ds"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(DataError, match="nothing replaced"):
+        convert(BROKEN / "broken.csv", out, BROKEN / "broken-events.csv")
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ds.")]
+
+
+def test_cli_convert_then_evaluate_with_dask(tmp_path, scheduler):
+    out = tmp_path / "ds"
+    r = CliRunner().invoke(main, ["convert", "--tickets", str(BROKEN / "broken.csv"),
+                                  "--events", str(BROKEN / "broken-events.csv"),
+                                  "--out", str(out), "--partition-rows", "3"])
+    assert r.exit_code == 0, r.output
+    assert "partition(s)" in r.stdout and len(read_manifest(out).partitions) > 1
+    policy = str(ROOT / "policies" / "reference.sla")
+    base = [policy, "--period", "2026-07", "--format", "json"]
+    a = CliRunner().invoke(main, ["evaluate", *base, "--tickets", str(BROKEN / "broken.csv"),
+                                  "--events", str(BROKEN / "broken-events.csv")])
+    b = CliRunner().invoke(main, ["evaluate", *base, "--tickets", str(out), "--engine", "dask",
+                                  "--scheduler", scheduler])
+    assert a.exit_code == b.exit_code == 0, b.output
+    assert a.stdout == b.stdout
+
+
+def test_cli_refuses_a_plain_directory(tmp_path):
+    r = CliRunner().invoke(main, ["evaluate", str(ROOT / "policies" / "bench.sla"),
+                                  "--tickets", str(tmp_path), "--engine", "memory"])
+    assert r.exit_code == 2
+    assert "not a dataset written by `slalang convert`" in r.output
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shared_path("bench", "gen_tickets.py") is None,
+                    reason=needs("bench", "gen_tickets.py"))
+def test_bench_100k_on_two_workers(tmp_path, scheduler):
+    gen = shared_path("bench", "gen_tickets.py")
+    subprocess.run([sys.executable, str(gen), "--sizes", "100k"], check=True, cwd=tmp_path,
+                   capture_output=True, env={**os.environ, "BENCH_DATA": str(tmp_path)})
+    ev = assert_distributed_same(_plan("bench.sla"), tmp_path / "tickets_100k.csv",
+                                 tmp_path / "events_100k.csv", tmp_path / "ds", scheduler,
+                                 partition_rows=25_000)
+    assert int(ev.agg.g_counts[:, 0].sum()) == 100_000
