@@ -164,6 +164,8 @@ def make_environment(lang: str = "en", templates_dir: str | os.PathLike | None =
     env.globals.update(t=wording.t, lang=lang)
     #: kept for callers that build context text with the same language
     env.wording = wording  # type: ignore[attr-defined]
+    #: a user's folder is in play: its renders get a time and output budget
+    env.user_templates = templates_dir is not None  # type: ignore[attr-defined]
     env.template_roots = (  # type: ignore[attr-defined]
         [str(Path(templates_dir))] if templates_dir is not None else []
     ) + [str(PACKAGE_TEMPLATES)]
@@ -175,7 +177,8 @@ def render_template(env: jinja2.Environment, name: str, context: dict[str, Any])
     naming the template and line (undefined variable, sandbox violation, syntax error)."""
     try:
         # bounded in time and size, whoever wrote the template
-        return guards.render_within_budget(env.get_template(name), context)
+        return guards.render_within_budget(env.get_template(name), context,
+                                           limited=getattr(env, "user_templates", True))
     except guards.OverBudget as exc:
         where, line = _template_frame(env, exc, name)
         raise RenderError(f"{exc}: the template loops or builds too much", template=where,

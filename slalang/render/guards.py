@@ -272,9 +272,13 @@ def _rendering(frame: Any) -> bool:
             or any(part in name for part in _RENDER_CODE))
 
 
-def render_within_budget(template: jinja2.Template, context: dict[str, Any]) -> str:
+def render_within_budget(template: jinja2.Template, context: dict[str, Any],
+                         limited: bool = True) -> str:
     """Render ``template`` piece by piece, stopping past :data:`MAX_OUTPUT` characters or
-    :data:`RENDER_SECONDS` seconds."""
+    :data:`RENDER_SECONDS` seconds (``limited`` False: the shipped templates only, which may
+    render a portfolio of any size; the per-operation bounds hold all the same)."""
+    if not limited:
+        return template.render(context)
     parts: list[str] = []
     size = 0
     start = time.monotonic()
