@@ -135,6 +135,8 @@ class _Printer:
                 self._block(head, d, d.stmts, i)
             else:
                 self._add(head, 0, d, decl=i)
+        elif isinstance(d, s.StatusesDecl):
+            self._block("statuses", d, d.items, i)
         elif isinstance(d, s.PrioritiesDecl):
             self._block("priorities", d, d.items, i)
         elif isinstance(d, s.MatrixDecl):
@@ -270,6 +272,7 @@ _PRINTERS = {
         d.text for d in st.dates),
     s.OverrideStmt: lambda st: f"hours {st.date.text} " + (_ranges(st.ranges) or "none"),
     s.PriorityItem: _priority,
+    s.StatusItem: lambda st: str(st.name),
     s.MatrixRow: lambda st: ", ".join(_q(v) for v in st.values) + f" -> {st.priority}",
     s.ClockEventStmt: _clock_event,
     s.PausesStmt: lambda st: "pauses while status in (" + ", ".join(

@@ -154,6 +154,22 @@ class CalendarDecl:
     span: Span
 
 
+# --- statuses ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StatusItem:
+    name: Ident
+    span: Span
+
+
+@dataclass(frozen=True)
+class StatusesDecl:
+    """The policy's status vocabulary: ``statuses { new in_progress ... }``."""
+
+    items: tuple[StatusItem, ...]
+    span: Span
+
+
 # --- priorities -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -433,8 +449,8 @@ class ReportingDecl:
     span: Span
 
 
-Declaration = (CalendarDecl | PrioritiesDecl | MatrixDecl | ClockDecl | ExclusionDecl | TierDecl
-               | LabelDecl | ScopeDecl | SupportDecl | CreditTermsDecl | ReportingDecl)
+Declaration = (CalendarDecl | StatusesDecl | PrioritiesDecl | MatrixDecl | ClockDecl
+               | ExclusionDecl | TierDecl | LabelDecl | ScopeDecl | SupportDecl | CreditTermsDecl | ReportingDecl)
 
 
 @dataclass(frozen=True)
@@ -591,6 +607,12 @@ class ToSyntax(Transformer):
         return OverrideStmt(date, self._nodes(children, TimeRangeLit), self._span(meta))
 
     # priorities ------------------------------------------------------------------------------
+    def statuses(self, meta, children):
+        return StatusesDecl(self._nodes(children, StatusItem), self._span(meta))
+
+    def status_item(self, meta, children):
+        return StatusItem(self._ident(children[0]), self._span(meta))
+
     def priorities(self, meta, children):
         return PrioritiesDecl(self._nodes(children, PriorityItem), self._span(meta))
 

@@ -28,6 +28,7 @@ from slalang.language.checks import (
     percent_ranges,
     response_vs_resolution,
     sample_rules,
+    status_vocabulary,
     undefined_names,
     zero_target,
 )
@@ -38,6 +39,7 @@ CHECKS = (
     undefined_names,
     choices,
     clock_events,
+    status_vocabulary,
     inheritance_cycles,
     calendar_time_zone,
     holiday_sources,
