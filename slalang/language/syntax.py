@@ -450,7 +450,8 @@ class ReportingDecl:
 
 
 Declaration = (CalendarDecl | StatusesDecl | PrioritiesDecl | MatrixDecl | ClockDecl
-               | ExclusionDecl | TierDecl | LabelDecl | ScopeDecl | SupportDecl | CreditTermsDecl | ReportingDecl)
+               | ExclusionDecl | TierDecl | LabelDecl | ScopeDecl | SupportDecl | CreditTermsDecl
+               | ReportingDecl)
 
 
 @dataclass(frozen=True)
