@@ -48,6 +48,8 @@ def command(policy_path: str, tier: str | None, customer: str | None, roster_pat
         raise click.UsageError("give --tier or --customer, not both")
     policy = _load(policy_path)
     roster = _roster(policy, roster_path) if customer else None
+    if roster is not None:
+        _warn_unlabelled(policy, roster, customer, lang)
     text = render_contract(policy, tier=tier, customer=customer, roster=roster, lang=lang,
                            fmt="html" if fmt == "pdf" else fmt, templates_dir=templates_dir,
                            plan=_plan(policy), list_fee=list_fee)
@@ -60,6 +62,20 @@ def command(policy_path: str, tier: str | None, customer: str | None, roster_pat
         return
     with atomic_write(output) as fh:
         fh.write(text)
+
+
+def _warn_unlabelled(policy: Policy, roster: Roster, customer: str, lang: str) -> None:
+    """The roster's services are codes too: one the policy gives no label in ``lang`` would
+    print as the code itself, so the operator is told (on stderr, never in the document)."""
+    who = roster.get(customer)
+    if who is None:
+        return
+    missing = [s for s in who.services if policy.label(s, lang) is None]
+    if missing:
+        names = ", ".join(missing)
+        click.echo(f"warning: the policy has no {lang!r} label for the service(s) {names} of "
+                   f"{who.name}; the appendix shows the code. Declare one, e.g. "
+                   f'`label {missing[0]} "..." it "..."`', err=True)
 
 
 def _load(path: str) -> Policy:

@@ -198,10 +198,11 @@ def clock_sentences(w: Wording, clock: ClockDef, subject: bool = True) -> list[s
         out.append(w.t(f"clock.reopen_{clock.on_reopen}",
                        stop=w.t(f"event.{clock.stop.kind}.last")))
     out.append(w.t(f"clock.priority_{clock.on_priority_change}"))
-    for event, means in ((clock.start, clock.start_means), (clock.stop, clock.stop_means)):
+    # what counts as the start and stop events, right after the sentence naming them
+    for event, means in ((clock.stop, clock.stop_means), (clock.start, clock.start_means)):
         text = means.get(w.lang) or means.get("en") if means else None
         if text:
-            out.append(w.t("clock.means", event=event_words(w, event, "noun"), means=text))
+            out.insert(1, w.t("clock.means", event=event_words(w, event, "noun"), means=text))
     return out
 
 

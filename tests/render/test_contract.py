@@ -499,6 +499,10 @@ def test_cli_customer_with_roster_option(tmp_path):
     assert "Monthly fee: €4,200.00." in result.output
     assert "4,000.00" not in result.output and "list price" not in result.output
     assert "The services covered for the customer are: Email and vpn." in result.output
+    # vpn has no label: the operator is told on stderr (CliRunner mixes it in), the
+    # document shows the code
+    assert "warning: the policy has no 'en' label for the service(s) vpn of Delta Srl" \
+        in result.output
     assert "may not exceed 30% of the monthly fee (€1,260.00)" in result.output
     # an internal copy asks for the list price
     internal = CliRunner().invoke(main, ["contract", str(POLICIES / "reference.sla"),
