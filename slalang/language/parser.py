@@ -14,7 +14,13 @@ import re
 from decimal import Decimal
 
 from lark import Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from slalang.diagnostics import Diagnostic, did_you_mean
 from slalang.errors import PolicyError
@@ -109,7 +115,16 @@ def parse(source: str, filename: str) -> s.PolicyFile:
         tree, comments = parse_collecting_comments(source)
     except UnexpectedInput as exc:
         raise PolicyError([syntax_diagnostic(exc, source, filename)]) from None
-    syntax_tree = s.ToSyntax(filename).transform(tree)
+    try:
+        syntax_tree = s.ToSyntax(filename).transform(tree)
+    except VisitError as exc:
+        if not isinstance(exc.orig_exc, s.BadCount):
+            raise
+        bad = exc.orig_exc
+        shown = bad.text if len(bad.text) <= 20 else bad.text[:16] + "..."
+        raise PolicyError([Diagnostic(
+            SYNTAX, "error", f"{shown} is not a count: write a whole number from 1 to "
+            f"{s.MAX_COUNT}", bad.span, "e.g. `claim on request within 30 days`")]) from None
     kept = tuple(s.Comment(str(t), Span(filename, t.line, t.column, t.end_line, t.end_column))
                  for t in comments)
     return s.PolicyFile(filename, source, syntax_tree.header, syntax_tree.declarations, kept)

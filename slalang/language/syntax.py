@@ -27,6 +27,19 @@ class Ident:
         return self.text
 
 
+#: the largest count of days or months a term may name (`claim on request within N days`)
+MAX_COUNT = 9999
+
+
+class BadCount(ValueError):
+    """A count that is not a whole number from 1 to MAX_COUNT; the parser reports it."""
+
+    def __init__(self, token: Token, span: Span) -> None:
+        super().__init__(f"{token!s}")
+        self.text = str(token)
+        self.span = span
+
+
 @dataclass(frozen=True)
 class Literal:
     """A literal kept as source text (date, time, duration); the checker gives it meaning."""
@@ -521,7 +534,14 @@ class ToSyntax(Transformer):
         return texts[0] if texts else None
 
     def _number(self, children) -> int:
-        return int(str(self._of(children, "NUMBER")[0]))
+        token = self._of(children, "NUMBER")[0]
+        text = str(token)
+        # a count of days or months: whole, at least 1 (the export schema's rule), and short
+        # enough for int() (which refuses 4,300 digits); else a syntax error at the number
+        if not text.isdigit() or len(text) > 12 or not 1 <= int(text) <= MAX_COUNT:
+            raise BadCount(token, Span(self.filename, token.line, token.column,
+                                       token.end_line, token.end_column))
+        return int(text)
 
     # file and header -------------------------------------------------------------------------
     def start(self, meta, children):

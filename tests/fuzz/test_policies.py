@@ -29,6 +29,8 @@ TOKENS = (
     "00:00-24:00", "23:59-00:00", "0000-01-01", "9999-12-31", "2026-02-30", "12-32",
     '"Europe/Rome"', '"' + "A" * 300 + '"', '"Mars/Olympus"', '""', '"../../etc/passwd"',
     '"/dev/zero"', "Bronze", "Silver", "Gold", "P1", "P9", "x" * 200, "é", "\u0000", "\t",
+    "label", "scope", "covers", "support", "channel", "credits", "claim", "reporting", "review",
+    "over at least", "tickets", "else at most", "missed", "days", "months", "it", "1.5",
 )
 EXTREME_NUMBERS = (
     "0", "0.0000000001", "1" + "0" * 30, "99.9999999999", "100", "0.1", "1000000", "1e-9",

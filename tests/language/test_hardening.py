@@ -224,3 +224,28 @@ def test_twelve_decimals_evaluate(tmp_path):
     assert _run("check", path).exit_code == 0
     assert _run("contract", path).exit_code == 0
     assert _run("evaluate", path, "--tickets", str(TICKETS)).exit_code == 0
+
+
+# --- found by scanning edits of the shipped policies ----------------------------------------------
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("claim on request within 30 days", "claim on request within 1.5 days"),
+    ("claim on request within 30 days", "claim on request within 0 days"),  # export refused 0
+    ("claim on request within 30 days", "claim on request within " + "9" * 5000 + " days"),
+    ("review every 12 months", "review every " + "9" * 30 + " months"),
+])
+def test_a_count_of_days_or_months_is_a_whole_number(tmp_path, old, new):
+    assert old in REFERENCE
+    path = _write(tmp_path, REFERENCE.replace(old, new))
+    for verb in ("check", "export", "plan", "contract"):
+        result = _run(verb, path)
+        assert result.exit_code == 2 and "SLA001" in result.output, verb
+        assert "is not a count: write a whole number from 1 to 9999" in result.output
+
+
+def test_a_sample_rule_with_thousands_of_digits(tmp_path):
+    many = "9" * 5000
+    text = REFERENCE.replace("objective 90%", f"objective 90% over at least {many} tickets else "
+                             f"at most {many} missed")
+    result = _run("check", _write(tmp_path, text))
+    assert result.exit_code == 1 and "SLA311" in result.output

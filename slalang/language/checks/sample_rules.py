@@ -25,7 +25,8 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
             if rule is None:
                 continue
             least = rule.min_tickets.text
-            if not least.isdigit() or not 2 <= int(least) <= MAX_TICKETS:
+            # the length first: int() refuses more than 4,300 digits (an internal error)
+            if not _whole(least) or not 2 <= int(least) <= MAX_TICKETS:
                 yield diag("SLA311", f"'over at least {least} tickets': the minimum must be a "
                            f"whole number of tickets from 2 to {MAX_TICKETS:,}",
                            rule.min_tickets.span, "e.g. over at least 20 tickets")
@@ -33,8 +34,13 @@ def run(ctx: CheckContext) -> Iterator[Diagnostic]:
             if rule.allowed_misses is None:
                 continue
             most = rule.allowed_misses.text
-            if not most.isdigit() or int(most) >= int(least):
+            if not _whole(most) or int(most) >= int(least):
                 yield diag("SLA311", f"'else at most {most} missed' below a minimum of "
                            f"{least} tickets: the allowance must be a whole number smaller "
                            "than the minimum", rule.allowed_misses.span,
                            "e.g. else at most 1 missed")
+
+
+def _whole(text: str) -> bool:
+    """A whole number short enough for int() (any real count of tickets is)."""
+    return text.isdigit() and len(text) <= 20
