@@ -36,6 +36,10 @@ MAX_ROSTER_VALUES = 1_000_000
 _QUOTED = 60
 
 
+#: libyaml's safe loader when PyYAML has it (the pure-Python one is most of `slalang check`)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.cache
 def roster_schema() -> dict:
     text = resources.files("slalang").joinpath("schemas", "roster.schema.json").read_text(
@@ -53,7 +57,7 @@ def load_roster(path: str | os.PathLike, policy: Policy | None = None) -> Roster
     file = str(path)
     try:
         text = _read_text(path, file)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
         _bounded(data, file)
     except OSError as exc:
         raise DataError(f"cannot read the roster: {exc.strerror or exc}", file=file) from None

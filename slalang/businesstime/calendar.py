@@ -132,7 +132,7 @@ class Calendar:
             return False
         year = self._source_years.get(day.year)
         if year is None:
-            from slalang.businesstime.holiday_data import holiday_dates
+            from slalang.holiday_data import holiday_dates
 
             dates: set[dt.date] = set()
             for country, subdiv in self._sources:
@@ -453,7 +453,7 @@ def _holiday_source(value: object) -> tuple[str, str | None]:
             raise TimeError(
                 f"a holiday source must be a (country, subdivision) pair, got {value!r}"
             ) from None
-    from slalang.businesstime.holiday_data import registry, subdivisions
+    from slalang.holiday_data import registry, subdivisions
 
     if country not in registry() or (subdiv is not None and subdiv not in subdivisions(country)):
         where = f"{country}" + (f"/{subdiv}" if subdiv else "")

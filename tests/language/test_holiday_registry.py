@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from slalang.businesstime import holiday_data as holiday_sources
+from slalang import holiday_data as holiday_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 

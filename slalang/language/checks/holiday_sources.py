@@ -1,12 +1,12 @@
 """Public holidays must name a country (and subdivision) the ``holidays`` library knows
-(read from its source by :mod:`slalang.businesstime.holiday_data`, without importing it)."""
+(read from its source by :mod:`slalang.holiday_data`, without importing it)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from slalang.businesstime.holiday_data import registry, subdivisions
 from slalang.diagnostics import Diagnostic, did_you_mean
+from slalang.holiday_data import registry, subdivisions
 from slalang.language import syntax as s
 from slalang.language.context import CheckContext, diag
 
