@@ -108,3 +108,33 @@ def test_a_child_uptime_credit_does_not_leak_into_its_parent():
         (Decimal(5), Decimal("99.0"))]
     assert [s.percent for s in ref.tier("Silver").uptime_credit.steps] == [5, 10]
     assert [s.percent for s in ref.tier("Gold").uptime_credit.steps] == [10, 25]
+
+
+def test_a_childs_restated_objective_leaves_the_parents_sample_rule_alone():
+    """Regression: flattened tiers shared one ``samples`` dict, so a child restating an
+    objective without a rule erased the parent's rule (the reference policy lost every
+    ``over at least N tickets`` in plan, export and evaluate)."""
+    source = '''policy "P" {
+    version "1"
+    effective 2026-01-01
+    currency EUR
+    period month in "Europe/Rome"
+}
+calendar office { timezone "Europe/Rome" mon-fri 09:00-17:00 }
+priorities { P1 "One" }
+clock response { starts at created stops at first_response }
+tier Base {
+    response on office: P1 1h objective 90% over at least 20 tickets else at most 1 missed
+}
+tier Child extends Base {
+    response objective 95%
+}
+tier Keeps extends Base {
+    response: P1 30m
+}
+'''
+    policy, found = check(parse(source, "p.sla"))
+    assert not [d for d in found if d.severity == "error"]
+    rules = {t.name: [(x.min_tickets, x.allowed_misses) for x in t.targets]
+             for t in policy.tiers}
+    assert rules == {"Base": [(20, 1)], "Child": [(None, None)], "Keeps": [(20, 1)]}
