@@ -29,6 +29,17 @@ def _levels(text: str) -> tuple[Decimal, ...]:
     return tuple(sorted(set(levels)))
 
 
+def _tier_name(value: str) -> str:
+    """A name the language accepts for a tier (``NAME`` in the grammar): a draft under any
+    other name failed its own check with a bare "1 problem(s) in the policy"."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise click.BadParameter(f"{value!r} is not a tier name: use letters, digits and _, "
+                                 "starting with a letter (e.g. Calibrated, Gold_2027)")
+    return value
+
+
 @click.command(name="calibrate")
 @click.option("--policy", "policy", required=True, type=click.Path(dir_okay=False),
               help="The policy whose clocks, calendars and exclusions measure the tickets.")
@@ -53,7 +64,8 @@ def _levels(text: str) -> tuple[Decimal, ...]:
 @click.option("--objective", help="The level the draft tier promises (default: the highest "
               "of --levels).")
 @click.option("--name", "tier_name", default="Calibrated", show_default=True,
-              help="The draft tier's name.")
+              callback=lambda ctx, param, value: _tier_name(value),
+              help="The draft tier's name (letters, digits and _, not starting with a digit).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True, help="What to write.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, allow_dash=True),

@@ -207,6 +207,32 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
         yield fh
 
 
+def distinct_outputs(outputs: dict[str, str | None], inputs: tuple[str | None, ...] = ()
+                     ) -> None:
+    """Refuse, before anything is read, a run whose outputs would overwrite each other or
+    one of its inputs (``--csv v.csv --stamp v.csv`` kept only the stamp; ``--json
+    tickets.jsonl`` replaced the data), or would mix two documents on standard output.
+    ``outputs`` maps each option to its value."""
+    given = {opt: path for opt, path in outputs.items() if path}
+    to_stdout = [opt for opt, path in given.items() if path == "-"]
+    if len(to_stdout) > 1:
+        raise click.UsageError(f"{' and '.join(to_stdout)} would both write to standard "
+                               "output (-); give all but one of them a file name")
+    seen: dict[str, str] = {}
+    for opt, path in given.items():
+        if path == "-":
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise click.UsageError(f"{seen[key]} and {opt} both name {path}: one would "
+                                   "replace the other; give each its own file")
+        seen[key] = opt
+    for path in inputs:
+        if path and path != "-" and os.path.realpath(path) in seen:
+            raise click.UsageError(f"{seen[os.path.realpath(path)]} {path} is an input of "
+                                   "this run: writing it would replace the data it reads")
+
+
 class MaxErrors(click.ParamType):
     """``--max-errors``: a number of rejected rows (``10``) or a share of the rows read
     (``5%``)."""

@@ -14,7 +14,7 @@ from contextlib import nullcontext
 import click
 
 from slalang.cli.check import load_or_exit
-from slalang.cli.common import AS_OF_RULE, MaxErrors
+from slalang.cli.common import AS_OF_RULE, MaxErrors, distinct_outputs
 from slalang.errors import EXIT_FINDINGS, EXIT_OK
 
 FAIL_ON = ("never", "objective", "credit", "any")
@@ -118,6 +118,9 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.plan import compile_plan
 
+    distinct_outputs({"--json": json_out, "--csv": csv_out, "--stamp": stamp_out,
+                      "--junit": junit_out},
+                     (policy, tickets, events, downtime, mapping, roster, *amendments))
     if amendments:  # a contract amended during the period: each month under its version
         from slalang.cli.amended import evaluate_amended
 

@@ -135,8 +135,15 @@ def report_files(names: list[str], period: str, fmt: str) -> dict[str, str]:
     return out
 
 
-def _is_folder(out: str) -> bool:
-    return out != "-" and (os.path.isdir(out) or out.endswith(("/", os.sep)))
+def _is_folder(out: str, view: str = "customers") -> bool:
+    """``-o reports/``, an existing folder, or (not for the portfolio, one file) a new name
+    without a suffix: ``-o reports`` is read as the folder a user means, not a file named
+    ``reports`` (or an error about several customers)."""
+    if out == "-":
+        return False
+    if os.path.isdir(out) or out.endswith(("/", os.sep)):
+        return True
+    return view != "portfolio" and not Path(out).suffix and not os.path.lexists(out)
 
 
 def _notes_for_operator(evaluation: dict, has_verdicts: bool) -> list[str]:
@@ -191,7 +198,8 @@ def _notes_for_operator(evaluation: dict, has_verdicts: bool) -> list[str]:
 @click.option("-o", "--output", "out", type=click.Path(allow_dash=True),
               default="-", show_default=True,
               help="Where to write the report: a file, - (standard output), or a folder "
-              "(ending in /, or existing) for one file per customer.")
+              "(ending in /, existing, or a new name without a suffix) for one file per "
+              "customer.")
 @click.option("--record", type=click.Path(dir_okay=False),
               help="Also keep the evaluated months in this SQLite history database.")
 @click.option("--history", type=click.Path(dir_okay=False),
@@ -234,7 +242,7 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         raise UsageError("--combined puts several customers' reports in one file; it does "
                          "not go with --customer, --portfolio or --public")
     view = "portfolio" if portfolio else "public" if public else "customers"
-    folder = _is_folder(out)
+    folder = _is_folder(out, view)
     if folder and view == "portfolio":
         raise UsageError(f"-o {out}: a folder takes one report per customer (or the public "
                          "page and its badges); give a file name for the portfolio report")

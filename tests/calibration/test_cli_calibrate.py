@@ -127,6 +127,16 @@ def test_bad_levels_are_usage_errors():
     assert r.exit_code == 2 and "no tier 'Platinum'" in r.output
 
 
+def test_a_draft_name_the_language_refuses_is_a_usage_error_said_before_any_work():
+    """Regression: `--name "Gold 2027"` measured the whole history, then stopped with a bare
+    "error: 1 problem(s) in the policy"."""
+    r = run("--name", "Gold 2027")
+    assert r.exit_code == 2
+    assert "'Gold 2027' is not a tier name" in r.output
+    assert "problem(s)" not in r.output
+    assert run("--name", "Gold_2027").exit_code == 0
+
+
 def test_html_page_is_self_contained(tmp_path):
     out = tmp_path / "cal.html"
     r = run("--tier", "Gold", "--format", "html", "-o", str(out))

@@ -39,3 +39,24 @@ def test_init_never_replaces_a_file(tmp_path):
     assert f"{mine} exists already" in r.output
     assert mine.read_text(encoding="utf-8") == "my own policy\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["policy.sla"]  # nothing else written
+
+
+def test_every_command_the_projects_readme_lists_works_as_written(tmp_path, monkeypatch):
+    """Regression: the README's `report … -o reports` stopped with "give a folder (-o
+    reports/)"; a new name without a suffix is now the folder the user means."""
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["init", "proj"]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "proj")
+    readme = Path("README.md").read_text(encoding="utf-8")
+    block = readme.split("```sh\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
+    commands = [shlex.split(line) for line in block.splitlines() if line.strip()]
+    assert [c[:2] for c in commands] == [["slalang", "check"], ["slalang", "evaluate"],
+                                         ["slalang", "explain"], ["slalang", "contract"],
+                                         ["slalang", "report"]]
+    for argv in commands:
+        r = CliRunner().invoke(main, argv[1:])
+        assert r.exit_code == 0, (argv, r.output)
+    assert sorted(p.name for p in Path("reports").iterdir()) == [
+        "contoso-srl-2026-Q3.html", "northwind-ltd-2026-Q3.html"]

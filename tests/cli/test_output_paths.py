@@ -83,3 +83,24 @@ def test_report_per_customer_files_all_or_none(tmp_path):
                                        f"{folder}/", "--format", "md"])
     assert result.exit_code == 0, result.output
     assert len(list(folder.iterdir())) == 3
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["--csv", "{d}/v.csv", "--stamp", "{d}/./v.csv"], "--csv and --stamp both name"),
+    (["--json", "-", "--junit", "-"], "--json and --junit would both write to standard output"),
+    (["--json", "{d}/tickets.jsonl"], "is an input of this run"),
+])
+def test_outputs_that_would_overwrite_each_other_or_an_input_are_refused(tmp_path, extra,
+                                                                         says):
+    """Regression: `--csv v.csv --stamp v.csv` exited 0 having replaced the CSV with the
+    stamp, `--json tickets.jsonl` replaced the data read, and two `-` mixed two documents."""
+    data = tmp_path / "tickets.jsonl"
+    shutil.copy(ROOT / "examples" / "reference" / "tickets.jsonl", data)
+    before = data.read_bytes()
+    argv = [POLICY, "--tickets", str(data), "--period", "2026-Q3",
+            *(a.format(d=tmp_path) for a in extra)]
+    r = CliRunner().invoke(main, ["evaluate", *argv])
+    assert r.exit_code == 2, r.output
+    assert says in r.output
+    assert data.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tickets.jsonl"]
