@@ -148,6 +148,9 @@ def run_case(suite: Suite, test: Node, policy: Policy, plan, roster) -> CaseResu
         as_of = parse_local(test["as_of"], zone) if test.get("as_of") else None
         ev = evaluate(plan, table, down, roster, as_of=as_of, period=test.get("period"))
         failures, checks, exercised = _compare(test, ev, zone, down)
+        if not checks:  # `expect: {tickets: {T1: {}}}` passed having compared nothing
+            raise TestError("expect: this test checks nothing: give a ticket's status, "
+                            "elapsed or due, or a month's compliance, achieved or credit")
     except SlalangError as exc:
         return CaseResult(suite.path, name, test.line, error=str(exc))
     return CaseResult(suite.path, name, test.line, tuple(failures), None, exercised, checks)

@@ -96,6 +96,22 @@ def test_schema_error_names_file_and_line(tmp_path, monkeypatch):
     assert "reference.test.yaml:4: tests/0/tickets/0/created:" in result.output
 
 
+def test_a_test_that_checks_nothing_does_not_pass(tmp_path, monkeypatch):
+    """Regression: `expect: {tickets: {B1: {}}}` printed "1 passed (0 checks …)" and
+    exited 0: a run that compared nothing looked green."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(HERE / "fixtures/reference.sla", "reference.sla")
+    shutil.copy(HERE / "fixtures/customers.yaml", "customers.yaml")
+    Path("reference.test.yaml").write_text(
+        "tests:\n  - name: x\n    period: 2026-07\n    tickets:\n"
+        "      - {id: B1, customer: Gamma Snc, priority: P1, created: 2026-07-06 09:00}\n"
+        "    expect: {tickets: {B1: {}}, months: [{customer: Gamma Snc, month: 2026-07}]}\n")
+    result = run("reference.test.yaml")
+    assert result.exit_code == 1, result.output
+    assert "this test checks nothing" in result.output
+    assert "0 passed, 1 error" in result.output
+
+
 def test_broken_policy_exits_2(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("p.sla").write_text("policy {\n")
