@@ -32,7 +32,10 @@ def rule_summaries() -> dict[str, str]:
 def _artifact(path: str) -> dict:
     if os.path.isabs(path):
         return {"uri": Path(path).as_uri()}
-    return {"uri": Path(path).as_posix(), "uriBaseId": "%SRCROOT%"}
+    # a relative URI reference: a space, `%` or `#` in a file name must be percent-encoded
+    from urllib.parse import quote
+
+    return {"uri": quote(Path(path).as_posix()), "uriBaseId": "%SRCROOT%"}
 
 
 def to_sarif(diagnostics: Sequence[Diagnostic], version: str) -> dict:

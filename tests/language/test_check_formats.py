@@ -95,3 +95,18 @@ def test_github_escapes_what_would_break_a_command():
     d = Diagnostic("SLA1", "warning", "50% off\nnext", Span("a,b:c.sla", 2, 1, 2, 4))
     assert to_github([d]) == ("::warning file=a%2Cb%3Ac.sla,line=2,col=1,endLine=2,endColumn=4,"
                               "title=SLA1::50%25 off%0Anext")
+
+
+def test_sarif_uri_of_an_odd_file_name_is_a_valid_uri_reference(tmp_path, monkeypatch):
+    """Regression: `we ird%.sla` went into artifactLocation.uri as is (a space and a bare
+    `%` are not allowed in a URI); code scanning then cannot place the result."""
+    from urllib.parse import unquote
+
+    monkeypatch.chdir(tmp_path)
+    Path("we ird,50%.sla").write_text('policy "x" {\n', encoding="utf-8")
+    result = check("we ird,50%.sla", "--format", "sarif")
+    assert result.exit_code == 2
+    uri = json.loads(result.output)["runs"][0]["results"][0]["locations"][0][
+        "physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "we%20ird%2C50%25.sla"
+    assert unquote(uri) == "we ird,50%.sla"
