@@ -217,13 +217,31 @@ def months_line(parts: Sequence[Part]) -> list[str]:
             f"{p.version.policy_hash[:12]})" for p in parts for m in p.months]
 
 
-def amendment_note(parts: Sequence[Part]) -> str | None:
-    """The sentence a report opens with when the contract changed during the period."""
+#: the report's note of an amendment, per language: title, opening, "version", "effective"
+_NOTE = {
+    "en": ("Contract amended.", "The contract was amended during this period; each month is "
+           "measured under the version in force at its start: ", "version", "effective",
+           "for"),
+    "it": ("Contratto modificato.", "Il contratto è stato modificato nel periodo; ogni mese è "
+           "misurato secondo la versione in vigore al suo inizio: ", "versione", "in vigore dal",
+           "per"),
+}
+
+
+def amendment_title(lang: str = "en") -> str:
+    """The note's bold opening (``Contract amended.``) in ``lang``."""
+    return _NOTE.get(lang, _NOTE["en"])[0]
+
+
+def amendment_note(parts: Sequence[Part], lang: str = "en") -> str | None:
+    """The sentence a report opens with when the contract changed during the period, in the
+    report's language. It names versions and effective dates, not file paths or hashes: the
+    report is the customer's (``evaluate --amendment`` names the hash of each month)."""
     if len(parts) < 2:
         return None
+    _, opening, version, effective, for_ = _NOTE.get(lang, _NOTE["en"])
     changes = "; ".join(
-        f"version {p.version.label} (effective {p.version.effective.isoformat()}, sha256 "
-        f"{p.version.policy_hash[:12]}) for {p.months[0]}"
-        + (f"–{p.months[-1]}" if len(p.months) > 1 else "") for p in parts)
-    return f"The contract was amended during this period; each month is measured under the " \
-           f"version in force at its start: {changes}."
+        f"{version} {p.version.label} ({effective} {p.version.effective.isoformat()}) "
+        f"{for_} {p.months[0]}" + (f"–{p.months[-1]}" if len(p.months) > 1 else "")
+        for p in parts)
+    return f"{opening}{changes}."

@@ -104,17 +104,18 @@ def evaluate_amended(policy: str, amendments: Sequence[str], *, tickets, events,
     raise SystemExit(EXIT_FINDINGS if bad else EXIT_OK)
 
 
-def _note_html(note: str) -> str:
+def _note_html(note: str, title: str) -> str:
     from html import escape
 
-    return (f'<aside class="amendment" role="note"><p><strong>Contract amended.</strong> '
+    return (f'<aside class="amendment" role="note"><p><strong>{escape(title)}</strong> '
             f"{escape(note)}</p></aside>")
 
 
-def combine(documents: Sequence[str], note: str, fmt: str) -> str:
+def combine(documents: Sequence[str], note: str, fmt: str,
+            title: str = "Contract amended.") -> str:
     """One document from each version's report: the note first, then each part in turn."""
     if fmt == "md":
-        return f"> **Contract amended.** {note}\n\n" + "\n\n---\n\n".join(
+        return f"> **{title}** {note}\n\n" + "\n\n---\n\n".join(
             d.strip("\n") for d in documents) + "\n"
     first = documents[0]
     bodies = []
@@ -123,11 +124,11 @@ def combine(documents: Sequence[str], note: str, fmt: str) -> str:
         bodies.append(m.group(1) if m else d)
     opening = re.search(r"<body[^>]*>", first, flags=re.I)
     if opening is None:  # not a full document: stack the parts
-        return _note_html(note) + "\n" + "\n<hr>\n".join(documents)
+        return _note_html(note, title) + "\n" + "\n<hr>\n".join(documents)
     head, rest = first[:opening.end()], first[opening.end():]
     closing = rest.lower().rfind("</body>")
     middle, tail = (rest[:closing], rest[closing:]) if closing >= 0 else (rest, "")
-    return (head + "\n" + _note_html(note) + middle
+    return (head + "\n" + _note_html(note, title) + middle
             + "".join(f'\n<hr class="amendment">\n{b}' for b in bodies) + tail)
 
 
@@ -140,18 +141,18 @@ def report_amended(policy: str, amendments: Sequence[str], *, tickets, events, d
     from slalang.cli.report import report_files
     from slalang.evaluation.output.json import evaluation_to_json
     from slalang.render import render_report
-    from slalang.versions import amendment_note
+    from slalang.versions import amendment_note, amendment_title
 
     parts = _parts(policy, amendments, tickets, events, downtime, mapping, roster, period,
                    as_of, max_errors)
     docs = [evaluation_to_json(p.evaluation) for p in parts]
-    note = amendment_note(parts)
+    note = amendment_note(parts, lang)
     kind = "html" if fmt == "pdf" else fmt
 
     def render(one: str | None) -> str | bytes:
         texts = [render_report(d, format=kind, lang=lang, view=view, customer=one,
                                template_dir=template_dir) for d in docs]
-        text = combine(texts, note, kind) if note else texts[0]
+        text = combine(texts, note, kind, amendment_title(lang)) if note else texts[0]
         if fmt != "pdf":
             return text
         from slalang.render.pdf import html_to_pdf

@@ -143,7 +143,8 @@ def test_report_notes_the_change(work):
     text = Path("alfa.md").read_text(encoding="utf-8")
     assert text.startswith("> **Contract amended.** The contract was amended during this "
                            "period; each month is measured under the version in force at its "
-                           "start: version 2026.1 (effective 2026-01-01, sha256 ")
+                           "start: version 2026.1 (effective 2026-01-01) for 2026-07; ")
+    assert "sha256" not in text and ".sla" not in text  # the customer's document
     assert "for 2026-08–2026-09." in text.splitlines()[0]
     assert text.count("# Service level report · Alfa Srl") == 2
     result = run("report", "v1.sla", "--amendment", "v2.sla", *DATA, "--customer", "Alfa Srl",
@@ -151,6 +152,20 @@ def test_report_notes_the_change(work):
     html = Path("alfa.html").read_text(encoding="utf-8")
     assert html.count("<body") == html.count("</body>") == 1
     assert html.index('<aside class="amendment"') < html.index('<hr class="amendment">')
+
+
+def test_an_italian_report_notes_the_change_in_italian(work):
+    """Regression: `report --amendment … --lang it` opened the Italian report with an English
+    note carrying each version's sha256."""
+    result = run("report", "v1.sla", "--amendment", "v2.sla", *DATA, "--customer", "Alfa Srl",
+                 "--lang", "it", "-o", "alfa.html")
+    assert result.exit_code == 0, result.output
+    html = Path("alfa.html").read_text(encoding="utf-8")
+    note = html[html.index('<aside class="amendment"'):html.index("</aside>")]
+    assert "<strong>Contratto modificato.</strong> Il contratto è stato modificato nel " \
+        "periodo" in note
+    assert "versione 2026.1 (in vigore dal 2026-01-01) per 2026-07" in note
+    assert "Contract" not in note and "sha256" not in note
 
 
 def git(cwd: Path, *args: str) -> None:
