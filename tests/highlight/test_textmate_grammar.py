@@ -47,3 +47,28 @@ def test_every_token_of_every_policy_is_scoped():
     result = json.loads(out.stdout)
     assert result["tokens"] > 5000
     assert {f: p for f, p in result["report"].items() if p} == {}
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node (Debian's nodejs)")
+@pytest.mark.skipif(not (EDITOR / "node_modules" / "vscode-textmate").exists(),
+                    reason="needs the grammar test's packages: npm install --prefix "
+                           "editors/vscode (.ci/run does)")
+def test_the_grammar_test_alone_reads_the_policies_and_never_passes_on_nothing(tmp_path):
+    """Regression: `npm run test:grammar` (no file) printed {"tokens":0} and exited 0."""
+    script = str(EDITOR / "test" / "tokenize.js")
+    alone = subprocess.run(["node", script], capture_output=True, text=True, timeout=120)
+    assert alone.returncode == 0, alone.stderr
+    result = json.loads(alone.stdout)
+    assert sorted(result["report"]) == sorted(
+        str(p) for p in (ROOT / "policies").glob("*.sla"))
+    assert result["tokens"] > 1000
+    empty = tmp_path / "empty.sla"
+    empty.write_text("", encoding="utf-8")
+    nothing = subprocess.run(["node", script, str(empty)], capture_output=True, text=True,
+                             timeout=120)
+    assert nothing.returncode == 1 and "no token read" in nothing.stderr
+    junk = tmp_path / "junk.sla"
+    junk.write_text("tier € @\n", encoding="utf-8")
+    bad = subprocess.run(["node", script, str(junk)], capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 1 and "unscoped or invalid" in bad.stderr

@@ -1,6 +1,8 @@
 // Tokenizes files with the TextMate grammar as VS Code does (vscode-textmate + oniguruma) and
 // prints, per file, every non-blank token that has no scope beyond the file's, or an
-// `invalid` scope, as JSON: {"file": [[line, text, scopes], ...]}. Used by the Python test.
+// `invalid` scope, as JSON: {"tokens": N, "report": {"file": [[line, text, scopes], ...]}}.
+// Used by the Python test. Without arguments it reads the shipped policies (`npm run
+// test:grammar`); it exits 1 when a token is unscoped or invalid, or when nothing was read.
 const fs = require("fs");
 const path = require("path");
 const vsctm = require("vscode-textmate");
@@ -9,6 +11,13 @@ const oniguruma = require("vscode-oniguruma");
 const wasm = fs.readFileSync(
   path.join(path.dirname(require.resolve("vscode-oniguruma")), "onig.wasm"),
 );
+
+const POLICIES = path.join(__dirname, "..", "..", "..", "policies");
+
+function shipped() {
+  return fs.readdirSync(POLICIES).filter((f) => f.endsWith(".sla")).sort()
+    .map((f) => path.join(POLICIES, f));
+}
 
 async function main(files) {
   await oniguruma.loadWASM(wasm.buffer);
@@ -44,9 +53,15 @@ async function main(files) {
     report[file] = problems;
   }
   process.stdout.write(JSON.stringify({ tokens, report }));
+  const bad = Object.values(report).filter((p) => p.length).length;
+  if (bad || !tokens) {  // a run that tokenized nothing must not look green
+    console.error(tokens ? `${bad} file(s) with unscoped or invalid tokens`
+      : "no token read: give .sla files");
+    process.exitCode = 1;
+  }
 }
 
-main(process.argv.slice(2)).catch((e) => {
+main(process.argv.length > 2 ? process.argv.slice(2) : shipped()).catch((e) => {
   console.error(e);
   process.exit(2);
 });
