@@ -94,6 +94,12 @@ def hover(a: Analysis, line: int, column: int, known: Analysis | None = None) ->
     here = name_at(a.names, line, column)
     if a.policy is None and known is not None and known.policy is not None:
         a = _with_meaning(a, known)
+    if here is None and a.policy is not None and a.tree is not None:
+        # the duration of `P1 1h` is the target as much as its priority is
+        found = _duration_at(a.tree, line, column)
+        if found is not None:
+            tier, metric, item = found
+            return _target_text(a, tier.name.text, metric, item.priority.text)
     if here is None or a.policy is None:
         return None
     if here.kind == "priority" and isinstance(here.node, s.TargetItem) and here.tier:
@@ -119,6 +125,22 @@ def hover(a: Analysis, line: int, column: int, known: Analysis | None = None) ->
         pausing = [c.name for c in a.policy.clocks if here.text in c.pause_statuses]
         return (f"**status {here.text}**: pauses " + ", ".join(pausing) if pausing
                 else f"**status {here.text}**")
+    return None
+
+
+def _duration_at(tree: s.PolicyFile, line: int, column: int
+                 ) -> tuple[s.TierDecl, str, s.TargetItem] | None:
+    """The tier, metric and target item whose duration covers ``line``/``column``."""
+    for decl in tree.declarations:
+        if not isinstance(decl, s.TierDecl):
+            continue
+        for st in decl.stmts:
+            if not isinstance(st, s.TargetLine):
+                continue
+            for item in st.items:
+                sp = item.duration.span
+                if sp.line == line and sp.column <= column <= sp.end_column:
+                    return decl, st.metric.text, item
     return None
 
 

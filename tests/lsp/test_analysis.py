@@ -50,6 +50,15 @@ def test_hover_on_a_calendar_a_clock_and_a_status(doc):
     assert analysis.hover(doc, 1, 1) is None  # a comment
 
 
+def test_hover_on_a_targets_duration_shows_the_target(doc):
+    """Regression: hovering `1h` of `P1 1h` showed nothing; only `P1` had a hover."""
+    on_priority = analysis.hover(doc, *pos("P1 1h, P2 2h"))
+    assert on_priority.startswith("**Silver · response P1**: 1h of `office` time")
+    assert analysis.hover(doc, *pos("P1 1h, P2 2h", len("P1 "))) == on_priority
+    assert analysis.hover(doc, *pos("P1 1h, P2 2h", len("P1 1h, P2 "))).startswith(
+        "**Silver · response P2**: 2h")
+
+
 def test_every_reference_has_its_definition():
     tree = analysis.analyse(TEXT, str(POLICY)).tree
     found = names(tree)
