@@ -38,3 +38,22 @@ def test_a_misspelt_option_gets_the_closest_option():
     r = CliRunner().invoke(main, ["evaluate", "p.sla", "--tiket", "t.jsonl"])
     # click names every close option (--quiet is close too, since evaluate has one)
     assert r.exit_code == 2 and "Did you mean" in r.output and "'--tickets'" in r.output
+
+
+def test_every_verb_with_as_of_states_the_one_default():
+    """Regression (issue 15: one default for --as-of, stated in each verb's help): `diff`
+    said nothing of its default and, without --period, judged open tickets at another
+    instant than `evaluate`."""
+    import click
+
+    from slalang.cli import main as group
+    from slalang.cli.common import AS_OF_RULE
+
+    ctx = click.Context(group)
+    with_as_of = []
+    for name in group.list_commands(ctx):
+        for param in group.get_command(ctx, name).params:
+            if "--as-of" in getattr(param, "opts", ()):
+                with_as_of.append(name)
+                assert AS_OF_RULE in (param.help or ""), name
+    assert {"diff", "evaluate", "explain", "report", "calibrate"} <= set(with_as_of)

@@ -11,6 +11,7 @@ import json
 
 import click
 
+from slalang.cli.common import AS_OF_RULE
 from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, DataError, PolicyError
 
 FAIL_ON = ("never", "credit-increase", "any-flip")
@@ -53,7 +54,8 @@ def failed(review, fail_on: str) -> bool:
               help="Customer roster for both versions (default: each version's own).")
 @click.option("--period", help="2026-07, 2026-Q3 or 2026-07-01..2026-09-30 (default: the "
               "months the tickets span).")
-@click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset.")
+@click.option("--as-of", "as_of", help="Evaluation instant, ISO 8601 with offset ("
+              + AS_OF_RULE + ").")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True,
               help="Text, JSON, or Markdown for a pull-request comment.")
@@ -91,13 +93,13 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
     impact = None
     if tickets is not None:
         from slalang.data import read_downtime, read_tickets
-        from slalang.evaluation.periods import parse_instant, parse_period
+        from slalang.evaluation.periods import parse_period, resolve_as_of
         from slalang.review.impact import replay
         from slalang.review.revision import roster_of
 
         zone = new_policy.header.timezone
         per = parse_period(period, zone) if period else None
-        instant = parse_instant(as_of) if as_of else None
+        instant, _ = resolve_as_of(as_of, per)  # the same default as every other verb
         if roster is not None:
             from slalang.roster import load_roster
 
