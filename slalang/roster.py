@@ -83,6 +83,8 @@ def load_roster(path: str | os.PathLike, policy: Policy | None = None) -> Roster
 
 def _read_text(path: str | os.PathLike, file: str) -> str:
     """The roster's text: a regular file of at most MAX_ROSTER_BYTES, never a device or FIFO."""
+    if "\0" in os.fspath(path):  # os.open raises ValueError on it
+        raise DataError("the roster path contains a NUL character", file=file.replace("\0", "?"))
     # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as fh:

@@ -179,3 +179,10 @@ def test_export_fails_when_check_reports_the_roster(tmp_path):
     result = CliRunner().invoke(main, ["export", str(policy), "-o", str(out)])
     assert result.exit_code == 1
     assert "SLA501" in result.output and not out.exists()
+
+
+def test_a_roster_path_with_a_nul_character(tmp_path):
+    # found by scanning edits of the shipped policies: os.open raised ValueError
+    result = CliRunner().invoke(main, ["check", str(_policy_naming(tmp_path, '"cust\0omers"'))])
+    assert result.exit_code == 1
+    assert "SLA501" in result.output and "NUL character" in result.output
