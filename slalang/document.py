@@ -19,7 +19,7 @@ instead, for every breach rather than the worst few:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
@@ -459,6 +459,13 @@ class Report:
     listed_max: int | None = None
     #: whether the evaluation lists its downtime records (downtime data was given)
     downtime_listed: bool = False
+    #: the policy's labels of its codes: code -> language -> words
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def labels_in(self, lang: str) -> dict[str, str]:
+        """The labels in ``lang`` (English where the policy gives no ``lang`` words)."""
+        return {code: texts.get(lang) or texts.get("en") for code, texts in self.labels.items()
+                if texts.get(lang) or texts.get("en")}
 
     @property
     def is_quarter(self) -> bool:
@@ -828,4 +835,6 @@ def build_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = No
         has_verdicts=any(c.has_verdicts for c in customers),
         provider=provider or str(policy.get("provider") or ""),
         listed_max=None if verdicts is not None else listed.get("max"),
-        downtime_listed=log is not None)
+        downtime_listed=log is not None,
+        labels={str(k): {str(lang): str(x) for lang, x in v.items()}
+                for k, v in (policy.get("labels") or {}).items() if isinstance(v, Mapping)})

@@ -94,13 +94,17 @@ def render_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = N
         connect(history).close()
     env = make_environment(lang, template_dir, timezone=report.timezone)
     w: Wording = env.wording  # type: ignore[attr-defined]
+    # the policy's own words for its codes (services, downtime kinds): no code reaches a reader
+    w.codes = {**w.codes, **report.labels_in(lang)}
+    env.filters["label"] = w.code
     env.filters["period"] = lambda label: period_words(w, label)
     env.filters["downtime"] = lambda seconds: downtime_words(w, seconds)
     context = {
         "report": report, "lang": lang, "view": view, "format": format,
         # the appendix clause a row cites (the policy's file:line stays in the JSON)
         "clause_of": subject_clause,
-        "kind_label": lambda code: w.items("report.downtime_kinds").get(code, code),
+        "kind_label": lambda code: w.codes.get(code) or w.items("report.downtime_kinds").get(
+            code, code),
         "slalang_version": __version__, "hash_algorithm": HASH_ALGORITHM,
         "at_risk_share": w.percent((AT_RISK_SHARE * 100).normalize()),
         "charts": {}, "trends": {},
@@ -166,7 +170,7 @@ def customer_charts(report: Report, c: CustomerReport, w: Wording,
             out["trend"].append(charts.line_chart(
                 [w.month_label(mm, short=True) for mm in trend.months], series, title,
                 floor=50.0, goal_label=goal, decimal=decimal))
-    ubars = [charts.Bar(f"{u.service} · {w.month_label(m.month, short=True)}", u.shown,
+    ubars = [charts.Bar(f"{w.code(u.service)} · {w.month_label(m.month, short=True)}", u.shown,
                         u.objective, w.percent(u.shown), u.achieved)
              for m in c.months for u in m.uptime]
     if ubars:

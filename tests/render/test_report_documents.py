@@ -20,6 +20,7 @@ from slalang.render.i18n import Wording
 from slalang.render.report import render_report
 
 INPUT = Path(__file__).parent / "golden" / "report-input"
+ROOT = Path(__file__).resolve().parents[2]
 EVALUATION = INPUT / "evaluation-2026-Q3.json"
 
 
@@ -326,14 +327,41 @@ def test_reports_list_downtime_records_and_excluded_tickets(tmp_path: Path) -> N
     records = alfa.split("### Downtime records")[1].split("## ")[0]
     art = f"clause {subject_clause('exclusion')}"
     # the overrunning patch: 60 minutes, 30 inside the maintenance window, excluded by clause
-    assert "| email | 19 Jul 2026 05:30 | 19 Jul 2026 06:30 | planned | 1 h | 30 min | " \
-           f"30 min · {art} |" in records
+    # (services and kinds in the policy's own words: `label email "Email"`, ...)
+    assert "| Email | 19 Jul 2026 05:30 | 19 Jul 2026 06:30 | Planned maintenance | 1 h | " \
+           f"30 min | 30 min · {art} |" in records
     # August's failover counts in full; the migration inside the window not at all
     assert "| unplanned | 50 min | 50 min |  |" in records
-    assert f"| planned | 2 h | 0 min | 2 h · {art} |" in records
+    assert f"| Planned maintenance | 2 h | 0 min | 2 h · {art} |" in records
+    assert "| email |" not in records and "| planned |" not in records
     excluded = alfa.split("## Excluded tickets")[1].split("## ")[0]
     assert f"| July 2026 | T-1016 | P3 | {art} |" in excluded
     assert f"| September 2026 | T-1226 | P4 | {art} |" in excluded
     # Beta's file lists Beta's records, not Alfa's
     beta = (out / "beta-spa-2026-Q3.md").read_text(encoding="utf-8")
     assert "19 Jul 2026 05:30" not in beta and "T-1016" not in beta and "T-1093" in beta
+
+
+def test_a_report_from_the_saved_json_reads_codes_in_the_policys_words(tmp_path):
+    """Issue 11: customer text never shows a code. The evaluation JSON carries the policy's
+    labels, so a report made from the saved file alone says "Posta elettronica", not "email"."""
+    import json as _json
+
+    from slalang.cli import main as cli
+
+    example = ROOT / "examples" / "reference"
+    saved = tmp_path / "ev.json"
+    r = CliRunner().invoke(cli, ["evaluate", str(ROOT / "policies" / "reference.sla"),
+                                 "--tickets", str(example / "tickets.jsonl"), "--downtime",
+                                 str(example / "downtime.csv"), "--period", "2026-08",
+                                 "--json", str(saved)])
+    assert r.exit_code == 0, r.output
+    labels = _json.loads(saved.read_text(encoding="utf-8"))["policy"]["labels"]
+    assert labels["email"] == {"en": "Email", "it": "Posta elettronica"}
+    out = tmp_path / "alfa.md"
+    r = CliRunner().invoke(cli, ["report", "--from-json", str(saved), "--customer", "Alfa Srl",
+                                 "--lang", "it", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    assert "Posta elettronica" in text and "Manutenzione programmata" in text
+    assert "| email |" not in text and "(email:" not in text

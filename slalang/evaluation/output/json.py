@@ -80,6 +80,15 @@ def _objective(o: ObjectiveResult) -> dict:
     }
 
 
+def _labels(policy) -> dict:
+    """The policy's labels of its codes (``label email "Email" it "Posta elettronica"``), so
+    a report made from this document alone never shows a customer a code; absent without any."""
+    labels = getattr(policy, "labels", ())
+    if not labels:
+        return {}
+    return {"labels": {lb.code: dict(lb.text.texts) for lb in labels}}
+
+
 def _sample_rule(least: int | None, allowed: int | None) -> dict:
     """The objective's minimum-sample rule, only when it has one (older documents and
     objectives without a rule have no such key)."""
@@ -305,7 +314,8 @@ def _document(ev: Evaluation, customers: list | None) -> dict:
         "schema_version": SCHEMA_VERSION,
         "slalang_version": ev.version,
         "policy": {"name": ev.policy.header.name, "version": ev.policy.header.version,
-                   "file": ev.policy.source_path, "provider": ev.policy.header.provider or None},
+                   "file": ev.policy.source_path, "provider": ev.policy.header.provider or None,
+                   **_labels(ev.policy)},
         "tickets_listed": {"max": MAX_TICKETS_LISTED, "at_risk_percent": AT_RISK_PERCENT},
         "policy_hash": ev.policy_hash,
         "data_hash": ev.data_hash,
