@@ -38,6 +38,23 @@ def failed(ev, fail_on: str) -> bool:
     return objective or credit or uptime
 
 
+def nothing_measured(ev) -> None:
+    """Stop (exit 2, no output written) when tickets were read but none was created in the
+    period and no downtime was measured in it: a wrong ``--period``, not a quiet month to
+    report as all fine."""
+    from slalang.errors import DataError
+
+    counted = int(ev.agg.g_counts[:, 0].sum()) if len(ev.agg) else 0
+    read = getattr(ev.input, "tickets", None)
+    measured_uptime = any(u.downtime for results in ev.uptime for u in results)
+    if counted or not read or measured_uptime:
+        return
+    raise DataError(f"none of the {read} ticket(s) read was created in {ev.period.label} "
+                    f"({ev.period.timezone}), and no downtime was recorded in it: nothing was "
+                    "measured. Give the --period the data covers (without --period, the "
+                    "months the tickets span are evaluated).")
+
+
 def _load_roster(policy, path: str | None):
     from slalang import roster as rosters
 
@@ -160,6 +177,7 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     for note in run.notes:
         click.echo(f"note: {note}", err=True)
     ev, rows = run.evaluation, run.rows or 0
+    nothing_measured(ev)
 
     if json_out:
         from slalang.evaluation.output.json import write_json

@@ -366,4 +366,7 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
     table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
     down = read_downtime(downtime) if downtime else None
     ev = evaluate(compile_plan(pol), table, down, ros, as_of=instant, period=per)
+    from slalang.cli.evaluate import nothing_measured
+
+    nothing_measured(ev)  # no report of a period the data does not cover
     return evaluation_to_json(ev)

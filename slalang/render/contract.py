@@ -718,9 +718,14 @@ def example_uptime(steps: list) -> Decimal:
     Decimal('99.2')
     >>> example_uptime([CreditStep(Decimal(5), Decimal(99))])
     Decimal('98.7')
+    >>> example_uptime([CreditStep(Decimal(5), Decimal(100))])
+    Decimal('99.7')
     """
     top = steps[0].below
-    lower = steps[1].below if len(steps) > 1 else top - (100 - top) / 2
+    # one step: halfway down to as far below it as 100 % is above (half a point below a step
+    # at 100 %, which has nothing above it)
+    half = (100 - top) / 2
+    lower = steps[1].below if len(steps) > 1 else top - (half if half > 0 else Decimal("0.5"))
     middle = (lower + top) / 2
     rounded = middle.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
     return rounded if lower < rounded < top else middle
@@ -732,9 +737,13 @@ def _example(w: Wording, tier: Tier, steps: list, fee: Money | None,
     service, else of ``service``'s clause), every objective missed."""
     suffix = "" if fee else "_pct"
     lines, total = [], Decimal(0)
+    applied = None
     if steps:
         uptime = example_uptime(steps)
-        applied = max((s for s in steps if uptime < s.below), key=lambda s: s.percent)
+        # steps a policy orders oddly (equal thresholds) can leave none below the example
+        applied = max((s for s in steps if uptime < s.below), key=lambda s: s.percent,
+                      default=None)
+    if applied is not None:
         total += applied.percent
         kind = "example_uptime_service" if service else "example_uptime"
         lines.append(w.t(f"contract.credit.{kind}{suffix}", service=service,

@@ -69,10 +69,19 @@ def test_fail_on(data, fail_on, code):
 
 
 def test_fail_on_passes_when_all_is_well(data):
-    # July has no ticket and no downtime: nothing missed, nothing due
+    # Gamma's August alone: every ticket met, no outage recorded: nothing missed, nothing due
+    gamma = data / "gamma.jsonl"
+    gamma.write_text(json.dumps(TICKETS[2]) + "\n")
+    r = run(POLICY, "--tickets", str(gamma), "--period", "2026-08", "--fail-on", "any")
+    assert r.exit_code == 0, r.output
+
+
+def test_a_month_the_data_does_not_cover_is_not_all_well(data):
+    # July has no ticket and no downtime: nothing was measured, which is not "all fine"
     r = run(POLICY, "--tickets", str(data / "tickets.jsonl"), "--period", "2026-07",
             "--fail-on", "any")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 2
+    assert "none of the 3 ticket(s) read was created in 2026-07" in r.output
 
 
 def test_all_outputs_are_written_and_valid(data):

@@ -60,3 +60,22 @@ def test_the_summary_ends_with_the_money_owed():
     assert lines[-1] == ("credits owed: 975.00 EUR (Alfa Srl 800.00 EUR, Beta SpA 125.00 EUR, "
                          "Gamma Snc 50.00 EUR)")
     assert "Beta SpA (Silver): credit owed 125.00 EUR" in lines
+
+
+def test_a_period_the_data_does_not_cover_measures_nothing_and_exits_2(tmp_path):
+    """277 tickets of 2026-Q3 evaluated for 2027-Q1: nothing measured, no file written."""
+    args = [str(ROOT / "policies" / "reference.sla"), "--tickets",
+            str(EXAMPLE / "tickets.jsonl"), "--period", "2027-Q1"]
+    r = CliRunner().invoke(main, ["evaluate", *args, "--json", str(tmp_path / "e.json")])
+    assert r.exit_code == 2
+    assert "none of the 277 ticket(s) read was created in 2027-Q1" in r.output
+    r = CliRunner().invoke(main, ["report", *args, "-o", str(tmp_path / "reports") + "/"])
+    assert r.exit_code == 2 and "nothing was measured" in r.output
+    assert list(tmp_path.iterdir()) == []
+    # downtime measured in the period is a measurement: a quiet quarter with an outage reports
+    down = tmp_path.parent / "down.csv"
+    down.write_text("customer,service,start,end,kind,note\nAlfa Srl,email,"
+                    "2027-01-12T10:00:00+01:00,2027-01-12T11:00:00+01:00,unplanned,outage\n",
+                    encoding="utf-8")
+    r = CliRunner().invoke(main, ["evaluate", *args, "--downtime", str(down)])
+    assert r.exit_code == 0, r.output

@@ -561,3 +561,16 @@ def test_the_minimum_sample_is_a_term_of_the_appendix(tmp_path, lang):
                "valuta")}[lang]
     for sentence in expected:
         assert sentence in text
+
+
+def test_a_credit_step_at_100_percent_gets_a_worked_example(tmp_path):
+    """`credit 5% when uptime < 100%` passes check (with a warning) and made `contract` an
+    internal error (no uptime below the only step for the example); found by the fuzzer."""
+    source = (ROOT / "policies" / "reference.sla").read_text(encoding="utf-8").replace(
+        "    credit 5% when uptime < 99.0%\n", "    credit 5% when uptime < 100%\n")
+    (tmp_path / "p.sla").write_text(source, encoding="utf-8")
+    (tmp_path / "customers.yaml").write_text(
+        (ROOT / "policies" / "customers.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    policy = load_policy(tmp_path / "p.sla")
+    text = render_contract(policy, tier="Bronze", lang="en", fmt="md")
+    assert "uptime in a month is 99.7%, the step “below 100%” applies" in text
