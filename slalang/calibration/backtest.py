@@ -13,11 +13,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from slalang.businesstime import NAT
+from slalang.calibration.calibrate import measured
 from slalang.calibration.targets import target_for_level
+from slalang.evaluation.credits import money_owed
 from slalang.evaluation.result import Evaluation
 from slalang.model import Money
-from slalang.vocabulary import BREACHED, MET, OPEN
+from slalang.vocabulary import BREACHED, MET
 
 #: bootstrap resamples (seeded: the same history gives the same interval)
 RESAMPLES = 4000
@@ -73,14 +74,9 @@ def backtest(ev: Evaluation, tier: str) -> Backtest:
     months = []
     for b, bucket in enumerate(ev.period.buckets):
         gs = np.flatnonzero(np.asarray(a.g_bucket) == b).tolist()
-        owed: dict[str, Decimal] = {}
-        for g in gs:
-            amount = credits[g].amount
-            if amount is not None and credits[g].due:
-                owed[amount.currency] = owed.get(amount.currency, Decimal(0)) + amount.amount
-        months.append(MonthCost(bucket.label, len(gs), sum(credits[g].due for g in gs),
-                                tuple(Money(v, k) for k, v in sorted(owed.items())),
-                                int(missed[gs].sum()) if gs else 0))
+        month = [credits[g] for g in gs]
+        months.append(MonthCost(bucket.label, len(gs), sum(c.due for c in month),
+                                money_owed(month), int(missed[gs].sum()) if gs else 0))
     currency = ev.plan.policy.header.currency
     totals = [sum((m.amount for m in mc.owed if m.currency == currency), Decimal(0))
               for mc in months]
@@ -90,25 +86,22 @@ def backtest(ev: Evaluation, tier: str) -> Backtest:
 
 def _margins(ev: Evaluation, tier: str) -> tuple[Margin, ...]:
     o, a = ev.outcomes, ev.agg
-    bucket = np.asarray(ev.ticket_bucket)[o.ticket]
-    prio = np.asarray(o.priority.codes)  # per outcome row, like tier
-    usable = (o.plan_row >= 0) & np.isin(o.status, (MET, BREACHED, OPEN)) & (bucket >= 0)
-    stopped = o.stopped_at != NAT
+    seen = measured(ev)
     decided_cells = a.cells[..., MET] + a.cells[..., BREACHED]  # group x metric x priority
     out = []
     for row in ev.plan.rows:
         if row.tier != tier or row.objective is None:
             continue
         m, p = ev.plan.metrics.index(row.metric), ev.plan.priorities.index(row.priority)
-        sel = usable & (o.metric == m) & (prio == p)
-        at = target_for_level(o.elapsed[sel & stopped], o.elapsed[sel & ~stopped],
+        sel = seen.rows(m, p)
+        at = target_for_level(o.elapsed[sel & seen.stopped], o.elapsed[sel & ~seen.stopped],
                               row.objective)
         mi = a.metrics.index(row.metric) if row.metric in a.metrics else -1
         pi = a.priorities.index(row.priority) if row.priority in a.priorities else -1
-        measured = int((decided_cells[:, mi, pi] > 0).sum()) if mi >= 0 and pi >= 0 else 0
+        judged = int((decided_cells[:, mi, pi] > 0).sum()) if mi >= 0 and pi >= 0 else 0
         n_missed = int(ev.missed_cells[:, mi, pi].sum()) if mi >= 0 and pi >= 0 else 0
         out.append(Margin(row.metric, row.priority, row.target_seconds, row.objective, at,
-                          n_missed, measured))
+                          n_missed, judged))
     return tuple(out)
 
 

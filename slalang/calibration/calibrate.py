@@ -79,6 +79,36 @@ class Calibration:
         return tuple(g for g in self.groups if g.key is None)
 
 
+@dataclass(frozen=True)
+class Measured:
+    """The outcome rows calibration reads, one entry per row (ticket x metric): its creation
+    month, its priority code, whether it is measured (a plan row, met/breached/open, created
+    in the period) and whether its clock stopped. Calibration, backtest and the page select
+    their rows from this one definition."""
+
+    bucket: np.ndarray
+    priority: np.ndarray
+    usable: np.ndarray
+    stopped: np.ndarray
+    metric: np.ndarray
+
+    def rows(self, metric: int, priority: int) -> np.ndarray:
+        """The measured rows of one metric and priority (codes of the plan's tuples)."""
+        return self.usable & (self.metric == metric) & (self.priority == priority)
+
+
+def measured(ev: Evaluation) -> Measured:
+    """:class:`Measured` of an evaluation that kept its verdicts."""
+    o = ev.outcomes
+    if o is None or ev.tickets is None:
+        raise ValueError("calibration needs an evaluation that kept its verdicts")
+    bucket = np.asarray(ev.ticket_bucket)[o.ticket]
+    usable = (o.plan_row >= 0) & np.isin(o.status, (MET, BREACHED, OPEN)) & (bucket >= 0)
+    # the outcomes' priority, like their tier, is per row already
+    return Measured(bucket, np.asarray(o.priority.codes), usable, o.stopped_at != NAT,
+                    o.metric)
+
+
 def calibrate(ev: Evaluation, levels: tuple[Decimal, ...] = LEVELS, by: str | None = None,
               tier: str | None = None) -> Calibration:
     """Summarise an evaluation's elapsed times per metric x priority (x ``by``: "customer" or
@@ -88,14 +118,8 @@ def calibrate(ev: Evaluation, levels: tuple[Decimal, ...] = LEVELS, by: str | No
     """
     if by not in (None, "customer", "tier"):
         raise ValueError(f"by must be customer or tier, not {by!r}")
-    o, tickets = ev.outcomes, ev.tickets
-    if o is None or tickets is None:
-        raise ValueError("calibrate needs an evaluation that kept its verdicts")
-    plan = ev.plan
-    bucket = np.asarray(ev.ticket_bucket)[o.ticket]
-    usable = (o.plan_row >= 0) & np.isin(o.status, (MET, BREACHED, OPEN)) & (bucket >= 0)
-    stopped = o.stopped_at != NAT
-    prio = np.asarray(o.priority.codes)  # per outcome row, like tier
+    seen = measured(ev)
+    o, tickets, plan = ev.outcomes, ev.tickets, ev.plan
     keys: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(o), dtype=bool))]
     if by is not None:
         column = tickets.customer if by == "customer" else o.tier
@@ -109,11 +133,11 @@ def calibrate(ev: Evaluation, levels: tuple[Decimal, ...] = LEVELS, by: str | No
     for key, in_key in keys:
         for m, metric in enumerate(plan.metrics):
             for p, priority in enumerate(plan.priorities):
-                rows = usable & in_key & (o.metric == m) & (prio == p)
+                rows = seen.rows(m, p) & in_key
                 if not rows.any():
                     continue
-                groups.append(_group(plan, o, rows, stopped, bucket, customer, metric,
-                                     priority, key, levels, months))
+                groups.append(_group(plan, o, rows, seen.stopped, seen.bucket, customer,
+                                     metric, priority, key, levels, months))
     return Calibration(ev, tuple(levels), by, tier, tuple(groups))
 
 

@@ -9,26 +9,21 @@ from pathlib import Path
 
 import numpy as np
 
-from slalang.businesstime import NAT
 from slalang.calibration.backtest import Backtest
-from slalang.calibration.calibrate import Calibration
+from slalang.calibration.calibrate import Calibration, measured
 from slalang.calibration.charts import credit_bars, histogram
 from slalang.calibration.output import small_sample_notes
 from slalang.calibration.targets import PERCENTILES, contract_step
 from slalang.evaluation.output.common import iso_local
 from slalang.plan.text import format_duration
-from slalang.vocabulary import BREACHED, MET, OPEN
 
 
 def _elapsed(cal: Calibration, metric: str, priority: str) -> np.ndarray:
     """The stopped clocks' elapsed times of one overall group (as calibrate selected them)."""
     ev = cal.evaluation
-    o = ev.outcomes
-    bucket = np.asarray(ev.ticket_bucket)[o.ticket]
-    m, p = ev.plan.metrics.index(metric), o.priority.labels.index(priority)
-    sel = ((o.plan_row >= 0) & np.isin(o.status, (MET, BREACHED, OPEN)) & (bucket >= 0)
-           & (o.metric == m) & (np.asarray(o.priority.codes) == p) & (o.stopped_at != NAT))
-    return o.elapsed[sel]
+    seen = measured(ev)
+    rows = seen.rows(ev.plan.metrics.index(metric), ev.plan.priorities.index(priority))
+    return ev.outcomes.elapsed[rows & seen.stopped]
 
 
 def calibration_to_html(cal: Calibration, draft: str, level: Decimal,
