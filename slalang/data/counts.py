@@ -59,12 +59,16 @@ class InputCounts:
         # the tickets' files: the source, or the page files / database it stands for
         files = table.source_files or (file,)
         rows = {(r.file, r.row) for r in table.rejected if r.file in files or r.file == file}
-        if shape == "ticket":  # an event's problem on a ticket kept does not reject the row
-            index = (table.source_file_index if table.source_file_index is not None
-                     else np.zeros(table.n, np.int64))
-            names = [files[int(k)] for k in index] if table.source_files else [file] * table.n
-            rows -= set(zip(names, np.asarray(table.source_row, dtype=np.int64).tolist(),
-                            strict=True))
+        if shape == "ticket" and rows:  # an event's problem on a ticket kept does not
+            # reject the row: look only at the kept tickets on a rejected row number (building
+            # the pairs of every ticket cost 0.4 s per million on each run)
+            source_row = np.asarray(table.source_row, dtype=np.int64)
+            on = np.flatnonzero(np.isin(source_row, np.fromiter((r for _, r in rows),
+                                                                np.int64, len(rows))))
+            index = (np.asarray(table.source_file_index)[on]
+                     if table.source_file_index is not None else np.zeros(len(on), np.int64))
+            names = [files[int(k)] for k in index] if table.source_files else [file] * len(on)
+            rows -= set(zip(names, source_row[on].tolist(), strict=True))
         read = table.rows_read or (table.n + len(rows))
         return cls(file, shape, read, table.n, len(rows), tuple(table.ignored),
                    table.invisible_ids, table.zone, dict(table.notes), table.events_read)
