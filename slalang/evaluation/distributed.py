@@ -60,8 +60,10 @@ def _client(scheduler: str | None, workers: int | None):
     if scheduler in (None, "", "local"):
         from slalang.evaluation.workers import default_workers
 
+        # ":0": any free port for the dashboard; None still means 8787, which a second local
+        # cluster on the machine (another run, a parallel test) already holds
         cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+                               processes=True, dashboard_address=":0")
         return Client(cluster), cluster
     return Client(scheduler), None
 
