@@ -267,6 +267,15 @@ def _numbers(arr: pa.Array, prefix: bytes | None = None
     return numbers, np.where(ok, tail, 0).astype(np.uint8), prefix
 
 
+def id_numbers(ids: pa.Array) -> tuple[np.ndarray, np.ndarray, bytes] | None:
+    """A piece of the id column (invisible characters stripped) as :class:`NumberedIds`
+    takes it: ``(numbers, digits, prefix)``; None when an id is not of that shape."""
+    parsed = _numbers(ids)
+    if parsed is None or (parsed[0] < 0).any():
+        return None
+    return parsed
+
+
 class NumberedIds:
     """Ids of one shape, a common prefix and a number (``T0000001``, ``INC12345``), numbered
     densely: a table from number to row. An id is its prefix, number and count of digits, so
@@ -300,10 +309,19 @@ class NumberedIds:
             prefix = parsed[2]
         if prefix is None:
             return None
-        num = np.concatenate(numbers)
-        del numbers
-        dig = np.concatenate(digits)
+        return cls.from_numbers(prefix, numbers, digits)
+
+    @classmethod
+    def from_numbers(cls, prefix: bytes, numbers: list[np.ndarray], digits: list[np.ndarray]
+                     ) -> NumberedIds | None:
+        """From the ids already parsed by :func:`id_numbers` (pieces in file order, one
+        prefix); None when they are too sparse or two ids share a number."""
+        num = np.concatenate(numbers) if numbers else np.zeros(0, np.int64)
+        numbers.clear()  # the caller's pieces: the concatenation holds them now
+        dig = np.concatenate(digits) if digits else np.zeros(0, np.uint8)
         n = len(num)
+        if not n:
+            return None
         low, high = int(num.min()), int(num.max())
         if high - low > 4 * n + 1024:
             return None
@@ -453,14 +471,7 @@ class TicketChunks:
             start = first_row - 2
             raw = tickets_from_table(table, self.file, first_row)
             lo, hi = np.searchsorted(self.dup_rows, [start, start + raw.n])
-            if hi > lo:
-                local = self.dup_rows[lo:hi] - start
-                text = raw.ids.take(pa.array(local)).to_pylist()
-                for i, t, f in zip(local.tolist(), text, self.dup_first[lo:hi].tolist(),
-                                   strict=True):
-                    if t:  # an empty id is refused as missing, not as repeated
-                        raw.problems.append((i, "id", f"duplicate ticket id {t!r} (first "
-                                             f"seen on row {f + 2})"))
+            add_duplicates(raw, self.dup_rows[lo:hi] - start, self.dup_first[lo:hi])
             yield start, raw
 
     def tables(self, events: EventBlocks | None = None) -> Iterator[tuple[int, TicketTable]]:
@@ -474,6 +485,18 @@ class TicketChunks:
                 table = derive_resolution(table)
             yield start, table
             release_memory()
+
+
+def add_duplicates(raw: RawTickets, local: np.ndarray, first: np.ndarray) -> None:
+    """Refuse a chunk's rows ``local`` (indices in the chunk) as repeating the ids first seen
+    at the tickets ``first`` (indices in the file)."""
+    if not len(local):
+        return
+    text = raw.ids.take(pa.array(local)).to_pylist()
+    for i, t, f in zip(local.tolist(), text, first.tolist(), strict=True):
+        if t:  # an empty id is refused as missing, not as repeated
+            raw.problems.append((i, "id", f"duplicate ticket id {t!r} (first seen on row "
+                                 f"{f + 2})"))
 
 
 def release_memory() -> None:
@@ -512,16 +535,6 @@ class EventBlocks:
     def _path(self, block: int) -> Path:
         return self.directory / f"events-{block:06d}.bin"
 
-    def _codes(self, values, m: int, labels: list[str]) -> np.ndarray:
-        cat = categorical(values, m)
-        known = {x: i for i, x in enumerate(labels)}
-        for x in cat.labels:
-            if x not in known:
-                known[x] = len(labels)
-                labels.append(x)
-        remap = np.array([known[x] for x in cat.labels] + [-1], dtype=np.int32)
-        return remap[cat.codes]
-
     def place(self, path: str | Path, tickets: TicketChunks, text_instants: bool) -> None:
         """Read the events file in windows and append each event to its chunk's file."""
         types = {"status": _DICT, "priority": _DICT}
@@ -537,44 +550,13 @@ class EventBlocks:
             release_memory()
 
     def add(self, events: RawEvents, owner: np.ndarray) -> None:
-        m = len(events.rows)
-        ok = np.ones(m, dtype=bool)
-        problems: list[tuple[int, str | None, str]] = list(events.problems)
-        for j, _, _ in problems:
-            ok[j] = False
-        unknown = np.flatnonzero((owner < 0) & ok)
-        if len(unknown):
-            ids = events.ticket.take(pa.array(unknown)).to_pylist()  # type: ignore[union-attr]
-            for j, tid in zip(unknown.tolist(), ids, strict=True):
-                problems.append((j, "ticket_id", "missing ticket_id" if tid in (None, "")
-                                 else f"event for unknown ticket {tid!r}"))
-            ok[unknown] = False
-        for j, reason in events.at.errors.items():
-            if ok[j]:
-                problems.append((j, "at", reason))
-                ok[j] = False
-        no_at = (events.at.values == NAT) & ok
-        problems += [(int(j), "at", "missing event time") for j in np.flatnonzero(no_at)]
-        ok &= ~no_at
-        status = self._codes(events.status, m, self.status_labels)
-        prio = self._codes(events.priority, m, self.priority_labels)
-        empty = (status < 0) & (prio < 0) & ok
-        problems += [(int(j), "status", "event has neither status nor priority")
-                     for j in np.flatnonzero(empty)]
-        ok &= ~empty
-        self.rejected += [Rejection(events.file, int(events.rows[j]), f, r)
-                          for j, f, r in sorted(problems)]
-        keep = np.flatnonzero(ok)
-        if self.created is not None and len(keep):
-            owners = owner[keep]
-            self.early[owners[events.at.values[keep] < self.created[owners]]] = True
-        records = np.empty(len(keep), dtype=EVENT_RECORD)
-        records["ticket"] = owner[keep]
-        records["at"] = events.at.values[keep]
-        records["status"] = status[keep]
-        records["priority"] = prio[keep]
-        records["row"] = events.rows[keep]
-        self.count += len(keep)
+        rejected, records = event_records(events, owner, self.status_labels,
+                                          self.priority_labels)
+        self.rejected += rejected
+        if self.created is not None and len(records):
+            owners = records["ticket"]
+            self.early[owners[records["at"] < self.created[owners]]] = True
+        self.count += len(records)
         block = records["ticket"] // self.rows
         order = np.argsort(block, kind="stable")
         records, block = records[order], block[order]
@@ -590,11 +572,73 @@ class EventBlocks:
             0, dtype=EVENT_RECORD)
         if path.exists():
             os.unlink(path)  # read once: the disk is given back as the evaluation goes
-        return RawEvents(
-            file="", rows=records["row"].copy(), ticket=records["ticket"] - start,
-            at=Parsed(records["at"].copy(), {}),
-            status=_dictionary(records["status"], self.status_labels),
-            priority=_dictionary(records["priority"], self.priority_labels))
+        return raw_events(records, start, self.status_labels, self.priority_labels)
+
+
+def raw_events(records: np.ndarray, start: int, status_labels: list[str],
+               priority_labels: list[str]) -> RawEvents:
+    """Placed event records (:data:`EVENT_RECORD`) as the events of the chunk whose first
+    ticket is ``start``."""
+    return RawEvents(
+        file="", rows=records["row"].copy(), ticket=records["ticket"] - start,
+        at=Parsed(records["at"].copy(), {}),
+        status=_dictionary(records["status"], status_labels),
+        priority=_dictionary(records["priority"], priority_labels))
+
+
+def _codes(values, m: int, labels: list[str]) -> np.ndarray:
+    """Codes of ``values`` in ``labels``, labels seen for the first time appended."""
+    cat = categorical(values, m)
+    known = {x: i for i, x in enumerate(labels)}
+    for x in cat.labels:
+        if x not in known:
+            known[x] = len(labels)
+            labels.append(x)
+    remap = np.array([known[x] for x in cat.labels] + [-1], dtype=np.int32)
+    return remap[cat.codes]
+
+
+def event_records(events: RawEvents, owner: np.ndarray, status_labels: list[str],
+                  priority_labels: list[str]) -> tuple[list[Rejection], np.ndarray]:
+    """Events validated as the in-memory reader validates them (unknown ticket, missing or
+    bad instant, neither status nor priority): the rejections, and the kept events as
+    :data:`EVENT_RECORD` in file order (``owner``: each event's ticket index, -1 unknown;
+    status and priority codes in the labels, which grow as new ones are seen)."""
+    m = len(events.rows)
+    ok = np.ones(m, dtype=bool)
+    problems: list[tuple[int, str | None, str]] = list(events.problems)
+    for j, _, _ in problems:
+        ok[j] = False
+    unknown = np.flatnonzero((owner < 0) & ok)
+    if len(unknown):
+        ids = events.ticket.take(pa.array(unknown)).to_pylist()  # type: ignore[union-attr]
+        for j, tid in zip(unknown.tolist(), ids, strict=True):
+            problems.append((j, "ticket_id", "missing ticket_id" if tid in (None, "")
+                             else f"event for unknown ticket {tid!r}"))
+        ok[unknown] = False
+    for j, reason in events.at.errors.items():
+        if ok[j]:
+            problems.append((j, "at", reason))
+            ok[j] = False
+    no_at = (events.at.values == NAT) & ok
+    problems += [(int(j), "at", "missing event time") for j in np.flatnonzero(no_at)]
+    ok &= ~no_at
+    status = _codes(events.status, m, status_labels)
+    prio = _codes(events.priority, m, priority_labels)
+    empty = (status < 0) & (prio < 0) & ok
+    problems += [(int(j), "status", "event has neither status nor priority")
+                 for j in np.flatnonzero(empty)]
+    ok &= ~empty
+    rejected = [Rejection(events.file, int(events.rows[j]), f, r)
+                for j, f, r in sorted(problems)]
+    keep = np.flatnonzero(ok)
+    records = np.empty(len(keep), dtype=EVENT_RECORD)
+    records["ticket"] = owner[keep]
+    records["at"] = events.at.values[keep]
+    records["status"] = status[keep]
+    records["priority"] = prio[keep]
+    records["row"] = events.rows[keep]
+    return rejected, records
 
 
 def _dictionary(codes: np.ndarray, labels: list[str]) -> pa.DictionaryArray:

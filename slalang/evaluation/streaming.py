@@ -21,6 +21,8 @@ does for the in-memory path. Tickets stay in file order, so the verdict CSV is i
 
 from __future__ import annotations
 
+import os
+import pickle
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from slalang.evaluation.kernel import Context, Partial, empty_partial, finish
 from slalang.evaluation.periods import Period, PeriodError, parse_period, period_covering
 from slalang.evaluation.result import Evaluation
-from slalang.evaluation.workers import BatchPool, default_workers
+from slalang.evaluation.workers import BatchPool, TaskPool, default_workers, evaluate_chunk
 
 #: called as ``progress(phase, done, total)``: ``"read"`` counts tickets, ``"evaluate"``
 #: chunks (or partitions)
@@ -48,6 +50,8 @@ _MERGE_ROWS = 500_000
 _MERGE_PARTS = 64
 #: by default, chunks are evaluated in worker processes from this many tickets on
 _PROCESS_TICKETS = 250_000
+#: the same, for the split reader, which knows the file's size before its tickets
+_PROCESS_BYTES = 24 << 20
 #: inputs (tickets + events) at least this large are evaluated in chunks by default
 AUTO_BYTES = 256 << 20
 
@@ -82,6 +86,15 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
         raise ValueError("chunk_rows must be at least 1")
     digest = file_digest([tickets] + ([events] if events is not None else []))
     try:
+        if _splittable(tickets, events):
+            from slalang.data.split import NoSplit
+
+            try:
+                return _run_split(plan, tickets, events, downtime, roster, as_of, period,
+                                  chunk_rows, max_errors, verdicts, workdir, digest,
+                                  list_tickets, workers, progress)
+            except NoSplit:  # a quoted line break: the sequential reader reads the file
+                pass
         return _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
                     max_errors, verdicts, workdir, digest, list_tickets, workers, progress)
     except _Malformed as exc:  # only raised before any verdict is written
@@ -190,3 +203,237 @@ def _write_table(writer, out: BinaryIO, table):
         table = table.cast(writer[1])
     writer[0].write_table(table)
     return writer, table.num_rows
+
+
+def _splittable(tickets: str | Path, events: str | Path | None) -> bool:
+    """Whether the files are plain files, not compressed: they can be cut into byte ranges
+    (:mod:`slalang.data.split`)."""
+    for path in (tickets, events):
+        if path is None:
+            continue
+        try:
+            if not os.path.isfile(path):
+                return False
+            with open(path, "rb") as fh:
+                if fh.read(2) == b"\x1f\x8b":
+                    return False
+        except OSError:
+            return False
+    return True
+
+
+def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
+               max_errors, verdicts, workdir, digest, list_tickets, workers, progress
+               ) -> tuple[Evaluation, int]:
+    """:func:`_run` with the files parsed by range in the worker processes, each once
+    (:mod:`slalang.data.split`): the same passes, the same answers."""
+    import numpy as np
+
+    from slalang.data import split
+    from slalang.data.checks import NOTE_IDS
+    from slalang.data.counts import InputCounts, all_rejected
+    from slalang.data.read import check_errors, is_blank, is_one_line, no_tickets
+    from slalang.data.stream import NumberedIds, _head, rejection_order
+    from slalang.data.table import NAT
+
+    zone = plan.timezone
+    if isinstance(period, str):
+        period = parse_period(period, zone)
+    file = str(tickets)
+    order = rejection_order(file)
+    head = _head(tickets)
+    if is_blank(head):
+        raise no_tickets(file, "the file is empty")
+    if is_one_line(head):
+        raise no_tickets(file, "only a header row")
+    t_layout = split.layout(tickets, split.SEGMENT_BYTES)
+    _require(t_layout, ("id",))
+    if workers is None:  # starting processes costs about a second: worth it when large
+        workers = default_workers() if os.path.getsize(tickets) >= _PROCESS_BYTES else 1
+    size = sum(b - a for a, b in t_layout.ranges) or 1
+
+    with tempfile.TemporaryDirectory(prefix="slalang-chunks-", dir=workdir) as tmp, \
+            TaskPool(workers) as pool:
+        # pass 1: the tickets parsed range by range into segments; their ids
+        text = False
+        while True:
+            tasks = [(file, a, b, t_layout.names, text, os.path.join(tmp, f"t{i:06d}.arrow"))
+                     for i, (a, b) in enumerate(t_layout.ranges)]
+            segments, seen, read = [], 0, 0
+            for (_, a, b, *_), seg in zip(tasks, pool.map(split.read_segment, tasks),
+                                          strict=True):
+                segments.append(seg)
+                if progress is not None and not isinstance(seg, Exception):
+                    seen, read = seen + seg.rows, read + b - a
+                    progress("read", seen, max(seen * size // read, seen))
+            error = _first_error(segments)
+            if error is None:
+                break
+            if error.kind == "conversion" and not text:
+                text = True  # as read_tickets: instants as text, errors per row
+                continue
+            _raise(error, t_layout)
+        _require(t_layout, ("id", "customer", "created_at"))
+        n = sum(s.rows for s in segments)
+        if not n:
+            raise no_tickets(file, "only a header row")
+        index = split.segment_index(segments)
+        first = index.first_occurrence()
+        dup_rows = np.flatnonzero((first >= 0) & (first != np.arange(n)))
+        dup_first = first[dup_rows]
+        del first
+        tickets_at = split.ticket_slices(file, segments, chunk_rows, dup_rows, dup_first)
+        n_chunks = len(tickets_at)
+
+        # pass 2: the events parsed range by range, validated, placed per chunk
+        ranges: list = []
+        ev_rejected: list = []
+        if events is not None:
+            e_layout = split.layout(events, split.EVENT_RANGE_BYTES)
+            _require(e_layout, ("ticket_id", "at"))
+            shipped = isinstance(index, NumberedIds) and pool.workers > 1
+            ref = split.index_files(index, tmp) if shipped else index
+            del index
+            ev_text = text
+            while True:
+                tasks = [(str(events), a, b, e_layout.names, ev_text, ref, chunk_rows,
+                          n_chunks, os.path.join(tmp, f"e{i:06d}.bin"))
+                         for i, (a, b) in enumerate(e_layout.ranges)]
+                ranges = list(pool.map(split.place_range, tasks, here=not shipped))
+                error = _first_error(ranges)
+                if error is None:
+                    break
+                if error.kind == "conversion" and not ev_text:
+                    ev_text = True
+                    continue
+                _raise(error, e_layout)
+            del ref
+            split.drop_index()
+            shift = 0
+            for r in ranges:
+                r.shift, shift = shift, shift + r.rows
+                ev_rejected += split.shifted(r.rejected, r.shift)
+            events_at = split.event_slices(ranges, n_chunks)
+        else:
+            del index
+            events_at = [None] * n_chunks
+        ev_count = sum(int(r.offsets[-1]) for r in ranges)
+
+        # pass 3: every chunk validated (the rejections, the default period's span)
+        span = period is None
+        ingest: list = []
+        kept, low, high, done = 0, NAT, NAT, 0
+        checks = [(t, e if span else None, span)
+                  for t, e in zip(tickets_at, events_at, strict=True)]
+        for t, checked in zip(tickets_at, pool.map(split.check_chunk, checks), strict=True):
+            ingest += checked.rejected
+            kept += checked.kept
+            if checked.first_created != NAT:
+                low = checked.first_created if low == NAT else min(low, checked.first_created)
+                high = max(high, checked.last_created)
+            done += sum(p[2] for p in t.parts)
+            if progress is not None:
+                progress("read", done, n)
+        ingest = sorted(ingest + ev_rejected, key=order)
+        rows_read = n + ev_count + len(ev_rejected)
+        check_errors(ingest, max_errors, rows_read)
+        if not kept:  # as read_tickets: nothing to measure is an error, never a green run
+            raise all_rejected(file, n, ingest)
+        if period is None:
+            created = np.array([low, high] if low != NAT else [], dtype=np.int64)
+            period = period_covering(created, zone)
+            if period is None:
+                raise PeriodError("no period given and no ticket to infer one from: use "
+                                  "--period")
+        if as_of is None:
+            as_of = period.end
+
+        # pass 4: the kernel, chunk by chunk in the workers, merged here in chunk order
+        context = Context(plan, roster, int(as_of), period)
+        blob = pickle.dumps(context)
+        total = empty_partial(plan, roster, int(as_of), period)
+        evaluated = invisible = 0
+        notes: dict = {}
+        late: list = []
+        writer, rows = None, 0
+        parts: list[Partial] = []
+        pending = listed_rows = 0
+        tasks = [(blob, t, e, list_tickets, verdicts is not None)
+                 for t, e in zip(tickets_at, events_at, strict=True)]
+        for k, res in enumerate(pool.map(evaluate_chunk, tasks), 1):
+            part = res.partial
+            if res.rows is not None:
+                writer, written = _write_table(writer, verdicts, res.rows)
+                rows += written
+            evaluated += res.n
+            invisible += res.invisible  # the tickets' ids; the events' are the ranges'
+            late += res.late_rejected
+            for key, (count, ids) in res.notes.items():
+                was = notes.get(key, (0, ()))
+                notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
+            # the chunk's rejections were counted in pass 3 (ingest): keep the rest
+            parts.append(Partial(context, part.counts, (), part.invalid, part.listed,
+                                 facts=part.facts))
+            if part.listed is not None:
+                pending += part.listed.table.num_rows
+            # merging re-sorts every listed ticket kept: merge when the new rows outnumber
+            # them (the counts alone merge cheaply, at the same moments)
+            if pending >= max(_MERGE_ROWS, listed_rows) or len(parts) >= _MERGE_PARTS:
+                total = Partial.merge_all([total, *parts])
+                parts, pending = [], 0
+                listed_rows = (total.listed.table.num_rows if total.listed is not None
+                               else 0)
+            if progress is not None:
+                progress("evaluate", k, n_chunks)
+        total = Partial.merge_all([total, *parts])
+        if writer is not None:
+            writer[0].close()
+        if late:  # found with the events (pass 4): as read_tickets counts them
+            ingest = sorted(ingest + late, key=order)
+            check_errors(ingest, max_errors, rows_read)
+            if not evaluated:
+                raise all_rejected(file, n, ingest)
+
+    total = Partial(total.context, total.counts, tuple(ingest), total.invalid, total.listed,
+                    facts=total.facts)
+    counts = InputCounts(file, "ticket", n, evaluated, n - evaluated, (),
+                         invisible + sum(r.invisible for r in ranges), None, notes,
+                         ev_count + len(ev_rejected))
+    return finish(total, downtime=downtime, data_hash=digest.result(),
+                  input_counts=counts), rows
+
+
+def _require(layout, names: tuple[str, ...]) -> None:
+    from slalang.errors import DataError
+
+    for name in names:
+        if name not in layout.names:
+            raise DataError(f"missing column {name!r} (columns: {', '.join(layout.names)})",
+                            file=layout.path, row=1, field=name)
+
+
+def _first_error(results: list):
+    """The error the sequential reader would meet first: a malformed row anywhere (its pass
+    over the ids finds it before anything else), else the first range's error."""
+    from slalang.data.split import NoSplit, RangeError
+
+    errors = [r for r in results if isinstance(r, RangeError | NoSplit)]
+    for e in errors:
+        if isinstance(e, NoSplit):
+            raise e
+    malformed = [e for e in errors if e.kind == "malformed"]
+    return (malformed or errors or [None])[0]
+
+
+def _raise(error, layout) -> None:
+    """The sequential reader's error for a range pyarrow refused."""
+    from slalang.data.source import not_utf8
+    from slalang.data.stream import _bad_row, _Conversion, _lines, _Malformed, _open
+
+    if error.kind == "utf8":
+        with _open(layout.path) as stream:
+            raise not_utf8(_lines(stream), layout.path, delimiter=",") from None
+    if error.kind == "conversion":
+        raise _Conversion(error.text)
+    raise _Malformed(f"row {_bad_row(layout.path, len(layout.names))} of {layout.path} is "
+                     "malformed, and the in-memory reader rejects it alone")

@@ -14,7 +14,7 @@ import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from slalang.evaluation.kernel import Context, Partial, evaluate_batch
@@ -105,3 +105,92 @@ class BatchPool:
     def _take(self, future: Future) -> tuple[Partial, pa.Table | None]:
         part, rows = future.result()
         return replace(part, context=self.context), rows
+
+
+class TaskPool:
+    """Any tasks on worker processes, results taken in submission order, a few tasks in
+    flight per worker (memory stays bounded by the workers' count); with one worker, the
+    tasks run in this process."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(workers, 1)
+        self._pool: ProcessPoolExecutor | None = None
+        if self.workers > 1:
+            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
+                else "spawn"
+            ctx = multiprocessing.get_context(method)
+            if method == "forkserver":  # workers start from a process that has these loaded
+                ctx.set_forkserver_preload(["slalang.evaluation.workers",
+                                            "slalang.data.split"])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx,
+                                             initializer=_one_thread)
+
+    def __enter__(self) -> TaskPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def map(self, fn, tasks, *, here: bool = False) -> Iterator:
+        """``fn(*task)`` for each task, in order (``here``: in this process)."""
+        if self._pool is None or here:
+            for task in tasks:
+                yield fn(*task)
+            return
+        pending: deque[Future] = deque()
+        for task in tasks:
+            pending.append(self._pool.submit(fn, *task))
+            while len(pending) > 2 * self.workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _one_thread() -> None:
+    """A worker parses and computes on one thread: the processes are the parallelism (two
+    workers each with a pool of threads would fight over the same cores)."""
+    import pyarrow as pa
+
+    pa.set_cpu_count(1)
+
+
+_contexts: dict[bytes, Context] = {}
+
+
+@dataclass
+class ChunkResult:
+    """What a chunk evaluated in a worker brings back."""
+
+    partial: Partial
+    #: verdict rows (when asked)
+    rows: pa.Table | None
+    #: tickets evaluated, ids that carried invisible characters, notes
+    n: int
+    invisible: int
+    notes: dict
+    #: tickets refused for a status event before their creation
+    late_rejected: list
+
+
+def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: bool
+                   ) -> ChunkResult:
+    """Read a chunk (:mod:`slalang.data.split`: its tickets from the segments, its events
+    from the ranges' files), assemble it as the sequential reader does, and evaluate it."""
+    import pickle
+
+    from slalang.data.build import assemble
+    from slalang.data.checks import derive_resolution, refuse_early_events_listed
+    from slalang.data.split import chunk_events, chunk_tickets, drop_index
+
+    drop_index()  # the events are placed: the id index is not needed any more
+    if context not in _contexts:  # the same bytes for every chunk: unpickled once
+        _contexts.clear()
+        _contexts[context] = pickle.loads(context)
+    ctx = _contexts[context]
+    table = assemble(chunk_tickets(tickets), chunk_events(events, tickets.start))
+    table, added = refuse_early_events_listed(table)
+    table = derive_resolution(table)
+    part, rows = run_batch(ctx, table, listed, verdict_rows)
+    return ChunkResult(replace(part, context=None), rows, table.n, table.invisible_ids,
+                       dict(table.notes), added)

@@ -1,0 +1,440 @@
+"""Reading a plain CSV export in parallel: byte ranges parsed by worker processes.
+
+The sequential chunked reader (:mod:`slalang.data.stream`) parses every file in the main
+process, the tickets twice, while the workers only evaluate: on two cores the main process
+is the bottleneck. Here each file is cut into byte ranges at line starts and every range is
+parsed once, by whichever worker is free (docs/evaluation/scale.md):
+
+* a range of tickets is parsed into its typed table, kept in an Arrow IPC file (a
+  *segment*, read back memory-mapped, never parsed again), and its ids come back as numbers
+  (``T0000001``) for the id index; a chunk of tickets is carved from the segments by row
+  number, so a chunk holds exactly ``chunk_rows`` tickets whatever the ranges;
+* a range of events is parsed, each event validated and looked up in the tickets' id index,
+  and the kept ones written to one binary file sorted by chunk of tickets, with the offset
+  of each chunk's events in it; a chunk's events are its slices of every range's file, in
+  range order, so they keep their file order.
+
+A range does not know how many rows come before it: its rows are numbered from 2 while it is
+read, and shifted once every range has been counted (pyarrow skips empty lines, so counting
+line breaks would not give the reader's numbers).
+
+A cut is made after a line break; a quoted value holding a line break would put a cut
+inside it. A range whose quotes do not pair up at every line break raises
+:class:`NoSplit`, and the sequential reader reads the file instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from slalang.data.build import RawEvents, RawTickets, assemble
+from slalang.data.canonical import events_from_table, tickets_from_table
+from slalang.data.invisible import strip_invisible
+from slalang.data.source import is_utf8_error
+from slalang.data.stream import (
+    _DICT,
+    _INSTANT,
+    EVENT_RECORD,
+    HashedIds,
+    NumberedIds,
+    _header,
+    add_duplicates,
+    event_records,
+    id_numbers,
+    raw_events,
+    release_memory,
+)
+from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT, Rejection
+
+#: bytes of tickets parsed as one segment (about 80,000 tickets of the benchmark's shape)
+SEGMENT_BYTES = 8 << 20
+#: bytes of events parsed as one range
+EVENT_RANGE_BYTES = 16 << 20
+
+
+class NoSplit(Exception):
+    """The file cannot be cut at line breaks: a quoted value holds one."""
+
+
+class RangeError(Exception):
+    """pyarrow refused a range: ``kind`` is ``utf8``, ``conversion`` or ``malformed`` (the
+    main process turns it into the error the sequential reader gives)."""
+
+    def __init__(self, kind: str, text: str) -> None:
+        super().__init__(kind, text)
+        self.kind, self.text = kind, text
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A CSV file cut into byte ranges at line starts (the header line excluded)."""
+
+    path: str
+    names: list[str]
+    ranges: list[tuple[int, int]]
+
+
+def layout(path: str | Path, target: int) -> Layout:
+    """The file's header and its rows cut into ranges of about ``target`` bytes."""
+    names = _header(path)
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        head_end = _line_end(fh, 0, size)
+        fh.seek(0)
+        if fh.read(head_end).count(b'"') % 2:
+            raise NoSplit("a line break inside a quoted header")
+        cuts = [head_end]
+        while cuts[-1] + target < size:
+            cut = _line_end(fh, cuts[-1] + target, size)
+            if cut >= size:
+                break
+            cuts.append(cut)
+    cuts.append(size)
+    pairs = zip(cuts[:-1], cuts[1:], strict=True)
+    return Layout(str(path), names, [(a, b) for a, b in pairs if b > a])
+
+
+def _line_end(fh, pos: int, size: int) -> int:
+    """The offset just after the first line break at or after ``pos`` (``size`` if none)."""
+    fh.seek(pos)
+    while pos < size:
+        block = fh.read(1 << 16)
+        if not block:
+            break
+        at = block.find(b"\n")
+        if at >= 0:
+            return pos + at + 1
+        pos += len(block)
+    return size
+
+
+def _quotes_pair(data: bytes) -> bool:
+    """Whether every line break of ``data`` (which starts at a row's start) lies outside
+    quotes, and the quotes close by its end."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(raw == 34)
+    if len(quotes) % 2:
+        return False
+    breaks = np.flatnonzero(raw == 10)
+    return not (np.searchsorted(quotes, breaks) % 2).any()
+
+
+def read_range(path: str, start: int, end: int, names: list[str],
+               types: dict[str, pa.DataType]) -> pa.Table:
+    """Rows ``start:end`` (bytes) of a CSV file as a table, as
+    :func:`~slalang.data.stream.csv_chunks` reads them (columns not in ``types`` strings, an
+    empty value null), on this thread alone (the workers are the parallelism)."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    if b'"' in data and not _quotes_pair(data):
+        raise NoSplit(f"a line break inside a quoted value of {path}")
+    convert = pacsv.ConvertOptions(
+        column_types={n: types.get(n, pa.string()) for n in names}, null_values=[""],
+        strings_can_be_null=True, quoted_strings_can_be_null=True)
+    try:
+        return pacsv.read_csv(pa.py_buffer(data), read_options=pacsv.ReadOptions(
+            column_names=names, use_threads=False, block_size=1 << 24),
+            convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        text = str(exc)
+        kind = ("utf8" if is_utf8_error(text) else "conversion" if "conversion error" in text
+                else "malformed")
+        raise RangeError(kind, text) from None
+
+
+def ticket_types(text_instants: bool) -> dict[str, pa.DataType]:
+    types: dict[str, pa.DataType] = {c: _DICT for c in CATEGORICAL_COLUMNS}
+    if not text_instants:
+        types.update({c: _INSTANT for c in INSTANT_COLUMNS})
+    return types
+
+
+# -- tickets: segments ----------------------------------------------------------------------
+
+@dataclass
+class Segment:
+    """A range of tickets read: its IPC file, its rows, and its ids as numbers (None when
+    they are not all of that shape)."""
+
+    path: str
+    rows: int
+    numbers: tuple[np.ndarray, np.ndarray, bytes] | None
+    #: the first ticket's index in the file (set once every segment is counted)
+    first: int = 0
+
+
+def read_segment(path: str, start: int, end: int, names: list[str], text_instants: bool,
+                 out: str) -> Segment:
+    """Parse a range of tickets, keep its table in ``out`` (Arrow IPC), return its ids'
+    numbers (or the range's error: the caller chooses among the ranges' errors)."""
+    try:
+        table = read_range(path, start, end, names, ticket_types(text_instants))
+    except (RangeError, NoSplit) as exc:
+        return exc  # type: ignore[return-value]
+    with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    numbers = None
+    if table.num_rows and "id" in names:
+        ids = strip_invisible(table.column("id"))[0]  # as the index strips them
+        numbers = id_numbers(ids)
+    rows = table.num_rows
+    del table
+    release_memory()
+    return Segment(out, rows, numbers)
+
+
+def segment_index(segments: list[Segment]) -> NumberedIds | HashedIds:
+    """The id index of the tickets read as segments (numbers when every id is of one shape,
+    else hashes of the ids read back from the segments)."""
+    parts = [s.numbers for s in segments if s.rows]
+    for s in segments:
+        s.numbers = None  # held by ``parts`` until the index holds them
+    if parts and all(p is not None for p in parts) and len({p[2] for p in parts}) == 1:
+        numbered = NumberedIds.from_numbers(parts[0][2], [p[0] for p in parts],
+                                            [p[1] for p in parts])
+        if numbered is not None:
+            return numbered
+    columns = [strip_invisible(_read_ipc(s.path).column("id"))[0] for s in segments]
+    return HashedIds(pa.chunked_array(columns, pa.string()))
+
+
+def _read_ipc(path: str) -> pa.Table:
+    return pa.ipc.open_file(pa.memory_map(path)).read_all()
+
+
+@dataclass(frozen=True)
+class TicketSlice:
+    """Where one chunk of tickets lies in the segments, and its repeated ids."""
+
+    file: str
+    #: index of the chunk's first ticket in the file
+    start: int
+    #: (segment file, first row in it, rows)
+    parts: tuple[tuple[str, int, int], ...]
+    #: the chunk's rows (indices in the chunk) repeating an earlier id, and the first rows
+    dup_rows: np.ndarray
+    dup_first: np.ndarray
+
+
+def ticket_slices(file: str, segments: list[Segment], rows: int, dup_rows: np.ndarray,
+                  dup_first: np.ndarray) -> list[TicketSlice]:
+    """The chunks of ``rows`` tickets, each as its slices of the segments."""
+    n = sum(s.rows for s in segments)
+    first = 0
+    for s in segments:
+        s.first, first = first, first + s.rows
+    out = []
+    for start in range(0, n, rows):
+        end = min(start + rows, n)
+        parts = tuple((s.path, max(start - s.first, 0), min(end, s.first + s.rows)
+                       - max(start, s.first))
+                      for s in segments if s.rows and s.first < end and s.first + s.rows > start)
+        lo, hi = np.searchsorted(dup_rows, [start, end])
+        out.append(TicketSlice(file, start, parts, dup_rows[lo:hi] - start, dup_first[lo:hi]))
+    return out
+
+
+def chunk_tickets(chunk: TicketSlice) -> RawTickets:
+    """A chunk's tickets as :class:`RawTickets`, repeated ids refused (as
+    :meth:`~slalang.data.stream.TicketChunks.raw` gives them)."""
+    tables = [_read_ipc(path).slice(lo, length) for path, lo, length in chunk.parts]
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    raw = tickets_from_table(table, chunk.file, chunk.start + 2)
+    add_duplicates(raw, chunk.dup_rows, chunk.dup_first)
+    return raw
+
+
+# -- events: ranges placed per chunk --------------------------------------------------------
+
+@dataclass
+class EventRange:
+    """A range of events read and placed: its file of records sorted by chunk and the
+    offsets of each chunk's records in it, its rejections (rows local to the range), the
+    labels its codes refer to, and what the input counts need."""
+
+    path: str
+    rows: int
+    offsets: np.ndarray
+    rejected: list[Rejection]
+    status_labels: list[str]
+    priority_labels: list[str]
+    invisible: int
+    #: the rows before this range (set once every range is counted)
+    shift: int = 0
+
+
+#: an index shipped to worker processes as files: (prefix, low, table .npy, digits .npy)
+IndexFiles = tuple[bytes, int, str, str]
+_index_cache: dict[IndexFiles, NumberedIds] = {}
+
+
+def index_files(index: NumberedIds, directory: str) -> IndexFiles:
+    """Write a numbered index where worker processes load it (the table as int32 when the
+    rows fit: half the memory in each worker)."""
+    table = index._table
+    if len(index._digits) < 2**31 - 1:
+        table = table.astype(np.int32)
+    files = (index.prefix, index._low, os.path.join(directory, "index-table.npy"),
+             os.path.join(directory, "index-digits.npy"))
+    np.save(files[2], table)
+    np.save(files[3], index._digits)
+    return files
+
+
+def _index(ref: NumberedIds | HashedIds | IndexFiles) -> NumberedIds | HashedIds:
+    if not isinstance(ref, tuple):
+        return ref
+    if ref not in _index_cache:
+        _index_cache.clear()
+        _index_cache[ref] = NumberedIds(ref[0], ref[1], np.load(ref[2]), np.load(ref[3]),
+                                        np.zeros(0, np.int64))
+    return _index_cache[ref]
+
+
+def drop_index() -> None:
+    """Forget the index loaded in this process (the events are placed)."""
+    _index_cache.clear()
+
+
+def place_range(path: str, start: int, end: int, names: list[str], text_instants: bool,
+                index: NumberedIds | HashedIds | IndexFiles, rows: int, chunks: int,
+                out: str) -> EventRange:
+    """Parse a range of events, validate them, and write the kept ones to ``out`` sorted by
+    their chunk of ``rows`` tickets (``chunks`` chunks)."""
+    types = {"status": _DICT, "priority": _DICT}
+    if not text_instants:
+        types["at"] = _INSTANT
+    try:
+        table = read_range(path, start, end, names, types)
+    except (RangeError, NoSplit) as exc:
+        return exc  # type: ignore[return-value]
+    n = table.num_rows
+    ids, cleaned = strip_invisible(table.column("ticket_id"))
+    events = events_from_table(table, path)
+    status: list[str] = []
+    priority: list[str] = []
+    rejected, records = event_records(events, _index(index).lookup(ids), status, priority)
+    del table, ids, events
+    block = records["ticket"] // rows
+    order = np.argsort(block, kind="stable")
+    records = records[order]
+    offsets = np.zeros(chunks + 1, dtype=np.int64)
+    np.cumsum(np.bincount(block, minlength=chunks), out=offsets[1:])
+    records.tofile(out)
+    del records, block, order
+    release_memory()
+    return EventRange(out, n, offsets, rejected, status, priority, cleaned)
+
+
+def label_maps(ranges: list[EventRange]) -> tuple[list[str], list[str], list[tuple]]:
+    """The labels of every range in first-seen order (as a sequential read sees them), and
+    for each range the arrays mapping its codes to those (code -1 stays -1)."""
+    status: list[str] = []
+    priority: list[str] = []
+    maps = []
+    for r in ranges:
+        pair = []
+        for local, labels in ((r.status_labels, status), (r.priority_labels, priority)):
+            known = {x: i for i, x in enumerate(labels)}
+            for x in local:
+                if x not in known:
+                    known[x] = len(labels)
+                    labels.append(x)
+            pair.append(np.array([known[x] for x in local] + [-1], dtype=np.int32))
+        maps.append(tuple(pair))
+    return status, priority, maps
+
+
+@dataclass(frozen=True)
+class EventSlice:
+    """Where one chunk's events lie: (file, first record, records, row shift, status map,
+    priority map) per range, and the labels the maps lead to."""
+
+    parts: tuple[tuple[str, int, int, int, np.ndarray, np.ndarray], ...]
+    status_labels: list[str]
+    priority_labels: list[str]
+
+
+def event_slices(ranges: list[EventRange], chunks: int) -> list[EventSlice]:
+    """Each chunk's events as slices of the ranges' files."""
+    status, priority, maps = label_maps(ranges)
+    out = []
+    for k in range(chunks):
+        parts = tuple((r.path, int(r.offsets[k]), int(r.offsets[k + 1] - r.offsets[k]),
+                       r.shift, m[0], m[1])
+                      for r, m in zip(ranges, maps, strict=True)
+                      if r.offsets[k + 1] > r.offsets[k])
+        out.append(EventSlice(parts, status, priority))
+    return out
+
+
+def chunk_records(chunk: EventSlice | None) -> np.ndarray:
+    """A chunk's event records in file order, rows and codes made the file's."""
+    if chunk is None or not chunk.parts:
+        return np.zeros(0, dtype=EVENT_RECORD)
+    pieces = []
+    for path, first, count, shift, status, priority in chunk.parts:
+        rec = np.fromfile(path, dtype=EVENT_RECORD, count=count,
+                          offset=first * EVENT_RECORD.itemsize)
+        rec["row"] += shift
+        rec["status"] = status[rec["status"]]
+        rec["priority"] = priority[rec["priority"]]
+        pieces.append(rec)
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+
+def chunk_events(chunk: EventSlice | None, start: int) -> RawEvents:
+    """A chunk's events as :class:`RawEvents` (owners local to the chunk)."""
+    if chunk is None:
+        return RawEvents.empty()
+    return raw_events(chunk_records(chunk), start, chunk.status_labels, chunk.priority_labels)
+
+
+# -- the validation pass ---------------------------------------------------------------------
+
+@dataclass
+class Checked:
+    """A chunk validated without its events: its rejections, how many tickets it keeps, and
+    the first and last creation among them once tickets with an event before creation are
+    left out (NAT when none, or when not asked)."""
+
+    rejected: list[Rejection]
+    kept: int
+    first_created: int = NAT
+    last_created: int = NAT
+
+
+def check_chunk(tickets: TicketSlice, events: EventSlice | None, span: bool) -> Checked:
+    """Validate a chunk as the sequential reader's second pass does; with ``span``, the
+    creation instants the default period is inferred from."""
+    table = assemble(chunk_tickets(tickets), RawEvents.empty())
+    out = Checked(table.rejected, table.n)
+    if span and table.n:
+        n = sum(p[2] for p in tickets.parts)
+        created = np.full(n, NAT, dtype=np.int64)
+        created[np.asarray(table.source_row) - 2 - tickets.start] = table.created_at
+        keep = created != NAT
+        records = chunk_records(events)
+        if len(records):
+            owner = records["ticket"] - tickets.start
+            early = owner[records["at"] < created[owner]]
+            keep[early] = False
+        if keep.any():
+            out.first_created = int(created[keep].min())
+            out.last_created = int(created[keep].max())
+    del table
+    release_memory()
+    return out
+
+
+def shifted(rejected: list[Rejection], shift: int) -> list[Rejection]:
+    """Rejections numbered in a range, numbered in the file."""
+    return [dataclasses.replace(r, row=r.row + shift) for r in rejected] if shift else rejected
