@@ -473,3 +473,81 @@ def test_chunks_in_worker_processes_give_the_same_bytes(tmp_path):
     assert _outputs(got, buf.getvalue()) == want
     assert written == 600  # a row per ticket and metric
     assert ("evaluate", 8, 8) in seen and ("read", 300, 300) in seen
+
+
+# -- the split reader: byte ranges parsed by the workers -------------------------------------
+
+@pytest.fixture
+def small_ranges(monkeypatch):
+    """Ranges of a few rows, so that the small fixtures are cut into many segments and
+    event ranges, and a chunk spans several segments."""
+    from slalang.data import split
+
+    monkeypatch.setattr(split, "SEGMENT_BYTES", 300)
+    monkeypatch.setattr(split, "EVENT_RANGE_BYTES", 200)
+
+
+def _sequential_refused(monkeypatch):
+    """Make sure the split reader, not the sequential one, reads the files."""
+    from slalang.evaluation import streaming
+
+    def refuse(*args):
+        raise AssertionError("the sequential reader ran")
+
+    monkeypatch.setattr(streaming, "_run", refuse)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 64, 1000])
+def test_split_reader_small_ranges_same_bytes(rows, tmp_path, small_ranges, monkeypatch):
+    from slalang.evaluation.periods import parse_instant
+
+    _sequential_refused(monkeypatch)
+    assert_same(_plan("bench.sla"), BENCH300 / "tickets.csv", BENCH300 / "events.csv",
+                chunks=[rows], as_of=parse_instant(AS_OF), tmp_path=tmp_path)
+    assert not list(tmp_path.iterdir())  # the segments and event files are removed
+
+
+def test_split_reader_rejections_across_ranges(tmp_path, small_ranges, monkeypatch):
+    """Rows numbered in their range are renumbered in the file: the rejections name the
+    in-memory reader's rows, duplicates across segments included."""
+    _sequential_refused(monkeypatch)
+    tickets, events = _messy(tmp_path)
+    ev = assert_same(_plan("bench.sla"), tickets, events, chunks=[1, 2, 3, 100])
+    assert "duplicate ticket id 'T2' (first seen on row 3)" in [r.reason for r in ev.rejected]
+    tickets, events = _messy(tmp_path, created_t2="yesterday")  # instants re-read as text
+    assert_same(_plan("bench.sla"), tickets, events, chunks=[2, 100])
+    for period in (None, "2026-07"):
+        test_events_before_creation_in_chunks(tmp_path, period)
+
+
+def test_split_reader_in_worker_processes(tmp_path, small_ranges, monkeypatch):
+    """Two workers parse the ranges, place the events with the index shipped as files, and
+    evaluate: the bytes of one process in memory."""
+    from slalang.evaluation.periods import parse_instant
+
+    _sequential_refused(monkeypatch)
+    plan = _plan("bench.sla")
+    tickets, events = BENCH300 / "tickets.csv", BENCH300 / "events.csv"
+    as_of = parse_instant(AS_OF)
+    want = _outputs(evaluate(plan, read_tickets(tickets, events), None, None, as_of=as_of))
+    buf, seen = io.BytesIO(), []
+    got, _ = evaluate_chunked(plan, tickets, events, None, None, as_of=as_of, chunk_rows=40,
+                              verdicts=buf, workers=2, progress=lambda *a: seen.append(a))
+    assert _outputs(got, buf.getvalue()) == want
+    assert ("evaluate", 8, 8) in seen and ("read", 300, 300) in seen
+
+
+def test_a_quoted_line_break_is_read_by_the_sequential_reader(tmp_path, small_ranges):
+    """A cut after a line break inside quotes would split a row in two: the split reader
+    refuses such a file and the sequential reader reads it, with the same answer."""
+    from slalang.data.split import NoSplit, layout, read_range
+
+    tickets, events = _messy(tmp_path)
+    text = MESSY_TICKETS.replace('"quoted, comma"', '"quoted,\nline break"')
+    tickets.write_text(text * 1, encoding="utf-8")
+    cut = layout(tickets, 100)
+    assert all(text.encode()[a - 1:a] == b"\n" for a, _ in cut.ranges)
+    with pytest.raises(NoSplit):
+        for a, b in cut.ranges:
+            read_range(str(tickets), a, b, cut.names, {})
+    assert_same(_plan("bench.sla"), tickets, events, chunks=[2, 100])
