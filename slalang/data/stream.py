@@ -29,7 +29,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from slalang.data.build import RawEvents, RawTickets, assemble, categorical
+from slalang.data.build import (
+    RawEvents,
+    RawTickets,
+    assemble,
+    categorical,
+    out_of_range,
+    out_of_range_reason,
+)
 from slalang.data.canonical import events_from_table, tickets_from_table
 from slalang.data.checks import derive_resolution, refuse_early_events_listed
 from slalang.data.ids import IdIndex
@@ -620,6 +627,12 @@ def event_records(events: RawEvents, owner: np.ndarray, status_labels: list[str]
         if ok[j]:
             problems.append((j, "at", reason))
             ok[j] = False
+    # outside the years business time covers: refused here, with the events file's row (the
+    # chunk's assembly would refuse it too late, without the file)
+    far = out_of_range(events.at.values) & ok
+    problems += [(int(j), "at", out_of_range_reason(int(events.at.values[j])))
+                 for j in np.flatnonzero(far)]
+    ok &= ~far
     no_at = (events.at.values == NAT) & ok
     problems += [(int(j), "at", "missing event time") for j in np.flatnonzero(no_at)]
     ok &= ~no_at

@@ -551,3 +551,19 @@ def test_a_quoted_line_break_is_read_by_the_sequential_reader(tmp_path, small_ra
         for a, b in cut.ranges:
             read_range(str(tickets), a, b, cut.names, {})
     assert_same(_plan("bench.sla"), tickets, events, chunks=[2, 100])
+
+
+def test_an_event_outside_the_years_is_refused_with_its_row(tmp_path):
+    """An event dated 2526 was dropped without a word in chunks: only the chunk's assembly
+    refused it, where the events file was unknown and the rejection not kept. Both chunked
+    readers (split, and sequential for a gzip file) now refuse it as the in-memory one."""
+    import gzip
+
+    tickets, events = _messy(tmp_path)
+    events.write_text(MESSY_EVENTS + "T8,2526-08-08T09:00:00+02:00,in_progress\n",
+                      encoding="utf-8")
+    ev = assert_same(_plan("bench.sla"), tickets, events, chunks=[2, 100])
+    assert (str(events), 11, "at") in [(r.file, r.row, r.field) for r in ev.rejected]
+    zipped = tmp_path / "events.csv.gz"
+    zipped.write_bytes(gzip.compress(events.read_bytes()))
+    assert_same(_plan("bench.sla"), tickets, zipped, chunks=[2, 100])
