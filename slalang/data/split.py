@@ -336,7 +336,8 @@ def place_range(path: str, start: int, end: int, names: list[str], text_instants
 
 def label_maps(ranges: list[EventRange]) -> tuple[list[str], list[str], list[tuple]]:
     """The labels of every range in first-seen order (as a sequential read sees them), and
-    for each range the arrays mapping its codes to those (code -1 stays -1)."""
+    for each range the arrays mapping its codes to those (code -1 stays -1; None when the
+    range's codes are the file's)."""
     status: list[str] = []
     priority: list[str] = []
     maps = []
@@ -348,7 +349,10 @@ def label_maps(ranges: list[EventRange]) -> tuple[list[str], list[str], list[tup
                 if x not in known:
                     known[x] = len(labels)
                     labels.append(x)
-            pair.append(np.array([known[x] for x in local] + [-1], dtype=np.int32))
+            codes = [known[x] for x in local]
+            # None when the codes are the file's already (the usual case): nothing to map
+            pair.append(None if codes == list(range(len(codes))) else
+                        np.array(codes + [-1], dtype=np.int32))
         maps.append(tuple(pair))
     return status, priority, maps
 
@@ -358,7 +362,7 @@ class EventSlice:
     """Where one chunk's events lie: (file, first record, records, row shift, status map,
     priority map) per range, and the labels the maps lead to."""
 
-    parts: tuple[tuple[str, int, int, int, np.ndarray, np.ndarray], ...]
+    parts: tuple[tuple[str, int, int, int, np.ndarray | None, np.ndarray | None], ...]
     status_labels: list[str]
     priority_labels: list[str]
 
@@ -385,8 +389,10 @@ def chunk_records(chunk: EventSlice | None) -> np.ndarray:
         rec = np.fromfile(path, dtype=EVENT_RECORD, count=count,
                           offset=first * EVENT_RECORD.itemsize)
         rec["row"] += shift
-        rec["status"] = status[rec["status"]]
-        rec["priority"] = priority[rec["priority"]]
+        if status is not None:
+            rec["status"] = status[rec["status"]]
+        if priority is not None:
+            rec["priority"] = priority[rec["priority"]]
         pieces.append(rec)
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
