@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -46,6 +47,21 @@ class BusinessClock:
         self._years: tuple[int, int] | None = None
         self._anchor: int | None = None
         self._lists: tuple[list[int], list[int], list[int]] | None = None
+        # the evaluation measures metrics on threads sharing one clock: building years is
+        # done by one thread at a time, and the vectorised lookups read ``_lookup``, replaced
+        # whole when years are added (values never change, so an older table stays right
+        # for the instants it covers)
+        self._lock = threading.RLock()
+        self._lookup: tuple = ()
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     # -- building --------------------------------------------------------------------------
 
@@ -80,6 +96,10 @@ class BusinessClock:
 
     def ensure_years(self, first: int, last: int) -> None:
         """Build the local years ``first..last`` (and any between them and those built)."""
+        with self._lock:
+            self._ensure_years(first, last)
+
+    def _ensure_years(self, first: int, last: int) -> None:
         if first < MIN_YEAR or last > MAX_YEAR:
             year = first if first < MIN_YEAR else last
             raise TimeError(
@@ -113,9 +133,12 @@ class BusinessClock:
         self._starts, self._ends, self._lengths = starts, ends, lengths
         self._cum_start, self._cum_end = cum_start - base, cum_end - base
         self._lo, self._hi = lo, hi
-        self._years = (first, last)
         self._lists = None
         self._build_grid()
+        self._lookup = (lo, hi, self._grid, getattr(self, "_b_edges", None),
+                        getattr(self, "_working", None), starts, lengths,
+                        self._cum_start, self._cum_end)
+        self._years = (first, last)  # last: a reader that sees the years sees their table
 
     def _build_grid(self) -> None:
         """A uniform grid over the built years, fine enough that every boundary falls on it.
@@ -131,7 +154,8 @@ class BusinessClock:
         if not 0 < cells <= _MAX_GRID_CELLS:
             return  # odd boundaries (offsets in seconds): keep the binary search
         edges = self._lo + step * np.arange(cells + 1, dtype=np.int64)
-        b_edges = self._at_search(edges)
+        b_edges = self._at_search(edges, (0, 0, 0, None, None, self._starts, self._lengths,
+                                          self._cum_start, self._cum_end))
         working = np.flatnonzero(np.diff(b_edges) > 0)
         # one more edge so that t == hi (cell = cells) reads B(hi) too
         self._grid, self._b_edges = step, np.append(b_edges, b_edges[-1])
@@ -152,6 +176,10 @@ class BusinessClock:
 
     def ensure_business(self, b: int) -> None:
         """Build years forward until B reaches ``b`` at the end of the built range."""
+        with self._lock:
+            self._ensure_business(b)
+
+    def _ensure_business(self, b: int) -> None:
         empty = 0
         while self.b_hi < b:
             assert self._years is not None
@@ -174,6 +202,10 @@ class BusinessClock:
 
     def ensure_business_back(self, b: int) -> None:
         """Build years backward until B at the start of the built range is at most ``b``."""
+        with self._lock:
+            self._ensure_business_back(b)
+
+    def _ensure_business_back(self, b: int) -> None:
         while self.b_lo > b:
             assert self._years is not None
             first, last = self._years
@@ -203,34 +235,36 @@ class BusinessClock:
 
     def at(self, t: np.ndarray) -> np.ndarray:
         """B(t) for an int64 array of instants already inside the built years."""
-        if not self._grid:
+        lo, hi, grid, b_edges, _working, *_ = self._lookup
+        if not grid:
             return self._at_search(t)
-        rel = t - self._lo
-        np.clip(rel, 0, self._hi - self._lo, out=rel)  # B is flat outside the built years
-        cell, into = np.divmod(rel, self._grid)
-        into += self._b_edges.take(cell)
-        np.minimum(into, self._b_edges.take(cell + 1), out=into)
+        rel = t - lo
+        np.clip(rel, 0, hi - lo, out=rel)  # B is flat outside the built years
+        cell, into = np.divmod(rel, grid)
+        into += b_edges.take(cell)
+        np.minimum(into, b_edges.take(cell + 1), out=into)
         return into
 
-    def _at_search(self, t: np.ndarray) -> np.ndarray:
-        i = np.searchsorted(self._starts, t, "right")
+    def _at_search(self, t: np.ndarray, lookup: tuple | None = None) -> np.ndarray:
+        *_, starts, lengths, cum_start, _cum_end = lookup or self._lookup
+        i = np.searchsorted(starts, t, "right")
         i -= 1
         np.maximum(i, 0, out=i)
-        off = t - self._starts[i]
-        np.clip(off, 0, self._lengths[i], out=off)
-        off += self._cum_start[i]
+        off = t - starts[i]
+        np.clip(off, 0, lengths[i], out=off)
+        off += cum_start[i]
         return off
 
     def inverse(self, b: np.ndarray) -> np.ndarray:
         """The earliest instant at which B reaches ``b`` (values within the built years)."""
-        if self._grid:
+        lo, _hi, grid, _b_edges, working, starts, _lengths, cum_start, cum_end = self._lookup
+        if grid:
             # the k-th working cell holds business values (b0 + k*step, b0 + (k+1)*step]
-            step = self._grid
-            rel = b - self.b_lo
-            k = (rel - 1) // step
-            return self._lo + step * self._working.take(k + 1) + (rel - k * step)
-        i = np.searchsorted(self._cum_end, b, "left")
-        return self._starts[i] + (b - self._cum_start[i])
+            rel = b - int(cum_start[0])
+            k = (rel - 1) // grid
+            return lo + grid * working.take(k + 1) + (rel - k * grid)
+        i = np.searchsorted(cum_end, b, "left")
+        return starts[i] + (b - cum_start[i])
 
     # -- scalar (pure Python, an independent path the tests compare against) --------------
 

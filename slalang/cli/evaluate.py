@@ -13,7 +13,6 @@ from contextlib import nullcontext
 
 import click
 
-from slalang.cli.check import load_or_exit
 from slalang.cli.common import AS_OF_RULE, MaxErrors, distinct_outputs
 from slalang.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -129,12 +128,6 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
             quiet: bool, amendments: tuple[str, ...] = ()) -> None:
     """Evaluate POLICY on ticket data: compliance, uptime and service credits per customer
     and month."""
-    from slalang.cli.common import command_outputs
-    from slalang.cli.progress import progress_for
-    from slalang.evaluation.drivers import evaluate_input
-    from slalang.evaluation.periods import parse_period, resolve_as_of
-    from slalang.plan import compile_plan
-
     distinct_outputs({"--json": json_out, "--csv": csv_out, "--stamp": stamp_out,
                       "--junit": junit_out},
                      (policy, tickets, events, downtime, mapping, roster, *amendments))
@@ -148,11 +141,6 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
                                   "--chunk-rows": chunk_rows, "--workers": workers,
                                   "--scheduler": scheduler,
                                   "--engine": None if engine == "auto" else engine})
-    pol = load_or_exit(policy)
-    # parse the cheap arguments before reading any data, so usage errors come first
-    zone = pol.header.timezone
-    per = parse_period(period, zone) if period else None
-    instant, _ = resolve_as_of(as_of, per)
     if in_memory:
         if chunk_rows is not None:
             raise click.UsageError("--chunk-rows and --in-memory exclude each other")
@@ -163,6 +151,23 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
         raise click.UsageError(f"--chunk-rows goes with --engine chunks, not {engine}")
     if scheduler is not None and engine not in ("auto", "dask"):
         raise click.UsageError(f"--scheduler goes with --engine dask, not {engine}")
+    # the data are read while the engine is imported and the policy parsed
+    from slalang.prefetch import Prefetch
+
+    prefetch = Prefetch(tickets, events, mapping, engine=engine, chunk_rows=chunk_rows,
+                        max_errors=max_errors)
+    from slalang.cli.check import load_or_exit
+    from slalang.cli.common import command_outputs
+    from slalang.cli.progress import progress_for
+    from slalang.evaluation.drivers import evaluate_input
+    from slalang.evaluation.periods import parse_period, resolve_as_of
+    from slalang.plan import compile_plan
+
+    pol = load_or_exit(policy)
+    # parse the cheap arguments before using any data, so usage errors come first
+    zone = pol.header.timezone
+    per = parse_period(period, zone) if period else None
+    instant, _ = resolve_as_of(as_of, per)
     ros = _load_roster(pol, roster)
     plan = compile_plan(pol)
     outputs = command_outputs()  # every file of the run, all or none
@@ -173,7 +178,8 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
                              mapping=mapping, engine=engine, workers=workers,
                              scheduler=scheduler, chunk_rows=chunk_rows,
                              max_errors=max_errors, verdicts=fh,
-                             list_tickets=bool(json_out) or fmt == "json", progress=progress)
+                             list_tickets=bool(json_out) or fmt == "json", progress=progress,
+                             prefetch=prefetch)
     for note in run.notes:
         click.echo(f"note: {note}", err=True)
     ev, rows = run.evaluation, run.rows or 0

@@ -8,22 +8,31 @@ Public names::
 
 :class:`TicketTable` is columnar (numpy); its layout is documented in
 :mod:`slalang.data.table`. Instants are int64 epoch seconds (UTC), :data:`NAT` when absent.
+
+The public names are imported on first use: importing one module of the package (the
+table, a reader) does not load the mapping language or the downtime reader, so a command
+can start reading its input before the rest of the engine is imported.
 """
 
-from slalang.data.downtime import DowntimeRecord, DowntimeTable, read_downtime
-from slalang.data.mapping import Mapping, load_mapping
-from slalang.data.read import read_tickets
-from slalang.data.table import NAT, Categorical, Rejection, TicketTable
+from __future__ import annotations
 
-__all__ = [
-    "NAT",
-    "Categorical",
-    "DowntimeRecord",
-    "DowntimeTable",
-    "Mapping",
-    "Rejection",
-    "TicketTable",
-    "load_mapping",
-    "read_downtime",
-    "read_tickets",
-]
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "slalang.data.downtime": ("DowntimeRecord", "DowntimeTable", "read_downtime"),
+    "slalang.data.mapping": ("Mapping", "load_mapping"),
+    "slalang.data.read": ("read_tickets",),
+    "slalang.data.table": ("NAT", "Categorical", "Rejection", "TicketTable"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'slalang.data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

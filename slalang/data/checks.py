@@ -107,27 +107,33 @@ def derive_resolution(table: TicketTable) -> TicketTable:
     if not len(has):
         return table
     done_label = np.array([x in DONE for x in labels] + [False], dtype=bool)
-    owner = np.searchsorted(table.event_offsets, has, side="right") - 1
-    status = codes[has]
-    done = done_label[status]
-    first = np.ones(len(has), dtype=bool)
-    first[1:] = owner[1:] != owner[:-1]
-    last = np.ones(len(has), dtype=bool)
-    last[:-1] = owner[1:] != owner[:-1]
-    prev_done = np.zeros(len(has), dtype=bool)
-    prev_done[1:] = done[:-1]
-    prev_done[first] = False
-    entering = done & ~prev_done
-    entry = np.full(table.n, NAT, dtype=np.int64)
-    hit = np.flatnonzero(entering)
-    # events are in time order per ticket: the last write per ticket is the last entry
-    entry[owner[hit]] = table.event_at[has[hit]]
+    offsets = np.asarray(table.event_offsets)
+    owner = None
+    if len(has) == len(codes):  # every event has a status: the last is at the offsets
+        tix = np.flatnonzero(offsets[1:] > offsets[:-1])
+        last_idx = offsets[1:][tix] - 1
+    else:
+        owner = np.searchsorted(offsets, has, side="right") - 1
+        last = np.ones(len(has), dtype=bool)
+        last[:-1] = owner[1:] != owner[:-1]
+        tix, last_idx = owner[last], has[last]
+    last_done = done_label[codes[last_idx]]
     ends_done = np.zeros(table.n, dtype=bool)
     ends_open = np.zeros(table.n, dtype=bool)
-    ends_done[owner[last]] = done[last]
-    ends_open[owner[last]] = ~done[last]
+    ends_done[tix] = last_done
+    ends_open[tix] = ~last_done
     last_at = np.full(table.n, NAT, dtype=np.int64)
-    last_at[owner[last]] = table.event_at[has[last]]
+    last_at[tix] = table.event_at[last_idx]
+    entry = np.full(table.n, NAT, dtype=np.int64)
+    if ends_done.any():  # the last entry into resolved/closed of each ticket
+        if owner is None:
+            owner = np.searchsorted(offsets, has, side="right") - 1
+        done = done_label[codes[has]]
+        prev_done = np.zeros(len(has), dtype=bool)
+        prev_done[1:] = done[:-1] & (owner[1:] == owner[:-1])
+        hit = np.flatnonzero(done & ~prev_done)
+        # events are in time order per ticket: the last write per ticket is the last entry
+        entry[owner[hit]] = table.event_at[has[hit]]
     resolved = np.asarray(table.resolved_at)
     derive = ends_done & (resolved == NAT) & (entry != NAT)
     # an open status *after* the resolution: reopened and not resolved again (an export

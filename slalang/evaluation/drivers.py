@@ -20,14 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from slalang.evaluation.result import Evaluation
-from slalang.evaluation.streaming import AUTO_BYTES, DEFAULT_CHUNK_ROWS
+from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS
+from slalang.prefetch import AUTO_BYTES
 
 if TYPE_CHECKING:
-    from slalang.data import DowntimeTable
+    from slalang.data import DowntimeTable, TicketTable
     from slalang.evaluation.periods import Period
     from slalang.evaluation.streaming import Progress
     from slalang.model import Roster
     from slalang.plan import Plan
+    from slalang.prefetch import Prefetch
 
 ENGINES = ("auto", "memory", "chunks", "dask")
 
@@ -93,7 +95,8 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
                    engine: str = "auto", workers: int | None = None,
                    scheduler: str | None = None, chunk_rows: int | None = None,
                    max_errors: int | float | None = None, verdicts: BinaryIO | None = None,
-                   list_tickets: bool = True, progress: Progress | None = None) -> Run:
+                   list_tickets: bool = True, progress: Progress | None = None,
+                   prefetch: Prefetch | None = None) -> Run:
     """Read and evaluate an input with the engine asked for (see the module docstring).
 
     Args:
@@ -111,11 +114,19 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
         verdicts: a binary stream the per-ticket verdict CSV is written to.
         list_tickets: gather the breached and at-risk tickets the JSON lists.
         progress: called as ``progress(phase, done, total)`` while a long run goes on.
+        prefetch: a :class:`~slalang.prefetch.Prefetch` of this input started earlier
+            (its engine and table are used instead of choosing and reading again).
     """
     from slalang.data import read_downtime
     from slalang.data.read import check_errors
 
-    chosen, note = choose_engine(engine, tickets, events, mapping, chunk_rows)
+    if prefetch is not None and not prefetch.matches(tickets, events, mapping, engine,
+                                                     chunk_rows, max_errors):
+        raise ValueError("the prefetch was started for another input or engine")
+    if prefetch is not None and prefetch.started:
+        chosen, note = "memory", None  # what choose_engine says of such an input
+    else:
+        chosen, note = choose_engine(engine, tickets, events, mapping, chunk_rows)
     notes = [note] if note else []
     down = (read_downtime(downtime, max_errors=max_errors)
             if isinstance(downtime, str | Path) else downtime)
@@ -144,7 +155,9 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
     if ev is None:
         from slalang.evaluation.evaluate import evaluate
 
-        table = _read_whole(tickets, events, mapping, max_errors)
+        table = prefetch.table() if prefetch is not None and prefetch.started else None
+        if table is None:
+            table = read_whole(tickets, events, mapping, max_errors)
         ev = evaluate(plan, table, down, roster, as_of=as_of, period=period)
         if verdicts is not None:
             from slalang.evaluation.output.csv import write_verdicts
@@ -155,7 +168,10 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
     return Run(ev, chosen, rows if verdicts is not None else None, notes)
 
 
-def _read_whole(tickets, events, mapping, max_errors):
+def read_whole(tickets: str | Path, events: str | Path | None, mapping: object | None,
+               max_errors: int | float | None) -> TicketTable:
+    """The whole input read at once (the in-memory engine's read): a dataset directory, or
+    tickets (and events) through :func:`~slalang.data.read_tickets`."""
     from slalang.data.dataset import is_dataset, read_dataset
 
     if is_dataset(tickets):

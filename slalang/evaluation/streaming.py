@@ -52,8 +52,6 @@ _MERGE_PARTS = 64
 _PROCESS_TICKETS = 250_000
 #: the same, for the split reader, which knows the file's size before its tickets
 _PROCESS_BYTES = 24 << 20
-#: inputs (tickets + events) at least this large are evaluated in chunks by default
-AUTO_BYTES = 256 << 20
 
 
 def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
