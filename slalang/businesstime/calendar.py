@@ -15,7 +15,7 @@ import numpy as np
 from slalang.businesstime.clock import BusinessClock
 from slalang.businesstime.errors import TimeError
 from slalang.businesstime.hours import WEEKDAYS, DayHours, parse_day, parse_weekly
-from slalang.businesstime.pauses import Pauses, as_pauses, merge_pairs
+from slalang.businesstime.pauses import Pauses, as_pauses, merge_pairs, rows_of
 from slalang.businesstime.zones import from_epoch, load_zone, to_epoch
 
 if TYPE_CHECKING:
@@ -295,9 +295,9 @@ class Calendar:
         out -= clock.at(starts)
         np.maximum(out, 0, out=out)  # B is monotone: a reversed interval gives <= 0
         if p is not None and len(p.starts):
-            counts = np.diff(p.offsets)
-            s_rep = np.repeat(starts, counts)
-            e_rep = np.repeat(ends, counts)
+            rows = rows_of(p.offsets)
+            s_rep = starts.take(rows)
+            e_rep = ends.take(rows)
             # clip each pause to its ticket's [start, end); what is left outside counts 0
             ps = np.maximum(p.starts, s_rep)
             np.minimum(e_rep, p.ends, out=e_rep)
@@ -350,8 +350,8 @@ class Calendar:
         cur = clock.at(starts)
         cur += targets
         if p is not None and len(p.starts):
-            counts = np.diff(p.offsets)
-            s_rep = np.repeat(starts, counts)
+            rows = rows_of(p.offsets)
+            s_rep = starts.take(rows)
             b_ps = clock.at(np.maximum(p.starts, s_rep))
             np.maximum(s_rep, p.ends, out=s_rep)
             lengths = clock.at(s_rep)
@@ -364,7 +364,7 @@ class Calendar:
             csum = np.zeros(len(lengths) + 1, dtype=np.int64)
             np.cumsum(lengths, out=csum[1:])
             b_ps -= csum[:-1]
-            reach = np.repeat(cur - csum[p.offsets[:-1]], counts)
+            reach = (cur - csum[p.offsets[:-1]]).take(rows)
             lengths[b_ps >= reach] = 0
             cur += _segment_sums(lengths, p.offsets)
         clock.ensure_business(int(cur.max()))

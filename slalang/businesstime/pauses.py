@@ -10,6 +10,23 @@ import numpy as np
 from slalang.businesstime.errors import TimeError
 
 
+def rows_of(offsets: np.ndarray) -> np.ndarray:
+    """The row of each element of a CSR layout (``offsets`` of ``n`` rows): what
+    ``np.repeat(np.arange(n), np.diff(offsets))`` gives, built as a running count of the rows
+    started, so that gathering by it (``values.take(rows)``) replaces one ``np.repeat`` per
+    column (which holds the interpreter lock, and is several times slower).
+
+    >>> rows_of(np.array([0, 2, 2, 3])).tolist()
+    [0, 0, 2]
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    m = int(offsets[-1]) if len(offsets) else 0
+    if not m:
+        return np.zeros(0, dtype=np.int64)
+    # each row's first element steps the count (empty rows step it at the same place)
+    return np.cumsum(np.bincount(offsets[1:-1], minlength=m + 1)[:m]) + np.int64(0)
+
+
 @dataclass(frozen=True)
 class Pauses:
     """Pauses of ``n`` tickets: pause ``k`` of ticket ``i`` is ``(starts[k], ends[k])`` for
@@ -104,8 +121,7 @@ def normalize(pauses: Pauses) -> Pauses:
     [(1, 4), (5, 9)]
     """
     n = pauses.count
-    counts = np.diff(pauses.offsets)
-    ticket = np.repeat(np.arange(n, dtype=np.int64), counts)
+    ticket = rows_of(pauses.offsets)
     keep = pauses.ends > pauses.starts
     ticket, s, e = ticket[keep], pauses.starts[keep], pauses.ends[keep]
     order = np.lexsort((s, ticket))

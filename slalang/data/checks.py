@@ -11,6 +11,7 @@ import dataclasses
 
 import numpy as np
 
+from slalang.businesstime.pauses import rows_of
 from slalang.data.table import NAT, Rejection, TicketTable, to_datetime
 
 
@@ -43,7 +44,7 @@ def refuse_early_events_listed(table: TicketTable) -> tuple[TicketTable, list[Re
     them: its first pass over the tickets has no events yet)."""
     if not len(table.event_at):
         return table, []
-    owner = np.repeat(np.arange(table.n, dtype=np.int64), np.diff(table.event_offsets))
+    owner = rows_of(table.event_offsets)
     early = table.event_at < np.asarray(table.created_at)[owner]
     if not early.any():
         return table, []

@@ -124,7 +124,8 @@ def _read_canonical(path: str | Path, events: str | Path | None) -> TicketTable:
                                                                       np.ndarray),
                         data_hash=digest.hexdigest())
     kind = kind_of(path)
-    digest = Digest()
+    # hashed once the files are parsed: Arrow's CSV parser keeps both cores busy meanwhile
+    digest = Digest(hold=True)
     data = read_bytes(path, digest)
     if is_blank(data):
         raise no_tickets(file, "the file is empty")
@@ -133,9 +134,10 @@ def _read_canonical(path: str | Path, events: str | Path | None) -> TicketTable:
             raise DataError("a JSON Lines file carries its events inside each ticket; "
                             "a separate events file goes with CSV tickets", file=str(events))
         raw, raw_events = jsonl_tickets(data, file)
+        digest.release()
         if not raw.n:
             raise no_tickets(file, "no records")
-        return assemble(raw, raw_events, check_event_order=True, data_hash=digest.hexdigest())
+        return _hashed(assemble(raw, raw_events, check_event_order=True), digest)
     if is_one_line(data):
         raise no_tickets(file, "only a header row")
     raw = csv_tickets(data, file)
@@ -148,7 +150,15 @@ def _read_canonical(path: str | Path, events: str | Path | None) -> TicketTable:
         if kind_of(events) != "csv":
             raise DataError("the events file of CSV tickets must be CSV too", file=str(events))
         raw_events = csv_events(read_bytes(events, digest), str(events))
-    return assemble(raw, raw_events, data_hash=digest.hexdigest())
+    digest.release()
+    return _hashed(assemble(raw, raw_events), digest)
+
+
+def _hashed(table: TicketTable, digest: Digest) -> TicketTable:
+    """The table with the input's hash, computed while it was assembled (one core is busy
+    assembling, the other hashes)."""
+    table.data_hash = digest.hexdigest()
+    return table
 
 
 def is_parquet(path: str | Path) -> bool:

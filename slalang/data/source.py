@@ -34,16 +34,31 @@ def kind_of(path: str | Path) -> str:
 
 class Digest:
     """sha256 of every input file, in order, computed on a helper thread while the caller
-    parses (hashlib releases the GIL on large buffers)."""
+    parses (hashlib releases the GIL on large buffers).
 
-    def __init__(self) -> None:
+    ``hold=True`` keeps the files until :meth:`release`: a caller whose parser uses every
+    core (Arrow's CSV reader) starts the hash after it, when one core is idle again.
+    """
+
+    def __init__(self, hold: bool = False) -> None:
         self._hasher = hashlib.sha256()
         self._pending: list[Future] = []
+        self._held: list[pa.Buffer] | None = [] if hold else None
 
     def feed(self, data: pa.Buffer) -> None:
-        self._pending.append(_POOL.submit(self._hasher.update, memoryview(data)))
+        if self._held is not None:
+            self._held.append(data)
+        else:
+            self._pending.append(_POOL.submit(self._hasher.update, memoryview(data)))
+
+    def release(self) -> None:
+        """Start hashing the files held so far (and each file fed from now on)."""
+        held, self._held = self._held or [], None
+        for data in held:
+            self.feed(data)
 
     def hexdigest(self) -> str:
+        self.release()
         for job in self._pending:
             job.result()
         self._pending.clear()

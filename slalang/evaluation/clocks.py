@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from slalang.businesstime.pauses import rows_of
 from slalang.model import ClockDef, ClockEvent
 from slalang.vocabulary import DONE_STATUSES, codes_labels
 
@@ -70,7 +71,7 @@ class EventIndex:
     def build(cls, tickets) -> EventIndex:
         offsets = np.asarray(tickets.event_offsets, dtype=np.int64)
         n = len(offsets) - 1
-        all_ticket = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+        all_ticket = rows_of(offsets)
         all_at = np.asarray(tickets.event_at, dtype=np.int64)
         codes, labels = codes_labels(tickets.event_status)
         keep = codes >= 0

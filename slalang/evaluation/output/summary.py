@@ -150,11 +150,9 @@ def _totals(ev: Evaluation) -> list[str]:
     customers = int(np.count_nonzero(np.bincount(a.g_customer))) if len(a) else 0
     out = ["", f"{customers} customers, {len(a)} customer-months: totals over all customers "
            "below (--json or --csv for each one)"]
-    nb, nm, npr = len(ev.period.buckets), len(a.metrics), len(a.priorities)
-    cells = np.zeros((nb, nm, npr, a.cells.shape[3]), dtype=np.int64)
-    np.add.at(cells, a.g_bucket, a.cells)
-    missed = np.zeros((nb, nm, npr), dtype=np.int64)
-    np.add.at(missed, a.g_bucket, ev.missed_cells.astype(np.int64))
+    nb = len(ev.period.buckets)
+    cells = _sum_by(a.g_bucket, a.cells, nb)
+    missed = _sum_by(a.g_bucket, ev.missed_cells.astype(np.int64), nb)
     for b, bucket in enumerate(ev.period.buckets):
         tickets = int(a.g_counts[a.g_bucket == b, 0].sum())
         out.append(f"  {bucket.label}: tickets {tickets}")
@@ -179,6 +177,23 @@ def _totals(ev: Evaluation) -> list[str]:
             key = a.key(g)
             out.append(f"  {key.customer} {ev.period.buckets[key.bucket].label}: "
                        f"{fmt_percent(c.percent)}%{amount}")
+    return out
+
+
+def _sum_by(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """``out[k] = values[keys == k].sum(axis=0)`` for k in ``range(n)``, exactly (int64), in
+    one sort (``np.add.at`` is unbuffered: a second for 100,000 customer-months).
+
+    >>> _sum_by(np.array([2, 0, 2]), np.array([[1, 2], [3, 4], [5, 6]]), 3).tolist()
+    [[3, 4], [0, 0], [6, 8]]
+    """
+    out = np.zeros((n, *values.shape[1:]), dtype=np.int64)
+    if not len(keys):
+        return out
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    out[ordered[starts]] = np.add.reduceat(values[order], starts, axis=0)
     return out
 
 
