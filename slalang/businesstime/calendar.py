@@ -375,6 +375,70 @@ class Calendar:
         return out
 
 
+def measure(calendar: Calendar, starts: np.ndarray, ends: np.ndarray,
+            targets: np.ndarray | int, pauses: Pauses | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """``(calendar.elapsed_array(starts, ends, pauses), calendar.due_array(starts, targets,
+    pauses))`` with each instant's business clock read once.
+
+    B is monotone, so it commutes with the clipping both computations do
+    (``B(max(a, b)) == max(B(a), B(b))``, and so for ``min``): the starts, ends and the
+    pauses' own bounds are looked up once and every clipped bound is taken in business time,
+    where the two functions look up seven arrays between them. Inputs with NAT or a negative
+    target take the two functions themselves (their checks and messages).
+
+    >>> cal = Calendar.always()
+    >>> e, d = measure(cal, np.array([0, 0]), np.array([60, 60]), np.array([60, 60]),
+    ...                Pauses.from_lists([[(10, 20)], [(60, 90)]]))
+    >>> e.tolist(), d.tolist()
+    ([50, 60], [70, 60])
+    """
+    starts, ends = _int64(starts, "starts"), _int64(ends, "ends")
+    targets = np.broadcast_to(_int64(targets, "targets"), starts.shape)
+    n = len(starts) if starts.ndim == 1 else 0
+    if (not n or starts.shape != ends.shape or int(starts.min()) == NAT
+            or int(ends.min()) == NAT or int(targets.min()) < 0):
+        return (calendar.elapsed_array(starts, ends, pauses),
+                calendar.due_array(starts, targets, pauses))
+    p = None if pauses is None else as_pauses(pauses, n)
+    clock = calendar._clock
+    hi = max(int(starts.max()), int(ends.max()))
+    if p is not None and len(p.ends):
+        hi = max(hi, int(p.ends.max()))
+    clock.ensure(min(int(starts.min()), int(ends.min())), hi)
+    b_start = clock.at(starts)
+    b_end = clock.at(ends)
+    elapsed = b_end - b_start
+    np.maximum(elapsed, 0, out=elapsed)  # a reversed interval gives 0
+    cur = b_start + targets
+    if p is not None and len(p.starts):
+        rows = rows_of(p.offsets)
+        b_s = b_start.take(rows)
+        b_ps = clock.at(p.starts)
+        np.maximum(b_ps, b_s, out=b_ps)  # B(max(pause start, start))
+        b_pe = clock.at(p.ends)
+        # elapsed: the pause clipped to [start, end) (one ending before the start is empty
+        # after the clip at 0, as is one starting after the end)
+        paused = np.minimum(b_end.take(rows), b_pe)
+        paused -= b_ps
+        np.maximum(paused, 0, out=paused)
+        elapsed -= _segment_sums(paused, p.offsets)
+        np.maximum(elapsed, 0, out=elapsed)
+        # due: the pause from its clipped start to its end (due_array's rule, in B)
+        lengths = b_pe - b_ps
+        np.maximum(lengths, 0, out=lengths)
+        csum = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=csum[1:])
+        b_ps -= csum[:-1]
+        reach = (cur - csum[p.offsets[:-1]]).take(rows)
+        lengths[b_ps >= reach] = 0
+        cur += _segment_sums(lengths, p.offsets)
+    clock.ensure_business(int(cur.max()))
+    due = clock.inverse(cur)
+    np.maximum(due, starts, out=due)
+    return elapsed, due
+
+
 class _Identity:
     """The clock of a 24x7 calendar: B(t) = t."""
 

@@ -23,7 +23,7 @@ The rules (docs/evaluation/semantics.md has the worked examples):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -66,6 +66,26 @@ class EventIndex:
     #: instants of priority changes (events whose priority differs from the previous one)
     change_ticket: np.ndarray
     change_at: np.ndarray
+    #: :meth:`in_statuses` selections, by status codes (clocks mostly share their pauses)
+    _selected: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def member(self, codes: np.ndarray, statuses) -> np.ndarray:
+        """Whether each of ``codes`` (status codes of this index, -1 for none) is one of
+        ``statuses``: one gather in a table of the labels (``np.isin`` sorts or loops)."""
+        table = np.zeros(len(self.labels) + 1, dtype=bool)
+        table[label_codes(self.labels, statuses)] = True
+        return table[codes]
+
+    def in_statuses(self, statuses) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The status intervals in one of ``statuses``: (their ticket, start, end, index
+        among the status events), computed once per set of statuses."""
+        key = tuple(sorted(set(statuses)))
+        found = self._selected.get(key)
+        if found is None:
+            sel = np.flatnonzero(self.member(self.status, key))
+            found = self._selected[key] = (self.ticket[sel], self.at[sel], self.next_at[sel],
+                                           sel)
+        return found
 
     @classmethod
     def build(cls, tickets) -> EventIndex:
@@ -145,8 +165,7 @@ def _last_before(n: int, ticket: np.ndarray, at: np.ndarray, limit: np.ndarray) 
 
 def reopen_instants(ev: EventIndex) -> tuple[np.ndarray, np.ndarray]:
     """(ticket, at) of every reopening: a status event leaving resolved/closed."""
-    done = label_codes(ev.labels, DONE_STATUSES)
-    hit = np.isin(ev.prev_status, done) & ~np.isin(ev.status, done) & (ev.prev_status >= 0)
+    hit = ev.member(ev.prev_status, DONE_STATUSES) & ~ev.member(ev.status, DONE_STATUSES)
     return ev.ticket[hit], ev.at[hit]
 
 
@@ -179,11 +198,9 @@ def clock_spans(clock: ClockDef, tickets, as_of: int, ev: EventIndex | None = No
     # a stop recorded before the start (bad data) measures nothing rather than negative time
     end = np.where(started, np.maximum(end, start), end)
 
-    pause_codes = label_codes(ev.labels, clock.pause_statuses)
-    sel = np.flatnonzero(np.isin(ev.status, pause_codes))
-    tix = ev.ticket[sel]
-    ps = np.maximum(ev.at[sel], start[tix])
-    pe = np.minimum(ev.next_at[sel], end[tix])
+    tix, at, next_at, _ = ev.in_statuses(clock.pause_statuses)
+    ps = np.maximum(at, start[tix])
+    pe = np.minimum(next_at, end[tix])
     keep = (ps < pe) & started[tix]
     tix, ps, pe = tix[keep], ps[keep], pe[keep]
     offsets = np.zeros(n + 1, dtype=np.int64)

@@ -232,6 +232,7 @@ def table_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int) -> Ou
     """Every ticket's verdict for every metric of the plan, as of ``as_of`` (epoch seconds),
     on this thread (:func:`compute_outcomes` spreads a large table over the cores)."""
     from slalang.businesstime import Pauses
+    from slalang.businesstime.calendar import measure
 
     n = len(tickets.id)
     metrics = plan.metrics
@@ -286,8 +287,8 @@ def table_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int) -> Ou
                                             spans.pause_ends, sel)
             pauses = Pauses(po, ps, pe)
             starts = spans.start[sel]
-            elapsed[sel, m] = calendar.elapsed_array(starts, spans.end[sel], pauses=pauses)
-            due_at[sel, m] = calendar.due_array(starts, row_target[rows[sel]], pauses=pauses)
+            elapsed[sel, m], due_at[sel, m] = measure(calendar, starts, spans.end[sel],
+                                                      row_target[rows[sel]], pauses)
         st = np.where(spans.stop != NAT,
                       np.where(elapsed[:, m] <= target[:, m], MET, BREACHED),
                       np.where(elapsed[:, m] > target[:, m], BREACHED, OPEN))
