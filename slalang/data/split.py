@@ -36,19 +36,19 @@ import pyarrow.csv as pacsv
 
 from slalang.data.build import RawEvents, RawTickets, assemble
 from slalang.data.canonical import events_from_table, tickets_from_table
+from slalang.data.instants import Parsed
 from slalang.data.invisible import strip_invisible
 from slalang.data.source import is_utf8_error
 from slalang.data.stream import (
     _DICT,
     _INSTANT,
-    EVENT_RECORD,
     HashedIds,
     NumberedIds,
+    _dictionary,
     _header,
     add_duplicates,
     event_records,
     id_numbers,
-    raw_events,
     release_memory,
 )
 from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT, Rejection
@@ -324,12 +324,18 @@ def place_range(path: str, start: int, end: int, names: list[str], text_instants
     rejected, records = event_records(events, _index(index).lookup(ids), status, priority)
     del table, ids, events
     block = records["ticket"] // rows
-    order = np.argsort(block, kind="stable")
-    records = records[order]
+    # stable, by chunk: a radix sort when the chunks' numbers fit 16 bits
+    order = np.argsort(block.astype(np.uint16) if chunks <= 1 << 16 else block, kind="stable")
+    placed = np.empty(len(records), dtype=PLACED)
+    placed["ticket"] = (records["ticket"] - block * rows)[order]
+    placed["at"] = records["at"][order]
+    placed["status"] = records["status"][order]
+    placed["priority"] = records["priority"][order]
+    placed["row"] = records["row"][order]
     offsets = np.zeros(chunks + 1, dtype=np.int64)
     np.cumsum(np.bincount(block, minlength=chunks), out=offsets[1:])
-    records.tofile(out)
-    del records, block, order
+    placed.tofile(out)
+    del records, block, order, placed
     release_memory()
     return EventRange(out, n, offsets, rejected, status, priority, cleaned)
 
@@ -380,28 +386,45 @@ def event_slices(ranges: list[EventRange], chunks: int) -> list[EventSlice]:
     return out
 
 
+#: an event placed by :func:`place_range`: its ticket's index in the chunk, its row in the
+#: range, codes in the range's labels (24 bytes: the files are written and read once each)
+PLACED = np.dtype([("ticket", "<i4"), ("status", "<i4"), ("priority", "<i4"),
+                   ("row", "<i4"), ("at", "<i8")])
+
+
 def chunk_records(chunk: EventSlice | None) -> np.ndarray:
-    """A chunk's event records in file order, rows and codes made the file's."""
+    """A chunk's events in file order (:data:`PLACED`, codes the ranges' own)."""
     if chunk is None or not chunk.parts:
-        return np.zeros(0, dtype=EVENT_RECORD)
-    pieces = []
-    for path, first, count, shift, status, priority in chunk.parts:
-        rec = np.fromfile(path, dtype=EVENT_RECORD, count=count,
-                          offset=first * EVENT_RECORD.itemsize)
-        rec["row"] += shift
-        if status is not None:
-            rec["status"] = status[rec["status"]]
-        if priority is not None:
-            rec["priority"] = priority[rec["priority"]]
-        pieces.append(rec)
+        return np.zeros(0, dtype=PLACED)
+    pieces = [np.fromfile(path, dtype=PLACED, count=count, offset=first * PLACED.itemsize)
+              for path, first, count, *_ in chunk.parts]
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
 def chunk_events(chunk: EventSlice | None, start: int) -> RawEvents:
-    """A chunk's events as :class:`RawEvents` (owners local to the chunk)."""
+    """A chunk's events as :class:`RawEvents` (owners local to the chunk; rows and codes
+    the file's)."""
     if chunk is None:
         return RawEvents.empty()
-    return raw_events(chunk_records(chunk), start, chunk.status_labels, chunk.priority_labels)
+    records = chunk_records(chunk)
+    rows = records["row"].astype(np.int64)
+    status = records["status"]
+    priority = records["priority"]
+    if any(p[3] or p[4] is not None or p[5] is not None for p in chunk.parts):
+        status, priority = status.copy(), priority.copy()
+        at = 0
+        for _, _, count, shift, smap, pmap in chunk.parts:
+            part = slice(at, at + count)
+            rows[part] += shift
+            if smap is not None:
+                status[part] = smap[status[part]]
+            if pmap is not None:
+                priority[part] = pmap[priority[part]]
+            at += count
+    return RawEvents(file="", rows=rows, ticket=records["ticket"].astype(np.int64),
+                     at=Parsed(records["at"].copy(), {}),
+                     status=_dictionary(status, chunk.status_labels),
+                     priority=_dictionary(priority, chunk.priority_labels))
 
 
 # -- the validation pass ---------------------------------------------------------------------
@@ -430,7 +453,7 @@ def check_chunk(tickets: TicketSlice, events: EventSlice | None, span: bool) -> 
         keep = created != NAT
         records = chunk_records(events)
         if len(records):
-            owner = records["ticket"] - tickets.start
+            owner = records["ticket"]
             early = owner[records["at"] < created[owner]]
             keep[early] = False
         if keep.any():

@@ -275,6 +275,8 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
         n = sum(s.rows for s in segments)
         if not n:
             raise no_tickets(file, "only a header row")
+        if n >= 1 << 31:  # the placed events number their tickets in 32 bits
+            raise split.NoSplit("more than 2**31 tickets")
         index = split.segment_index(segments)
         first = index.first_occurrence()
         dup_rows = np.flatnonzero((first >= 0) & (first != np.arange(n)))
