@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from slalang.data.build import RawEvents, RawTickets, assemble
-from slalang.data.canonical import events_from_table, tickets_from_table
+from slalang.data.canonical import events_from_table, instants_from_table, tickets_from_table
 from slalang.data.instants import Parsed
 from slalang.data.invisible import strip_invisible
 from slalang.data.source import is_utf8_error
@@ -161,20 +161,27 @@ def ticket_types(text_instants: bool) -> dict[str, pa.DataType]:
 
 @dataclass
 class Segment:
-    """A range of tickets read: its IPC file, its rows, and its ids as numbers (None when
-    they are not all of that shape)."""
+    """A range of tickets read: its IPC file, its rows, its ids as numbers (None when they
+    are not all of that shape), and the rows it refuses on its own (every check but the
+    repeated id, which spans segments: rows numbered from 2 in the segment)."""
 
     path: str
     rows: int
     numbers: tuple[np.ndarray, np.ndarray, bytes] | None
+    rejected: list[Rejection] = dataclasses.field(default_factory=list)
     #: the first ticket's index in the file (set once every segment is counted)
     first: int = 0
 
 
+#: the ticket columns without which no row can be validated (the caller names the missing)
+REQUIRED = ("id", "customer", "created_at")
+
+
 def read_segment(path: str, start: int, end: int, names: list[str], text_instants: bool,
                  out: str) -> Segment:
-    """Parse a range of tickets, keep its table in ``out`` (Arrow IPC), return its ids'
-    numbers (or the range's error: the caller chooses among the ranges' errors)."""
+    """Parse a range of tickets, keep its table in ``out`` (Arrow IPC), validate its rows,
+    return its ids' numbers (or the range's error: the caller chooses among the ranges'
+    errors)."""
     try:
         table = read_range(path, start, end, names, ticket_types(text_instants))
     except (RangeError, NoSplit) as exc:
@@ -185,10 +192,36 @@ def read_segment(path: str, start: int, end: int, names: list[str], text_instant
     if table.num_rows and "id" in names:
         ids = strip_invisible(table.column("id"))[0]  # as the index strips them
         numbers = id_numbers(ids)
+    rejected: list[Rejection] = []
+    if table.num_rows and all(c in names for c in REQUIRED):
+        rejected = assemble(tickets_from_table(table, path), RawEvents.empty()).rejected
     rows = table.num_rows
     del table
     release_memory()
-    return Segment(out, rows, numbers)
+    return Segment(out, rows, numbers, rejected)
+
+
+def ticket_rejections(file: str, segments: list[Segment], dup_rows: np.ndarray,
+                      dup_first: np.ndarray) -> list[Rejection]:
+    """Every ticket row refused, numbered in the file: the segments' own rejections, and a
+    repeated id's, which comes first (the sequential reader checks it before anything
+    else): it replaces whatever the segment found on that row. As there, an empty id is
+    refused as missing, not as repeated."""
+    repeated: dict[int, Rejection] = {}
+    for s in segments:
+        lo, hi = np.searchsorted(dup_rows, [s.first, s.first + s.rows])
+        if hi == lo:
+            continue
+        local = dup_rows[lo:hi] - s.first
+        text = _read_ipc(s.path).column("id").take(pa.array(local)).to_pylist()
+        for g, t, f in zip(dup_rows[lo:hi].tolist(), text, dup_first[lo:hi].tolist(),
+                           strict=True):
+            if t:
+                repeated[g] = Rejection(file, g + 2, "id", f"duplicate ticket id {t!r} "
+                                        f"(first seen on row {f + 2})")
+    out = [dataclasses.replace(r, row=r.row + s.first) for s in segments for r in s.rejected
+           if r.row - 2 + s.first not in repeated]
+    return out + list(repeated.values())
 
 
 def segment_index(segments: list[Segment]) -> NumberedIds | HashedIds:
@@ -427,41 +460,28 @@ def chunk_events(chunk: EventSlice | None, start: int) -> RawEvents:
                      priority=_dictionary(priority, chunk.priority_labels))
 
 
-# -- the validation pass ---------------------------------------------------------------------
+# -- the default period ---------------------------------------------------------------------
 
-@dataclass
-class Checked:
-    """A chunk validated without its events: its rejections, how many tickets it keeps, and
-    the first and last creation among them once tickets with an event before creation are
-    left out (NAT when none, or when not asked)."""
-
-    rejected: list[Rejection]
-    kept: int
-    first_created: int = NAT
-    last_created: int = NAT
-
-
-def check_chunk(tickets: TicketSlice, events: EventSlice | None, span: bool) -> Checked:
-    """Validate a chunk as the sequential reader's second pass does; with ``span``, the
-    creation instants the default period is inferred from."""
-    table = assemble(chunk_tickets(tickets), RawEvents.empty())
-    out = Checked(table.rejected, table.n)
-    if span and table.n:
-        n = sum(p[2] for p in tickets.parts)
-        created = np.full(n, NAT, dtype=np.int64)
-        created[np.asarray(table.source_row) - 2 - tickets.start] = table.created_at
-        keep = created != NAT
-        records = chunk_records(events)
-        if len(records):
-            owner = records["ticket"]
-            early = owner[records["at"] < created[owner]]
-            keep[early] = False
-        if keep.any():
-            out.first_created = int(created[keep].min())
-            out.last_created = int(created[keep].max())
-    del table
-    release_memory()
-    return out
+def chunk_span(tickets: TicketSlice, events: EventSlice | None, refused: np.ndarray
+               ) -> tuple[int, int]:
+    """The first and last creation among a chunk's kept tickets (``refused``: indices in the
+    chunk of the others), tickets with an event before their creation left out, as the
+    in-memory reader keeps them: what the default period is inferred from. (NAT, NAT) when
+    none is kept."""
+    tables = [_read_ipc(path).select(["created_at"]).slice(lo, length)
+              for path, lo, length in tickets.parts]
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    created = instants_from_table(table, ("created_at",))["created_at"].values
+    keep = np.ones(len(created), dtype=bool)
+    keep[refused] = False
+    records = chunk_records(events)
+    if len(records):
+        owner = records["ticket"]
+        keep[owner[records["at"] < created[owner]]] = False
+    if not keep.any():
+        return NAT, NAT
+    kept = created[keep]
+    return int(kept.min()), int(kept.max())
 
 
 def shifted(rejected: list[Rejection], shift: int) -> list[Rejection]:

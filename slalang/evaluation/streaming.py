@@ -271,7 +271,7 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
                 text = True  # as read_tickets: instants as text, errors per row
                 continue
             _raise(error, t_layout)
-        _require(t_layout, ("id", "customer", "created_at"))
+        _require(t_layout, split.REQUIRED)
         n = sum(s.rows for s in segments)
         if not n:
             raise no_tickets(file, "only a header row")
@@ -319,32 +319,29 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
             events_at = [None] * n_chunks
         ev_count = sum(int(r.offsets[-1]) for r in ranges)
 
-        # pass 3: every chunk validated (the rejections, the default period's span)
-        span = period is None
-        ingest: list = []
-        kept, low, high, done = 0, NAT, NAT, 0
-        checks = [(t, e if span else None, span)
-                  for t, e in zip(tickets_at, events_at, strict=True)]
-        for t, checked in zip(tickets_at, pool.map(split.check_chunk, checks), strict=True):
-            ingest += checked.rejected
-            kept += checked.kept
-            if checked.first_created != NAT:
-                low = checked.first_created if low == NAT else min(low, checked.first_created)
-                high = max(high, checked.last_created)
-            done += sum(p[2] for p in t.parts)
-            if progress is not None:
-                progress("read", done, n)
-        ingest = sorted(ingest + ev_rejected, key=order)
+        # the tickets' rejections (found in pass 1, the repeated ids now) and, without a
+        # period, the span of the tickets kept once the events refuse some (pass 3)
+        refused_rows = split.ticket_rejections(file, segments, dup_rows, dup_first)
+        kept = n - len(refused_rows)
+        ingest = sorted(refused_rows + ev_rejected, key=order)
         rows_read = n + ev_count + len(ev_rejected)
         check_errors(ingest, max_errors, rows_read)
         if not kept:  # as read_tickets: nothing to measure is an error, never a green run
             raise all_rejected(file, n, ingest)
-        if period is None:
-            created = np.array([low, high] if low != NAT else [], dtype=np.int64)
+        if period is None and kept:
+            refused = np.sort(np.array([r.row - 2 for r in refused_rows], dtype=np.int64))
+            tasks = []
+            for t, e in zip(tickets_at, events_at, strict=True):
+                lo, hi = np.searchsorted(refused, [t.start, t.start + chunk_rows])
+                tasks.append((t, e, refused[lo:hi] - t.start))
+            spans = [x for x in pool.map(split.chunk_span, tasks) if x[0] != NAT]
+            created = np.array([x for span in spans for x in span], dtype=np.int64)
             period = period_covering(created, zone)
             if period is None:
                 raise PeriodError("no period given and no ticket to infer one from: use "
                                   "--period")
+        if progress is not None:
+            progress("read", n, n)
         if as_of is None:
             as_of = period.end
 

@@ -567,3 +567,23 @@ def test_an_event_outside_the_years_is_refused_with_its_row(tmp_path):
     zipped = tmp_path / "events.csv.gz"
     zipped.write_bytes(gzip.compress(events.read_bytes()))
     assert_same(_plan("bench.sla"), tickets, zipped, chunks=[2, 100])
+
+
+@settings(max_examples=40, deadline=None)
+@given(export=_exports(), segment=st.integers(40, 400))
+def test_any_small_export_any_ranges(export, segment, tmp_path_factory):
+    """Repeated ids across segments, rows refused in one segment and repeated in another:
+    the split reader's rejections are the in-memory reader's."""
+    from slalang.data import split
+
+    tickets_text, events_text, rows = export
+    folder = tmp_path_factory.mktemp("export")
+    tickets, events = folder / "tickets.csv", folder / "events.csv"
+    tickets.write_text(tickets_text, encoding="utf-8")
+    events.write_text(events_text, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(split, "SEGMENT_BYTES", segment)
+        patch.setattr(split, "EVENT_RANGE_BYTES", segment // 2)
+        _sequential_refused(patch)
+        for period in ("2026-Q3", None):
+            assert_same(_plan("bench.sla"), tickets, events, chunks=[rows], period=period)
