@@ -17,6 +17,7 @@ import bisect
 import datetime as dt
 import threading
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,6 +32,23 @@ _EMPTY_YEARS_LIMIT = 5
 #: largest lookup grid (cells) before falling back to binary search
 _MAX_GRID_CELLS = 4_000_000
 _DAY = dt.timedelta(days=1)
+
+
+class _Lookup(NamedTuple):
+    """What the vectorised B and its inverse read, replaced whole when years are added."""
+
+    lo: int
+    hi: int
+    #: the grid step (0: no grid, binary search)
+    grid: int
+    b_edges: np.ndarray | None
+    working: np.ndarray | None
+    starts: np.ndarray
+    lengths: np.ndarray
+    cum_start: np.ndarray
+    cum_end: np.ndarray
+    #: per grid cell, 1 when it is working time (uint8)
+    open: np.ndarray | None
 
 
 class BusinessClock:
@@ -52,7 +70,7 @@ class BusinessClock:
         # whole when years are added (values never change, so an older table stays right
         # for the instants it covers)
         self._lock = threading.RLock()
-        self._lookup: tuple = ()
+        self._lookup: _Lookup | None = None
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -135,9 +153,9 @@ class BusinessClock:
         self._lo, self._hi = lo, hi
         self._lists = None
         self._build_grid()
-        self._lookup = (lo, hi, self._grid, getattr(self, "_b_edges", None),
-                        getattr(self, "_working", None), starts, lengths,
-                        self._cum_start, self._cum_end)
+        self._lookup = _Lookup(lo, hi, self._grid, getattr(self, "_b_edges", None),
+                               getattr(self, "_working", None), starts, lengths,
+                               self._cum_start, self._cum_end, getattr(self, "_open", None))
         self._years = (first, last)  # last: a reader that sees the years sees their table
 
     def _build_grid(self) -> None:
@@ -154,13 +172,16 @@ class BusinessClock:
         if not 0 < cells <= _MAX_GRID_CELLS:
             return  # odd boundaries (offsets in seconds): keep the binary search
         edges = self._lo + step * np.arange(cells + 1, dtype=np.int64)
-        b_edges = self._at_search(edges, (0, 0, 0, None, None, self._starts, self._lengths,
-                                          self._cum_start, self._cum_end))
+        b_edges = self._at_search(edges, _Lookup(0, 0, 0, None, None, self._starts,
+                                                 self._lengths, self._cum_start, self._cum_end,
+                                                 None))
         working = np.flatnonzero(np.diff(b_edges) > 0)
         # one more edge so that t == hi (cell = cells) reads B(hi) too
         self._grid, self._b_edges = step, np.append(b_edges, b_edges[-1])
         # cell index of the k-th working cell, with -1 in front for a target of zero
         self._working = np.concatenate([[-1], working]).astype(np.int64)
+        # 1 for a working cell, 0 for a closed one (the last edge is a closed cell of its own)
+        self._open = (np.diff(self._b_edges) > 0).astype(np.uint8)
 
     def ensure(self, lo: int, hi: int) -> None:
         """Build every year needed for instants in ``[lo, hi]`` (epoch seconds)."""
@@ -235,18 +256,22 @@ class BusinessClock:
 
     def at(self, t: np.ndarray) -> np.ndarray:
         """B(t) for an int64 array of instants already inside the built years."""
-        lo, hi, grid, b_edges, _working, *_ = self._lookup
-        if not grid:
+        lk = self._lookup
+        if not lk.grid:
             return self._at_search(t)
-        rel = t - lo
-        np.clip(rel, 0, hi - lo, out=rel)  # B is flat outside the built years
-        cell, into = np.divmod(rel, grid)
-        into += b_edges.take(cell)
-        np.minimum(into, b_edges.take(cell + 1), out=into)
-        return into
+        rel = t - lk.lo
+        np.clip(rel, 0, lk.hi - lk.lo, out=rel)  # B is flat outside the built years
+        cell = rel // lk.grid
+        # every boundary lies on the grid, so a cell is all working time or none: B grows by
+        # the time into the cell, or not at all
+        rel -= cell * lk.grid
+        rel *= lk.open.take(cell)
+        rel += lk.b_edges.take(cell)
+        return rel
 
-    def _at_search(self, t: np.ndarray, lookup: tuple | None = None) -> np.ndarray:
-        *_, starts, lengths, cum_start, _cum_end = lookup or self._lookup
+    def _at_search(self, t: np.ndarray, lookup: _Lookup | None = None) -> np.ndarray:
+        lk = lookup or self._lookup
+        starts, lengths, cum_start = lk.starts, lk.lengths, lk.cum_start
         i = np.searchsorted(starts, t, "right")
         i -= 1
         np.maximum(i, 0, out=i)
@@ -257,7 +282,8 @@ class BusinessClock:
 
     def inverse(self, b: np.ndarray) -> np.ndarray:
         """The earliest instant at which B reaches ``b`` (values within the built years)."""
-        lo, _hi, grid, _b_edges, working, starts, _lengths, cum_start, cum_end = self._lookup
+        lo, _hi, grid, _b_edges, working, starts, _lengths, cum_start, cum_end, _ = self._lookup
+        assert working is not None or not grid
         if grid:
             # the k-th working cell holds business values (b0 + k*step, b0 + (k+1)*step]
             rel = b - int(cum_start[0])
