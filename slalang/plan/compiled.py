@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from slalang.model import ClockDef, CreditStep, Exclusion, Policy, PriorityDerivation, Span, Tier
+from slalang.model import (
+    ClockDef,
+    CreditStep,
+    Exclusion,
+    Money,
+    ObjectiveCredit,
+    Policy,
+    PriorityDerivation,
+    Span,
+    Target,
+    Tier,
+    UptimeCredit,
+    UptimeTarget,
+)
 
 if TYPE_CHECKING:  # the calendar engine is only needed once something is evaluated
     from slalang.businesstime import Calendar
@@ -69,6 +82,21 @@ class UptimeRule:
     service: str | None
     percent: Decimal
     span: Span
+    #: the tier whose text wrote the promise (inherited ones keep their origin)
+    origin_tier: str = ""
+
+
+@dataclass(frozen=True)
+class TierTerms:
+    """A tier's terms beside its rows and rules: the tier it extends, its list fee (a
+    customer's negotiated fee in the roster takes precedence) and the cap on a month's
+    total credit (percent of the fee; None: uncapped)."""
+
+    name: str
+    extends: str | None
+    fee: Money | None
+    cap: Decimal | None
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -80,8 +108,13 @@ class Plan:
     credit_rules: tuple[CreditRule, ...]
     uptime_rules: tuple[UptimeRule, ...]
     exclusions: tuple[Exclusion, ...]
+    #: every tier, in policy order, with its fee and credit cap
+    tier_terms: tuple[TierTerms, ...] = ()
+    #: the clock of each metric, in policy order
+    clocks: tuple[ClockDef, ...] = ()
     _index: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
     _calendars: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+    _tiers: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def row(self, tier: str, metric: str, priority: str) -> PlanRow | None:
         """The row for a tier, metric and priority, or None when the tier promises nothing."""
@@ -97,11 +130,11 @@ class Plan:
 
     @property
     def tiers(self) -> tuple[str, ...]:
-        return tuple(t.name for t in self.policy.tiers)
+        return tuple(t.name for t in self.tier_terms)
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        return self.policy.metrics
+        return tuple(c.name for c in self.clocks)
 
     @property
     def priorities(self) -> tuple[str, ...]:
@@ -114,17 +147,41 @@ class Plan:
 
     def tier(self, name: str) -> Tier | None:
         """The tier called ``name`` with its targets, uptime and credit clauses (inheritance
-        resolved); None for an empty or unknown name."""
+        resolved), as this plan's rows and rules state them (what ``slalang plan`` prints
+        is what an evaluation reads); None for an empty or unknown name."""
         if not name:
             return None
-        try:
-            return self.policy.tier(name)
-        except KeyError:
-            return None
+        if not self._tiers:
+            self._tiers.update({t.name: self._tier_of(t) for t in self.tier_terms})
+        return self._tiers.get(name)
+
+    def _tier_of(self, terms: TierTerms) -> Tier:
+        name = terms.name
+        credits = [c for c in self.credit_rules if c.tier == name]
+        uptime_credits = [UptimeCredit(c.steps, c.origin_tier, c.span, c.service)
+                          for c in credits if c.kind == "uptime"]
+        return Tier(
+            name=name, extends=terms.extends, fee=terms.fee,
+            targets=tuple(Target(r.metric, r.priority, r.target_seconds, r.calendar,
+                                 r.objective, r.origin_tier, r.span, r.min_tickets,
+                                 r.allowed_misses)
+                          for r in self.rows if r.tier == name),
+            uptime=tuple(UptimeTarget(u.service, u.percent, u.origin_tier, u.span)
+                         for u in self.uptime_rules if u.tier == name),
+            uptime_credit=next((c for c in uptime_credits if c.service is None), None),
+            objective_credits=tuple(ObjectiveCredit(c.metric or "", c.priority or "",
+                                                    c.percent or Decimal(0), c.origin_tier,
+                                                    c.span)
+                                    for c in credits if c.kind == "objective"),
+            cap=terms.cap, span=terms.span,
+            service_credits=tuple(c for c in uptime_credits if c.service is not None))
 
     def clock(self, metric: str) -> ClockDef:
         """The clock that measures ``metric``."""
-        return self.policy.clock(metric)
+        for c in self.clocks:
+            if c.name == metric:
+                return c
+        raise KeyError(f"no clock measures {metric!r}")
 
     @property
     def priority_derivation(self) -> PriorityDerivation | None:
@@ -143,7 +200,7 @@ class Plan:
     def __getstate__(self) -> dict:
         # shipped to worker processes without its caches: they are rebuilt there on first use
         state = dict(self.__dict__)
-        state["_index"], state["_calendars"] = {}, {}
+        state["_index"], state["_calendars"], state["_tiers"] = {}, {}, {}
         return state
 
     @property
@@ -179,7 +236,8 @@ def compile_plan(policy: Policy) -> Plan:
                 clock=clocks[t.metric], span=t.span, origin_tier=t.origin_tier or tier.name,
                 min_tickets=t.min_tickets, allowed_misses=t.allowed_misses))
         for u in tier.uptime:
-            uptime.append(UptimeRule(tier.name, u.service, u.percent, u.span))
+            uptime.append(UptimeRule(tier.name, u.service, u.percent, u.span,
+                                     u.origin_tier or tier.name))
         for uc in ([tier.uptime_credit] if tier.uptime_credit else []) + list(
                 tier.service_credits):
             credits.append(CreditRule(tier.name, "uptime", None, None, uc.steps, None,
@@ -188,8 +246,10 @@ def compile_plan(policy: Policy) -> Plan:
         for oc in tier.objective_credits:
             credits.append(CreditRule(tier.name, "objective", oc.metric, oc.priority, (),
                                       oc.percent, tier.cap, oc.span, oc.origin_tier or tier.name))
+    terms = tuple(TierTerms(t.name, t.extends, t.fee, t.cap, t.span) for t in policy.tiers)
     return Plan(policy=policy, rows=tuple(rows), credit_rules=tuple(credits),
-                uptime_rules=tuple(uptime), exclusions=policy.exclusions)
+                uptime_rules=tuple(uptime), exclusions=policy.exclusions, tier_terms=terms,
+                clocks=tuple(policy.clocks))
 
 
 def _rank(p) -> tuple[int, str]:

@@ -47,6 +47,11 @@ def plan_to_json(plan: Plan, tier: str | None = None) -> dict:
                    for c in p.clocks],
         "calendars": [{"name": c.name, "timezone": c.timezone, "always": c.always,
                        "source": where(c.span)} for c in p.calendars],
+        "tiers": [{"name": t.name, "extends": t.extends,
+                   "fee": None if t.fee is None else {"amount": _dec(t.fee.amount),
+                                                      "currency": t.fee.currency},
+                   "cap": _dec(t.cap), "source": where(t.span)}
+                  for t in plan.tier_terms if keep(t.name)],
         "targets": [{"tier": r.tier, "metric": r.metric, "priority": r.priority,
                      "target_seconds": r.target_seconds, "calendar": r.calendar,
                      "objective": _dec(r.objective),

@@ -100,7 +100,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = " 
 
 
 def plan_to_text(plan: Plan, tier: str | None = None) -> str:
-    """The plan as text: header, clocks, targets, uptime, exclusions and credits.
+    """The plan as text: header, clocks, calendars, tiers, targets, uptime, exclusions and
+    credits.
 
     ``tier`` keeps only that tier's targets, uptime and credits.
     """
@@ -119,6 +120,13 @@ def plan_to_text(plan: Plan, tier: str | None = None) -> str:
     lines += table(("calendar", "zone", "source"),
                    [(c.name, "24x7" if c.always else c.timezone, where(c.span))
                     for c in p.calendars])
+
+    terms = [t for t in plan.tier_terms if tier is None or t.name == tier]
+    lines += ["", "tiers"]
+    lines += table(("tier", "extends", "list fee", "credit cap", "source"),
+                   [(t.name, t.extends or "-", str(t.fee) if t.fee is not None else "-",
+                     format_percent(t.cap) if t.cap is not None else "none", where(t.span))
+                    for t in terms])
 
     rows = [r for r in plan.rows if tier is None or r.tier == tier]
     lines += ["", "targets"]

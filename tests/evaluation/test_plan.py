@@ -160,3 +160,43 @@ def test_cli_plan_diff(tmp_path, in_root):
     same = CliRunner().invoke(main, ["plan", "policies/bench.sla", "--diff",
                                      "policies/bench.sla"])
     assert (same.exit_code, same.output) == (0, "no change\n")
+
+
+def _with_origins(tier):
+    """A policy tier with every origin spelt out (the plan names a tier's own clauses by
+    the tier, where the model may leave them blank)."""
+    from dataclasses import replace
+
+    def own(x):
+        return replace(x, origin_tier=x.origin_tier or tier.name)
+
+    return replace(
+        tier, targets=tuple(own(t) for t in tier.targets),
+        uptime=tuple(own(u) for u in tier.uptime),
+        uptime_credit=own(tier.uptime_credit) if tier.uptime_credit else None,
+        objective_credits=tuple(own(o) for o in tier.objective_credits),
+        service_credits=tuple(own(c) for c in tier.service_credits))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "policies").glob("*.sla")))
+def test_the_tiers_an_evaluation_reads_are_the_plans(name):
+    """issue 10: the evaluation reads the plan only. Each tier it reads is rebuilt from the
+    plan's rows, rules and tier terms (what `slalang plan` prints), and equals the policy's
+    tier clause for clause (targets in the plan's order); the plan travels without its
+    policy's tiers."""
+    import pickle
+    from dataclasses import replace
+
+    policy = load_policy(ROOT / "policies" / name)
+    plan = compile_plan(policy)
+    for tier in policy.tiers:
+        got, want = plan.tier(tier.name), _with_origins(tier)
+        assert sorted(got.targets, key=repr) == sorted(want.targets, key=repr)
+        assert replace(got, targets=()) == replace(want, targets=())
+    assert plan.tiers == tuple(t.name for t in policy.tiers)
+    assert plan.tier("") is None and plan.tier("Platinum") is None
+    # a plan whose policy lost its tiers still evaluates the same tiers
+    stripped = replace(plan, policy=replace(policy, tiers=()))
+    shipped = pickle.loads(pickle.dumps(stripped))
+    for tier in policy.tiers:
+        assert shipped.tier(tier.name) == plan.tier(tier.name)
