@@ -22,6 +22,7 @@ from slalang.data.table import (
     INSTANT_COLUMNS,
     NAT,
     Categorical,
+    IdColumn,
     Rejection,
     TicketTable,
 )
@@ -150,7 +151,7 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
     refuse(id_missing, "id", "missing ticket id")
     index = IdIndex(ids)
     first = index.first_occurrence()
-    id_text = _strings(ids, n)
+    id_text = IdColumn(ids)
     dup = (first >= 0) & (first != np.arange(n))
     refuse(dup, "id", lambda i: f"duplicate ticket id {id_text[i]!r} (first seen on row "
                                 f"{int(tickets.rows[first[i]])})")

@@ -2,7 +2,8 @@
 
 A :class:`TicketTable` holds ``n`` tickets as numpy arrays of equal length:
 
-- ``id``: object array of ``str``;
+- ``id``: the ticket ids, ``str`` each: an object array, or (from the readers) an
+  :class:`IdColumn`, which keeps them as Arrow strings until they are read;
 - ``customer``, ``tier``, ``priority``, ``category``, ``service``: :class:`Categorical`
   (int32 codes into a tuple of labels, ``-1`` when absent);
 - ``created_at``, ``first_response_at``, ``resolved_at``, ``closed_at``: int64 epoch seconds
@@ -97,6 +98,88 @@ class Categorical:
     __hash__ = None  # type: ignore[assignment]
 
 
+class IdColumn:
+    """Ticket ids kept as an Arrow string array, read as Python strings only where they are
+    needed (a message, a listed ticket, a verdict row).
+
+    A million ids as Python objects cost a tenth of a second and 60 MiB, which a summary
+    never reads. The column answers what the engine asks of an id array: ``len``, an id by
+    position (a ``str``), a slice, a take by positions or a mask (another column), ``==`` a
+    string (a boolean array), iteration and ``tolist``; ``np.asarray(column)`` gives the
+    object array (made once).
+
+    >>> import pyarrow as pa
+    >>> ids = IdColumn(pa.array(["T1", "T2", "T3"]))
+    >>> ids[1], ids[np.array([2, 0])].tolist(), (ids == "T3").tolist(), len(ids[1:])
+    ('T2', ['T3', 'T1'], [False, False, True], 2)
+    """
+
+    __slots__ = ("_array", "_objects")
+
+    def __init__(self, array) -> None:
+        import pyarrow as pa
+
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        self._array = array
+        self._objects: np.ndarray | None = None
+
+    @property
+    def arrow(self):
+        """The ids as an Arrow array."""
+        return self._array
+
+    dtype = np.dtype(object)
+
+    def __len__(self) -> int:
+        return len(self._array)
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (len(self._array),)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if self._objects is None:
+            self._objects = np.asarray(self._array.to_numpy(zero_copy_only=False),
+                                       dtype=object)
+        return self._objects if dtype in (None, object) else self._objects.astype(dtype)
+
+    def __getitem__(self, key):
+        import pyarrow as pa
+
+        if isinstance(key, int | np.integer):
+            i = int(key)
+            if not -len(self) <= i < len(self):
+                raise IndexError(f"index {i} is out of bounds for {len(self)} ids")
+            return self._array[i].as_py()
+        if isinstance(key, slice) and key.step in (None, 1):
+            return IdColumn(self._array[key])
+        if isinstance(key, slice):
+            key = np.arange(len(self))[key]
+        key = np.asarray(key)
+        if key.dtype == bool:
+            return IdColumn(self._array.filter(pa.array(key)))
+        return IdColumn(self._array.take(pa.array(key.astype(np.int64, copy=False))))
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def tolist(self) -> list[str]:
+        return self._array.to_pylist()
+
+    def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        if isinstance(other, str):
+            import pyarrow.compute as pc
+
+            return np.asarray(pc.fill_null(pc.equal(self._array, other), False))
+        return np.asarray(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"IdColumn({self.tolist()!r})" if len(self) <= 10 else f"IdColumn(<{len(self)} ids>)"
+
+
 @dataclass(frozen=True)
 class Rejection:
     """A row refused while reading: where, which field, and why."""
@@ -143,7 +226,7 @@ def to_datetime(instant: int) -> dt.datetime | None:
 class TicketTable:
     """Tickets in columnar form; see the module docstring for every column."""
 
-    id: np.ndarray
+    id: np.ndarray | IdColumn
     customer: Categorical
     tier: Categorical
     priority: Categorical

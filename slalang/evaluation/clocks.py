@@ -95,7 +95,10 @@ class EventIndex:
         all_at = np.asarray(tickets.event_at, dtype=np.int64)
         codes, labels = codes_labels(tickets.event_status)
         keep = codes >= 0
-        ticket, at, status = all_ticket[keep], all_at[keep], codes[keep]
+        if keep.all():  # every event has a status (the usual case): no copies
+            ticket, at, status = all_ticket, all_at, codes
+        else:
+            ticket, at, status = all_ticket[keep], all_at[keep], codes[keep]
         same_next = np.zeros(len(ticket), dtype=bool)
         same_next[:-1] = ticket[1:] == ticket[:-1]
         next_at = np.full(len(ticket), FOREVER, dtype=np.int64)

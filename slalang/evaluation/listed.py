@@ -148,7 +148,7 @@ class ListedTickets:
         c_codes, c_labels = codes_labels(t.customer)
         t_codes, t_labels = codes_labels(o.tier)
         p_codes, p_labels = codes_labels(o.priority)
-        raw_ids = np.asarray(t.id, dtype=object)[tix]
+        raw_ids = np.asarray(t.id[tix], dtype=object)
         try:
             ids = pa.array(raw_ids, type=pa.string())
         except (pa.ArrowTypeError, pa.ArrowInvalid):  # ids that are not strings
