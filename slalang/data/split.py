@@ -26,6 +26,7 @@ inside it. A range whose quotes do not pair up at every line break raises
 from __future__ import annotations
 
 import dataclasses
+import mmap
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,16 +132,15 @@ def read_range(path: str, start: int, end: int, names: list[str],
     """Rows ``start:end`` (bytes) of a CSV file as a table, as
     :func:`~slalang.data.stream.csv_chunks` reads them (columns not in ``types`` strings, an
     empty value null), on this thread alone (the workers are the parallelism)."""
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        data = fh.read(end - start)
-    if b'"' in data and not _quotes_pair(data):
-        raise NoSplit(f"a line break inside a quoted value of {path}")
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as whole:
+        if whole.find(b'"', start, end) >= 0 and not _quotes_pair(whole[start:end]):
+            raise NoSplit(f"a line break inside a quoted value of {path}")
+        data = pa.py_buffer(whole[start:end])
     convert = pacsv.ConvertOptions(
         column_types={n: types.get(n, pa.string()) for n in names}, null_values=[""],
         strings_can_be_null=True, quoted_strings_can_be_null=True)
     try:
-        return pacsv.read_csv(pa.py_buffer(data), read_options=pacsv.ReadOptions(
+        return pacsv.read_csv(data, read_options=pacsv.ReadOptions(
             column_names=names, use_threads=False, block_size=1 << 24),
             convert_options=convert)
     except pa.ArrowInvalid as exc:
@@ -310,14 +310,10 @@ _index_cache: dict[IndexFiles, NumberedIds] = {}
 
 
 def index_files(index: NumberedIds, directory: str) -> IndexFiles:
-    """Write a numbered index where worker processes load it (the table as int32 when the
-    rows fit: half the memory in each worker)."""
-    table = index._table
-    if len(index._digits) < 2**31 - 1:
-        table = table.astype(np.int32)
+    """Write a numbered index where worker processes load it."""
     files = (index.prefix, index._low, os.path.join(directory, "index-table.npy"),
              os.path.join(directory, "index-digits.npy"))
-    np.save(files[2], table)
+    np.save(files[2], index._table)
     np.save(files[3], index._digits)
     return files
 
@@ -328,7 +324,7 @@ def _index(ref: NumberedIds | HashedIds | IndexFiles) -> NumberedIds | HashedIds
     if ref not in _index_cache:
         _index_cache.clear()
         _index_cache[ref] = NumberedIds(ref[0], ref[1], np.load(ref[2]), np.load(ref[3]),
-                                        np.zeros(0, np.int64))
+                                        None)
     return _index_cache[ref]
 
 
@@ -482,6 +478,15 @@ def chunk_span(tickets: TicketSlice, events: EventSlice | None, refused: np.ndar
         return NAT, NAT
     kept = created[keep]
     return int(kept.min()), int(kept.max())
+
+
+def early_rejections(tickets: TicketSlice, events: EventSlice | None) -> list[Rejection]:
+    """A chunk's tickets refused for a status event before their creation (found once the
+    chunk has its events, as in :func:`~slalang.evaluation.workers.evaluate_chunk`)."""
+    from slalang.data.checks import refuse_early_events_listed
+
+    table = assemble(chunk_tickets(tickets), chunk_events(events, tickets.start))
+    return refuse_early_events_listed(table)[1]
 
 
 def shifted(rejected: list[Rejection], shift: int) -> list[Rejection]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from slalang.evaluation.kernel import Context, Partial, empty_partial, finish
-from slalang.evaluation.periods import Period, PeriodError, parse_period, period_covering
+from slalang.evaluation.periods import Period, parse_period, period_covering
 from slalang.evaluation.result import Evaluation
 from slalang.evaluation.workers import BatchPool, TaskPool, default_workers, evaluate_chunk
 
@@ -121,9 +121,11 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
         chunks, blocks, ingest = prepared.chunks, prepared.blocks, prepared.rejected
         if period is None:
             period = period_covering(prepared.created, zone)
-            if period is None:
-                raise PeriodError("no period given and no ticket to infer one from: use "
-                                  "--period")
+            if period is None:  # every ticket kept has a status event before creation
+                for _ in chunks.tables(blocks):  # they are refused with their events
+                    pass
+                _all_early(str(tickets), chunks.n, ingest, chunks.late_rejected,
+                           max_errors, prepared.rows_read)
         if as_of is None:
             as_of = period.end
 
@@ -231,7 +233,7 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
     from slalang.data.checks import NOTE_IDS
     from slalang.data.counts import InputCounts, all_rejected
     from slalang.data.read import check_errors, is_blank, is_one_line, no_tickets
-    from slalang.data.stream import NumberedIds, _head, rejection_order
+    from slalang.data.stream import NumberedIds, _head, rejection_order, repeated_rows
     from slalang.data.table import NAT
 
     zone = plan.timezone
@@ -278,10 +280,8 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
         if n >= 1 << 31:  # the placed events number their tickets in 32 bits
             raise split.NoSplit("more than 2**31 tickets")
         index = split.segment_index(segments)
-        first = index.first_occurrence()
-        dup_rows = np.flatnonzero((first >= 0) & (first != np.arange(n)))
-        dup_first = first[dup_rows]
-        del first
+        dup_rows, dup_first = (index.repeated() if isinstance(index, NumberedIds)
+                               else repeated_rows(index.first_occurrence()))
         tickets_at = split.ticket_slices(file, segments, chunk_rows, dup_rows, dup_first)
         n_chunks = len(tickets_at)
 
@@ -337,9 +337,10 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
             spans = [x for x in pool.map(split.chunk_span, tasks) if x[0] != NAT]
             created = np.array([x for span in spans for x in span], dtype=np.int64)
             period = period_covering(created, zone)
-            if period is None:
-                raise PeriodError("no period given and no ticket to infer one from: use "
-                                  "--period")
+            if period is None:  # every ticket kept has a status event before creation
+                late = [r for rs in pool.map(split.early_rejections, zip(
+                    tickets_at, events_at, strict=True)) for r in rs]
+                _all_early(file, n, ingest, late, max_errors, rows_read)
         if progress is not None:
             progress("read", n, n)
         if as_of is None:
@@ -434,3 +435,16 @@ def _raise(error, layout) -> None:
         raise _Conversion(error.text)
     raise _Malformed(f"row {_bad_row(layout.path, len(layout.names))} of {layout.path} is "
                      "malformed, and the in-memory reader rejects it alone")
+
+
+def _all_early(file: str, n: int, ingest: list, late: list, max_errors, rows_read) -> None:
+    """Raise what the in-memory reader raises when every ticket it kept has a status event
+    before its creation: every row refused (not "no period": there is no ticket to take one
+    from because none is left)."""
+    from slalang.data.counts import all_rejected
+    from slalang.data.read import check_errors
+    from slalang.data.stream import rejection_order
+
+    ingest = sorted(ingest + late, key=rejection_order(file))
+    check_errors(ingest, max_errors, rows_read)
+    raise all_rejected(file, n, ingest)

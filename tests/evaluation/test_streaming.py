@@ -330,6 +330,11 @@ def test_hashed_ids_answer_as_id_index(ids, query):
             continue
         assert index.first_occurrence().tolist() == want.first_occurrence().tolist()
         assert index.lookup(q).tolist() == want.lookup(q).tolist()
+        if isinstance(index, NumberedIds):  # ids in increasing order skip the first rows
+            first = want.first_occurrence().tolist()
+            again = [i for i, f in enumerate(first) if 0 <= f != i]
+            rows, firsts = index.repeated()
+            assert (rows.tolist(), firsts.tolist()) == (again, [first[i] for i in again])
 
 
 def test_hashed_ids_survive_a_collision(monkeypatch):
@@ -587,3 +592,20 @@ def test_any_small_export_any_ranges(export, segment, tmp_path_factory):
         _sequential_refused(patch)
         for period in ("2026-Q3", None):
             assert_same(_plan("bench.sla"), tickets, events, chunks=[rows], period=period)
+
+
+def test_every_ticket_with_an_early_event_is_every_row_rejected(tmp_path):
+    """Without a period, when every ticket kept has a status event before its creation, the
+    in-memory reader refuses every row; the chunked readers said "no period given" instead
+    (found by test_any_small_export_any_ranges)."""
+    import gzip
+
+    tickets, events = tmp_path / "t.csv", tmp_path / "e.csv"
+    tickets.write_text("id,customer,tier,priority,created_at\n"
+                       "T1,C1,Gold,P1,2026-08-10T10:00:00+02:00\n", encoding="utf-8")
+    events.write_text("ticket_id,at,status\nT1,2026-08-10T09:00:00+02:00,waiting_on_customer\n",
+                      encoding="utf-8")
+    assert assert_same(_plan("bench.sla"), tickets, events, chunks=[1, 5]) is None
+    zipped = tmp_path / "e.csv.gz"  # the sequential reader
+    zipped.write_bytes(gzip.compress(events.read_bytes()))
+    assert assert_same(_plan("bench.sla"), tickets, zipped, chunks=[1, 5]) is None
