@@ -260,8 +260,8 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
             tasks = [(file, a, b, t_layout.names, text, os.path.join(tmp, f"t{i:06d}.arrow"))
                      for i, (a, b) in enumerate(t_layout.ranges)]
             segments, seen, read = [], 0, 0
-            for (_, a, b, *_), seg in zip(tasks, pool.map(split.read_segment, tasks),
-                                          strict=True):
+            for (_, a, b, *_), seg in zip(tasks, pool.map(split.read_segment, tasks,
+                                                          helped=True), strict=True):
                 segments.append(seg)
                 if progress is not None and not isinstance(seg, Exception):
                     seen, read = seen + seg.rows, read + b - a

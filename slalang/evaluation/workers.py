@@ -132,19 +132,30 @@ class TaskPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def map(self, fn, tasks, *, here: bool = False) -> Iterator:
-        """``fn(*task)`` for each task, in order (``here``: in this process)."""
+    def map(self, fn, tasks, *, here: bool = False, helped: bool = False) -> Iterator:
+        """``fn(*task)`` for each task, in order (``here``: in this process). ``helped``:
+        while the oldest task is not done (the workers are starting, or busy), this process
+        runs tasks from the end of the list itself rather than wait (for light tasks: its
+        memory holds them too)."""
         if self._pool is None or here:
             for task in tasks:
                 yield fn(*task)
             return
-        pending: deque[Future] = deque()
-        for task in tasks:
-            pending.append(self._pool.submit(fn, *task))
-            while len(pending) > 2 * self.workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        tasks = list(tasks)
+        done: dict[int, object] = {}
+        pending: deque[tuple[int, Future]] = deque()
+        start, stop = 0, len(tasks)  # the tasks not yet started
+        for k in range(len(tasks)):
+            while start < stop and len(pending) <= 2 * self.workers:
+                pending.append((start, self._pool.submit(fn, *tasks[start])))
+                start += 1
+            while k not in done and helped and start < stop and not pending[0][1].done():
+                stop -= 1
+                done[stop] = fn(*tasks[stop])
+            if k in done:
+                yield done.pop(k)
+            else:
+                yield pending.popleft()[1].result()
 
 
 def _one_thread() -> None:

@@ -609,3 +609,12 @@ def test_every_ticket_with_an_early_event_is_every_row_rejected(tmp_path):
     zipped = tmp_path / "e.csv.gz"  # the sequential reader
     zipped.write_bytes(gzip.compress(events.read_bytes()))
     assert assert_same(_plan("bench.sla"), tickets, zipped, chunks=[1, 5]) is None
+
+
+def test_task_pool_keeps_the_order_when_this_process_helps():
+    """Tasks run by this process (from the end, while the workers start) come out in their
+    place: the segments, and so the rows, keep the file's order."""
+    from slalang.evaluation.workers import TaskPool
+
+    with TaskPool(2) as pool:
+        assert list(pool.map(abs, [(-i,) for i in range(60)], helped=True)) == list(range(60))
