@@ -123,6 +123,8 @@ def add_counts(parts: Sequence[Aggregate], extra: tuple[tuple[str, str, int], ..
     first = parts[0]
     customers = tuple(sorted({x for a in parts for x in a.customers} | {e[0] for e in extra}))
     tiers = tuple(sorted({x for a in parts for x in a.tiers} | {e[1] for e in extra}))
+    if len(parts) == 1 and not extra and (customers, tiers) == (first.customers, first.tiers):
+        return first  # already the sum: labels in order, keys sorted and unique
     nt = len(tiers)
     nb = max(n_buckets or 1, 1, *(int(a.g_bucket.max()) + 1 for a in parts if len(a)))
     c_pos = {x: i for i, x in enumerate(customers)}
