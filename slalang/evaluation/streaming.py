@@ -1,7 +1,11 @@
 """The chunked evaluation: the same results as :func:`~slalang.evaluation.evaluate`, in memory
 that does not grow with the number of tickets.
 
-Passes over the input (docs/evaluation/scale.md):
+Plain CSV files are read by the split reader (:mod:`slalang.data.split`, :func:`_run_split`):
+cut into byte ranges that the worker processes parse, validate and evaluate, each byte
+parsed once. Gzip files, which cannot be cut, are read by the sequential reader
+(:mod:`slalang.data.stream`, :func:`_run`), whose passes over the input are
+(docs/evaluation/scale.md):
 
 1. the tickets' id column: repeated ids, and the index that places events;
 2. the tickets, chunk by chunk, validated only: the rejections, and each ticket's creation
