@@ -44,7 +44,7 @@ def nothing_measured(ev) -> None:
     from slalang.errors import DataError
 
     counted = int(ev.agg.g_counts[:, 0].sum()) if len(ev.agg) else 0
-    read = getattr(ev.input, "tickets", None)
+    read = ev.input.tickets if ev.input is not None else None
     measured_uptime = any(u.downtime for results in ev.uptime for u in results)
     if counted or not read or measured_uptime:
         return

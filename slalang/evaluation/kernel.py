@@ -40,6 +40,7 @@ from slalang.vocabulary import sorted_unique
 
 if TYPE_CHECKING:
     from slalang.data import DowntimeTable, TicketTable
+    from slalang.data.counts import InputCounts
     from slalang.data.downtime import DowntimeRecord
     from slalang.data.table import Rejection
     from slalang.evaluation.listed import ListedTickets
@@ -226,7 +227,8 @@ def _downtime_clocks(plan: Plan) -> dict:
 
 
 def finish(partial: Partial, *, downtime: DowntimeTable | Iterable[DowntimeRecord] | None = None,
-           data_hash: str | None = None, input_counts: object = None) -> Evaluation:
+           data_hash: str | None = None, input_counts: InputCounts | None = None
+           ) -> Evaluation:
     """Everything after the counts: the groups without tickets, uptime, credits, the
     :class:`Evaluation`.
 

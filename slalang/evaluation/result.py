@@ -32,6 +32,7 @@ from slalang.model import Money, Policy, Roster, Tier
 
 if TYPE_CHECKING:  # the stages around, for annotations only
     from slalang.data import TicketTable
+    from slalang.data.counts import InputCounts
     from slalang.data.table import Rejection
     from slalang.evaluation.listed import ListedTickets
     from slalang.evaluation.outcomes import Outcomes
@@ -180,7 +181,7 @@ class Evaluation:
     downtime_log: tuple | None = field(repr=False, default=None)
     #: the tickets input in numbers (:class:`slalang.data.counts.InputCounts`: read,
     #: evaluated, ignored, rejected); None when the driver does not know them
-    input: object = None
+    input: InputCounts | None = None
     #: what could be measured only in part (:mod:`slalang.evaluation.warnings`)
     warnings: tuple = ()
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import io
 import json as _json
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
+from slalang.data.table import Rejection
 from slalang.evaluation.compliance import (
     BREACHED,
     EXCLUDED,
@@ -363,10 +365,9 @@ def _input(ev: Evaluation) -> dict | None:
                               "first_row": i.first_row} for i in c.ignored]}
 
 
-def _problems(rows) -> list[dict]:
+def _problems(rows: Sequence[Rejection]) -> list[dict]:
     """Rows named by file, row, field and reason: the first MAX_REJECTIONS_LISTED."""
-    return [{"file": getattr(r, "file", None), "row": getattr(r, "row", None),
-             "field": getattr(r, "field", None), "reason": str(getattr(r, "reason", r))}
+    return [{"file": r.file, "row": r.row, "field": r.field, "reason": str(r.reason)}
             for r in rows[:MAX_REJECTIONS_LISTED]]
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from slalang.data.table import Rejection
 from slalang.evaluation.compliance import ObjectiveResult, TicketCounts
 from slalang.evaluation.credits import fmt_percent
 from slalang.evaluation.output.common import clause, iso_local
@@ -49,17 +50,14 @@ def _counts(c: TicketCounts) -> str:
 ROWS_LISTED = 20
 
 
-def describe_row(r: object) -> str:
+def describe_row(r: Rejection) -> str:
     """A rejection as ``file:row: field: reason`` (no field: ``file:row: reason``).
 
-    >>> from slalang.data import Rejection
     >>> describe_row(Rejection("t.csv", 3, "created_at", "missing created_at"))
     't.csv:3: created_at: missing created_at'
     """
-    field = getattr(r, "field", None)
-    where = ":".join(str(p) for p in (getattr(r, "file", None), getattr(r, "row", None))
-                     if p not in (None, ""))
-    return f"{where}: {field + ': ' if field else ''}{getattr(r, 'reason', r)}"
+    where = ":".join(str(p) for p in (r.file, r.row) if p not in (None, ""))
+    return f"{where}: {r.field + ': ' if r.field else ''}{r.reason}"
 
 
 def row_lines(title: str, rows: tuple | list, limit: int = ROWS_LISTED) -> list[str]:
@@ -102,7 +100,7 @@ def evaluation_to_text(ev: Evaluation, detail_limit: int = DETAIL_LIMIT) -> str:
         out.extend(_details(ev))
     out.extend(row_lines("rejected rows, not evaluated", ev.rejected))
     out.extend(row_lines("reasons tickets are invalid (evaluated, not judged)", ev.invalid))
-    ignored = getattr(ev.input, "ignored", ())
+    ignored = ev.input.ignored if ev.input is not None else ()
     if ignored:
         out += ["", f"rows ignored on purpose ({sum(i.rows for i in ignored)}):"]
         out += [f"  {i}" for i in ignored]
