@@ -26,7 +26,6 @@ inside it. A range whose quotes do not pair up at every line break raises
 from __future__ import annotations
 
 import dataclasses
-import mmap
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,15 +131,16 @@ def read_range(path: str, start: int, end: int, names: list[str],
     """Rows ``start:end`` (bytes) of a CSV file as a table, as
     :func:`~slalang.data.stream.csv_chunks` reads them (columns not in ``types`` strings, an
     empty value null), on this thread alone (the workers are the parallelism)."""
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as whole:
-        if whole.find(b'"', start, end) >= 0 and not _quotes_pair(whole[start:end]):
-            raise NoSplit(f"a line break inside a quoted value of {path}")
-        data = pa.py_buffer(whole[start:end])
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    if b'"' in data and not _quotes_pair(data):
+        raise NoSplit(f"a line break inside a quoted value of {path}")
     convert = pacsv.ConvertOptions(
         column_types={n: types.get(n, pa.string()) for n in names}, null_values=[""],
         strings_can_be_null=True, quoted_strings_can_be_null=True)
     try:
-        return pacsv.read_csv(data, read_options=pacsv.ReadOptions(
+        return pacsv.read_csv(pa.py_buffer(data), read_options=pacsv.ReadOptions(
             column_names=names, use_threads=False, block_size=1 << 24),
             convert_options=convert)
     except pa.ArrowInvalid as exc:
