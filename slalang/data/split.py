@@ -352,6 +352,8 @@ def place_range(path: str, start: int, end: int, names: list[str], text_instants
     priority: list[str] = []
     rejected, records = event_records(events, _index(index).lookup(ids), status, priority)
     del table, ids, events
+    if max(len(status), len(priority)) > 1 << 15:  # codes in 16 bits (-1: none)
+        return NoSplit("more than 32,768 statuses or priorities in a range")  # type: ignore
     block = records["ticket"] // rows
     # stable, by chunk: a radix sort when the chunks' numbers fit 16 bits
     order = np.argsort(block.astype(np.uint16) if chunks <= 1 << 16 else block, kind="stable")
@@ -360,7 +362,6 @@ def place_range(path: str, start: int, end: int, names: list[str], text_instants
     placed["at"] = records["at"][order]
     placed["status"] = records["status"][order]
     placed["priority"] = records["priority"][order]
-    placed["row"] = records["row"][order]
     offsets = np.zeros(chunks + 1, dtype=np.int64)
     np.cumsum(np.bincount(block, minlength=chunks), out=offsets[1:])
     placed.tofile(out)
@@ -394,10 +395,10 @@ def label_maps(ranges: list[EventRange]) -> tuple[list[str], list[str], list[tup
 
 @dataclass(frozen=True)
 class EventSlice:
-    """Where one chunk's events lie: (file, first record, records, row shift, status map,
-    priority map) per range, and the labels the maps lead to."""
+    """Where one chunk's events lie: (file, first record, records, status map, priority
+    map) per range, and the labels the maps lead to."""
 
-    parts: tuple[tuple[str, int, int, int, np.ndarray | None, np.ndarray | None], ...]
+    parts: tuple[tuple[str, int, int, np.ndarray | None, np.ndarray | None], ...]
     status_labels: list[str]
     priority_labels: list[str]
 
@@ -408,17 +409,19 @@ def event_slices(ranges: list[EventRange], chunks: int) -> list[EventSlice]:
     out = []
     for k in range(chunks):
         parts = tuple((r.path, int(r.offsets[k]), int(r.offsets[k + 1] - r.offsets[k]),
-                       r.shift, m[0], m[1])
+                       m[0], m[1])
                       for r, m in zip(ranges, maps, strict=True)
                       if r.offsets[k + 1] > r.offsets[k])
         out.append(EventSlice(parts, status, priority))
     return out
 
 
-#: an event placed by :func:`place_range`: its ticket's index in the chunk, its row in the
-#: range, codes in the range's labels (24 bytes: the files are written and read once each)
-PLACED = np.dtype([("ticket", "<i4"), ("status", "<i4"), ("priority", "<i4"),
-                   ("row", "<i4"), ("at", "<i8")])
+#: an event placed by :func:`place_range`: its ticket's index in the chunk, its instant,
+#: codes in the range's labels (16 bytes: the files are written and read once each). No
+#: row: every event to refuse is refused as its range is read, with its row; a placed event
+#: is never refused
+PLACED = np.dtype([("ticket", "<i4"), ("status", "<i2"), ("priority", "<i2"),
+                   ("at", "<i8")])
 
 
 def chunk_records(chunk: EventSlice | None) -> np.ndarray:
@@ -431,25 +434,22 @@ def chunk_records(chunk: EventSlice | None) -> np.ndarray:
 
 
 def chunk_events(chunk: EventSlice | None, start: int) -> RawEvents:
-    """A chunk's events as :class:`RawEvents` (owners local to the chunk; rows and codes
-    the file's)."""
+    """A chunk's events as :class:`RawEvents` (owners local to the chunk, codes the file's;
+    rows -1: a placed event is never refused, see :data:`PLACED`)."""
     if chunk is None:
         return RawEvents.empty()
     records = chunk_records(chunk)
-    rows = records["row"].astype(np.int64)
-    status = records["status"]
-    priority = records["priority"]
-    if any(p[3] or p[4] is not None or p[5] is not None for p in chunk.parts):
-        status, priority = status.copy(), priority.copy()
-        at = 0
-        for _, _, count, shift, smap, pmap in chunk.parts:
-            part = slice(at, at + count)
-            rows[part] += shift
-            if smap is not None:
-                status[part] = smap[status[part]]
-            if pmap is not None:
-                priority[part] = pmap[priority[part]]
-            at += count
+    status = records["status"].astype(np.int32)
+    priority = records["priority"].astype(np.int32)
+    at = 0
+    for _, _, count, smap, pmap in chunk.parts:
+        part = slice(at, at + count)
+        if smap is not None:
+            status[part] = smap[status[part]]
+        if pmap is not None:
+            priority[part] = pmap[priority[part]]
+        at += count
+    rows = np.full(len(records), -1, dtype=np.int64)
     return RawEvents(file="", rows=rows, ticket=records["ticket"].astype(np.int64),
                      at=Parsed(records["at"].copy(), {}),
                      status=_dictionary(status, chunk.status_labels),
