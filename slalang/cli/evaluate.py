@@ -151,11 +151,6 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
         raise click.UsageError(f"--chunk-rows goes with --engine chunks, not {engine}")
     if scheduler is not None and engine not in ("auto", "dask"):
         raise click.UsageError(f"--scheduler goes with --engine dask, not {engine}")
-    # the data are read while the engine is imported and the policy parsed
-    from slalang.prefetch import Prefetch
-
-    prefetch = Prefetch(tickets, events, mapping, engine=engine, chunk_rows=chunk_rows,
-                        max_errors=max_errors)
     from slalang.cli.check import load_or_exit
     from slalang.cli.common import command_outputs
     from slalang.cli.progress import progress_for
@@ -178,8 +173,7 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
                              mapping=mapping, engine=engine, workers=workers,
                              scheduler=scheduler, chunk_rows=chunk_rows,
                              max_errors=max_errors, verdicts=fh,
-                             list_tickets=bool(json_out) or fmt == "json", progress=progress,
-                             prefetch=prefetch)
+                             list_tickets=bool(json_out) or fmt == "json", progress=progress)
     for note in run.notes:
         click.echo(f"note: {note}", err=True)
     ev, rows = run.evaluation, run.rows or 0

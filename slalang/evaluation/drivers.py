@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from slalang.evaluation.result import Evaluation
 from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS
-from slalang.prefetch import AUTO_BYTES
 
 if TYPE_CHECKING:
     from slalang.data import DowntimeTable, TicketTable
@@ -29,9 +28,11 @@ if TYPE_CHECKING:
     from slalang.evaluation.streaming import Progress
     from slalang.model import Roster
     from slalang.plan import Plan
-    from slalang.prefetch import Prefetch
 
 ENGINES = ("auto", "memory", "chunks", "dask")
+#: inputs (tickets + events) at least this large are evaluated in chunks by ``auto`` (the
+#: CSV exports that can be streamed)
+AUTO_BYTES = 256 << 20
 
 
 @dataclass
@@ -95,8 +96,7 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
                    engine: str = "auto", workers: int | None = None,
                    scheduler: str | None = None, chunk_rows: int | None = None,
                    max_errors: int | float | None = None, verdicts: BinaryIO | None = None,
-                   list_tickets: bool = True, progress: Progress | None = None,
-                   prefetch: Prefetch | None = None) -> Run:
+                   list_tickets: bool = True, progress: Progress | None = None) -> Run:
     """Read and evaluate an input with the engine asked for (see the module docstring).
 
     Args:
@@ -114,19 +114,11 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
         verdicts: a binary stream the per-ticket verdict CSV is written to.
         list_tickets: gather the breached and at-risk tickets the JSON lists.
         progress: called as ``progress(phase, done, total)`` while a long run goes on.
-        prefetch: a :class:`~slalang.prefetch.Prefetch` of this input started earlier
-            (its engine and table are used instead of choosing and reading again).
     """
     from slalang.data import read_downtime
     from slalang.data.read import check_errors
 
-    if prefetch is not None and not prefetch.matches(tickets, events, mapping, engine,
-                                                     chunk_rows, max_errors):
-        raise ValueError("the prefetch was started for another input or engine")
-    if prefetch is not None and prefetch.started:
-        chosen, note = "memory", None  # what choose_engine says of such an input
-    else:
-        chosen, note = choose_engine(engine, tickets, events, mapping, chunk_rows)
+    chosen, note = choose_engine(engine, tickets, events, mapping, chunk_rows)
     notes = [note] if note else []
     down = (read_downtime(downtime, max_errors=max_errors)
             if isinstance(downtime, str | Path) else downtime)
@@ -155,9 +147,7 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
     if ev is None:
         from slalang.evaluation.evaluate import evaluate
 
-        table = prefetch.table() if prefetch is not None and prefetch.started else None
-        if table is None:
-            table = read_whole(tickets, events, mapping, max_errors)
+        table = read_whole(tickets, events, mapping, max_errors)
         ev = evaluate(plan, table, down, roster, as_of=as_of, period=period)
         if verdicts is not None:
             from slalang.evaluation.output.csv import write_verdicts
