@@ -24,7 +24,7 @@ def rows_of(offsets: np.ndarray) -> np.ndarray:
     if not m:
         return np.zeros(0, dtype=np.int64)
     # each row's first element steps the count (empty rows step it at the same place)
-    return np.cumsum(np.bincount(offsets[1:-1], minlength=m + 1)[:m]) + np.int64(0)
+    return np.cumsum(np.bincount(offsets[1:-1], minlength=m + 1)[:m])
 
 
 @dataclass(frozen=True)
