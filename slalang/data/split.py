@@ -6,9 +6,11 @@ is the bottleneck. Here each file is cut into byte ranges at line starts and eve
 parsed once, by whichever worker is free (docs/evaluation/scale.md):
 
 * a range of tickets is parsed into its typed table, kept in an Arrow IPC file (a
-  *segment*, read back memory-mapped, never parsed again), and its ids come back as numbers
-  (``T0000001``) for the id index; a chunk of tickets is carved from the segments by row
-  number, so a chunk holds exactly ``chunk_rows`` tickets whatever the ranges;
+  *segment*, read back memory-mapped, never parsed again) and validated (every check but
+  the repeated id, which spans segments and is settled once all ids are indexed), and its
+  ids come back as numbers (``T0000001``) for the id index; a chunk of tickets is carved
+  from the segments by row number, so a chunk holds exactly ``chunk_rows`` tickets whatever
+  the ranges;
 * a range of events is parsed, each event validated and looked up in the tickets' id index,
   and the kept ones written to one binary file sorted by chunk of tickets, with the offset
   of each chunk's events in it; a chunk's events are its slices of every range's file, in
