@@ -134,9 +134,9 @@ class TaskPool:
 
     def map(self, fn, tasks, *, here: bool = False, helped: bool = False) -> Iterator:
         """``fn(*task)`` for each task, in order (``here``: in this process). ``helped``:
-        while the oldest task is not done (the workers are starting, or busy), this process
-        runs tasks from the end of the list itself rather than wait (for light tasks: its
-        memory holds them too)."""
+        until a worker has finished a task (they are starting), this process runs tasks from
+        the end of the list itself rather than wait (for light tasks: its memory holds them
+        too); then it leaves the cores to the workers."""
         if self._pool is None or here:
             for task in tasks:
                 yield fn(*task)
@@ -149,7 +149,10 @@ class TaskPool:
             while start < stop and len(pending) <= 2 * self.workers:
                 pending.append((start, self._pool.submit(fn, *tasks[start])))
                 start += 1
-            while k not in done and helped and start < stop and not pending[0][1].done():
+            while k not in done and helped and start < stop:
+                if any(f.done() for _, f in pending):
+                    helped = False  # the workers are up
+                    break
                 stop -= 1
                 done[stop] = fn(*tasks[stop])
             if k in done:
