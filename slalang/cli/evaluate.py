@@ -62,6 +62,30 @@ def _load_roster(policy, path: str | None):
     return rosters.roster_for(policy)
 
 
+def write_outputs(ev, outputs, *, json_out: str | None, stamp_out: str | None,
+                  junit_out: str | None, rows: int | None) -> None:
+    """Write the JSON, stamp and JUnit files asked for (each into ``outputs``, all or none:
+    the caller commits); ``rows``: the verdict CSV's row count, None without a CSV."""
+    if json_out:
+        from slalang.evaluation.output.json import write_json
+
+        with outputs.open(json_out) as fh:
+            write_json(ev, fh)
+    if stamp_out:  # the hashes and version the CSV has no room for
+        import json
+
+        from slalang.evaluation.output.csv import stamp
+
+        with outputs.open(stamp_out) as fh:
+            json.dump(stamp(ev, rows), fh, indent=2)
+            fh.write("\n")
+    if junit_out:
+        from slalang.evaluation.output import junit
+
+        with outputs.open(junit_out, "wb") as fh:
+            fh.write(junit.dumps(ev))
+
+
 @click.command(name="evaluate")
 @click.argument("policy", type=click.Path(dir_okay=False))
 @click.option("--tickets", required=True, type=click.Path(),
@@ -167,36 +191,27 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     plan = compile_plan(pol)
     outputs = command_outputs()  # every file of the run, all or none
     # the verdict CSV is written while the batches are evaluated (chunks, dask)
-    with progress_for(quiet) as progress, \
-            outputs.open(csv_out, "wb") if csv_out else nullcontext() as fh:
-        run = evaluate_input(plan, tickets, events, downtime, ros, as_of=instant, period=per,
-                             mapping=mapping, engine=engine, workers=workers,
-                             scheduler=scheduler, chunk_rows=chunk_rows,
-                             max_errors=max_errors, verdicts=fh,
-                             list_tickets=bool(json_out) or fmt == "json", progress=progress)
-    for note in run.notes:
-        click.echo(f"note: {note}", err=True)
-    ev, rows = run.evaluation, run.rows or 0
-    nothing_measured(ev)
-
-    if json_out:
-        from slalang.evaluation.output.json import write_json
-
-        with outputs.open(json_out) as fh:
-            write_json(ev, fh)
-    if stamp_out:  # the hashes and version the CSV has no room for
-        import json
-
-        from slalang.evaluation.output.csv import stamp
-
-        with outputs.open(stamp_out) as fh:
-            json.dump(stamp(ev, rows if csv_out else None), fh, indent=2)
-            fh.write("\n")
-    if junit_out:
-        from slalang.evaluation.output import junit
-
-        with outputs.open(junit_out, "wb") as fh:
-            fh.write(junit.dumps(ev))
+    with progress_for(quiet) as progress:
+        with outputs.open(csv_out, "wb") if csv_out else nullcontext() as fh:
+            run = evaluate_input(plan, tickets, events, downtime, ros, as_of=instant,
+                                 period=per, mapping=mapping, engine=engine, workers=workers,
+                                 scheduler=scheduler, chunk_rows=chunk_rows,
+                                 max_errors=max_errors, verdicts=fh,
+                                 list_tickets=bool(json_out) or fmt == "json",
+                                 progress=progress)
+        for note in run.notes:
+            if progress is not None:
+                progress.note(f"note: {note}")
+            else:
+                click.echo(f"note: {note}", err=True)
+        ev, rows = run.evaluation, run.rows or 0
+        nothing_measured(ev)
+        if progress is not None and "-" in (json_out, stamp_out, junit_out):
+            progress.close()  # the terminal gets a document: no line drawn over it
+        elif progress is not None and (json_out or stamp_out or junit_out):
+            progress("write", 0, 0)
+        write_outputs(ev, outputs, json_out=json_out, stamp_out=stamp_out,
+                      junit_out=junit_out, rows=rows if csv_out else None)
     outputs.commit()
     if "-" in (json_out, csv_out, stamp_out, junit_out):
         pass  # standard output already carries a file's content

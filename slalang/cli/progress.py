@@ -8,6 +8,7 @@ line, rewritten in place and erased at the end, so nothing of it stays in the sc
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +21,13 @@ EVERY = 0.25
 
 
 class Progress:
-    """The callback ``progress(phase, done, total)`` the drivers call, drawing one line."""
+    """The callback ``progress(phase, done, total)`` the drivers call, drawing one line.
+
+    A step that counts (tickets read, batches evaluated) redraws the line as it counts; a
+    step that cannot (a file read whole, the evaluation in memory, the outputs written:
+    ``total`` 0) is redrawn by :meth:`tick` with the time it has taken, so a long run in
+    memory shows what it is doing too.
+    """
 
     def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream, self.clock = stream, clock
@@ -28,25 +35,66 @@ class Progress:
         self.phase_started: dict[str, float] = {}
         self.last = 0.0
         self.width = 0
+        #: the step under way: (phase, done, total)
+        self.current: tuple[str, int, int] | None = None
+        #: set by :meth:`close`: nothing is drawn any more
+        self.closed = False
+        # the drivers' thread and the ticker both draw
+        self._lock = threading.Lock()
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         now = self.clock()
         first = self.phase_started.setdefault(phase, now)
+        self.current = (phase, done, total)
         if now - self.started < DELAY or (now - self.last < EVERY and done < total):
             return
         self.last = now
         self.draw(line(phase, done, total, now - first))
 
+    def tick(self) -> None:
+        """Redraw the step under way when nothing was drawn for a while."""
+        now, current = self.clock(), self.current
+        if current is None or now - self.started < DELAY or now - self.last < EVERY:
+            return
+        self.last = now
+        phase, done, total = current
+        self.draw(line(phase, done, total, now - self.phase_started[phase]))
+
     def draw(self, text: str) -> None:
-        pad = max(self.width - len(text), 0)
-        self.stream.write("\r" + text + " " * pad)
-        self.stream.flush()
-        self.width = len(text)
+        with self._lock:
+            if self.closed:
+                return
+            pad = max(self.width - len(text), 0)
+            self.stream.write("\r" + text + " " * pad)
+            self.stream.flush()
+            self.width = len(text)
+
+    def note(self, text: str) -> None:
+        """Print a line of its own (a note), the progress line erased first."""
+        with self._lock:
+            self._erase()
+            self.stream.write(text + "\n")
+            self.stream.flush()
 
     def close(self) -> None:
+        """Erase the line and draw no more (before anything else is written to the
+        terminal, such as an output sent to standard output)."""
+        with self._lock:
+            self.closed = True
+            self._erase()
+            self.stream.flush()
+
+    def _erase(self) -> None:
         if self.width:
             self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
+            self.width = 0
+
+
+#: the words of each phase: (doing, what is counted; or, for a step without counts, what
+#: it does to ``done`` things)
+_WORDS = {"read": ("reading", "tickets", "reading the input"),
+          "evaluate": ("evaluating", "batches", "evaluating {done:,} tickets"),
+          "write": ("writing", "files", "writing the outputs")}
 
 
 def line(phase: str, done: int, total: int, elapsed: float) -> str:
@@ -56,11 +104,14 @@ def line(phase: str, done: int, total: int, elapsed: float) -> str:
     'reading: 250,000 of 1,000,000 tickets (25%), about 9 s left'
     >>> line("evaluate", 3, 4, 12.0)
     'evaluating: 3 of 4 batches (75%), about 4 s left'
+    >>> line("evaluate", 1_000_000, 0, 2.4), line("write", 0, 0, 3.6)
+    ('evaluating 1,000,000 tickets: 2 s so far', 'writing the outputs: 4 s so far')
     """
-    what = {"read": ("reading", "tickets"), "evaluate": ("evaluating", "batches")}.get(
-        phase, (phase, "steps"))
-    share = done / total if total else 1.0
-    text = f"{what[0]}: {done:,} of {total:,} {what[1]} ({share:.0%})"
+    doing, counted, step = _WORDS.get(phase, (phase, "steps", phase))
+    if total <= 0:  # a step that cannot count: what it does, and for how long
+        return f"{step.format(done=done)}: {elapsed:.0f} s so far"
+    share = done / total
+    text = f"{doing}: {done:,} of {total:,} {counted} ({share:.0%})"
     if 0 < done < total and elapsed > 0:
         text += f", about {elapsed / done * (total - done):.0f} s left"
     return text
@@ -70,13 +121,24 @@ def line(phase: str, done: int, total: int, elapsed: float) -> str:
 def progress_for(quiet: bool, stream: TextIO | None = None
                  ) -> Iterator[Progress | None]:
     """A progress callback for standard error when it is a terminal and not ``quiet``;
-    None otherwise (the drivers then report nothing)."""
+    None otherwise (the drivers then report nothing). A ticker thread redraws a step that
+    cannot count (:meth:`Progress.tick`)."""
     out = stream if stream is not None else sys.stderr
     if quiet or not out.isatty():
         yield None
         return
     progress = Progress(out)
+    stop = threading.Event()
+
+    def ticker() -> None:
+        while not stop.wait(EVERY):
+            progress.tick()
+
+    thread = threading.Thread(target=ticker, name="slalang-progress", daemon=True)
+    thread.start()
     try:
         yield progress
     finally:
+        stop.set()
+        thread.join()
         progress.close()

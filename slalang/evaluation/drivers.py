@@ -147,7 +147,11 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
     if ev is None:
         from slalang.evaluation.evaluate import evaluate
 
+        if progress is not None:  # one step each, that cannot count: the time they take
+            progress("read", 0, 0)
         table = read_whole(tickets, events, mapping, max_errors)
+        if progress is not None:
+            progress("evaluate", table.n, 0)
         ev = evaluate(plan, table, down, roster, as_of=as_of, period=period)
         if verdicts is not None:
             from slalang.evaluation.output.csv import write_verdicts
