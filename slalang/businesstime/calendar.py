@@ -376,8 +376,8 @@ class Calendar:
 
 
 def measure(calendar: Calendar, starts: np.ndarray, ends: np.ndarray,
-            targets: np.ndarray | int, pauses: Pauses | None = None
-            ) -> tuple[np.ndarray, np.ndarray]:
+            targets: np.ndarray | int, pauses: Pauses | None = None,
+            rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(calendar.elapsed_array(starts, ends, pauses), calendar.due_array(starts, targets,
     pauses))`` with each instant's business clock read once.
 
@@ -385,7 +385,8 @@ def measure(calendar: Calendar, starts: np.ndarray, ends: np.ndarray,
     (``B(max(a, b)) == max(B(a), B(b))``, and so for ``min``): the starts, ends and the
     pauses' own bounds are looked up once and every clipped bound is taken in business time,
     where the two functions look up seven arrays between them. Inputs with NAT or a negative
-    target take the two functions themselves (their checks and messages).
+    target take the two functions themselves (their checks and messages). ``rows``, when
+    the caller has it, is the ticket of each pause (``rows_of(pauses.offsets)``).
 
     >>> cal = Calendar.always()
     >>> e, d = measure(cal, np.array([0, 0]), np.array([60, 60]), np.array([60, 60]),
@@ -412,7 +413,8 @@ def measure(calendar: Calendar, starts: np.ndarray, ends: np.ndarray,
     np.maximum(elapsed, 0, out=elapsed)  # a reversed interval gives 0
     cur = b_start + targets
     if p is not None and len(p.starts):
-        rows = rows_of(p.offsets)
+        if rows is None:
+            rows = rows_of(p.offsets)
         b_s = b_start.take(rows)
         b_ps = clock.at(p.starts)
         np.maximum(b_ps, b_s, out=b_ps)  # B(max(pause start, start))

@@ -287,8 +287,15 @@ class BusinessClock:
         if grid:
             # the k-th working cell holds business values (b0 + k*step, b0 + (k+1)*step]
             rel = b - int(cum_start[0])
-            k = (rel - 1) // grid
-            return lo + grid * working.take(k + 1) + (rel - k * grid)
+            k = rel - 1
+            k //= grid
+            rel -= k * grid  # the business time into the working cell
+            k += 1
+            out = working.take(k)
+            out *= grid
+            out += lo
+            out += rel
+            return out
         i = np.searchsorted(cum_end, b, "left")
         return starts[i] + (b - cum_start[i])
 

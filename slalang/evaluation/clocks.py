@@ -135,6 +135,8 @@ class ClockSpans:
     pause_offsets: np.ndarray
     pause_starts: np.ndarray
     pause_ends: np.ndarray
+    #: the ticket of each pause (the rows of the CSR layout ``pause_offsets`` describes)
+    pause_ticket: np.ndarray | None = None
 
 
 def _first_entering(ev: EventIndex, status: str, after: np.ndarray | None = None
@@ -208,4 +210,4 @@ def clock_spans(clock: ClockDef, tickets, as_of: int, ev: EventIndex | None = No
     tix, ps, pe = tix[keep], ps[keep], pe[keep]
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(tix, minlength=n), out=offsets[1:])
-    return ClockSpans(start, stop, end, started, offsets, ps, pe)
+    return ClockSpans(start, stop, end, started, offsets, ps, pe, tix)

@@ -280,15 +280,16 @@ def table_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int) -> Ou
             if not len(sel):
                 continue
             calendar = plan.calendars[name]
-            if len(sel) == n:
+            owner = None
+            if len(sel) == n:  # every ticket: the spans as they are, no copies
                 po, ps, pe = spans.pause_offsets, spans.pause_starts, spans.pause_ends
+                owner, sel = spans.pause_ticket, slice(None)
             else:
                 po, ps, pe = _subset_pauses(spans.pause_offsets, spans.pause_starts,
                                             spans.pause_ends, sel)
-            pauses = Pauses(po, ps, pe)
-            starts = spans.start[sel]
-            elapsed[sel, m], due_at[sel, m] = measure(calendar, starts, spans.end[sel],
-                                                      row_target[rows[sel]], pauses)
+            elapsed[sel, m], due_at[sel, m] = measure(
+                calendar, spans.start[sel], spans.end[sel], row_target[rows[sel]],
+                Pauses(po, ps, pe), rows=owner)
         st = np.where(spans.stop != NAT,
                       np.where(elapsed[:, m] <= target[:, m], MET, BREACHED),
                       np.where(elapsed[:, m] > target[:, m], BREACHED, OPEN))
