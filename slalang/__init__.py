@@ -11,9 +11,9 @@ does not pay for numpy or the holiday tables until a stage needs them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from slalang.lazy import exports
 from slalang.version import __version__
 
 #: public name -> module that defines it
@@ -43,10 +43,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from slalang.plan import compile_plan
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'slalang' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports("slalang", _EXPORTS, globals())

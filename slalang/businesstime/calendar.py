@@ -357,16 +357,7 @@ class Calendar:
             lengths = clock.at(s_rep)
             lengths -= b_ps
             np.maximum(lengths, 0, out=lengths)  # a pause ending before it starts is empty
-            # Pause k pushes the due instant when the business time run by its start is short
-            # of the target: B(ps_k) - (pauses before k) < B(start) + target. That never
-            # decreases along a ticket (pauses are sorted and disjoint), so the pushing pauses
-            # form a prefix and one comparison per pause decides, without a loop.
-            csum = np.zeros(len(lengths) + 1, dtype=np.int64)
-            np.cumsum(lengths, out=csum[1:])
-            b_ps -= csum[:-1]
-            reach = (cur - csum[p.offsets[:-1]]).take(rows)
-            lengths[b_ps >= reach] = 0
-            cur += _segment_sums(lengths, p.offsets)
+            _push(cur, b_ps, lengths, p.offsets, rows)
         clock.ensure_business(int(cur.max()))
         out = clock.inverse(cur)
         np.maximum(out, starts, out=out)
@@ -429,16 +420,30 @@ def measure(calendar: Calendar, starts: np.ndarray, ends: np.ndarray,
         # due: the pause from its clipped start to its end (due_array's rule, in B)
         lengths = b_pe - b_ps
         np.maximum(lengths, 0, out=lengths)
-        csum = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=csum[1:])
-        b_ps -= csum[:-1]
-        reach = (cur - csum[p.offsets[:-1]]).take(rows)
-        lengths[b_ps >= reach] = 0
-        cur += _segment_sums(lengths, p.offsets)
+        _push(cur, b_ps, lengths, p.offsets, rows)
     clock.ensure_business(int(cur.max()))
     due = clock.inverse(cur)
     np.maximum(due, starts, out=due)
     return elapsed, due
+
+
+def _push(cur: np.ndarray, b_ps: np.ndarray, lengths: np.ndarray, offsets: np.ndarray,
+          rows: np.ndarray) -> None:
+    """Add to each ticket's ``cur`` (B(start) + target) the pauses that push its due instant;
+    ``b_ps`` and ``lengths`` are the pauses' clipped starts and lengths in business time
+    (both overwritten), ``rows`` each pause's ticket.
+
+    Pause k pushes the due instant when the business time run by its start is short of the
+    target: B(ps_k) - (pauses before k) < B(start) + target. That never decreases along a
+    ticket (pauses are sorted and disjoint), so the pushing pauses form a prefix and one
+    comparison per pause decides, without a loop.
+    """
+    csum = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=csum[1:])
+    b_ps -= csum[:-1]
+    reach = (cur - csum[offsets[:-1]]).take(rows)
+    lengths[b_ps >= reach] = 0
+    cur += _segment_sums(lengths, offsets)
 
 
 class _Identity:

@@ -16,8 +16,7 @@ can start reading its input before the rest of the engine is imported.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from slalang.lazy import exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "slalang.data.downtime": ("DowntimeRecord", "DowntimeTable", "read_downtime"),
@@ -29,10 +28,4 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 __all__ = sorted(_MODULE_OF)
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'slalang.data' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports("slalang.data", _MODULE_OF, globals())

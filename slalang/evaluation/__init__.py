@@ -8,8 +8,7 @@ lines, never rewrite them.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from slalang.lazy import exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "slalang.evaluation.clocks": ("ClockSpans", "EventIndex", "clock_spans"),
@@ -28,14 +27,7 @@ __all__ = sorted([*_MODULE_OF, "evaluate"])
 # (importing slalang.evaluation.evaluate sets the package's attribute to the module)
 from slalang.evaluation.evaluate import evaluate  # noqa: E402, F401
 
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'slalang.evaluation' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports("slalang.evaluation", _MODULE_OF, globals())
 
 
 def __dir__() -> list[str]:
