@@ -136,31 +136,19 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
         # pass 4: the kernel, chunk by chunk (in worker processes when there are several);
         # the partials merged in chunk order as they come
         context = Context(plan, roster, int(as_of), period)
-        total = empty_partial(plan, roster, int(as_of), period)
+        merged = PartialSum(context, empty_partial(plan, roster, int(as_of), period))
         evaluated = invisible = 0
         notes: dict = {}
         writer, rows = None, 0
-        parts: list[Partial] = []
-        pending = listed_rows = done_chunks = 0
+        done_chunks = 0
 
         def take(done) -> None:
-            nonlocal writer, rows, total, parts, pending, listed_rows, done_chunks
+            nonlocal writer, rows, done_chunks
             for part, table in done:
                 if table is not None:
                     writer, written = _write_table(writer, verdicts, table)
                     rows += written
-                # the chunk's rejections were counted in pass 2 (ingest): keep the rest
-                parts.append(Partial(context, part.counts, (), part.invalid, part.listed,
-                                     facts=part.facts))
-                if part.listed is not None:
-                    pending += part.listed.table.num_rows
-                # merging re-sorts every listed ticket kept: merge when the new rows
-                # outnumber them (the counts alone merge cheaply, at the same moments)
-                if pending >= max(_MERGE_ROWS, listed_rows) or len(parts) >= _MERGE_PARTS:
-                    total = Partial.merge_all([total, *parts])
-                    parts, pending = [], 0
-                    listed_rows = (total.listed.table.num_rows if total.listed is not None
-                                   else 0)
+                merged.add(part)  # its rejections were counted in pass 2 (ingest)
                 done_chunks += 1
                 if progress is not None:
                     progress("evaluate", done_chunks, n_chunks)
@@ -178,7 +166,7 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
                     notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
                 take(pool.submit(table))
             take(pool.drain())
-        total = Partial.merge_all([total, *parts])
+        total = merged.result()
         if writer is not None:
             writer[0].close()
         if chunks.late_rejected:  # found with the events (pass 4): as read_tickets counts them
@@ -194,6 +182,37 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
                          blocks.count + len(blocks.rejected))
     return finish(total, downtime=downtime, data_hash=digest.result(),
                   input_counts=counts), rows
+
+
+class PartialSum:
+    """The chunks' partials merged in chunk order as they come. Merging re-sorts every
+    listed ticket kept, so the partials are gathered and merged when their new listed rows
+    outnumber those kept (or enough partials wait: the counts alone merge cheaply)."""
+
+    def __init__(self, context: Context, start: Partial) -> None:
+        self.context, self.total = context, start
+        self.parts: list[Partial] = []
+        self.pending = self.kept = 0
+
+    def add(self, part: Partial) -> None:
+        """Add a chunk's partial, without its ingest rejections (counted with the input)."""
+        self.parts.append(Partial(self.context, part.counts, (), part.invalid, part.listed,
+                                  facts=part.facts))
+        if part.listed is not None:
+            self.pending += part.listed.table.num_rows
+        if self.pending >= max(_MERGE_ROWS, self.kept) or len(self.parts) >= _MERGE_PARTS:
+            self._merge()
+
+    def _merge(self) -> None:
+        self.total = Partial.merge_all([self.total, *self.parts])
+        self.parts, self.pending = [], 0
+        listed = self.total.listed
+        self.kept = listed.table.num_rows if listed is not None else 0
+
+    def result(self) -> Partial:
+        """Every partial added, merged."""
+        self._merge()
+        return self.total
 
 
 def _write_table(writer, out: BinaryIO, table):
@@ -353,13 +372,11 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
         # pass 4: the kernel, chunk by chunk in the workers, merged here in chunk order
         context = Context(plan, roster, int(as_of), period)
         blob = pickle.dumps(context)
-        total = empty_partial(plan, roster, int(as_of), period)
+        merged = PartialSum(context, empty_partial(plan, roster, int(as_of), period))
         evaluated = invisible = 0
         notes: dict = {}
         late: list = []
         writer, rows = None, 0
-        parts: list[Partial] = []
-        pending = listed_rows = 0
         tasks = [(blob, t, e, list_tickets, verdicts is not None)
                  for t, e in zip(tickets_at, events_at, strict=True)]
         for k, res in enumerate(pool.map(evaluate_chunk, tasks), 1):
@@ -373,21 +390,10 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
             for key, (count, ids) in res.notes.items():
                 was = notes.get(key, (0, ()))
                 notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
-            # the chunk's rejections were counted in pass 3 (ingest): keep the rest
-            parts.append(Partial(context, part.counts, (), part.invalid, part.listed,
-                                 facts=part.facts))
-            if part.listed is not None:
-                pending += part.listed.table.num_rows
-            # merging re-sorts every listed ticket kept: merge when the new rows outnumber
-            # them (the counts alone merge cheaply, at the same moments)
-            if pending >= max(_MERGE_ROWS, listed_rows) or len(parts) >= _MERGE_PARTS:
-                total = Partial.merge_all([total, *parts])
-                parts, pending = [], 0
-                listed_rows = (total.listed.table.num_rows if total.listed is not None
-                               else 0)
+            merged.add(part)  # its rejections were counted in pass 3 (ingest)
             if progress is not None:
                 progress("evaluate", k, n_chunks)
-        total = Partial.merge_all([total, *parts])
+        total = merged.result()
         if writer is not None:
             writer[0].close()
         if late:  # found with the events (pass 4): as read_tickets counts them

@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -60,6 +60,20 @@ def _in_worker(table: TicketTable, listed: bool, verdict_rows: bool):
     return replace(part, context=None), rows  # the main process has the context
 
 
+def process_pool(workers: int, preload: list[str], initializer: Callable[..., object],
+                 initargs: tuple = ()) -> ProcessPoolExecutor:
+    """``workers`` processes started from a fork server that has ``preload`` imported (so
+    each starts in a fraction of the import time), or spawned where there is no fork server
+    (never forked from this process, whose threads and locks a fork would copy)."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
+        else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(preload)
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer,
+                               initargs=initargs)
+
+
 class BatchPool:
     """Batches submitted in order, results taken in the same order; at most a few batches
     in flight, so memory stays bounded by the workers' count, not the input's size."""
@@ -71,13 +85,8 @@ class BatchPool:
         self._pending: deque = deque()
         self._pool: ProcessPoolExecutor | None = None
         if self.workers > 1:
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
-                else "spawn"
-            ctx = multiprocessing.get_context(method)
-            if method == "forkserver":  # workers start from a process that has these loaded
-                ctx.set_forkserver_preload(["slalang.evaluation.workers"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx,
-                                             initializer=_init, initargs=(context,))
+            self._pool = process_pool(self.workers, ["slalang.evaluation.workers"],
+                                      _init, (context,))
 
     def __enter__(self) -> BatchPool:
         return self
@@ -116,14 +125,8 @@ class TaskPool:
         self.workers = max(workers, 1)
         self._pool: ProcessPoolExecutor | None = None
         if self.workers > 1:
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
-                else "spawn"
-            ctx = multiprocessing.get_context(method)
-            if method == "forkserver":  # workers start from a process that has these loaded
-                ctx.set_forkserver_preload(["slalang.evaluation.workers",
-                                            "slalang.data.split"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx,
-                                             initializer=_one_thread)
+            self._pool = process_pool(self.workers, ["slalang.evaluation.workers",
+                                                     "slalang.data.split"], _one_thread)
 
     def __enter__(self) -> TaskPool:
         return self
