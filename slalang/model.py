@@ -62,6 +62,11 @@ class Label:
     span: Span = NOWHERE
 
 
+#: a monthly fee must stay below this: credits multiply it by percentages and round it to
+#: cents within Decimal's 28 significant digits (the policy check and the roster refuse more)
+MAX_FEE = Decimal(10) ** 12
+
+
 @dataclass(frozen=True)
 class Money:
     amount: Decimal

@@ -23,8 +23,7 @@ from pathlib import Path
 import yaml
 
 from slalang.errors import DataError
-from slalang.language.checks.magnitudes import MAX_FEE
-from slalang.model import Customer, Money, Policy, Roster
+from slalang.model import MAX_FEE, Customer, Money, Policy, Roster
 
 #: far beyond any real roster (a few hundred bytes a customer); it bounds what a policy header
 #: can make ``slalang check`` read, since a policy arrives in a pull request from anyone

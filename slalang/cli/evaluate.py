@@ -175,14 +175,14 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
         raise click.UsageError(f"--chunk-rows goes with --engine chunks, not {engine}")
     if scheduler is not None and engine not in ("auto", "dask"):
         raise click.UsageError(f"--scheduler goes with --engine dask, not {engine}")
-    from slalang.cli.check import load_or_exit
     from slalang.cli.common import command_outputs
     from slalang.cli.progress import progress_for
     from slalang.evaluation.drivers import evaluate_input
     from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.plan import compile_plan
+    from slalang.policy_cache import checked_policy_or_exit
 
-    pol = load_or_exit(policy)
+    pol = checked_policy_or_exit(policy)
     # parse the cheap arguments before using any data, so usage errors come first
     zone = pol.header.timezone
     per = parse_period(period, zone) if period else None

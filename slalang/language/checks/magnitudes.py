@@ -5,13 +5,13 @@ clocks, the evaluation's 64-bit seconds and the contract's 28-digit Decimal arit
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from slalang.diagnostics import Diagnostic
 from slalang.language import syntax as s
 from slalang.language.checks.percent_ranges import percents
 from slalang.language.context import CheckContext, diag
 from slalang.language.values import duration_seconds, format_duration
+from slalang.model import MAX_FEE
 
 CODES = {"SLA310": "a target longer than a year, a fee of a trillion or more, or a percentage "
                    "with more than 12 decimals"}
@@ -19,9 +19,6 @@ CODES = {"SLA310": "a target longer than a year, a fee of a trillion or more, or
 #: a leap year of round-the-clock time: far beyond any real promise, and small enough that
 #: every later stage (business-time arithmetic, int64 seconds, the contract's hours) holds it
 MAX_TARGET_SECONDS = 366 * 24 * 3600
-#: a monthly fee must stay below this: credits multiply it by percentages and round it to
-#: cents within Decimal's 28 significant digits
-MAX_FEE = Decimal(10) ** 12
 #: ``0.000000000001%`` still computes exactly; 22 decimals overflowed the evaluation
 MAX_PERCENT_DECIMALS = 12
 
