@@ -91,6 +91,14 @@ def _cache_dir() -> Path:
 
 @functools.cache
 def _library_version() -> str:
+    """The installed holidays library's version: from its ``holidays-X.Y.dist-info`` folder
+    beside the package when there is one (importing importlib.metadata to ask costs more
+    than the cached dates save on a small run), else from the package metadata."""
+    home = _holidays_dir()
+    if home is not None:
+        found = sorted(home.parent.glob("holidays-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name[len("holidays-"):-len(".dist-info")]
     from importlib.metadata import PackageNotFoundError, version
 
     try:

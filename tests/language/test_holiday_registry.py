@@ -44,3 +44,14 @@ def test_holiday_dates_come_from_the_cache_the_second_time(tmp_path, monkeypatch
     monkeypatch.setattr(holidays, "country_holidays", None)  # a second call must not use it
     assert holiday_sources.holiday_dates("IT", None, 2026) == want
     assert dt.date(2026, 12, 25) in want
+
+
+def test_the_library_version_read_from_its_folder_is_the_metadata_one():
+    """The holiday cache's files are named by the library's version, read from the
+    dist-info folder's name (no importlib.metadata on a small run): the same answer."""
+    from importlib.metadata import version
+
+    from slalang import holiday_data
+
+    holiday_data._library_version.cache_clear()
+    assert holiday_data._library_version() == version("holidays")
