@@ -48,15 +48,15 @@ def folder() -> Path:
 
 
 def _code_key() -> str:
-    """What the checked policy depends on besides its text: slalang's version, every source
-    file of the package (the checks reach into the calendar engine and the holiday tables:
-    all of it, so that nothing is missed; a millisecond of stat calls) and the parser
-    library's, by size and modified time."""
+    """What the checked policy depends on besides its text: slalang's version and, by size
+    and modified time, every source file of the package (the checks reach into the calendar
+    engine and the holiday tables: all of it, so that nothing is missed; a millisecond of
+    stat calls) and the parser and holiday libraries."""
     import slalang
     from slalang.version import __version__
 
     root = os.path.dirname(slalang.__file__)
-    files = sorted(os.path.join(folder, name) for folder, _dirs, names in os.walk(root)
+    files = sorted(os.path.join(where, name) for where, _dirs, names in os.walk(root)
                    for name in names if name.endswith((".py", ".lark")))
     for library in ("lark", "holidays"):
         origin = _module_file(library)
