@@ -1,4 +1,4 @@
-"""Options for the whole test suite.
+"""Options for the whole test suite, and the environment it runs in.
 
 pytest only honours ``pytest_addoption`` in conftests it loads at start-up (this one, for a
 plain ``pytest`` run), so the fuzz suite's option lives here and its fixtures in
@@ -7,7 +7,14 @@ tests/fuzz/conftest.py.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# the checked-policy cache (slalang.policy_cache) stays out of the suite: tests write
+# policies by the hundred and some swap parts of the checker, and the user's cache folder
+# is not the tests' to fill; tests/cli/test_policy_cache.py turns it on in a folder of its own
+os.environ.setdefault("SLALANG_NO_CACHE", "1")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
