@@ -23,6 +23,7 @@ This module imports nothing heavy: the language is imported only when the cache 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -47,6 +48,7 @@ def folder() -> Path:
         / "policies"
 
 
+@functools.cache
 def _code_key() -> str:
     """What the checked policy depends on besides its text: slalang's version and, by size
     and modified time, every source file of the package (the checks reach into the calendar

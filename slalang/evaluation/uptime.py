@@ -48,15 +48,10 @@ class Counted:
 def apply_exclusions(record: DowntimeRecord, exclusions: Iterable[Exclusion]) -> Counted | None:
     """None when an exclusion without ``during`` matches; else the record with the window of
     the first matching ``during`` exclusion (or no window)."""
-    window = None
-    for ex in exclusions:
-        if ex.subject != "downtime":
-            continue
-        if all(c.matches(getattr(record, c.field, "")) for c in ex.conditions):
-            if ex.during is None:
-                return None
-            window = window or ex.during
-    return Counted(record.start, record.end, window)
+    ex = matching_exclusion(record, exclusions)
+    if ex is not None and ex.during is None:
+        return None
+    return Counted(record.start, record.end, ex.during if ex is not None else None)
 
 
 def counted_downtime(items: list[Counted], edges: np.ndarray, clocks: dict[str, Clock]
