@@ -7,11 +7,17 @@ parses arguments, prints, and maps errors to exit codes (see :mod:`slalang.error
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
 from slalang.cli.common import GuardedGroup
 from slalang.version import __version__
+
+# slalang never calls BLAS, but OpenBLAS starts a thread per core when numpy is imported, and
+# each spins for about 0.1 s of CPU before it sleeps: on two cores, time taken from Arrow's
+# parser. Set before any verb imports numpy; a value the user set is kept.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 #: verb -> module under slalang.cli defining ``command``
 VERBS = (

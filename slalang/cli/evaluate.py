@@ -175,6 +175,9 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
         raise click.UsageError(f"--chunk-rows goes with --engine chunks, not {engine}")
     if scheduler is not None and engine not in ("auto", "dask"):
         raise click.UsageError(f"--scheduler goes with --engine dask, not {engine}")
+    from slalang.allocator import reuse_freed_memory
+
+    reuse_freed_memory()  # this process runs one evaluation and exits
     from slalang.cli.common import command_outputs
     from slalang.cli.progress import progress_for
     from slalang.evaluation.drivers import evaluate_input
