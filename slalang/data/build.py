@@ -300,8 +300,10 @@ def _event_order(owner: np.ndarray, at: np.ndarray) -> np.ndarray | None:
         return None  # grouped by ticket, each in time order
     if np.all(at[1:] >= at[:-1]) and int(owner.max()) < 1 << 32:
         # an event-log export sorted by time: a stable sort by ticket keeps the time order;
-        # two 16-bit radix passes (numpy sorts 16-bit keys by radix) beat a comparison sort
-        low = np.argsort((owner & 0xFFFF).astype(np.uint16), kind="stable")
-        high = np.argsort((owner[low] >> 16).astype(np.uint16), kind="stable")
-        return low[high]
+        # radix passes (numpy sorts 8- and 16-bit keys by radix) beat a comparison sort: the
+        # low 16 bits, then the rest (one byte for fewer than 16.7 million tickets); each
+        # key is cut to its width before it is gathered
+        low = np.argsort(owner.astype(np.uint16), kind="stable")
+        rest = (owner >> 16).astype(np.uint8 if int(owner.max()) < 1 << 24 else np.uint16)
+        return low[np.argsort(rest[low], kind="stable")]
     return np.lexsort((at, owner))

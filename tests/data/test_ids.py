@@ -39,3 +39,28 @@ def test_dense_numbered_ids_use_a_table():
     assert index.first_occurrence().tolist() == [0, 1, 2, 1]
     assert index.lookup(pa.array(["T0000002", "T0000009", "X0000001", "T000001"])).tolist() == [
         2, -1, -1, -1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 5)), max_size=60),
+       st.sampled_from([0, 1 << 16, (1 << 24) - 41, 1 << 24, (1 << 31) - 41]))
+def test_events_are_ordered_by_ticket_then_time_ties_in_input_order(rows, base):
+    """Whatever the number of tickets (the radix passes change width at 2**16 and 2**24)."""
+    from slalang.data.build import _event_order
+
+    owner = np.array([base + o for o, _ in rows], dtype=np.int64)
+    at = np.array([a for _, a in rows], dtype=np.int64)
+    order = _event_order(owner, at)
+    expected = np.lexsort((np.arange(len(rows)), at, owner))
+    if order is None:  # sorted already
+        assert expected.tolist() == list(range(len(rows)))
+    else:
+        assert order.tolist() == expected.tolist()
+
+
+def test_events_of_an_export_sorted_by_time_are_grouped_by_ticket_stably():
+    from slalang.data.build import _event_order
+
+    owner = np.array([70000, 3, 70000, 1 << 24, 3, 65539], dtype=np.int64)
+    at = np.array([1, 2, 3, 4, 4, 5], dtype=np.int64)  # time order, as an event log is
+    assert _event_order(owner, at).tolist() == [1, 4, 5, 0, 2, 3]
