@@ -72,7 +72,8 @@ def test_the_command_line_tunes_its_process_and_the_library_does_not(monkeypatch
     from slalang.cli import main
 
     calls = []
-    monkeypatch.setattr(slalang.allocator, "reuse_freed_memory", lambda: calls.append(1))
+    monkeypatch.setattr(slalang.allocator, "reuse_freed_memory",
+                        lambda warm=0: calls.append(warm))
     tickets = tmp_path / "t.csv"
     tickets.write_text("id,customer,priority,created_at,first_response_at\n"
                        "T1,Acme,P1,2026-08-03T08:30:00+02:00,2026-08-03T08:40:00+02:00\n")
@@ -80,7 +81,7 @@ def test_the_command_line_tunes_its_process_and_the_library_does_not(monkeypatch
     r = CliRunner().invoke(main, ["evaluate", policy, "--tickets", str(tickets),
                                   "--as-of", "2026-09-01T00:00:00+02:00"])
     assert r.exit_code in (0, 1), r.output
-    assert calls == [1]
+    assert calls == [tickets.stat().st_size]  # an in-memory run: its input is warmed for
     # the Python API (a notebook, the language server) keeps its allocators as they were
     code = ("import slalang.evaluation.drivers, slalang.data, pyarrow as pa; "
             "print(pa.default_memory_pool().backend_name)")
@@ -98,3 +99,69 @@ def test_no_blas_threads_unless_the_user_asks():
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True, env={**env, "OPENBLAS_NUM_THREADS": "4"}).stdout.strip()
     assert out == "4"
+
+
+WARM = textwrap.dedent("""
+    import ctypes, json, os, sys, threading
+    class Info(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in
+                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks "
+                    "keepcost".split()]
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = Info
+    from slalang import allocator
+    allocator.WARM_MIN = 1 << 20
+    if sys.argv[1] == "warm":
+        allocator.reuse_freed_memory(warm=200 << 20)  # 300 MiB to warm
+        for t in threading.enumerate():
+            if t.name == "slalang-warm-heap":
+                t.join()
+    else:
+        allocator.reuse_freed_memory()
+    info = libc.mallinfo2()
+    import numpy as np
+    def resident():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") >> 20
+    before = resident()
+    arrays = [np.ones(1 << 20) for _ in range(25)]  # 200 MiB written
+    print(json.dumps({"heap": info.arena >> 20, "in_use": info.uordblks >> 20,
+                      "grew": resident() - before}))
+""")
+
+
+@pytest.mark.skipif(not GLIBC, reason="the heap tuning is glibc's mallopt")
+def test_a_warmed_heap_is_mapped_before_the_run_writes_it():
+    import json
+
+    def run(mode: str) -> dict:
+        out = subprocess.run([sys.executable, "-c", WARM, mode], check=True,
+                             capture_output=True, text=True)
+        return json.loads(out.stdout)
+
+    cold, warm = run("cold"), run("warm")
+    assert warm["heap"] >= 280 and warm["in_use"] < 64  # warmed, and given back to the heap
+    assert cold["grew"] >= 190  # 200 MiB faulted in (zeroed by the kernel) as written
+    assert warm["grew"] < 20  # resident already
+
+
+def test_only_a_tuned_process_is_warmed_and_only_for_an_input_read_whole(tmp_path,
+                                                                           monkeypatch):
+    from slalang import allocator, engines
+
+    monkeypatch.setattr(allocator, "_tuned", False)
+    assert allocator.warm_heap(1 << 30) == 0
+    small = tmp_path / "t.csv"
+    small.write_bytes(b"x" * 1000)
+    events = tmp_path / "e.csv"
+    events.write_bytes(b"y" * 500)
+    assert engines.whole_input_bytes("auto", str(small), str(events)) == 1500
+    assert engines.whole_input_bytes("memory", str(small), None) == 1000
+    for engine in ("chunks", "dask"):
+        assert engines.whole_input_bytes(engine, str(small), None) == 0
+    assert engines.whole_input_bytes("auto", str(small), None, chunk_rows=10) == 0
+    assert engines.whole_input_bytes("auto", str(tmp_path), None) == 0  # a dataset
+    assert engines.whole_input_bytes("auto", str(tmp_path / "missing.csv"), None) == 0
+    monkeypatch.setattr(engines, "AUTO_BYTES", 1200)  # auto reads 1500 bytes in chunks
+    assert engines.whole_input_bytes("auto", str(small), str(events)) == 0
+    assert engines.whole_input_bytes("memory", str(small), str(events)) == 1500

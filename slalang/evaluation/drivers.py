@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from slalang.engines import AUTO_BYTES, ENGINES
 from slalang.evaluation.result import Evaluation
 from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS
 
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
     from slalang.model import Roster
     from slalang.plan import Plan
 
-ENGINES = ("auto", "memory", "chunks", "dask")
-#: inputs (tickets + events) at least this large are evaluated in chunks by ``auto`` (the
-#: CSV exports that can be streamed)
-AUTO_BYTES = 256 << 20
 
 
 @dataclass

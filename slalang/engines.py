@@ -1,0 +1,34 @@
+"""The engines an evaluation can run on, and the size from which ``auto`` reads in chunks.
+
+Kept apart from :mod:`slalang.evaluation.drivers` (which chooses among them) because the
+command line needs these before it imports numpy: see :func:`whole_input_bytes`.
+"""
+
+from __future__ import annotations
+
+import os
+
+ENGINES = ("auto", "memory", "chunks", "dask")
+#: inputs (tickets + events) at least this large are evaluated in chunks by ``auto`` (the
+#: CSV exports that can be streamed)
+AUTO_BYTES = 256 << 20
+
+
+def whole_input_bytes(engine: str, tickets: str, events: str | None,
+                      chunk_rows: int | None = None) -> int:
+    """The size of the input files when the in-memory engine will surely read them whole, else
+    0 (chunks or a dataset may read them, or ``auto`` may choose chunks; a file that
+    cannot be read counts 0).
+
+    >>> whole_input_bytes("chunks", "t.csv", None)
+    0
+    """
+    if engine not in ("auto", "memory") or chunk_rows is not None:
+        return 0
+    try:
+        if os.path.isdir(tickets):
+            return 0
+        size = sum(os.stat(p).st_size for p in (tickets, events) if p is not None)
+    except OSError:
+        return 0
+    return size if engine == "memory" or size < AUTO_BYTES else 0
