@@ -56,6 +56,12 @@ def reuse_freed_memory(warm: int = 0) -> bool:
     return tuned
 
 
+def heap_shared() -> bool:
+    """Whether this process's threads allocate from one heap that keeps freed memory (so work
+    spread over threads does not fault its memory in again)."""
+    return _tuned
+
+
 def _tune_glibc() -> bool:
     try:
         os.confstr("CS_GNU_LIBC_VERSION")  # raises on a C library other than glibc

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -323,6 +323,29 @@ class TicketTable:
             source_files=self.source_files,
             source_file_index=(None if self.source_file_index is None
                                else self.source_file_index[idx]),
+        )
+
+    def slice(self, start: int, stop: int) -> TicketTable:
+        """Tickets ``start:stop`` with their events, as views of this table's arrays (nothing
+        copied but the event offsets); the input's description is kept as :meth:`take`
+        keeps it."""
+        lo, hi = int(self.event_offsets[start]), int(self.event_offsets[stop])
+        rows = slice(start, stop)
+        return replace(
+            self,
+            id=self.id[rows],
+            **{c: Categorical(getattr(self, c).codes[rows], getattr(self, c).labels)
+               for c in CATEGORICAL_COLUMNS},
+            **{c: getattr(self, c)[rows] for c in INSTANT_COLUMNS},
+            event_offsets=self.event_offsets[start:stop + 1] - lo,
+            event_at=self.event_at[lo:hi],
+            event_status=Categorical(self.event_status.codes[lo:hi], self.event_status.labels),
+            event_priority=Categorical(self.event_priority.codes[lo:hi],
+                                       self.event_priority.labels),
+            extra={k: v[rows] for k, v in self.extra.items()},
+            source_row=self.source_row[rows],
+            source_file_index=(None if self.source_file_index is None
+                               else self.source_file_index[rows]),
         )
 
     def row(self, i: int) -> dict:

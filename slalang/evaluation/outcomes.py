@@ -228,8 +228,9 @@ def _subset_pauses(offsets: np.ndarray, ps: np.ndarray, pe: np.ndarray, sel: np.
     return new, ps[idx], pe[idx]
 
 
-def compute_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int) -> Outcomes:
-    """Every ticket's verdict for every metric of the plan, as of ``as_of`` (epoch seconds)."""
+def table_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int) -> Outcomes:
+    """Every ticket's verdict for every metric of the plan, as of ``as_of`` (epoch seconds),
+    on this thread (:func:`compute_outcomes` spreads a large table over the cores)."""
     from slalang.businesstime import Pauses
     from slalang.businesstime.calendar import measure
 
@@ -320,3 +321,11 @@ def compute_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int) -> 
         rejected=rejected,
     )
 
+
+def compute_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int,
+                     threads: int | None = None) -> Outcomes:
+    """Every ticket's verdict for every metric of the plan, as of ``as_of`` (epoch seconds);
+    a large table is measured on several threads (:mod:`slalang.evaluation.threads`)."""
+    from slalang.evaluation.threads import compute_outcomes as on_threads
+
+    return on_threads(plan, tickets, roster, as_of, threads)
