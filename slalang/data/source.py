@@ -246,6 +246,11 @@ def _read_in_pieces(data: pa.Buffer | bytes, delimiter: str,
     return pa.concat_tables(parts) if parts else None
 
 
+def has_byte(data: pa.Buffer | bytes, byte: int) -> bool:
+    """Whether ``byte`` occurs in ``data`` (memchr, without copying a memory-mapped buffer)."""
+    return _find_byte(data, memoryview(data).cast("B"), byte) >= 0
+
+
 def _find_byte(data: pa.Buffer | bytes, view: memoryview, byte: int, start: int = 0) -> int:
     """The offset of the first ``byte`` at or after ``start``, -1 if none: the C library's
     memchr on the buffer where the platform has one (a few ms over 100 MB), else numpy a

@@ -75,3 +75,17 @@ def test_a_file_with_a_quote_is_read_whole(monkeypatch):
     got = read(text, 64, monkeypatch)
     assert len(calls) == 1
     assert got[1]["tier"][-1] == "Go\nld"
+
+
+@pytest.mark.parametrize("memchr", [True, False])
+def test_bytes_are_found_in_buffers_and_bytes_alike(monkeypatch, memchr):
+    if not memchr:  # a platform without the C library's memchr: numpy, a block at a time
+        monkeypatch.setattr(source, "_MEMCHR", [None])
+    text = b"a" * (3 << 20) + b'"' + b"b" * 10 + b"\n"
+    for data in (text, pa.py_buffer(text)):
+        view = memoryview(data).cast("B")
+        assert source._find_byte(data, view, ord('"')) == 3 << 20
+        assert source._find_byte(data, view, ord("\n"), (3 << 20) + 5) == (3 << 20) + 11
+        assert source._find_byte(data, view, ord("z")) == -1
+        assert source._find_byte(data, view, ord("a"), len(text)) == -1
+        assert source.has_byte(data, ord('"')) and not source.has_byte(data, ord("z"))
