@@ -169,13 +169,6 @@ def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType
         column_types=column_types, null_values=list(null_values),
         strings_can_be_null=True, quoted_strings_can_be_null=True)
     try:
-        if utf8 and len(data) >= 2 * PIECE_BYTES:
-            try:
-                pieces = _read_in_pieces(data, delimiter, convert)
-            except pa.ArrowInvalid:
-                pieces = None  # the whole file, read below, says what is wrong, and where
-            if pieces is not None:
-                return pieces
         return pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
@@ -208,61 +201,23 @@ def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType
     return table
 
 
-#: bytes of a large CSV file parsed at a time (see :func:`_read_in_pieces`)
-PIECE_BYTES = 32 << 20
-
-
-def _read_in_pieces(data: pa.Buffer | bytes, delimiter: str,
-                    convert: pacsv.ConvertOptions) -> pa.Table | None:
-    """A large file read as consecutive pieces of about :data:`PIECE_BYTES`, cut after line
-    breaks: the same table as one read (columns chunked differently), but Arrow's parser
-    holds the parsed text of one piece at a time, not of the whole file (at 1m tickets, 90
-    MB less memory to fault in; as fast). None when a quote appears anywhere in the file: a
-    quoted value may hold a line break, where no cut may fall. Raises what pyarrow raises
-    for a piece; the caller reads the file as a whole then, for the same errors."""
-    view = memoryview(data).cast("B")
-    if _find_byte(data, view, ord('"')) >= 0:
-        return None
-    start = _find_byte(data, view, ord("\n")) + 1
-    if start <= 0:
-        return None
-    parse = pacsv.ParseOptions(delimiter=delimiter)
-    head = pacsv.read_csv(pa.py_buffer(view[:start]), parse_options=parse,
-                          convert_options=pacsv.ConvertOptions(column_types={}))
-    names = head.column_names  # as Arrow reads them from the file (whitespace kept)
-    size = len(view)
-    cuts = [start]
-    while size - cuts[-1] > PIECE_BYTES + PIECE_BYTES // 2:
-        at = _find_byte(data, view, ord("\n"), cuts[-1] + PIECE_BYTES)
-        if at < 0:
-            break
-        cuts.append(at + 1)
-    cuts.append(size)
-    buffer = data if isinstance(data, pa.Buffer) else pa.py_buffer(data)
-    options = pacsv.ReadOptions(column_names=names, block_size=1 << 24)
-    parts = [pacsv.read_csv(pa.BufferReader(buffer.slice(a, b - a)), read_options=options,
-                            parse_options=parse, convert_options=convert)
-             for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
-    return pa.concat_tables(parts) if parts else None
-
-
 def has_byte(data: pa.Buffer | bytes, byte: int) -> bool:
-    """Whether ``byte`` occurs in ``data`` (memchr, without copying a memory-mapped buffer)."""
-    return _find_byte(data, memoryview(data).cast("B"), byte) >= 0
+    """Whether ``byte`` occurs in ``data`` (without copying a memory-mapped buffer)."""
+    return find_byte(data, byte) >= 0
 
 
-def _find_byte(data: pa.Buffer | bytes, view: memoryview, byte: int, start: int = 0) -> int:
+def find_byte(data: pa.Buffer | bytes, byte: int, start: int = 0) -> int:
     """The offset of the first ``byte`` at or after ``start``, -1 if none: the C library's
     memchr on the buffer where the platform has one (a few ms over 100 MB), else numpy a
     megabyte at a time."""
+    view = memoryview(data).cast("B")
     size = len(view)
     if start >= size:
         return -1
-    address = data.address if isinstance(data, pa.Buffer) else None
     memchr = _memchr()
-    if address is not None and memchr is not None:
-        hit = memchr(address + start, byte, size - start)
-        return -1 if hit is None else hit - address
+    if isinstance(data, pa.Buffer) and memchr is not None:
+        hit = memchr(data.address + start, byte, size - start)
+        return -1 if hit is None else hit - data.address
     import numpy as np
 
     raw = np.frombuffer(view, dtype=np.uint8)
