@@ -18,16 +18,20 @@ def _glibc() -> bool:
 
 GLIBC = _glibc()
 
-#: a fresh interpreter reports whether an 8 MiB array was mapped on its own (lost to the
-#: kernel when freed) and whether allocating it again after freeing it grew the heap
-PROBE = textwrap.dedent("""
-    import ctypes, json, sys
+#: glibc's malloc statistics, for the probes below
+MALLINFO = textwrap.dedent("""
+    import ctypes, json, os, sys, threading
     class Info(ctypes.Structure):
         _fields_ = [(n, ctypes.c_size_t) for n in
                     "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks "
                     "keepcost".split()]
     libc = ctypes.CDLL(None)
     libc.mallinfo2.restype = Info
+""")
+
+#: a fresh interpreter reports whether an 8 MiB array was mapped on its own (lost to the
+#: kernel when freed) and whether allocating it again after freeing it grew the heap
+PROBE = MALLINFO + textwrap.dedent("""
     tuned = None
     if sys.argv[1] == "tuned":
         from slalang.allocator import reuse_freed_memory
@@ -101,14 +105,7 @@ def test_no_blas_threads_unless_the_user_asks():
     assert out == "4"
 
 
-WARM = textwrap.dedent("""
-    import ctypes, json, os, sys, threading
-    class Info(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_size_t) for n in
-                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks "
-                    "keepcost".split()]
-    libc = ctypes.CDLL(None)
-    libc.mallinfo2.restype = Info
+WARM = MALLINFO + textwrap.dedent("""
     from slalang import allocator
     allocator.WARM_MIN = 1 << 20
     if sys.argv[1] == "warm":
