@@ -17,13 +17,13 @@ a Dask worker running its own threads) a table is measured on one thread.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from slalang.data.table import Categorical, TicketTable
 from slalang.evaluation.outcomes import Outcomes, table_outcomes
+from slalang.evaluation.workers import default_workers
 from slalang.model import Roster
 from slalang.plan.compiled import Plan
 
@@ -32,12 +32,8 @@ from slalang.plan.compiled import Plan
 THREAD_TICKETS = 200_000
 
 
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+#: the cores this process may run on
+cores = default_workers
 
 
 def compute_outcomes(plan: Plan, tickets: TicketTable, roster: Roster | None, as_of: int,
