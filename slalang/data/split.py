@@ -426,12 +426,21 @@ PLACED = np.dtype([("ticket", "<i4"), ("status", "<i2"), ("priority", "<i2"),
                    ("at", "<i8")])
 
 
+def _placed(path: str, first: int, count: int) -> np.ndarray:
+    """Records ``first:first + count`` of a placed-events file, memory-mapped: read where they
+    lie in the page cache, not copied into a buffer of their own first."""
+    if not count:
+        return np.zeros(0, dtype=PLACED)
+    return np.memmap(path, dtype=PLACED, mode="r", offset=first * PLACED.itemsize,
+                     shape=(count,))
+
+
 def chunk_records(chunk: EventSlice | None) -> np.ndarray:
-    """A chunk's events in file order (:data:`PLACED`, codes the ranges' own)."""
+    """A chunk's events in file order (:data:`PLACED`, codes the ranges' own; a view of the
+    file when they lie in one range: read the fields, they are not kept)."""
     if chunk is None or not chunk.parts:
         return np.zeros(0, dtype=PLACED)
-    pieces = [np.fromfile(path, dtype=PLACED, count=count, offset=first * PLACED.itemsize)
-              for path, first, count, *_ in chunk.parts]
+    pieces = [_placed(path, first, count) for path, first, count, *_ in chunk.parts]
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
@@ -472,8 +481,8 @@ def chunk_span(tickets: TicketSlice, events: EventSlice | None, refused: np.ndar
     created = instants_from_table(table, ("created_at",))["created_at"].values
     keep = np.ones(len(created), dtype=bool)
     keep[refused] = False
-    records = chunk_records(events)
-    if len(records):
+    for path, first, count, *_ in events.parts if events is not None else ():
+        records = _placed(path, first, count)  # range by range: no copy of them all
         owner = records["ticket"]
         keep[owner[records["at"] < created[owner]]] = False
     if not keep.any():
