@@ -39,16 +39,50 @@ class _Lookup(NamedTuple):
 
     lo: int
     hi: int
-    #: the grid step (0: no grid, binary search)
-    grid: int
-    b_edges: np.ndarray | None
-    working: np.ndarray | None
     starts: np.ndarray
     lengths: np.ndarray
     cum_start: np.ndarray
     cum_end: np.ndarray
+    #: the grid step (0: no grid, binary search) and the grid's tables (see :func:`_gridded`)
+    grid: int = 0
+    b_edges: np.ndarray | None = None
+    working: np.ndarray | None = None
     #: per grid cell, 1 when it is working time (uint8)
-    open: np.ndarray | None
+    open: np.ndarray | None = None
+
+
+def _search(lk: _Lookup, t: np.ndarray) -> np.ndarray:
+    """B(t) by binary search in the working intervals."""
+    i = np.searchsorted(lk.starts, t, "right")
+    i -= 1
+    np.maximum(i, 0, out=i)
+    off = t - lk.starts[i]
+    np.clip(off, 0, lk.lengths[i], out=off)
+    off += lk.cum_start[i]
+    return off
+
+
+def _gridded(lk: _Lookup, ends: np.ndarray) -> _Lookup:
+    """``lk`` with a uniform grid over its years, fine enough that every boundary falls on it
+    (unchanged when the boundaries are odd: offsets in seconds keep the binary search).
+
+    Office hours put every boundary on a half hour (08:30, 13:00, ...), so a 1800 s grid
+    over three years has ~50,000 cells: B(t) becomes a division and two lookups in a table
+    that stays in cache, about three times faster than a binary search per instant.
+    """
+    rel = np.concatenate([lk.starts, ends]) - lk.lo
+    step = int(np.gcd.reduce(np.append(rel, lk.hi - lk.lo)))
+    cells = (lk.hi - lk.lo) // step if step > 0 else 0
+    if not 0 < cells <= _MAX_GRID_CELLS:
+        return lk
+    b_edges = _search(lk, lk.lo + step * np.arange(cells + 1, dtype=np.int64))
+    # one more edge so that t == hi (cell = cells) reads B(hi) too
+    b_edges = np.append(b_edges, b_edges[-1])
+    is_open = np.diff(b_edges) > 0  # the last edge is a closed cell of its own
+    # cell index of the k-th working cell, with -1 in front for a target of zero
+    working = np.concatenate([[-1], np.flatnonzero(is_open)]).astype(np.int64)
+    return lk._replace(grid=step, b_edges=b_edges, working=working,
+                       open=is_open.astype(np.uint8))
 
 
 class BusinessClock:
@@ -152,36 +186,9 @@ class BusinessClock:
         self._cum_start, self._cum_end = cum_start - base, cum_end - base
         self._lo, self._hi = lo, hi
         self._lists = None
-        self._build_grid()
-        self._lookup = _Lookup(lo, hi, self._grid, getattr(self, "_b_edges", None),
-                               getattr(self, "_working", None), starts, lengths,
-                               self._cum_start, self._cum_end, getattr(self, "_open", None))
+        self._lookup = _gridded(_Lookup(lo, hi, starts, lengths, self._cum_start,
+                                        self._cum_end), ends)
         self._years = (first, last)  # last: a reader that sees the years sees their table
-
-    def _build_grid(self) -> None:
-        """A uniform grid over the built years, fine enough that every boundary falls on it.
-
-        Office hours put every boundary on a half hour (08:30, 13:00, ...), so a 1800 s grid
-        over three years has ~50,000 cells: B(t) becomes a division and two lookups in a table
-        that stays in cache, about three times faster than a binary search per instant.
-        """
-        self._grid = 0
-        rel = np.concatenate([self._starts, self._ends]) - self._lo
-        step = int(np.gcd.reduce(np.append(rel, self._hi - self._lo)))
-        cells = (self._hi - self._lo) // step if step > 0 else 0
-        if not 0 < cells <= _MAX_GRID_CELLS:
-            return  # odd boundaries (offsets in seconds): keep the binary search
-        edges = self._lo + step * np.arange(cells + 1, dtype=np.int64)
-        b_edges = self._at_search(edges, _Lookup(0, 0, 0, None, None, self._starts,
-                                                 self._lengths, self._cum_start, self._cum_end,
-                                                 None))
-        working = np.flatnonzero(np.diff(b_edges) > 0)
-        # one more edge so that t == hi (cell = cells) reads B(hi) too
-        self._grid, self._b_edges = step, np.append(b_edges, b_edges[-1])
-        # cell index of the k-th working cell, with -1 in front for a target of zero
-        self._working = np.concatenate([[-1], working]).astype(np.int64)
-        # 1 for a working cell, 0 for a closed one (the last edge is a closed cell of its own)
-        self._open = (np.diff(self._b_edges) > 0).astype(np.uint8)
 
     def ensure(self, lo: int, hi: int) -> None:
         """Build every year needed for instants in ``[lo, hi]`` (epoch seconds)."""
@@ -258,7 +265,7 @@ class BusinessClock:
         """B(t) for an int64 array of instants already inside the built years."""
         lk = self._lookup
         if not lk.grid:
-            return self._at_search(t)
+            return _search(lk, t)
         rel = t - lk.lo
         np.clip(rel, 0, lk.hi - lk.lo, out=rel)  # B is flat outside the built years
         cell = rel // lk.grid
@@ -269,35 +276,23 @@ class BusinessClock:
         rel += lk.b_edges.take(cell)
         return rel
 
-    def _at_search(self, t: np.ndarray, lookup: _Lookup | None = None) -> np.ndarray:
-        lk = lookup or self._lookup
-        starts, lengths, cum_start = lk.starts, lk.lengths, lk.cum_start
-        i = np.searchsorted(starts, t, "right")
-        i -= 1
-        np.maximum(i, 0, out=i)
-        off = t - starts[i]
-        np.clip(off, 0, lengths[i], out=off)
-        off += cum_start[i]
-        return off
-
     def inverse(self, b: np.ndarray) -> np.ndarray:
         """The earliest instant at which B reaches ``b`` (values within the built years)."""
-        lo, _hi, grid, _b_edges, working, starts, _lengths, cum_start, cum_end, _ = self._lookup
-        assert working is not None or not grid
-        if grid:
+        lk = self._lookup
+        if lk.grid:
             # the k-th working cell holds business values (b0 + k*step, b0 + (k+1)*step]
-            rel = b - int(cum_start[0])
+            rel = b - int(lk.cum_start[0])
             k = rel - 1
-            k //= grid
-            rel -= k * grid  # the business time into the working cell
+            k //= lk.grid
+            rel -= k * lk.grid  # the business time into the working cell
             k += 1
-            out = working.take(k)
-            out *= grid
-            out += lo
+            out = lk.working.take(k)
+            out *= lk.grid
+            out += lk.lo
             out += rel
             return out
-        i = np.searchsorted(cum_end, b, "left")
-        return starts[i] + (b - cum_start[i])
+        i = np.searchsorted(lk.cum_end, b, "left")
+        return lk.starts[i] + (b - lk.cum_start[i])
 
     # -- scalar (pure Python, an independent path the tests compare against) --------------
 

@@ -23,13 +23,13 @@ def test_grid_equals_binary_search_even_outside_the_built_years():
     lo, hi = int(rome(2026, 1, 1).timestamp()), int(rome(2027, 1, 1).timestamp())
     cal.business_clock(np.array([lo, hi - 1]))
     clock = cal._clock
-    assert clock._grid == 1800
+    assert clock._lookup.grid == 1800
     t = random_instants(np.random.default_rng(1), lo - 10**6, hi + 10**6, 20000)
     t = np.append(t, [clock._lo, clock._hi])
-    assert clock.at(t).tolist() == clock._at_search(t).tolist()
+    assert clock.at(t).tolist() == clock_module._search(clock._lookup, t).tolist()
     b = clock.at(random_instants(np.random.default_rng(2), lo, hi, 20000))
     grid = clock.inverse(b)
-    clock._grid = 0  # force the binary search
+    clock._lookup = clock._lookup._replace(grid=0)  # force the binary search
     assert grid.tolist() == clock.inverse(b).tolist()
 
 
@@ -53,7 +53,7 @@ def test_calendar_without_grid_gives_the_same_results(monkeypatch):
     monkeypatch.setattr(clock_module, "_MAX_GRID_CELLS", 0)
     cal = office_calendar()
     assert run(cal) == with_grid
-    assert cal._clock._grid == 0
+    assert cal._clock._lookup.grid == 0
 
 
 @pytest.mark.parametrize("zone", ["Africa/Monrovia", "Asia/Kolkata", "Australia/Lord_Howe"])
