@@ -118,12 +118,6 @@ def _indices(chunk: pa.DictionaryArray) -> np.ndarray:
     return np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
-def _strings(values: Column | None, n: int) -> np.ndarray:
-    if values is None:
-        return np.full(n, None, dtype=object)
-    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
-
-
 def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool = False,
              data_hash: str = "") -> TicketTable:
     """Validate and build the table. Refused rows go to ``table.rejected`` (never dropped
@@ -177,47 +171,23 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
         refuse((v != NAT) & (v < created), col, f"{what} before creation")
 
     # events: readable, attached to a known ticket
-    ev_problems: list[tuple[int, str | None, str]] = list(events.problems)
     m = len(events.rows)
-    ev_ok = np.ones(m, dtype=bool)
-    for j, _, _ in ev_problems:
-        ev_ok[j] = False
+    status = categorical(events.status, m)
+    prio = categorical(events.priority, m)
     if isinstance(events.ticket, np.ndarray):
         owner = events.ticket.astype(np.int64)
+        # nested events belong to their ticket's row: a refused ticket says it all
+        alive = np.ones(m, dtype=bool)
+        known = owner >= 0
+        alive[known] = ok[owner[known]]
+        ev_problems, ev_ok = event_problems(events, owner, status.codes, prio.codes,
+                                            alive=alive)
     else:
         event_ids, cleaned = strip_invisible(events.ticket)
         invisible += cleaned
         owner = index.lookup(event_ids)
-        ev_ids = None
-        for j in np.flatnonzero((owner < 0) & ev_ok):
-            if ev_ids is None:
-                ev_ids = _strings(event_ids, m)
-            reason = ("missing ticket_id" if ev_ids[j] in (None, "")
-                      else f"event for unknown ticket {ev_ids[j]!r}")
-            ev_problems.append((int(j), "ticket_id", reason))
-            ev_ok[j] = False
-    if isinstance(events.ticket, np.ndarray):
-        # nested events belong to their ticket's row: a refused ticket says it all
-        known = owner >= 0
-        ev_ok[known] &= ok[owner[known]]
-    for j, reason in events.at.errors.items():
-        if ev_ok[j]:
-            ev_problems.append((j, "at", reason))
-            ev_ok[j] = False
-    far = out_of_range(events.at.values) & ev_ok
-    for j in np.flatnonzero(far):
-        ev_problems.append((int(j), "at", out_of_range_reason(int(events.at.values[j]))))
-    ev_ok &= ~far
-    no_at = (events.at.values == NAT) & ev_ok
-    for j in np.flatnonzero(no_at):
-        ev_problems.append((int(j), "at", "missing event time"))
-    ev_ok &= ~no_at
-    status = categorical(events.status, m)
-    prio = categorical(events.priority, m)
-    empty = (status.codes < 0) & (prio.codes < 0) & ev_ok
-    for j in np.flatnonzero(empty):
-        ev_problems.append((int(j), "status", "event has neither status nor priority"))
-    ev_ok &= ~empty
+        ev_problems, ev_ok = event_problems(events, owner, status.codes, prio.codes,
+                                            ids=event_ids)
     if isinstance(events.ticket, np.ndarray) and events.file == tickets.file and ev_problems:
         # a nested event is part of its ticket's row: a bad one refuses the row as a whole,
         # so the row is counted once, as rejected, and never also evaluated
@@ -288,6 +258,49 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
         invisible_ids=invisible,
         events_read=0 if isinstance(events.ticket, np.ndarray) else m,
     )
+
+
+def event_problems(events: RawEvents, owner: np.ndarray, status: np.ndarray,
+                   priority: np.ndarray, *, ids: Column | None = None,
+                   alive: np.ndarray | None = None
+                   ) -> tuple[list[tuple[int, str | None, str]], np.ndarray]:
+    """The rules every reader applies to events, in one place: ``(problems, ok)``, the
+    refused events as ``(index, field, reason)`` (the reader's own problems first) and a mask
+    of the others. An event is refused for its ticket (``owner`` -1, named by ``ids``: the
+    events' ticket ids), an unreadable, out-of-range or missing instant, or for having
+    neither a status nor a priority (``status``, ``priority``: codes, -1 absent). ``alive``:
+    the events still worth a look (nested events of a refused ticket are not)."""
+    m = len(events.rows)
+    ok = np.ones(m, dtype=bool)
+    problems: list[tuple[int, str | None, str]] = list(events.problems)
+    for j, _, _ in problems:
+        ok[j] = False
+    if ids is not None:
+        unknown = np.flatnonzero((owner < 0) & ok)
+        if len(unknown):
+            text = ids.take(pa.array(unknown)).to_pylist()
+            for j, tid in zip(unknown.tolist(), text, strict=True):
+                problems.append((j, "ticket_id", "missing ticket_id" if tid in (None, "")
+                                 else f"event for unknown ticket {tid!r}"))
+            ok[unknown] = False
+    if alive is not None:
+        ok &= alive
+    for j, reason in events.at.errors.items():
+        if ok[j]:
+            problems.append((j, "at", reason))
+            ok[j] = False
+    at = events.at.values
+    far = out_of_range(at) & ok
+    problems += [(int(j), "at", out_of_range_reason(int(at[j]))) for j in np.flatnonzero(far)]
+    ok &= ~far
+    no_at = (at == NAT) & ok
+    problems += [(int(j), "at", "missing event time") for j in np.flatnonzero(no_at)]
+    ok &= ~no_at
+    empty = (status < 0) & (priority < 0) & ok
+    problems += [(int(j), "status", "event has neither status nor priority")
+                 for j in np.flatnonzero(empty)]
+    ok &= ~empty
+    return problems, ok
 
 
 def _event_order(owner: np.ndarray, at: np.ndarray) -> np.ndarray | None:

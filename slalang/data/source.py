@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 from collections.abc import Iterable, Mapping
@@ -228,21 +229,17 @@ def find_byte(data: pa.Buffer | bytes, byte: int, start: int = 0) -> int:
     return -1
 
 
-_MEMCHR: list = []
-
-
+@functools.cache
 def _memchr():
-    if not _MEMCHR:
-        try:
-            import ctypes
+    """The C library's memchr, None where there is none to call."""
+    try:
+        import ctypes
 
-            fn = ctypes.CDLL(None).memchr
-            fn.restype, fn.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int,
-                                                        ctypes.c_size_t]
-        except (OSError, AttributeError, TypeError):
-            fn = None
-        _MEMCHR.append(fn)
-    return _MEMCHR[0]
+        fn = ctypes.CDLL(None).memchr
+    except (OSError, AttributeError, TypeError):
+        return None
+    fn.restype, fn.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    return fn
 
 
 def _closed(lines: list[str], delimiter: str) -> bool:

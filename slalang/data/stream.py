@@ -29,14 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from slalang.data.build import (
-    RawEvents,
-    RawTickets,
-    assemble,
-    categorical,
-    out_of_range,
-    out_of_range_reason,
-)
+from slalang.data.build import RawEvents, RawTickets, assemble, categorical, event_problems
 from slalang.data.canonical import events_from_table, tickets_from_table
 from slalang.data.checks import derive_resolution, refuse_early_events_listed
 from slalang.data.ids import IdIndex
@@ -666,36 +659,11 @@ def event_records(events: RawEvents, owner: np.ndarray, status_labels: list[str]
     :data:`EVENT_RECORD` in file order (``owner``: each event's ticket index, -1 unknown;
     status and priority codes in the labels, which grow as new ones are seen)."""
     m = len(events.rows)
-    ok = np.ones(m, dtype=bool)
-    problems: list[tuple[int, str | None, str]] = list(events.problems)
-    for j, _, _ in problems:
-        ok[j] = False
-    unknown = np.flatnonzero((owner < 0) & ok)
-    if len(unknown):
-        ids = events.ticket.take(pa.array(unknown)).to_pylist()  # type: ignore[union-attr]
-        for j, tid in zip(unknown.tolist(), ids, strict=True):
-            problems.append((j, "ticket_id", "missing ticket_id" if tid in (None, "")
-                             else f"event for unknown ticket {tid!r}"))
-        ok[unknown] = False
-    for j, reason in events.at.errors.items():
-        if ok[j]:
-            problems.append((j, "at", reason))
-            ok[j] = False
-    # outside the years business time covers: refused here, with the events file's row (the
-    # chunk's assembly would refuse it too late, without the file)
-    far = out_of_range(events.at.values) & ok
-    problems += [(int(j), "at", out_of_range_reason(int(events.at.values[j])))
-                 for j in np.flatnonzero(far)]
-    ok &= ~far
-    no_at = (events.at.values == NAT) & ok
-    problems += [(int(j), "at", "missing event time") for j in np.flatnonzero(no_at)]
-    ok &= ~no_at
     status = _codes(events.status, m, status_labels)
     prio = _codes(events.priority, m, priority_labels)
-    empty = (status < 0) & (prio < 0) & ok
-    problems += [(int(j), "status", "event has neither status nor priority")
-                 for j in np.flatnonzero(empty)]
-    ok &= ~empty
+    # out of range is refused here, with the events file's row (the chunk's assembly would
+    # refuse it too late, without the file)
+    problems, ok = event_problems(events, owner, status, prio, ids=events.ticket)
     rejected = [Rejection(events.file, int(events.rows[j]), f, r)
                 for j, f, r in sorted(problems)]
     keep = np.flatnonzero(ok)
