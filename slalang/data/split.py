@@ -50,6 +50,7 @@ from slalang.data.stream import (
     _header,
     add_duplicates,
     event_records,
+    grow_labels,
     id_numbers,
     release_memory,
 )
@@ -306,27 +307,18 @@ class EventRange:
     shift: int = 0
 
 
-#: an index shipped to worker processes as files: (prefix, low, table .npy, digits .npy)
+#: an index shipped to worker processes as files (:meth:`NumberedIds.save`): (prefix, low,
+#: table .npy, digits .npy)
 IndexFiles = tuple[bytes, int, str, str]
 _index_cache: dict[IndexFiles, NumberedIds] = {}
-
-
-def index_files(index: NumberedIds, directory: str) -> IndexFiles:
-    """Write a numbered index where worker processes load it."""
-    files = (index.prefix, index._low, os.path.join(directory, "index-table.npy"),
-             os.path.join(directory, "index-digits.npy"))
-    np.save(files[2], index._table)
-    np.save(files[3], index._digits)
-    return files
 
 
 def _index(ref: NumberedIds | HashedIds | IndexFiles) -> NumberedIds | HashedIds:
     if not isinstance(ref, tuple):
         return ref
-    if ref not in _index_cache:
+    if ref not in _index_cache:  # loaded once per worker process
         _index_cache.clear()
-        _index_cache[ref] = NumberedIds(ref[0], ref[1], np.load(ref[2]), np.load(ref[3]),
-                                        None)
+        _index_cache[ref] = NumberedIds.load(ref)
     return _index_cache[ref]
 
 
@@ -382,12 +374,7 @@ def label_maps(ranges: list[EventRange]) -> tuple[list[str], list[str], list[tup
     for r in ranges:
         pair = []
         for local, labels in ((r.status_labels, status), (r.priority_labels, priority)):
-            known = {x: i for i, x in enumerate(labels)}
-            for x in local:
-                if x not in known:
-                    known[x] = len(labels)
-                    labels.append(x)
-            codes = [known[x] for x in local]
+            codes = grow_labels(labels, local)
             # None when the codes are the file's already (the usual case): nothing to map
             pair.append(None if codes == list(range(len(codes))) else
                         np.array(codes + [-1], dtype=np.int32))

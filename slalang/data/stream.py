@@ -19,7 +19,7 @@ import csv
 import hashlib
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -323,6 +323,20 @@ class NumberedIds:
                  first: np.ndarray | None) -> None:
         self.prefix, self._low, self._table, self._digits = prefix, low, table, digits
         self._first = first
+
+    def save(self, directory: str) -> tuple[bytes, int, str, str]:
+        """The index written into ``directory`` for other processes to :meth:`load` (its
+        lookups only: the first occurrences stay here)."""
+        table, digits = (os.path.join(directory, f"index-{x}.npy") for x in ("table", "digits"))
+        np.save(table, self._table)
+        np.save(digits, self._digits)
+        return self.prefix, self._low, table, digits
+
+    @classmethod
+    def load(cls, files: tuple[bytes, int, str, str]) -> NumberedIds:
+        """An index :meth:`save` wrote, for lookups."""
+        prefix, low, table, digits = files
+        return cls(prefix, low, np.load(table), np.load(digits), None)
 
     @classmethod
     def build(cls, columns: Iterator[pa.Array] | list[pa.Array]) -> NumberedIds | None:
@@ -643,13 +657,24 @@ def raw_events(records: np.ndarray, start: int, status_labels: list[str],
 def _codes(values, m: int, labels: list[str]) -> np.ndarray:
     """Codes of ``values`` in ``labels``, labels seen for the first time appended."""
     cat = categorical(values, m)
+    remap = np.array(grow_labels(labels, cat.labels) + [-1], dtype=np.int32)
+    return remap[cat.codes]
+
+
+def grow_labels(labels: list[str], new: Sequence[str]) -> list[int]:
+    """The index of each of ``new`` in ``labels``, a label seen for the first time appended
+    (labels keep the order a sequential read first sees them in).
+
+    >>> labels = ["open"]
+    >>> grow_labels(labels, ["closed", "open"]), labels
+    ([1, 0], ['open', 'closed'])
+    """
     known = {x: i for i, x in enumerate(labels)}
-    for x in cat.labels:
+    for x in new:
         if x not in known:
             known[x] = len(labels)
             labels.append(x)
-    remap = np.array([known[x] for x in cat.labels] + [-1], dtype=np.int32)
-    return remap[cat.codes]
+    return [known[x] for x in new]
 
 
 def event_records(events: RawEvents, owner: np.ndarray, status_labels: list[str],

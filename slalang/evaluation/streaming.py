@@ -315,7 +315,7 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
             e_layout = split.layout(events, split.EVENT_RANGE_BYTES)
             _require(e_layout, ("ticket_id", "at"))
             shipped = isinstance(index, NumberedIds) and pool.workers > 1
-            ref = split.index_files(index, tmp) if shipped else index
+            ref = index.save(tmp) if shipped else index
             del index
             ev_text = text
             while True:
