@@ -54,7 +54,7 @@ from slalang.data.stream import (
     id_numbers,
     release_memory,
 )
-from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT, Rejection
+from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT, Rejection, TicketTable
 
 #: bytes of tickets parsed as one segment (about 80,000 tickets of the benchmark's shape)
 SEGMENT_BYTES = 8 << 20
@@ -478,13 +478,20 @@ def chunk_span(tickets: TicketSlice, events: EventSlice | None, refused: np.ndar
     return int(kept.min()), int(kept.max())
 
 
-def early_rejections(tickets: TicketSlice, events: EventSlice | None) -> list[Rejection]:
-    """A chunk's tickets refused for a status event before their creation (found once the
-    chunk has its events, as in :func:`~slalang.evaluation.workers.evaluate_chunk`)."""
+def chunk_table(tickets: TicketSlice, events: EventSlice | None
+                ) -> tuple[TicketTable, list[Rejection]]:
+    """A chunk assembled as the sequential reader assembles it, its tickets with a status
+    event before their creation refused (found once the chunk has its events), and those
+    refusals."""
     from slalang.data.checks import refuse_early_events_listed
 
-    table = assemble(chunk_tickets(tickets), chunk_events(events, tickets.start))
-    return refuse_early_events_listed(table)[1]
+    return refuse_early_events_listed(assemble(chunk_tickets(tickets),
+                                               chunk_events(events, tickets.start)))
+
+
+def early_rejections(tickets: TicketSlice, events: EventSlice | None) -> list[Rejection]:
+    """A chunk's tickets refused for a status event before their creation."""
+    return chunk_table(tickets, events)[1]
 
 
 def shifted(rejected: list[Rejection], shift: int) -> list[Rejection]:

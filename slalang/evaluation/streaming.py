@@ -231,6 +231,8 @@ def _write_table(writer, out: BinaryIO, table):
 def _splittable(tickets: str | Path, events: str | Path | None) -> bool:
     """Whether the files are plain files, not compressed: they can be cut into byte ranges
     (:mod:`slalang.data.split`)."""
+    from slalang.data.sources.compressed import compression_of
+
     for path in (tickets, events):
         if path is None:
             continue
@@ -238,7 +240,7 @@ def _splittable(tickets: str | Path, events: str | Path | None) -> bool:
             if not os.path.isfile(path):
                 return False
             with open(path, "rb") as fh:
-                if fh.read(2) == b"\x1f\x8b":
+                if compression_of(fh.read(4)) is not None:
                     return False
         except OSError:
             return False

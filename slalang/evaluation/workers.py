@@ -196,17 +196,15 @@ def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: 
     from the ranges' files), assemble it as the sequential reader does, and evaluate it."""
     import pickle
 
-    from slalang.data.build import assemble
-    from slalang.data.checks import derive_resolution, refuse_early_events_listed
-    from slalang.data.split import chunk_events, chunk_tickets, drop_index
+    from slalang.data.checks import derive_resolution
+    from slalang.data.split import chunk_table, drop_index
 
     drop_index()  # the events are placed: the id index is not needed any more
     if context not in _contexts:  # the same bytes for every chunk: unpickled once
         _contexts.clear()
         _contexts[context] = pickle.loads(context)
     ctx = _contexts[context]
-    table = assemble(chunk_tickets(tickets), chunk_events(events, tickets.start))
-    table, added = refuse_early_events_listed(table)
+    table, added = chunk_table(tickets, events)
     table = derive_resolution(table)
     part, rows = run_batch(ctx, table, listed, verdict_rows)
     return ChunkResult(replace(part, context=None), rows, table.n, table.invisible_ids,
