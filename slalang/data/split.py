@@ -20,6 +20,11 @@ A range does not know how many rows come before it: its rows are numbered from 2
 read, and shifted once every range has been counted (pyarrow skips empty lines, so counting
 line breaks would not give the reader's numbers).
 
+A worker keeps the memory a range freed for its next range: giving Arrow's pool back to the
+system after each one (as the sequential reader does between its chunks) made every range
+fault its 50 MB in anew, 7 GB of fresh pages in a 10m run (10.1-10.4 s against 7.3-7.7 s, the
+same peak resident size).
+
 A cut is made after a line break; a quoted value holding a line break would put a cut
 inside it. A range whose quotes do not pair up at every line break raises
 :class:`NoSplit`, and the sequential reader reads the file instead.
@@ -52,7 +57,6 @@ from slalang.data.stream import (
     event_records,
     grow_labels,
     id_numbers,
-    release_memory,
 )
 from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT, Rejection, TicketTable
 
@@ -198,10 +202,7 @@ def read_segment(path: str, start: int, end: int, names: list[str], text_instant
     rejected: list[Rejection] = []
     if table.num_rows and all(c in names for c in REQUIRED):
         rejected = assemble(tickets_from_table(table, path), RawEvents.empty()).rejected
-    rows = table.num_rows
-    del table
-    release_memory()
-    return Segment(out, rows, numbers, rejected)
+    return Segment(out, table.num_rows, numbers, rejected)
 
 
 def ticket_rejections(file: str, segments: list[Segment], dup_rows: np.ndarray,
@@ -359,8 +360,6 @@ def place_range(path: str, start: int, end: int, names: list[str], text_instants
     offsets = np.zeros(chunks + 1, dtype=np.int64)
     np.cumsum(np.bincount(block, minlength=chunks), out=offsets[1:])
     placed.tofile(out)
-    del records, block, order, placed
-    release_memory()
     return EventRange(out, n, offsets, rejected, status, priority, cleaned)
 
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from slalang.evaluation.kernel import Context, Partial, empty_partial, finish
 from slalang.evaluation.periods import Period, parse_period, period_covering
 from slalang.evaluation.result import Evaluation
+from slalang.evaluation.scratch import scratch_dir
 from slalang.evaluation.workers import BatchPool, TaskPool, default_workers, evaluate_chunk
 
 #: called as ``progress(phase, done, total)``: ``"read"`` counts tickets, ``"evaluate"``
@@ -71,7 +72,8 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
     The evaluation equals ``evaluate(plan, read_tickets(tickets, events), ...)`` in every
     count, rejection and hash; it has no per-ticket fields (``outcomes``, ``tickets`` are
     None), so the per-ticket verdicts go to ``verdicts`` (a binary stream, CSV) as the chunks
-    are evaluated. Temporary files go to ``workdir`` (default: the system's temp folder).
+    are evaluated. Temporary files go to ``workdir`` (default: shared memory when they
+    surely fit there, else the system's temp folder: :mod:`~slalang.evaluation.scratch`).
     ``list_tickets`` False skips gathering the tickets the JSON output lists (breached, at
     risk) when no JSON is written. ``workers`` processes evaluate the chunks (default: one
     per core from 250,000 tickets on; 1 evaluates them in this process);
@@ -87,6 +89,7 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
     digest = file_digest([tickets] + ([events] if events is not None else []))
+    workdir = scratch_dir(workdir, (tickets, events))
     try:
         if _splittable(tickets, events):
             from slalang.data.split import NoSplit

@@ -1,0 +1,108 @@
+"""Where the chunked engine writes its temporary files: shared memory only when they surely fit,
+the caller's folder or TMPDIR always as given, and nothing left behind."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from slalang.evaluation import scratch, streaming
+from slalang.language import load_policy
+from slalang.plan import compile_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH300 = Path(__file__).parent / "fixtures" / "bench300"
+GIB = 1 << 30
+
+
+class _Vfs:
+    def __init__(self, free: int) -> None:
+        self.f_bavail, self.f_frsize = free // 4096, 4096
+
+
+@pytest.fixture
+def shm(tmp_path, monkeypatch):
+    """A folder standing for /dev/shm: a tmpfs with 8 GiB free, 16 GiB of memory available."""
+    folder = tmp_path / "shm"
+    folder.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(scratch, "SHM", str(folder))
+    monkeypatch.setattr(scratch, "_is_tmpfs", lambda path: path == str(folder))
+    monkeypatch.setattr(scratch, "memory_available", lambda: 16 * GIB)
+    real = os.statvfs
+    monkeypatch.setattr(scratch.os, "statvfs",
+                        lambda p: _Vfs(8 * GIB) if p == str(folder) else real(p))
+    return folder
+
+
+def _input(tmp_path: Path, size: int, name: str = "t.csv") -> Path:
+    path = tmp_path / name
+    with open(path, "wb") as fh:
+        fh.truncate(size)  # sparse: the size is what counts
+    return path
+
+
+def test_shared_memory_when_the_files_fit(shm, tmp_path):
+    assert scratch.scratch_dir(None, [_input(tmp_path, GIB), None]) == str(shm)
+
+
+def test_a_folder_named_or_tmpdir_is_used_as_given(shm, tmp_path, monkeypatch):
+    small = _input(tmp_path, 1000)
+    assert scratch.scratch_dir(tmp_path / "mine", [small]) == str(tmp_path / "mine")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert scratch.scratch_dir(None, [small]) is None  # tempfile reads TMPDIR itself
+
+
+def test_the_disk_when_memory_is_short(shm, tmp_path, monkeypatch):
+    monkeypatch.setattr(scratch, "memory_available", lambda: 2 * GIB)
+    assert scratch.scratch_dir(None, [_input(tmp_path, GIB // 2)]) == str(shm)
+    assert scratch.scratch_dir(None, [_input(tmp_path, GIB // 2 + 1)]) is None
+    monkeypatch.setattr(scratch, "memory_available", lambda: None)
+    assert scratch.scratch_dir(None, [_input(tmp_path, 1000)]) is None
+
+
+def test_the_disk_when_the_tmpfs_is_short(shm, tmp_path, monkeypatch):
+    monkeypatch.setattr(scratch.os, "statvfs", lambda p: _Vfs(2 * GIB))
+    assert scratch.scratch_dir(None, [_input(tmp_path, GIB)]) == str(shm)
+    assert scratch.scratch_dir(None, [_input(tmp_path, GIB + 4096)]) is None
+
+
+def test_the_disk_without_a_tmpfs_or_a_readable_input(shm, tmp_path, monkeypatch):
+    assert scratch.scratch_dir(None, [tmp_path / "missing.csv"]) is None
+    monkeypatch.setattr(scratch, "_is_tmpfs", lambda path: False)
+    assert scratch.scratch_dir(None, [_input(tmp_path, 1000)]) is None
+
+
+def test_a_compressed_input_counts_ten_times(tmp_path):
+    plain = tmp_path / "t.csv"
+    plain.write_bytes(b"id\n" * 1000)
+    packed = tmp_path / "t.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert scratch.expected_bytes([plain, None]) == 3000
+    assert scratch.expected_bytes([packed]) == 10 * packed.stat().st_size
+
+
+def test_memory_available_reads_the_kernel():
+    if not Path("/proc/meminfo").exists():
+        pytest.skip("no /proc/meminfo")
+    assert scratch.memory_available() > 0
+
+
+def test_a_chunked_run_writes_there_and_leaves_nothing(shm, monkeypatch):
+    made: list[str] = []
+    real = tempfile.TemporaryDirectory
+
+    def spy(*args, **kwargs):
+        made.append(kwargs.get("dir"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(streaming.tempfile, "TemporaryDirectory", spy)
+    plan = compile_plan(load_policy(ROOT / "policies" / "bench.sla"))
+    streaming.evaluate_chunked(plan, BENCH300 / "tickets.csv", BENCH300 / "events.csv",
+                               None, None, chunk_rows=50, workers=1)
+    assert made == [str(shm)]
+    assert list(shm.iterdir()) == []
