@@ -58,12 +58,20 @@ def _client(scheduler: str | None, workers: int | None):
 
         raise DataError("the dask engine needs Dask: pip install 'slalang[dask]'") from None
     if scheduler in (None, "", "local"):
+        import dask
+
+        from slalang.allocator import one_job_environ
         from slalang.evaluation.workers import default_workers
 
-        # ":0": any free port for the dashboard; None still means 8787, which a second local
-        # cluster on the machine (another run, a parallel test) already holds
-        cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                               processes=True, dashboard_address=":0")
+        # the workers live for this run only: they keep the memory they free, as the command
+        # line does, instead of Dask's trimming for long-lived workers (set before they spawn)
+        key = "distributed.nanny.pre-spawn-environ"
+        environ = {**dask.config.get(key, {}), **one_job_environ()}
+        with dask.config.set({key: environ}):
+            # ":0": any free port for the dashboard; None still means 8787, which a second
+            # local cluster on the machine (another run, a parallel test) already holds
+            cluster = LocalCluster(n_workers=workers or default_workers(),
+                                   threads_per_worker=1, processes=True, dashboard_address=":0")
         return Client(cluster), cluster
     return Client(scheduler), None
 
