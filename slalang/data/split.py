@@ -228,15 +228,17 @@ def ticket_rejections(file: str, segments: list[Segment], dup_rows: np.ndarray,
     return out + list(repeated.values())
 
 
-def segment_index(segments: list[Segment]) -> NumberedIds | HashedIds:
+def segment_index(segments: list[Segment], directory: str | None = None
+                  ) -> NumberedIds | HashedIds:
     """The id index of the tickets read as segments (numbers when every id is of one shape,
-    else hashes of the ids read back from the segments)."""
+    else hashes of the ids read back from the segments); ``directory``: a numbered index is
+    made there as files, to ship to the workers (:meth:`NumberedIds.save`)."""
     parts = [s.numbers for s in segments if s.rows]
     for s in segments:
         s.numbers = None  # held by ``parts`` until the index holds them
     if parts and all(p is not None for p in parts) and len({p[2] for p in parts}) == 1:
         numbered = NumberedIds.from_numbers(parts[0][2], [p[0] for p in parts],
-                                            [p[1] for p in parts])
+                                            [p[1] for p in parts], directory)
         if numbered is not None:
             return numbered
     columns = [strip_invisible(_read_ipc(s.path).column("id"))[0] for s in segments]

@@ -306,6 +306,28 @@ def id_numbers(ids: pa.Array) -> tuple[np.ndarray, np.ndarray, bytes] | None:
     return parsed
 
 
+def _lookup_array(directory: str | None, name: str, n: int, kind) -> np.ndarray:
+    """An array of ``n`` for an index: in this process's memory, or a ``.npy`` file made in
+    ``directory`` and memory-mapped (on the chunked engine's scratch in shared memory, the
+    main process faults in none of its own pages for it, and the workers map the same file)."""
+    if directory is None:
+        return np.empty(n, dtype=kind)
+    path = os.path.join(directory, f"index-{name}.npy")
+    return np.lib.format.open_memmap(path, mode="w+", dtype=kind, shape=(n,))
+
+
+def _increasing(pieces: list[np.ndarray]) -> bool:
+    """Whether the numbers, pieces in order, strictly increase throughout."""
+    last = None
+    for piece in pieces:
+        if not len(piece):
+            continue
+        if (last is not None and piece[0] <= last) or not (piece[1:] > piece[:-1]).all():
+            return False
+        last = piece[-1]
+    return True
+
+
 class NumberedIds:
     """Ids of one shape, a common prefix and a number (``T0000001``, ``INC12345``), numbered
     densely: a table from number to row. An id is its prefix, number and count of digits, so
@@ -326,17 +348,23 @@ class NumberedIds:
 
     def save(self, directory: str) -> tuple[bytes, int, str, str]:
         """The index written into ``directory`` for other processes to :meth:`load` (its
-        lookups only: the first occurrences stay here)."""
-        table, digits = (os.path.join(directory, f"index-{x}.npy") for x in ("table", "digits"))
-        np.save(table, self._table)
-        np.save(digits, self._digits)
-        return self.prefix, self._low, table, digits
+        lookups only: the first occurrences stay here); an index built there
+        (:meth:`from_numbers`) is only flushed."""
+        files = []
+        for name, array in (("table", self._table), ("digits", self._digits)):
+            path = os.path.join(directory, f"index-{name}.npy")
+            if isinstance(array, np.memmap) and array.filename == os.path.abspath(path):
+                array.flush()
+            else:
+                np.save(path, array)
+            files.append(path)
+        return self.prefix, self._low, files[0], files[1]
 
     @classmethod
     def load(cls, files: tuple[bytes, int, str, str]) -> NumberedIds:
         """An index :meth:`save` wrote, for lookups."""
         prefix, low, table, digits = files
-        return cls(prefix, low, np.load(table), np.load(digits), None)
+        return cls(prefix, low, np.load(table, mmap_mode="r"), np.load(digits, mmap_mode="r"), None)
 
     @classmethod
     def build(cls, columns: Iterator[pa.Array] | list[pa.Array]) -> NumberedIds | None:
@@ -356,29 +384,38 @@ class NumberedIds:
         return cls.from_numbers(prefix, numbers, digits)
 
     @classmethod
-    def from_numbers(cls, prefix: bytes, numbers: list[np.ndarray], digits: list[np.ndarray]
-                     ) -> NumberedIds | None:
+    def from_numbers(cls, prefix: bytes, numbers: list[np.ndarray], digits: list[np.ndarray],
+                     directory: str | None = None) -> NumberedIds | None:
         """From the ids already parsed by :func:`id_numbers` (pieces in file order, one
-        prefix); None when they are too sparse or two ids share a number."""
-        num = np.concatenate(numbers) if numbers else np.zeros(0, np.int64)
-        numbers.clear()  # the caller's pieces: the concatenation holds them now
-        dig = np.concatenate(digits) if digits else np.zeros(0, np.uint8)
-        n = len(num)
+        prefix); None when they are too sparse or two ids share a number. ``directory``: the
+        lookup arrays are made as files there, memory-mapped (what :meth:`save` ships to
+        other processes), not in this process's memory."""
+        n = sum(len(p) for p in numbers)
         if not n:
             return None
-        low, high = int(num.min()), int(num.max())
+        low = min(int(p.min()) for p in numbers if len(p))
+        high = max(int(p.max()) for p in numbers if len(p))
         if high - low > 4 * n + 1024:
             return None
-        num -= low
         # row numbers in 32 bits when they fit: half the memory (the index is shipped to the
         # chunked evaluation's worker processes)
         kind = np.int32 if n < 2**31 - 1 else np.int64
-        table = np.full(high - low + 1, -1, dtype=kind)
-        if n < 2 or bool((num[1:] > num[:-1]).all()):
+        table = _lookup_array(directory, "table", high - low + 1, kind)
+        table.fill(-1)
+        dig = _lookup_array(directory, "digits", n, np.uint8)
+        np.concatenate(digits, out=dig)
+        if _increasing(numbers):
             # ids in increasing order (an export sorted by id): no id repeats, every row is
-            # its id's first
-            table[num] = np.arange(n, dtype=kind)
+            # its id's first; filled piece by piece, without one array of all the numbers
+            at = 0
+            for piece in numbers:
+                table[piece - low] = np.arange(at, at + len(piece), dtype=kind)
+                at += len(piece)
+            numbers.clear()
             return cls(prefix, low, table, dig, None)
+        num = np.concatenate(numbers)
+        numbers.clear()  # the caller's pieces: the concatenation holds them now
+        num -= low
         # written last row first, a slice at a time, so that the first row of a repeated id
         # wins without a second array of n row numbers
         step = 1 << 20

@@ -307,7 +307,8 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
             raise no_tickets(file, "only a header row")
         if n >= 1 << 31:  # the placed events number their tickets in 32 bits
             raise split.NoSplit("more than 2**31 tickets")
-        index = split.segment_index(segments)
+        # made in the scratch folder when the workers are to map it (pass 2)
+        index = split.segment_index(segments, tmp if pool.workers > 1 else None)
         dup_rows, dup_first = (index.repeated() if isinstance(index, NumberedIds)
                                else repeated_rows(index.first_occurrence()))
         tickets_at = split.ticket_slices(file, segments, chunk_rows, dup_rows, dup_first)

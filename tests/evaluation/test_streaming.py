@@ -337,6 +337,48 @@ def test_hashed_ids_answer_as_id_index(ids, query):
             assert (rows.tolist(), firsts.tolist()) == (again, [first[i] for i in again])
 
 
+@settings(max_examples=150, deadline=None)
+@given(ids=st.lists(_ID, max_size=40), query=st.lists(_ID, max_size=20),
+       cuts=st.lists(st.integers(0, 40), max_size=3))
+def test_a_numbered_index_made_as_files_answers_as_one_in_memory(ids, query, cuts):
+    """The split reader makes its index as files in the scratch folder, piece by piece (one
+    piece a segment): the same answers as in memory and as IdIndex, before and after it is
+    shipped, and shipping it writes nothing again."""
+    import tempfile
+
+    from slalang.data.stream import id_numbers
+
+    column = pa.array(ids, pa.string())
+    bounds = sorted({0, len(ids), *(min(c, len(ids)) for c in cuts)})
+    parsed = [id_numbers(column[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)
+              if b > a]
+    if not parsed or None in parsed or len({p[2] for p in parsed}) != 1:
+        return
+    prefix = parsed[0][2]
+    memory = NumberedIds.from_numbers(prefix, [p[0] for p in parsed], [p[1] for p in parsed])
+    with tempfile.TemporaryDirectory() as tmp:
+        made = NumberedIds.from_numbers(prefix, [p[0] for p in parsed],
+                                        [p[1] for p in parsed], tmp)
+        assert (made is None) == (memory is None)
+        if made is None:
+            return
+        import numpy as np
+
+        real_save, np.save = np.save, None  # made there: saving it must write nothing
+        try:
+            files = made.save(tmp)
+        finally:
+            np.save = real_save
+        assert all(os.path.dirname(f) == tmp for f in files[2:])
+        shipped = NumberedIds.load(files)
+        q = pa.array(query, pa.string())
+        for index in (made, shipped):
+            assert index.lookup(q).tolist() == memory.lookup(q).tolist()
+        want = IdIndex(column).first_occurrence().tolist()
+        assert made.first_occurrence().tolist() == memory.first_occurrence().tolist() == want
+        assert [a.tolist() for a in made.repeated()] == [a.tolist() for a in memory.repeated()]
+
+
 def test_hashed_ids_survive_a_collision(monkeypatch):
     import numpy as np
 
