@@ -54,7 +54,7 @@ from slalang.data.stream import (
     _dictionary,
     _header,
     add_duplicates,
-    event_records,
+    checked_events,
     grow_labels,
     id_numbers,
 )
@@ -347,18 +347,25 @@ def place_range(path: str, start: int, end: int, names: list[str], text_instants
     events = events_from_table(table, path)
     status: list[str] = []
     priority: list[str] = []
-    rejected, records = event_records(events, _index(index).lookup(ids), status, priority)
+    owner = _index(index).lookup(ids)
+    rejected, keep, status_codes, priority_codes = checked_events(events, owner, status,
+                                                                  priority)
+    at = events.at.values
     del table, ids, events
     if max(len(status), len(priority)) > 1 << 15:  # codes in 16 bits (-1: none)
         return NoSplit("more than 32,768 statuses or priorities in a range")  # type: ignore
-    block = records["ticket"] // rows
-    # stable, by chunk: a radix sort when the chunks' numbers fit 16 bits
+    if keep is not None:  # some refused
+        owner = owner[keep]
+    block = owner // rows
+    # stable, by chunk (a radix sort when the chunks' numbers fit 16 bits): each kept event
+    # is gathered once, straight into its place
     order = np.argsort(block.astype(np.uint16) if chunks <= 1 << 16 else block, kind="stable")
-    placed = np.empty(len(records), dtype=PLACED)
-    placed["ticket"] = (records["ticket"] - block * rows)[order]
-    placed["at"] = records["at"][order]
-    placed["status"] = records["status"][order]
-    placed["priority"] = records["priority"][order]
+    where = order if keep is None else keep[order]
+    placed = np.empty(len(order), dtype=PLACED)
+    placed["ticket"] = (owner - block * rows)[order]
+    placed["at"] = at[where]
+    placed["status"] = status_codes[where]
+    placed["priority"] = priority_codes[where]
     offsets = np.zeros(chunks + 1, dtype=np.int64)
     np.cumsum(np.bincount(block, minlength=chunks), out=offsets[1:])
     placed.tofile(out)

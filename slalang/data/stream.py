@@ -447,11 +447,19 @@ class NumberedIds:
         if isinstance(query, pa.ChunkedArray):
             query = query.combine_chunks() if query.num_chunks != 1 else query.chunk(0)
         numbers, digits, _ = _numbers(query, self.prefix)  # type: ignore[misc]
-        slot = np.where(numbers >= 0, numbers - self._low, -1)
+        slot = numbers - self._low  # an id of another shape (-1) falls below: low >= 0
         inside = (slot >= 0) & (slot < len(self._table))
-        cand = np.where(inside, self._table[np.where(inside, slot, 0)], -1)
-        hit = (cand >= 0) & (self._digits[np.maximum(cand, 0)] == digits)
-        return np.where(hit, cand, -1)
+        if inside.all():  # the usual case: every event's ticket within the table's range
+            cand = self._table[slot]
+        else:
+            cand = np.full(len(slot), -1, dtype=self._table.dtype)
+            cand[inside] = self._table[slot[inside]]
+        found = cand >= 0
+        if found.all():
+            hit = self._digits[cand] == digits
+        else:
+            hit = found & (self._digits[np.where(found, cand, 0)] == digits)
+        return cand if hit.all() else np.where(hit, cand, -1)
 
 
 class HashedIds:
@@ -714,12 +722,13 @@ def grow_labels(labels: list[str], new: Sequence[str]) -> list[int]:
     return [known[x] for x in new]
 
 
-def event_records(events: RawEvents, owner: np.ndarray, status_labels: list[str],
-                  priority_labels: list[str]) -> tuple[list[Rejection], np.ndarray]:
+def checked_events(events: RawEvents, owner: np.ndarray, status_labels: list[str],
+                   priority_labels: list[str]
+                   ) -> tuple[list[Rejection], np.ndarray | None, np.ndarray, np.ndarray]:
     """Events validated as the in-memory reader validates them (unknown ticket, missing or
-    bad instant, neither status nor priority): the rejections, and the kept events as
-    :data:`EVENT_RECORD` in file order (``owner``: each event's ticket index, -1 unknown;
-    status and priority codes in the labels, which grow as new ones are seen)."""
+    bad instant, neither status nor priority; ``owner``: each event's ticket index, -1
+    unknown): the rejections, the indices of the events kept (None: all of them), and every
+    event's status and priority codes in the labels, which grow as new ones are seen."""
     m = len(events.rows)
     status = _codes(events.status, m, status_labels)
     prio = _codes(events.priority, m, priority_labels)
@@ -728,7 +737,15 @@ def event_records(events: RawEvents, owner: np.ndarray, status_labels: list[str]
     problems, ok = event_problems(events, owner, status, prio, ids=events.ticket)
     rejected = [Rejection(events.file, int(events.rows[j]), f, r)
                 for j, f, r in sorted(problems)]
-    keep = np.flatnonzero(ok)
+    return rejected, None if ok.all() else np.flatnonzero(ok), status, prio
+
+
+def event_records(events: RawEvents, owner: np.ndarray, status_labels: list[str],
+                  priority_labels: list[str]) -> tuple[list[Rejection], np.ndarray]:
+    """:func:`checked_events`, the kept events as :data:`EVENT_RECORD` in file order."""
+    rejected, keep, status, prio = checked_events(events, owner, status_labels,
+                                                  priority_labels)
+    keep = np.arange(len(owner)) if keep is None else keep
     records = np.empty(len(keep), dtype=EVENT_RECORD)
     records["ticket"] = owner[keep]
     records["at"] = events.at.values[keep]
