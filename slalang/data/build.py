@@ -119,9 +119,12 @@ def _indices(chunk: pa.DictionaryArray) -> np.ndarray:
 
 
 def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool = False,
-             data_hash: str = "") -> TicketTable:
+             data_hash: str = "", repeats_known: bool = False) -> TicketTable:
     """Validate and build the table. Refused rows go to ``table.rejected`` (never dropped
-    silently); refused tickets take their events with them."""
+    silently); refused tickets take their events with them. ``repeats_known``: the caller
+    has found the repeated ids itself (the split reader, with its index of the whole file:
+    in ``tickets.problems``, or settled afterwards), and events refer to tickets by index,
+    so the ids need no index of their own here."""
     n = tickets.n
     problems: list[tuple[int, Rejection]] = []  # (ticket index or -1, rejection)
     ok = np.ones(n, dtype=bool)
@@ -143,12 +146,14 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
     id_missing = np.asarray(pc.fill_null(pc.equal(ids, ""), True).to_numpy(
         zero_copy_only=False), dtype=bool) if n else np.zeros(0, bool)
     refuse(id_missing, "id", "missing ticket id")
-    index = IdIndex(ids)
-    first = index.first_occurrence()
     id_text = IdColumn(ids)
-    dup = (first >= 0) & (first != np.arange(n))
-    refuse(dup, "id", lambda i: f"duplicate ticket id {id_text[i]!r} (first seen on row "
-                                f"{int(tickets.rows[first[i]])})")
+    index = None
+    if not repeats_known:
+        index = IdIndex(ids)
+        first = index.first_occurrence()
+        dup = (first >= 0) & (first != np.arange(n))
+        refuse(dup, "id", lambda i: f"duplicate ticket id {id_text[i]!r} (first seen on row "
+                                    f"{int(tickets.rows[first[i]])})")
 
     # instants: readable, and in a sensible order
     instants = {c: tickets.instants.get(c) for c in INSTANT_COLUMNS}
@@ -183,6 +188,9 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
         ev_problems, ev_ok = event_problems(events, owner, status.codes, prio.codes,
                                             alive=alive)
     else:
+        if index is None:
+            raise ValueError("events by ticket id need the ids indexed: repeats_known is for "
+                             "events by ticket index")
         event_ids, cleaned = strip_invisible(events.ticket)
         invisible += cleaned
         owner = index.lookup(event_ids)

@@ -201,7 +201,9 @@ def read_segment(path: str, start: int, end: int, names: list[str], text_instant
         numbers = id_numbers(ids)
     rejected: list[Rejection] = []
     if table.num_rows and all(c in names for c in REQUIRED):
-        rejected = assemble(tickets_from_table(table, path), RawEvents.empty()).rejected
+        # repeated ids are settled once every segment's ids are indexed
+        rejected = assemble(tickets_from_table(table, path), RawEvents.empty(),
+                            repeats_known=True).rejected
     return Segment(out, table.num_rows, numbers, rejected)
 
 
@@ -494,7 +496,8 @@ def chunk_table(tickets: TicketSlice, events: EventSlice | None
     from slalang.data.checks import refuse_early_events_listed
 
     return refuse_early_events_listed(assemble(chunk_tickets(tickets),
-                                               chunk_events(events, tickets.start)))
+                                               chunk_events(events, tickets.start),
+                                               repeats_known=True))
 
 
 def early_rejections(tickets: TicketSlice, events: EventSlice | None) -> list[Rejection]:
