@@ -170,3 +170,27 @@ def test_arrow_and_python_jsonl_readers_agree(tmp_path, case):
     slow = _jsonl_python(data, "f.jsonl")
     got = [_as_tuple(assemble(*pair, check_event_order=True)) for pair in (fast, slow)]
     assert got[0] == got[1]
+
+
+def test_repeats_known_leaves_the_repeated_ids_to_the_caller():
+    """The split reader settles repeated ids with its index of the whole file, so its
+    segments and chunks are assembled without an index of their own: a repeated id is then
+    not refused here (every other check still is), and events by ticket id are refused as a
+    misuse, not looked up in an index that does not exist."""
+    import pyarrow as pa
+
+    from slalang.data.build import RawEvents, assemble
+    from slalang.data.canonical import events_from_table, tickets_from_table
+
+    tickets = tickets_from_table(pa.table({
+        "id": ["T1", "T1", "T2"], "customer": ["C1", "C1", None],
+        "created_at": ["2026-08-10T10:00:00+02:00"] * 3}), "t.csv")
+    whole = assemble(tickets, RawEvents.empty())
+    assert [(r.row, r.field) for r in whole.rejected] == [(3, "id"), (4, "customer")]
+    known = assemble(tickets, RawEvents.empty(), repeats_known=True)
+    assert [(r.row, r.field) for r in known.rejected] == [(4, "customer")]
+    assert known.n == 2
+    by_id = events_from_table(pa.table({"ticket_id": ["T1"], "at": [
+        "2026-08-10T11:00:00+02:00"], "status": ["in_progress"]}), "e.csv")
+    with pytest.raises(ValueError, match="repeats_known"):
+        assemble(tickets, by_id, repeats_known=True)
