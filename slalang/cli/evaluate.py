@@ -185,6 +185,7 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     from slalang.cli.progress import progress_for
     from slalang.evaluation.drivers import evaluate_input
     from slalang.evaluation.periods import parse_period, resolve_as_of
+    from slalang.evaluation.scratch import removal_in_background
     from slalang.plan import compile_plan
     from slalang.policy_cache import checked_policy_or_exit
 
@@ -198,7 +199,8 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
     outputs = command_outputs()  # every file of the run, all or none
     # the verdict CSV is written while the batches are evaluated (chunks, dask)
     with progress_for(quiet) as progress:
-        with outputs.open(csv_out, "wb") if csv_out else nullcontext() as fh:
+        with outputs.open(csv_out, "wb") if csv_out else nullcontext() as fh, \
+                removal_in_background():  # the scratch folder, while the outputs are written
             run = evaluate_input(plan, tickets, events, downtime, ros, as_of=instant,
                                  period=per, mapping=mapping, engine=engine, workers=workers,
                                  scheduler=scheduler, chunk_rows=chunk_rows,

@@ -16,12 +16,23 @@ Shared memory cannot be evicted to a disk under pressure, so it is chosen only w
 surely fit: an estimate of them (the input's size, a compressed input counted ten times) must
 be under a quarter of the memory available and under half of ``/dev/shm``'s free space. A
 folder the caller names, or ``TMPDIR`` set in the environment, is always used as it is.
+
+The folder is removed before the run returns. The command line, which exits once it has
+written its outputs, lets a helper thread remove it while it writes them instead
+(:func:`removal_in_background`: freeing 835 MB of shared memory took 0.12 s with the other
+core idle); the interpreter waits for that thread before it exits, and :func:`wait_removed`
+waits for it too.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
-from collections.abc import Iterable
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SHM = "/dev/shm"
@@ -53,6 +64,50 @@ def scratch_dir(workdir: str | Path | None, inputs: Iterable[str | Path | None])
     if need > st.f_bavail * st.f_frsize * SPACE_SHARE:
         return None
     return SHM
+
+
+_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("slalang_scratch_background",
+                                                                  default=False)
+
+
+@contextmanager
+def removal_in_background() -> Iterator[None]:
+    """Within it, a run that went well leaves its folder to be removed by a helper thread
+    (for a process that exits once its outputs are written: the command line)."""
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
+
+
+@contextmanager
+def scratch_folder(parent: str | None) -> Iterator[str]:
+    """A new folder for a run's temporary files in ``parent`` (None: the system's temp
+    folder), removed when the run ends (see :func:`removal_in_background`)."""
+    path = tempfile.mkdtemp(prefix="slalang-chunks-", dir=parent)
+    try:
+        yield path
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    if not _BACKGROUND.get():
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    # not a daemon: the interpreter waits for it before exiting, so nothing is left behind
+    remover = threading.Thread(target=shutil.rmtree, args=(path,),
+                               kwargs={"ignore_errors": True}, name="slalang-scratch-removal")
+    _removing.append(remover)
+    remover.start()
+
+
+_removing: list[threading.Thread] = []
+
+
+def wait_removed() -> None:
+    """Wait until every folder being removed on a helper thread is gone."""
+    while _removing:
+        _removing.pop().join()
 
 
 def expected_bytes(inputs: Iterable[str | Path | None]) -> int | None:

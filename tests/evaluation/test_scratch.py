@@ -93,16 +93,57 @@ def test_memory_available_reads_the_kernel():
 
 
 def test_a_chunked_run_writes_there_and_leaves_nothing(shm, monkeypatch):
-    made: list[str] = []
-    real = tempfile.TemporaryDirectory
+    made: list[str | None] = []
+    real = tempfile.mkdtemp
 
     def spy(*args, **kwargs):
         made.append(kwargs.get("dir"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(streaming.tempfile, "TemporaryDirectory", spy)
+    monkeypatch.setattr(scratch.tempfile, "mkdtemp", spy)
     plan = compile_plan(load_policy(ROOT / "policies" / "bench.sla"))
     streaming.evaluate_chunked(plan, BENCH300 / "tickets.csv", BENCH300 / "events.csv",
                                None, None, chunk_rows=50, workers=1)
     assert made == [str(shm)]
     assert list(shm.iterdir()) == []
+
+
+def test_a_failed_run_removes_its_folder_at_once(tmp_path):
+    with scratch.removal_in_background(), pytest.raises(RuntimeError), \
+            scratch.scratch_folder(str(tmp_path)) as folder:
+        (Path(folder) / "segment.arrow").write_bytes(b"x" * 1000)
+        raise RuntimeError("the run failed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_finished_run_removes_its_folder_before_it_returns(tmp_path):
+    with scratch.scratch_folder(str(tmp_path)) as folder:
+        (Path(folder) / "segment.arrow").write_bytes(b"x" * 1000)
+    assert list(tmp_path.iterdir()) == []
+    assert not scratch._removing
+
+
+def test_the_command_line_removes_its_folder_on_a_helper_thread(tmp_path, monkeypatch):
+    import threading
+
+    started = threading.Event()
+    release = threading.Event()
+    real = scratch.shutil.rmtree
+
+    def slow(path, **kwargs):
+        started.set()
+        release.wait(10)
+        real(path, **kwargs)
+
+    monkeypatch.setattr(scratch.shutil, "rmtree", slow)
+    with scratch.removal_in_background():
+        with scratch.scratch_folder(str(tmp_path)) as folder:
+            (Path(folder) / "segment.arrow").write_bytes(b"x" * 1000)
+        assert started.wait(10)
+        assert list(tmp_path.iterdir()) != []  # returned while the folder is removed
+    release.set()
+    scratch.wait_removed()
+    assert list(tmp_path.iterdir()) == []
+    with scratch.scratch_folder(str(tmp_path)):  # outside it: removed before returning
+        pass
+    assert list(tmp_path.iterdir()) == [] and not scratch._removing

@@ -660,3 +660,28 @@ def test_task_pool_keeps_the_order_when_this_process_helps():
 
     with TaskPool(2) as pool:
         assert list(pool.map(abs, [(-i,) for i in range(60)], helped=True)) == list(range(60))
+
+
+def test_counts_are_merged_while_the_chunks_are_evaluated(monkeypatch):
+    """Without listed tickets, the partials are merged every few chunks, not all at the end
+    (64 gathered partials took up to 0.38 s at the end of a 10m run with both cores idle);
+    with them, they still wait for enough listed rows. The answers do not change."""
+    from slalang.evaluation import streaming
+
+    sizes: list[int] = []
+    real = streaming.PartialSum._merge
+
+    def spy(self):
+        sizes.append(len(self.parts))
+        real(self)
+
+    monkeypatch.setattr(streaming.PartialSum, "_merge", spy)
+    plan = _plan("bench.sla")
+    tickets, events = BENCH300 / "tickets.csv", BENCH300 / "events.csv"
+    summary = evaluate_chunked(plan, tickets, events, None, None, chunk_rows=10,
+                               list_tickets=False, workers=1)[0]
+    assert sizes == [streaming._MERGE_COUNTS] * 3 + [30 - 3 * streaming._MERGE_COUNTS]
+    sizes.clear()
+    listed = evaluate_chunked(plan, tickets, events, None, None, chunk_rows=10, workers=1)[0]
+    assert sizes == [30]
+    assert evaluation_to_text(summary) == evaluation_to_text(listed)
