@@ -423,22 +423,26 @@ PLACED = np.dtype([("ticket", "<i4"), ("status", "<i2"), ("priority", "<i2"),
                    ("at", "<i8")])
 
 
-def _placed(path: str, first: int, count: int) -> np.ndarray:
-    """Records ``first:first + count`` of a placed-events file, memory-mapped: read where they
-    lie in the page cache, not copied into a buffer of their own first."""
-    if not count:
-        return np.zeros(0, dtype=PLACED)
-    return np.memmap(path, dtype=PLACED, mode="r", offset=first * PLACED.itemsize,
-                     shape=(count,))
-
-
 def chunk_records(chunk: EventSlice | None) -> np.ndarray:
-    """A chunk's events in file order (:data:`PLACED`, codes the ranges' own; a view of the
-    file when they lie in one range: read the fields, they are not kept)."""
+    """A chunk's events in file order (:data:`PLACED`, codes the ranges' own), read from each
+    range's file into one array: a chunk has a slice of every range (68 at 10m), and mapping
+    each slice cost 30 us, reading it a few (a hundred chunks, two passes)."""
     if chunk is None or not chunk.parts:
         return np.zeros(0, dtype=PLACED)
-    pieces = [_placed(path, first, count) for path, first, count, *_ in chunk.parts]
-    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+    out = np.empty(sum(count for _, _, count, *_ in chunk.parts), dtype=PLACED)
+    raw = out.view(np.uint8)
+    at = 0
+    for path, first, count, *_ in chunk.parts:
+        size = count * PLACED.itemsize
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            got = os.preadv(fd, [raw[at:at + size]], first * PLACED.itemsize)
+        finally:
+            os.close(fd)
+        if got != size:
+            raise OSError(f"{path}: {got} bytes read of {size} (the file was cut short)")
+        at += size
+    return out
 
 
 def chunk_events(chunk: EventSlice | None, start: int) -> RawEvents:
@@ -478,10 +482,9 @@ def chunk_span(tickets: TicketSlice, events: EventSlice | None, refused: np.ndar
     created = instants_from_table(table, ("created_at",))["created_at"].values
     keep = np.ones(len(created), dtype=bool)
     keep[refused] = False
-    for path, first, count, *_ in events.parts if events is not None else ():
-        records = _placed(path, first, count)  # range by range: no copy of them all
-        owner = records["ticket"]
-        keep[owner[records["at"] < created[owner]]] = False
+    records = chunk_records(events)
+    owner = records["ticket"]
+    keep[owner[records["at"] < created[owner]]] = False
     if not keep.any():
         return NAT, NAT
     kept = created[keep]

@@ -685,3 +685,26 @@ def test_counts_are_merged_while_the_chunks_are_evaluated(monkeypatch):
     listed = evaluate_chunked(plan, tickets, events, None, None, chunk_rows=10, workers=1)[0]
     assert sizes == [30]
     assert evaluation_to_text(summary) == evaluation_to_text(listed)
+
+
+def test_a_chunks_events_are_read_from_every_range_in_order(tmp_path):
+    """A chunk's events are its slices of every range's file, read into one array in range
+    order; a file cut short is an error, never a chunk with fewer events."""
+    import numpy as np
+
+    from slalang.data import split
+
+    files = []
+    for k in range(3):
+        records = np.zeros(4, dtype=split.PLACED)
+        records["ticket"] = np.arange(4) + 10 * k
+        path = tmp_path / f"e{k}.bin"
+        records.tofile(path)
+        files.append(str(path))
+    chunk = split.EventSlice(((files[0], 1, 2, None, None), (files[2], 0, 3, None, None)),
+                             [], [])
+    assert split.chunk_records(chunk)["ticket"].tolist() == [1, 2, 20, 21, 22]
+    assert len(split.chunk_records(None)) == 0
+    short = split.EventSlice(((files[1], 2, 5, None, None),), [], [])
+    with pytest.raises(OSError, match="cut short"):
+        split.chunk_records(short)
