@@ -55,8 +55,8 @@ class RawEvents:
     rows: np.ndarray
     ticket: np.ndarray | Column
     at: Parsed
-    status: Column
-    priority: Column
+    status: Column | Categorical
+    priority: Column | Categorical
     problems: list[tuple[int, str | None, str]] = field(default_factory=list)
 
     @classmethod
@@ -87,10 +87,13 @@ def out_of_range_reason(value: int) -> str:
     return f"instant in year {year}, outside the years 1900-2399 slalang evaluates"
 
 
-def categorical(values: Column | None, n: int) -> Categorical:
-    """A pyarrow string or dictionary column as a :class:`Categorical` (null and "" absent)."""
+def categorical(values: Column | Categorical | None, n: int) -> Categorical:
+    """A pyarrow string or dictionary column as a :class:`Categorical` (null and "" absent);
+    one already (the split reader's placed events, coded as it read them) as it is."""
     if values is None:
         return Categorical.absent(n)
+    if isinstance(values, Categorical):
+        return values
     if isinstance(values, pa.ChunkedArray):
         if not pa.types.is_dictionary(values.type):
             values = pc.dictionary_encode(values)

@@ -51,14 +51,20 @@ from slalang.data.stream import (
     _INSTANT,
     HashedIds,
     NumberedIds,
-    _dictionary,
     _header,
     add_duplicates,
     checked_events,
     grow_labels,
     id_numbers,
 )
-from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT, Rejection, TicketTable
+from slalang.data.table import (
+    CATEGORICAL_COLUMNS,
+    INSTANT_COLUMNS,
+    NAT,
+    Categorical,
+    Rejection,
+    TicketTable,
+)
 
 #: bytes of tickets parsed as one segment (about 80,000 tickets of the benchmark's shape)
 SEGMENT_BYTES = 8 << 20
@@ -464,8 +470,8 @@ def chunk_events(chunk: EventSlice | None, start: int) -> RawEvents:
     rows = np.full(len(records), -1, dtype=np.int64)
     return RawEvents(file="", rows=rows, ticket=records["ticket"].astype(np.int64),
                      at=Parsed(records["at"].copy(), {}),
-                     status=_dictionary(status, chunk.status_labels),
-                     priority=_dictionary(priority, chunk.priority_labels))
+                     status=Categorical(status, tuple(chunk.status_labels)),
+                     priority=Categorical(priority, tuple(chunk.priority_labels)))
 
 
 # -- the default period ---------------------------------------------------------------------

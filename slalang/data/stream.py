@@ -196,18 +196,39 @@ def file_digest(paths: list[str | Path]) -> Future:
 
     def work() -> str:
         hasher = hashlib.sha256()
-        block = bytearray(1 << 23)  # one buffer read into again and again: no page faults
-        with memoryview(block) as view:
-            for p in paths:
-                with open(p, "rb") as fh:
-                    while size := fh.readinto(block):
-                        hasher.update(view[:size])
+        for p in paths:
+            with open(p, "rb") as fh:
+                _hash_file(hasher, fh)
         return hasher.hexdigest()
 
     return _POOL.submit(work)
 
 
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slalang-stream-hash")
+#: bytes hashed at a time (hashlib lets other threads run while it hashes more than 2 KiB)
+_HASH_BLOCK = 1 << 23
+
+
+def _hash_file(hasher, fh) -> None:
+    """Feed a file's bytes to ``hasher``: hashed where they lie in the page cache when the file
+    can be memory-mapped (no copy of 2 GB into a buffer at 10m), read block by block into one
+    buffer otherwise (a pipe, an empty file)."""
+    import mmap
+
+    try:
+        whole = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (ValueError, OSError):  # empty, or not a regular file
+        whole = None
+    if whole is not None:
+        with whole, memoryview(whole) as view:
+            whole.madvise(mmap.MADV_SEQUENTIAL)
+            for at in range(0, len(whole), _HASH_BLOCK):
+                hasher.update(view[at:at + _HASH_BLOCK])
+        return
+    block = bytearray(_HASH_BLOCK)  # one buffer read into again and again: no page faults
+    with memoryview(block) as view:
+        while size := fh.readinto(block):
+            hasher.update(view[:size])
 
 
 def _string_parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
