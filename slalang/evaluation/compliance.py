@@ -53,6 +53,26 @@ class TicketCounts:
                             self.open + other.open, self.invalid + other.invalid)
 
 
+def _narrow(a: np.ndarray) -> np.ndarray:
+    """An integer array in int32 when every value fits (a smaller pickle), else as it is."""
+    if a.dtype.kind not in "iu" or a.itemsize <= 4 or (
+            a.size and (int(a.min()) < -(1 << 31) or int(a.max()) >= 1 << 31)):
+        return a
+    return a.astype(np.int32)
+
+
+def _unpickle_aggregate(customers, tiers, metrics, priorities, shape, cells_type, arrays
+                        ) -> Aggregate:
+    """An :class:`Aggregate` from what its ``__reduce__`` packed (arrays back in their own
+    types; the cells rebuilt from the non-zero ones)."""
+    g_customer, g_tier, g_bucket, g_counts, values, at = (
+        np.asarray(a, dtype=np.dtype(kind)) for kind, a in arrays)
+    cells = np.zeros(shape, dtype=np.dtype(cells_type))
+    cells.reshape(-1)[at] = values
+    return Aggregate(customers, tiers, metrics, priorities, g_customer, g_tier, g_bucket,
+                     g_counts, cells)
+
+
 @dataclass(frozen=True)
 class Aggregate:
     """Verdict counts, columnar, per group (one customer in one tier in one bucket).
@@ -75,6 +95,18 @@ class Aggregate:
 
     def __len__(self) -> int:
         return len(self.g_customer)
+
+    def __reduce__(self):
+        # pickled from process to process (a chunk's partial from a worker, a partition's on
+        # Dask): most cells are zeros (85 % at 100,000 tickets a chunk), so only the others
+        # travel, and every array in the narrowest type that holds it (5.5 MB a chunk of the
+        # 1m bench set down to about 1 MB; a 10m run sends a hundred of them)
+        flat = self.cells.reshape(-1)
+        at = np.flatnonzero(flat)
+        arrays = (self.g_customer, self.g_tier, self.g_bucket, self.g_counts, flat[at], at)
+        return (_unpickle_aggregate, (self.customers, self.tiers, self.metrics,
+                                      self.priorities, self.cells.shape, self.cells.dtype.str,
+                                      tuple((a.dtype.str, _narrow(a)) for a in arrays)))
 
     def key(self, g: int) -> GroupKey:
         return GroupKey(int(self.g_bucket[g]), self.customers[self.g_customer[g]],
