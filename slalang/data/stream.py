@@ -205,30 +205,38 @@ def file_digest(paths: list[str | Path]) -> Future:
 
 
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slalang-stream-hash")
-#: bytes hashed at a time (hashlib lets other threads run while it hashes more than 2 KiB)
+#: bytes hashed at a time (hashlib lets other threads run while it hashes more than 2 KiB),
+#: and mapped at a time: a mapping of the whole file would count it all in the process's
+#: resident size (2 GB at 10m) though it is the page cache's
 _HASH_BLOCK = 1 << 23
+_HASH_WINDOW = 1 << 26
 
 
 def _hash_file(hasher, fh) -> None:
-    """Feed a file's bytes to ``hasher``: hashed where they lie in the page cache when the file
-    can be memory-mapped (no copy of 2 GB into a buffer at 10m), read block by block into one
-    buffer otherwise (a pipe, an empty file)."""
+    """Feed a file's bytes to ``hasher``: hashed where they lie in the page cache, a window
+    mapped at a time (no copy of 2 GB into a buffer at 10m), or read block by block into one
+    buffer when the file cannot be mapped (a pipe, an empty file)."""
     import mmap
 
-    try:
-        whole = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (ValueError, OSError):  # empty, or not a regular file
-        whole = None
-    if whole is not None:
-        with whole, memoryview(whole) as view:
-            whole.madvise(mmap.MADV_SEQUENTIAL)
-            for at in range(0, len(whole), _HASH_BLOCK):
-                hasher.update(view[at:at + _HASH_BLOCK])
+    size = os.fstat(fh.fileno()).st_size
+    at = 0
+    while at < size:
+        length = min(_HASH_WINDOW, size - at)
+        try:
+            window = mmap.mmap(fh.fileno(), length, offset=at, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # not a regular file: read it instead
+            break
+        with window, memoryview(window) as view:
+            for start in range(0, length, _HASH_BLOCK):
+                hasher.update(view[start:start + _HASH_BLOCK])
+        at += length
+    if at >= size and size:
         return
+    fh.seek(at)
     block = bytearray(_HASH_BLOCK)  # one buffer read into again and again: no page faults
     with memoryview(block) as view:
-        while size := fh.readinto(block):
-            hasher.update(view[:size])
+        while got := fh.readinto(block):
+            hasher.update(view[:got])
 
 
 def _string_parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
