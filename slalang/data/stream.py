@@ -393,7 +393,9 @@ class NumberedIds:
     def load(cls, files: tuple[bytes, int, str, str]) -> NumberedIds:
         """An index :meth:`save` wrote, for lookups."""
         prefix, low, table, digits = files
-        return cls(prefix, low, np.load(table, mmap_mode="r"), np.load(digits, mmap_mode="r"), None)
+        # mapped, not read: the workers share the pages, none copies 50 MB of its own
+        return cls(prefix, low, np.load(table, mmap_mode="r"), np.load(digits, mmap_mode="r"),
+                   None)
 
     @classmethod
     def build(cls, columns: Iterator[pa.Array] | list[pa.Array]) -> NumberedIds | None:

@@ -117,7 +117,7 @@ class BatchPool:
 
 
 #: tasks in flight per worker process: results are taken in order, so a slow task holds back
-#: the ones after it; with two a worker, one core sat idle for 0.3-0.4 s of a 10m run's
+#: the ones after it; with two per worker, one core sat idle for 0.3-0.4 s of a 10m run's
 #: evaluation, with four 0.2 s (a result is small: counts, or one chunk's verdict rows)
 IN_FLIGHT = 4
 
