@@ -43,3 +43,8 @@ class DataError(SlalangError):
         prefix = f"{where}: " if where else ""
         suffix = f" (field {field!r})" if field else ""
         super().__init__(f"{prefix}{message}{suffix}")
+
+
+class ScratchError(SlalangError):
+    """The run's temporary files did not fit where they were written: names the folder and
+    what to do."""

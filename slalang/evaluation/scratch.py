@@ -27,6 +27,7 @@ waits for it too.
 from __future__ import annotations
 
 import contextvars
+import errno
 import os
 import shutil
 import tempfile
@@ -41,6 +42,8 @@ MEMORY_SHARE = 0.25
 SPACE_SHARE = 0.5
 #: a compressed CSV export is about this many times smaller than the text it holds
 COMPRESSED_RATIO = 10
+#: the errors of a write that found no room (a full file system, a quota, a size limit)
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def scratch_dir(workdir: str | Path | None, inputs: Iterable[str | Path | None]) -> str | None:
@@ -88,6 +91,17 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
     path = tempfile.mkdtemp(prefix="slalang-chunks-", dir=parent)
     try:
         yield path
+    except OSError as exc:
+        shutil.rmtree(path, ignore_errors=True)
+        if exc.errno in _NO_ROOM:
+            from slalang.errors import ScratchError
+
+            raise ScratchError(
+                f"the chunked evaluation's temporary files did not fit in "
+                f"{os.path.dirname(path)} ({os.strerror(exc.errno)}); they take about as "
+                "much as the input files: free some space there, or set TMPDIR to a folder "
+                "with room") from None
+        raise
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)
         raise

@@ -147,3 +147,45 @@ def test_the_command_line_removes_its_folder_on_a_helper_thread(tmp_path, monkey
     with scratch.scratch_folder(str(tmp_path)):  # outside it: removed before returning
         pass
     assert list(tmp_path.iterdir()) == [] and not scratch._removing
+
+
+def test_a_full_folder_is_an_error_for_people(tmp_path):
+    """A write that found no room (the folder's file system full) says where and what to do,
+    and the folder is removed; any other error passes unchanged."""
+    import errno
+
+    from slalang.errors import ScratchError
+
+    with pytest.raises(ScratchError, match="did not fit in .*set TMPDIR"), \
+            scratch.scratch_folder(str(tmp_path)) as folder:
+        (Path(folder) / "segment.arrow").write_bytes(b"x" * 1000)
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(PermissionError), scratch.scratch_folder(str(tmp_path)):
+        raise PermissionError(errno.EACCES, "Permission denied")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_line_says_the_scratch_is_full(shm, monkeypatch):
+    """End to end: a range that cannot be written (no space left) ends the run with exit 2
+    and the error, not a trace, and nothing is left in the scratch folder."""
+    import errno
+
+    from click.testing import CliRunner
+
+    from slalang.cli import main
+    from slalang.data import split
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "Error writing bytes to file")
+
+    monkeypatch.setattr(split, "place_range", full)
+    result = CliRunner().invoke(main, [
+        "evaluate", str(ROOT / "policies" / "bench.sla"), "--tickets",
+        str(BENCH300 / "tickets.csv"), "--events", str(BENCH300 / "events.csv"),
+        "--engine", "chunks", "--as-of", "2030-01-01T00:00:00+00:00"])
+    assert result.exit_code == 2, result.output
+    assert f"did not fit in {shm}" in result.output
+    assert "Traceback" not in result.output
+    scratch.wait_removed()
+    assert list(shm.iterdir()) == []
