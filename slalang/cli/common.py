@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from slalang.errors import EXIT_USAGE, SlalangError
+from slalang.processes import alive
 
 #: the ``--as-of`` default every verb states in its help (``periods.resolve_as_of`` applies it)
 AS_OF_RULE = ("default: the end of --period when one is given (reproducible), now otherwise; "
@@ -88,20 +89,10 @@ def remove_stale_temporaries(target: Path) -> None:
         return
     for name in names:
         pid = name[len(prefix):].split("-", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+        if not pid.isdigit() or int(pid) == os.getpid() or alive(int(pid)):
             continue
         with contextlib.suppress(OSError):
             os.unlink(target.parent / name)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: alive
-        return True
-    return True
 
 
 class OutputSet:

@@ -17,11 +17,12 @@ surely fit: an estimate of them (the input's size, a compressed input counted te
 be under a quarter of the memory available and under half of ``/dev/shm``'s free space. A
 folder the caller names, or ``TMPDIR`` set in the environment, is always used as it is.
 
-The folder is removed before the run returns. The command line, which exits once it has
-written its outputs, lets a helper thread remove it while it writes them instead
-(:func:`removal_in_background`: freeing 835 MB of shared memory took 0.12 s with the other
-core idle); the interpreter waits for that thread before it exits, and :func:`wait_removed`
-waits for it too.
+The folder is removed before the run returns. It is named for the process that made it (pid
+namespace and id), and a run first removes the folders of runs that were killed. The command
+line, which exits once it has written its outputs, lets a helper thread remove the folder
+while it writes them instead (:func:`removal_in_background`: freeing 835 MB of shared memory
+took 0.12 s with the other core idle); the interpreter waits for that thread before it
+exits, and :func:`wait_removed` waits for it too.
 """
 
 from __future__ import annotations
@@ -88,7 +89,12 @@ def removal_in_background() -> Iterator[None]:
 def scratch_folder(parent: str | None) -> Iterator[str]:
     """A new folder for a run's temporary files in ``parent`` (None: the system's temp
     folder), removed when the run ends (see :func:`removal_in_background`)."""
-    path = tempfile.mkdtemp(prefix="slalang-chunks-", dir=parent)
+    from slalang.processes import namespace
+
+    # named for this process, so that a later run can remove it if this one is killed
+    mark = f"{_PREFIX}{namespace()}-"
+    remove_stale(parent, mark)
+    path = tempfile.mkdtemp(prefix=f"{mark}{os.getpid()}-", dir=parent)
     try:
         yield path
     except OSError as exc:
@@ -116,6 +122,24 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
 
 
 _removing: list[threading.Thread] = []
+_PREFIX = "slalang-chunks-"
+
+
+def remove_stale(parent: str | None, mark: str) -> None:
+    """Remove the scratch folders in ``parent`` that runs of this pid namespace (``mark``)
+    left when they were killed (their process is gone): in shared memory they would hold
+    the machine's memory until it restarts."""
+    from slalang.processes import alive
+
+    folder = parent if parent is not None else tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(mark)]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(mark):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
 
 def wait_removed() -> None:

@@ -189,3 +189,69 @@ def test_the_command_line_says_the_scratch_is_full(shm, monkeypatch):
     assert "Traceback" not in result.output
     scratch.wait_removed()
     assert list(shm.iterdir()) == []
+
+
+def _gone_pid() -> int:
+    """The id of a process that has exited."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    return int(proc.stdout)
+
+
+def test_a_killed_runs_folder_is_removed_by_the_next_run(tmp_path):
+    """A run killed before it could clean up (SIGKILL, a CI timeout's SIGTERM) left its folder,
+    which in shared memory holds memory until the machine restarts: the next run removes it.
+    A live run's folder, another pid namespace's, and a folder of another name stay."""
+    from slalang.processes import namespace
+
+    ns = namespace()
+    dead = tmp_path / f"slalang-chunks-{ns}-{_gone_pid()}-abc"
+    live = tmp_path / f"slalang-chunks-{ns}-{os.getppid()}-def"
+    other_ns = tmp_path / f"slalang-chunks-{ns}0-{_gone_pid()}-ghi"
+    old_style = tmp_path / "slalang-chunks-xyz"
+    for folder in (dead, live, other_ns, old_style):
+        folder.mkdir()
+        (folder / "t000000.arrow").write_bytes(b"x" * 100)
+    with scratch.scratch_folder(str(tmp_path)) as mine:
+        assert Path(mine).name.startswith(f"slalang-chunks-{ns}-{os.getpid()}-")
+        assert not dead.exists()
+        assert live.exists() and other_ns.exists() and old_style.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (live, other_ns, old_style))
+
+
+@pytest.mark.slow
+def test_a_chunked_run_killed_mid_way_is_cleaned_up_by_the_next(tmp_path):
+    """End to end with real processes: a command line run killed while it evaluates leaves its
+    scratch folder behind; the next run removes it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    tickets = tmp_path / "tickets.csv"
+    rows = (BENCH300 / "tickets.csv").read_text(encoding="utf-8").splitlines()
+    body = rows[1:] * 400  # large enough to be still running when it is killed
+    tickets.write_text("\n".join([rows[0], *(
+        r.replace(r.split(",", 1)[0], f"T{i:07d}", 1) for i, r in enumerate(body))]) + "\n",
+        encoding="utf-8")
+    argv = [sys.executable, "-m", "slalang", "evaluate", str(ROOT / "policies" / "bench.sla"),
+            "--tickets", str(tickets), "--engine", "chunks", "--chunk-rows", "100",
+            "--as-of", "2030-01-01T00:00:00+00:00", "--workers", "1"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")]:
+        assert proc.poll() is None and time.monotonic() < deadline, "no scratch folder seen"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    left = [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")]
+    assert left  # killed: nothing could clean up
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+    assert [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")] == []

@@ -1,0 +1,32 @@
+"""Whether a process that left files behind still runs: its id, in this process's namespace.
+
+Temporary files carry the id of the process that writes them (outputs written beside their
+target, the chunked engine's scratch folders), so that a later run can remove those of a run
+that was killed. A process id means something only in its pid namespace: a folder shared
+between containers (a host's ``/tmp`` or ``/dev/shm`` mounted in several) may hold another
+namespace's ids, so scratch folders name the namespace too.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def namespace() -> str:
+    """This process's pid namespace, as the inode number of ``/proc/self/ns/pid`` ("0"
+    where there is none to read)."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "0"
