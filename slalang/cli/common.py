@@ -25,7 +25,8 @@ class GuardedGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with sigterm_as_exit():
+                return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except SlalangError as exc:
@@ -43,6 +44,36 @@ class GuardedGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_USAGE)
+
+
+#: the exit code of a command stopped by SIGTERM (128 + the signal's number, as a shell says)
+EXIT_TERMINATED = 128 + 15
+
+
+@contextlib.contextmanager
+def sigterm_as_exit() -> Iterator[None]:
+    """Within it, SIGTERM (a CI job's timeout, ``kill``) ends the command as an exception
+    does, with exit code :data:`EXIT_TERMINATED`: the cleanup runs, so no output is left
+    half-written and the chunked engine's scratch folder (in shared memory, memory until
+    the machine restarts) is removed. Python's default would stop the process where it is.
+    A handler the host process installed is kept; the default comes back afterwards."""
+    import signal
+    import threading
+
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        yield
+        return
+
+    def stop(signum, frame) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM stops at once
+        raise SystemExit(EXIT_TERMINATED)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _default_file_mode() -> int:

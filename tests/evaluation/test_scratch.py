@@ -255,3 +255,63 @@ def test_a_chunked_run_killed_mid_way_is_cleaned_up_by_the_next(tmp_path):
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stderr
     assert [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")] == []
+
+
+def test_sigterm_ends_a_command_as_an_exception_does():
+    """Within a command, SIGTERM raises SystemExit(143) so that the cleanup runs; a handler
+    the host installed is kept, and the default comes back after the command."""
+    import signal
+
+    from slalang.cli.common import EXIT_TERMINATED, sigterm_as_exit
+
+    before = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with pytest.raises(SystemExit) as stopped, sigterm_as_exit():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs between two bytecodes
+                pass
+        assert stopped.value.code == EXIT_TERMINATED == 143
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+        def host(signum, frame):
+            pass
+
+        signal.signal(signal.SIGTERM, host)
+        with sigterm_as_exit():
+            assert signal.getsignal(signal.SIGTERM) is host
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+@pytest.mark.slow
+def test_a_chunked_run_stopped_by_sigterm_cleans_up_at_once(tmp_path):
+    """A CI job's timeout sends SIGTERM: the run exits 143 with its scratch folder removed
+    and no output written, half or whole."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    tickets = tmp_path / "tickets.csv"
+    rows = (BENCH300 / "tickets.csv").read_text(encoding="utf-8").splitlines()
+    body = rows[1:] * 400
+    tickets.write_text("\n".join([rows[0], *(
+        r.replace(r.split(",", 1)[0], f"T{i:07d}", 1) for i, r in enumerate(body))]) + "\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = [sys.executable, "-m", "slalang", "evaluate", str(ROOT / "policies" / "bench.sla"),
+            "--tickets", str(tickets), "--engine", "chunks", "--chunk-rows", "100",
+            "--as-of", "2030-01-01T00:00:00+00:00", "--workers", "1",
+            "--json", str(out / "result.json"), "--csv", str(out / "verdicts.csv")]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")]:
+        assert proc.poll() is None and time.monotonic() < deadline, "no scratch folder seen"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 143
+    assert [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")] == []
+    assert list(out.iterdir()) == []
