@@ -41,10 +41,12 @@ def codes_labels(column) -> tuple[np.ndarray, tuple[str, ...]]:
     import numpy as np
 
     if hasattr(column, "codes"):
-        labels = tuple(str(x) for x in column.labels)
+        # map, not a generator: a chunk of the 10m set has 5,000 customer labels, read this
+        # way several times per chunk
+        labels = tuple(map(str, column.labels))
         codes = np.asarray(column.codes, dtype=np.int32)
-        empty = [i for i, x in enumerate(labels) if x == ""]
-        if empty:  # an empty label is an absent value
+        if "" in labels:  # an empty label is an absent value
+            empty = [i for i, x in enumerate(labels) if x == ""]
             codes = np.where(np.isin(codes, empty), -1, codes).astype(np.int32)
         return codes, labels
     arr = np.asarray(column, dtype=object)

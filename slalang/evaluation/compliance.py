@@ -131,8 +131,8 @@ class Aggregate:
 
 def _index(labels: tuple[str, ...], names: tuple[str, ...]) -> np.ndarray:
     """Position of each label in ``names`` plus a trailing slot for code -1 (the "" name)."""
-    pos = {x: i for i, x in enumerate(names)}
-    return np.array([pos[x] for x in labels] + [pos[""]], dtype=np.int64)
+    pos = dict(zip(names, range(len(names)), strict=True))
+    return np.array([*map(pos.__getitem__, labels), pos[""]], dtype=np.int64)
 
 
 def count_outcomes(outcomes, tickets, ticket_bucket: np.ndarray, metrics: tuple[str, ...],
@@ -149,7 +149,7 @@ def count_outcomes(outcomes, tickets, ticket_bucket: np.ndarray, metrics: tuple[
     """
     cust_codes, cust_labels = codes_labels(tickets.customer)
     if rename is not None:
-        cust_labels = tuple(rename(c) for c in cust_labels)
+        cust_labels = tuple(map(rename, cust_labels))
     tier_codes, tier_labels = codes_labels(outcomes.tier)
     prio_codes, prio_labels = codes_labels(outcomes.priority)
     row_ticket = np.asarray(outcomes.ticket, dtype=np.int64)

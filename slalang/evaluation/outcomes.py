@@ -22,6 +22,7 @@ Decisions (docs/evaluation/semantics.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -81,8 +82,8 @@ class Outcomes:
 
 def _map_labels(labels, names: tuple[str, ...]) -> np.ndarray:
     """For each label, its index in ``names`` (-1 unknown), with a trailing -1 for code -1."""
-    index = {x: i for i, x in enumerate(names)}
-    return np.array([index.get(x, -1) for x in labels] + [-1], dtype=np.int32)
+    index = dict(zip(names, range(len(names)), strict=True))
+    return np.array([*map(index.get, labels, repeat(-1, len(labels))), -1], dtype=np.int32)
 
 
 def _condition_mask(cond: Condition, codes: np.ndarray, labels) -> np.ndarray:
@@ -115,10 +116,8 @@ def resolve_tier(plan: Plan, tickets, roster: Roster | None
     t_codes, t_labels = codes_labels(tickets.tier)
     c_codes, c_labels = codes_labels(tickets.customer)
     from_ticket = _map_labels(t_labels, tiers)[t_codes]
-    roster_tier = []
-    for lab in c_labels:
-        cust = roster.get(lab) if roster is not None else None
-        roster_tier.append(cust.tier if cust is not None else None)
+    roster_tier = [None] * len(c_labels) if roster is None else [
+        cust.tier if cust is not None else None for cust in map(roster.get, c_labels)]
     from_roster = _map_labels(roster_tier, tiers)[c_codes]
     listed = np.array([t is not None for t in roster_tier] + [False], dtype=bool)[c_codes]
     has_ticket_tier = t_codes >= 0
