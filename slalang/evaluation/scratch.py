@@ -2,7 +2,8 @@
 
 The chunked engine hands its intermediate data from one worker process to another through
 temporary files (a 10m run writes about 835 MB: typed segments of tickets and events placed
-per chunk), each written once and read once, memory-mapped, before the run deletes them.
+per chunk), each written once and read back by the passes after, before the run deletes
+them.
 Nothing needs them on a disk: shared memory (``/dev/shm``, the tmpfs that Python's
 ``multiprocessing.shared_memory`` also uses) is the natural place for data that passes between
 the processes of one run, and it never costs a write to a disk.
@@ -93,7 +94,9 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
 
     # named for this process, so that a later run can remove it if this one is killed
     mark = f"{_PREFIX}{namespace()}-"
-    remove_stale(parent, mark)
+    # here, and in shared memory even when this run does not use it (a killed run may have)
+    for folder in {parent or tempfile.gettempdir(), SHM}:
+        remove_stale(folder, mark)
     path = tempfile.mkdtemp(prefix=f"{mark}{os.getpid()}-", dir=parent)
     try:
         yield path
@@ -125,13 +128,12 @@ _removing: list[threading.Thread] = []
 _PREFIX = "slalang-chunks-"
 
 
-def remove_stale(parent: str | None, mark: str) -> None:
-    """Remove the scratch folders in ``parent`` that runs of this pid namespace (``mark``)
+def remove_stale(folder: str, mark: str) -> None:
+    """Remove the scratch folders in ``folder`` that runs of this pid namespace (``mark``)
     left when they were killed (their process is gone): in shared memory they would hold
     the machine's memory until it restarts."""
     from slalang.processes import alive
 
-    folder = parent if parent is not None else tempfile.gettempdir()
     try:
         names = [n for n in os.listdir(folder) if n.startswith(mark)]
     except OSError:

@@ -223,6 +223,19 @@ def test_a_killed_runs_folder_is_removed_by_the_next_run(tmp_path):
         p.name for p in (live, other_ns, old_style))
 
 
+def test_shared_memory_is_cleaned_when_the_run_uses_the_disk(shm, tmp_path):
+    """A killed run's folder in shared memory goes at the next run, even when that run writes
+    to the disk (its input too large for shared memory, or TMPDIR set)."""
+    from slalang.processes import namespace
+
+    dead = shm / f"slalang-chunks-{namespace()}-{_gone_pid()}-abc"
+    dead.mkdir()
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    with scratch.scratch_folder(str(disk)):
+        assert not dead.exists()
+
+
 @pytest.mark.slow
 def test_a_chunked_run_killed_mid_way_is_cleaned_up_by_the_next(tmp_path):
     """End to end with real processes: a command line run killed while it evaluates leaves its
