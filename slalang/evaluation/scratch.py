@@ -118,13 +118,20 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
         shutil.rmtree(path, ignore_errors=True)
         return
     # not a daemon: the interpreter waits for it before exiting, so nothing is left behind
-    remover = threading.Thread(target=shutil.rmtree, args=(path,),
-                               kwargs={"ignore_errors": True}, name="slalang-scratch-removal")
+    remover = threading.Thread(target=_remove, args=(path,), name="slalang-scratch-removal")
     _removing.append(remover)
     remover.start()
 
 
+#: the helper threads removing a folder now (each takes itself off when it is done)
 _removing: list[threading.Thread] = []
+
+
+def _remove(path: str) -> None:
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    finally:
+        _removing.remove(threading.current_thread())
 _PREFIX = "slalang-chunks-"
 
 
@@ -146,8 +153,8 @@ def remove_stale(folder: str, mark: str) -> None:
 
 def wait_removed() -> None:
     """Wait until every folder being removed on a helper thread is gone."""
-    while _removing:
-        _removing.pop().join()
+    for remover in list(_removing):
+        remover.join()
 
 
 def expected_bytes(inputs: Iterable[str | Path | None]) -> int | None:

@@ -120,7 +120,6 @@ def test_a_finished_run_removes_its_folder_before_it_returns(tmp_path):
     with scratch.scratch_folder(str(tmp_path)) as folder:
         (Path(folder) / "segment.arrow").write_bytes(b"x" * 1000)
     assert list(tmp_path.iterdir()) == []
-    assert not scratch._removing
 
 
 def test_the_command_line_removes_its_folder_on_a_helper_thread(tmp_path, monkeypatch):
@@ -144,9 +143,10 @@ def test_the_command_line_removes_its_folder_on_a_helper_thread(tmp_path, monkey
     release.set()
     scratch.wait_removed()
     assert list(tmp_path.iterdir()) == []
+    assert not [t for t in scratch._removing if t.is_alive()]  # the thread took itself off
     with scratch.scratch_folder(str(tmp_path)):  # outside it: removed before returning
         pass
-    assert list(tmp_path.iterdir()) == [] and not scratch._removing
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_full_folder_is_an_error_for_people(tmp_path):
@@ -236,11 +236,14 @@ def test_shared_memory_is_cleaned_when_the_run_uses_the_disk(shm, tmp_path):
         assert not dead.exists()
 
 
-@pytest.mark.slow
-def test_a_chunked_run_killed_mid_way_is_cleaned_up_by_the_next(tmp_path):
-    """End to end with real processes: a command line run killed while it evaluates leaves its
-    scratch folder behind; the next run removes it."""
-    import signal
+def _scratch_of(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.name.startswith("slalang-chunks-")]
+
+
+def _start_long_run(tmp_path: Path, *outputs: str):
+    """A command-line chunked run on an export large enough to be still running when it is
+    stopped, its scratch folder in ``tmp_path``, started and seen writing there:
+    ``(process, argv, env)``."""
     import subprocess
     import sys
     import time
@@ -248,26 +251,36 @@ def test_a_chunked_run_killed_mid_way_is_cleaned_up_by_the_next(tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     tickets = tmp_path / "tickets.csv"
     rows = (BENCH300 / "tickets.csv").read_text(encoding="utf-8").splitlines()
-    body = rows[1:] * 400  # large enough to be still running when it is killed
+    body = rows[1:] * 400
     tickets.write_text("\n".join([rows[0], *(
         r.replace(r.split(",", 1)[0], f"T{i:07d}", 1) for i, r in enumerate(body))]) + "\n",
         encoding="utf-8")
     argv = [sys.executable, "-m", "slalang", "evaluate", str(ROOT / "policies" / "bench.sla"),
             "--tickets", str(tickets), "--engine", "chunks", "--chunk-rows", "100",
-            "--as-of", "2030-01-01T00:00:00+00:00", "--workers", "1"]
+            "--as-of", "2030-01-01T00:00:00+00:00", "--workers", "1", *outputs]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while not [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")]:
+    while not _scratch_of(tmp_path):
         assert proc.poll() is None and time.monotonic() < deadline, "no scratch folder seen"
         time.sleep(0.01)
+    return proc, argv, env
+
+
+@pytest.mark.slow
+def test_a_chunked_run_killed_mid_way_is_cleaned_up_by_the_next(tmp_path):
+    """End to end with real processes: a command line run killed while it evaluates leaves its
+    scratch folder behind; the next run removes it."""
+    import signal
+    import subprocess
+
+    proc, argv, env = _start_long_run(tmp_path)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    left = [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")]
-    assert left  # killed: nothing could clean up
+    assert _scratch_of(tmp_path)  # killed: nothing could clean up
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stderr
-    assert [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")] == []
+    assert _scratch_of(tmp_path) == []
 
 
 def test_sigterm_ends_a_command_as_an_exception_does():
@@ -301,30 +314,12 @@ def test_a_chunked_run_stopped_by_sigterm_cleans_up_at_once(tmp_path):
     """A CI job's timeout sends SIGTERM: the run exits 143 with its scratch folder removed
     and no output written, half or whole."""
     import signal
-    import subprocess
-    import sys
-    import time
 
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    tickets = tmp_path / "tickets.csv"
-    rows = (BENCH300 / "tickets.csv").read_text(encoding="utf-8").splitlines()
-    body = rows[1:] * 400
-    tickets.write_text("\n".join([rows[0], *(
-        r.replace(r.split(",", 1)[0], f"T{i:07d}", 1) for i, r in enumerate(body))]) + "\n",
-        encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    argv = [sys.executable, "-m", "slalang", "evaluate", str(ROOT / "policies" / "bench.sla"),
-            "--tickets", str(tickets), "--engine", "chunks", "--chunk-rows", "100",
-            "--as-of", "2030-01-01T00:00:00+00:00", "--workers", "1",
-            "--json", str(out / "result.json"), "--csv", str(out / "verdicts.csv")]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")]:
-        assert proc.poll() is None and time.monotonic() < deadline, "no scratch folder seen"
-        time.sleep(0.01)
+    proc, _, _ = _start_long_run(tmp_path, "--json", str(out / "result.json"),
+                                 "--csv", str(out / "verdicts.csv"))
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 143
-    assert [p for p in tmp_path.iterdir() if p.name.startswith("slalang-chunks-")] == []
+    assert _scratch_of(tmp_path) == []
     assert list(out.iterdir()) == []
