@@ -70,6 +70,11 @@ from slalang.data.table import (
 SEGMENT_BYTES = 8 << 20
 #: bytes of events parsed as one range
 EVENT_RANGE_BYTES = 16 << 20
+#: the least block pyarrow parses at once. A range is parsed as one block whatever its
+#: length (a range ends at the end of a line, which can be longer than the target): its
+#: rows never straddle two blocks, and a segment's dictionaries are one, as an Arrow IPC
+#: file requires (two blocks gave "Dictionary replacement detected")
+BLOCK_BYTES = 1 << 24
 
 
 class NoSplit(Exception):
@@ -152,10 +157,10 @@ def read_range(path: str, start: int, end: int, names: list[str],
     convert = pacsv.ConvertOptions(
         column_types={n: types.get(n, pa.string()) for n in names}, null_values=[""],
         strings_can_be_null=True, quoted_strings_can_be_null=True)
+    block = max(BLOCK_BYTES, end - start + 1)  # the range in one block
     try:
         return pacsv.read_csv(pa.BufferReader(data), read_options=pacsv.ReadOptions(
-            column_names=names, use_threads=False, block_size=1 << 24),
-            convert_options=convert)
+            column_names=names, use_threads=False, block_size=block), convert_options=convert)
     except pa.ArrowInvalid as exc:
         text = str(exc)
         kind = ("utf8" if is_utf8_error(text) else "conversion" if "conversion error" in text

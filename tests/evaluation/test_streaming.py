@@ -708,3 +708,19 @@ def test_a_chunks_events_are_read_from_every_range_in_order(tmp_path):
     short = split.EventSlice(((files[1], 2, 5, None, None),), [], [])
     with pytest.raises(OSError, match="cut short"):
         split.chunk_records(short)
+
+
+def test_a_range_longer_than_a_block_is_read_as_one(tmp_path, monkeypatch):
+    """A range ends at the end of a line, so it can be longer than pyarrow's block: it was
+    then parsed as two blocks, and a segment of two dictionaries could not be kept as an
+    Arrow IPC file ("Dictionary replacement detected", an internal error). Ranges of 2 KiB
+    over blocks of 1 KiB: the in-memory reader's bytes."""
+    from slalang.data import split
+    from slalang.evaluation.periods import parse_instant
+
+    monkeypatch.setattr(split, "BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(split, "SEGMENT_BYTES", 2 << 10)
+    monkeypatch.setattr(split, "EVENT_RANGE_BYTES", 2 << 10)
+    _sequential_refused(monkeypatch)
+    assert_same(_plan("bench.sla"), BENCH300 / "tickets.csv", BENCH300 / "events.csv",
+                chunks=[50], as_of=parse_instant(AS_OF), tmp_path=tmp_path)
