@@ -335,14 +335,19 @@ def id_numbers(ids: pa.Array) -> tuple[np.ndarray, np.ndarray, bytes] | None:
     return parsed
 
 
+def _index_file(directory: str, name: str) -> str:
+    """Where an index keeps its ``name`` array in ``directory`` (made there, or saved)."""
+    return os.path.join(directory, f"index-{name}.npy")
+
+
 def _lookup_array(directory: str | None, name: str, n: int, kind) -> np.ndarray:
     """An array of ``n`` for an index: in this process's memory, or a ``.npy`` file made in
     ``directory`` and memory-mapped (on the chunked engine's scratch in shared memory, the
     main process faults in none of its own pages for it, and the workers map the same file)."""
     if directory is None:
         return np.empty(n, dtype=kind)
-    path = os.path.join(directory, f"index-{name}.npy")
-    return np.lib.format.open_memmap(path, mode="w+", dtype=kind, shape=(n,))
+    return np.lib.format.open_memmap(_index_file(directory, name), mode="w+", dtype=kind,
+                                     shape=(n,))
 
 
 def _increasing(pieces: list[np.ndarray]) -> bool:
@@ -381,7 +386,7 @@ class NumberedIds:
         (:meth:`from_numbers`) is only flushed."""
         files = []
         for name, array in (("table", self._table), ("digits", self._digits)):
-            path = os.path.join(directory, f"index-{name}.npy")
+            path = _index_file(directory, name)
             if isinstance(array, np.memmap) and array.filename == os.path.abspath(path):
                 array.flush()
             else:
