@@ -25,12 +25,14 @@ does for the in-memory path. Tickets stay in file order, so the verdict CSV is i
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from slalang.evaluation.countsum import CountSum, empty_counts
 from slalang.evaluation.kernel import Context, Partial, empty_partial, finish
 from slalang.evaluation.periods import Period, parse_period, period_covering
 from slalang.evaluation.result import Evaluation
@@ -50,11 +52,9 @@ if TYPE_CHECKING:
 DEFAULT_CHUNK_ROWS = 100_000
 #: listed tickets (breached, at risk) gathered from chunks before they are merged
 _MERGE_ROWS = 500_000
-#: chunks' partials gathered before they are merged: counts alone merge cheaply, so they are
-#: merged often, while the workers still work (64 gathered took 0.14-0.38 s at the end of a
-#: 10m run, both cores idle); listed tickets are sorted again by each merge, so they wait
+#: chunks' partials gathered before they are merged (the counts are added as they come);
+#: listed tickets are sorted again by each merge, so they wait
 _MERGE_PARTS = 64
-_MERGE_COUNTS = 8
 #: by default, chunks are evaluated in worker processes from this many tickets on
 _PROCESS_TICKETS = 250_000
 #: the same, for the split reader, which knows the file's size before its tickets
@@ -190,23 +190,29 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
 
 
 class PartialSum:
-    """The chunks' partials merged in chunk order as they come. Merging re-sorts every
-    listed ticket kept, so the partials are gathered and merged when their new listed rows
-    outnumber those kept (or enough partials wait: the counts alone merge cheaply)."""
+    """The chunks' partials merged in chunk order as they come: the counts added in place as
+    each comes (:class:`~slalang.evaluation.countsum.CountSum`), the rest merged in batches.
+    Merging re-sorts every listed ticket kept, so the partials are gathered and merged when
+    their new listed rows outnumber those kept (or enough partials wait)."""
 
     def __init__(self, context: Context, start: Partial) -> None:
-        self.context, self.total = context, start
+        self.context = context
+        self.counts = CountSum()
+        self.counts.add(start.counts)
+        # the counts are summed apart: the partials merged carry none
+        self.none = empty_counts(start.counts)
+        self.total = dataclasses.replace(start, counts=self.none)
         self.parts: list[Partial] = []
         self.pending = self.kept = 0
 
     def add(self, part: Partial) -> None:
         """Add a chunk's partial, without its ingest rejections (counted with the input)."""
-        self.parts.append(Partial(self.context, part.counts, (), part.invalid, part.listed,
+        self.counts.add(part.counts)
+        self.parts.append(Partial(self.context, self.none, (), part.invalid, part.listed,
                                   facts=part.facts))
         if part.listed is not None:
             self.pending += part.listed.table.num_rows
-        parts = _MERGE_PARTS if self.pending else _MERGE_COUNTS
-        if self.pending >= max(_MERGE_ROWS, self.kept) or len(self.parts) >= parts:
+        if self.pending >= max(_MERGE_ROWS, self.kept) or len(self.parts) >= _MERGE_PARTS:
             self._merge()
 
     def _merge(self) -> None:
@@ -218,7 +224,7 @@ class PartialSum:
     def result(self) -> Partial:
         """Every partial added, merged."""
         self._merge()
-        return self.total
+        return dataclasses.replace(self.total, counts=self.counts.result())
 
 
 def _write_table(writer, out: BinaryIO, table):
