@@ -20,8 +20,6 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from slalang.errors import DataError
 from slalang.model import MAX_FEE, Customer, Money, Policy, Roster
 
@@ -35,8 +33,12 @@ MAX_ROSTER_VALUES = 1_000_000
 _QUOTED = 60
 
 
-#: libyaml's safe loader when PyYAML has it (the pure-Python one is most of `slalang check`)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _loader():
+    """libyaml's safe loader when PyYAML has it (the pure-Python one is most of `slalang
+    check`); PyYAML is imported only when a roster is read (10 ms of every `evaluate`)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @functools.cache
@@ -53,10 +55,12 @@ def load_roster(path: str | os.PathLike, policy: Policy | None = None) -> Roster
     list fee. Raises :class:`~slalang.errors.DataError` naming the file and the failing entry
     and field.
     """
+    import yaml
+
     file = str(path)
     try:
         text = _read_text(path, file)
-        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
         _bounded(data, file)
     except OSError as exc:
         raise DataError(f"cannot read the roster: {exc.strerror or exc}", file=file) from None
@@ -132,6 +136,8 @@ def _at_line(exc: DataError, line: int | None) -> DataError:
 def _line_of(text: str, exc: DataError) -> int | None:
     """The 1-based line of the entry (and field) an error names, from the YAML node marks."""
     import re
+
+    import yaml
 
     try:
         root = yaml.compose(text)

@@ -57,3 +57,37 @@ def test_every_verb_with_as_of_states_the_one_default():
                 with_as_of.append(name)
                 assert AS_OF_RULE in (param.help or ""), name
     assert {"diff", "evaluate", "explain", "report", "calibrate"} <= set(with_as_of)
+
+
+def test_an_evaluation_without_a_roster_does_not_import_yaml(tmp_path):
+    """PyYAML is imported only when a roster (or a mapping) is read: 10 ms of every
+    `slalang evaluate` otherwise; a roster still loads."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bench = root / "tests" / "evaluation" / "fixtures" / "bench300"
+    code = (
+        "import sys; from slalang.cli import main\n"
+        "try:\n"
+        f"    main(['evaluate', {str(root / 'policies' / 'bench.sla')!r}, '--tickets', "
+        f"{str(bench / 'tickets.csv')!r}, '--events', {str(bench / 'events.csv')!r}])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "sys.stderr.write('yaml' if 'yaml' in sys.modules else 'no yaml')\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("SLALANG_NO_CACHE", None)  # the suite turns the cache off; this run needs it
+    # the first run checks the policy (its customer-text check reads a YAML catalogue) and
+    # keeps it checked; the second reads it back, as a pipeline's daily run does
+    first, second = (subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    text=True, cwd=tmp_path, timeout=120, env=env)
+                     for _ in range(2))
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0 and second.stderr.endswith("no yaml"), second.stderr
+    from slalang.roster import load_roster
+
+    roster = tmp_path / "customers.yaml"
+    roster.write_text("customers:\n  - {name: Alfa Srl, tier: Gold, services: [mail]}\n")
+    assert [c.name for c in load_roster(roster).customers] == ["Alfa Srl"]
