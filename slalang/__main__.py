@@ -1,6 +1,6 @@
 """``python -m slalang``: the same command line as the ``slalang`` script."""
 
-from slalang.cli import main
+from slalang.cli import run
 
 if __name__ == "__main__":
-    main(prog_name="slalang")
+    run()

@@ -76,3 +76,16 @@ def main() -> None:
     ticket data, and render the contract appendix and compliance reports.
     """
 
+
+
+def run() -> None:
+    """The ``slalang`` program (its console script and ``python -m slalang``): :func:`main`,
+    then the process ends without the interpreter's teardown
+    (:func:`~slalang.cli.process_exit.exit_process`)."""
+    from slalang.cli.process_exit import exit_process
+
+    try:
+        main(prog_name="slalang")
+    except SystemExit as exc:
+        exit_process(exc.code)
+    exit_process(0)
