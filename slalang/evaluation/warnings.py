@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from slalang.vocabulary import DONE_STATUSES
+from slalang.vocabulary import DONE_STATUSES, N_STATUS
 
 #: outcome statuses of a measured clock (met, breached, open)
 _MEASURED = (0, 1, 2)
@@ -59,12 +59,16 @@ class DataFacts:
             statuses.update({lab: int(c) for lab, c in zip(status.labels, counts, strict=True)
                              if c})
         n_metrics = len(outcomes.metrics)
-        measured = np.isin(outcomes.status, _MEASURED)
+        status = np.asarray(outcomes.status)
+        # a table of the measured codes, not np.isin (which sorts: 20 ms at 1m tickets)
+        table = np.zeros(max(N_STATUS, int(status.max(initial=0)) + 1), dtype=bool)
+        table[list(_MEASURED)] = True
+        measured = table[status]
         stopped = measured & (np.asarray(outcomes.stopped_at) != np.iinfo(np.int64).min)
-        metric = np.asarray(outcomes.metric)
-        return cls(statuses,
-                   np.bincount(metric[measured], minlength=n_metrics),
-                   np.bincount(metric[stopped], minlength=n_metrics))
+        # (metric, flag) pairs counted in one pass each, no gathered copy of the rows
+        metric = np.asarray(outcomes.metric, dtype=np.int64) * 2
+        return cls(statuses, _per_metric(metric, measured, n_metrics),
+                   _per_metric(metric, stopped, n_metrics))
 
     def add(self, other: DataFacts) -> None:
         self.statuses.update(other.statuses)
@@ -79,6 +83,16 @@ _STOP_HINTS = {
     "resolved": "is resolved_at mapped, or does the status history reach 'resolved'?",
     "closed": "is closed_at mapped, or does the status history reach 'closed'?",
 }
+
+
+def _per_metric(twice_metric: np.ndarray, flag: np.ndarray, n_metrics: int) -> np.ndarray:
+    """Rows flagged per metric (``twice_metric``: each row's metric index times two).
+
+    >>> _per_metric(np.array([0, 2, 0, 2]), np.array([True, True, False, True]), 2).tolist()
+    [1, 2]
+    """
+    pairs = np.bincount(twice_metric + flag, minlength=2 * n_metrics)
+    return pairs[1::2].copy()
 
 
 def _clock_warnings(policy, facts: DataFacts) -> list[DataWarning]:
