@@ -189,6 +189,9 @@ class Segment:
     rejected: list[Rejection] = dataclasses.field(default_factory=list)
     #: the first ticket's index in the file (set once every segment is counted)
     first: int = 0
+    #: the first and last creation among the rows it keeps (NAT, NAT: none): a guess of
+    #: the default period, before repeated ids and early events refuse more
+    span: tuple[int, int] = (NAT, NAT)
 
 
 #: the ticket columns without which no row can be validated (the caller names the missing)
@@ -211,11 +214,15 @@ def read_segment(path: str, start: int, end: int, names: list[str], text_instant
         ids = strip_invisible(table.column("id"))[0]  # as the index strips them
         numbers = id_numbers(ids)
     rejected: list[Rejection] = []
+    span = (NAT, NAT)
     if table.num_rows and all(c in names for c in REQUIRED):
         # repeated ids are settled once every segment's ids are indexed
-        rejected = assemble(tickets_from_table(table, path), RawEvents.empty(),
-                            repeats_known=True).rejected
-    return Segment(out, table.num_rows, numbers, rejected)
+        kept = assemble(tickets_from_table(table, path), RawEvents.empty(),
+                        repeats_known=True)
+        rejected = kept.rejected
+        if kept.n:
+            span = (int(kept.created_at.min()), int(kept.created_at.max()))
+    return Segment(out, table.num_rows, numbers, rejected, span=span)
 
 
 def ticket_rejections(file: str, segments: list[Segment], dup_rows: np.ndarray,

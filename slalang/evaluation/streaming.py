@@ -366,7 +366,16 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
         check_errors(ingest, max_errors, rows_read)
         if not kept:  # as read_tickets: nothing to measure is an error, never a green run
             raise all_rejected(file, n, ingest)
-        if period is None and kept:
+        # without a period, the one the kept tickets span: guessed from the segments when no
+        # verdict CSV is streamed (checked against the chunks' own spans after pass 4, which
+        # runs again in the rare case that repeated ids or early events changed it), else
+        # found first (pass 3: each chunk's tickets read again with its events)
+        guessed = False
+        if period is None and verdicts is None:
+            period = period_covering(np.array([x for s in segments for x in s.span],
+                                              dtype=np.int64), zone)
+            guessed = period is not None
+        if period is None:
             refused = np.sort(np.array([r.row - 2 for r in refused_rows], dtype=np.int64))
             tasks = []
             for t, e in zip(tickets_at, events_at, strict=True):
@@ -381,36 +390,44 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
                 _all_early(file, n, ingest, late, max_errors, rows_read)
         if progress is not None:
             progress("read", n, n)
-        if as_of is None:
-            as_of = period.end
+        given_as_of = as_of
 
-        # pass 4: the kernel, chunk by chunk in the workers, merged here in chunk order
-        context = Context(plan, roster, int(as_of), period)
-        blob = pickle.dumps(context)
-        merged = PartialSum(context, empty_partial(plan, roster, int(as_of), period))
-        evaluated = invisible = 0
-        notes: dict = {}
-        late: list = []
-        writer, rows = None, 0
-        tasks = [(blob, t, e, list_tickets, verdicts is not None)
-                 for t, e in zip(tickets_at, events_at, strict=True)]
-        for k, res in enumerate(pool.map(evaluate_chunk, tasks), 1):
-            part = res.partial
-            if res.rows is not None:
-                writer, written = _write_table(writer, verdicts, res.rows)
-                rows += written
-            evaluated += res.n
-            invisible += res.invisible  # the tickets' ids; the events' are the ranges'
-            late += res.late_rejected
-            for key, (count, ids) in res.notes.items():
-                was = notes.get(key, (0, ()))
-                notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
-            merged.add(part)  # its rejections were counted in pass 3 (ingest)
-            if progress is not None:
-                progress("evaluate", k, n_chunks)
-        total = merged.result()
-        if writer is not None:
-            writer[0].close()
+        def pass4(period: Period) -> _Pass4:
+            """The kernel, chunk by chunk in the workers, merged here in chunk order."""
+            as_of = period.end if given_as_of is None else given_as_of
+            context = Context(plan, roster, int(as_of), period)
+            blob = pickle.dumps(context)
+            merged = PartialSum(context, empty_partial(plan, roster, int(as_of), period))
+            out = _Pass4()
+            writer = None
+            tasks = [(blob, t, e, list_tickets, verdicts is not None)
+                     for t, e in zip(tickets_at, events_at, strict=True)]
+            for k, res in enumerate(pool.map(evaluate_chunk, tasks), 1):
+                if res.rows is not None:
+                    writer, written = _write_table(writer, verdicts, res.rows)
+                    out.rows += written
+                out.evaluated += res.n
+                out.invisible += res.invisible  # the tickets' ids; the events' are the ranges'
+                out.late += res.late_rejected
+                out.spans += res.span
+                for key, (count, ids) in res.notes.items():
+                    was = out.notes.get(key, (0, ()))
+                    out.notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
+                merged.add(res.partial)  # its rejections were counted with the input (ingest)
+                if progress is not None:
+                    progress("evaluate", k, n_chunks)
+            out.total = merged.result()
+            if writer is not None:
+                writer[0].close()
+            return out
+
+        done = pass4(period)
+        if guessed:
+            spanned = period_covering(np.array(done.spans, dtype=np.int64), zone)
+            if spanned is not None and spanned != period:
+                done = pass4(spanned)
+        total, evaluated, invisible, notes, late, rows = (
+            done.total, done.evaluated, done.invisible, done.notes, done.late, done.rows)
         if late:  # found with the events (pass 4): as read_tickets counts them
             ingest = sorted(ingest + late, key=order)
             check_errors(ingest, max_errors, rows_read)
@@ -424,6 +441,21 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
                          ev_count + len(ev_rejected))
     return finish(total, downtime=downtime, data_hash=digest.result(),
                   input_counts=counts), rows
+
+
+@dataclasses.dataclass
+class _Pass4:
+    """What pass 4 of the split reader gathers from the chunks."""
+
+    total: Partial | None = None
+    evaluated: int = 0
+    invisible: int = 0
+    notes: dict = dataclasses.field(default_factory=dict)
+    late: list = dataclasses.field(default_factory=list)
+    #: each chunk's first and last creation among the tickets it evaluated
+    spans: list = dataclasses.field(default_factory=list)
+    #: verdict rows written
+    rows: int = 0
 
 
 def _require(layout, names: tuple[str, ...]) -> None:

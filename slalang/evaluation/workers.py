@@ -17,6 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from slalang.data.table import NAT
 from slalang.evaluation.kernel import Context, Partial, evaluate_batch
 
 if TYPE_CHECKING:
@@ -194,6 +195,8 @@ class ChunkResult:
     notes: dict
     #: tickets refused for a status event before their creation
     late_rejected: list
+    #: the first and last creation among the tickets evaluated ((NAT, NAT): none)
+    span: tuple[int, int] = (NAT, NAT)
 
 
 def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: bool
@@ -213,5 +216,6 @@ def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: 
     table, added = chunk_table(tickets, events)
     table = derive_resolution(table)
     part, rows = run_batch(ctx, table, listed, verdict_rows)
+    span = (int(table.created_at.min()), int(table.created_at.max())) if table.n else (NAT, NAT)
     return ChunkResult(replace(part, context=None), rows, table.n, table.invisible_ids,
-                       dict(table.notes), added)
+                       dict(table.notes), added, span)

@@ -80,6 +80,12 @@ def assert_same(plan, tickets, events, *, chunks, downtime=None, roster=None, pe
         assert doc == want[0], rows
         assert written == want[1].count(b"\n") - 1
         assert (got.data_hash, got.period, got.as_of) == (ev.data_hash, ev.period, ev.as_of)
+        # without a verdict CSV, a default period is guessed, then checked (split reader)
+        quiet = evaluate_chunked(plan, tickets, events, down, roster, as_of=as_of,
+                                 period=period, chunk_rows=rows, workdir=tmp_path)[0]
+        doc, _, rejected = _outputs(quiet, b"")
+        assert (doc, rejected) == (want[0], want[2]), rows
+        assert (quiet.period, quiet.as_of) == (ev.period, ev.as_of)
     return ev
 
 
@@ -634,6 +640,56 @@ def test_any_small_export_any_ranges(export, segment, tmp_path_factory):
         _sequential_refused(patch)
         for period in ("2026-Q3", None):
             assert_same(_plan("bench.sla"), tickets, events, chunks=[rows], period=period)
+
+
+def test_the_default_period_is_guessed_then_checked(tmp_path, monkeypatch):
+    """Without a period or a verdict CSV, the split reader takes the default period from
+    the tickets its segments keep and evaluates the chunks once (no pass re-reading every
+    chunk for it); when repeated ids or events before creation leave a month without a
+    ticket kept, the chunks are evaluated again with the period the kept tickets span."""
+    from slalang.data import split
+    from slalang.evaluation import streaming
+
+    evaluated: list[int] = []
+    real = streaming.evaluate_chunk
+
+    def spy(*args):
+        evaluated.append(1)
+        return real(*args)
+
+    def refuse(*args):
+        raise AssertionError("the default period was found by reading every chunk again")
+
+    monkeypatch.setattr(streaming, "evaluate_chunk", spy)
+    monkeypatch.setattr(split, "chunk_span", refuse)
+    plan = _plan("bench.sla")
+    ev = evaluate_chunked(plan, BENCH300 / "tickets.csv", BENCH300 / "events.csv", None,
+                          None, chunk_rows=100, workers=1, workdir=tmp_path)[0]
+    assert len(evaluated) == 3
+    memory = evaluate(plan, read_tickets(BENCH300 / "tickets.csv",
+                                         events=BENCH300 / "events.csv"), None, None)
+    assert (ev.period, ev.as_of) == (memory.period, memory.as_of)
+    assert evaluation_to_text(ev) == evaluation_to_text(memory)
+    # the first ticket (June) and the last (August) have an event before their creation,
+    # and a repeat of T3 was created in September: only July is left
+    tickets, events = tmp_path / "t.csv", tmp_path / "e.csv"
+    tickets.write_text("id,customer,tier,priority,created_at\n"
+                       "T1,C1,Gold,P1,2026-06-20T09:00:00+02:00\n"
+                       "T2,C1,Gold,P1,2026-07-02T09:00:00+02:00\n"
+                       "T3,C2,Silver,P2,2026-07-03T09:00:00+02:00\n"
+                       "T4,C2,Silver,P2,2026-08-20T09:00:00+02:00\n"
+                       "T3,C2,Silver,P2,2026-09-20T09:00:00+02:00\n", encoding="utf-8")
+    events.write_text("ticket_id,at,status\n"
+                      "T4,2026-08-19T09:00:00+02:00,waiting_on_customer\n"
+                      "T1,2026-06-19T09:00:00+02:00,waiting_on_customer\n"
+                      "T2,2026-07-02T10:00:00+02:00,waiting_on_customer\n", encoding="utf-8")
+    evaluated.clear()
+    ev = evaluate_chunked(plan, tickets, events, None, None, chunk_rows=2, workers=1,
+                          workdir=tmp_path)[0]
+    assert len(evaluated) == 2 * 3  # three chunks, evaluated twice
+    memory = evaluate(plan, read_tickets(tickets, events=events), None, None)
+    assert ev.period.label == memory.period.label == "2026-07"
+    assert ev.as_of == memory.as_of and evaluation_to_text(ev) == evaluation_to_text(memory)
 
 
 def test_every_ticket_with_an_early_event_is_every_row_rejected(tmp_path):
