@@ -153,8 +153,10 @@ def count_outcomes(outcomes, tickets, ticket_bucket: np.ndarray, metrics: tuple[
     tier_codes, tier_labels = codes_labels(outcomes.tier)
     prio_codes, prio_labels = codes_labels(outcomes.priority)
     row_ticket = np.asarray(outcomes.ticket, dtype=np.int64)
-    status = np.asarray(outcomes.status, dtype=np.int64)
-    metric = np.asarray(outcomes.metric, dtype=np.int64)
+    # two rows a ticket: kept in their narrow types (a million tickets' rows as int64 are
+    # 16 MB an array, each one more to fault in)
+    status = np.asarray(outcomes.status)
+    metric = np.asarray(outcomes.metric)
     n_tickets = ticket_bucket.shape[0]
 
     customers = tuple(sorted({"", *cust_labels, *(e[0] for e in extra)}))
@@ -162,7 +164,7 @@ def count_outcomes(outcomes, tickets, ticket_bucket: np.ndarray, metrics: tuple[
     nc, nt, nb = len(customers), len(tiers), max(n_buckets, 1)
     cmap, tmap = _index(cust_labels, customers), _index(tier_labels, tiers)
     ppos = {x: i for i, x in enumerate(priorities)}
-    pmap = np.array([ppos.get(x, -1) for x in prio_labels] + [-1], dtype=np.int64)
+    pmap = np.array([ppos.get(x, -1) for x in prio_labels] + [-1], dtype=np.int32)
 
     # per ticket: its tier (the same on every metric row) and the statuses it has
     ticket_tier = np.full(n_tickets, -1, dtype=np.int64)
@@ -198,8 +200,18 @@ def count_outcomes(outcomes, tickets, ticket_bucket: np.ndarray, metrics: tuple[
     row_group = group[row_ticket]
     row_prio = pmap[prio_codes]
     rows = (row_group >= 0) & (status != INVALID) & (row_prio >= 0)
-    cell_key = ((row_group[rows] * nm + metric[rows]) * npr + row_prio[rows]) * N_STATUS
-    cells = np.bincount(cell_key + status[rows], minlength=n_groups * nm * npr * N_STATUS)
+    if rows.all():  # the usual case: every row counts, no row gathered
+        cell_key = row_group  # a fresh array: the key is built in it, in place
+    else:
+        cell_key = row_group[rows]
+        metric, row_prio, status = metric[rows], row_prio[rows], status[rows]
+    cell_key *= nm
+    cell_key += metric
+    cell_key *= npr
+    cell_key += row_prio
+    cell_key *= N_STATUS
+    cell_key += status
+    cells = np.bincount(cell_key, minlength=n_groups * nm * npr * N_STATUS)
     cells = cells.reshape(n_groups, nm, npr, N_STATUS)
     return Aggregate(customers, tiers, tuple(metrics), tuple(priorities), g_customer, g_tier,
                      g_bucket, g_counts, cells)
