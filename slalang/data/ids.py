@@ -122,17 +122,31 @@ def _pack(tail: np.ndarray) -> np.ndarray:
     return padded.view(">u8").ravel().astype(np.uint64)
 
 
+#: rows of digits converted at a time: the block's columns stay in the processor's cache
+#: across the passes (one a digit), instead of each pass reading all the rows from memory
+_DIGIT_ROWS = 1 << 16
+
+
 def _digits(tail: np.ndarray, strict: bool = True) -> np.ndarray | None:
-    """Rows of ASCII digits as int64 numbers; a row with another byte is None (strict) or -1."""
+    """Rows of ASCII digits as int64 numbers; a row with another byte is None (strict) or
+    -(2**62) (any number is then negative).
+
+    >>> _digits(np.frombuffer(b"0042" b"9x10", dtype=np.uint8).reshape(2, 4), strict=False)
+    array([                  42, -4611686018427387904])
+    """
     if tail.shape[1] == 0 or tail.shape[1] > 18:
         return None
-    numbers = np.zeros(len(tail), dtype=np.int64)
+    numbers = np.empty(len(tail), dtype=np.int64)
     bad = np.zeros(len(tail), dtype=bool)
-    for j in range(tail.shape[1]):  # column by column: a few passes over contiguous memory
-        digit = tail[:, j] - np.uint8(48)  # wraps below '0', so one compare catches both ends
-        bad |= digit > 9
-        numbers *= 10
-        numbers += digit
+    for a in range(0, len(tail), _DIGIT_ROWS):
+        block, value, wrong = tail[a:a + _DIGIT_ROWS], numbers[a:a + _DIGIT_ROWS], \
+            bad[a:a + _DIGIT_ROWS]
+        value[:] = 0
+        for j in range(tail.shape[1]):  # column by column, in place
+            digit = block[:, j] - np.uint8(48)  # wraps below '0': one compare for both ends
+            wrong |= digit > 9
+            value *= 10
+            value += digit
     if bad.any():
         if strict:
             return None

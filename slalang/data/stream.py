@@ -32,7 +32,7 @@ import pyarrow.csv as pacsv
 from slalang.data.build import RawEvents, RawTickets, assemble, categorical, event_problems
 from slalang.data.canonical import events_from_table, tickets_from_table
 from slalang.data.checks import derive_resolution, refuse_early_events_listed
-from slalang.data.ids import IdIndex
+from slalang.data.ids import IdIndex, _digits
 from slalang.data.instants import Parsed
 from slalang.data.invisible import strip_invisible
 from slalang.data.read import is_blank, is_one_line, no_tickets
@@ -317,11 +317,9 @@ def _fixed_width(data: np.ndarray, start: np.ndarray, length: np.ndarray, valid:
     ok = np.ones(n, dtype=bool)
     for k, byte in enumerate(prefix):
         ok &= grid[:, k] == byte
-    numbers = np.zeros(n, dtype=np.int64)
-    for k in range(p, width):
-        digit = grid[:, k].astype(np.int64) - 48
-        ok &= (digit >= 0) & (digit <= 9)
-        numbers = numbers * 10 + digit
+    numbers = _digits(grid[:, p:], strict=False)  # negative where a byte is not a digit
+    assert numbers is not None  # 1 to 18 digits: checked above
+    ok &= numbers >= 0
     numbers[~ok] = -1
     return numbers, np.where(ok, width - p, 0).astype(np.uint8), prefix
 

@@ -64,3 +64,24 @@ def test_events_of_an_export_sorted_by_time_are_grouped_by_ticket_stably():
     owner = np.array([70000, 3, 70000, 1 << 24, 3, 65539], dtype=np.int64)
     at = np.array([1, 2, 3, 4, 4, 5], dtype=np.int64)  # time order, as an event log is
     assert _event_order(owner, at).tolist() == [1, 4, 5, 0, 2, 3]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 18), st.lists(st.text("0123456789x/:", min_size=18, max_size=18),
+                                    max_size=40), st.integers(1, 7))
+def test_digit_rows_are_numbers_across_blocks(width, texts, rows_a_block):
+    """Rows of digits read as numbers, a block of rows at a time (blocks of 1 to 7 rows
+    here), rows with another byte refused, as int() reads them."""
+    from slalang.data import ids
+
+    rows = [t[:width] for t in texts]
+    tail = np.frombuffer("".join(rows).encode(), dtype=np.uint8).reshape(len(rows), width)
+    block = ids._DIGIT_ROWS
+    ids._DIGIT_ROWS = rows_a_block
+    try:
+        loose, strict = ids._digits(tail, strict=False), ids._digits(tail)
+    finally:
+        ids._DIGIT_ROWS = block
+    want = [int(r) if r.isdigit() else None for r in rows]
+    assert loose.tolist() == [w if w is not None else -(1 << 62) for w in want]
+    assert strict is None if None in want else strict.tolist() == want
