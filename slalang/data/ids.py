@@ -52,8 +52,11 @@ class IdIndex:
         self._keys: np.ndarray | None = None
         matrix = _fixed_width_bytes(self.ids)
         if matrix is not None:
-            same = np.all(matrix == matrix[0], axis=0)
-            prefix = int(np.argmin(same)) if not same.all() else matrix.shape[1]
+            # the common prefix: columns compared one at a time up to the first that differs
+            # (not the whole matrix at once: most ids differ a few bytes in)
+            prefix = 0
+            while prefix < matrix.shape[1] and (matrix[:, prefix] == matrix[0, prefix]).all():
+                prefix += 1
             if matrix.shape[1] - prefix <= 8:
                 self._width = matrix.shape[1]
                 self._prefix = matrix[0, :prefix].tobytes()
