@@ -100,14 +100,20 @@ class IdIndex:
             matrix = _fixed_width_bytes(query)
             if matrix is not None and matrix.shape[1] == self._width:
                 prefix = len(self._prefix or b"")
-                want = np.frombuffer(self._prefix or b"", dtype=np.uint8)
-                ok = np.all(matrix[:, :prefix] == want, axis=1) if prefix else np.ones(
-                    len(matrix), dtype=bool)
+                ok = np.ones(len(matrix), dtype=bool)
+                for k, byte in enumerate(self._prefix or b""):
+                    ok &= matrix[:, k] == byte
                 if self._table is not None:
-                    numbers = _digits(matrix[:, prefix:], strict=False)
-                    slot = numbers - self._low  # type: ignore[operator]
+                    slot = _digits(matrix[:, prefix:], strict=False)
+                    assert slot is not None  # the index's width: 1 to 18 digits
+                    slot -= self._low  # in place: a fresh array (a bad row stays negative)
                     inside = ok & (slot >= 0) & (slot < len(self._table))
-                    return np.where(inside, self._table[np.where(inside, slot, 0)], -1)
+                    if inside.all():  # the usual case: every id is one of the table's
+                        return self._table[slot]
+                    slot[~inside] = 0
+                    found = self._table[slot]
+                    found[~inside] = -1
+                    return found
                 keys = _pack(matrix[:, prefix:])
                 pos = np.searchsorted(self._sorted, keys)
                 pos = np.minimum(pos, self.n - 1)
