@@ -77,7 +77,6 @@ def main() -> None:
     """
 
 
-
 def run() -> None:
     """The ``slalang`` program (its console script and ``python -m slalang``): :func:`main`,
     then the process ends without the interpreter's teardown

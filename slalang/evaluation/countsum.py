@@ -47,7 +47,6 @@ class CountSum:
         self._tiers: set[str] = set()
         #: (customer, tier) -> pair number, in order of appearance
         self._pairs: dict[tuple[str, str], int] = {}
-        self._buckets = 0
         #: [pair, bucket] -> row (-1: none yet)
         self._index = np.full((0, 0), -1, dtype=np.int64)
         self._rows = 0
