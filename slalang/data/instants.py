@@ -31,14 +31,19 @@ class Parsed:
 
 
 def _floor_seconds(ts: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A timestamp array (any unit) to int64 seconds, NAT for nulls."""
-    if isinstance(ts, pa.ChunkedArray):
-        ts = ts.combine_chunks() if ts.num_chunks != 1 else ts.chunk(0)
+    """A timestamp array (any unit; a CSV reader's column comes in many chunks) to int64
+    seconds, NAT for nulls: each chunk copied once, straight into the array returned (owned,
+    writable), not combined into one Arrow array first."""
+    chunks = ts.chunks if isinstance(ts, pa.ChunkedArray) else [ts]
     scale = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[ts.type.unit]
-    ints = ts.view(pa.int64())  # zero-copy: the epoch count in the type's unit
-    if ints.null_count:
-        ints = pc.fill_null(ints, NAT)
-    out = np.array(ints.to_numpy(zero_copy_only=False), dtype=np.int64)  # owned, writable
+    out = np.empty(sum(len(c) for c in chunks), dtype=np.int64)
+    at = 0
+    for chunk in chunks:
+        ints = chunk.view(pa.int64())  # zero-copy: the epoch count in the type's unit
+        if ints.null_count:
+            ints = pc.fill_null(ints, NAT)
+        out[at:at + len(chunk)] = ints.to_numpy(zero_copy_only=False)
+        at += len(chunk)
     if scale != 1:
         valid = out != NAT
         out = np.where(valid, np.floor_divide(out, scale), NAT)
@@ -58,10 +63,10 @@ def parse_instants(text: pa.Array | pa.ChunkedArray, fmt: str | None = None,
     >>> parse_instants(pa.array(["2026-07-01T09:12:00"])).errors
     {0: "naive timestamp '2026-07-01T09:12:00' (no UTC offset); give its time zone in a mapping"}
     """
+    if pa.types.is_timestamp(text.type):  # typed by the reader: the fast path
+        return Parsed(_floor_seconds(text), {})
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)
-    if pa.types.is_timestamp(text.type):
-        return Parsed(_floor_seconds(text), {})
     if fmt is None and timezone is None:
         try:  # fast path: everything is ISO with an offset
             return Parsed(_floor_seconds(pc.cast(text, pa.timestamp("us", tz="UTC"))), {})

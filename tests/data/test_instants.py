@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slalang.data import NAT
 from slalang.data.instants import _parse_slow, parse_instants
@@ -47,3 +50,25 @@ def test_one_bad_value_does_not_spoil_the_column():
     assert p.values.tolist() == [epoch(2026, 7, 1, 7, 12), NAT, NAT]
     assert sorted(p.errors) == [1, 2]
     assert p.errors[2].startswith("naive timestamp")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["s", "ms", "us", "ns"]),
+       st.lists(st.lists(st.one_of(st.none(), st.integers(-(10**15), 10**15)), max_size=8),
+                max_size=5),
+       st.integers(0, 3))
+def test_a_chunked_timestamp_column_is_floored_to_seconds_chunk_by_chunk(unit, chunks, cut):
+    """A reader's column in many chunks (sliced ones too), straight into one int64 array:
+    floored to seconds (before 1970 too), NAT for a null, as the combined column gives."""
+    from slalang.data.instants import _floor_seconds
+
+    kind = pa.timestamp(unit, tz="UTC")
+    arrays = [pa.array(c, pa.int64()).cast(kind) for c in chunks]
+    if arrays and len(arrays[0]) > cut:
+        arrays[0] = arrays[0].slice(cut)  # a chunk that starts inside its buffers
+    column = pa.chunked_array(arrays, kind)
+    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    want = [NAT if v is None else v // per_second
+            for v in column.cast(pa.int64()).to_pylist()]
+    got = _floor_seconds(column)
+    assert got.dtype == np.int64 and got.flags.writeable and got.tolist() == want
