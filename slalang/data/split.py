@@ -45,6 +45,7 @@ from slalang.data.build import RawEvents, RawTickets, assemble
 from slalang.data.canonical import events_from_table, instants_from_table, tickets_from_table
 from slalang.data.instants import Parsed
 from slalang.data.invisible import strip_invisible
+from slalang.data.segment_types import narrowed, widened
 from slalang.data.source import has_byte, is_utf8_error
 from slalang.data.stream import (
     _DICT,
@@ -207,8 +208,10 @@ def read_segment(path: str, start: int, end: int, names: list[str], text_instant
         table = read_range(path, start, end, names, ticket_types(text_instants))
     except (RangeError, NoSplit) as exc:
         return exc  # type: ignore[return-value]
-    with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+    stored = narrowed(table)
+    with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, stored.schema) as writer:
+        writer.write_table(stored)
+    del stored
     numbers = None
     if table.num_rows and "id" in names:
         ids = strip_invisible(table.column("id"))[0]  # as the index strips them
@@ -304,7 +307,7 @@ def ticket_slices(file: str, segments: list[Segment], rows: int, dup_rows: np.nd
 def chunk_tickets(chunk: TicketSlice) -> RawTickets:
     """A chunk's tickets as :class:`RawTickets`, repeated ids refused (as
     :meth:`~slalang.data.stream.TicketChunks.raw` gives them)."""
-    tables = [_read_ipc(path).slice(lo, length) for path, lo, length in chunk.parts]
+    tables = [widened(_read_ipc(path).slice(lo, length)) for path, lo, length in chunk.parts]
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
     raw = tickets_from_table(table, chunk.file, chunk.start + 2)
     add_duplicates(raw, chunk.dup_rows, chunk.dup_first)
@@ -494,7 +497,7 @@ def chunk_span(tickets: TicketSlice, events: EventSlice | None, refused: np.ndar
     chunk of the others), tickets with an event before their creation left out, as the
     in-memory reader keeps them: what the default period is inferred from. (NAT, NAT) when
     none is kept."""
-    tables = [_read_ipc(path).select(["created_at"]).slice(lo, length)
+    tables = [widened(_read_ipc(path).select(["created_at"]).slice(lo, length))
               for path, lo, length in tickets.parts]
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
     created = instants_from_table(table, ("created_at",))["created_at"].values

@@ -791,3 +791,34 @@ def test_a_range_longer_than_a_block_is_read_as_one(tmp_path, monkeypatch):
     _sequential_refused(monkeypatch)
     assert_same(_plan("bench.sla"), BENCH300 / "tickets.csv", BENCH300 / "events.csv",
                 chunks=[50], as_of=parse_instant(AS_OF), tmp_path=tmp_path)
+
+
+def test_segments_stored_narrow_or_not_read_back_alike(tmp_path, small_ranges, monkeypatch):
+    """Segments store an instant in 32 bits from a base when all of theirs fit; one with a
+    ticket resolved in 2100 keeps 64 bits. A chunk carved from both reads every instant
+    back, as the in-memory reader has it."""
+    from slalang.data import segment_types, split
+
+    _sequential_refused(monkeypatch)
+    stored: list[str] = []
+    real = segment_types.narrowed
+
+    def spy(table):
+        out = real(table)
+        stored.append(str(out.schema.field("resolved_at").type))
+        return out
+
+    monkeypatch.setattr(split, "narrowed", spy)
+    tickets, events = tmp_path / "t.csv", tmp_path / "e.csv"
+    rows = [f"T{k},C{k % 3},Gold,P{1 + k % 4},2026-07-0{1 + k % 9}T09:00:00+02:00,"
+            f"{'2100-01-01T09:00:00+01:00' if k == 7 else '2026-07-20T10:00:00+02:00'}"
+            for k in range(20)]
+    tickets.write_text("id,customer,tier,priority,created_at,resolved_at\n"
+                       + "\n".join(rows) + "\n", encoding="utf-8")
+    events.write_text("ticket_id,at,status\nT7,2026-07-08T10:00:00+02:00,waiting_on_customer\n",
+                      encoding="utf-8")
+    workdir = tmp_path / "scratch"
+    workdir.mkdir()
+    assert_same(_plan("bench.sla"), tickets, events, chunks=[3, 20], period="2026-07",
+                as_of=None, tmp_path=workdir)
+    assert "int32" in stored and "timestamp[s, tz=UTC]" in stored
