@@ -762,19 +762,29 @@ def test_a_chunks_events_are_read_from_every_range_in_order(tmp_path):
     from slalang.data import split
 
     files = []
-    for k in range(3):
-        records = np.zeros(4, dtype=split.PLACED)
+    for k in range(3):  # the middle range's instants as they are, the others narrow
+        narrow = k != 1
+        records = np.zeros(4, dtype=split.NARROW_PLACED if narrow else split.PLACED)
         records["ticket"] = np.arange(4) + 10 * k
+        records["status"] = k
+        at = np.arange(4, dtype=np.int64) * 3600 + 1_780_000_000 + k
+        records["at"] = at - split.BASE if narrow else at
         path = tmp_path / f"e{k}.bin"
         records.tofile(path)
         files.append(str(path))
-    chunk = split.EventSlice(((files[0], 1, 2, None, None), (files[2], 0, 3, None, None)),
-                             [], [])
-    assert split.chunk_records(chunk)["ticket"].tolist() == [1, 2, 20, 21, 22]
+    chunk = split.EventSlice(((files[0], 1, 2, None, None, True),
+                              (files[1], 3, 1, None, None, False),
+                              (files[2], 0, 3, None, None, True)), [], [])
+    got = split.chunk_records(chunk)
+    assert got.dtype == split.PLACED
+    assert got["ticket"].tolist() == [1, 2, 13, 20, 21, 22]
+    assert got["status"].tolist() == [0, 0, 1, 2, 2, 2]
+    assert (got["at"] - 1_780_000_000).tolist() == [3600, 7200, 10801, 2, 3602, 7202]
     assert len(split.chunk_records(None)) == 0
-    short = split.EventSlice(((files[1], 2, 5, None, None),), [], [])
-    with pytest.raises(OSError, match="cut short"):
-        split.chunk_records(short)
+    for narrow in (True, False):
+        short = split.EventSlice(((files[1], 2, 5, None, None, narrow),), [], [])
+        with pytest.raises(OSError, match="cut short"):
+            split.chunk_records(short)
 
 
 def test_a_range_longer_than_a_block_is_read_as_one(tmp_path, monkeypatch):
@@ -795,8 +805,9 @@ def test_a_range_longer_than_a_block_is_read_as_one(tmp_path, monkeypatch):
 
 def test_segments_stored_narrow_or_not_read_back_alike(tmp_path, small_ranges, monkeypatch):
     """Segments store an instant in 32 bits from a base when all of theirs fit; one with a
-    ticket resolved in 2100 keeps 64 bits. A chunk carved from both reads every instant
-    back, as the in-memory reader has it."""
+    ticket resolved in 2100 keeps 64 bits; so do the placed events of a range, one with an
+    event in 2100. A chunk carved from both reads every instant back, as the in-memory
+    reader has it."""
     from slalang.data import segment_types, split
 
     _sequential_refused(monkeypatch)
@@ -815,10 +826,22 @@ def test_segments_stored_narrow_or_not_read_back_alike(tmp_path, small_ranges, m
             for k in range(20)]
     tickets.write_text("id,customer,tier,priority,created_at,resolved_at\n"
                        + "\n".join(rows) + "\n", encoding="utf-8")
-    events.write_text("ticket_id,at,status\nT7,2026-07-08T10:00:00+02:00,waiting_on_customer\n",
-                      encoding="utf-8")
+    events.write_text("ticket_id,at,status\nT7,2026-07-08T10:00:00+02:00,waiting_on_customer\n"
+                      + "".join(f"T{k},2026-07-1{k % 9}T10:00:00+02:00,in_progress\n"
+                                for k in range(20))
+                      + "T3,2100-01-02T10:00:00+01:00,waiting_on_vendor\n", encoding="utf-8")
+    placed: list[bool] = []
+    real_place = split.place_range
+
+    def spy_place(*args):
+        got = real_place(*args)
+        placed.append(got.narrow)
+        return got
+
+    monkeypatch.setattr(split, "place_range", spy_place)
     workdir = tmp_path / "scratch"
     workdir.mkdir()
     assert_same(_plan("bench.sla"), tickets, events, chunks=[3, 20], period="2026-07",
                 as_of=None, tmp_path=workdir)
     assert "int32" in stored and "timestamp[s, tz=UTC]" in stored
+    assert True in placed and False in placed  # event files narrow and not, read alike
