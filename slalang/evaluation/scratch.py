@@ -107,9 +107,9 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
 
             raise ScratchError(
                 f"the chunked evaluation's temporary files did not fit in "
-                f"{os.path.dirname(path)} ({os.strerror(exc.errno)}); they take about as "
-                "much as the input files: free some space there, or set TMPDIR to a folder "
-                "with room") from None
+                f"{os.path.dirname(path)} ({os.strerror(exc.errno)}); they take up to as "
+                "much as the input files, uncompressed: free some space there, or set TMPDIR "
+                "to a folder with room") from None
         raise
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)
