@@ -187,8 +187,9 @@ def evaluate_batch(plan: Plan, batch: TicketTable, roster: Roster | None, as_of:
     metrics = tuple(plan.metrics)
     priorities = tuple(plan.priorities)
     bucket = bucket_of(np.asarray(batch.created_at, dtype=np.int64), period)
+    # without a roster every name is the label itself: no call per customer label per batch
     counts = count_outcomes(outcomes, batch, bucket, metrics, priorities, len(period.buckets),
-                            customer_namer(roster))
+                            customer_namer(roster) if roster is not None else None)
     context = Context(plan, roster, int(as_of), period)
     verdicts = Verdicts(plan, period, int(as_of), outcomes, batch, bucket)
     lister = None
