@@ -82,3 +82,12 @@ def test_the_command_line_keeps_its_exit_codes_and_outputs(tmp_path):
     run = subprocess.run([sys.executable, "-m", "slalang", "--version"], capture_output=True,
                          text=True, cwd=tmp_path, timeout=120)
     assert run.returncode == 0 and run.stdout.startswith("slalang, version")
+
+
+def test_a_run_under_a_profiler_ends_as_python_ends_it(tmp_path):
+    """A profiler started with the program reports once it returns: ending the process
+    before would lose the report (`python -m cProfile -m slalang ...` printed nothing)."""
+    run = subprocess.run([sys.executable, "-m", "cProfile", "-m", "slalang", "--version"],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("slalang, version") and "function calls" in run.stdout

@@ -9,8 +9,10 @@ once anyway: a quarter of a second of a two-second run, after the outputs are wr
 :func:`exit_process` does the first two, flushes standard output and error, and ends the
 process with the command's exit code. Anything unusual (an exit code that is not a number,
 an output that cannot be flushed, a child process still running) takes Python's own way
-out, so nothing is lost or left behind. Only the command-line entry points use it: the
-Python API and click's test runner never end a process.
+out, so nothing is lost or left behind; so do a run under a profiler or a tracer
+(``python -m cProfile``, pyinstrument, coverage, a debugger), which reports once the
+program returns. Only the command-line entry points use it: the Python API and click's test
+runner never end a process.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ def exit_process(code: object) -> NoReturn:
     if code is None:
         code = 0
     shutdown = getattr(threading, "_shutdown", None)
-    if not isinstance(code, int) or not _quiet() or shutdown is None:
+    watched = sys.getprofile() is not None or sys.gettrace() is not None
+    if not isinstance(code, int) or watched or not _quiet() or shutdown is None:
         raise SystemExit(code)
     # what Python does first at exit: the threading module's exit hooks (a thread pool's
     # workers are told to stop there), then every non-daemon thread joined
