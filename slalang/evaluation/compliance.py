@@ -108,6 +108,16 @@ class Aggregate:
                                       self.priorities, self.cells.shape, self.cells.dtype.str,
                                       tuple((a.dtype.str, _narrow(a)) for a in arrays)))
 
+    @classmethod
+    def empty(cls, metrics: tuple[str, ...], priorities: tuple[str, ...],
+              tiers: tuple[str, ...] = ("",)) -> Aggregate:
+        """No group at all, with these labels (the start of a sum; what partials carry
+        while their counts are summed apart)."""
+        none = np.zeros(0, dtype=np.int64)
+        return cls(("",), tiers, tuple(metrics), tuple(priorities), none, none, none,
+                   np.zeros((0, 4), dtype=np.int64),
+                   np.zeros((0, len(metrics), len(priorities), N_STATUS), dtype=np.int64))
+
     def key(self, g: int) -> GroupKey:
         return GroupKey(int(self.g_bucket[g]), self.customers[self.g_customer[g]],
                         self.tiers[self.g_tier[g]])

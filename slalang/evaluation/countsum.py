@@ -170,11 +170,3 @@ class CountSum:
             return total
         return add_counts([total, *self._loose])
 
-
-def empty_counts(like: Aggregate) -> Aggregate:
-    """An aggregate of no group, with ``like``'s metrics and priorities (what partials
-    carry while their counts are summed apart)."""
-    shape = (0, *like.cells.shape[1:])
-    none = np.zeros(0, dtype=np.int64)
-    return Aggregate(("",), ("",), like.metrics, like.priorities, none, none, none,
-                     np.zeros((0, 4), dtype=np.int64), np.zeros(shape, dtype=np.int64))

@@ -207,11 +207,8 @@ def evaluate_batch(plan: Plan, batch: TicketTable, roster: Roster | None, as_of:
 
 def empty_partial(plan: Plan, roster: Roster | None, as_of: int, period: Period) -> Partial:
     """The partial of no ticket at all (the start of a sum)."""
-    metrics, priorities = tuple(plan.metrics), tuple(plan.priorities)
-    counts = Aggregate(("",), ("", *sorted(plan.tiers)), metrics, priorities,
-                       np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
-                       np.zeros((0, 4), np.int64),
-                       np.zeros((0, len(metrics), len(priorities), 5), np.int64))
+    counts = Aggregate.empty(tuple(plan.metrics), tuple(plan.priorities),
+                             ("", *sorted(plan.tiers)))
     return Partial(Context(plan, roster, int(as_of), period), counts)
 
 

@@ -32,7 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from slalang.evaluation.countsum import CountSum, empty_counts
+from slalang.evaluation.compliance import Aggregate
+from slalang.evaluation.countsum import CountSum
 from slalang.evaluation.kernel import Context, Partial, empty_partial, finish
 from slalang.evaluation.periods import Period, parse_period, period_covering
 from slalang.evaluation.result import Evaluation
@@ -200,7 +201,7 @@ class PartialSum:
         self.counts = CountSum()
         self.counts.add(start.counts)
         # the counts are summed apart: the partials merged carry none
-        self.none = empty_counts(start.counts)
+        self.none = Aggregate.empty(start.counts.metrics, start.counts.priorities)
         self.total = dataclasses.replace(start, counts=self.none)
         self.parts: list[Partial] = []
         self.pending = self.kept = 0
