@@ -28,6 +28,15 @@ _NARROW_CODES = pa.dictionary(pa.int16(), pa.string())
 _KEY = b"slalang-narrowed"
 
 
+def fits(low: int, high: int) -> bool:
+    """Whether instants from ``low`` to ``high`` (epoch seconds) fit 32 bits from :data:`BASE`.
+
+    >>> fits(0, 2**31), fits(BASE - 2**31, BASE + 2**31 - 1), fits(BASE, BASE + 2**31)
+    (True, True, False)
+    """
+    return low - BASE >= -(1 << 31) and high - BASE < 1 << 31
+
+
 def narrowed(table: pa.Table) -> pa.Table:
     """``table`` with its instant and category columns in narrower types where every value
     fits (the others as they are).
@@ -44,8 +53,7 @@ def narrowed(table: pa.Table) -> pa.Table:
         if column.type == INSTANT:
             seconds = column.cast(pa.int64())
             low, high = pc.min_max(seconds).values()
-            if low.is_valid and not (low.as_py() - BASE >= -(1 << 31)
-                                     and high.as_py() - BASE < 1 << 31):
+            if low.is_valid and not fits(low.as_py(), high.as_py()):
                 continue  # an instant outside 1952-2088: the column stays as read
             narrow = pc.subtract(seconds, BASE).cast(pa.int32())
             kinds[name] = "instant"

@@ -45,7 +45,7 @@ from slalang.data.build import RawEvents, RawTickets, assemble
 from slalang.data.canonical import events_from_table, instants_from_table, tickets_from_table
 from slalang.data.instants import Parsed
 from slalang.data.invisible import strip_invisible
-from slalang.data.segment_types import BASE, narrowed, widened
+from slalang.data.segment_types import BASE, fits, narrowed, widened
 from slalang.data.source import has_byte, is_utf8_error
 from slalang.data.stream import (
     _DICT,
@@ -389,8 +389,7 @@ def place_range(path: str, start: int, end: int, names: list[str], text_instants
     kept_at = at[where]
     # the instants as 32-bit seconds from a base when all of the range's fit (12-byte
     # records: a quarter less shared memory written and read), else as they are
-    narrow = not len(kept_at) or bool(kept_at.min() - BASE >= -(1 << 31)
-                                      and kept_at.max() - BASE < 1 << 31)
+    narrow = not len(kept_at) or fits(int(kept_at.min()), int(kept_at.max()))
     placed = np.empty(len(order), dtype=NARROW_PLACED if narrow else PLACED)
     placed["ticket"] = (owner - block * rows)[order]
     placed["at"] = kept_at - BASE if narrow else kept_at
