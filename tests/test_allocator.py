@@ -33,9 +33,9 @@ MALLINFO = textwrap.dedent("""
 #: kernel when freed) and whether allocating it again after freeing it grew the heap
 PROBE = MALLINFO + textwrap.dedent("""
     tuned = None
-    if sys.argv[1] == "tuned":
+    if sys.argv[1] in ("tuned", "whole"):
         from slalang.allocator import reuse_freed_memory
-        tuned = reuse_freed_memory()
+        tuned = reuse_freed_memory(warm=1 if sys.argv[1] == "whole" else 0)  # 1: no thread
         assert reuse_freed_memory() is False  # once per process
     import numpy as np, pyarrow as pa
     before = libc.mallinfo2()
@@ -44,18 +44,21 @@ PROBE = MALLINFO + textwrap.dedent("""
     del a
     heap = libc.mallinfo2().arena
     b = np.ones(1 << 20)
+    from numpy._core import multiarray
+    huge = multiarray._set_madvise_hugepage(True)  # returns what it was
     print(json.dumps({"tuned": tuned, "mapped": mapped,
                       "heap_grew": libc.mallinfo2().arena > heap,
-                      "pool": pa.default_memory_pool().backend_name}))
+                      "pool": pa.default_memory_pool().backend_name, "huge_pages": huge}))
 """)
 
 
-def probe(mode: str) -> dict:
+def probe(mode: str, **environ: str) -> dict:
     import json
 
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MALLOC_") and k != "NUMPY_MADVISE_HUGEPAGE"}
     out = subprocess.run([sys.executable, "-c", PROBE, mode], check=True, capture_output=True,
-                         text=True, env={k: v for k, v in os.environ.items()
-                                    if not k.startswith("MALLOC_")})
+                         text=True, env={**env, **environ})
     return json.loads(out.stdout)
 
 
@@ -66,7 +69,19 @@ def test_freed_arrays_are_reused_not_returned_to_the_kernel():
     assert default["mapped"] is True and default["tuned"] is None
     assert default["pool"] != "system"
     tuned = probe("tuned")
-    assert tuned == {"tuned": True, "mapped": False, "heap_grew": False, "pool": "system"}
+    assert tuned == {"tuned": True, "mapped": False, "heap_grew": False, "pool": "system",
+                     "huge_pages": True}
+
+
+@pytest.mark.skipif(not GLIBC or not sys.platform.startswith("linux"),
+                    reason="numpy asks for huge pages on Linux only")
+def test_a_run_reading_its_input_whole_asks_for_no_huge_pages_unless_the_environment_says():
+    # numpy's default on Linux: madvise(MADV_HUGEPAGE) on every array of 4 MiB or more
+    assert probe("default")["huge_pages"] is True
+    assert probe("whole")["huge_pages"] is False
+    assert probe("tuned")["huge_pages"] is True  # a streamed input keeps them
+    # the user's explicit choice, in numpy's own variable, is kept
+    assert probe("whole", NUMPY_MADVISE_HUGEPAGE="1")["huge_pages"] is True
 
 
 def test_the_command_line_tunes_its_process_and_the_library_does_not(monkeypatch, tmp_path):

@@ -147,6 +147,14 @@ def test_bench_100k_on_two_workers(tmp_path, scheduler):
     assert int(ev.agg.g_counts[:, 0].sum()) == 100_000
 
 
+def _asks_for_huge_pages() -> bool:
+    from numpy._core import multiarray
+
+    previous = multiarray._set_madvise_hugepage(True)
+    multiarray._set_madvise_hugepage(previous)
+    return bool(previous)
+
+
 def test_a_local_cluster_keeps_freed_memory_in_its_workers(monkeypatch):
     """The workers slalang starts itself run one job: they get the command line's allocator
     settings instead of Dask's trimming for long-lived workers (which fixes glibc's mmap
@@ -166,6 +174,7 @@ def test_a_local_cluster_keeps_freed_memory_in_its_workers(monkeypatch):
     client, cluster = _client("local", 1)
     try:
         got = client.run(lambda: {k: os.environ.get(k) for k in one_job_environ()})
+        huge = client.run(_asks_for_huge_pages)
     finally:
         client.close()
         cluster.close()
@@ -173,4 +182,6 @@ def test_a_local_cluster_keeps_freed_memory_in_its_workers(monkeypatch):
         os.environ.update(saved)
     assert list(got.values()) == [{**one_job_environ(), "MALLOC_ARENA_MAX": "4"}]
     assert one_job_environ()["MALLOC_TRIM_THRESHOLD_"] != "65536"
+    if sys.platform.startswith("linux"):  # numpy asks for huge pages there by default
+        assert list(huge.values()) == [False]
     assert dask.config.get(key) == before  # the setting was for that cluster only
