@@ -11,7 +11,7 @@ import json
 
 import click
 
-from slalang.cli.common import AS_OF_RULE
+from slalang.cli.common import AS_OF_RULE, one_run_reads_whole
 from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, DataError, PolicyError
 
 FAIL_ON = ("never", "credit-increase", "any-flip")
@@ -92,6 +92,7 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
     changes = tuple(diff_plans(old_plan, new_plan).splitlines())
     impact = None
     if tickets is not None:
+        one_run_reads_whole(tickets, events)
         from slalang.data import read_downtime, read_tickets
         from slalang.evaluation.periods import parse_period, resolve_as_of
         from slalang.review.impact import replay

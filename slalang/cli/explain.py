@@ -14,7 +14,7 @@ from typing import NoReturn
 import click
 
 from slalang.cli.check import load_or_exit
-from slalang.cli.common import AS_OF_RULE
+from slalang.cli.common import AS_OF_RULE, one_run_reads_whole
 
 #: a timeline longer than this is printed compact on a terminal (``--full`` shows it all)
 COMPACT_ABOVE = 20
@@ -44,6 +44,7 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             roster: str | None, ticket_id: str, period: str | None, as_of: str | None,
             compact: bool | None, fmt: str) -> None:
     """Explain how POLICY measures one ticket: timeline, due instant and verdict per metric."""
+    one_run_reads_whole(tickets, events)
     from slalang import roster as rosters
     from slalang.data import read_tickets
     from slalang.evaluation.explain import (

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 
-from slalang.cli.common import AS_OF_RULE, MaxErrors
+from slalang.cli.common import AS_OF_RULE, MaxErrors, one_run_reads_whole
 from slalang.errors import EXIT_OK, DataError, SlalangError
 
 
@@ -350,6 +350,7 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
               max_errors) -> dict:
     """Evaluate as ``slalang evaluate`` does; the evaluation JSON dict (what ``--json``
     saves, so a direct report and one from the saved file are the same)."""
+    one_run_reads_whole(tickets, events)
     from slalang.cli.check import load_or_exit
     from slalang.cli.evaluate import _load_roster
     from slalang.data import read_downtime, read_tickets
