@@ -808,6 +808,8 @@ def build_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = No
     log = evaluation.get("downtime")
     downtime = _downtime_rows(log) if log is not None else None
     for i, c in enumerate(_get(evaluation, "customers", "the document")):
+        if customer is not None and isinstance(c, Mapping) and str(c.get("customer")) != customer:
+            continue  # another customer's entry, not read: one report among thousands
         cr = _customer(c, f"customers[{i}]", months, verdicts, downtime)
         if customer is None or customer == cr.name:
             customers.append(cr)

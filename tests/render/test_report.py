@@ -155,6 +155,24 @@ def test_at_risk_is_three_quarters_of_the_target() -> None:
     assert "| T-late | Resolution time | P2 |" in text and "| 6 min |" in text
 
 
+def test_a_report_of_one_customer_reads_that_customer_alone() -> None:
+    """A one-customer report out of a large evaluation built every customer's document first
+    (5,000 customers of the 1m bench set: 25.5 s, 12.5 s without), and twice."""
+    ev = load()
+    whole = build_report(ev, customer="Alfa Srl")
+    broken = copy.deepcopy(ev)
+    for c in broken["customers"]:
+        if c["customer"] != "Alfa Srl":
+            c["months"] = "not a list of months"  # read, this would be refused
+    assert build_report(broken, customer="Alfa Srl") == whole
+    assert render_report(broken, format="md", customer="Alfa Srl") == render_report(
+        ev, format="md", customer="Alfa Srl")
+    with pytest.raises(DataError, match="customers"):  # the whole document still is read
+        build_report(broken)
+    with pytest.raises(DataError, match="no customer 'Alfa'"):
+        build_report(ev, customer="Alfa")
+
+
 def test_an_evaluation_without_ticket_lists_says_so() -> None:
     ev = load()
     for c in ev["customers"]:
