@@ -348,6 +348,33 @@ def test_user_template_overrides_by_name(tmp_path, reference):
                            ).startswith("<!DOCTYPE html>")
 
 
+def test_templates_compile_once_a_process_and_again_when_edited(tmp_path, reference,
+                                                                 monkeypatch):
+    """Every document makes its own environment; a folder of 5,000 customer reports compiled
+    the report's templates 5,000 times (90 % of each report's time)."""
+    import jinja2
+
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    first = render_contract(reference, tier="Gold", fmt="html", lang="it")
+    compiled.clear()
+    assert render_contract(reference, tier="Gold", fmt="html", lang="it") == first
+    assert render_contract(reference, tier="Silver", fmt="html", lang="en") != first
+    assert compiled == []  # shipped templates: compiled once, whatever the language
+    # a user's template, edited between two documents, is compiled again: never stale
+    folder = _user_template(tmp_path, "one {{ policy.version }}\n")
+    assert render_contract(reference, tier="Gold", templates_dir=folder) == "one 2026.1\n"
+    _user_template(tmp_path, "two {{ policy.version }}\n")
+    assert render_contract(reference, tier="Gold", templates_dir=folder) == "two 2026.1\n"
+    assert compiled.count("contract/contract.md.j2") == 2
+
+
 def test_user_template_filters_and_catalogue(tmp_path, reference):
     folder = _user_template(tmp_path, "{{ 4000 | money('EUR') }}; {{ 5400 | duration }}; "
                                       "{{ t('unit.business_hour', 4) }}\n")
