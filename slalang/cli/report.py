@@ -265,8 +265,11 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         months = months_of(period, evaluation.get("period") or {})
         rows = read_verdicts(verdicts) if verdicts else None
     else:
+        # a report of one customer needs that customer's part of the document alone (all
+        # of it is recorded in a history)
+        only = customer if view == "customers" and not record else None
         evaluation = _evaluate(policy, tickets, events, downtime, mapping, roster, period,
-                               as_of, max_errors)
+                               as_of, max_errors, only)
         months, rows = None, None
     # read (and check) the evaluation once before anything else: a month or customer not in
     # it is the error to report, whatever the output
@@ -347,9 +350,11 @@ def _public_outputs(evaluation: dict, out: str, folder: bool, fmt: str, lang: st
 
 
 def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
-              max_errors) -> dict:
+              max_errors, customer: str | None = None) -> dict:
     """Evaluate as ``slalang evaluate`` does; the evaluation JSON dict (what ``--json``
-    saves, so a direct report and one from the saved file are the same)."""
+    saves, so a direct report and one from the saved file are the same). ``customer``:
+    with that customer's entries alone, when it has any (else every customer's, which the
+    error naming the customers there are reads)."""
     one_run_reads_whole(tickets, events)
     from slalang.cli.check import load_or_exit
     from slalang.cli.evaluate import _load_roster
@@ -370,4 +375,6 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
     from slalang.cli.evaluate import nothing_measured
 
     nothing_measured(ev)  # no report of a period the data does not cover
-    return evaluation_to_json(ev)
+    if customer is not None and not ev.customer_groups(customer):
+        customer = None
+    return evaluation_to_json(ev, customer)

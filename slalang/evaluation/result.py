@@ -259,16 +259,32 @@ class Evaluation:
     @cached_property
     def customers(self) -> tuple[CustomerPeriod, ...]:
         """Every customer over the period, with its months."""
+        return tuple(self._period(s, e, self.months[s:e]) for s, e in self.customer_groups())
+
+    def customer_groups(self, customer: str | None = None) -> list[tuple[int, int]]:
+        """The groups of each customer in one tier, as ``range(start, end)`` bounds, in the
+        order of :attr:`customers`; ``customer``: that customer's alone."""
         a = self.agg
         starts = a.pairs()
         ends = [*starts[1:].tolist(), len(a)] if len(starts) else []
-        out = []
-        for s, e in zip(starts.tolist(), ends, strict=True):
-            cells = a.cells[s:e].sum(axis=0)
-            counts = TicketCounts(*(int(x) for x in a.g_counts[s:e].sum(axis=0)))
-            percent, amount = sum_credits(self.credit[s:e].tolist())
-            out.append(CustomerPeriod(
-                a.customers[a.g_customer[s]], a.tiers[a.g_tier[s]], counts,
-                self._objective_results(a.g_tier[s], cells), percent, amount,
-                tuple(self.months[s:e])))
-        return tuple(out)
+        pairs = list(zip(starts.tolist(), ends, strict=True))
+        if customer is None:
+            return pairs
+        return [(s, e) for s, e in pairs if a.customers[a.g_customer[s]] == customer]
+
+    def customer(self, customer: str) -> tuple[CustomerPeriod, ...]:
+        """One customer's entries of :attr:`customers` (one per tier it was in), built alone:
+        a report of one customer among thousands."""
+        if "customers" in self.__dict__:  # already built
+            return tuple(c for c in self.customers if c.customer == customer)
+        return tuple(self._period(s, e, tuple(self.month(g) for g in range(s, e)))
+                     for s, e in self.customer_groups(customer))
+
+    def _period(self, s: int, e: int, months: tuple[CustomerMonth, ...]) -> CustomerPeriod:
+        a = self.agg
+        cells = a.cells[s:e].sum(axis=0)
+        counts = TicketCounts(*(int(x) for x in a.g_counts[s:e].sum(axis=0)))
+        percent, amount = sum_credits(self.credit[s:e].tolist())
+        return CustomerPeriod(a.customers[a.g_customer[s]], a.tiers[a.g_tier[s]], counts,
+                              self._objective_results(a.g_tier[s], cells), percent, amount,
+                              tuple(months))

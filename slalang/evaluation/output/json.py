@@ -274,8 +274,10 @@ def _exclusion_clauses(ev: Evaluation) -> list[str | None]:
     return [clause(ex.span) for ex in ev.plan.exclusions]
 
 
-def evaluation_to_json(ev: Evaluation) -> dict:
-    """The evaluation as a JSON-ready dict (see the schema for every field)."""
+def evaluation_to_json(ev: Evaluation, customer: str | None = None) -> dict:
+    """The evaluation as a JSON-ready dict (see the schema for every field). ``customer``:
+    only that customer's entries in ``customers`` (what a report of one customer reads; the
+    rest of the document is the whole evaluation's), built without the others'."""
     tz = ev.policy.header.timezone
     lists = ticket_lists(ev)
     subjects = clause_subjects(ev.policy)
@@ -284,8 +286,10 @@ def evaluation_to_json(ev: Evaluation) -> dict:
     at_risk = _ticket_dicts(ev, lists[1], "at_risk") if lists else [None] * n
     excluded = _ticket_dicts(ev, lists[2], "excluded") if lists else [None] * n
     customers = []
-    g = 0  # customers' months are the aggregate's groups, in order
-    for c in ev.customers:
+    # customers' months are the aggregate's groups, in order
+    chosen = ev.customers if customer is None else ev.customer(customer)
+    firsts = [s for s, _ in ev.customer_groups(customer)]
+    for c, g in zip(chosen, firsts, strict=True):
         months = []
         for m in c.months:
             months.append({
