@@ -128,3 +128,24 @@ def test_a_report_of_one_customer_from_the_data_is_the_one_from_the_whole_json(
                  "-o", str(tmp_path / "r.html"))
     assert result.exit_code == 0, result.output
     assert "recorded 9 customer-month(s)" in result.output
+
+
+def test_several_customers_for_one_file_is_said_before_the_document_is_built(
+        tmp_path: Path, monkeypatch) -> None:
+    """The 1m bench set's 5,000 customers for one file were refused after 28 s, once the
+    whole evaluation document was built and read."""
+    import slalang.evaluation.output.json as json_output
+
+    def never(*args, **kwargs):
+        raise AssertionError("the document was built")
+
+    monkeypatch.setattr(json_output, "evaluation_to_json", never)
+    out = tmp_path / "all.html"
+    result = run(*DATA, "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert ("the evaluation covers 3 customers (Alfa Srl, Beta SpA, Gamma Snc); each "
+            "customer's report goes in a file of its own") in result.output
+    assert not out.exists()
+    # a missing history database is still the first error
+    result = run(*DATA, "--history", str(tmp_path / "none.sqlite"), "-o", str(out))
+    assert result.exit_code == 2 and "no such history database" in result.output
