@@ -26,7 +26,7 @@ from pathlib import Path
 
 import click
 
-from slalang.cli.common import AS_OF_RULE, MaxErrors, one_run_reads_whole
+from slalang.cli.common import AS_OF_RULE, MaxErrors
 from slalang.errors import EXIT_OK, DataError, SlalangError
 
 
@@ -365,12 +365,18 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
     saves, so a direct report and one from the saved file are the same). ``customer``:
     with that customer's entries alone, when it has any (else every customer's, which the
     error naming the customers there are reads). ``check`` is given the customers of the
-    document's entries before it is built."""
-    one_run_reads_whole(tickets, events)
+    document's entries before it is built.
+
+    The engine is chosen for the input as ``slalang evaluate`` chooses it (``auto``: a large
+    CSV export in chunks on every core, in bounded memory; a dataset on Dask), and the
+    process tuned for it."""
+    from slalang import allocator
+    from slalang.engines import whole_input_bytes
+
+    allocator.reuse_freed_memory(warm=whole_input_bytes("auto", tickets, events))
     from slalang.cli.check import load_or_exit
-    from slalang.cli.evaluate import _load_roster
-    from slalang.data import read_downtime, read_tickets
-    from slalang.evaluation.evaluate import evaluate
+    from slalang.cli.evaluate import _load_roster, nothing_measured
+    from slalang.evaluation.drivers import evaluate_input
     from slalang.evaluation.output.json import evaluation_to_json
     from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.plan import compile_plan
@@ -380,11 +386,11 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
     per = parse_period(period, zone) if period else None
     instant, _ = resolve_as_of(as_of, per)
     ros = _load_roster(pol, roster)
-    table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
-    down = read_downtime(downtime) if downtime else None
-    ev = evaluate(compile_plan(pol), table, down, ros, as_of=instant, period=per)
-    from slalang.cli.evaluate import nothing_measured
-
+    run = evaluate_input(compile_plan(pol), tickets, events, downtime, ros, as_of=instant,
+                         period=per, mapping=mapping, max_errors=max_errors)
+    for note in run.notes:
+        click.echo(f"note: {note}", err=True)
+    ev = run.evaluation
     nothing_measured(ev)  # no report of a period the data does not cover
     if check is not None:
         a = ev.agg

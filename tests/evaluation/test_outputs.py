@@ -193,6 +193,9 @@ def test_the_document_of_one_customer_is_the_whole_ones_part(ev):
     whole = evaluation_to_json(ev)
     names = [c["customer"] for c in whole["customers"]]
     assert len(set(names)) > 1
+    listed = {c["customer"] for c in whole["customers"] for m in c["months"]
+              if m["breaches"]["tickets"] or m["excluded"]["tickets"]}
+    assert len(listed) > 1  # each customer's listed tickets kept, not the others'
     for name in set(names):
         fresh = dataclasses.replace(ev)  # nothing built yet: that customer's part alone
         one = evaluation_to_json(fresh, name)

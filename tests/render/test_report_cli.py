@@ -149,3 +149,34 @@ def test_several_customers_for_one_file_is_said_before_the_document_is_built(
     # a missing history database is still the first error
     result = run(*DATA, "--history", str(tmp_path / "none.sqlite"), "-o", str(out))
     assert result.exit_code == 2 and "no such history database" in result.output
+
+
+def test_a_report_from_a_large_export_is_evaluated_in_chunks(tmp_path: Path,
+                                                             monkeypatch) -> None:
+    """The report chooses the engine as `slalang evaluate` does: a CSV export over the
+    ``auto`` size is evaluated in chunks, in bounded memory (it was always read whole: a 10m
+    history needs some 5 GiB that way), with the same bytes out."""
+    from slalang import engines
+    from slalang.evaluation import streaming
+
+    bench = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
+    data = [str(ROOT / "policies" / "bench.sla"), "--tickets", str(bench / "tickets.csv"),
+            "--events", str(bench / "events.csv"), "--as-of", "2030-01-01T00:00:00+00:00",
+            "--customer", "C00769"]
+    whole = tmp_path / "whole.md"
+    assert run(*data, "-o", str(whole)).exit_code == 0
+    chunked: list[str] = []
+    evaluate_chunked = streaming.evaluate_chunked
+
+    def recorded(*args, **kwargs):
+        chunked.append("chunks")
+        return evaluate_chunked(*args, **kwargs)
+
+    monkeypatch.setattr(streaming, "evaluate_chunked", recorded)
+    monkeypatch.setattr(engines, "AUTO_BYTES", 1000)
+    monkeypatch.setattr("slalang.evaluation.drivers.AUTO_BYTES", 1000)
+    parts = tmp_path / "chunks.md"
+    result = run(*data, "-o", str(parts))
+    assert result.exit_code == 0, result.output
+    assert chunked == ["chunks"]
+    assert parts.read_bytes() == whole.read_bytes()

@@ -240,18 +240,23 @@ def ticket_lists(ev: Evaluation) -> tuple[_Selected, _Selected, _Selected] | Non
     return out[0], out[1], out[2]
 
 
-def _ticket_dicts(ev: Evaluation, sel: _Selected, kind: str) -> list[dict]:
+def _ticket_dicts(ev: Evaluation, sel: _Selected, kind: str,
+                  wanted: np.ndarray | None = None) -> list[dict]:
     """Per group: ``{"count": n, "tickets": [...]}``. A breach is ``id, metric, priority,
     due_at, stopped_at, delay_s``; a ticket at risk ``id, metric, priority, due_at,
-    elapsed_s, target_s`` (the clause is the objective's, listed beside)."""
+    elapsed_s, target_s`` (the clause is the objective's, listed beside). ``wanted``: a
+    mask of the groups whose tickets are needed (the others' lists stay empty)."""
     tz = ev.policy.header.timezone
-    t = sel.table
+    t, group = sel.table, sel.group
+    if wanted is not None:  # 1.2 million tickets listed at 10m: 4.5 s of dicts
+        keep = np.flatnonzero(wanted[group])
+        t, group = t.take(keep), group[keep]
     if kind == "excluded":  # the ticket, its priority and the clause that excluded it
         clauses = _exclusion_clauses(ev)
         cols = {"id": t["id"].to_pylist(), "priority": t["priority"].to_pylist(),
                 "clause": [clauses[x] for x in t["exclusion"].to_numpy().tolist()]}
         out = [{"count": int(c), "tickets": []} for c in sel.count.tolist()]
-        for k, g in enumerate(sel.group.tolist()):
+        for k, g in enumerate(group.tolist()):
             out[g]["tickets"].append({name: values[k] for name, values in cols.items()})
         return out
     cols = {"id": t["id"].to_pylist(), "metric": t["metric"].to_pylist(),
@@ -264,7 +269,7 @@ def _ticket_dicts(ev: Evaluation, sel: _Selected, kind: str) -> list[dict]:
     else:
         cols["elapsed_s"], cols["target_s"] = elapsed.tolist(), target.tolist()
     out = [{"count": int(c), "tickets": []} for c in sel.count.tolist()]
-    for k, g in enumerate(sel.group.tolist()):
+    for k, g in enumerate(group.tolist()):
         out[g]["tickets"].append({name: values[k] for name, values in cols.items()})
     return out
 
@@ -282,13 +287,18 @@ def evaluation_to_json(ev: Evaluation, customer: str | None = None) -> dict:
     lists = ticket_lists(ev)
     subjects = clause_subjects(ev.policy)
     n = len(ev.agg)
-    breaches = _ticket_dicts(ev, lists[0], "breaches") if lists else [None] * n
-    at_risk = _ticket_dicts(ev, lists[1], "at_risk") if lists else [None] * n
-    excluded = _ticket_dicts(ev, lists[2], "excluded") if lists else [None] * n
+    ranges = ev.customer_groups(customer)  # customers' months are the groups, in order
+    wanted = None
+    if customer is not None:
+        wanted = np.zeros(n, dtype=bool)
+        for s, e in ranges:
+            wanted[s:e] = True
+    breaches = _ticket_dicts(ev, lists[0], "breaches", wanted) if lists else [None] * n
+    at_risk = _ticket_dicts(ev, lists[1], "at_risk", wanted) if lists else [None] * n
+    excluded = _ticket_dicts(ev, lists[2], "excluded", wanted) if lists else [None] * n
     customers = []
-    # customers' months are the aggregate's groups, in order
     chosen = ev.customers if customer is None else ev.customer(customer)
-    firsts = [s for s, _ in ev.customer_groups(customer)]
+    firsts = [s for s, _ in ranges]
     for c, g in zip(chosen, firsts, strict=True):
         months = []
         for m in c.months:
