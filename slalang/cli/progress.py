@@ -94,7 +94,8 @@ class Progress:
 #: it does to ``done`` things)
 _WORDS = {"read": ("reading", "tickets", "reading the input"),
           "evaluate": ("evaluating", "batches", "evaluating {done:,} tickets"),
-          "write": ("writing", "files", "writing the outputs")}
+          "write": ("writing", "files", "writing the outputs"),
+          "render": ("rendering", "reports", "rendering the reports")}
 
 
 def line(phase: str, done: int, total: int, elapsed: float) -> str:
@@ -104,6 +105,8 @@ def line(phase: str, done: int, total: int, elapsed: float) -> str:
     'reading: 250,000 of 1,000,000 tickets (25%), about 9 s left'
     >>> line("evaluate", 3, 4, 12.0)
     'evaluating: 3 of 4 batches (75%), about 4 s left'
+    >>> line("render", 1_000, 5_000, 15.0)
+    'rendering: 1,000 of 5,000 reports (20%), about 60 s left'
     >>> line("evaluate", 1_000_000, 0, 2.4), line("write", 0, 0, 3.6)
     ('evaluating 1,000,000 tickets: 2 s so far', 'writing the outputs: 4 s so far')
     """

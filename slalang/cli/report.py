@@ -210,13 +210,16 @@ def _notes_for_operator(evaluation: dict, has_verdicts: bool) -> list[str]:
 @click.option("--amendment", "amendments", multiple=True, metavar="FILE|REV:PATH",
               help="Another version of the contract; each month is reported under the "
               "version in force at its start, and the report notes the change. Repeatable.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on standard error (it shows only on a terminal, for runs "
+              "longer than about two seconds).")
 def command(policy: str | None, from_json: str | None, verdicts: str | None,
             tickets: str | None, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
             max_errors: int | float | None, fmt: str | None, lang: str, customer: str | None,
             portfolio: bool, public: bool, combined: bool, out: str, record: str | None,
             history: str | None, template_dir: str | None,
-            amendments: tuple[str, ...] = ()) -> None:
+            amendments: tuple[str, ...] = (), quiet: bool = False) -> None:
     """Render a compliance report from POLICY and data, or from a saved evaluation.
 
     \b
@@ -288,7 +291,7 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         # the customers are known once evaluated: too many for one file is said then, not
         # after the whole document is built (17 s of the 1m bench set's 5,000 customers)
         evaluation = _evaluate(policy, tickets, events, downtime, mapping, roster, period,
-                               as_of, max_errors, only, one_file)
+                               as_of, max_errors, only, one_file, quiet)
         months, rows = None, None
     # read (and check) the evaluation once before anything else: a month or customer not in
     # it is the error to report, whatever the output
@@ -318,8 +321,13 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         period_label = months[0] if months and len(months) == 1 else (
             period or str((evaluation.get("period") or {}).get("label") or ""))
         files = report_files(wanted, period_label, fmt)
-        for name in wanted:
-            outputs[str(Path(out) / files[name])] = render(name)
+        from slalang.cli.progress import progress_for
+
+        with progress_for(quiet) as progress:  # 5,000 customers' files: a minute or more
+            for k, name in enumerate(wanted, 1):
+                outputs[str(Path(out) / files[name])] = render(name)
+                if progress is not None:
+                    progress("render", k, len(wanted))
     else:
         outputs = {out: render(customer)}
     if record:
@@ -360,7 +368,7 @@ def _public_outputs(evaluation: dict, out: str, folder: bool, fmt: str, lang: st
 
 def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
               max_errors, customer: str | None = None,
-              check: Callable[[list[str]], None] | None = None) -> dict:
+              check: Callable[[list[str]], None] | None = None, quiet: bool = False) -> dict:
     """Evaluate as ``slalang evaluate`` does; the evaluation JSON dict (what ``--json``
     saves, so a direct report and one from the saved file are the same). ``customer``:
     with that customer's entries alone, when it has any (else every customer's, which the
@@ -376,6 +384,7 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
     allocator.reuse_freed_memory(warm=whole_input_bytes("auto", tickets, events))
     from slalang.cli.check import load_or_exit
     from slalang.cli.evaluate import _load_roster, nothing_measured
+    from slalang.cli.progress import progress_for
     from slalang.evaluation.drivers import evaluate_input
     from slalang.evaluation.output.json import evaluation_to_json
     from slalang.evaluation.periods import parse_period, resolve_as_of
@@ -386,8 +395,10 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
     per = parse_period(period, zone) if period else None
     instant, _ = resolve_as_of(as_of, per)
     ros = _load_roster(pol, roster)
-    run = evaluate_input(compile_plan(pol), tickets, events, downtime, ros, as_of=instant,
-                         period=per, mapping=mapping, max_errors=max_errors)
+    with progress_for(quiet) as progress:
+        run = evaluate_input(compile_plan(pol), tickets, events, downtime, ros,
+                             as_of=instant, period=per, mapping=mapping,
+                             max_errors=max_errors, progress=progress)
     for note in run.notes:
         click.echo(f"note: {note}", err=True)
     ev = run.evaluation

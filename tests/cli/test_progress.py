@@ -102,3 +102,31 @@ def test_a_long_run_on_a_terminal_shows_each_step_and_erases_it(monkeypatch, tmp
         assert step in shown
     assert shown.endswith("\r")  # erased: nothing of it stays
     assert "reading" not in r.output  # standard output carries the summary only
+
+
+def test_a_long_report_shows_its_evaluation_and_each_file_rendered(monkeypatch, tmp_path):
+    """`slalang report` evaluates as `evaluate` does, and a folder of reports (5,000
+    customers: over a minute) counts the files it renders; --quiet shows nothing."""
+    monkeypatch.setattr(pg, "DELAY", 0.0)
+    monkeypatch.setattr(pg, "EVERY", 0.0)
+    terminal = Terminal()
+    real = pg.progress_for
+    monkeypatch.setattr(pg, "progress_for", lambda quiet: real(quiet, terminal))
+    args = ["report", str(ROOT / "policies" / "reference.sla"), "--tickets",
+            str(ROOT / "examples" / "reference" / "tickets.jsonl"),
+            "--as-of", "2026-10-01T00:00:00+02:00", "--period", "2026-Q3",
+            "-o", f"{tmp_path / 'reports'}/"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    shown = terminal.getvalue()
+    files = len(list((tmp_path / "reports").iterdir()))
+    assert files > 1
+    for step in ("reading the input", "evaluating 277 tickets",
+                 f"rendering: {files:,} of {files:,} reports (100%)"):
+        assert step in shown, shown
+    assert shown.endswith("\r")
+    terminal.seek(0)
+    terminal.truncate()
+    r = CliRunner().invoke(main, [*args[:-1], f"{tmp_path / 'quiet'}/", "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert terminal.getvalue() == ""
