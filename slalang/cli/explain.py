@@ -8,6 +8,7 @@ the verdict. The verdicts are those ``slalang evaluate`` gives the same ticket.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import NoReturn
 
@@ -15,6 +16,7 @@ import click
 
 from slalang.cli.check import load_or_exit
 from slalang.cli.common import AS_OF_RULE, one_run_reads_whole
+from slalang.engines import AUTO_BYTES
 
 #: a timeline longer than this is printed compact on a terminal (``--full`` shows it all)
 COMPACT_ABOVE = 20
@@ -44,7 +46,10 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             roster: str | None, ticket_id: str, period: str | None, as_of: str | None,
             compact: bool | None, fmt: str) -> None:
     """Explain how POLICY measures one ticket: timeline, due instant and verdict per metric."""
-    one_run_reads_whole(tickets, events)
+    # a large CSV export is streamed for the ticket's rows alone; anything else read whole
+    streamed = mapping is None and _input_bytes(tickets, events) >= AUTO_BYTES
+    if not streamed:
+        one_run_reads_whole(tickets, events)
     from slalang import roster as rosters
     from slalang.data import read_tickets
     from slalang.evaluation.explain import (
@@ -60,7 +65,15 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     per = parse_period(period, pol.header.timezone) if period else None
     at, why = resolve_as_of(as_of, per)
     plan = compile_plan(pol)
-    table = read_tickets(tickets, events, mapping=mapping)
+    table = None
+    if streamed:
+        from slalang.data.one_ticket import ticket_rows
+
+        table = ticket_rows(tickets, events, ticket_id)
+        if table is not None and not (table.id == ticket_id).any():
+            table = None  # not there: the whole read says why (a rejected row, a near miss)
+    if table is None:
+        table = read_tickets(tickets, events, mapping=mapping)
     try:
         i = table.index_of(ticket_id)
     except KeyError:
@@ -88,6 +101,13 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             notes += ("\nnote: the ticket was created after the as-of instant; give --period "
                       "(its end is the as-of) or --as-of\n")
         click.echo(text + notes, nl=False)
+
+
+def _input_bytes(tickets: str, events: str | None) -> int:
+    try:
+        return sum(os.path.getsize(p) for p in (tickets, events) if p is not None)
+    except OSError:
+        return 0  # the reader names the missing file
 
 
 def _not_found(ticket_id: str, path: str, rejected) -> NoReturn:
