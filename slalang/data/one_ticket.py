@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slalang.data.build import assemble
+from slalang.data.build import RawEvents, assemble
 from slalang.data.canonical import _DICT, _INSTANT, events_from_table, tickets_from_table
 from slalang.data.checks import derive_resolution, refuse_early_events
 from slalang.data.invisible import strip_invisible
@@ -44,8 +44,6 @@ def ticket_rows(tickets: str | Path, events: str | Path | None, ticket_id: str
         raw = tickets_from_table(table, str(tickets))
         raw.rows = rows
         if events is None:
-            from slalang.data.build import RawEvents
-
             raw_events = RawEvents.empty()
         else:
             table, rows = _kept(events, {"at": _INSTANT, "status": _DICT, "priority": _DICT},
