@@ -348,3 +348,28 @@ def test_tickets_under_a_roster_id_and_under_the_name_are_listed_together():
     out = io.StringIO()
     write_json(ev, out)
     assert json.loads(out.getvalue()) == doc
+
+
+def test_the_document_of_a_customer_in_two_tiers_keeps_both_entries(tmp_path):
+    import slalang
+    from slalang.data import read_tickets
+
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "id,customer,tier,priority,created_at,first_response_at,resolved_at\n"
+        "T1,C1,Gold,P1,2024-01-02T09:00:00+01:00,2024-01-02T09:20:00+01:00,"
+        "2024-01-02T15:00:00+01:00\n"
+        "T2,C1,Silver,P2,2024-01-03T09:00:00+01:00,2024-01-03T09:20:00+01:00,"
+        "2024-01-05T15:00:00+01:00\n"
+        "T3,C2,Bronze,P3,2024-01-03T09:00:00+01:00,2024-01-04T09:20:00+01:00,\n"
+        "T4,C1,Gold,P1,2024-02-02T09:00:00+01:00,2024-02-02T11:20:00+01:00,"
+        "2024-02-02T15:00:00+01:00\n", encoding="utf-8")
+    plan = slalang.compile_plan(slalang.load_policy(
+        str(Path(__file__).resolve().parents[2] / "policies" / "bench.sla")))
+    ev = evaluate(plan, read_tickets(path), None, None, as_of=t("2030-01-01T00:00:00+00:00"))
+    whole = evaluation_to_json(ev)
+    assert [(c["customer"], c["tier"]) for c in whole["customers"]] == [
+        ("C1", "Gold"), ("C1", "Silver"), ("C2", "Bronze")]
+    for name in ("C1", "C2"):
+        one = evaluation_to_json(dataclasses.replace(ev), name)
+        assert one["customers"] == [c for c in whole["customers"] if c["customer"] == name]
