@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from slalang.cli import main
 from slalang.data import one_ticket
@@ -93,3 +95,61 @@ def test_an_unreadable_value_anywhere_is_read_whole_to_be_named(export, monkeypa
     whole = explain(monkeypatch, 1 << 60, *export, "--ticket", "B4")
     part = explain(monkeypatch, 0, *export, "--ticket", "B4")
     assert (part.exit_code, part.output) == (whole.exit_code, whole.output) == (0, whole.output)
+
+
+# -- any small export: the streamed rows of a ticket are the whole read's -----------------
+
+IDS_DRAWN = ["A1", "A2", "B1", "B\u200b1", "\ufeffA2", "C3"]
+STATUSES = ["in_progress", "waiting_on_customer", "resolved", "closed", "bogus"]
+
+
+def _instant(minutes: int) -> str:
+    import datetime as dt
+
+    at = dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    return (at + dt.timedelta(minutes=minutes)).isoformat()
+
+
+ticket_line = st.builds(
+    lambda i, c, p, t, r, s: ",".join([
+        i, c, "", p, t and _instant(t[0]) or "",
+        r is not None and t and _instant(t[0] + r) or "",
+        s is not None and t and _instant(t[0] + s) or ""]),
+    st.sampled_from(IDS_DRAWN), st.sampled_from(["Alfa Srl", "Beta SpA", "Omega Srl"]),
+    st.sampled_from(["P1", "P2", "P9", ""]), st.one_of(st.none(), st.tuples(
+        st.integers(0, 30 * 24 * 60))),
+    st.one_of(st.none(), st.integers(-60, 600)), st.one_of(st.none(), st.integers(-60, 6000)))
+event_line = st.builds(
+    lambda i, m, s: f"{i},{_instant(m)},{s}",
+    st.sampled_from([*IDS_DRAWN, "ZZ"]), st.integers(-600, 40 * 24 * 60),
+    st.sampled_from(STATUSES))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(tickets=st.lists(ticket_line, min_size=1, max_size=12),
+       events=st.lists(event_line, max_size=15))
+def test_any_export_gives_a_ticket_the_rows_the_whole_read_gives(tmp_path, tickets, events):
+    from slalang.data import read_tickets
+
+    t, e = tmp_path / "t.csv", tmp_path / "e.csv"
+    t.write_text("id,customer,tier,priority,created_at,first_response_at,resolved_at\n"
+                 + "\n".join(tickets) + "\n", encoding="utf-8")
+    e.write_text("ticket_id,at,status\n" + "".join(f"{x}\n" for x in events),
+                 encoding="utf-8")
+    try:
+        whole = read_tickets(t, e)
+    except Exception:  # nothing kept at all: explain reads whole and says so
+        whole = None
+    for ticket in ("A1", "A2", "B1", "C3"):
+        part = one_ticket.ticket_rows(t, e, ticket)
+        if part is None or whole is None:
+            continue
+        found = bool((part.id == ticket).any())
+        assert found == bool((whole.id == ticket).any())
+        if found:
+            i, j = part.index_of(ticket), whole.index_of(ticket)
+            assert part.row(i) == whole.row(j)
+            assert int(part.source_row[i]) == int(whole.source_row[j])
+        assert ([str(r) for r in part.rejected if repr(ticket) in r.reason]
+                == [str(r) for r in whole.rejected if repr(ticket) in r.reason])
