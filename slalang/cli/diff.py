@@ -92,10 +92,12 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
     changes = tuple(diff_plans(old_plan, new_plan).splitlines())
     impact = None
     if tickets is not None:
-        one_run_reads_whole(tickets, events)
-        from slalang.data import read_downtime, read_tickets
+        from slalang.review.impact import in_chunks, replay_input
+
+        if not in_chunks(tickets, events, mapping):  # else replayed chunk by chunk
+            one_run_reads_whole(tickets, events)
+        from slalang.data import read_downtime
         from slalang.evaluation.periods import parse_period, resolve_as_of
-        from slalang.review.impact import replay
         from slalang.review.revision import roster_of
 
         zone = new_policy.header.timezone
@@ -107,9 +109,9 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
             rosters = (load_roster(roster, old_policy), load_roster(roster, new_policy))
         else:
             rosters = (roster_of(old_source, old_policy), roster_of(new_source, new_policy))
-        table = read_tickets(tickets, events=events, mapping=mapping)
         down = read_downtime(downtime) if downtime else None
-        impact = replay(old_plan, new_plan, table, down, *rosters, period=per, as_of=instant)
+        impact = replay_input(old_plan, new_plan, tickets, events, down, *rosters, period=per,
+                              as_of=instant, mapping=mapping)
         if impact.tickets == 0:
             raise DataError(f"no ticket falls in {impact.period}: nothing was replayed",
                             file=tickets)
