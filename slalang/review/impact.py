@@ -150,20 +150,30 @@ def replay(old_plan, new_plan, tickets, downtime, old_roster, new_roster,
 
 def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,
                  period=None, as_of: int | None = None, *, mapping=None,
-                 chunk_rows: int | None = None, workdir: str | None = None) -> Impact:
+                 chunk_rows: int | None = None, workdir: str | None = None,
+                 whole: bool = False) -> Impact:
     """:func:`replay` on an input's files: read whole, or chunk by chunk when it is a CSV
-    export of 256 MiB or more (``chunk_rows`` forces chunks), in bounded memory (a replay
-    of the 10m bench set read whole took 7.5 GB). The same Impact either way."""
-    if not in_chunks(tickets, events, mapping, any_size=chunk_rows is not None):
+    export of 256 MiB or more (``chunk_rows`` forces chunks, ``whole`` the whole read), in
+    bounded memory (a replay of the 10m bench set read whole took 7.5 GB). The same Impact
+    either way."""
+    if whole or not in_chunks(tickets, events, mapping, any_size=chunk_rows is not None):
         from slalang.data import read_tickets
 
         table = read_tickets(tickets, events=events, mapping=mapping)
         return replay(old_plan, new_plan, table, downtime, old_roster, new_roster,
                       period=period, as_of=as_of)
+    from slalang.data.stream import _Conversion
+    from slalang.evaluation.scratch import scratch_dir
     from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS
 
-    return _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster,
-                          new_roster, period, as_of, chunk_rows or DEFAULT_CHUNK_ROWS, workdir)
+    try:
+        return _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster,
+                              new_roster, period, as_of, chunk_rows or DEFAULT_CHUNK_ROWS,
+                              scratch_dir(workdir, (tickets, events)))
+    except _Conversion:  # a malformed row or an unreadable instant: the whole read names it
+        return replay_input(old_plan, new_plan, tickets, events, downtime, old_roster,
+                            new_roster, period, as_of, mapping=mapping, chunk_rows=None,
+                            workdir=workdir, whole=True)
 
 
 def in_chunks(tickets, events, mapping=None, *, any_size: bool = False) -> bool:

@@ -127,3 +127,20 @@ def test_the_command_line_replays_a_large_export_in_chunks(tmp_path, monkeypatch
     assert parts.exit_code == 0, parts.output
     assert chunked == [100_000]
     assert parts.output == whole.output
+
+
+def test_a_malformed_row_is_replayed_from_the_whole_read(tmp_path):
+    """A row with a field too many: the chunked reader cannot say which row the whole read
+    refuses, so the replay reads the file whole (the same impact, the row refused)."""
+    (old, old_roster), (new, new_roster) = _versions(tmp_path, "target")
+    tickets, events = _example_as_csv(tmp_path)
+    lines = tickets.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(5, lines[5].rstrip("\n") + ",extra\n")
+    tickets.write_text("".join(lines), encoding="utf-8")
+    whole = replay(old, new, read_tickets(tickets, events), None, old_roster, new_roster,
+                   period="2026-Q3")
+    assert any("field" in r.reason or "column" in r.reason
+               for r in read_tickets(tickets, events).rejected)
+    parts = replay_input(old, new, tickets, events, None, old_roster, new_roster,
+                         period="2026-Q3", chunk_rows=10, workdir=str(tmp_path))
+    assert parts == whole and whole.flips
