@@ -23,12 +23,16 @@ def whole_input_bytes(engine: str, tickets: str, events: str | None,
     >>> whole_input_bytes("chunks", "t.csv", None)
     0
     """
-    if engine not in ("auto", "memory") or chunk_rows is not None:
+    if engine not in ("auto", "memory") or chunk_rows is not None or os.path.isdir(tickets):
         return 0
+    size = input_bytes(tickets, events)
+    return size if engine == "memory" or size < AUTO_BYTES else 0
+
+
+def input_bytes(tickets: str | os.PathLike, events: str | os.PathLike | None) -> int:
+    """The size of the tickets and events files together (0 when one cannot be read: the
+    reader names it)."""
     try:
-        if os.path.isdir(tickets):
-            return 0
-        size = sum(os.stat(p).st_size for p in (tickets, events) if p is not None)
+        return sum(os.stat(p).st_size for p in (tickets, events) if p is not None)
     except OSError:
         return 0
-    return size if engine == "memory" or size < AUTO_BYTES else 0

@@ -40,9 +40,9 @@ def load(policy: str, amendments: Sequence[str]):
 
 def _parts(policy, amendments, tickets, events, downtime, mapping, roster, period, as_of,
            max_errors):
-    from slalang.cli.common import one_run_reads_whole
+    from slalang.cli.common import tune_for_one_run
 
-    one_run_reads_whole(tickets, events)
+    tune_for_one_run(tickets, events)
     from slalang.data import read_downtime, read_tickets
     from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.versions import evaluate_versions

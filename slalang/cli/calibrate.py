@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 import click
 
 from slalang.cli.check import load_or_exit
-from slalang.cli.common import AS_OF_RULE, one_run_reads_whole
+from slalang.cli.common import AS_OF_RULE, tune_for_one_run
 from slalang.errors import EXIT_OK, EXIT_USAGE
 
 
@@ -77,7 +77,7 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     """Calibrate targets from a ticket history, or backtest a tier with --tier."""
     import json
 
-    one_run_reads_whole(tickets, events)
+    tune_for_one_run(tickets, events)
 
     from slalang.calibration import backtest, calibrate, checked_draft, under_tier
     from slalang.calibration.output import calibration_to_json, calibration_to_text

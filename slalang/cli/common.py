@@ -88,17 +88,18 @@ def _default_file_mode() -> int:
 _TMP_MARK = ".slalang-"
 
 
-def one_run_reads_whole(tickets: str | os.PathLike, events: str | os.PathLike | None) -> None:
-    """This process reads ``tickets`` (and ``events``) whole, works on them once and exits:
-    tune its memory for that (:func:`slalang.allocator.reuse_freed_memory`: freed memory
-    reused, not faulted in anew; the input's heap zeroed while modules import). Call it
-    before the input is read. Without it a replayed ``diff`` of the 1m bench set spent
-    3.8 s of its 5.9 s in the kernel."""
+def tune_for_one_run(tickets: str | os.PathLike, events: str | os.PathLike | None,
+                     engine: str = "memory", chunk_rows: int | None = None) -> None:
+    """This process evaluates one input with ``engine`` and exits: tune its memory for that
+    (:func:`slalang.allocator.reuse_freed_memory`: freed memory reused, not faulted in anew;
+    when the input is surely read whole, its heap zeroed while modules import). Call it
+    before the input is read. Without it a replayed ``diff`` of the 1m bench set spent 3.8 s
+    of its 5.9 s in the kernel."""
     from slalang import allocator
     from slalang.engines import whole_input_bytes
 
-    allocator.reuse_freed_memory(warm=whole_input_bytes("memory", str(tickets),
-                                                        None if events is None else str(events)))
+    allocator.reuse_freed_memory(warm=whole_input_bytes(
+        engine, str(tickets), None if events is None else str(events), chunk_rows))
 
 
 def writes_in_place(path: str | os.PathLike) -> bool:

@@ -11,7 +11,7 @@ import json
 
 import click
 
-from slalang.cli.common import AS_OF_RULE, one_run_reads_whole
+from slalang.cli.common import AS_OF_RULE, tune_for_one_run
 from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, DataError, PolicyError
 
 FAIL_ON = ("never", "credit-increase", "any-flip")
@@ -95,7 +95,7 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
         from slalang.review.impact import in_chunks, replay_input
 
         if not in_chunks(tickets, events, mapping):  # else replayed chunk by chunk
-            one_run_reads_whole(tickets, events)
+            tune_for_one_run(tickets, events)
         from slalang.data import read_downtime
         from slalang.evaluation.periods import parse_period, resolve_as_of
         from slalang.review.revision import roster_of

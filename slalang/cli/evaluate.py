@@ -175,13 +175,11 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
         raise click.UsageError(f"--chunk-rows goes with --engine chunks, not {engine}")
     if scheduler is not None and engine not in ("auto", "dask"):
         raise click.UsageError(f"--scheduler goes with --engine dask, not {engine}")
-    from slalang import allocator
-    from slalang.engines import whole_input_bytes
+    from slalang.cli.common import command_outputs, tune_for_one_run
 
     # this process runs one evaluation and exits: freed memory is kept for reuse, and the
     # memory an in-memory run will need is zeroed while the modules below are imported
-    allocator.reuse_freed_memory(warm=whole_input_bytes(engine, tickets, events, chunk_rows))
-    from slalang.cli.common import command_outputs
+    tune_for_one_run(tickets, events, engine, chunk_rows)
     from slalang.cli.progress import progress_for
     from slalang.evaluation.drivers import evaluate_input
     from slalang.evaluation.periods import parse_period, resolve_as_of

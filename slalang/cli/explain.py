@@ -8,15 +8,14 @@ the verdict. The verdicts are those ``slalang evaluate`` gives the same ticket.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import NoReturn
 
 import click
 
 from slalang.cli.check import load_or_exit
-from slalang.cli.common import AS_OF_RULE, one_run_reads_whole
-from slalang.engines import AUTO_BYTES
+from slalang.cli.common import AS_OF_RULE, tune_for_one_run
+from slalang.engines import AUTO_BYTES, input_bytes
 
 #: a timeline longer than this is printed compact on a terminal (``--full`` shows it all)
 COMPACT_ABOVE = 20
@@ -47,9 +46,9 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             compact: bool | None, fmt: str) -> None:
     """Explain how POLICY measures one ticket: timeline, due instant and verdict per metric."""
     # a large CSV export is streamed for the ticket's rows alone; anything else read whole
-    streamed = mapping is None and _input_bytes(tickets, events) >= AUTO_BYTES
+    streamed = mapping is None and input_bytes(tickets, events) >= AUTO_BYTES
     if not streamed:
-        one_run_reads_whole(tickets, events)
+        tune_for_one_run(tickets, events)
     from slalang import roster as rosters
     from slalang.data import read_tickets
     from slalang.evaluation.explain import (
@@ -101,13 +100,6 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             notes += ("\nnote: the ticket was created after the as-of instant; give --period "
                       "(its end is the as-of) or --as-of\n")
         click.echo(text + notes, nl=False)
-
-
-def _input_bytes(tickets: str, events: str | None) -> int:
-    try:
-        return sum(os.path.getsize(p) for p in (tickets, events) if p is not None)
-    except OSError:
-        return 0  # the reader names the missing file
 
 
 def _not_found(ticket_id: str, path: str, rejected) -> NoReturn:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import click
 
-from slalang.cli.common import AS_OF_RULE, MaxErrors
+from slalang.cli.common import AS_OF_RULE, MaxErrors, tune_for_one_run
 from slalang.errors import EXIT_OK, DataError, SlalangError
 
 
@@ -378,10 +378,7 @@ def _evaluate(policy, tickets, events, downtime, mapping, roster, period, as_of,
     The engine is chosen for the input as ``slalang evaluate`` chooses it (``auto``: a large
     CSV export in chunks on every core, in bounded memory; a dataset on Dask), and the
     process tuned for it."""
-    from slalang import allocator
-    from slalang.engines import whole_input_bytes
-
-    allocator.reuse_freed_memory(warm=whole_input_bytes("auto", tickets, events))
+    tune_for_one_run(tickets, events, "auto")
     from slalang.cli.check import load_or_exit
     from slalang.cli.evaluate import _load_roster, nothing_measured
     from slalang.cli.progress import progress_for

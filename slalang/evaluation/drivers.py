@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from slalang.engines import AUTO_BYTES, ENGINES
+from slalang.engines import AUTO_BYTES, ENGINES, input_bytes
 from slalang.evaluation.result import Evaluation
 from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS
 
@@ -70,10 +70,7 @@ def choose_engine(engine: str, tickets: str | Path, events: str | Path | None,
         if refusal is not None:
             return "memory", f"evaluating in memory: {refusal}"
         return "chunks", None
-    try:
-        size = sum(Path(p).stat().st_size for p in (tickets, events) if p is not None)
-    except OSError:
-        return "memory", None  # the reader names the missing file
+    size = input_bytes(tickets, events)  # 0 for a missing file: the reader names it
     return ("chunks" if refusal is None and size >= AUTO_BYTES else "memory"), None
 
 

@@ -179,20 +179,12 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
 def in_chunks(tickets, events, mapping=None, *, any_size: bool = False) -> bool:
     """Whether :func:`replay_input` replays this input chunk by chunk: a CSV export read
     without a mapping, of 256 MiB or more (``any_size``: whatever its size)."""
-    from pathlib import Path
-
     from slalang.data.stream import stream_refusal
-    from slalang.engines import AUTO_BYTES
+    from slalang.engines import AUTO_BYTES, input_bytes
 
     if mapping is not None or stream_refusal(tickets, events, None) is not None:
         return False
-    if any_size:
-        return True
-    try:
-        return sum(Path(p).stat().st_size for p in (tickets, events) if p is not None
-                   ) >= AUTO_BYTES
-    except OSError:
-        return False  # the reader names the missing file
+    return any_size or input_bytes(tickets, events) >= AUTO_BYTES
 
 
 def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,

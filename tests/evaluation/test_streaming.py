@@ -3,7 +3,6 @@ verdict CSV row, whatever the chunk size."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -14,6 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from example_csv import example_as_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shared_folder import needs, shared_path
@@ -100,30 +100,9 @@ def test_bench_sample_any_chunk_size(rows, tmp_path):
     assert not list(tmp_path.iterdir())  # temporary files are removed
 
 
-def _example_as_csv(folder: Path) -> tuple[Path, Path]:
-    """The bundled JSONL example as canonical tickets + events CSV files."""
-    fields = ["id", "customer", "tier", "priority", "category", "service", "created_at",
-              "first_response_at", "resolved_at", "closed_at", "impact", "urgency"]
-    tickets, events = folder / "tickets.csv", folder / "events.csv"
-    rows, evs = [], []
-    for line in (EXAMPLE / "tickets.jsonl").read_text(encoding="utf-8").splitlines():
-        obj = json.loads(line)
-        rows.append({f: obj.get(f) or "" for f in fields})
-        evs += [{"ticket_id": obj["id"], "at": e["at"], "status": e.get("status") or "",
-                 "priority": e.get("priority") or ""} for e in obj.get("events") or []]
-    evs.sort(key=lambda e: e["at"])  # an event log: by time, not by ticket
-    for path, names, data in ((tickets, fields, rows),
-                              (events, ["ticket_id", "at", "status", "priority"], evs)):
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, names)
-            writer.writeheader()
-            writer.writerows(data)
-    return tickets, events
-
-
 @pytest.mark.skipif(not (EXAMPLE / "tickets.jsonl").exists(), reason="no bundled example")
 def test_bundled_example(tmp_path):
-    tickets, events = _example_as_csv(tmp_path)
+    tickets, events = example_as_csv(tmp_path)
     plan = _plan("reference.sla")
     roster = roster_for(plan.policy)
     work = tmp_path / "work"

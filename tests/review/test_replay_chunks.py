@@ -4,12 +4,11 @@ flips and their order, for any chunk size and every kind of change."""
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from example_csv import example_as_csv
 
 from slalang.cli import main
 from slalang.data import read_downtime, read_tickets
@@ -37,27 +36,6 @@ CHANGES = {
 }
 
 
-def _example_as_csv(folder: Path) -> tuple[Path, Path]:
-    """The bundled JSONL example as canonical tickets + events CSV files (events by time)."""
-    fields = ["id", "customer", "tier", "priority", "category", "service", "created_at",
-              "first_response_at", "resolved_at", "closed_at", "impact", "urgency"]
-    tickets, events = folder / "tickets.csv", folder / "events.csv"
-    rows, evs = [], []
-    for line in (EXAMPLE / "tickets.jsonl").read_text(encoding="utf-8").splitlines():
-        obj = json.loads(line)
-        rows.append({f: obj.get(f) or "" for f in fields})
-        evs += [{"ticket_id": obj["id"], "at": e["at"], "status": e.get("status") or "",
-                 "priority": e.get("priority") or ""} for e in obj.get("events") or []]
-    evs.sort(key=lambda e: e["at"])
-    for path, names, data in ((tickets, fields, rows),
-                              (events, ["ticket_id", "at", "status", "priority"], evs)):
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, names)
-            writer.writeheader()
-            writer.writerows(data)
-    return tickets, events
-
-
 def _versions(folder: Path, change: str):
     old = (FIXTURES / "reference.sla").read_text(encoding="utf-8")
     new = old
@@ -78,7 +56,7 @@ def _versions(folder: Path, change: str):
 @pytest.mark.parametrize("rows", [7, 1000])
 def test_chunks_replay_as_the_whole_read(tmp_path, change, rows):
     (old, old_roster), (new, new_roster) = _versions(tmp_path, change)
-    tickets, events = _example_as_csv(tmp_path)
+    tickets, events = example_as_csv(tmp_path)
     down = read_downtime(EXAMPLE / "downtime.csv")
     whole = replay(old, new, read_tickets(tickets, events), down, old_roster, new_roster,
                    period="2026-Q3")
@@ -108,7 +86,7 @@ def test_the_command_line_replays_a_large_export_in_chunks(tmp_path, monkeypatch
     from slalang.review import impact
 
     _versions(tmp_path, "target")
-    tickets, events = _example_as_csv(tmp_path)
+    tickets, events = example_as_csv(tmp_path)
     args = ["diff", str(tmp_path / "old.sla"), str(tmp_path / "new.sla"), "--tickets",
             str(tickets), "--events", str(events), "--downtime", str(EXAMPLE / "downtime.csv"),
             "--period", "2026-Q3", "--format", "json"]
@@ -133,7 +111,7 @@ def test_a_malformed_row_is_replayed_from_the_whole_read(tmp_path):
     """A row with a field too many: the chunked reader cannot say which row the whole read
     refuses, so the replay reads the file whole (the same impact, the row refused)."""
     (old, old_roster), (new, new_roster) = _versions(tmp_path, "target")
-    tickets, events = _example_as_csv(tmp_path)
+    tickets, events = example_as_csv(tmp_path)
     lines = tickets.read_text(encoding="utf-8").splitlines(keepends=True)
     lines.insert(5, lines[5].rstrip("\n") + ",extra\n")
     tickets.write_text("".join(lines), encoding="utf-8")
