@@ -23,32 +23,24 @@ def test_bytes_are_found_in_buffers_and_bytes_alike(monkeypatch, memchr):
 
 
 def test_file_digest_is_the_sha256_of_the_files_in_order(tmp_path, monkeypatch):
-    """The chunked engine's data hash: the files' bytes hashed where they lie (memory-mapped),
-    an empty file included, and the same through the buffered fallback."""
+    """The chunked engine's data hash: the files' bytes hashed in order, read a block at a
+    time (blocks that do not divide the files), an empty file included."""
     import hashlib
-    import mmap
 
     from slalang.data import stream
 
-    monkeypatch.setattr(stream, "_HASH_BLOCK", 7)  # blocks that do not divide the files
-    monkeypatch.setattr(stream, "_HASH_WINDOW", mmap.ALLOCATIONGRANULARITY)  # windows too
+    monkeypatch.setattr(stream, "_HASH_BLOCK", 7)
     files = [tmp_path / "t.csv", tmp_path / "empty.csv", tmp_path / "e.csv"]
-    files[0].write_bytes(b"id,customer\n" + b"T1,C1\n" * 3000)  # over a window
+    files[0].write_bytes(b"id,customer\n" + b"T1,C1\n" * 3000)
     files[1].write_bytes(b"")
     files[2].write_bytes(b"ticket_id,at\nT1,2026-08-10T10:00:00Z\n")
     want = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
     assert stream.file_digest(files).result() == want
 
-    def cannot_map(*args, **kwargs):
-        raise OSError("this file cannot be mapped")
 
-    monkeypatch.setattr(mmap, "mmap", cannot_map)
-    assert stream.file_digest(files).result() == want
-
-
-def test_file_digest_maps_a_window_at_a_time(tmp_path, monkeypatch):
+def test_file_digest_keeps_the_resident_size_small(tmp_path):
     """Hashing mapped the whole file at first, which counted it all in the process's resident
-    size (2 GB at 10m: the floor measured 1.5 GiB); a window at a time keeps it small."""
+    size (2 GB at 10m: the floor measured 1.5 GiB); a block at a time keeps it small."""
     import hashlib
     from pathlib import Path
 
@@ -62,7 +54,6 @@ def test_file_digest_maps_a_window_at_a_time(tmp_path, monkeypatch):
         line = next(x for x in status.read_text().splitlines() if x.startswith(field))
         return int(line.split()[1])
 
-    monkeypatch.setattr(stream, "_HASH_WINDOW", 1 << 20)
     big = tmp_path / "tickets.csv"
     with open(big, "wb") as fh:
         for _ in range(32):
