@@ -36,3 +36,16 @@ def input_bytes(tickets: str | os.PathLike, events: str | os.PathLike | None) ->
         return sum(os.stat(p).st_size for p in (tickets, events) if p is not None)
     except OSError:
         return 0
+
+
+def reads_in_chunks(tickets: str | os.PathLike, events: str | os.PathLike | None,
+                    mapping: object | None = None, *, any_size: bool = False) -> bool:
+    """Whether a verb that needs every ticket's verdict (a replayed ``diff``, ``calibrate``)
+    reads this input chunk by chunk rather than whole: a CSV export read without a mapping,
+    of :data:`AUTO_BYTES` or more (``any_size``: whatever its size). A replay of the 10m
+    bench set read whole took 7.5 GB."""
+    from slalang.data.stream import stream_refusal
+
+    if mapping is not None or stream_refusal(tickets, events, None) is not None:
+        return False
+    return any_size or input_bytes(tickets, events) >= AUTO_BYTES

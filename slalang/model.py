@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Literal
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -444,7 +445,16 @@ class Roster:
     source_path: str = ""
 
     def get(self, key: str) -> Customer | None:
+        """The first customer whose id or name is ``key`` (None: not listed)."""
+        return self._by_key.get(key)
+
+    @cached_property
+    def _by_key(self) -> dict[str, Customer]:
+        # built once: a scan of the customers per lookup made every evaluation with a
+        # roster quadratic (5,000 customers looked up in a roster of 5,000: 25 million
+        # comparisons a batch, 45 s of a 1m calibration in chunks)
+        index: dict[str, Customer] = {}
         for c in self.customers:
-            if c.key == key or c.name == key:
-                return c
-        return None
+            index.setdefault(c.key, c)
+            index.setdefault(c.name, c)
+        return index

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from slalang.calibration.calibrate import measured
+from slalang.calibration.calibrate import Measured, measured
 from slalang.calibration.targets import target_for_level
 from slalang.evaluation.credits import money_owed
 from slalang.evaluation.result import Evaluation
@@ -66,8 +66,10 @@ class Backtest:
     interval: tuple[Decimal, Decimal] | None
 
 
-def backtest(ev: Evaluation, tier: str) -> Backtest:
-    """The cost of ``tier`` over ``ev`` (an evaluation with every customer on it)."""
+def backtest(ev: Evaluation, tier: str, seen: Measured | None = None) -> Backtest:
+    """The cost of ``tier`` over ``ev`` (an evaluation with every customer on it); ``seen``:
+    its measured rows, when it kept no verdicts of its own (as :func:`calibrate` takes
+    them)."""
     a = ev.agg
     credits = ev.credit.tolist()
     missed = ev.missed_cells  # group x metric x priority
@@ -81,12 +83,13 @@ def backtest(ev: Evaluation, tier: str) -> Backtest:
     totals = [sum((m.amount for m in mc.owed if m.currency == currency), Decimal(0))
               for mc in months]
     expected, interval = _bootstrap(totals)
-    return Backtest(tier, currency, tuple(months), _margins(ev, tier), expected, interval)
+    return Backtest(tier, currency, tuple(months),
+                    _margins(ev, tier, measured(ev) if seen is None else seen), expected,
+                    interval)
 
 
-def _margins(ev: Evaluation, tier: str) -> tuple[Margin, ...]:
-    o, a = ev.outcomes, ev.agg
-    seen = measured(ev)
+def _margins(ev: Evaluation, tier: str, seen: Measured) -> tuple[Margin, ...]:
+    a = ev.agg
     decided_cells = a.cells[..., MET] + a.cells[..., BREACHED]  # group x metric x priority
     out = []
     for row in ev.plan.rows:
@@ -94,8 +97,8 @@ def _margins(ev: Evaluation, tier: str) -> tuple[Margin, ...]:
             continue
         m, p = ev.plan.metrics.index(row.metric), ev.plan.priorities.index(row.priority)
         sel = seen.rows(m, p)
-        at = target_for_level(o.elapsed[sel & seen.stopped], o.elapsed[sel & ~seen.stopped],
-                              row.objective)
+        at = target_for_level(seen.elapsed[sel & seen.stopped],
+                              seen.elapsed[sel & ~seen.stopped], row.objective)
         mi = a.metrics.index(row.metric) if row.metric in a.metrics else -1
         pi = a.priorities.index(row.priority) if row.priority in a.priorities else -1
         judged = int((decided_cells[:, mi, pi] > 0).sum()) if mi >= 0 and pi >= 0 else 0

@@ -51,18 +51,33 @@ def target_for_level(stopped: np.ndarray, running: np.ndarray, level: float) -> 
     >>> target_for_level(np.array([60, 120, 180]), np.array([100]), 50)  # 1/(3+1) at 60
     120
     """
-    s = np.sort(np.asarray(stopped, dtype=np.int64))
-    r = np.sort(np.asarray(running, dtype=np.int64))
+    return targets_sorted(np.sort(np.asarray(stopped, dtype=np.int64)),
+                          np.sort(np.asarray(running, dtype=np.int64)), (level,))[level]
+
+
+def targets_sorted(s: np.ndarray, r: np.ndarray, levels) -> dict:
+    """:func:`target_for_level` for each of ``levels``, of ``s`` and ``r`` sorted already
+    (a calibration asks three levels of every month of every group: sorting and finding the
+    distinct times once for all of them is what keeps it linear).
+
+    >>> targets_sorted(np.array([60, 120, 120, 180]), np.array([500]), (50, 80, 99))
+    {50: 120, 80: 180, 99: None}
+    """
     if len(s) == 0:
-        return None
-    candidates = np.unique(s)
-    met = np.searchsorted(s, candidates, side="right")
-    decided = len(s) + (len(r) - np.searchsorted(r, candidates, side="right"))
-    # exact: met * 100 >= level * decided, in integers (level has at most 3 decimals)
-    scaled = int(Decimal(str(level)) * 1000)
-    ok = met.astype(np.int64) * 100_000 >= scaled * decided.astype(np.int64)
-    hit = np.flatnonzero(ok)
-    return int(candidates[hit[0]]) if len(hit) else None
+        return {level: None for level in levels}
+    first = np.ones(len(s), dtype=bool)
+    first[1:] = s[1:] != s[:-1]
+    candidates = s[first]  # the distinct stop times, ascending (np.unique of a sorted array)
+    # met at a candidate: the stop times at or under it (up to the next distinct one)
+    met = np.append(np.flatnonzero(first)[1:], len(s)).astype(np.int64)
+    decided = len(s) + (len(r) - np.searchsorted(r, candidates, side="right")).astype(np.int64)
+    out = {}
+    for level in levels:
+        # exact: met * 100 >= level * decided, in integers (level has at most 3 decimals)
+        scaled = int(Decimal(str(level)) * 1000)
+        hit = np.flatnonzero(met * 100_000 >= scaled * decided)
+        out[level] = int(candidates[hit[0]]) if len(hit) else None
+    return out
 
 
 def contract_step(seconds: int) -> int:

@@ -70,21 +70,28 @@ def _tier_name(value: str) -> str:
               show_default=True, help="What to write.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, allow_dash=True),
               default="-", show_default=True, help="Where to write it.")
+@click.option("--quiet", is_flag=True,
+              help="No progress on standard error (it shows only on a terminal, for runs "
+              "longer than about two seconds).")
 def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             downtime: str | None, roster: str | None, period: str | None, as_of: str | None,
             tier: str | None, by: str | None, levels: str, objective: str | None,
-            tier_name: str, fmt: str, out: str) -> None:
+            tier_name: str, fmt: str, out: str, quiet: bool) -> None:
     """Calibrate targets from a ticket history, or backtest a tier with --tier."""
     import json
 
-    tune_for_one_run(tickets, events)
+    from slalang.engines import reads_in_chunks
 
-    from slalang.calibration import backtest, calibrate, checked_draft, under_tier
+    if not reads_in_chunks(tickets, events, mapping):  # else measured chunk by chunk
+        tune_for_one_run(tickets, events)
+
+    from slalang.calibration import backtest, calibrate, checked_draft
+    from slalang.calibration.measure import measure_input
     from slalang.calibration.output import calibration_to_json, calibration_to_text
     from slalang.cli.common import atomic_write
     from slalang.cli.evaluate import _load_roster
-    from slalang.data import read_downtime, read_tickets
-    from slalang.evaluation import evaluate
+    from slalang.cli.progress import progress_for
+    from slalang.data import read_downtime
     from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.plan import compile_plan
 
@@ -97,20 +104,20 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     instant, _ = resolve_as_of(as_of, per) if (as_of or per) else (None, "")
     plan = compile_plan(pol)
     ros = _load_roster(pol, roster)
-    table = read_tickets(tickets, events=events, mapping=mapping)
-    if tier is not None:
-        table, ros = under_tier(plan, table, ros, tier)
     down = read_downtime(downtime) if downtime else None
-    ev = evaluate(plan, table, down, ros, as_of=instant, period=per)
-    cal = calibrate(ev, wanted, by=by, tier=tier)
+    with progress_for(quiet) as progress:
+        got = measure_input(plan, tickets, events, down, ros, period=per, as_of=instant,
+                            tier=tier, mapping=mapping, progress=progress)
+    ev = got.evaluation
+    cal = calibrate(ev, wanted, by=by, tier=tier, seen=got.measured)
     if not cal.overall():
-        click.echo(f"error: no ticket in {ev.period.label} could be measured: {len(table.id)} "
+        click.echo(f"error: no ticket in {ev.period.label} could be measured: {got.tickets} "
                    f"read, {len(ev.rejected)} rejected, {len(ev.invalid)} invalid (customer, "
                    "tier or priority not resolved; --tier T measures every customer under T)",
                    err=True)
         raise SystemExit(EXIT_USAGE)
     draft = checked_draft(cal, level, tier_name)
-    bt = backtest(ev, tier) if tier is not None else None
+    bt = backtest(ev, tier, got.measured) if tier is not None else None
     with atomic_write(out) as fh:
         if fmt == "json":
             json.dump(calibration_to_json(cal, draft, level, bt), fh, indent=2,

@@ -92,9 +92,10 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
     changes = tuple(diff_plans(old_plan, new_plan).splitlines())
     impact = None
     if tickets is not None:
-        from slalang.review.impact import in_chunks, replay_input
+        from slalang.engines import reads_in_chunks
+        from slalang.review.impact import replay_input
 
-        if not in_chunks(tickets, events, mapping):  # else replayed chunk by chunk
+        if not reads_in_chunks(tickets, events, mapping):  # else replayed chunk by chunk
             tune_for_one_run(tickets, events)
         from slalang.data import read_downtime
         from slalang.evaluation.periods import parse_period, resolve_as_of

@@ -156,7 +156,10 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
     export of 256 MiB or more (``chunk_rows`` forces chunks, ``whole`` the whole read), in
     bounded memory (a replay of the 10m bench set read whole took 7.5 GB). The same Impact
     either way."""
-    if whole or not in_chunks(tickets, events, mapping, any_size=chunk_rows is not None):
+    from slalang.engines import reads_in_chunks
+
+    if whole or not reads_in_chunks(tickets, events, mapping,
+                                    any_size=chunk_rows is not None):
         from slalang.data import read_tickets
 
         table = read_tickets(tickets, events=events, mapping=mapping)
@@ -174,17 +177,6 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
         return replay_input(old_plan, new_plan, tickets, events, downtime, old_roster,
                             new_roster, period, as_of, mapping=mapping, chunk_rows=None,
                             workdir=workdir, whole=True)
-
-
-def in_chunks(tickets, events, mapping=None, *, any_size: bool = False) -> bool:
-    """Whether :func:`replay_input` replays this input chunk by chunk: a CSV export read
-    without a mapping, of 256 MiB or more (``any_size``: whatever its size)."""
-    from slalang.data.stream import stream_refusal
-    from slalang.engines import AUTO_BYTES, input_bytes
-
-    if mapping is not None or stream_refusal(tickets, events, None) is not None:
-        return False
-    return any_size or input_bytes(tickets, events) >= AUTO_BYTES
 
 
 def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,

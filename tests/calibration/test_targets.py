@@ -46,3 +46,41 @@ def test_contract_steps_round_up_to_a_step(seconds):
     assert step in STEPS or step % (80 * 3600) == 0
     below = [s for s in STEPS if s < step]
     assert not below or below[-1] < seconds or step not in STEPS
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=-1, max_value=3), st.booleans(),
+                          st.integers(min_value=0, max_value=50), st.integers(0, 2),
+                          st.integers(-1, 3)), max_size=80))
+def test_a_group_is_what_a_mask_per_month_gives(rows):
+    """A group's months are slices of its rows ordered once (month, stopped first, time):
+    the same counts, targets and calendar as selecting every month's rows by a mask."""
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from slalang.calibration.calibrate import Measured, _group
+
+    n = len(rows)
+    bucket, stopped, elapsed, plan_row, customer = (
+        np.array([r[k] for r in rows], dtype=dtype)
+        for k, dtype in enumerate((np.int64, bool, np.int64, np.int64, np.int32)))
+    seen = Measured(bucket, np.zeros(n, np.int32), bucket >= 0, stopped, np.zeros(n, np.int8),
+                    elapsed, plan_row, customer, ("a", "b", "c", "d"), np.zeros(n, np.int32),
+                    ("Gold",))
+    plan = SimpleNamespace(rows=[SimpleNamespace(calendar=c) for c in ("x", "y", "x")])
+    months = [SimpleNamespace(label=f"m{b}") for b in range(4)]
+    lv = tuple(Decimal(x) for x in ("50", "90", "100"))
+    use = seen.rows(0, 0)
+    if not use.any():
+        return
+    g = _group(plan, seen, use, "response", "P1", None, lv, months)
+    assert (g.stopped, g.running) == (int((use & stopped).sum()), int((use & ~stopped).sum()))
+    assert g.targets == {x: target_for_level(elapsed[use & stopped], elapsed[use & ~stopped], x)
+                         for x in lv}
+    for b, month in enumerate(g.months):
+        here = use & (bucket == b)
+        s, r = elapsed[here & stopped], elapsed[here & ~stopped]
+        assert (month.stopped, month.running) == (len(s), len(r))
+        assert month.targets == {x: target_for_level(s, r, x) for x in lv}
+    want = Counter(plan.rows[i].calendar for i in plan_row[use].tolist()).most_common(1)[0][0]
+    assert g.calendar == want
