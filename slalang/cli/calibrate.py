@@ -70,7 +70,7 @@ def _tier_name(value: str) -> str:
               show_default=True, help="What to write.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, allow_dash=True),
               default="-", show_default=True, help="Where to write it.")
-@click.option("--quiet", is_flag=True,
+@click.option("--quiet", "-q", is_flag=True,
               help="No progress on standard error (it shows only on a terminal, for runs "
               "longer than about two seconds).")
 def command(policy: str, tickets: str, events: str | None, mapping: str | None,

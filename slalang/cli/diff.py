@@ -64,9 +64,12 @@ def failed(review, fail_on: str) -> bool:
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="never", show_default=True,
               help="Exit 1 when some customer-month's credit grows, or when any objective or "
               "ticket verdict flips (needs --tickets).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on standard error (it shows only on a terminal, for replays "
+              "longer than about two seconds).")
 def command(old: str, new: str, tickets: str | None, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
-            fmt: str, output: str, fail_on: str) -> None:
+            fmt: str, output: str, fail_on: str, quiet: bool) -> None:
     """Compare the policies OLD and NEW (files or git revisions such as main:policies/x.sla):
     the promises that change and, with --tickets, both replayed on the same data."""
     from slalang.cli.common import atomic_write
@@ -110,9 +113,13 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
             rosters = (load_roster(roster, old_policy), load_roster(roster, new_policy))
         else:
             rosters = (roster_of(old_source, old_policy), roster_of(new_source, new_policy))
+        from slalang.cli.progress import progress_for
+
         down = read_downtime(downtime) if downtime else None
-        impact = replay_input(old_plan, new_plan, tickets, events, down, *rosters, period=per,
-                              as_of=instant, mapping=mapping)
+        with progress_for(quiet) as progress:
+            impact = replay_input(old_plan, new_plan, tickets, events, down, *rosters,
+                                  period=per, as_of=instant, mapping=mapping,
+                                  progress=progress)
         if impact.tickets == 0:
             raise DataError(f"no ticket falls in {impact.period}: nothing was replayed",
                             file=tickets)

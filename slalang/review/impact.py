@@ -151,11 +151,12 @@ def replay(old_plan, new_plan, tickets, downtime, old_roster, new_roster,
 def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,
                  period=None, as_of: int | None = None, *, mapping=None,
                  chunk_rows: int | None = None, workdir: str | None = None,
-                 whole: bool = False) -> Impact:
+                 whole: bool = False, progress=None) -> Impact:
     """:func:`replay` on an input's files: read whole, or chunk by chunk when it is a CSV
     export of 256 MiB or more (``chunk_rows`` forces chunks, ``whole`` the whole read), in
     bounded memory (a replay of the 10m bench set read whole took 7.5 GB). The same Impact
-    either way."""
+    either way. ``progress(phase, done, total)`` is called as the chunks are read and
+    replayed."""
     from slalang.engines import reads_in_chunks
 
     if whole or not reads_in_chunks(tickets, events, mapping,
@@ -172,15 +173,15 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
     try:
         return _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster,
                               new_roster, period, as_of, chunk_rows or DEFAULT_CHUNK_ROWS,
-                              scratch_dir(workdir, (tickets, events)))
+                              scratch_dir(workdir, (tickets, events)), progress)
     except _Conversion:  # a malformed row or an unreadable instant: the whole read names it
         return replay_input(old_plan, new_plan, tickets, events, downtime, old_roster,
                             new_roster, period, as_of, mapping=mapping, chunk_rows=None,
-                            workdir=workdir, whole=True)
+                            workdir=workdir, whole=True, progress=progress)
 
 
 def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,
-                   period, as_of, rows: int, workdir: str | None) -> Impact:
+                   period, as_of, rows: int, workdir: str | None, progress=None) -> Impact:
     """Both versions chunk by chunk (the sequential chunked reader): each chunk's verdicts
     compared while its counts join each version's sum. A ticket's verdict depends on its own
     rows alone, so its flips are the ones the whole table gives; they are listed metric by
@@ -192,7 +193,8 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
     from slalang.evaluation.streaming import PartialSum
 
     with scratch_folder(workdir) as tmp:
-        prepared = prepare_chunks(tickets, events, rows, tmp, keep_created=period is None)
+        prepared = prepare_chunks(tickets, events, rows, tmp, keep_created=period is None,
+                                  progress=progress)
         versions = []
         for plan, roster in ((old_plan, old_roster), (new_plan, new_roster)):
             per = resolve_period(plan, period, prepared.created)  # in each version's zone
@@ -203,7 +205,8 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
         flips: dict[str, list[TicketFlip]] = {}
         metrics: list[str] = []
         counted = 0
-        for _, table in prepared.chunks.tables(prepared.blocks):
+        n_chunks = max(-(-prepared.chunks.n // rows), 1)
+        for done, (_, table) in enumerate(prepared.chunks.tables(prepared.blocks), start=1):
             parts = [evaluate_batch(plan, table, roster, at, per, listed=False,
                                     keep_verdicts=True) for plan, roster, per, at in versions]
             old, new = finish(parts[0]), finish(parts[1])
@@ -215,6 +218,8 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
             counted += int(np.count_nonzero(np.asarray(new.ticket_bucket) >= 0))
             for total, part in zip(sums, parts, strict=True):
                 total.add(part)
+            if progress is not None:
+                progress("evaluate", done, n_chunks)
     old, new = (finish(total.result(), downtime=downtime) for total in sums)
     return Impact(period=new.period.label, tickets=counted, months=tuple(_months(old, new)),
                   flips=tuple(f for m in metrics for f in flips.get(m, ())), old=old, new=new)

@@ -130,3 +130,32 @@ def test_a_long_report_shows_its_evaluation_and_each_file_rendered(monkeypatch, 
     r = CliRunner().invoke(main, [*args[:-1], f"{tmp_path / 'quiet'}/", "--quiet"])
     assert r.exit_code == 0, r.output
     assert terminal.getvalue() == ""
+
+
+def test_a_large_replay_and_calibration_count_their_chunks(monkeypatch, tmp_path):
+    """`diff --tickets` and `calibrate` on an export large enough to go chunk by chunk (the
+    10m bench set: 20 s or more each) count the tickets read and the chunks done; --quiet
+    shows nothing."""
+    monkeypatch.setattr(pg, "DELAY", 0.0)
+    monkeypatch.setattr(pg, "EVERY", 0.0)
+    monkeypatch.setattr("slalang.engines.AUTO_BYTES", 1000)
+    monkeypatch.setattr("slalang.evaluation.streaming.DEFAULT_CHUNK_ROWS", 100)
+    terminal = Terminal()
+    real = pg.progress_for
+    monkeypatch.setattr(pg, "progress_for", lambda quiet: real(quiet, terminal))
+    policy = str(ROOT / "policies" / "bench.sla")
+    data = ["--tickets", str(BENCH300 / "tickets.csv"), "--events", str(BENCH300 / "events.csv")]
+    for args in (["diff", policy, policy, *data],
+                 ["calibrate", "--policy", policy, *data, "--tier", "Gold"]):
+        terminal.seek(0)
+        terminal.truncate()
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 0, r.output
+        shown = terminal.getvalue()
+        assert "evaluating: 3 of 3 batches (100%)" in shown, (args[0], shown)
+        assert "reading" in shown and shown.endswith("\r")
+        terminal.seek(0)
+        terminal.truncate()
+        r = CliRunner().invoke(main, [*args, "--quiet"])
+        assert r.exit_code == 0, r.output
+        assert terminal.getvalue() == ""

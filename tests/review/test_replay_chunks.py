@@ -96,7 +96,7 @@ def test_the_command_line_replays_a_large_export_in_chunks(tmp_path, monkeypatch
     chunks = impact._replay_chunks
 
     def recorded(*a):
-        chunked.append(a[-2])
+        chunked.append(a[-3])
         return chunks(*a)
 
     monkeypatch.setattr(impact, "_replay_chunks", recorded)
