@@ -185,8 +185,10 @@ def count_outcomes(outcomes, tickets, ticket_bucket: np.ndarray, metrics: tuple[
 
     in_period = ticket_bucket >= 0
     key = (cmap[cust_codes] * nt + tmap[ticket_tier]) * nb + ticket_bucket.astype(np.int64)
-    extra_keys = np.array([(customers.index(c) * nt + tiers.index(t)) * nb + b
-                           for c, t, b in extra], dtype=np.int64)
+    c_pos = {x: i for i, x in enumerate(customers)} if extra else {}
+    t_pos = {x: i for i, x in enumerate(tiers)}
+    extra_keys = np.array([(c_pos[c] * nt + t_pos[t]) * nb + b for c, t, b in extra],
+                          dtype=np.int64)
     size = nc * nt * nb
     if size <= _DENSE_LIMIT:
         present = np.bincount(key[in_period], minlength=size) > 0
