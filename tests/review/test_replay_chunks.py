@@ -122,3 +122,24 @@ def test_a_malformed_row_is_replayed_from_the_whole_read(tmp_path):
     parts = replay_input(old, new, tickets, events, None, old_roster, new_roster,
                          period="2026-Q3", chunk_rows=10, workdir=str(tmp_path))
     assert parts == whole and whole.flips
+
+
+def test_a_chunked_replay_finishes_each_version_once(tmp_path, monkeypatch):
+    """Each chunk's flips are read from its verdicts; only the sums are finished. Finishing
+    every chunk made every roster customer's months anew for each (a roster of 5,000
+    customers with services: 265 s for the 10m set, against 20 s without a roster)."""
+    from slalang.evaluation import kernel
+
+    (old, old_roster), (new, new_roster) = _versions(tmp_path, "target")
+    tickets, events = example_as_csv(tmp_path)
+    finished = []
+    real = kernel.finish
+
+    def counted(partial, **kw):
+        finished.append(partial)
+        return real(partial, **kw)
+
+    monkeypatch.setattr(kernel, "finish", counted)
+    parts = replay_input(old, new, tickets, events, None, old_roster, new_roster,
+                         period="2026-Q3", chunk_rows=7, workdir=str(tmp_path))
+    assert len(finished) == 2 and parts.flips and parts.tickets > 7 * 10
