@@ -87,20 +87,69 @@ def measure_input(plan: Plan, tickets: str | Path, events: str | Path | None, do
             table, roster = under_tier(plan, table, roster, tier)
         ev = evaluate(plan, table, downtime, roster, as_of=as_of, period=period)
         return MeasuredInput(ev, measured(ev), len(table.id))
-    from slalang.data.stream import _Conversion
+    from slalang.data.split import NoSplit
+    from slalang.data.stream import NotStreamable, _Conversion
     from slalang.evaluation.scratch import scratch_dir
-    from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS
+    from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS, evaluate_chunked
 
     if tier is not None:
         tier_roster(plan, roster, tier, ())  # an unknown tier is refused before any reading
+    rows = chunk_rows or DEFAULT_CHUNK_ROWS
+    collector = _Collector(plan, tier)
+    again = {"period": period, "as_of": as_of, "tier": tier, "mapping": mapping,
+             "workdir": workdir, "progress": progress}
+    try:  # the split reader: the files parsed and the chunks evaluated on every core
+        ev, _ = evaluate_chunked(plan, tickets, events, downtime, roster, as_of, period,
+                                 chunk_rows=rows, workdir=workdir, list_tickets=False,
+                                 progress=progress, hook=_TierHook(tier), collector=collector)
+    except NoSplit:  # compressed, or a quoted line break: the sequential reader
+        pass
+    except NotStreamable:  # a malformed row or an unreadable instant: the whole read names it
+        return measure_input(plan, tickets, events, downtime, roster, whole=True, **again)
+    else:
+        return MeasuredInput(ev, collector.parts.result(), ev.input.tickets)
     try:
         return _measure_chunks(plan, tickets, events, downtime, roster, period, as_of, tier,
-                               chunk_rows or DEFAULT_CHUNK_ROWS,
-                               scratch_dir(workdir, (tickets, events)), progress)
+                               rows, scratch_dir(workdir, (tickets, events)), progress)
     except (_Conversion, _NothingRead):  # the whole read names the row, or says why none
-        return measure_input(plan, tickets, events, downtime, roster, period=period,
-                             as_of=as_of, tier=tier, mapping=mapping, workdir=workdir,
-                             whole=True, progress=progress)
+        return measure_input(plan, tickets, events, downtime, roster, whole=True, **again)
+
+
+@dataclass(frozen=True)
+class _TierHook:
+    """In the worker evaluating a chunk: every customer put on ``tier`` (when given), and
+    the chunk's measured rows kept (:class:`~slalang.evaluation.workers.ChunkHook`)."""
+
+    tier: str | None
+
+    def prepare(self, plan, table, roster):
+        return (table, roster) if self.tier is None else under_tier(plan, table, roster,
+                                                                    self.tier)
+
+    def collect(self, verdicts) -> Measured:
+        return measured_rows(verdicts.outcomes, verdicts.tickets,
+                             verdicts.ticket_bucket).only_usable()
+
+
+class _Collector:
+    """In the main process: the chunks' measured rows in order, and the roster that puts
+    every customer of every chunk on the tier (:class:`~slalang.evaluation.streaming.
+    ChunkCollector`)."""
+
+    def __init__(self, plan: Plan, tier: str | None) -> None:
+        self.plan, self.tier = plan, tier
+        self.parts = MeasuredParts()
+
+    def start(self) -> None:
+        self.parts = MeasuredParts()
+
+    def add(self, extra) -> None:
+        self.parts.add(extra)
+
+    def roster(self, roster: Roster | None) -> Roster | None:
+        if self.tier is None:
+            return roster
+        return tier_roster(self.plan, roster, self.tier, tuple(self.parts.labels))
 
 
 def _measure_chunks(plan, tickets, events, downtime, roster, period, as_of, tier, rows: int,

@@ -30,7 +30,7 @@ import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from slalang.evaluation.compliance import Aggregate
 from slalang.evaluation.countsum import CountSum
@@ -38,7 +38,13 @@ from slalang.evaluation.kernel import Context, Partial, empty_partial, finish
 from slalang.evaluation.periods import Period, parse_period, period_covering
 from slalang.evaluation.result import Evaluation
 from slalang.evaluation.scratch import scratch_dir, scratch_folder
-from slalang.evaluation.workers import BatchPool, TaskPool, default_workers, evaluate_chunk
+from slalang.evaluation.workers import (
+    BatchPool,
+    ChunkHook,
+    TaskPool,
+    default_workers,
+    evaluate_chunk,
+)
 
 #: called as ``progress(phase, done, total)``: ``"read"`` counts tickets, ``"evaluate"``
 #: chunks (or partitions)
@@ -68,7 +74,8 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
                      chunk_rows: int = DEFAULT_CHUNK_ROWS, max_errors: int | None = None,
                      verdicts: BinaryIO | None = None, workdir: str | Path | None = None,
                      list_tickets: bool = True, workers: int | None = None,
-                     progress: Progress | None = None) -> tuple[Evaluation, int]:
+                     progress: Progress | None = None, hook: ChunkHook | None = None,
+                     collector: ChunkCollector | None = None) -> tuple[Evaluation, int]:
     """Evaluate canonical CSV tickets (and events) chunk by chunk; ``(evaluation, verdict
     rows written)``.
 
@@ -81,9 +88,14 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
     risk) when no JSON is written. ``workers`` processes evaluate the chunks (default: one
     per core from 250,000 tickets on; 1 evaluates them in this process);
     ``progress(phase, done, total)`` is called as the input is read (``"read"``, tickets)
-    and as chunks are evaluated (``"evaluate"``, chunks).
+    and as chunks are evaluated (``"evaluate"``, chunks). ``hook`` prepares each chunk and
+    collects from its verdicts in the worker that evaluates it, ``collector`` gathers what it
+    collected in chunk order and gives the roster the evaluation is finished with (a verb
+    that needs every ticket's verdict: ``calibrate``); only the split reader takes them.
 
     Raises:
+        NoSplit: a hook was given and the files cannot be read by the split reader
+            (compressed, or a quoted line break).
         NotStreamable: the input needs the in-memory reader (its message says why).
         DataError, PeriodError: as the in-memory path.
     """
@@ -93,16 +105,19 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
         raise ValueError("chunk_rows must be at least 1")
     digest = file_digest([tickets] + ([events] if events is not None else []))
     workdir = scratch_dir(workdir, (tickets, events))
+    from slalang.data.split import NoSplit
+
     try:
         if _splittable(tickets, events):
-            from slalang.data.split import NoSplit
-
             try:
                 return _run_split(plan, tickets, events, downtime, roster, as_of, period,
                                   chunk_rows, max_errors, verdicts, workdir, digest,
-                                  list_tickets, workers, progress)
+                                  list_tickets, workers, progress, hook, collector)
             except NoSplit:  # a quoted line break: the sequential reader reads the file
-                pass
+                if hook is not None:
+                    raise
+        elif hook is not None:
+            raise NoSplit("a compressed file is read by the sequential reader")
         return _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
                     max_errors, verdicts, workdir, digest, list_tickets, workers, progress)
     except _Malformed as exc:  # only raised before any verdict is written
@@ -261,8 +276,8 @@ def _splittable(tickets: str | Path, events: str | Path | None) -> bool:
 
 
 def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
-               max_errors, verdicts, workdir, digest, list_tickets, workers, progress
-               ) -> tuple[Evaluation, int]:
+               max_errors, verdicts, workdir, digest, list_tickets, workers, progress,
+               hook=None, collector=None) -> tuple[Evaluation, int]:
     """:func:`_run` with the files parsed by range in the worker processes, each once
     (:mod:`slalang.data.split`): the same passes, the same answers."""
     import numpy as np
@@ -401,9 +416,13 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
             merged = PartialSum(context, empty_partial(plan, roster, int(as_of), period))
             out = _Pass4()
             writer = None
-            tasks = [(blob, t, e, list_tickets, verdicts is not None)
+            tasks = [(blob, t, e, list_tickets, verdicts is not None, hook)
                      for t, e in zip(tickets_at, events_at, strict=True)]
+            if collector is not None:
+                collector.start()  # a pass 4 run again starts from nothing
             for k, res in enumerate(pool.map(evaluate_chunk, tasks), 1):
+                if collector is not None:
+                    collector.add(res.extra)
                 if res.rows is not None:
                     writer, written = _write_table(writer, verdicts, res.rows)
                     out.rows += written
@@ -435,13 +454,28 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
             if not evaluated:
                 raise all_rejected(file, n, ingest)
 
-    total = Partial(total.context, total.counts, tuple(ingest), total.invalid, total.listed,
+    context = total.context
+    if collector is not None:
+        context = dataclasses.replace(context, roster=collector.roster(context.roster))
+    total = Partial(context, total.counts, tuple(ingest), total.invalid, total.listed,
                     facts=total.facts)
     counts = InputCounts(file, "ticket", n, evaluated, n - evaluated, (),
                          invisible + sum(r.invisible for r in ranges), None, notes,
                          ev_count + len(ev_rejected))
     return finish(total, downtime=downtime, data_hash=digest.result(),
                   input_counts=counts), rows
+
+
+class ChunkCollector(Protocol):
+    """The main process's side of a :class:`~slalang.evaluation.workers.ChunkHook`: what
+    each chunk's hook collected, in chunk order, and the roster the evaluation is finished
+    with once every chunk is in."""
+
+    def start(self) -> None: ...
+
+    def add(self, extra: object) -> None: ...
+
+    def roster(self, roster: Roster | None) -> Roster | None: ...
 
 
 @dataclasses.dataclass

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from slalang.data.table import NAT
 from slalang.evaluation.kernel import Context, Partial, evaluate_batch
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from slalang.data import TicketTable
+    from slalang.evaluation.result import Verdicts
+    from slalang.model import Roster
+    from slalang.plan.compiled import Plan
 
 _context: Context | None = None
 
@@ -41,18 +44,18 @@ def _init(context: Context) -> None:
     _context = context
 
 
-def run_batch(context: Context, table: TicketTable, listed: bool, verdict_rows: bool
-              ) -> tuple[Partial, pa.Table | None]:
-    """One batch through the kernel: its partial (without per-ticket verdicts) and, when
-    asked, its verdict rows as a table."""
+def run_batch(context: Context, table: TicketTable, listed: bool, verdict_rows: bool,
+              keep: bool = False) -> tuple[Partial, pa.Table | None]:
+    """One batch through the kernel: its partial (without per-ticket verdicts, unless
+    ``keep``) and, when asked, its verdict rows as a table."""
     part = evaluate_batch(context.plan, table, context.roster, context.as_of, context.period,
-                          listed=listed, keep_verdicts=verdict_rows)
+                          listed=listed, keep_verdicts=verdict_rows or keep)
     rows = None
     if verdict_rows:
         from slalang.evaluation.output.csv import verdict_table
 
         rows = verdict_table(part.verdicts)
-    return replace(part, verdicts=None), rows
+    return (part if keep else replace(part, verdicts=None)), rows
 
 
 def _in_worker(table: TicketTable, listed: bool, verdict_rows: bool):
@@ -197,12 +200,28 @@ class ChunkResult:
     late_rejected: list
     #: the first and last creation among the tickets evaluated ((NAT, NAT): none)
     span: tuple[int, int] = (NAT, NAT)
+    #: what the chunk's :class:`ChunkHook` collected from its verdicts
+    extra: object = None
 
 
-def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: bool
-                   ) -> ChunkResult:
+class ChunkHook(Protocol):
+    """What a verb that needs every ticket's verdict (``calibrate``) adds to the chunked
+    engine's kernel, in the worker that evaluates a chunk: the chunk's tickets and roster
+    made what the verb evaluates (every customer on one tier), and what it keeps of the
+    verdicts, sent back with the chunk's partial and handed over in chunk order. Picklable:
+    it travels with every chunk."""
+
+    def prepare(self, plan: Plan, table: TicketTable, roster: Roster | None
+                ) -> tuple[TicketTable, Roster | None]: ...
+
+    def collect(self, verdicts: Verdicts) -> object: ...
+
+
+def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: bool,
+                   hook: ChunkHook | None = None) -> ChunkResult:
     """Read a chunk (:mod:`slalang.data.split`: its tickets from the segments, its events
-    from the ranges' files), assemble it as the sequential reader does, and evaluate it."""
+    from the ranges' files), assemble it as the sequential reader does, and evaluate it
+    (``hook``: as the hook prepares it, its verdicts collected)."""
     import pickle
 
     from slalang.data.checks import derive_resolution
@@ -215,7 +234,15 @@ def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: 
     ctx = _contexts[context]
     table, added = chunk_table(tickets, events)
     table = derive_resolution(table)
-    part, rows = run_batch(ctx, table, listed, verdict_rows)
+    extra = None
+    if hook is None:
+        part, rows = run_batch(ctx, table, listed, verdict_rows)
+    else:
+        table, roster = hook.prepare(ctx.plan, table, ctx.roster)
+        part, rows = run_batch(replace(ctx, roster=roster), table, listed, verdict_rows,
+                               keep=True)
+        extra = hook.collect(part.verdicts)
+        part = replace(part, verdicts=None)
     span = (int(table.created_at.min()), int(table.created_at.max())) if table.n else (NAT, NAT)
     return ChunkResult(replace(part, context=None), rows, table.n, table.invisible_ids,
-                       dict(table.notes), added, span)
+                       dict(table.notes), added, span, extra)
