@@ -108,7 +108,7 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
     from slalang.data.split import NoSplit
 
     try:
-        if _splittable(tickets, events):
+        if splittable(tickets, events):
             try:
                 return _run_split(plan, tickets, events, downtime, roster, as_of, period,
                                   chunk_rows, max_errors, verdicts, workdir, digest,
@@ -256,7 +256,7 @@ def _write_table(writer, out: BinaryIO, table):
     return writer, table.num_rows
 
 
-def _splittable(tickets: str | Path, events: str | Path | None) -> bool:
+def splittable(tickets: str | Path, events: str | Path | None) -> bool:
     """Whether the files are plain files, not compressed: they can be cut into byte ranges
     (:mod:`slalang.data.split`)."""
     from slalang.data.sources.compressed import compression_of
