@@ -416,7 +416,8 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
             merged = PartialSum(context, empty_partial(plan, roster, int(as_of), period))
             out = _Pass4()
             writer = None
-            tasks = [(blob, t, e, list_tickets, verdicts is not None, hook)
+            hooked = pickle.dumps(hook) if hook is not None else None
+            tasks = [(blob, t, e, list_tickets, verdicts is not None, hooked)
                      for t, e in zip(tickets_at, events_at, strict=True)]
             if collector is not None:
                 collector.start()  # a pass 4 run again starts from nothing

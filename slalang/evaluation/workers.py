@@ -182,7 +182,7 @@ def _one_thread() -> None:
     pa.set_cpu_count(1)
 
 
-_contexts: dict[bytes, Context] = {}
+_contexts: dict[bytes, object] = {}
 
 
 @dataclass
@@ -217,21 +217,31 @@ class ChunkHook(Protocol):
     def collect(self, verdicts: Verdicts) -> object: ...
 
 
-def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: bool,
-                   hook: ChunkHook | None = None) -> ChunkResult:
-    """Read a chunk (:mod:`slalang.data.split`: its tickets from the segments, its events
-    from the ranges' files), assemble it as the sequential reader does, and evaluate it
-    (``hook``: as the hook prepares it, its verdicts collected)."""
+def _unpickled(blob: bytes):
+    """An object every chunk's task carries as the same bytes (the context, a hook with a
+    plan), unpickled once per worker process."""
     import pickle
 
+    if blob not in _contexts:
+        if len(_contexts) > 4:
+            _contexts.clear()
+        _contexts[blob] = pickle.loads(blob)
+    return _contexts[blob]
+
+
+def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: bool,
+                   hook: bytes | None = None) -> ChunkResult:
+    """Read a chunk (:mod:`slalang.data.split`: its tickets from the segments, its events
+    from the ranges' files), assemble it as the sequential reader does, and evaluate it
+    (``hook``: a pickled :class:`ChunkHook`, which prepares it and collects from its
+    verdicts)."""
     from slalang.data.checks import derive_resolution
     from slalang.data.split import chunk_table, drop_index
 
     drop_index()  # the events are placed: the id index is not needed any more
-    if context not in _contexts:  # the same bytes for every chunk: unpickled once
-        _contexts.clear()
-        _contexts[context] = pickle.loads(context)
-    ctx = _contexts[context]
+    ctx = _unpickled(context)
+    if hook is not None:
+        hook = _unpickled(hook)
     table, added = chunk_table(tickets, events)
     table = derive_resolution(table)
     extra = None

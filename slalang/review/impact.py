@@ -8,6 +8,7 @@ target, the calendar, the clock's pauses, an exclusion, the tier or the priority
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -167,18 +168,110 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
         table = read_tickets(tickets, events=events, mapping=mapping)
         return replay(old_plan, new_plan, table, downtime, old_roster, new_roster,
                       period=period, as_of=as_of)
-    from slalang.data.stream import _Conversion
+    from slalang.data.split import NoSplit
+    from slalang.data.stream import NotStreamable, _Conversion
     from slalang.evaluation.scratch import scratch_dir
     from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS
 
+    rows = chunk_rows or DEFAULT_CHUNK_ROWS
     try:
+        # on the split reader's workers when both versions count months in one zone (the
+        # period and the instant are then the engine's for both); else in one process
+        if old_plan.timezone == new_plan.timezone:
+            try:
+                return _replay_split(old_plan, new_plan, tickets, events, downtime, old_roster,
+                                     new_roster, period, as_of, rows, workdir, progress)
+            except NoSplit:  # compressed, or a quoted line break: the sequential reader
+                pass
         return _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster,
-                              new_roster, period, as_of, chunk_rows or DEFAULT_CHUNK_ROWS,
+                              new_roster, period, as_of, rows,
                               scratch_dir(workdir, (tickets, events)), progress)
-    except _Conversion:  # a malformed row or an unreadable instant: the whole read names it
+    except (_Conversion, NotStreamable):  # a malformed row or an unreadable instant: the
+        # whole read names it
         return replay_input(old_plan, new_plan, tickets, events, downtime, old_roster,
                             new_roster, period, as_of, mapping=mapping, chunk_rows=None,
                             workdir=workdir, whole=True, progress=progress)
+
+
+def _replay_split(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,
+                  period, as_of, rows: int, workdir, progress) -> Impact:
+    """Both versions chunk by chunk on the split reader's worker processes: the engine
+    evaluates the old version, and in the worker each chunk's verdicts are followed by the
+    new version's and the flips between them (:class:`_ReplayHook`); the new version's
+    partials and the flips come back in chunk order (:class:`_ReplayCollector`)."""
+    from slalang.evaluation.kernel import finish
+    from slalang.evaluation.streaming import evaluate_chunked
+
+    collector = _ReplayCollector(new_plan, new_roster)
+    old, _ = evaluate_chunked(old_plan, tickets, events, downtime, old_roster, as_of, period,
+                              chunk_rows=rows, workdir=workdir, list_tickets=False,
+                              progress=progress, hook=_ReplayHook(new_plan, new_roster),
+                              collector=collector)
+    new = finish(collector.result(), downtime=downtime)
+    metrics = [*old_plan.metrics, *(m for m in new_plan.metrics if m not in old_plan.metrics)]
+    return Impact(period=new.period.label, tickets=collector.counted,
+                  months=tuple(_months(old, new)),
+                  flips=tuple(f for m in metrics for f in collector.flips.get(m, ())),
+                  old=old, new=new)
+
+
+@dataclass(frozen=True)
+class _ReplayHook:
+    """In the worker: a chunk evaluated under the old version (by the engine) is evaluated
+    under the new one too, in the same period and at the same instant, and its flips found
+    (:class:`~slalang.evaluation.workers.ChunkHook`)."""
+
+    plan: object
+    roster: object
+
+    def prepare(self, plan, table, roster):
+        return table, roster
+
+    def collect(self, verdicts):
+        from slalang.evaluation.kernel import evaluate_batch
+
+        part = evaluate_batch(self.plan, verdicts.tickets, self.roster, verdicts.as_of,
+                              verdicts.period, listed=False, keep_verdicts=True)
+        flips = list(_flips(verdicts, part.verdicts))
+        counted = int(np.count_nonzero(np.asarray(part.verdicts.ticket_bucket) >= 0))
+        return (dataclasses.replace(part, verdicts=None, context=None), flips, counted,
+                verdicts.as_of, verdicts.period)
+
+
+class _ReplayCollector:
+    """In the main process: the new version's partials summed as they come, the flips by
+    metric, in chunk order (:class:`~slalang.evaluation.streaming.ChunkCollector`)."""
+
+    def __init__(self, plan, roster) -> None:
+        self.plan, self.new_roster = plan, roster
+        self.start()
+
+    def start(self) -> None:
+        self.total = None
+        self.flips: dict[str, list[TicketFlip]] = {}
+        self.counted = 0
+
+    def add(self, extra) -> None:
+        from slalang.evaluation.kernel import Context, empty_partial
+        from slalang.evaluation.streaming import PartialSum
+
+        part, flips, counted, as_of, period = extra
+        if self.total is None:  # the period and instant every chunk is evaluated in
+            self.total = PartialSum(Context(self.plan, self.new_roster, as_of, period),
+                                    empty_partial(self.plan, self.new_roster, as_of, period))
+        self.total.add(part)
+        for flip in flips:
+            self.flips.setdefault(flip.metric, []).append(flip)
+        self.counted += counted
+
+    def roster(self, roster):
+        return roster  # the old version's, as given
+
+    def result(self):
+        """The new version's partials summed."""
+        if self.total is None:
+            raise ValueError("no chunk was replayed")
+        return self.total.result()
 
 
 def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,

@@ -83,7 +83,7 @@ def test_chunks_replay_the_bench_sample_without_a_period(tmp_path):
 
 
 def test_the_command_line_replays_a_large_export_in_chunks(tmp_path, monkeypatch):
-    from slalang.review import impact
+    from slalang.evaluation import streaming
 
     _versions(tmp_path, "target")
     tickets, events = example_as_csv(tmp_path)
@@ -93,18 +93,78 @@ def test_the_command_line_replays_a_large_export_in_chunks(tmp_path, monkeypatch
     whole = CliRunner().invoke(main, args)
     assert whole.exit_code == 0, whole.output
     chunked: list[int] = []
-    chunks = impact._replay_chunks
+    real = streaming.evaluate_chunked
 
-    def recorded(*a):
-        chunked.append(a[-3])
-        return chunks(*a)
+    def recorded(*a, **kw):
+        chunked.append(kw["chunk_rows"])
+        return real(*a, **kw)
 
-    monkeypatch.setattr(impact, "_replay_chunks", recorded)
+    monkeypatch.setattr(streaming, "evaluate_chunked", recorded)
     monkeypatch.setattr("slalang.engines.AUTO_BYTES", 1000)
     parts = CliRunner().invoke(main, args)
     assert parts.exit_code == 0, parts.output
     assert chunked == [100_000]
     assert parts.output == whole.output
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_the_split_reader_replays_on_worker_processes(tmp_path, change, monkeypatch):
+    """Two worker processes: each evaluates its chunks under the old version (the engine),
+    then the new one, and finds the flips; they come back in chunk order."""
+    (old, old_roster), (new, new_roster) = _versions(tmp_path, change)
+    tickets, events = example_as_csv(tmp_path)
+    down = read_downtime(EXAMPLE / "downtime.csv")
+    whole = replay(old, new, read_tickets(tickets, events), down, old_roster, new_roster,
+                   period="2026-Q3")
+    from slalang.evaluation import streaming
+
+    chunked = streaming.evaluate_chunked
+
+    def on_two(*a, **kw):
+        return chunked(*a, **{**kw, "workers": 2})
+
+    monkeypatch.setattr(streaming, "evaluate_chunked", on_two)
+    parts = replay_input(old, new, tickets, events, down, old_roster, new_roster,
+                         period="2026-Q3", chunk_rows=23, workdir=str(tmp_path))
+    assert parts == whole and whole.flips
+
+
+def test_other_zones_and_gzip_replay_in_one_process(tmp_path, monkeypatch):
+    """Two versions counting months in different zones, or a gzipped export: the sequential
+    reader replays them, with the same impact as the whole read."""
+    import gzip
+
+    from slalang.review import impact
+
+    (old, old_roster), (new, new_roster) = _versions(tmp_path, "target")
+    tickets, events = example_as_csv(tmp_path)
+    sequential = []
+    real = impact._replay_chunks
+    monkeypatch.setattr(impact, "_replay_chunks",
+                        lambda *a: sequential.append(a[-3]) or real(*a))
+    text = (tmp_path / "new.sla").read_text(encoding="utf-8")
+    assert 'period month in "Europe/Rome"' in text
+    (tmp_path / "other.sla").write_text(text.replace('period month in "Europe/Rome"',
+                                                     'period month in "Europe/London"'),
+                                        encoding="utf-8")
+    policy = load_policy(str(tmp_path / "other.sla"))
+    other = compile_plan(policy)
+    assert other.timezone != old.timezone
+    whole = replay(old, other, read_tickets(tickets, events), None, old_roster, new_roster,
+                   period="2026-Q3")
+    parts = replay_input(old, other, tickets, events, None, old_roster, new_roster,
+                         period="2026-Q3", chunk_rows=31, workdir=str(tmp_path))
+    assert sequential == [31] and parts == whole
+    zipped = []
+    for path in (tickets, events):
+        target = tmp_path / (path.name + ".gz")
+        target.write_bytes(gzip.compress(path.read_bytes()))
+        zipped.append(target)
+    whole = replay(old, new, read_tickets(*zipped), None, old_roster, new_roster,
+                   period="2026-Q3")
+    parts = replay_input(old, new, *zipped, None, old_roster, new_roster, period="2026-Q3",
+                         chunk_rows=17, workdir=str(tmp_path))
+    assert sequential == [31, 17] and parts == whole and whole.flips
 
 
 def test_a_malformed_row_is_replayed_from_the_whole_read(tmp_path):
@@ -128,10 +188,11 @@ def test_a_chunked_replay_finishes_each_version_once(tmp_path, monkeypatch):
     """Each chunk's flips are read from its verdicts; only the sums are finished. Finishing
     every chunk made every roster customer's months anew for each (a roster of 5,000
     customers with services: 265 s for the 10m set, against 20 s without a roster)."""
-    from slalang.evaluation import kernel
+    import gzip
+
+    from slalang.evaluation import kernel, streaming
 
     (old, old_roster), (new, new_roster) = _versions(tmp_path, "target")
-    tickets, events = example_as_csv(tmp_path)
     finished = []
     real = kernel.finish
 
@@ -140,6 +201,15 @@ def test_a_chunked_replay_finishes_each_version_once(tmp_path, monkeypatch):
         return real(partial, **kw)
 
     monkeypatch.setattr(kernel, "finish", counted)
-    parts = replay_input(old, new, tickets, events, None, old_roster, new_roster,
-                         period="2026-Q3", chunk_rows=7, workdir=str(tmp_path))
-    assert len(finished) == 2 and parts.flips and parts.tickets > 7 * 10
+    monkeypatch.setattr(streaming, "finish", counted)
+    plain = example_as_csv(tmp_path)
+    zipped = []
+    for path in plain:  # the sequential reader's replay too
+        target = tmp_path / (path.name + ".gz")
+        target.write_bytes(gzip.compress(path.read_bytes()))
+        zipped.append(target)
+    for files in (plain, zipped):
+        finished.clear()
+        parts = replay_input(old, new, *files, None, old_roster, new_roster,
+                             period="2026-Q3", chunk_rows=7, workdir=str(tmp_path))
+        assert len(finished) == 2 and parts.flips and parts.tickets > 7 * 10
