@@ -72,7 +72,7 @@ class Measured:
 
     Read whole, it holds every outcome row; read chunk by chunk, only the measured ones (the
     others are never read), each chunk's codes mapped onto labels in first-seen order, as
-    the whole read's ticket columns have them (:meth:`concat`).
+    the whole read's ticket columns have them (:class:`MeasuredParts`).
     """
 
     bucket: np.ndarray
@@ -138,6 +138,7 @@ class MeasuredParts:
         self.tiers = part.tiers
 
     def __len__(self) -> int:
+        """The chunks added."""
         return len(self.columns["bucket"])
 
     def result(self) -> Measured:

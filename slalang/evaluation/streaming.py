@@ -91,7 +91,8 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
     and as chunks are evaluated (``"evaluate"``, chunks). ``hook`` prepares each chunk and
     collects from its verdicts in the worker that evaluates it, ``collector`` gathers what it
     collected in chunk order and gives the roster the evaluation is finished with (a verb
-    that needs every ticket's verdict: ``calibrate``); only the split reader takes them.
+    that needs every ticket's verdict: ``calibrate``, a replayed ``diff``); only the split
+    reader takes them.
 
     Raises:
         NoSplit: a hook was given and the files cannot be read by the split reader

@@ -205,11 +205,12 @@ class ChunkResult:
 
 
 class ChunkHook(Protocol):
-    """What a verb that needs every ticket's verdict (``calibrate``) adds to the chunked
-    engine's kernel, in the worker that evaluates a chunk: the chunk's tickets and roster
-    made what the verb evaluates (every customer on one tier), and what it keeps of the
-    verdicts, sent back with the chunk's partial and handed over in chunk order. Picklable:
-    it travels with every chunk."""
+    """What a verb that needs every ticket's verdict adds to the chunked engine's kernel, in
+    the worker that evaluates a chunk: the chunk's tickets and roster made what the verb
+    evaluates (``calibrate --tier``: every customer on one tier), and what it keeps of the
+    verdicts (the measured rows; for a replayed ``diff``, the chunk evaluated under the new
+    version and its flips), sent back with the chunk's partial and handed over in chunk
+    order. Picklable: it travels, pickled once, with every chunk."""
 
     def prepare(self, plan: Plan, table: TicketTable, roster: Roster | None
                 ) -> tuple[TicketTable, Roster | None]: ...

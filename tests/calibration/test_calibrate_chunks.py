@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chunked_runs import run_in_chunks
 from click.testing import CliRunner
 from example_csv import example_as_csv
 
@@ -137,8 +138,6 @@ def test_a_malformed_row_is_measured_from_the_whole_read(tmp_path):
 
 
 def test_the_command_line_measures_a_large_export_in_chunks(tmp_path, monkeypatch):
-    from slalang.evaluation import streaming
-
     tickets, events = example_as_csv(tmp_path)
     args = ["calibrate", "--policy", str(ROOT / "policies" / "reference.sla"), "--tickets",
             str(tickets), "--events", str(events), "--downtime",
@@ -146,16 +145,7 @@ def test_the_command_line_measures_a_large_export_in_chunks(tmp_path, monkeypatc
             "customer", "--format", "json"]
     whole = CliRunner().invoke(main, args)
     assert whole.exit_code == 0, whole.output
-    chunked: list[int] = []
-    real = streaming.evaluate_chunked
-
-    def recorded(*a, **kw):
-        chunked.append(kw["chunk_rows"])
-        return real(*a, **kw)
-
-    monkeypatch.setattr(streaming, "evaluate_chunked", recorded)
-    monkeypatch.setattr("slalang.engines.AUTO_BYTES", 1000)
-    parts = CliRunner().invoke(main, args)
+    parts, chunked = run_in_chunks(monkeypatch, main, args)
     assert parts.exit_code == 0, parts.output
     assert chunked == [100_000]
     assert parts.output == whole.output

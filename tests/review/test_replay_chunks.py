@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from chunked_runs import run_in_chunks
 from click.testing import CliRunner
 from example_csv import example_as_csv
 
@@ -83,8 +84,6 @@ def test_chunks_replay_the_bench_sample_without_a_period(tmp_path):
 
 
 def test_the_command_line_replays_a_large_export_in_chunks(tmp_path, monkeypatch):
-    from slalang.evaluation import streaming
-
     _versions(tmp_path, "target")
     tickets, events = example_as_csv(tmp_path)
     args = ["diff", str(tmp_path / "old.sla"), str(tmp_path / "new.sla"), "--tickets",
@@ -92,16 +91,7 @@ def test_the_command_line_replays_a_large_export_in_chunks(tmp_path, monkeypatch
             "--period", "2026-Q3", "--format", "json"]
     whole = CliRunner().invoke(main, args)
     assert whole.exit_code == 0, whole.output
-    chunked: list[int] = []
-    real = streaming.evaluate_chunked
-
-    def recorded(*a, **kw):
-        chunked.append(kw["chunk_rows"])
-        return real(*a, **kw)
-
-    monkeypatch.setattr(streaming, "evaluate_chunked", recorded)
-    monkeypatch.setattr("slalang.engines.AUTO_BYTES", 1000)
-    parts = CliRunner().invoke(main, args)
+    parts, chunked = run_in_chunks(monkeypatch, main, args)
     assert parts.exit_code == 0, parts.output
     assert chunked == [100_000]
     assert parts.output == whole.output
