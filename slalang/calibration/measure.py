@@ -80,10 +80,10 @@ def measure_input(plan: Plan, tickets: str | Path, events: str | Path | None, do
 
     if whole or not reads_in_chunks(tickets, events, mapping,
                                     any_size=chunk_rows is not None):
-        from slalang.data import read_tickets
         from slalang.evaluation import evaluate
+        from slalang.evaluation.drivers import read_whole
 
-        table = read_tickets(tickets, events=events, mapping=mapping)
+        table = read_whole(tickets, events, mapping, None)
         if tier is not None:
             table, roster = under_tier(plan, table, roster, tier)
         ev = evaluate(plan, table, downtime, roster, as_of=as_of, period=period)

@@ -43,7 +43,8 @@ def _parts(policy, amendments, tickets, events, downtime, mapping, roster, perio
     from slalang.cli.common import tune_for_one_run
 
     tune_for_one_run(tickets, events)
-    from slalang.data import read_downtime, read_tickets
+    from slalang.data import read_downtime
+    from slalang.evaluation.drivers import read_whole
     from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.versions import evaluate_versions
 
@@ -56,7 +57,7 @@ def _parts(policy, amendments, tickets, events, downtime, mapping, roster, perio
         from slalang.roster import load_roster
 
         ros = load_roster(roster, versions[-1].policy)
-    table = read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
+    table = read_whole(tickets, events, mapping, max_errors)
     down = read_downtime(downtime, max_errors=max_errors) if downtime else None
     return evaluate_versions(versions, table, down, per, instant, ros)
 

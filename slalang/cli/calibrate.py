@@ -43,8 +43,9 @@ def _tier_name(value: str) -> str:
 @click.command(name="calibrate")
 @click.option("--policy", "policy", required=True, type=click.Path(dir_okay=False),
               help="The policy whose clocks, calendars and exclusions measure the tickets.")
-@click.option("--tickets", required=True, type=click.Path(dir_okay=False),
-              help="The ticket history: canonical JSONL or CSV, or a tool export with --mapping.")
+@click.option("--tickets", required=True, type=click.Path(),
+              help="The ticket history: canonical JSONL or CSV, a tool export with --mapping, "
+              "or a dataset directory written by `slalang convert`.")
 @click.option("--events", type=click.Path(dir_okay=False), help="Status events CSV.")
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping YAML for exports.")
 @click.option("--downtime", type=click.Path(dir_okay=False),

@@ -44,9 +44,9 @@ def failed(review, fail_on: str) -> bool:
 @click.command(name="diff")
 @click.argument("old")
 @click.argument("new")
-@click.option("--tickets", type=click.Path(dir_okay=False),
-              help="Replay both versions on these tickets (canonical JSONL/CSV, or an export "
-              "with --mapping).")
+@click.option("--tickets", type=click.Path(),
+              help="Replay both versions on these tickets (canonical JSONL/CSV, an export "
+              "with --mapping, or a dataset directory written by `slalang convert`).")
 @click.option("--events", type=click.Path(dir_okay=False), help="Status events CSV.")
 @click.option("--downtime", type=click.Path(dir_okay=False), help="Downtime records.")
 @click.option("--mapping", type=click.Path(dir_okay=False), help="YAML mapping of the export.")

@@ -23,8 +23,9 @@ COMPACT_ABOVE = 20
 
 @click.command(name="explain")
 @click.argument("policy", type=click.Path())
-@click.option("--tickets", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Tickets: canonical JSONL or CSV, or a tool export with --mapping.")
+@click.option("--tickets", required=True, type=click.Path(exists=True),
+              help="Tickets: canonical JSONL or CSV, a tool export with --mapping, or a "
+              "dataset directory written by `slalang convert`.")
 @click.option("--events", type=click.Path(exists=True, dir_okay=False),
               help="Status events CSV.")
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping YAML for exports.")
@@ -50,7 +51,7 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     if not streamed:
         tune_for_one_run(tickets, events)
     from slalang import roster as rosters
-    from slalang.data import read_tickets
+    from slalang.evaluation.drivers import read_whole
     from slalang.evaluation.explain import (
         explain_ticket,
         explanation_to_json,
@@ -72,7 +73,7 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
         if table is not None and not (table.id == ticket_id).any():
             table = None  # not there: the whole read says why (a rejected row, a near miss)
     if table is None:
-        table = read_tickets(tickets, events, mapping=mapping)
+        table = read_whole(tickets, events, mapping, None)
     try:
         i = table.index_of(ticket_id)
     except KeyError:

@@ -170,8 +170,9 @@ def _notes_for_operator(evaluation: dict, has_verdicts: bool) -> list[str]:
 @click.option("--verdicts", type=click.Path(dir_okay=False),
               help="With --from-json: the ticket verdicts (slalang evaluate --csv FILE), to "
               "list every breach and ticket at risk (the JSON lists the worst of each month).")
-@click.option("--tickets", type=click.Path(dir_okay=False),
-              help="Tickets, as for slalang evaluate (needs POLICY).")
+@click.option("--tickets", type=click.Path(),
+              help="Tickets, as for slalang evaluate: an export, or a dataset directory "
+              "written by `slalang convert` (needs POLICY).")
 @click.option("--events", type=click.Path(dir_okay=False), help="Status events CSV.")
 @click.option("--downtime", type=click.Path(dir_okay=False), help="Downtime records.")
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Ticket export mapping YAML.")

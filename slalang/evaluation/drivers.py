@@ -112,6 +112,7 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
     from slalang.data import read_downtime
     from slalang.data.read import check_errors
 
+    refuse_beside_dataset(tickets, events, mapping)
     chosen, note = choose_engine(engine, tickets, events, mapping, chunk_rows)
     notes = [note] if note else []
     down = (read_downtime(downtime, max_errors=max_errors)
@@ -163,6 +164,7 @@ def read_whole(tickets: str | Path, events: str | Path | None, mapping: object |
     from slalang.data.dataset import is_dataset, read_dataset
 
     if is_dataset(tickets):
+        refuse_beside_dataset(tickets, events, mapping)
         return read_dataset(tickets)
     if Path(tickets).is_dir():
         from slalang.errors import DataError
@@ -172,6 +174,22 @@ def read_whole(tickets: str | Path, events: str | Path | None, mapping: object |
     from slalang.data import read_tickets
 
     return read_tickets(tickets, events=events, mapping=mapping, max_errors=max_errors)
+
+
+def refuse_beside_dataset(tickets: str | Path, events: str | Path | None,
+                          mapping: object | None) -> None:
+    """A dataset written by ``slalang convert`` holds its tickets' events and was mapped
+    when it was written: an events file or a mapping given beside it would be left unread,
+    so it is refused, not dropped."""
+    from slalang.data.dataset import is_dataset
+    from slalang.errors import DataError
+
+    if (events is not None or mapping is not None) and is_dataset(tickets):
+        given = "an events file" if events is not None else "a mapping"
+        raise DataError(f"{given} beside a dataset: the dataset written by `slalang convert` "
+                        "holds its tickets' events, mapped when it was written; give the "
+                        "dataset alone, or the export's files instead of it",
+                        file=str(events if events is not None else tickets))
 
 
 def rows_read(ev, downtime) -> int | None:

@@ -163,9 +163,9 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
 
     if whole or not reads_in_chunks(tickets, events, mapping,
                                     any_size=chunk_rows is not None):
-        from slalang.data import read_tickets
+        from slalang.evaluation.drivers import read_whole
 
-        table = read_tickets(tickets, events=events, mapping=mapping)
+        table = read_whole(tickets, events, mapping, None)
         return replay(old_plan, new_plan, table, downtime, old_roster, new_roster,
                       period=period, as_of=as_of)
     from slalang.data.split import NoSplit

@@ -1,0 +1,70 @@
+"""Every verb reads what `slalang evaluate` reads: a dataset written by `slalang convert`
+gives `report`, `calibrate`, `diff` and `explain` the same output as the export it was
+converted from (they refused a directory before); an events file or a mapping given beside
+a dataset is refused, not left unread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from slalang.cli import main
+from slalang.data.dataset import convert
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH300 = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
+POLICY = str(ROOT / "policies" / "bench.sla")
+EXPORT = ["--tickets", str(BENCH300 / "tickets.csv"), "--events", str(BENCH300 / "events.csv")]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> list[str]:
+    out = tmp_path_factory.mktemp("converted") / "bench300"
+    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv")
+    return ["--tickets", str(out)]
+
+
+def run(args: list[str]) -> str:
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+@pytest.mark.parametrize("verb", [
+    ["calibrate", "--policy", POLICY, "--tier", "Gold", "--by", "customer",
+     "--format", "json"],
+    ["diff", POLICY, str(ROOT / "policies" / "reference.sla"), "--format", "json"],
+    ["explain", POLICY, "--ticket", "T0000063", "--as-of", "2030-01-01T00:00:00+00:00",
+     "--format", "json"],
+])
+def test_a_dataset_gives_what_its_export_gives(dataset, verb):
+    out = run([*verb, *dataset])
+    assert out == run([*verb, *EXPORT])
+    assert "T0000063" in out or verb[0] != "explain"
+
+
+def test_a_report_from_a_dataset(dataset, tmp_path):
+    args = ["report", POLICY, "--customer", "C00769", "--as-of",
+            "2030-01-01T00:00:00+00:00", "--quiet"]
+    run([*args, *dataset, "-o", str(tmp_path / "from-dataset.html")])
+    run([*args, *EXPORT, "-o", str(tmp_path / "from-export.html")])
+    page = (tmp_path / "from-dataset.html").read_text(encoding="utf-8")
+    assert "C00769" in page
+    assert page == (tmp_path / "from-export.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("verb", [
+    ["evaluate", POLICY],
+    ["evaluate", POLICY, "--engine", "memory"],
+    ["calibrate", "--policy", POLICY],
+    ["explain", POLICY, "--ticket", "T0000063"],
+])
+@pytest.mark.parametrize("beside", ["events", "mapping"])
+def test_an_events_file_or_a_mapping_beside_a_dataset_is_refused(dataset, verb, beside):
+    extra = (["--events", str(BENCH300 / "events.csv")] if beside == "events" else
+             ["--mapping", str(ROOT / "mappings" / "servicenow-uci.yaml")])
+    r = CliRunner().invoke(main, [*verb, *dataset, *extra])
+    assert r.exit_code == 2, r.output
+    assert "beside a dataset" in r.output and "Traceback" not in r.output
