@@ -16,6 +16,7 @@ the same slalang version.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
@@ -67,13 +68,31 @@ def _client(scheduler: str | None, workers: int | None):
         # line does, instead of Dask's trimming for long-lived workers (set before they spawn)
         key = "distributed.nanny.pre-spawn-environ"
         environ = {**dask.config.get(key, {}), **one_job_environ()}
-        with dask.config.set({key: environ}):
-            # ":0": any free port for the dashboard; None still means 8787, which a second
-            # local cluster on the machine (another run, a parallel test) already holds
-            cluster = LocalCluster(n_workers=workers or default_workers(),
-                                   threads_per_worker=1, processes=True, dashboard_address=":0")
+        # each nanny writes those variables into this process's environment as it spawns
+        # its worker: put it back once the workers are up, or every process started from
+        # here afterwards (a notebook's, a test's) would run with the workers' allocators
+        saved = dict(os.environ)
+        try:
+            with dask.config.set({key: environ}):
+                # ":0": any free port for the dashboard; None still means 8787, which a
+                # second local cluster on the machine (another run, a parallel test) holds
+                cluster = LocalCluster(n_workers=workers or default_workers(),
+                                       threads_per_worker=1, processes=True,
+                                       dashboard_address=":0")
+        finally:
+            _restore_environ(saved)
         return Client(cluster), cluster
     return Client(scheduler), None
+
+
+def _restore_environ(saved: dict[str, str]) -> None:
+    """Put this process's environment back as ``saved`` (variables added since removed,
+    changed ones restored)."""
+    for name in [k for k in os.environ if k not in saved]:
+        del os.environ[name]
+    for name, value in saved.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
 
 
 def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | None,

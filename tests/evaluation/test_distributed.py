@@ -175,11 +175,16 @@ def test_a_local_cluster_keeps_freed_memory_in_its_workers(monkeypatch):
     try:
         got = client.run(lambda: {k: os.environ.get(k) for k in one_job_environ()})
         huge = client.run(_asks_for_huge_pages)
+        # each nanny wrote its pre-spawn variables into this process as it spawned its
+        # worker: they are taken back once the workers are up (a notebook's later
+        # subprocesses, or the tests', ran with Arrow's system pool)
+        after = dict(os.environ)
     finally:
         client.close()
         cluster.close()
-        os.environ.clear()  # the nanny sets its pre-spawn variables in this process too
+        os.environ.clear()
         os.environ.update(saved)
+    assert after == saved
     assert list(got.values()) == [{**one_job_environ(), "MALLOC_ARENA_MAX": "4"}]
     assert one_job_environ()["MALLOC_TRIM_THRESHOLD_"] != "65536"
     if sys.platform.startswith("linux"):  # numpy asks for huge pages there by default
