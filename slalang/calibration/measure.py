@@ -74,10 +74,25 @@ def measure_input(plan: Plan, tickets: str | Path, events: str | Path | None, do
                   ) -> MeasuredInput:
     """Evaluate an input's files for calibration (every customer on ``tier`` when given):
     read whole, or chunk by chunk when it is a CSV export of 256 MiB or more (``chunk_rows``
-    forces chunks, ``whole`` the whole read). ``progress(phase, done, total)`` is called as
-    the chunks are read and evaluated."""
+    forces chunks, ``whole`` the whole read), or a partition per task on a local Dask
+    cluster for a dataset written by ``slalang convert`` (read whole without Dask).
+    ``progress(phase, done, total)`` is called as the chunks are read and evaluated."""
     from slalang.engines import reads_in_chunks
+    from slalang.evaluation.drivers import choose_engine
 
+    if not whole and choose_engine("auto", tickets, events, mapping)[0] == "dask":
+        # a dataset, Dask installed: a partition per task, as `evaluate` runs it
+        from slalang.evaluation.distributed import evaluate_distributed
+        from slalang.evaluation.drivers import refuse_beside_dataset
+
+        refuse_beside_dataset(tickets, events, mapping)
+        if tier is not None:
+            tier_roster(plan, roster, tier, ())  # an unknown tier: refused before starting
+        collector = _Collector(plan, tier)
+        ev, _ = evaluate_distributed(plan, str(tickets), downtime, roster, as_of, period,
+                                     list_tickets=False, progress=progress,
+                                     hook=_TierHook(tier), collector=collector)
+        return MeasuredInput(ev, collector.parts.result(), ev.input.tickets)
     if whole or not reads_in_chunks(tickets, events, mapping,
                                     any_size=chunk_rows is not None):
         from slalang.evaluation import evaluate

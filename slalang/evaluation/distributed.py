@@ -17,6 +17,7 @@ the same slalang version.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
@@ -29,21 +30,36 @@ if TYPE_CHECKING:
 
     from slalang.data import DowntimeTable
     from slalang.evaluation.periods import Period
-    from slalang.evaluation.streaming import Progress
+    from slalang.evaluation.streaming import ChunkCollector, Progress
+    from slalang.evaluation.workers import ChunkHook
     from slalang.model import Roster
     from slalang.plan import Plan
 
 
 def _evaluate_partition(context: Context, path: str, source: str, listed: bool,
-                        verdict_rows: bool) -> tuple[Partial, pa.Table | None]:
+                        verdict_rows: bool, hook=None
+                        ) -> tuple[Partial, pa.Table | None, object]:
+    """One partition through the kernel: its partial, its verdict rows when asked, and
+    what ``hook`` (a :class:`~slalang.evaluation.workers.ChunkHook`) collected from it."""
     from slalang.data.dataset import read_partition
     from slalang.evaluation.workers import run_batch
 
-    return run_batch(context, read_partition(path, source), listed, verdict_rows)
+    table = read_partition(path, source)
+    if hook is None:
+        return (*run_batch(context, table, listed, verdict_rows), None)
+    table, roster = hook.prepare(context.plan, table, context.roster)
+    part, rows = run_batch(replace(context, roster=roster), table, listed, verdict_rows,
+                           keep=True)
+    extra = hook.collect(part.verdicts)
+    return replace(part, verdicts=None), rows, extra
 
 
-def _partial(result: tuple[Partial, object]) -> Partial:
+def _partial(result: tuple[Partial, object, object]) -> Partial:
     return result[0]
+
+
+def _extra(result: tuple[Partial, object, object]) -> object:
+    return result[2]
 
 
 def _merge(a: Partial, b: Partial) -> Partial:
@@ -99,12 +115,15 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
                          roster: Roster | None, as_of: int | None = None,
                          period: Period | str | None = None, *, workers: int | None = None,
                          scheduler: str | None = None, verdicts: BinaryIO | None = None,
-                         list_tickets: bool = True, progress: Progress | None = None
+                         list_tickets: bool = True, progress: Progress | None = None,
+                         hook: ChunkHook | None = None, collector: ChunkCollector | None = None
                          ) -> tuple[Evaluation, int]:
     """Evaluate a partitioned dataset on Dask; ``(evaluation, verdict rows written)``.
 
     The evaluation is the one :func:`~slalang.evaluation.evaluate` gives for the export the
-    dataset was made from, byte for byte in every output.
+    dataset was made from, byte for byte in every output. ``hook`` and ``collector``: as for
+    :func:`~slalang.evaluation.streaming.evaluate_chunked`, a partition for a chunk (what
+    each partition's hook collected is gathered in partition order).
     """
     from slalang.data.dataset import read_manifest
     from slalang.evaluation.evaluate import resolve_period
@@ -118,8 +137,9 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
     client, cluster = _client(scheduler, workers)
     try:
         shared = client.scatter(context, broadcast=True)
+        hooked = client.scatter(hook, broadcast=True) if hook is not None else None
         tasks = [client.submit(_evaluate_partition, shared, path, manifest.source,
-                               list_tickets, verdicts is not None, pure=False)
+                               list_tickets, verdicts is not None, hooked, pure=False)
                  for path in manifest.paths()]
         rows = 0
         if verdicts is not None:  # each partition's verdict rows, written in order
@@ -127,7 +147,7 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
 
             writer = None
             for k, task in enumerate(tasks):
-                _, table = task.result()
+                table = task.result()[1]
                 writer, written = _write_table(writer, verdicts, table)
                 rows += written
                 if progress is not None:
@@ -154,10 +174,16 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
                     done += 1
                     progress("evaluate", done, len(tasks))
             total = level[0].result()
+        if collector is not None:  # in partition order
+            collector.start()
+            for extra in client.gather([client.submit(_extra, t) for t in tasks]):
+                collector.add(extra)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+    if collector is not None:
+        context = replace(context, roster=collector.roster(context.roster))
     total = Partial(context, total.counts, manifest.rejected, total.invalid, total.listed,
                     facts=total.facts)
     return finish(total, downtime=downtime, data_hash=manifest.data_hash,

@@ -156,11 +156,26 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
                  whole: bool = False, progress=None) -> Impact:
     """:func:`replay` on an input's files: read whole, or chunk by chunk when it is a CSV
     export of 256 MiB or more (``chunk_rows`` forces chunks, ``whole`` the whole read), in
-    bounded memory (a replay of the 10m bench set read whole took 7.5 GB). The same Impact
-    either way. ``progress(phase, done, total)`` is called as the chunks are read and
+    bounded memory (a replay of the 10m bench set read whole took 7.5 GB), or a partition per
+    task on a local Dask cluster for a dataset written by ``slalang convert`` (read whole
+    without Dask, or when the versions count months in different zones). The same Impact
+    every way. ``progress(phase, done, total)`` is called as the chunks are read and
     replayed."""
     from slalang.engines import reads_in_chunks
+    from slalang.evaluation.drivers import choose_engine
 
+    if (not whole and old_plan.timezone == new_plan.timezone
+            and choose_engine("auto", tickets, events, mapping)[0] == "dask"):
+        # a dataset, Dask installed: a partition per task, both versions in the worker
+        from slalang.evaluation.distributed import evaluate_distributed
+        from slalang.evaluation.drivers import refuse_beside_dataset
+
+        refuse_beside_dataset(tickets, events, mapping)
+        return _replay_with(old_plan, new_plan, downtime, new_roster, lambda hook, collector:
+                            evaluate_distributed(old_plan, str(tickets), downtime, old_roster,
+                                                 as_of, period, list_tickets=False,
+                                                 progress=progress, hook=hook,
+                                                 collector=collector))
     if whole or not reads_in_chunks(tickets, events, mapping,
                                     any_size=chunk_rows is not None):
         from slalang.evaluation.drivers import read_whole
@@ -195,18 +210,26 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
 
 def _replay_split(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,
                   period, as_of, rows: int, workdir, progress) -> Impact:
-    """Both versions chunk by chunk on the split reader's worker processes: the engine
-    evaluates the old version, and in the worker each chunk's verdicts are followed by the
-    new version's and the flips between them (:class:`_ReplayHook`); the new version's
-    partials and the flips come back in chunk order (:class:`_ReplayCollector`)."""
-    from slalang.evaluation.kernel import finish
+    """Both versions chunk by chunk on the split reader's worker processes
+    (:func:`_replay_with`)."""
     from slalang.evaluation.streaming import evaluate_chunked
 
+    return _replay_with(old_plan, new_plan, downtime, new_roster, lambda hook, collector:
+                        evaluate_chunked(old_plan, tickets, events, downtime, old_roster,
+                                         as_of, period, chunk_rows=rows, workdir=workdir,
+                                         list_tickets=False, progress=progress, hook=hook,
+                                         collector=collector))
+
+
+def _replay_with(old_plan, new_plan, downtime, new_roster, run) -> Impact:
+    """Both versions on an engine's workers: the engine (``run(hook, collector)``) evaluates
+    the old version, and in the worker each chunk's (or partition's) verdicts are followed by
+    the new version's and the flips between them (:class:`_ReplayHook`); the new version's
+    partials and the flips come back in order (:class:`_ReplayCollector`)."""
+    from slalang.evaluation.kernel import finish
+
     collector = _ReplayCollector(new_plan, new_roster)
-    old, _ = evaluate_chunked(old_plan, tickets, events, downtime, old_roster, as_of, period,
-                              chunk_rows=rows, workdir=workdir, list_tickets=False,
-                              progress=progress, hook=_ReplayHook(new_plan, new_roster),
-                              collector=collector)
+    old, _ = run(_ReplayHook(new_plan, new_roster), collector)
     new = finish(collector.result(), downtime=downtime)
     metrics = [*old_plan.metrics, *(m for m in new_plan.metrics if m not in old_plan.metrics)]
     return Impact(period=new.period.label, tickets=collector.counted,

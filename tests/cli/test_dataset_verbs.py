@@ -1,7 +1,7 @@
 """Every verb reads what `slalang evaluate` reads: a dataset written by `slalang convert`
 gives `report`, `calibrate`, `diff` and `explain` the same output as the export it was
-converted from (they refused a directory before); an events file or a mapping given beside
-a dataset is refused, not left unread."""
+converted from (they refused a directory before), on Dask or read whole; an events file or
+a mapping given beside a dataset is refused, not left unread."""
 
 from __future__ import annotations
 
@@ -39,8 +39,24 @@ def run(args: list[str]) -> str:
     ["explain", POLICY, "--ticket", "T0000063", "--as-of", "2030-01-01T00:00:00+00:00",
      "--format", "json"],
 ])
-def test_a_dataset_gives_what_its_export_gives(dataset, verb):
+@pytest.mark.parametrize("dask", [True, False])
+def test_a_dataset_gives_what_its_export_gives(dataset, verb, dask, monkeypatch):
+    """`calibrate` and `diff` run a dataset on a local Dask cluster, a partition per task,
+    their hook in the worker (as `evaluate` runs it); without Dask they read it whole."""
+    from slalang.evaluation import distributed, drivers
+
+    monkeypatch.setattr(drivers, "_dask_ready", lambda engine: dask)
+    hooks = []
+    real = distributed.evaluate_distributed
+
+    def recorded(*a, **kw):
+        hooks.append(type(kw["hook"]).__name__)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(distributed, "evaluate_distributed", recorded)
     out = run([*verb, *dataset])
+    want = {"calibrate": ["_TierHook"], "diff": ["_ReplayHook"]}.get(verb[0], [])
+    assert hooks == (want if dask else [])
     assert out == run([*verb, *EXPORT])
     assert "T0000063" in out or verb[0] != "explain"
 
