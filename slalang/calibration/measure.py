@@ -70,17 +70,19 @@ class MeasuredInput:
 def measure_input(plan: Plan, tickets: str | Path, events: str | Path | None, downtime,
                   roster: Roster | None, *, period=None, as_of: int | None = None,
                   tier: str | None = None, mapping=None, chunk_rows: int | None = None,
-                  workdir: str | None = None, whole: bool = False, progress=None
-                  ) -> MeasuredInput:
+                  workdir: str | None = None, whole: bool = False, progress=None,
+                  scheduler: str | None = None) -> MeasuredInput:
     """Evaluate an input's files for calibration (every customer on ``tier`` when given):
     read whole, or chunk by chunk when it is a CSV export of 256 MiB or more (``chunk_rows``
-    forces chunks, ``whole`` the whole read), or a partition per task on a local Dask
-    cluster for a dataset written by ``slalang convert`` (read whole without Dask).
+    forces chunks, ``whole`` the whole read), or a partition per task on Dask for a dataset
+    written by ``slalang convert`` (``scheduler``: as for ``evaluate``, a local cluster by
+    default; read whole without Dask).
     ``progress(phase, done, total)`` is called as the chunks are read and evaluated."""
     from slalang.engines import reads_in_chunks
     from slalang.evaluation.drivers import choose_engine
 
-    if not whole and choose_engine("auto", tickets, events, mapping)[0] == "dask":
+    engine = "auto" if scheduler is None else "dask"  # a scheduler named: Dask or an error
+    if not whole and choose_engine(engine, tickets, events, mapping)[0] == "dask":
         # a dataset, Dask installed: a partition per task, as `evaluate` runs it
         from slalang.evaluation.distributed import evaluate_distributed
         from slalang.evaluation.drivers import refuse_beside_dataset
@@ -90,8 +92,9 @@ def measure_input(plan: Plan, tickets: str | Path, events: str | Path | None, do
             tier_roster(plan, roster, tier, ())  # an unknown tier: refused before starting
         collector = _Collector(plan, tier)
         ev, _ = evaluate_distributed(plan, str(tickets), downtime, roster, as_of, period,
-                                     list_tickets=False, progress=progress,
-                                     hook=_TierHook(tier), collector=collector)
+                                     scheduler=scheduler, list_tickets=False,
+                                     progress=progress, hook=_TierHook(tier),
+                                     collector=collector)
         return MeasuredInput(ev, collector.parts.result(), ev.input.tickets)
     if whole or not reads_in_chunks(tickets, events, mapping,
                                     any_size=chunk_rows is not None):

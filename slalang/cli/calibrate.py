@@ -74,12 +74,19 @@ def _tier_name(value: str) -> str:
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress on standard error (it shows only on a terminal, for runs "
               "longer than about two seconds).")
+@click.option("--scheduler", help="For a dataset written by `slalang convert`: the Dask "
+              "scheduler, 'local' (a LocalCluster, the default) or an address such as "
+              "tcp://host:8786.")
 def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             downtime: str | None, roster: str | None, period: str | None, as_of: str | None,
             tier: str | None, by: str | None, levels: str, objective: str | None,
-            tier_name: str, fmt: str, out: str, quiet: bool) -> None:
+            tier_name: str, fmt: str, out: str, quiet: bool, scheduler: str | None) -> None:
     """Calibrate targets from a ticket history, or backtest a tier with --tier."""
     import json
+
+    from slalang.cli.common import scheduler_needs_dataset
+
+    scheduler_needs_dataset(scheduler, tickets)
 
     from slalang.engines import reads_in_chunks
 
@@ -115,7 +122,8 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     down = read_downtime(downtime) if downtime else None
     with progress_for(quiet) as progress:
         got = measure_input(plan, tickets, events, down, ros, period=per, as_of=instant,
-                            tier=tier, mapping=mapping, progress=progress)
+                            tier=tier, mapping=mapping, progress=progress,
+                            scheduler=scheduler)
     ev = got.evaluation
     cal = calibrate(ev, wanted, by=by, tier=tier, seen=got.measured)
     if not cal.overall():

@@ -284,3 +284,16 @@ class MaxErrors(click.ParamType):
             return parse_max_errors(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+
+
+def scheduler_needs_dataset(scheduler: str | None, tickets: str) -> None:
+    """``--scheduler`` of a verb that runs a dataset on Dask (``calibrate``, ``diff``) is
+    refused for any other input, which would never reach the scheduler."""
+    if scheduler is None:
+        return
+    from slalang.data.dataset import is_dataset
+
+    if not is_dataset(tickets):
+        raise click.UsageError("--scheduler goes with a dataset written by `slalang convert` "
+                               "(--tickets DIR); an export is read on this machine")
+

@@ -67,9 +67,12 @@ def failed(review, fail_on: str) -> bool:
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress on standard error (it shows only on a terminal, for replays "
               "longer than about two seconds).")
+@click.option("--scheduler", help="For a dataset written by `slalang convert`: the Dask "
+              "scheduler, 'local' (a LocalCluster, the default) or an address such as "
+              "tcp://host:8786.")
 def command(old: str, new: str, tickets: str | None, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
-            fmt: str, output: str, fail_on: str, quiet: bool) -> None:
+            fmt: str, output: str, fail_on: str, quiet: bool, scheduler: str | None) -> None:
     """Compare the policies OLD and NEW (files or git revisions such as main:policies/x.sla):
     the promises that change and, with --tickets, both replayed on the same data."""
     from slalang.cli.common import atomic_write
@@ -84,7 +87,7 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
     if tickets is None:
         given = [name for name, v in (("--events", events), ("--downtime", downtime),
                                       ("--mapping", mapping), ("--period", period),
-                                      ("--as-of", as_of)) if v]
+                                      ("--as-of", as_of), ("--scheduler", scheduler)) if v]
         if given:
             raise click.UsageError(f"{', '.join(given)} need --tickets (the data to replay)")
         if fail_on != "never":
@@ -95,7 +98,10 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
     changes = tuple(diff_plans(old_plan, new_plan).splitlines())
     impact = None
     if tickets is not None:
+        from slalang.cli.common import scheduler_needs_dataset
         from slalang.engines import reads_in_chunks
+
+        scheduler_needs_dataset(scheduler, tickets)
         from slalang.review.impact import replay_input
 
         # a replay chunk by chunk runs untuned: on the sequential reader's one process the
@@ -122,7 +128,7 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
         with progress_for(quiet) as progress:
             impact = replay_input(old_plan, new_plan, tickets, events, down, *rosters,
                                   period=per, as_of=instant, mapping=mapping,
-                                  progress=progress)
+                                  progress=progress, scheduler=scheduler)
         if impact.tickets == 0:
             raise DataError(f"no ticket falls in {impact.period}: nothing was replayed",
                             file=tickets)

@@ -153,19 +153,21 @@ def replay(old_plan, new_plan, tickets, downtime, old_roster, new_roster,
 def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,
                  period=None, as_of: int | None = None, *, mapping=None,
                  chunk_rows: int | None = None, workdir: str | None = None,
-                 whole: bool = False, progress=None) -> Impact:
+                 whole: bool = False, progress=None, scheduler: str | None = None) -> Impact:
     """:func:`replay` on an input's files: read whole, or chunk by chunk when it is a CSV
     export of 256 MiB or more (``chunk_rows`` forces chunks, ``whole`` the whole read), in
     bounded memory (a replay of the 10m bench set read whole took 7.5 GB), or a partition per
-    task on a local Dask cluster for a dataset written by ``slalang convert`` (read whole
-    without Dask, or when the versions count months in different zones). The same Impact
+    task on Dask for a dataset written by ``slalang convert`` (``scheduler``: as for
+    ``evaluate``; read whole without Dask, or when the versions count months in different
+    zones). The same Impact
     every way. ``progress(phase, done, total)`` is called as the chunks are read and
     replayed."""
     from slalang.engines import reads_in_chunks
     from slalang.evaluation.drivers import choose_engine
 
+    engine = "auto" if scheduler is None else "dask"  # a scheduler named: Dask or an error
     if (not whole and old_plan.timezone == new_plan.timezone
-            and choose_engine("auto", tickets, events, mapping)[0] == "dask"):
+            and choose_engine(engine, tickets, events, mapping)[0] == "dask"):
         # a dataset, Dask installed: a partition per task, both versions in the worker
         from slalang.evaluation.distributed import evaluate_distributed
         from slalang.evaluation.drivers import refuse_beside_dataset
@@ -173,9 +175,9 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
         refuse_beside_dataset(tickets, events, mapping)
         return _replay_with(old_plan, new_plan, downtime, new_roster, lambda hook, collector:
                             evaluate_distributed(old_plan, str(tickets), downtime, old_roster,
-                                                 as_of, period, list_tickets=False,
-                                                 progress=progress, hook=hook,
-                                                 collector=collector))
+                                                 as_of, period, scheduler=scheduler,
+                                                 list_tickets=False, progress=progress,
+                                                 hook=hook, collector=collector))
     if whole or not reads_in_chunks(tickets, events, mapping,
                                     any_size=chunk_rows is not None):
         from slalang.evaluation.drivers import read_whole

@@ -84,3 +84,31 @@ def test_an_events_file_or_a_mapping_beside_a_dataset_is_refused(dataset, verb, 
     r = CliRunner().invoke(main, [*verb, *dataset, *extra])
     assert r.exit_code == 2, r.output
     assert "beside a dataset" in r.output and "Traceback" not in r.output
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """A running Dask scheduler with two worker processes, reached by its address."""
+    pytest.importorskip("distributed")
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.mark.parametrize("verb", [
+    ["calibrate", "--policy", POLICY, "--tier", "Gold", "--format", "json"],
+    ["diff", POLICY, str(ROOT / "policies" / "reference.sla"), "--format", "json"],
+])
+def test_a_dataset_on_a_running_scheduler(dataset, scheduler, verb):
+    assert scheduler.startswith("tcp://")
+    assert run([*verb, *dataset, "--scheduler", scheduler]) == run([*verb, *EXPORT])
+
+
+@pytest.mark.parametrize("verb", [["calibrate", "--policy", POLICY],
+                                  ["diff", POLICY, POLICY]])
+def test_a_scheduler_for_an_export_is_refused(verb):
+    r = CliRunner().invoke(main, [*verb, *EXPORT, "--scheduler", "local"])
+    assert r.exit_code == 2
+    assert "--scheduler goes with a dataset" in r.output
