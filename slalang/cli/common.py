@@ -296,4 +296,3 @@ def scheduler_needs_dataset(scheduler: str | None, tickets: str) -> None:
     if not is_dataset(tickets):
         raise click.UsageError("--scheduler goes with a dataset written by `slalang convert` "
                                "(--tickets DIR); an export is read on this machine")
-

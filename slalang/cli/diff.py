@@ -100,9 +100,9 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
     if tickets is not None:
         from slalang.cli.common import scheduler_needs_dataset
         from slalang.engines import reads_in_chunks
+        from slalang.review.impact import replay_input
 
         scheduler_needs_dataset(scheduler, tickets)
-        from slalang.review.impact import replay_input
 
         # a replay chunk by chunk runs untuned: on the sequential reader's one process the
         # tuned heap took 26.7 s and 25 GB of fresh memory for the 10m set, against 18.6 s
