@@ -134,7 +134,7 @@ def test_a_long_report_shows_its_evaluation_and_each_file_rendered(monkeypatch, 
 
 def test_a_large_replay_and_calibration_count_their_chunks(monkeypatch, tmp_path):
     """`diff --tickets` and `calibrate` on an export large enough to go chunk by chunk (the
-    10m bench set: 20 s or more each) count the tickets read and the chunks done; --quiet
+    10m bench set: 10 s or more each) count the tickets read and the chunks done; --quiet
     shows nothing."""
     monkeypatch.setattr(pg, "DELAY", 0.0)
     monkeypatch.setattr(pg, "EVERY", 0.0)
