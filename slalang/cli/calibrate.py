@@ -13,7 +13,12 @@ from decimal import Decimal, InvalidOperation
 import click
 
 from slalang.cli.check import load_or_exit
-from slalang.cli.common import AS_OF_RULE, tune_for_one_run
+from slalang.cli.common import (
+    AS_OF_RULE,
+    dataset_scheduler_option,
+    quiet_option,
+    tune_for_one_run,
+)
 from slalang.errors import EXIT_OK, EXIT_USAGE
 
 
@@ -71,12 +76,8 @@ def _tier_name(value: str) -> str:
               show_default=True, help="What to write.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, allow_dash=True),
               default="-", show_default=True, help="Where to write it.")
-@click.option("--quiet", "-q", is_flag=True,
-              help="No progress on standard error (it shows only on a terminal, for runs "
-              "longer than about two seconds).")
-@click.option("--scheduler", help="For a dataset written by `slalang convert`: the Dask "
-              "scheduler, 'local' (a LocalCluster, the default) or an address such as "
-              "tcp://host:8786.")
+@quiet_option
+@dataset_scheduler_option
 def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             downtime: str | None, roster: str | None, period: str | None, as_of: str | None,
             tier: str | None, by: str | None, levels: str, objective: str | None,

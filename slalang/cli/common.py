@@ -296,3 +296,17 @@ def scheduler_needs_dataset(scheduler: str | None, tickets: str) -> None:
     if not is_dataset(tickets):
         raise click.UsageError("--scheduler goes with a dataset written by `slalang convert` "
                                "(--tickets DIR); an export is read on this machine")
+
+
+#: ``--quiet``/``-q`` of every verb that shows progress on a terminal
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True,
+    help="No progress on standard error (it shows only on a terminal, for runs longer than "
+    "about two seconds).")
+
+#: ``--scheduler`` of a verb that runs a dataset on Dask besides ``evaluate`` (checked by
+#: :func:`scheduler_needs_dataset`)
+dataset_scheduler_option = click.option(
+    "--scheduler", help="For a dataset written by `slalang convert`: the Dask scheduler, "
+    "'local' (a LocalCluster, the default) or an address such as tcp://host:8786.")
+

@@ -11,7 +11,12 @@ import json
 
 import click
 
-from slalang.cli.common import AS_OF_RULE, tune_for_one_run
+from slalang.cli.common import (
+    AS_OF_RULE,
+    dataset_scheduler_option,
+    quiet_option,
+    tune_for_one_run,
+)
 from slalang.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, DataError, PolicyError
 
 FAIL_ON = ("never", "credit-increase", "any-flip")
@@ -64,12 +69,8 @@ def failed(review, fail_on: str) -> bool:
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="never", show_default=True,
               help="Exit 1 when some customer-month's credit grows, or when any objective or "
               "ticket verdict flips (needs --tickets).")
-@click.option("--quiet", "-q", is_flag=True,
-              help="No progress on standard error (it shows only on a terminal, for replays "
-              "longer than about two seconds).")
-@click.option("--scheduler", help="For a dataset written by `slalang convert`: the Dask "
-              "scheduler, 'local' (a LocalCluster, the default) or an address such as "
-              "tcp://host:8786.")
+@quiet_option
+@dataset_scheduler_option
 def command(old: str, new: str, tickets: str | None, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
             fmt: str, output: str, fail_on: str, quiet: bool, scheduler: str | None) -> None:

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 
 import click
 
-from slalang.cli.common import AS_OF_RULE, MaxErrors, distinct_outputs
+from slalang.cli.common import AS_OF_RULE, MaxErrors, distinct_outputs, quiet_option
 from slalang.errors import EXIT_FINDINGS, EXIT_OK
 
 FAIL_ON = ("never", "objective", "credit", "any")
@@ -136,9 +136,7 @@ def write_outputs(ev, outputs, *, json_out: str | None, stamp_out: str | None,
               "chunks of 100,000 when the input files exceed 256 MiB).")
 @click.option("--in-memory", is_flag=True,
               help="Read the whole input at once, however large (same as --engine memory).")
-@click.option("--quiet", "-q", is_flag=True,
-              help="No progress on standard error (it shows only on a terminal, for runs "
-              "longer than about two seconds).")
+@quiet_option
 @click.option("--amendment", "amendments", multiple=True, metavar="FILE|REV:PATH",
               help="Another version of the contract (a file or a git revision) with its own "
               "`version` and `effective` date; each month is measured under the version in "

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import click
 
-from slalang.cli.common import AS_OF_RULE, MaxErrors, tune_for_one_run
+from slalang.cli.common import AS_OF_RULE, MaxErrors, quiet_option, tune_for_one_run
 from slalang.errors import EXIT_OK, DataError, SlalangError
 
 
@@ -211,9 +211,7 @@ def _notes_for_operator(evaluation: dict, has_verdicts: bool) -> list[str]:
 @click.option("--amendment", "amendments", multiple=True, metavar="FILE|REV:PATH",
               help="Another version of the contract; each month is reported under the "
               "version in force at its start, and the report notes the change. Repeatable.")
-@click.option("--quiet", "-q", is_flag=True,
-              help="No progress on standard error (it shows only on a terminal, for runs "
-              "longer than about two seconds).")
+@quiet_option
 def command(policy: str | None, from_json: str | None, verdicts: str | None,
             tickets: str | None, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,

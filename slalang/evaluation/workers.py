@@ -182,7 +182,8 @@ def _one_thread() -> None:
     pa.set_cpu_count(1)
 
 
-_contexts: dict[bytes, object] = {}
+#: the objects every chunk task carries pickled (its context, a hook), by their bytes
+_unpickled_by_blob: dict[bytes, object] = {}
 
 
 @dataclass
@@ -223,11 +224,11 @@ def _unpickled(blob: bytes):
     plan), unpickled once per worker process."""
     import pickle
 
-    if blob not in _contexts:
-        if len(_contexts) > 4:
-            _contexts.clear()
-        _contexts[blob] = pickle.loads(blob)
-    return _contexts[blob]
+    if blob not in _unpickled_by_blob:
+        if len(_unpickled_by_blob) > 4:
+            _unpickled_by_blob.clear()
+        _unpickled_by_blob[blob] = pickle.loads(blob)
+    return _unpickled_by_blob[blob]
 
 
 def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: bool,
