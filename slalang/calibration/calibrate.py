@@ -137,10 +137,6 @@ class MeasuredParts:
             self.columns[name].append(column)
         self.tiers = part.tiers
 
-    def __len__(self) -> int:
-        """The chunks added."""
-        return len(self.columns["bucket"])
-
     def result(self) -> Measured:
         if self.tiers is None:
             raise ValueError("nothing to join")

@@ -53,10 +53,6 @@ def tier_roster(plan: Plan, roster: Roster | None, tier: str, names) -> Roster:
     return Roster(tuple(customers), roster.source_path if roster else "")
 
 
-class _NothingRead(Exception):
-    """No chunk to evaluate."""
-
-
 @dataclass(frozen=True)
 class MeasuredInput:
     """An input measured: its evaluation (without per-ticket verdicts when read in chunks),
@@ -106,32 +102,22 @@ def measure_input(plan: Plan, tickets: str | Path, events: str | Path | None, do
             table, roster = under_tier(plan, table, roster, tier)
         ev = evaluate(plan, table, downtime, roster, as_of=as_of, period=period)
         return MeasuredInput(ev, measured(ev), len(table.id))
-    from slalang.data.split import NoSplit
-    from slalang.data.stream import NotStreamable, _Conversion
-    from slalang.evaluation.scratch import scratch_dir
+    from slalang.data.stream import NotStreamable
     from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS, evaluate_chunked
 
     if tier is not None:
         tier_roster(plan, roster, tier, ())  # an unknown tier is refused before any reading
-    rows = chunk_rows or DEFAULT_CHUNK_ROWS
     collector = _Collector(plan, tier)
-    again = {"period": period, "as_of": as_of, "tier": tier, "mapping": mapping,
-             "workdir": workdir, "progress": progress}
-    try:  # the split reader: the files parsed and the chunks evaluated on every core
+    try:  # the chunked engine: the chunks evaluated on every core, the hook in the worker
         ev, _ = evaluate_chunked(plan, tickets, events, downtime, roster, as_of, period,
-                                 chunk_rows=rows, workdir=workdir, list_tickets=False,
-                                 progress=progress, hook=_TierHook(tier), collector=collector)
-    except NoSplit:  # compressed, or a quoted line break: the sequential reader
-        pass
+                                 chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS,
+                                 workdir=workdir, list_tickets=False, progress=progress,
+                                 hook=_TierHook(tier), collector=collector)
     except NotStreamable:  # a malformed row or an unreadable instant: the whole read names it
-        return measure_input(plan, tickets, events, downtime, roster, whole=True, **again)
-    else:
-        return MeasuredInput(ev, collector.parts.result(), ev.input.tickets)
-    try:
-        return _measure_chunks(plan, tickets, events, downtime, roster, period, as_of, tier,
-                               rows, scratch_dir(workdir, (tickets, events)), progress)
-    except (_Conversion, _NothingRead):  # the whole read names the row, or says why none
-        return measure_input(plan, tickets, events, downtime, roster, whole=True, **again)
+        return measure_input(plan, tickets, events, downtime, roster, period=period,
+                             as_of=as_of, tier=tier, mapping=mapping, workdir=workdir,
+                             whole=True, progress=progress)
+    return MeasuredInput(ev, collector.parts.result(), ev.input.tickets)
 
 
 @dataclass(frozen=True)
@@ -169,53 +155,3 @@ class _Collector:
         if self.tier is None:
             return roster
         return tier_roster(self.plan, roster, self.tier, tuple(self.parts.labels))
-
-
-def _measure_chunks(plan, tickets, events, downtime, roster, period, as_of, tier, rows: int,
-                    workdir, progress) -> MeasuredInput:
-    """:func:`measure_input` chunk by chunk (the sequential chunked reader, in this
-    process). A ticket's verdict depends on its own rows alone, so each chunk's measured
-    rows are the whole read's rows of those tickets; the roster every customer is put on
-    ``tier`` by is made from every chunk's customers once they are all read, as the whole
-    read makes it from the whole column."""
-    from slalang.data.stream import file_digest, prepare_chunks, rejection_order
-    from slalang.evaluation.evaluate import resolve_period
-    from slalang.evaluation.kernel import Context, Partial, empty_partial, evaluate_batch, finish
-    from slalang.evaluation.scratch import scratch_folder
-    from slalang.evaluation.streaming import PartialSum
-
-    digest = file_digest([tickets] + ([events] if events is not None else []))
-    with scratch_folder(workdir) as tmp:
-        prepared = prepare_chunks(tickets, events, rows, tmp, keep_created=period is None,
-                                  progress=progress)
-        per = resolve_period(plan, period, prepared.created)
-        at = int(per.end if as_of is None else as_of)
-        total = PartialSum(Context(plan, roster, at, per), empty_partial(plan, roster, at, per))
-        parts = MeasuredParts()
-        kept = 0
-        n_chunks = max(-(-prepared.chunks.n // rows), 1)
-        for done, (_, table) in enumerate(prepared.chunks.tables(prepared.blocks), start=1):
-            batch_roster = roster
-            if tier is not None:
-                table, batch_roster = under_tier(plan, table, roster, tier)
-            part = evaluate_batch(plan, table, batch_roster, at, per, listed=False,
-                                  keep_verdicts=True)
-            v = part.verdicts
-            parts.add(measured_rows(v.outcomes, v.tickets, v.ticket_bucket).only_usable())
-            total.add(dataclasses.replace(part, verdicts=None))
-            del part, v  # the chunk's verdicts: its measured rows are kept
-            kept += table.n
-            if progress is not None:
-                progress("evaluate", done, n_chunks)
-        ingest = sorted(prepared.rejected + prepared.chunks.late_rejected,
-                        key=rejection_order(str(tickets)))
-    if not parts:  # no ticket to evaluate: the whole read says why
-        raise _NothingRead
-    if tier is not None:
-        # every chunk's customer labels, in first-seen order, as the whole read's column
-        roster = tier_roster(plan, roster, tier, tuple(parts.labels))
-    summed = total.result()
-    summed = Partial(Context(plan, roster, at, per), summed.counts, tuple(ingest),
-                     summed.invalid, summed.listed, facts=summed.facts)
-    ev = finish(summed, downtime=downtime, data_hash=digest.result())
-    return MeasuredInput(ev, parts.result(), kept)

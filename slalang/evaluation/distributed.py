@@ -42,16 +42,9 @@ def _evaluate_partition(context: Context, path: str, source: str, listed: bool,
     """One partition through the kernel: its partial, its verdict rows when asked, and
     what ``hook`` (a :class:`~slalang.evaluation.workers.ChunkHook`) collected from it."""
     from slalang.data.dataset import read_partition
-    from slalang.evaluation.workers import run_batch
+    from slalang.evaluation.workers import hooked_batch
 
-    table = read_partition(path, source)
-    if hook is None:
-        return (*run_batch(context, table, listed, verdict_rows), None)
-    table, roster = hook.prepare(context.plan, table, context.roster)
-    part, rows = run_batch(replace(context, roster=roster), table, listed, verdict_rows,
-                           keep=True)
-    extra = hook.collect(part.verdicts)
-    return replace(part, verdicts=None), rows, extra
+    return hooked_batch(context, read_partition(path, source), listed, verdict_rows, hook)
 
 
 def _partial(result: tuple[Partial, object, object]) -> Partial:

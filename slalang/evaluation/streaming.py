@@ -91,12 +91,9 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
     and as chunks are evaluated (``"evaluate"``, chunks). ``hook`` prepares each chunk and
     collects from its verdicts in the worker that evaluates it, ``collector`` gathers what it
     collected in chunk order and gives the roster the evaluation is finished with (a verb
-    that needs every ticket's verdict: ``calibrate``, a replayed ``diff``); only the split
-    reader takes them.
+    that needs every ticket's verdict: ``calibrate``, a replayed ``diff``).
 
     Raises:
-        NoSplit: a hook was given and the files cannot be read by the split reader
-            (compressed, or a quoted line break).
         NotStreamable: the input needs the in-memory reader (its message says why).
         DataError, PeriodError: as the in-memory path.
     """
@@ -115,12 +112,10 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
                                   chunk_rows, max_errors, verdicts, workdir, digest,
                                   list_tickets, workers, progress, hook, collector)
             except NoSplit:  # a quoted line break: the sequential reader reads the file
-                if hook is not None:
-                    raise
-        elif hook is not None:
-            raise NoSplit("a compressed file is read by the sequential reader")
+                pass
         return _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
-                    max_errors, verdicts, workdir, digest, list_tickets, workers, progress)
+                    max_errors, verdicts, workdir, digest, list_tickets, workers, progress,
+                    hook, collector)
     except _Malformed as exc:  # only raised before any verdict is written
         raise NotStreamable(str(exc)) from None
     except _Conversion as exc:  # only raised before any verdict is written
@@ -128,8 +123,8 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
 
 
 def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max_errors,
-         verdicts, workdir, digest, list_tickets, workers, progress
-         ) -> tuple[Evaluation, int]:
+         verdicts, workdir, digest, list_tickets, workers, progress, hook=None,
+         collector=None) -> tuple[Evaluation, int]:
     from slalang.data.checks import NOTE_IDS
     from slalang.data.counts import InputCounts, all_rejected
     from slalang.data.read import check_errors
@@ -166,7 +161,9 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
 
         def take(done) -> None:
             nonlocal writer, rows, done_chunks
-            for part, table in done:
+            for part, table, extra in done:
+                if collector is not None:
+                    collector.add(extra)
                 if table is not None:
                     writer, written = _write_table(writer, verdicts, table)
                     rows += written
@@ -178,8 +175,10 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
         n_chunks = max(-(-chunks.n // chunk_rows), 1)
         if workers is None:  # starting processes costs about a second: worth it when large
             workers = default_workers() if chunks.n >= _PROCESS_TICKETS else 1
-        with BatchPool(context, min(workers, n_chunks),
-                       listed=list_tickets, verdict_rows=verdicts is not None) as pool:
+        if collector is not None:
+            collector.start()
+        with BatchPool(context, min(workers, n_chunks), listed=list_tickets,
+                       verdict_rows=verdicts is not None, hook=hook) as pool:
             for _, table in chunks.tables(blocks):
                 evaluated += table.n
                 invisible += table.invisible_ids  # the tickets' ids; the events' are the blocks'
@@ -197,7 +196,10 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
             if not evaluated:
                 raise all_rejected(str(tickets), chunks.n, ingest)
 
-    total = Partial(total.context, total.counts, tuple(ingest), total.invalid, total.listed,
+    context = total.context
+    if collector is not None:
+        context = dataclasses.replace(context, roster=collector.roster(context.roster))
+    total = Partial(context, total.counts, tuple(ingest), total.invalid, total.listed,
                     facts=total.facts)
     counts = InputCounts(str(tickets), "ticket", chunks.n, evaluated, chunks.n - evaluated,
                          (), invisible + blocks.invisible, None, notes,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -58,10 +59,24 @@ def run_batch(context: Context, table: TicketTable, listed: bool, verdict_rows: 
     return (part if keep else replace(part, verdicts=None)), rows
 
 
-def _in_worker(table: TicketTable, listed: bool, verdict_rows: bool):
+def hooked_batch(context: Context, table: TicketTable, listed: bool, verdict_rows: bool,
+                 hook: ChunkHook | None) -> tuple[Partial, pa.Table | None, object]:
+    """:func:`run_batch` of a batch as ``hook`` prepares it, and what the hook collects from
+    its verdicts (None without a hook)."""
+    if hook is None:
+        return (*run_batch(context, table, listed, verdict_rows), None)
+    table, roster = hook.prepare(context.plan, table, context.roster)
+    part, rows = run_batch(replace(context, roster=roster), table, listed, verdict_rows,
+                           keep=True)
+    extra = hook.collect(part.verdicts)
+    return replace(part, verdicts=None), rows, extra
+
+
+def _in_worker(table: TicketTable, listed: bool, verdict_rows: bool, hook: bytes | None):
     assert _context is not None
-    part, rows = run_batch(_context, table, listed, verdict_rows)
-    return replace(part, context=None), rows  # the main process has the context
+    part, rows, extra = hooked_batch(_context, table, listed, verdict_rows,
+                                     None if hook is None else _unpickled(hook))
+    return replace(part, context=None), rows, extra  # the main process has the context
 
 
 def process_pool(workers: int, preload: list[str], initializer: Callable[..., object],
@@ -83,8 +98,11 @@ class BatchPool:
     in flight, so memory stays bounded by the workers' count, not the input's size."""
 
     def __init__(self, context: Context, workers: int, *, listed: bool,
-                 verdict_rows: bool) -> None:
+                 verdict_rows: bool, hook: ChunkHook | None = None) -> None:
         self.context, self.listed, self.verdict_rows = context, listed, verdict_rows
+        self.hook = hook
+        #: the hook as every task carries it (pickled once)
+        self._hook_blob = None if hook is None else pickle.dumps(hook)
         self.workers = max(workers, 1)
         self._pending: deque = deque()
         self._pool: ProcessPoolExecutor | None = None
@@ -99,25 +117,26 @@ class BatchPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def submit(self, table: TicketTable) -> Iterator[tuple[Partial, pa.Table | None]]:
+    def submit(self, table: TicketTable
+               ) -> Iterator[tuple[Partial, pa.Table | None, object]]:
         """Queue a batch; yield the results that are due (the oldest, once enough are in
-        flight)."""
+        flight): its partial, its verdict rows when asked, what the hook collected."""
         if self._pool is None:
-            yield run_batch(self.context, table, self.listed, self.verdict_rows)
+            yield hooked_batch(self.context, table, self.listed, self.verdict_rows, self.hook)
             return
         self._pending.append(self._pool.submit(_in_worker, table, self.listed,
-                                               self.verdict_rows))
+                                               self.verdict_rows, self._hook_blob))
         while len(self._pending) > self.workers:
             yield self._take(self._pending.popleft())
 
-    def drain(self) -> Iterator[tuple[Partial, pa.Table | None]]:
+    def drain(self) -> Iterator[tuple[Partial, pa.Table | None, object]]:
         """The results still in flight, in order."""
         while self._pending:
             yield self._take(self._pending.popleft())
 
-    def _take(self, future: Future) -> tuple[Partial, pa.Table | None]:
-        part, rows = future.result()
-        return replace(part, context=self.context), rows
+    def _take(self, future: Future) -> tuple[Partial, pa.Table | None, object]:
+        part, rows, extra = future.result()
+        return replace(part, context=self.context), rows, extra
 
 
 #: tasks in flight per worker process: results are taken in order, so a slow task holds back
@@ -222,8 +241,6 @@ class ChunkHook(Protocol):
 def _unpickled(blob: bytes):
     """An object every chunk's task carries as the same bytes (the context, a hook with a
     plan), unpickled once per worker process."""
-    import pickle
-
     if blob not in _unpickled_by_blob:
         if len(_unpickled_by_blob) > 4:
             _unpickled_by_blob.clear()
@@ -246,15 +263,7 @@ def evaluate_chunk(context: bytes, tickets, events, listed: bool, verdict_rows: 
         hook = _unpickled(hook)
     table, added = chunk_table(tickets, events)
     table = derive_resolution(table)
-    extra = None
-    if hook is None:
-        part, rows = run_batch(ctx, table, listed, verdict_rows)
-    else:
-        table, roster = hook.prepare(ctx.plan, table, ctx.roster)
-        part, rows = run_batch(replace(ctx, roster=roster), table, listed, verdict_rows,
-                               keep=True)
-        extra = hook.collect(part.verdicts)
-        part = replace(part, verdicts=None)
+    part, rows, extra = hooked_batch(ctx, table, listed, verdict_rows, hook)
     span = (int(table.created_at.min()), int(table.created_at.max())) if table.n else (NAT, NAT)
     return ChunkResult(replace(part, context=None), rows, table.n, table.invisible_ids,
                        dict(table.notes), added, span, extra)

@@ -185,21 +185,17 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
         table = read_whole(tickets, events, mapping, None)
         return replay(old_plan, new_plan, table, downtime, old_roster, new_roster,
                       period=period, as_of=as_of)
-    from slalang.data.split import NoSplit
     from slalang.data.stream import NotStreamable, _Conversion
     from slalang.evaluation.scratch import scratch_dir
     from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS
 
     rows = chunk_rows or DEFAULT_CHUNK_ROWS
     try:
-        # on the split reader's workers when both versions count months in one zone (the
+        # on the chunked engine's workers when both versions count months in one zone (the
         # period and the instant are then the engine's for both); else in one process
         if old_plan.timezone == new_plan.timezone:
-            try:
-                return _replay_split(old_plan, new_plan, tickets, events, downtime, old_roster,
-                                     new_roster, period, as_of, rows, workdir, progress)
-            except NoSplit:  # compressed, or a quoted line break: the sequential reader
-                pass
+            return _replay_split(old_plan, new_plan, tickets, events, downtime, old_roster,
+                                 new_roster, period, as_of, rows, workdir, progress)
         return _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster,
                               new_roster, period, as_of, rows,
                               scratch_dir(workdir, (tickets, events)), progress)
@@ -212,7 +208,7 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
 
 def _replay_split(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,
                   period, as_of, rows: int, workdir, progress) -> Impact:
-    """Both versions chunk by chunk on the split reader's worker processes
+    """Both versions chunk by chunk on the chunked engine's worker processes
     (:func:`_replay_with`)."""
     from slalang.evaluation.streaming import evaluate_chunked
 
@@ -301,10 +297,11 @@ class _ReplayCollector:
 
 def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,
                    period, as_of, rows: int, workdir: str | None, progress=None) -> Impact:
-    """Both versions chunk by chunk (the sequential chunked reader): each chunk's verdicts
-    compared while its counts join each version's sum. A ticket's verdict depends on its own
-    rows alone, so its flips are the ones the whole table gives; they are listed metric by
-    metric, in ticket order, as :func:`replay` lists them."""
+    """Both versions chunk by chunk in one process (the sequential chunked reader), for
+    versions that count months in different zones, each in its own period: each chunk's
+    verdicts compared while its counts join each version's sum. A ticket's verdict depends
+    on its own rows alone, so its flips are the ones the whole table gives; they are listed
+    metric by metric, in ticket order, as :func:`replay` lists them."""
     from slalang.data.stream import prepare_chunks
     from slalang.evaluation.evaluate import resolve_period
     from slalang.evaluation.kernel import Context, empty_partial, evaluate_batch, finish

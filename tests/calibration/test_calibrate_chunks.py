@@ -171,14 +171,15 @@ def test_the_split_reader_measures_on_worker_processes(tmp_path, tier):
 
 def test_a_gzipped_export_is_measured_by_the_sequential_reader(tmp_path, monkeypatch):
     """The split reader cuts plain files only: a gzipped export goes chunk by chunk through
-    the sequential reader, with the same result."""
+    the sequential reader, the hook in its workers too, with the same result."""
+    from slalang.evaluation import streaming
+
     policy = load_policy(str(ROOT / "policies" / "reference.sla"))
     plan, roster = compile_plan(policy), roster_for(policy)
     zipped = _gzipped(tmp_path, *example_as_csv(tmp_path))
     sequential = []
-    real = measure._measure_chunks
-    monkeypatch.setattr(measure, "_measure_chunks",
-                        lambda *a: sequential.append(a[-3]) or real(*a))
+    real = streaming._run
+    monkeypatch.setattr(streaming, "_run", lambda *a: sequential.append(a[7]) or real(*a))
     whole = measure_input(plan, *zipped, None, roster, period="2026-Q3", tier="Gold",
                           whole=True)
     parts = measure_input(plan, *zipped, None, roster, period="2026-Q3", tier="Gold",

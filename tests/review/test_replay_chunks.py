@@ -115,10 +115,12 @@ def test_the_split_reader_replays_on_worker_processes(tmp_path, change, monkeypa
 
 
 def test_other_zones_and_gzip_replay_in_one_process(tmp_path, monkeypatch):
-    """Two versions counting months in different zones, or a gzipped export: the sequential
-    reader replays them, with the same impact as the whole read."""
+    """Two versions counting months in different zones are replayed in one process, each
+    in its own period; a gzipped export on the sequential reader's engine (the split reader
+    cuts plain files only). The same impact as the whole read."""
     import gzip
 
+    from slalang.evaluation import streaming
     from slalang.review import impact
 
     (old, old_roster), (new, new_roster) = _versions(tmp_path, "target")
@@ -127,6 +129,9 @@ def test_other_zones_and_gzip_replay_in_one_process(tmp_path, monkeypatch):
     real = impact._replay_chunks
     monkeypatch.setattr(impact, "_replay_chunks",
                         lambda *a: sequential.append(a[-3]) or real(*a))
+    engine = []
+    real_run = streaming._run
+    monkeypatch.setattr(streaming, "_run", lambda *a: engine.append(a[7]) or real_run(*a))
     text = (tmp_path / "new.sla").read_text(encoding="utf-8")
     assert 'period month in "Europe/Rome"' in text
     (tmp_path / "other.sla").write_text(text.replace('period month in "Europe/Rome"',
@@ -149,7 +154,7 @@ def test_other_zones_and_gzip_replay_in_one_process(tmp_path, monkeypatch):
                    period="2026-Q3")
     parts = replay_input(old, new, *zipped, None, old_roster, new_roster, period="2026-Q3",
                          chunk_rows=17, workdir=str(tmp_path))
-    assert sequential == [31, 17] and parts == whole and whole.flips
+    assert sequential == [31] and engine == [17] and parts == whole and whole.flips
 
 
 def test_a_malformed_row_is_replayed_from_the_whole_read(tmp_path):
