@@ -72,25 +72,27 @@ def measure_input(plan: Plan, tickets: str | Path, events: str | Path | None, do
     read whole, or chunk by chunk when it is a CSV export of 256 MiB or more (``chunk_rows``
     forces chunks, ``whole`` the whole read), or a partition per task on Dask for a dataset
     written by ``slalang convert`` (``scheduler``: as for ``evaluate``, a local cluster by
-    default; read whole without Dask).
+    default; on the worker processes here without Dask).
     ``progress(phase, done, total)`` is called as the chunks are read and evaluated."""
+    from slalang.data.dataset import is_dataset
     from slalang.engines import reads_in_chunks
     from slalang.evaluation.drivers import choose_engine
 
     engine = "auto" if scheduler is None else "dask"  # a scheduler named: Dask or an error
-    if not whole and choose_engine(engine, tickets, events, mapping)[0] == "dask":
-        # a dataset, Dask installed: a partition per task, as `evaluate` runs it
-        from slalang.evaluation.distributed import evaluate_distributed
+    chosen = choose_engine(engine, tickets, events, mapping)[0]
+    if not whole and (chosen == "dask" or is_dataset(tickets)):
+        # a dataset: a partition per task, as `evaluate` runs it (on Dask when installed,
+        # else on the worker processes here)
         from slalang.evaluation.drivers import refuse_beside_dataset
+        from slalang.evaluation.partitions import evaluate_dataset
 
         refuse_beside_dataset(tickets, events, mapping)
         if tier is not None:
             tier_roster(plan, roster, tier, ())  # an unknown tier: refused before starting
         collector = _Collector(plan, tier)
-        ev, _ = evaluate_distributed(plan, str(tickets), downtime, roster, as_of, period,
-                                     scheduler=scheduler, list_tickets=False,
-                                     progress=progress, hook=_TierHook(tier),
-                                     collector=collector)
+        ev, _ = evaluate_dataset(chosen, plan, str(tickets), downtime, roster, as_of, period,
+                                 scheduler=scheduler, list_tickets=False, progress=progress,
+                                 hook=_TierHook(tier), collector=collector)
         return MeasuredInput(ev, collector.parts.result(), ev.input.tickets)
     if whole or not reads_in_chunks(tickets, events, mapping,
                                     any_size=chunk_rows is not None):

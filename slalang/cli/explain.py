@@ -46,9 +46,13 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             roster: str | None, ticket_id: str, period: str | None, as_of: str | None,
             compact: bool | None, fmt: str) -> None:
     """Explain how POLICY measures one ticket: timeline, due instant and verdict per metric."""
-    # a large CSV export is streamed for the ticket's rows alone; anything else read whole
-    streamed = mapping is None and input_bytes(tickets, events) >= AUTO_BYTES
-    if not streamed:
+    from slalang.data.dataset import is_dataset
+
+    # a dataset is searched for the ticket, a large CSV export streamed for the ticket's rows
+    # alone; anything else read whole
+    dataset = is_dataset(tickets)
+    streamed = not dataset and mapping is None and input_bytes(tickets, events) >= AUTO_BYTES
+    if not (dataset or streamed):
         tune_for_one_run(tickets, events)
     from slalang import roster as rosters
     from slalang.evaluation.drivers import read_whole
@@ -66,7 +70,13 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     at, why = resolve_as_of(as_of, per)
     plan = compile_plan(pol)
     table = None
-    if streamed:
+    if dataset:
+        from slalang.data.dataset import read_dataset_ticket
+        from slalang.evaluation.drivers import refuse_beside_dataset
+
+        refuse_beside_dataset(tickets, events, mapping)
+        table = read_dataset_ticket(tickets, ticket_id)
+    elif streamed:
         from slalang.data.one_ticket import ticket_rows
 
         table = ticket_rows(tickets, events, ticket_id)

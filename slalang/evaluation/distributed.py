@@ -17,16 +17,13 @@ the same slalang version.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
-
-from slalang.evaluation.kernel import Context, Partial, finish
+from slalang.evaluation.kernel import Partial
+from slalang.evaluation.partitions import dataset_context, evaluate_partition, finish_dataset
 from slalang.evaluation.result import Evaluation
 
 if TYPE_CHECKING:
-    import pyarrow as pa
 
     from slalang.data import DowntimeTable
     from slalang.evaluation.periods import Period
@@ -34,17 +31,6 @@ if TYPE_CHECKING:
     from slalang.evaluation.workers import ChunkHook
     from slalang.model import Roster
     from slalang.plan import Plan
-
-
-def _evaluate_partition(context: Context, path: str, source: str, listed: bool,
-                        verdict_rows: bool, hook=None
-                        ) -> tuple[Partial, pa.Table | None, object]:
-    """One partition through the kernel: its partial, its verdict rows when asked, and
-    what ``hook`` (a :class:`~slalang.evaluation.workers.ChunkHook`) collected from it."""
-    from slalang.data.dataset import read_partition
-    from slalang.evaluation.workers import hooked_batch
-
-    return hooked_batch(context, read_partition(path, source), listed, verdict_rows, hook)
 
 
 def _partial(result: tuple[Partial, object, object]) -> Partial:
@@ -119,19 +105,15 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
     each partition's hook collected is gathered in partition order).
     """
     from slalang.data.dataset import read_manifest
-    from slalang.evaluation.evaluate import resolve_period
 
     manifest = read_manifest(dataset)
-    period = resolve_period(plan, period, np.array([manifest.created_min,
-                                                    manifest.created_max], dtype=np.int64))
-    if as_of is None:
-        as_of = period.end
-    context = Context(plan, roster, int(as_of), period)
+    context = dataset_context(plan, manifest, roster, as_of, period)
+    as_of, period = context.as_of, context.period
     client, cluster = _client(scheduler, workers)
     try:
         shared = client.scatter(context, broadcast=True)
         hooked = client.scatter(hook, broadcast=True) if hook is not None else None
-        tasks = [client.submit(_evaluate_partition, shared, path, manifest.source,
+        tasks = [client.submit(evaluate_partition, shared, path, manifest.source,
                                list_tickets, verdicts is not None, hooked, pure=False)
                  for path in manifest.paths()]
         rows = 0
@@ -175,9 +157,4 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
         client.close()
         if cluster is not None:
             cluster.close()
-    if collector is not None:
-        context = replace(context, roster=collector.roster(context.roster))
-    total = Partial(context, total.counts, manifest.rejected, total.invalid, total.listed,
-                    facts=total.facts)
-    return finish(total, downtime=downtime, data_hash=manifest.data_hash,
-                  input_counts=manifest.input), rows
+    return finish_dataset(total, context, manifest, downtime, collector), rows

@@ -5,10 +5,13 @@ the input is cut into batches and where the batches run:
 
 * ``memory``: the whole input read at once, one batch;
 * ``chunks``: a CSV export read in chunks of tickets, evaluated in worker processes on
-  every core (:mod:`slalang.evaluation.streaming`), memory bounded;
-* ``dask``: a partitioned dataset (``slalang convert``), a partition per task on a Dask
-  cluster, partials merged in a tree (:mod:`slalang.evaluation.distributed`);
-* ``auto``: ``chunks`` for a CSV export of 256 MiB or more, ``memory`` otherwise.
+  every core (:mod:`slalang.evaluation.streaming`), memory bounded; a partitioned dataset
+  (``slalang convert``), a partition per task on the same worker processes
+  (:mod:`slalang.evaluation.partitions`);
+* ``dask``: a partitioned dataset, a partition per task on a Dask cluster, partials merged
+  in a tree (:mod:`slalang.evaluation.distributed`);
+* ``auto``: ``chunks`` for a CSV export of 256 MiB or more, ``memory`` for a smaller one;
+  for a dataset, ``dask`` when Dask is installed, else ``chunks``.
 
 Whatever the engine, the outputs are the same bytes.
 """
@@ -59,8 +62,12 @@ def choose_engine(engine: str, tickets: str | Path, events: str | Path | None,
         raise ValueError(f"unknown engine {engine!r} (engines: {', '.join(ENGINES)})")
     from slalang.data.dataset import is_dataset
 
-    if engine == "dask" or is_dataset(tickets):
-        return ("dask" if engine in ("dask", "auto") and _dask_ready(engine) else "memory"), None
+    if is_dataset(tickets):  # a partition per task: on Dask when installed, else here
+        if engine == "auto":
+            return ("dask" if _dask_ready(engine) else "chunks"), None
+        return engine, None
+    if engine == "dask":
+        return "dask", None
     if engine == "memory":
         return "memory", None
     from slalang.data.stream import stream_refusal
@@ -75,7 +82,8 @@ def choose_engine(engine: str, tickets: str | Path, events: str | Path | None,
 
 
 def _dask_ready(engine: str) -> bool:
-    """Whether dask can run (``auto`` on a dataset without dask installed reads it whole)."""
+    """Whether dask can run (``auto`` on a dataset without dask installed runs it on this
+    machine's cores)."""
     if engine == "dask":
         return True
     import importlib.util
@@ -110,6 +118,7 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
         progress: called as ``progress(phase, done, total)`` while a long run goes on.
     """
     from slalang.data import read_downtime
+    from slalang.data.dataset import is_dataset
     from slalang.data.read import check_errors
 
     refuse_beside_dataset(tickets, events, mapping)
@@ -119,7 +128,14 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
             if isinstance(downtime, str | Path) else downtime)
     ev: Evaluation | None = None
     rows: int | None = None
-    if chosen == "chunks":
+    if chosen == "dask" or (chosen == "chunks" and is_dataset(tickets)):
+        from slalang.evaluation.partitions import evaluate_dataset
+
+        ev, rows = evaluate_dataset(
+            chosen, plan, str(tickets), down, roster, as_of=as_of, period=period,
+            workers=workers, scheduler=scheduler, verdicts=verdicts,
+            list_tickets=list_tickets, progress=progress)
+    elif chosen == "chunks":
         from slalang.data.stream import NotStreamable
         from slalang.evaluation.streaming import evaluate_chunked
 
@@ -132,13 +148,6 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
         except NotStreamable as exc:
             notes.append(f"evaluating in memory: {exc}")
             chosen = "memory"
-    elif chosen == "dask":
-        from slalang.evaluation.distributed import evaluate_distributed
-
-        ev, rows = evaluate_distributed(
-            plan, tickets, down, roster, as_of=as_of, period=period, workers=workers,
-            scheduler=scheduler, verdicts=verdicts, list_tickets=list_tickets,
-            progress=progress)
     if ev is None:
         from slalang.evaluation.evaluate import evaluate
 

@@ -63,7 +63,7 @@ _MERGE_ROWS = 500_000
 #: listed tickets are sorted again by each merge, so they wait
 _MERGE_PARTS = 64
 #: by default, chunks are evaluated in worker processes from this many tickets on
-_PROCESS_TICKETS = 250_000
+PROCESS_TICKETS = 250_000
 #: the same, for the split reader, which knows the file's size before its tickets
 _PROCESS_BYTES = 24 << 20
 
@@ -174,7 +174,7 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
 
         n_chunks = max(-(-chunks.n // chunk_rows), 1)
         if workers is None:  # starting processes costs about a second: worth it when large
-            workers = default_workers() if chunks.n >= _PROCESS_TICKETS else 1
+            workers = default_workers() if chunks.n >= PROCESS_TICKETS else 1
         if collector is not None:
             collector.start()
         with BatchPool(context, min(workers, n_chunks), listed=list_tickets,

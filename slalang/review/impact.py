@@ -157,27 +157,32 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
     """:func:`replay` on an input's files: read whole, or chunk by chunk when it is a CSV
     export of 256 MiB or more (``chunk_rows`` forces chunks, ``whole`` the whole read), in
     bounded memory (a replay of the 10m bench set read whole took 7.5 GB), or a partition per
-    task on Dask for a dataset written by ``slalang convert`` (``scheduler``: as for
-    ``evaluate``; read whole without Dask, or when the versions count months in different
-    zones). The same Impact
-    every way. ``progress(phase, done, total)`` is called as the chunks are read and
-    replayed."""
+    task for a dataset written by ``slalang convert`` (on Dask when installed, ``scheduler``
+    as for ``evaluate``; else on the worker processes here). The same Impact every way.
+    ``progress(phase, done, total)`` is called as the chunks are read and replayed."""
+    from slalang.data.dataset import is_dataset
     from slalang.engines import reads_in_chunks
     from slalang.evaluation.drivers import choose_engine
 
     engine = "auto" if scheduler is None else "dask"  # a scheduler named: Dask or an error
-    if (not whole and old_plan.timezone == new_plan.timezone
-            and choose_engine(engine, tickets, events, mapping)[0] == "dask"):
-        # a dataset, Dask installed: a partition per task, both versions in the worker
-        from slalang.evaluation.distributed import evaluate_distributed
+    chosen = choose_engine(engine, tickets, events, mapping)[0]
+    if not whole and (chosen == "dask" or is_dataset(tickets)):
+        # a dataset: a partition per task (on Dask when installed, else on the worker
+        # processes here), both versions in the worker, each in its period
+        from slalang.data.dataset import read_manifest
         from slalang.evaluation.drivers import refuse_beside_dataset
+        from slalang.evaluation.partitions import dataset_context, evaluate_dataset
 
         refuse_beside_dataset(tickets, events, mapping)
-        return _replay_with(old_plan, new_plan, downtime, new_roster, lambda hook, collector:
-                            evaluate_distributed(old_plan, str(tickets), downtime, old_roster,
-                                                 as_of, period, scheduler=scheduler,
-                                                 list_tickets=False, progress=progress,
-                                                 hook=hook, collector=collector))
+        hook = _ReplayHook(new_plan, new_roster)
+        if old_plan.timezone != new_plan.timezone:  # the dataset's months in the new zone
+            new = dataset_context(new_plan, read_manifest(tickets), new_roster, as_of, period)
+            hook = _ReplayHook(new_plan, new_roster, new.as_of, new.period)
+        return _replay_with(old_plan, new_plan, downtime, new_roster, hook,
+                            lambda hook, collector: evaluate_dataset(
+                                chosen, old_plan, str(tickets), downtime, old_roster, as_of,
+                                period, scheduler=scheduler, list_tickets=False,
+                                progress=progress, hook=hook, collector=collector))
     if whole or not reads_in_chunks(tickets, events, mapping,
                                     any_size=chunk_rows is not None):
         from slalang.evaluation.drivers import read_whole
@@ -212,22 +217,24 @@ def _replay_split(old_plan, new_plan, tickets, events, downtime, old_roster, new
     (:func:`_replay_with`)."""
     from slalang.evaluation.streaming import evaluate_chunked
 
-    return _replay_with(old_plan, new_plan, downtime, new_roster, lambda hook, collector:
+    return _replay_with(old_plan, new_plan, downtime, new_roster,
+                        _ReplayHook(new_plan, new_roster), lambda hook, collector:
                         evaluate_chunked(old_plan, tickets, events, downtime, old_roster,
                                          as_of, period, chunk_rows=rows, workdir=workdir,
                                          list_tickets=False, progress=progress, hook=hook,
                                          collector=collector))
 
 
-def _replay_with(old_plan, new_plan, downtime, new_roster, run) -> Impact:
+def _replay_with(old_plan, new_plan, downtime, new_roster, hook: _ReplayHook, run
+                 ) -> Impact:
     """Both versions on an engine's workers: the engine (``run(hook, collector)``) evaluates
     the old version, and in the worker each chunk's (or partition's) verdicts are followed by
-    the new version's and the flips between them (:class:`_ReplayHook`); the new version's
-    partials and the flips come back in order (:class:`_ReplayCollector`)."""
+    the new version's and the flips between them (``hook``); the new version's partials and
+    the flips come back in order (:class:`_ReplayCollector`)."""
     from slalang.evaluation.kernel import finish
 
     collector = _ReplayCollector(new_plan, new_roster)
-    old, _ = run(_ReplayHook(new_plan, new_roster), collector)
+    old, _ = run(hook, collector)
     new = finish(collector.result(), downtime=downtime)
     metrics = [*old_plan.metrics, *(m for m in new_plan.metrics if m not in old_plan.metrics)]
     return Impact(period=new.period.label, tickets=collector.counted,
@@ -239,11 +246,14 @@ def _replay_with(old_plan, new_plan, downtime, new_roster, run) -> Impact:
 @dataclass(frozen=True)
 class _ReplayHook:
     """In the worker: a chunk evaluated under the old version (by the engine) is evaluated
-    under the new one too, in the same period and at the same instant, and its flips found
-    (:class:`~slalang.evaluation.workers.ChunkHook`)."""
+    under the new one too, and its flips found (:class:`~slalang.evaluation.workers.ChunkHook`):
+    at ``as_of`` in ``period`` when given (versions counting months in different zones), else
+    in the old version's period and at its instant."""
 
     plan: object
     roster: object
+    as_of: int | None = None
+    period: object = None
 
     def prepare(self, plan, table, roster):
         return table, roster
@@ -251,12 +261,14 @@ class _ReplayHook:
     def collect(self, verdicts):
         from slalang.evaluation.kernel import evaluate_batch
 
-        part = evaluate_batch(self.plan, verdicts.tickets, self.roster, verdicts.as_of,
-                              verdicts.period, listed=False, keep_verdicts=True)
+        as_of, period = ((verdicts.as_of, verdicts.period) if self.period is None
+                         else (self.as_of, self.period))
+        part = evaluate_batch(self.plan, verdicts.tickets, self.roster, as_of, period,
+                              listed=False, keep_verdicts=True)
         flips = list(_flips(verdicts, part.verdicts))
         counted = int(np.count_nonzero(np.asarray(part.verdicts.ticket_bucket) >= 0))
         return (dataclasses.replace(part, verdicts=None, context=None), flips, counted,
-                verdicts.as_of, verdicts.period)
+                as_of, period)
 
 
 class _ReplayCollector:

@@ -41,22 +41,29 @@ def run(args: list[str]) -> str:
 ])
 @pytest.mark.parametrize("dask", [True, False])
 def test_a_dataset_gives_what_its_export_gives(dataset, verb, dask, monkeypatch):
-    """`calibrate` and `diff` run a dataset on a local Dask cluster, a partition per task,
-    their hook in the worker (as `evaluate` runs it); without Dask they read it whole."""
-    from slalang.evaluation import distributed, drivers
+    """`calibrate` and `diff` run a dataset a partition per task, their hook in the worker
+    (as `evaluate` runs it): on a local Dask cluster, or without Dask on the worker
+    processes here (they read it whole before)."""
+    from slalang.data import dataset as datasets
+    from slalang.evaluation import drivers, partitions
 
     monkeypatch.setattr(drivers, "_dask_ready", lambda engine: dask)
     hooks = []
-    real = distributed.evaluate_distributed
+    real = partitions.evaluate_dataset
 
-    def recorded(*a, **kw):
-        hooks.append(type(kw["hook"]).__name__)
-        return real(*a, **kw)
+    def recorded(engine, *a, **kw):
+        hooks.append((engine, type(kw["hook"]).__name__))
+        return real(engine, *a, **kw)
 
-    monkeypatch.setattr(distributed, "evaluate_distributed", recorded)
+    def whole(*args):
+        raise AssertionError("the dataset was read whole")
+
+    monkeypatch.setattr(partitions, "evaluate_dataset", recorded)
+    monkeypatch.setattr(datasets, "read_dataset", whole)
     out = run([*verb, *dataset])
+    monkeypatch.undo()
     want = {"calibrate": ["_TierHook"], "diff": ["_ReplayHook"]}.get(verb[0], [])
-    assert hooks == (want if dask else [])
+    assert hooks == [("dask" if dask else "chunks", hook) for hook in want]
     assert out == run([*verb, *EXPORT])
     assert "T0000063" in out or verb[0] != "explain"
 

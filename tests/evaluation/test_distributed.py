@@ -190,3 +190,29 @@ def test_a_local_cluster_keeps_freed_memory_in_its_workers(monkeypatch):
     if sys.platform.startswith("linux"):  # numpy asks for huge pages there by default
         assert list(huge.values()) == [False]
     assert dask.config.get(key) == before  # the setting was for that cluster only
+
+
+def test_versions_in_other_zones_replay_on_the_cluster(tmp_path, scheduler, monkeypatch):
+    """A `diff` of a dataset whose versions count months in different zones runs on the
+    cluster named (it was read whole in this process, the scheduler left unused), the new
+    version in its own months; the impact is the whole read's."""
+    from slalang.evaluation import distributed
+    from slalang.review.impact import replay, replay_input
+
+    text = (ROOT / "policies" / "bench.sla").read_text(encoding="utf-8")
+    assert 'period month in "Europe/Rome"' in text
+    (tmp_path / "london.sla").write_text(text.replace(
+        'period month in "Europe/Rome"', 'period month in "Europe/London"').replace(
+        "response on office: P1 30m,", "response on office: P1 1h,"), encoding="utf-8")
+    old, new = _plan("bench.sla"), compile_plan(load_policy(tmp_path / "london.sla"))
+    tickets, events = (ROOT / "tests" / "evaluation" / "fixtures" / "bench300" / name
+                       for name in ("tickets.csv", "events.csv"))
+    whole = replay(old, new, read_tickets(tickets, events), None, None, None)
+    convert(tickets, tmp_path / "ds", events, partition_rows=64)
+    used = []
+    real = distributed.evaluate_distributed
+    monkeypatch.setattr(distributed, "evaluate_distributed",
+                        lambda *a, **kw: used.append(kw["scheduler"]) or real(*a, **kw))
+    got = replay_input(old, new, tmp_path / "ds", None, None, None, None,
+                       scheduler=scheduler)
+    assert used == [scheduler] and got == whole and whole.flips

@@ -114,6 +114,55 @@ def test_the_split_reader_replays_on_worker_processes(tmp_path, change, monkeypa
     assert parts == whole and whole.flips
 
 
+def _add_a_ticket_between_months(tickets: Path) -> None:
+    """A ticket created in July in London and in August in Rome: a version whose months
+    are counted in the other's zone puts it in another month."""
+    with tickets.open("a", encoding="utf-8") as fh:
+        fh.write("T-9999,Alfa Srl,Gold,P1,incident,email,2026-07-31T22:30:00+00:00,"
+                 "2026-08-01T06:00:00+00:00,,,high,high\n")
+
+
+def _in_london(folder: Path):
+    """The new version of :func:`_versions`, counting months in London (the old: Rome)."""
+    text = (folder / "new.sla").read_text(encoding="utf-8")
+    assert 'period month in "Europe/Rome"' in text
+    (folder / "other.sla").write_text(text.replace('period month in "Europe/Rome"',
+                                                   'period month in "Europe/London"'),
+                                      encoding="utf-8")
+    return compile_plan(load_policy(str(folder / "other.sla")))
+
+
+@pytest.mark.parametrize("period", ["2026-Q3", None])
+@pytest.mark.parametrize("zone", ["Europe/Rome", "Europe/London"])
+def test_a_dataset_replays_on_worker_processes_each_version_in_its_zone(
+        tmp_path, monkeypatch, period, zone):
+    """Without Dask, a converted dataset is replayed a partition per task on two worker
+    processes, never read whole; versions counting months in different zones too, each in
+    its own period (they were read whole, in one process, even with Dask)."""
+    from slalang.data import dataset
+    from slalang.data.dataset import convert
+    from slalang.evaluation import drivers, partitions
+
+    (old, old_roster), (new, new_roster) = _versions(tmp_path, "target")
+    if zone != old.timezone:
+        new = _in_london(tmp_path)
+    assert new.timezone == zone
+    tickets, events = example_as_csv(tmp_path)
+    _add_a_ticket_between_months(tickets)
+    down = read_downtime(EXAMPLE / "downtime.csv")
+    whole = replay(old, new, read_tickets(tickets, events), down, old_roster, new_roster,
+                   period=period)
+    convert(tickets, tmp_path / "ds", events, partition_rows=9)
+    monkeypatch.setattr(drivers, "_dask_ready", lambda engine: engine == "dask")
+    monkeypatch.setattr(dataset, "read_dataset", lambda *a: pytest.fail("read whole"))
+    real = partitions.evaluate_partitions
+    monkeypatch.setattr(partitions, "evaluate_partitions",
+                        lambda *a, **kw: real(*a, **{**kw, "workers": 2}))
+    parts = replay_input(old, new, tmp_path / "ds", None, down, old_roster, new_roster,
+                         period=period)
+    assert parts == whole and whole.flips
+
+
 def test_other_zones_and_gzip_replay_in_one_process(tmp_path, monkeypatch):
     """Two versions counting months in different zones are replayed in one process, each
     in its own period; a gzipped export on the sequential reader's engine (the split reader
@@ -125,6 +174,7 @@ def test_other_zones_and_gzip_replay_in_one_process(tmp_path, monkeypatch):
 
     (old, old_roster), (new, new_roster) = _versions(tmp_path, "target")
     tickets, events = example_as_csv(tmp_path)
+    _add_a_ticket_between_months(tickets)
     sequential = []
     real = impact._replay_chunks
     monkeypatch.setattr(impact, "_replay_chunks",
@@ -132,13 +182,7 @@ def test_other_zones_and_gzip_replay_in_one_process(tmp_path, monkeypatch):
     engine = []
     real_run = streaming._run
     monkeypatch.setattr(streaming, "_run", lambda *a: engine.append(a[7]) or real_run(*a))
-    text = (tmp_path / "new.sla").read_text(encoding="utf-8")
-    assert 'period month in "Europe/Rome"' in text
-    (tmp_path / "other.sla").write_text(text.replace('period month in "Europe/Rome"',
-                                                     'period month in "Europe/London"'),
-                                        encoding="utf-8")
-    policy = load_policy(str(tmp_path / "other.sla"))
-    other = compile_plan(policy)
+    other = _in_london(tmp_path)
     assert other.timezone != old.timezone
     whole = replay(old, other, read_tickets(tickets, events), None, old_roster, new_roster,
                    period="2026-Q3")

@@ -1,0 +1,143 @@
+"""A converted dataset on this machine's worker processes (engine ``chunks``), without Dask:
+byte for byte the JSON and verdict CSV of the export evaluated in memory, on messy inputs
+(refused rows, invalid tickets, downtime, a mapped tool export) and on one or two workers.
+Before, a dataset without Dask was read whole (7 GB at 10m), and ``--engine chunks`` on a
+dataset quietly did the same."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from slalang.cli import main
+from slalang.data import dataset, read_downtime, read_tickets
+from slalang.data.dataset import convert
+from slalang.evaluation import drivers, partitions
+from slalang.evaluation.drivers import choose_engine, evaluate_input
+from slalang.evaluation.evaluate import evaluate
+from slalang.evaluation.output.csv import write_verdicts
+from slalang.evaluation.output.json import write_json
+from slalang.evaluation.periods import parse_instant
+from slalang.language import load_policy
+from slalang.plan import compile_plan
+from slalang.roster import roster_for
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKEN = ROOT / "tests" / "evaluation" / "fixtures" / "explain"
+INPUT = ROOT / "tests" / "evaluation" / "fixtures" / "input"
+DATA = ROOT / "tests" / "data" / "fixtures"
+BENCH300 = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
+AS_OF = parse_instant("2030-01-01T00:00:00+00:00")
+
+
+def _plan(name: str):
+    return compile_plan(load_policy(ROOT / "policies" / name))
+
+
+def _bytes(ev, rows: bytes | None = None) -> tuple[bytes, bytes]:
+    doc = io.BytesIO()
+    write_json(ev, doc)
+    if rows is None:
+        out = io.BytesIO()
+        write_verdicts(ev, out)
+        rows = out.getvalue()
+    return doc.getvalue(), rows
+
+
+@pytest.fixture()
+def no_whole_read(monkeypatch):
+    """The dataset is never read whole."""
+    def whole(*args):
+        raise AssertionError("the dataset was read whole")
+
+    monkeypatch.setattr(dataset, "read_dataset", whole)
+
+
+CASES = {
+    "refused rows, invalid tickets, downtime": dict(
+        policy="reference.sla", tickets=BROKEN / "broken.csv",
+        events=BROKEN / "broken-events.csv", downtime=INPUT / "downtime.csv",
+        period="2026-07", partition_rows=2),
+    "broken exports without a period": dict(
+        policy="bench.sla", tickets=DATA / "broken-tickets.csv",
+        events=DATA / "broken-events.csv", partition_rows=3),
+    "a mapped tool export": dict(
+        policy="servicenow-demo.sla", tickets=DATA / "uci-sample.csv.gz",
+        mapping=ROOT / "mappings" / "servicenow-uci.yaml", partition_rows=7),
+    "the bench sample": dict(policy="bench.sla", tickets=BENCH300 / "tickets.csv",
+                             events=BENCH300 / "events.csv", partition_rows=40),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_dataset_on_worker_processes_is_the_export_in_memory(tmp_path, no_whole_read,
+                                                               case, workers):
+    c = CASES[case]
+    plan = _plan(c["policy"])
+    roster = roster_for(plan.policy)
+    down = read_downtime(c["downtime"]) if "downtime" in c else None
+    want = _bytes(evaluate(plan, read_tickets(c["tickets"], events=c.get("events"),
+                                              mapping=c.get("mapping")),
+                           down, roster, as_of=AS_OF, period=c.get("period")))
+    out = tmp_path / "ds"
+    convert(c["tickets"], out, c.get("events"), mapping=c.get("mapping"),
+            partition_rows=c["partition_rows"])
+    assert len(dataset.read_manifest(out).partitions) > 1
+    buf = io.BytesIO()
+    run = evaluate_input(plan, out, None, down, roster, as_of=AS_OF, period=c.get("period"),
+                         engine="chunks", workers=workers, verdicts=buf)
+    assert run.engine == "chunks" and not run.notes
+    assert _bytes(run.evaluation, buf.getvalue()) == want
+
+
+def test_the_engine_for_a_dataset(tmp_path, monkeypatch):
+    out = tmp_path / "ds"
+    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv")
+    for installed, auto in ((True, "dask"), (False, "chunks")):
+        monkeypatch.setattr(drivers, "_dask_ready", lambda engine, i=installed: i
+                            or engine == "dask")
+        assert choose_engine("auto", out, None, None) == (auto, None)
+        assert choose_engine("chunks", out, None, None) == ("chunks", None)
+        assert choose_engine("memory", out, None, None) == ("memory", None)
+        assert choose_engine("dask", out, None, None) == ("dask", None)
+
+
+def test_the_cli_runs_a_dataset_without_dask_on_its_cores(tmp_path, monkeypatch):
+    """`slalang evaluate` on a dataset, Dask not installed: the partitions on worker
+    processes, the same JSON as the export; `--engine memory` still reads it whole."""
+    out = tmp_path / "ds"
+    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv", partition_rows=50)
+    monkeypatch.setattr(drivers, "_dask_ready", lambda engine: engine == "dask")
+    ran = []
+    real = partitions.evaluate_partitions
+    monkeypatch.setattr(partitions, "evaluate_partitions",
+                        lambda *a, **kw: ran.append(kw["workers"]) or real(*a, **kw))
+    base = ["evaluate", str(ROOT / "policies" / "bench.sla"), "--format", "json",
+            "--as-of", "2030-01-01T00:00:00+00:00", "--quiet"]
+    want = CliRunner().invoke(main, [*base, "--tickets", str(BENCH300 / "tickets.csv"),
+                                     "--events", str(BENCH300 / "events.csv")])
+    for extra, runs in (([], [None]), (["--workers", "2"], [2]), (["--engine", "memory"], [])):
+        ran.clear()
+        got = CliRunner().invoke(main, [*base, "--tickets", str(out), *extra])
+        assert (got.exit_code, got.stdout) == (0, want.stdout), got.output
+        assert ran == runs
+
+
+def test_a_dataset_without_partitions_measured_nothing(tmp_path):
+    """A manifest that lists no partition: nothing was measured, and the run says so (exit
+    2), as on Dask; it does not pass as a month without tickets."""
+    import json
+
+    out = tmp_path / "ds"
+    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv")
+    manifest = out / dataset.MANIFEST
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    doc["partitions"] = []
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    r = CliRunner().invoke(main, ["evaluate", str(ROOT / "policies" / "bench.sla"),
+                                  "--tickets", str(out), "--engine", "chunks"])
+    assert r.exit_code == 2 and "nothing was measured" in r.output
