@@ -108,6 +108,8 @@ def main() -> None:
         cmds["10m chunks"] = [*ev, *files("10m"), "--engine", "chunks"]
         cmds["10m dask"] = [*ev, "--tickets", str(dataset), "--engine", "dask",
                             "--scheduler", "local", "--workers", "2"]
+        # the same dataset on this machine's worker processes (no floor: beside Dask)
+        cmds["10m dataset chunks"] = [*ev, "--tickets", str(dataset), "--engine", "chunks"]
     res: dict[str, list[tuple[float, float]]] = {k: [] for k in cmds}
     load = []
     for _ in range(a.repeat):
@@ -137,6 +139,7 @@ def main() -> None:
     if a.with_10m:
         print(f"10m chunks / 1m summary: {ratio('10m chunks', '1m')}  (floor 7x, RSS 1 GiB)")
         print(f"10m dask / 1m summary: {ratio('10m dask', '1m')}  (floor 8x)")
+        print(f"10m dataset chunks / 1m summary: {ratio('10m dataset chunks', '1m')}")
 
 
 if __name__ == "__main__":

@@ -70,9 +70,9 @@ def measure_input(plan: Plan, tickets: str | Path, events: str | Path | None, do
                   scheduler: str | None = None) -> MeasuredInput:
     """Evaluate an input's files for calibration (every customer on ``tier`` when given):
     read whole, or chunk by chunk when it is a CSV export of 256 MiB or more (``chunk_rows``
-    forces chunks, ``whole`` the whole read), or a partition per task on Dask for a dataset
-    written by ``slalang convert`` (``scheduler``: as for ``evaluate``, a local cluster by
-    default; on the worker processes here without Dask).
+    forces chunks, ``whole`` the whole read), or a partition per task for a dataset written
+    by ``slalang convert``: on the worker processes here, or on Dask when ``scheduler`` is
+    named (as for ``evaluate``).
     ``progress(phase, done, total)`` is called as the chunks are read and evaluated."""
     from slalang.data.dataset import is_dataset
     from slalang.engines import reads_in_chunks
@@ -81,8 +81,8 @@ def measure_input(plan: Plan, tickets: str | Path, events: str | Path | None, do
     engine = "auto" if scheduler is None else "dask"  # a scheduler named: Dask or an error
     chosen = choose_engine(engine, tickets, events, mapping)[0]
     if not whole and (chosen == "dask" or is_dataset(tickets)):
-        # a dataset: a partition per task, as `evaluate` runs it (on Dask when installed,
-        # else on the worker processes here)
+        # a dataset: a partition per task, as `evaluate` runs it (on the worker processes
+        # here, or on the Dask cluster named)
         from slalang.evaluation.drivers import refuse_beside_dataset
         from slalang.evaluation.partitions import evaluate_dataset
 

@@ -126,7 +126,8 @@ def write_outputs(ev, outputs, *, json_out: str | None, stamp_out: str | None,
               default="auto", show_default=True,
               help="memory: read everything at once; chunks: a CSV export in chunks on "
               "every core, memory bounded; dask: a `slalang convert` dataset on a Dask "
-              "cluster; auto: chunks from 256 MiB of CSV, dask for a dataset, else memory.")
+              "cluster; auto: chunks from 256 MiB of CSV or for a dataset, dask when "
+              "--scheduler is given, else memory.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Worker processes (chunks, and a local Dask cluster); default: one per core.")
 @click.option("--scheduler", help="Dask scheduler: 'local' (a LocalCluster, the default) or "

@@ -157,8 +157,8 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
     """:func:`replay` on an input's files: read whole, or chunk by chunk when it is a CSV
     export of 256 MiB or more (``chunk_rows`` forces chunks, ``whole`` the whole read), in
     bounded memory (a replay of the 10m bench set read whole took 7.5 GB), or a partition per
-    task for a dataset written by ``slalang convert`` (on Dask when installed, ``scheduler``
-    as for ``evaluate``; else on the worker processes here). The same Impact every way.
+    task for a dataset written by ``slalang convert`` (on the worker processes here, or on
+    Dask when ``scheduler`` is named, as for ``evaluate``). The same Impact every way.
     ``progress(phase, done, total)`` is called as the chunks are read and replayed."""
     from slalang.data.dataset import is_dataset
     from slalang.engines import reads_in_chunks
@@ -167,8 +167,8 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
     engine = "auto" if scheduler is None else "dask"  # a scheduler named: Dask or an error
     chosen = choose_engine(engine, tickets, events, mapping)[0]
     if not whole and (chosen == "dask" or is_dataset(tickets)):
-        # a dataset: a partition per task (on Dask when installed, else on the worker
-        # processes here), both versions in the worker, each in its period
+        # a dataset: a partition per task (on the worker processes here, or on the Dask
+        # cluster named), both versions in the worker, each in its period
         from slalang.data.dataset import read_manifest
         from slalang.evaluation.drivers import refuse_beside_dataset
         from slalang.evaluation.partitions import dataset_context, evaluate_dataset

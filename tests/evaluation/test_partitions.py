@@ -1,8 +1,9 @@
-"""A converted dataset on this machine's worker processes (engine ``chunks``), without Dask:
-byte for byte the JSON and verdict CSV of the export evaluated in memory, on messy inputs
-(refused rows, invalid tickets, downtime, a mapped tool export) and on one or two workers.
-Before, a dataset without Dask was read whole (7 GB at 10m), and ``--engine chunks`` on a
-dataset quietly did the same."""
+"""A converted dataset on this machine's worker processes (engine ``chunks``, the default
+for a dataset; Dask when a scheduler is named): byte for byte the JSON and verdict CSV of the
+export evaluated in memory, on messy inputs (refused rows, invalid tickets, downtime, a
+mapped tool export) and on one or two workers. Before, a dataset was run on a local Dask
+cluster, or read whole without Dask (7 GB at 10m), and ``--engine chunks`` on a dataset
+quietly read it whole too."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 from slalang.cli import main
 from slalang.data import dataset, read_downtime, read_tickets
 from slalang.data.dataset import convert
-from slalang.evaluation import drivers, partitions
+from slalang.evaluation import partitions
 from slalang.evaluation.drivers import choose_engine, evaluate_input
 from slalang.evaluation.evaluate import evaluate
 from slalang.evaluation.output.csv import write_verdicts
@@ -94,24 +95,20 @@ def test_a_dataset_on_worker_processes_is_the_export_in_memory(tmp_path, no_whol
     assert _bytes(run.evaluation, buf.getvalue()) == want
 
 
-def test_the_engine_for_a_dataset(tmp_path, monkeypatch):
+def test_the_engine_for_a_dataset(tmp_path):
     out = tmp_path / "ds"
     convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv")
-    for installed, auto in ((True, "dask"), (False, "chunks")):
-        monkeypatch.setattr(drivers, "_dask_ready", lambda engine, i=installed: i
-                            or engine == "dask")
-        assert choose_engine("auto", out, None, None) == (auto, None)
-        assert choose_engine("chunks", out, None, None) == ("chunks", None)
-        assert choose_engine("memory", out, None, None) == ("memory", None)
-        assert choose_engine("dask", out, None, None) == ("dask", None)
+    assert choose_engine("auto", out, None, None) == ("chunks", None)
+    assert choose_engine("chunks", out, None, None) == ("chunks", None)
+    assert choose_engine("memory", out, None, None) == ("memory", None)
+    assert choose_engine("dask", out, None, None) == ("dask", None)
 
 
-def test_the_cli_runs_a_dataset_without_dask_on_its_cores(tmp_path, monkeypatch):
-    """`slalang evaluate` on a dataset, Dask not installed: the partitions on worker
-    processes, the same JSON as the export; `--engine memory` still reads it whole."""
+def test_the_cli_runs_a_dataset_on_its_cores(tmp_path, monkeypatch):
+    """`slalang evaluate` on a dataset: the partitions on worker processes, the same JSON as
+    the export; `--engine memory` still reads it whole."""
     out = tmp_path / "ds"
     convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv", partition_rows=50)
-    monkeypatch.setattr(drivers, "_dask_ready", lambda engine: engine == "dask")
     ran = []
     real = partitions.evaluate_partitions
     monkeypatch.setattr(partitions, "evaluate_partitions",

@@ -136,12 +136,12 @@ def _in_london(folder: Path):
 @pytest.mark.parametrize("zone", ["Europe/Rome", "Europe/London"])
 def test_a_dataset_replays_on_worker_processes_each_version_in_its_zone(
         tmp_path, monkeypatch, period, zone):
-    """Without Dask, a converted dataset is replayed a partition per task on two worker
-    processes, never read whole; versions counting months in different zones too, each in
-    its own period (they were read whole, in one process, even with Dask)."""
+    """A converted dataset is replayed a partition per task on two worker processes,
+    never read whole; versions counting months in different zones too, each in its own
+    period (they were read whole, in one process, even with Dask)."""
     from slalang.data import dataset
     from slalang.data.dataset import convert
-    from slalang.evaluation import drivers, partitions
+    from slalang.evaluation import partitions
 
     (old, old_roster), (new, new_roster) = _versions(tmp_path, "target")
     if zone != old.timezone:
@@ -153,7 +153,6 @@ def test_a_dataset_replays_on_worker_processes_each_version_in_its_zone(
     whole = replay(old, new, read_tickets(tickets, events), down, old_roster, new_roster,
                    period=period)
     convert(tickets, tmp_path / "ds", events, partition_rows=9)
-    monkeypatch.setattr(drivers, "_dask_ready", lambda engine: engine == "dask")
     monkeypatch.setattr(dataset, "read_dataset", lambda *a: pytest.fail("read whole"))
     real = partitions.evaluate_partitions
     monkeypatch.setattr(partitions, "evaluate_partitions",
