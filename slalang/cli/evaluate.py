@@ -172,6 +172,12 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
         engine = "memory"
     if chunk_rows is not None and engine in ("memory", "dask"):
         raise click.UsageError(f"--chunk-rows goes with --engine chunks, not {engine}")
+    if workers is not None and engine == "memory":
+        raise click.UsageError("--workers goes with --engine chunks or dask: the memory "
+                               "engine evaluates in this process")
+    if chunk_rows is not None and _is_dataset(tickets):
+        raise click.UsageError("--chunk-rows goes with a CSV export: a dataset's batches are "
+                               "its partitions (`slalang convert --partition-rows`)")
     if scheduler is not None and engine not in ("auto", "dask"):
         raise click.UsageError(f"--scheduler goes with --engine dask, not {engine}")
     from slalang.cli.common import command_outputs, tune_for_one_run
@@ -229,3 +235,9 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
 
         click.echo(evaluation_to_text(ev), nl=False)
     raise SystemExit(EXIT_FINDINGS if failed(ev, fail_on) else EXIT_OK)
+
+
+def _is_dataset(path: str) -> bool:
+    from slalang.data.dataset import is_dataset
+
+    return is_dataset(path)

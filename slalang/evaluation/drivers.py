@@ -115,6 +115,9 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
     refuse_beside_dataset(tickets, events, mapping)
     if scheduler is not None and engine == "auto":  # a cluster named: Dask, or an error
         engine = "dask"
+    if chunk_rows is not None and is_dataset(tickets):
+        raise ValueError("chunk_rows goes with a CSV export: a dataset's batches are its "
+                         "partitions")
     chosen, note = choose_engine(engine, tickets, events, mapping, chunk_rows)
     notes = [note] if note else []
     down = (read_downtime(downtime, max_errors=max_errors)

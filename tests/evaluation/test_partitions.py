@@ -138,3 +138,22 @@ def test_a_dataset_without_partitions_measured_nothing(tmp_path):
     r = CliRunner().invoke(main, ["evaluate", str(ROOT / "policies" / "bench.sla"),
                                   "--tickets", str(out), "--engine", "chunks"])
     assert r.exit_code == 2 and "nothing was measured" in r.output
+
+
+def test_chunk_rows_beside_a_dataset_is_refused(tmp_path):
+    """A dataset's batches are its partitions: a chunk size given beside it would be left
+    unused, so it is refused (exit 2), not dropped."""
+    out = tmp_path / "ds"
+    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv")
+    r = CliRunner().invoke(main, ["evaluate", str(ROOT / "policies" / "bench.sla"),
+                                  "--tickets", str(out), "--chunk-rows", "10"])
+    assert r.exit_code == 2 and "--partition-rows" in r.output
+    with pytest.raises(ValueError, match="partitions"):
+        evaluate_input(_plan("bench.sla"), out, chunk_rows=10)
+
+
+def test_workers_beside_the_memory_engine_is_refused():
+    r = CliRunner().invoke(main, ["evaluate", str(ROOT / "policies" / "bench.sla"),
+                                  "--tickets", str(BENCH300 / "tickets.csv"),
+                                  "--in-memory", "--workers", "2"])
+    assert r.exit_code == 2 and "--workers goes with" in r.output
