@@ -1,5 +1,5 @@
-"""`slalang convert`: a ticket export as a partitioned Parquet dataset for distributed
-evaluation (``slalang evaluate --engine dask``).
+"""`slalang convert`: a ticket export as a partitioned Parquet dataset, which every verb
+reads a partition per task (on this machine's cores, or on a Dask cluster).
 
 Exit codes: 0 written, 2 usage or input error (nothing written).
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from slalang.cli.common import quiet_option
 from slalang.errors import EXIT_OK
 
 
@@ -22,7 +23,7 @@ from slalang.errors import EXIT_OK
               help="The dataset directory to create (new, or empty).")
 @click.option("--partition-rows", type=click.IntRange(min=1), default=250_000,
               show_default=True, help="Tickets per partition (a task of a few seconds).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on standard error.")
+@quiet_option
 def command(tickets: str, events: str | None, mapping: str | None, out: str,
             partition_rows: int, quiet: bool) -> None:
     """Write a ticket export as a partitioned dataset: Parquet files of consecutive
