@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from evaluation_bytes import bundled_plan, output_bytes
 from shared_folder import needs, shared_path
 
 from slalang.cli import main
@@ -21,8 +22,6 @@ from slalang.data.dataset import convert, is_dataset, read_manifest
 from slalang.errors import DataError
 from slalang.evaluation.drivers import evaluate_input
 from slalang.evaluation.evaluate import evaluate
-from slalang.evaluation.output.csv import write_verdicts
-from slalang.evaluation.output.json import write_json
 from slalang.evaluation.periods import parse_instant
 from slalang.language import load_policy
 from slalang.plan import compile_plan
@@ -46,24 +45,10 @@ def scheduler():
         yield cluster.scheduler_address
 
 
-def _plan(name: str):
-    return compile_plan(load_policy(ROOT / "policies" / name))
-
-
-def _bytes(ev, rows: bytes | None = None) -> tuple[bytes, bytes]:
-    doc = io.BytesIO()
-    write_json(ev, doc)
-    if rows is None:
-        out = io.BytesIO()
-        write_verdicts(ev, out)
-        rows = out.getvalue()
-    return doc.getvalue(), rows
-
-
 def assert_distributed_same(plan, tickets, events, out, scheduler, *, mapping=None,
                             downtime=None, roster=None, period=None, partition_rows=2):
     down = read_downtime(downtime) if downtime else None
-    want = _bytes(evaluate(plan, read_tickets(tickets, events=events, mapping=mapping), down,
+    want = output_bytes(evaluate(plan, read_tickets(tickets, events=events, mapping=mapping), down,
                            roster, as_of=AS_OF, period=period))
     convert(tickets, out, events, mapping=mapping, partition_rows=partition_rows)
     assert is_dataset(out)
@@ -71,16 +56,16 @@ def assert_distributed_same(plan, tickets, events, out, scheduler, *, mapping=No
     run = evaluate_input(plan, out, None, down, roster, as_of=AS_OF, period=period,
                          engine="dask", scheduler=scheduler, verdicts=buf)
     assert run.engine == "dask"
-    assert _bytes(run.evaluation, buf.getvalue()) == want
+    assert output_bytes(run.evaluation, buf.getvalue()) == want
     # the dataset read whole (the memory engine) gives the same bytes too
     whole = evaluate_input(plan, out, None, down, roster, as_of=AS_OF, period=period,
                            engine="memory")
-    assert _bytes(whole.evaluation) == want
+    assert output_bytes(whole.evaluation) == want
     return run.evaluation
 
 
 def test_refused_rows_invalid_tickets_and_downtime(tmp_path, scheduler):
-    plan = _plan("reference.sla")
+    plan = bundled_plan("reference.sla")
     ev = assert_distributed_same(plan, BROKEN / "broken.csv", BROKEN / "broken-events.csv",
                                  tmp_path / "ds", scheduler, downtime=INPUT / "downtime.csv",
                                  roster=roster_for(plan.policy), period="2026-07")
@@ -88,13 +73,13 @@ def test_refused_rows_invalid_tickets_and_downtime(tmp_path, scheduler):
 
 
 def test_broken_exports_without_a_period(tmp_path, scheduler):
-    assert_distributed_same(_plan("bench.sla"), DATA / "broken-tickets.csv",
+    assert_distributed_same(bundled_plan("bench.sla"), DATA / "broken-tickets.csv",
                             DATA / "broken-events.csv", tmp_path / "ds", scheduler,
                             partition_rows=3)
 
 
 def test_a_mapped_tool_export(tmp_path, scheduler):
-    plan = _plan("servicenow-demo.sla")
+    plan = bundled_plan("servicenow-demo.sla")
     assert_distributed_same(plan, DATA / "uci-sample.csv.gz", None, tmp_path / "ds", scheduler,
                             mapping=ROOT / "mappings" / "servicenow-uci.yaml",
                             roster=roster_for(plan.policy), partition_rows=7)
@@ -141,7 +126,7 @@ def test_bench_100k_on_two_workers(tmp_path, scheduler):
     gen = shared_path("bench", "gen_tickets.py")
     subprocess.run([sys.executable, str(gen), "--sizes", "100k"], check=True, cwd=tmp_path,
                    capture_output=True, env={**os.environ, "BENCH_DATA": str(tmp_path)})
-    ev = assert_distributed_same(_plan("bench.sla"), tmp_path / "tickets_100k.csv",
+    ev = assert_distributed_same(bundled_plan("bench.sla"), tmp_path / "tickets_100k.csv",
                                  tmp_path / "events_100k.csv", tmp_path / "ds", scheduler,
                                  partition_rows=25_000)
     assert int(ev.agg.g_counts[:, 0].sum()) == 100_000
@@ -204,7 +189,8 @@ def test_versions_in_other_zones_replay_on_the_cluster(tmp_path, scheduler, monk
     (tmp_path / "london.sla").write_text(text.replace(
         'period month in "Europe/Rome"', 'period month in "Europe/London"').replace(
         "response on office: P1 30m,", "response on office: P1 1h,"), encoding="utf-8")
-    old, new = _plan("bench.sla"), compile_plan(load_policy(tmp_path / "london.sla"))
+    old = bundled_plan("bench.sla")
+    new = compile_plan(load_policy(tmp_path / "london.sla"))
     tickets, events = (ROOT / "tests" / "evaluation" / "fixtures" / "bench300" / name
                        for name in ("tickets.csv", "events.csv"))
     whole = replay(old, new, read_tickets(tickets, events), None, None, None)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from evaluation_bytes import bundled_plan, output_bytes
 
 from slalang.cli import main
 from slalang.data import dataset, read_downtime, read_tickets
@@ -19,11 +20,7 @@ from slalang.data.dataset import convert
 from slalang.evaluation import partitions
 from slalang.evaluation.drivers import choose_engine, evaluate_input
 from slalang.evaluation.evaluate import evaluate
-from slalang.evaluation.output.csv import write_verdicts
-from slalang.evaluation.output.json import write_json
 from slalang.evaluation.periods import parse_instant
-from slalang.language import load_policy
-from slalang.plan import compile_plan
 from slalang.roster import roster_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,20 +29,6 @@ INPUT = ROOT / "tests" / "evaluation" / "fixtures" / "input"
 DATA = ROOT / "tests" / "data" / "fixtures"
 BENCH300 = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
 AS_OF = parse_instant("2030-01-01T00:00:00+00:00")
-
-
-def _plan(name: str):
-    return compile_plan(load_policy(ROOT / "policies" / name))
-
-
-def _bytes(ev, rows: bytes | None = None) -> tuple[bytes, bytes]:
-    doc = io.BytesIO()
-    write_json(ev, doc)
-    if rows is None:
-        out = io.BytesIO()
-        write_verdicts(ev, out)
-        rows = out.getvalue()
-    return doc.getvalue(), rows
 
 
 @pytest.fixture()
@@ -78,10 +61,10 @@ CASES = {
 def test_a_dataset_on_worker_processes_is_the_export_in_memory(tmp_path, no_whole_read,
                                                                case, workers):
     c = CASES[case]
-    plan = _plan(c["policy"])
+    plan = bundled_plan(c["policy"])
     roster = roster_for(plan.policy)
     down = read_downtime(c["downtime"]) if "downtime" in c else None
-    want = _bytes(evaluate(plan, read_tickets(c["tickets"], events=c.get("events"),
+    want = output_bytes(evaluate(plan, read_tickets(c["tickets"], events=c.get("events"),
                                               mapping=c.get("mapping")),
                            down, roster, as_of=AS_OF, period=c.get("period")))
     out = tmp_path / "ds"
@@ -92,7 +75,7 @@ def test_a_dataset_on_worker_processes_is_the_export_in_memory(tmp_path, no_whol
     run = evaluate_input(plan, out, None, down, roster, as_of=AS_OF, period=c.get("period"),
                          engine="chunks", workers=workers, verdicts=buf)
     assert run.engine == "chunks" and not run.notes
-    assert _bytes(run.evaluation, buf.getvalue()) == want
+    assert output_bytes(run.evaluation, buf.getvalue()) == want
 
 
 def test_the_engine_for_a_dataset(tmp_path):
@@ -149,7 +132,7 @@ def test_chunk_rows_beside_a_dataset_is_refused(tmp_path):
                                   "--tickets", str(out), "--chunk-rows", "10"])
     assert r.exit_code == 2 and "--partition-rows" in r.output
     with pytest.raises(ValueError, match="partitions"):
-        evaluate_input(_plan("bench.sla"), out, chunk_rows=10)
+        evaluate_input(bundled_plan("bench.sla"), out, chunk_rows=10)
 
 
 def test_workers_beside_the_memory_engine_is_refused():
