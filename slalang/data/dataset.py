@@ -188,7 +188,8 @@ def read_dataset_ticket(path: str | Path, ticket_id: str) -> TicketTable:
     """The dataset's row for one ticket (an empty table when it holds none), with the
     manifest's rejections: what :func:`read_dataset` gives, narrowed to that ticket.
 
-    ``slalang explain`` needs one ticket: reading the 10m dataset whole for it took 7 GB.
+    ``slalang explain`` needs one ticket: reading the 10m dataset whole for it took 20 s and
+    4.2 GB, the filtered scan 0.3 s and 0.26 GB.
     The filter is given to the Parquet scan, so a partition whose id range (the row groups'
     statistics) cannot hold the ticket is skipped unread, and only the matching rows of the
     others are kept.

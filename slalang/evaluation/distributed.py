@@ -24,7 +24,6 @@ from slalang.evaluation.partitions import dataset_context, evaluate_partition, f
 from slalang.evaluation.result import Evaluation
 
 if TYPE_CHECKING:
-
     from slalang.data import DowntimeTable
     from slalang.evaluation.periods import Period
     from slalang.evaluation.streaming import ChunkCollector, Progress
