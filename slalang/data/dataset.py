@@ -159,20 +159,38 @@ def arrow_to_table(table: pa.Table, source: str, data_hash: str = "",
         source=source, rejected=list(rejected), data_hash=data_hash)
 
 
-def read_partition(path: str | Path, source: str) -> TicketTable:
-    """One partition as a TicketTable (its rejections and hash are the manifest's)."""
+def _read_parquet(path: str | Path) -> pa.Table:
+    """A partition's table; a DataError naming it when it is missing or not Parquet (the
+    dataset is incomplete or damaged: it is written again from the export)."""
     import pyarrow.parquet as pq
 
-    return arrow_to_table(pq.read_table(path), source)
+    try:
+        return pq.read_table(path)
+    except FileNotFoundError:
+        raise DataError("a partition the manifest lists is missing: the dataset is "
+                        "incomplete; convert the export again", file=str(path)) from None
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise DataError(f"a partition cannot be read ({_reason(exc)}): the dataset is "
+                        "damaged; convert the export again", file=str(path)) from None
+
+
+def _reason(exc: Exception) -> str:
+    """Arrow's message without the path it repeats ("Could not open Parquet input source
+    '<path>': Parquet magic bytes not found in footer. ...": its first sentence after it)."""
+    text = str(exc).split("': ", 1)[-1]
+    return text.split(". ", 1)[0].rstrip(".")
+
+
+def read_partition(path: str | Path, source: str) -> TicketTable:
+    """One partition as a TicketTable (its rejections and hash are the manifest's)."""
+    return arrow_to_table(_read_parquet(path), source)
 
 
 def read_dataset(path: str | Path) -> TicketTable:
     """The whole dataset as one TicketTable: what ``read_tickets`` gives for the export it
     was made from."""
-    import pyarrow.parquet as pq
-
     m = read_manifest(path)
-    table = pa.concat_tables([pq.read_table(p) for p in m.paths()]) if m.partitions else None
+    table = pa.concat_tables([_read_parquet(p) for p in m.paths()]) if m.partitions else None
     if table is None:
         raise DataError("the dataset has no partition", file=str(path))
     whole = arrow_to_table(table, m.source, m.data_hash, m.rejected)
@@ -202,8 +220,10 @@ def read_dataset_ticket(path: str | Path, ticket_id: str) -> TicketTable:
     try:
         found = ds.dataset(m.paths(), format="parquet").to_table(
             filter=ds.field("id") == ticket_id)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise DataError(f"a partition cannot be read ({exc})", file=str(path)) from None
+    except (OSError, pa.ArrowInvalid):
+        for p in m.paths():  # which partition, and why, as the whole read would say
+            _read_parquet(p)
+        raise
     return arrow_to_table(found, m.source, m.data_hash, m.rejected)
 
 

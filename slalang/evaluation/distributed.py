@@ -16,6 +16,7 @@ the same slalang version.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -70,9 +71,13 @@ def _client(scheduler: str | None, workers: int | None):
             with dask.config.set({key: environ}):
                 # ":0": any free port for the dashboard; None still means 8787, which a
                 # second local cluster on the machine (another run, a parallel test) holds
+                # its workers' failures come back to the client as the exceptions they
+                # raise (a damaged partition: a DataError, said once by the command line),
+                # not also logged with Dask's traceback on standard error
                 cluster = LocalCluster(n_workers=workers or default_workers(),
                                        threads_per_worker=1, processes=True,
-                                       dashboard_address=":0")
+                                       dashboard_address=":0",
+                                       silence_logs=logging.CRITICAL)
         finally:
             _restore_environ(saved)
         return Client(cluster), cluster

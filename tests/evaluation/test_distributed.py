@@ -202,3 +202,15 @@ def test_versions_in_other_zones_replay_on_the_cluster(tmp_path, scheduler, monk
     got = replay_input(old, new, tmp_path / "ds", None, None, None, None,
                        scheduler=scheduler)
     assert used == [scheduler] and got == whole and whole.flips
+
+
+def test_a_damaged_partition_on_the_cluster_is_a_data_error(tmp_path, scheduler):
+    """The worker's DataError comes back to the client as it was raised: the file, and what
+    to do (an internal error with Arrow's exception before)."""
+    out = tmp_path / "ds"
+    convert(BROKEN / "broken.csv", out, BROKEN / "broken-events.csv", partition_rows=2)
+    part = out / read_manifest(out).partitions[1]
+    part.write_text("id,customer\n" * 20, encoding="utf-8")
+    with pytest.raises(DataError, match="a partition cannot be read .* convert the export"):
+        evaluate_input(bundled_plan("reference.sla"), out, engine="dask", scheduler=scheduler,
+                       period="2026-07")

@@ -140,3 +140,34 @@ def test_workers_beside_the_memory_engine_is_refused():
                                   "--tickets", str(BENCH300 / "tickets.csv"),
                                   "--in-memory", "--workers", "2"])
     assert r.exit_code == 2 and "--workers goes with" in r.output
+
+
+@pytest.mark.parametrize("damage", ["missing", "not parquet", "cut short"])
+@pytest.mark.parametrize("verb", [
+    ["evaluate", "--workers", "1"], ["evaluate", "--workers", "2"],
+    ["evaluate", "--engine", "memory"], ["explain", "--ticket", "T0000120"],
+    ["calibrate", "--policy"], ["diff", str(ROOT / "policies" / "reference.sla")],
+])
+def test_a_damaged_dataset_is_named_not_crashed_on(tmp_path, damage, verb):
+    """A partition the manifest lists that is gone, is not Parquet, or was cut short: exit 2
+    with the file and what to do, from every verb and engine (before: a bare file name, or
+    an internal error with Arrow's exception)."""
+    out = tmp_path / "ds"
+    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv", partition_rows=50)
+    part = out / "part-00002.parquet"
+    if damage == "missing":
+        part.unlink()
+    elif damage == "not parquet":
+        part.write_text("id,customer\n" * 20, encoding="utf-8")
+    else:
+        part.write_bytes(part.read_bytes()[:-100])
+    policy = str(ROOT / "policies" / "bench.sla")
+    # calibrate names its policy with --policy; the others take it first
+    args = [*verb, policy] if verb[0] == "calibrate" else [verb[0], policy, *verb[1:]]
+    r = CliRunner().invoke(main, [*args, "--tickets", str(out)])
+    assert r.exit_code == 2, r.output
+    said = ("a partition the manifest lists is missing: the dataset is incomplete"
+            if damage == "missing" else "a partition cannot be read (")
+    assert f"error: {part}: {said}" in r.output
+    assert r.output.rstrip().endswith("convert the export again")
+    assert "internal error" not in r.output and "Traceback" not in r.output
