@@ -21,7 +21,9 @@ import dataclasses
 import json
 import os
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -265,6 +267,20 @@ def _batches(tickets: str | Path, events: str | Path | None, mapping: object | N
     yield None, (list(whole.rejected), whole.data_hash, InputCounts.of(whole, whole.shape))
 
 
+#: partitions read and waiting for the writer thread, at most
+_WRITES_PENDING = 2
+
+
+def _write_partition(table: TicketTable, path: Path) -> None:
+    """One partition's Parquet file. Only the categorical columns are dictionary-encoded:
+    they are dictionaries already, while trying the ids (unique) and the instants as
+    dictionaries cost a third of the writing (250,000 tickets: 86 against 120-175 ms) for a
+    larger file. Statistics are kept: a ticket is looked up by the ids' ranges."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(table_to_arrow(table), path, use_dictionary=list(CATEGORICAL_COLUMNS))
+
+
 def convert(tickets: str | Path, out: str | Path, events: str | Path | None = None, *,
             mapping: object | None = None, partition_rows: int = DEFAULT_PARTITION_ROWS,
             progress: Callable[[str, int, int], None] | None = None) -> Manifest:
@@ -274,8 +290,6 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
     are read whole first. Raises DataError as the reader does, and when ``out`` exists and
     is not an empty directory (nothing is replaced).
     """
-    import pyarrow.parquet as pq
-
     if partition_rows < 1:
         raise ValueError("partition_rows must be at least 1")
     target = Path(out)
@@ -283,7 +297,11 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
         raise DataError("the output exists and is not an empty directory: nothing replaced",
                         file=str(target))
     parent = target.parent if str(target.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder is to be, no permission
+        raise DataError(f"cannot create the dataset's folder {str(parent)!r} "
+                        f"({exc.strerror or exc})", file=str(target)) from None
     # written beside the target and renamed at the end: no half-written dataset
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
     umask = os.umask(0)
@@ -293,7 +311,11 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
         parts: list[str] = []
         n, lo, hi = 0, None, None
         summary = None
-        with tempfile.TemporaryDirectory(prefix="slalang-convert-") as tmp:
+        # each partition written on a thread while the next is read (both mostly outside
+        # the GIL): the 10m export took 20 s written in turn
+        with tempfile.TemporaryDirectory(prefix="slalang-convert-") as tmp, \
+                ThreadPoolExecutor(1, thread_name_prefix="slalang-convert") as writer:
+            pending: deque[Future] = deque()
             for table, done in _batches(tickets, events, mapping, partition_rows, tmp,
                                         progress):
                 if table is None:
@@ -302,12 +324,16 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
                 if not table.n:
                     continue
                 name = f"part-{len(parts):05d}.parquet"
-                pq.write_table(table_to_arrow(table), work / name)
+                while len(pending) >= _WRITES_PENDING:  # memory: a few partitions at most
+                    pending.popleft().result()
+                pending.append(writer.submit(_write_partition, table, work / name))
                 parts.append(name)
                 n += table.n
                 created = np.asarray(table.created_at)
                 lo = int(created.min()) if lo is None else min(lo, int(created.min()))
                 hi = int(created.max()) if hi is None else max(hi, int(created.max()))
+            while pending:
+                pending.popleft().result()
         rejected, data_hash, counts = summary  # type: ignore[misc]
         doc = {"format": FORMAT, "version": VERSION, "source": str(tickets),
                "events": str(events) if events is not None else None,

@@ -171,3 +171,32 @@ def test_a_damaged_dataset_is_named_not_crashed_on(tmp_path, damage, verb):
     assert f"error: {part}: {said}" in r.output
     assert r.output.rstrip().endswith("convert the export again")
     assert "internal error" not in r.output and "Traceback" not in r.output
+
+
+def test_a_failed_partition_write_leaves_no_dataset(tmp_path, monkeypatch):
+    """Partitions are written on a thread while the next is read: a write that fails (a
+    full disk) fails the conversion, and nothing is left, half-written or beside it."""
+    real = dataset._write_partition
+    written = []
+
+    def failing(table, path):
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(path)
+        real(table, path)
+
+    monkeypatch.setattr(dataset, "_write_partition", failing)
+    with pytest.raises(OSError, match="No space left"):
+        convert(BENCH300 / "tickets.csv", tmp_path / "ds", BENCH300 / "events.csv",
+                partition_rows=40)
+    assert len(written) == 1 and list(tmp_path.iterdir()) == []
+
+
+def test_a_dataset_where_no_folder_can_be_made_is_refused(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    r = CliRunner().invoke(main, ["convert", "--tickets", str(BENCH300 / "tickets.csv"),
+                                  "--out", str(blocker / "ds")])
+    assert r.exit_code == 2
+    assert f"cannot create the dataset's folder {str(blocker)!r}" in r.output
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
