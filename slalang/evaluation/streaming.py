@@ -32,6 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
+from slalang.data.split_passes import splittable  # noqa: F401 - re-exported
 from slalang.evaluation.compliance import Aggregate
 from slalang.evaluation.countsum import CountSum
 from slalang.evaluation.kernel import Context, Partial, empty_partial, finish
@@ -45,6 +46,7 @@ from slalang.evaluation.workers import (
     default_workers,
     evaluate_chunk,
 )
+from slalang.workpool import PROCESS_BYTES
 
 #: called as ``progress(phase, done, total)``: ``"read"`` counts tickets, ``"evaluate"``
 #: chunks (or partitions)
@@ -64,8 +66,6 @@ _MERGE_ROWS = 500_000
 _MERGE_PARTS = 64
 #: by default, chunks are evaluated in worker processes from this many tickets on
 PROCESS_TICKETS = 250_000
-#: the same, for the split reader, which knows the file's size before its tickets
-_PROCESS_BYTES = 24 << 20
 
 
 def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
@@ -259,25 +259,6 @@ def _write_table(writer, out: BinaryIO, table):
     return writer, table.num_rows
 
 
-def splittable(tickets: str | Path, events: str | Path | None) -> bool:
-    """Whether the files are plain files, not compressed: they can be cut into byte ranges
-    (:mod:`slalang.data.split`)."""
-    from slalang.data.sources.compressed import compression_of
-
-    for path in (tickets, events):
-        if path is None:
-            continue
-        try:
-            if not os.path.isfile(path):
-                return False
-            with open(path, "rb") as fh:
-                if compression_of(fh.read(4)) is not None:
-                    return False
-        except OSError:
-            return False
-    return True
-
-
 def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
                max_errors, verdicts, workdir, digest, list_tickets, workers, progress,
                hook=None, collector=None) -> tuple[Evaluation, int]:
@@ -288,8 +269,9 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
     from slalang.data import split
     from slalang.data.checks import NOTE_IDS
     from slalang.data.counts import InputCounts, all_rejected
-    from slalang.data.read import check_errors, is_blank, is_one_line, no_tickets
-    from slalang.data.stream import NumberedIds, _head, rejection_order, repeated_rows
+    from slalang.data.read import check_errors
+    from slalang.data.split_passes import split_passes, ticket_layout
+    from slalang.data.stream import rejection_order
     from slalang.data.table import NAT
 
     zone = plan.timezone
@@ -297,94 +279,20 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
         period = parse_period(period, zone)
     file = str(tickets)
     order = rejection_order(file)
-    head = _head(tickets)
-    if is_blank(head):
-        raise no_tickets(file, "the file is empty")
-    if is_one_line(head):
-        raise no_tickets(file, "only a header row")
-    t_layout = split.layout(tickets, split.SEGMENT_BYTES)
-    _require(t_layout, ("id",))
+    t_layout = ticket_layout(tickets)
     if workers is None:  # starting processes costs about a second: worth it when large
-        workers = default_workers() if os.path.getsize(tickets) >= _PROCESS_BYTES else 1
-    size = sum(b - a for a, b in t_layout.ranges) or 1
+        workers = default_workers() if os.path.getsize(tickets) >= PROCESS_BYTES else 1
 
     with scratch_folder(workdir) as tmp, \
             TaskPool(workers) as pool:
-        # pass 1: the tickets parsed range by range into segments; their ids
-        text = False
-        while True:
-            tasks = [(file, a, b, t_layout.names, text, os.path.join(tmp, f"t{i:06d}.arrow"))
-                     for i, (a, b) in enumerate(t_layout.ranges)]
-            segments, seen, read = [], 0, 0
-            for (_, a, b, *_), seg in zip(tasks, pool.map(split.read_segment, tasks,
-                                                          helped=True), strict=True):
-                segments.append(seg)
-                if progress is not None and not isinstance(seg, Exception):
-                    seen, read = seen + seg.rows, read + b - a
-                    progress("read", seen, max(seen * size // read, seen))
-            error = _first_error(segments)
-            if error is None:
-                break
-            if error.kind == "conversion" and not text:
-                text = True  # as read_tickets: instants as text, errors per row
-                continue
-            _raise(error, t_layout)
-        _require(t_layout, split.REQUIRED)
-        n = sum(s.rows for s in segments)
-        if not n:
-            raise no_tickets(file, "only a header row")
-        if n >= 1 << 31:  # the placed events number their tickets in 32 bits
-            raise split.NoSplit("more than 2**31 tickets")
-        # made in the scratch folder when the workers are to map it (pass 2)
-        index = split.segment_index(segments, tmp if pool.workers > 1 else None)
-        dup_rows, dup_first = (index.repeated() if isinstance(index, NumberedIds)
-                               else repeated_rows(index.first_occurrence()))
-        tickets_at = split.ticket_slices(file, segments, chunk_rows, dup_rows, dup_first)
+        # passes 1 and 2: the tickets and their events, read into chunks
+        read = split_passes(t_layout, events, chunk_rows, tmp, pool, max_errors, progress)
+        n, segments, ranges = read.n, read.segments, read.ranges
+        tickets_at, events_at = read.tickets_at, read.events_at
+        ev_rejected, ev_count, refused_rows = read.ev_rejected, read.ev_count, read.refused_rows
+        ingest, rows_read = read.ingest, read.rows_read
         n_chunks = len(tickets_at)
 
-        # pass 2: the events parsed range by range, validated, placed per chunk
-        ranges: list = []
-        ev_rejected: list = []
-        if events is not None:
-            e_layout = split.layout(events, split.EVENT_RANGE_BYTES)
-            _require(e_layout, ("ticket_id", "at"))
-            shipped = isinstance(index, NumberedIds) and pool.workers > 1
-            ref = index.save(tmp) if shipped else index
-            del index
-            ev_text = text
-            while True:
-                tasks = [(str(events), a, b, e_layout.names, ev_text, ref, chunk_rows,
-                          n_chunks, os.path.join(tmp, f"e{i:06d}.bin"))
-                         for i, (a, b) in enumerate(e_layout.ranges)]
-                ranges = list(pool.map(split.place_range, tasks, here=not shipped))
-                error = _first_error(ranges)
-                if error is None:
-                    break
-                if error.kind == "conversion" and not ev_text:
-                    ev_text = True
-                    continue
-                _raise(error, e_layout)
-            del ref
-            split.drop_index()
-            shift = 0
-            for r in ranges:
-                r.shift, shift = shift, shift + r.rows
-                ev_rejected += split.shifted(r.rejected, r.shift)
-            events_at = split.event_slices(ranges, n_chunks)
-        else:
-            del index
-            events_at = [None] * n_chunks
-        ev_count = sum(int(r.offsets[-1]) for r in ranges)
-
-        # the tickets' rejections (found in pass 1, the repeated ids now) and, without a
-        # period, the span of the tickets kept once the events refuse some (pass 3)
-        refused_rows = split.ticket_rejections(file, segments, dup_rows, dup_first)
-        kept = n - len(refused_rows)
-        ingest = sorted(refused_rows + ev_rejected, key=order)
-        rows_read = n + ev_count + len(ev_rejected)
-        check_errors(ingest, max_errors, rows_read)
-        if not kept:  # as read_tickets: nothing to measure is an error, never a green run
-            raise all_rejected(file, n, ingest)
         # without a period, the one the kept tickets span: guessed from the segments when no
         # verdict CSV is streamed (checked against the chunks' own spans after pass 4, which
         # runs again in the rare case that repeated ids or early events changed it), else
@@ -495,42 +403,6 @@ class _Pass4:
     spans: list = dataclasses.field(default_factory=list)
     #: verdict rows written
     rows: int = 0
-
-
-def _require(layout, names: tuple[str, ...]) -> None:
-    from slalang.errors import DataError
-
-    for name in names:
-        if name not in layout.names:
-            raise DataError(f"missing column {name!r} (columns: {', '.join(layout.names)})",
-                            file=layout.path, row=1, field=name)
-
-
-def _first_error(results: list):
-    """The error the sequential reader would meet first: a malformed row anywhere (its pass
-    over the ids finds it before anything else), else the first range's error."""
-    from slalang.data.split import NoSplit, RangeError
-
-    errors = [r for r in results if isinstance(r, RangeError | NoSplit)]
-    for e in errors:
-        if isinstance(e, NoSplit):
-            raise e
-    malformed = [e for e in errors if e.kind == "malformed"]
-    return (malformed or errors or [None])[0]
-
-
-def _raise(error, layout) -> None:
-    """The sequential reader's error for a range pyarrow refused."""
-    from slalang.data.source import not_utf8
-    from slalang.data.stream import _bad_row, _Conversion, _lines, _Malformed, _open
-
-    if error.kind == "utf8":
-        with _open(layout.path) as stream:
-            raise not_utf8(_lines(stream), layout.path, delimiter=",") from None
-    if error.kind == "conversion":
-        raise _Conversion(error.text)
-    raise _Malformed(f"row {_bad_row(layout.path, len(layout.names))} of {layout.path} is "
-                     "malformed, and the in-memory reader rejects it alone")
 
 
 def _all_early(file: str, n: int, ingest: list, late: list, max_errors, rows_read) -> None:

@@ -200,3 +200,69 @@ def test_a_dataset_where_no_folder_can_be_made_is_refused(tmp_path):
     assert r.exit_code == 2
     assert f"cannot create the dataset's folder {str(blocker)!r}" in r.output
     assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+# -- `slalang convert` on the split reader's worker processes ----------------------------
+
+MALFORMED = ("id,customer,tier,priority,created_at,first_response_at,resolved_at\n"
+             "A1,Alfa,Gold,P1,2024-01-02T09:00:00+01:00,,\n"
+             "A2,Alfa,Gold,P1,2024-01-02T09:00:00+01:00,,,surplus\n"
+             "A3,Beta,Gold,P2,2024-01-03T09:00:00+01:00,2024-01-03T09:30:00+01:00,\n")
+
+
+def _converted(out: Path) -> tuple[dict, list]:
+    import json
+
+    import pyarrow.parquet as pq
+
+    doc = json.loads((out / dataset.MANIFEST).read_text(encoding="utf-8"))
+    return doc, [pq.read_table(out / p) for p in doc["partitions"]]
+
+
+@pytest.mark.parametrize("case", ["refused rows", "broken exports", "the bench sample",
+                                  "a malformed row", "every ticket of a chunk refused"])
+@pytest.mark.parametrize("processes", [False, True])
+def test_convert_on_worker_processes_writes_what_the_sequential_reader_writes(
+        tmp_path, monkeypatch, case, processes):
+    """The split reader's passes, each chunk assembled and written in a worker: the same
+    manifest (rejections, counts, hash, creation range) and the same partitions, in the
+    same order, as the sequential reader writes; a malformed row sends both to the whole
+    read."""
+    from slalang import workpool
+    from slalang.data import split_passes
+
+    if case == "a malformed row":
+        tickets, events = tmp_path / "t.csv", None
+        tickets.write_text(MALFORMED, encoding="utf-8")
+        rows = 1
+    elif case == "every ticket of a chunk refused":  # rows 4-6 repeat earlier ids
+        tickets, events = tmp_path / "t.csv", None
+        lines = (BENCH300 / "tickets.csv").read_text(encoding="utf-8").splitlines()
+        tickets.write_text("\n".join(lines[:4] + lines[1:4] + lines[4:20]) + "\n",
+                           encoding="utf-8")
+        rows = 3
+    else:
+        tickets, events, rows = {
+            "refused rows": (BROKEN / "broken.csv", BROKEN / "broken-events.csv", 2),
+            "broken exports": (DATA / "broken-tickets.csv", DATA / "broken-events.csv", 3),
+            "the bench sample": (BENCH300 / "tickets.csv", BENCH300 / "events.csv", 40),
+        }[case]
+    if processes:
+        monkeypatch.setattr(workpool, "PROCESS_BYTES", 0)
+    used = []
+    real = dataset._convert_split
+    monkeypatch.setattr(dataset, "_convert_split",
+                        lambda *a: used.append(1) or real(*a))
+    convert(tickets, tmp_path / "split", events, partition_rows=rows)
+    monkeypatch.setattr(split_passes, "splittable", lambda *a: False)
+    convert(tickets, tmp_path / "sequential", events, partition_rows=rows)
+    assert used == [1]
+    split_doc, split_parts = _converted(tmp_path / "split")
+    seq_doc, seq_parts = _converted(tmp_path / "sequential")
+    assert split_doc == seq_doc
+    assert len(split_parts) == len(seq_parts) > (1 if case != "a malformed row" else 0)
+    for a, b in zip(split_parts, seq_parts, strict=True):
+        assert a.equals(b)
+    if case == "every ticket of a chunk refused":
+        assert [r[3] for r in seq_doc["rejected"]][:1] == [
+            "duplicate ticket id 'T0000001' (first seen on row 2)"]
