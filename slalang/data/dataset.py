@@ -441,8 +441,8 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
     A plain CSV export is read by the split reader on worker processes, each assembling and
     writing its chunks as partitions; a gzipped one chunk by chunk here (memory bounded);
     other formats and mapped exports, and an export with a row only the whole read names
-    (a malformed one), are read whole first. Raises DataError as the reader does, and when ``out`` exists and
-    is not an empty directory (nothing is replaced).
+    (a malformed one), are read whole first. Raises DataError as the reader does, and when
+    ``out`` exists and is not an empty directory (nothing is replaced).
     """
     if partition_rows < 1:
         raise ValueError("partition_rows must be at least 1")

@@ -99,7 +99,7 @@ def evaluate_partitions(plan: Plan, dataset: str, downtime: DowntimeTable | None
     from slalang.data.dataset import read_manifest
     from slalang.evaluation.kernel import empty_partial
     from slalang.evaluation.streaming import PROCESS_TICKETS, PartialSum, _write_table
-    from slalang.evaluation.workers import TaskPool, default_workers
+    from slalang.workpool import TaskPool, default_workers
 
     manifest = read_manifest(dataset)
     context = dataset_context(plan, manifest, roster, as_of, period)

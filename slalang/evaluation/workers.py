@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Protocol
 from slalang.data.table import NAT
 from slalang.evaluation.kernel import Context, Partial, evaluate_batch
 from slalang.workpool import (  # noqa: F401 - the engines' pool, re-exported
-    IN_FLIGHT,
     TaskPool,
     default_workers,
     process_pool,
