@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from evaluation_bytes import output_bytes
 from example_csv import example_as_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,8 +26,6 @@ from slalang.data.stream import HashedIds, NotStreamable, NumberedIds, stream_re
 from slalang.errors import DataError
 from slalang.evaluation.evaluate import evaluate
 from slalang.evaluation.kernel import add_counts
-from slalang.evaluation.output.csv import write_verdicts
-from slalang.evaluation.output.json import write_json
 from slalang.evaluation.output.summary import evaluation_to_text
 from slalang.evaluation.streaming import evaluate_chunked
 from slalang.language import load_policy
@@ -44,14 +43,8 @@ def _plan(name: str):
 
 
 def _outputs(ev, verdicts: bytes | None = None) -> tuple[bytes, bytes, tuple]:
-    doc = io.BytesIO()
-    write_json(ev, doc)
-    if verdicts is None:
-        buf = io.BytesIO()
-        write_verdicts(ev, buf)
-        verdicts = buf.getvalue()
-    return doc.getvalue(), verdicts, (tuple(ev.rejected), tuple(ev.invalid),
-                                      evaluation_to_text(ev))
+    return (*output_bytes(ev, verdicts), (tuple(ev.rejected), tuple(ev.invalid),
+                                          evaluation_to_text(ev)))
 
 
 def assert_same(plan, tickets, events, *, chunks, downtime=None, roster=None, period=None,
