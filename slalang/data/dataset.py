@@ -467,6 +467,11 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
                                  progress)
         parts, n, lo, hi = done.parts, done.tickets, done.created_min, done.created_max
         rejected, data_hash, counts = done.rejected, done.data_hash, done.counts
+        if not n:  # every ticket refused (some only once their events were read): as
+            # read_tickets says it, never an empty dataset that measures nothing
+            from slalang.data.counts import all_rejected
+
+            raise all_rejected(str(tickets), counts.read, rejected)
         doc = {"format": FORMAT, "version": VERSION, "source": str(tickets),
                "events": str(events) if events is not None else None,
                "partitions": parts, "tickets": n, "data_hash": data_hash,

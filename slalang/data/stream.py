@@ -622,7 +622,8 @@ def add_duplicates(raw: RawTickets, local: np.ndarray, first: np.ndarray) -> Non
     at the tickets ``first`` (indices in the file)."""
     if not len(local):
         return
-    text = raw.ids.take(pa.array(local)).to_pylist()
+    # the id as the whole read names it: its invisible characters stripped
+    text = strip_invisible(raw.ids.take(pa.array(local)))[0].to_pylist()
     for i, t, f in zip(local.tolist(), text, first.tolist(), strict=True):
         if t:  # an empty id is refused as missing, not as repeated
             raw.problems.append((i, "id", f"duplicate ticket id {t!r} (first seen on row "

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from export_strategies import event_line, ticket_line
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,32 +99,6 @@ def test_an_unreadable_value_anywhere_is_read_whole_to_be_named(export, monkeypa
 
 
 # -- any small export: the streamed rows of a ticket are the whole read's -----------------
-
-IDS_DRAWN = ["A1", "A2", "B1", "B\u200b1", "\ufeffA2", "C3"]
-STATUSES = ["in_progress", "waiting_on_customer", "resolved", "closed", "bogus"]
-
-
-def _instant(minutes: int) -> str:
-    import datetime as dt
-
-    at = dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-    return (at + dt.timedelta(minutes=minutes)).isoformat()
-
-
-ticket_line = st.builds(
-    lambda i, c, p, t, r, s: ",".join([
-        i, c, "", p, t and _instant(t[0]) or "",
-        r is not None and t and _instant(t[0] + r) or "",
-        s is not None and t and _instant(t[0] + s) or ""]),
-    st.sampled_from(IDS_DRAWN), st.sampled_from(["Alfa Srl", "Beta SpA", "Omega Srl"]),
-    st.sampled_from(["P1", "P2", "P9", ""]), st.one_of(st.none(), st.tuples(
-        st.integers(0, 30 * 24 * 60))),
-    st.one_of(st.none(), st.integers(-60, 600)), st.one_of(st.none(), st.integers(-60, 6000)))
-event_line = st.builds(
-    lambda i, m, s: f"{i},{_instant(m)},{s}",
-    st.sampled_from([*IDS_DRAWN, "ZZ"]), st.integers(-600, 40 * 24 * 60),
-    st.sampled_from(STATUSES))
-
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])

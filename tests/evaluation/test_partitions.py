@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from evaluation_bytes import bundled_plan, output_bytes
+from export_strategies import EVENTS_HEADER, TICKETS_HEADER, event_line, ticket_line
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from slalang.cli import main
 from slalang.data import dataset, read_downtime, read_tickets
@@ -266,3 +269,76 @@ def test_convert_on_worker_processes_writes_what_the_sequential_reader_writes(
     if case == "every ticket of a chunk refused":
         assert [r[3] for r in seq_doc["rejected"]][:1] == [
             "duplicate ticket id 'T0000001' (first seen on row 2)"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tickets=st.lists(ticket_line, min_size=1, max_size=12),
+       events=st.lists(event_line, max_size=15), rows=st.integers(1, 5))
+def test_any_export_converts_alike_on_either_reader_and_reads_back_whole(tickets, events,
+                                                                         rows):
+    """Any small messy export: the split reader's conversion and the sequential reader's
+    write the same manifest and partitions, and the dataset read back is the whole read of
+    the export (ids, rows, rejections, counts); an export that keeps no ticket is refused by
+    both, with the same message."""
+    import tempfile
+
+    from slalang.data import split_passes
+    from slalang.errors import DataError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t, e = folder / "t.csv", folder / "e.csv"
+        t.write_text(TICKETS_HEADER + "\n".join(tickets) + "\n", encoding="utf-8")
+        e.write_text(EVENTS_HEADER + "".join(f"{x}\n" for x in events), encoding="utf-8")
+        said = []
+        real = split_passes.splittable
+        for name, split in (("split", True), ("sequential", False)):
+            if not split:
+                split_passes.splittable = lambda *a: False
+            try:
+                convert(t, folder / name, e, partition_rows=rows)
+                said.append(None)
+            except DataError as exc:
+                said.append(str(exc))
+            finally:
+                split_passes.splittable = real
+        assert said[0] == said[1]
+        if said[0] is not None:
+            with pytest.raises(DataError):
+                read_tickets(t, events=e)
+            return
+        split_doc, split_parts = _converted(folder / "split")
+        seq_doc, seq_parts = _converted(folder / "sequential")
+        assert split_doc == seq_doc
+        assert all(a.equals(b) for a, b in zip(split_parts, seq_parts, strict=True))
+        whole, back = read_tickets(t, events=e), dataset.read_dataset(folder / "split")
+        assert list(back.id) == list(whole.id)
+        assert [back.row(i) for i in range(back.n)] == [whole.row(i) for i in range(whole.n)]
+        assert back.source_row.tolist() == whole.source_row.tolist()
+        assert back.rejected == whole.rejected and back.data_hash == whole.data_hash
+        assert (back.rows_read, back.invisible_ids) == (whole.rows_read, whole.invisible_ids)
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_an_export_all_of_whose_tickets_are_refused_is_not_converted(tmp_path, monkeypatch,
+                                                                     split):
+    """The last ticket refused only once its events are read (a status before creation):
+    convert says what read_tickets says, and leaves no dataset (it wrote one without
+    partitions, which measured nothing)."""
+    from slalang.data import split_passes
+    from slalang.errors import DataError
+
+    tickets, events = tmp_path / "t.csv", tmp_path / "e.csv"
+    tickets.write_text(TICKETS_HEADER + "A1,Alfa,,P1,,,\n"
+                       "A2,Alfa,,P1,2026-07-01T08:01:00+02:00,,\n", encoding="utf-8")
+    events.write_text(EVENTS_HEADER + "A2,2026-07-01T08:00:00+02:00,in_progress\n",
+                      encoding="utf-8")
+    if not split:
+        monkeypatch.setattr(split_passes, "splittable", lambda *a: False)
+    with pytest.raises(DataError) as whole:
+        read_tickets(tickets, events=events)
+    with pytest.raises(DataError) as converted:
+        convert(tickets, tmp_path / "ds", events, partition_rows=1)
+    assert str(converted.value) == str(whole.value)
+    assert "every ticket row was rejected (2 read, 2 rejected)" in str(whole.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "t.csv"]
