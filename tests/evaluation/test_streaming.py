@@ -393,11 +393,13 @@ def test_malformed_csv_row_is_read_in_memory(tmp_path):
 
 @st.composite
 def _exports(draw):
-    """A small tickets CSV (repeated, missing and oddly shaped ids; bad rows) and an events
+    """A small tickets CSV (repeated, missing and oddly shaped ids, ids with a byte-order
+    mark or a zero-width space, as concatenated exports carry them; bad rows) and an events
     CSV in any order (unknown tickets, missing fields)."""
     n = draw(st.integers(0, 25))
     ids = draw(st.lists(st.sampled_from(["T1", "T2", "T3", "T01", "T10", "X-9", "", "T4",
-                                         "T5", "T6", "T7"]), min_size=n, max_size=n))
+                                         "T5", "T6", "T7", "\ufeffT2", "T\u200b3",
+                                         "\ufeff"]), min_size=n, max_size=n))
     lines = ["id,customer,tier,priority,created_at,first_response_at,resolved_at"]
     for tid in ids:
         day = draw(st.integers(1, 60))
@@ -414,7 +416,8 @@ def _exports(draw):
     events = ["ticket_id,at,status"]
     for _ in range(draw(st.integers(0, 30))):
         events.append(",".join([
-            draw(st.sampled_from(["T1", "T2", "T3", "T01", "X-9", "T99", ""])),
+            draw(st.sampled_from(["T1", "T2", "T3", "T01", "X-9", "T99", "", "\ufeffT1",
+                                  "\ufeffT99"])),
             draw(st.sampled_from(["2026-08-10T09:00:00+02:00", "2026-08-10T11:00:00+02:00",
                                   "2026-08-11T09:00:00+02:00", ""])),
             draw(st.sampled_from(["waiting_on_customer", "in_progress", ""]))]))
