@@ -317,12 +317,21 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
     from slalang.data.stream import prepare_chunks
     from slalang.evaluation.evaluate import resolve_period
     from slalang.evaluation.kernel import Context, empty_partial, evaluate_batch, finish
+    from slalang.evaluation.periods import period_covering
     from slalang.evaluation.scratch import scratch_folder
-    from slalang.evaluation.streaming import PartialSum
+    from slalang.evaluation.streaming import PartialSum, _all_early
 
     with scratch_folder(workdir) as tmp:
         prepared = prepare_chunks(tickets, events, rows, tmp, keep_created=period is None,
                                   progress=progress)
+        if period is None and period_covering(prepared.created, old_plan.timezone) is None:
+            # every ticket kept has a status event before its creation: each is refused
+            # once its chunk's events are read, and the run says so as the whole read does
+            # (not "no ticket to infer a period from")
+            for _ in prepared.chunks.tables(prepared.blocks):
+                pass
+            _all_early(str(tickets), prepared.chunks.n, prepared.rejected,
+                       prepared.chunks.late_rejected, None, prepared.rows_read)
         versions = []
         for plan, roster in ((old_plan, old_roster), (new_plan, new_roster)):
             per = resolve_period(plan, period, prepared.created)  # in each version's zone
@@ -332,9 +341,10 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
                 for plan, roster, per, at in versions]
         flips: dict[str, list[TicketFlip]] = {}
         metrics: list[str] = []
-        counted = 0
+        counted = evaluated = 0
         n_chunks = max(-(-prepared.chunks.n // rows), 1)
         for done, (_, table) in enumerate(prepared.chunks.tables(prepared.blocks), start=1):
+            evaluated += table.n
             parts = [evaluate_batch(plan, table, roster, at, per, listed=False,
                                     keep_verdicts=True) for plan, roster, per, at in versions]
             # the flips read the chunk's verdicts alone: finishing each chunk made every
@@ -350,6 +360,9 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
                 total.add(part)
             if progress is not None:
                 progress("evaluate", done, n_chunks)
+        if not evaluated:  # the same, with a period given: no empty impact
+            _all_early(str(tickets), prepared.chunks.n, prepared.rejected,
+                       prepared.chunks.late_rejected, None, prepared.rows_read)
     old, new = (finish(total.result(), downtime=downtime) for total in sums)
     return Impact(period=new.period.label, tickets=counted, months=tuple(_months(old, new)),
                   flips=tuple(f for m in metrics for f in flips.get(m, ())), old=old, new=new)

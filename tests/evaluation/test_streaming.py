@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from evaluation_bytes import output_bytes
 from example_csv import example_as_csv
+from export_strategies import small_exports
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shared_folder import needs, shared_path
@@ -391,41 +392,8 @@ def test_malformed_csv_row_is_read_in_memory(tmp_path):
         evaluate_chunked(_plan("bench.sla"), tickets, events, None, None, chunk_rows=3)
 
 
-@st.composite
-def _exports(draw):
-    """A small tickets CSV (repeated, missing and oddly shaped ids, ids with a byte-order
-    mark or a zero-width space, as concatenated exports carry them; bad rows) and an events
-    CSV in any order (unknown tickets, missing fields)."""
-    n = draw(st.integers(0, 25))
-    ids = draw(st.lists(st.sampled_from(["T1", "T2", "T3", "T01", "T10", "X-9", "", "T4",
-                                         "T5", "T6", "T7", "\ufeffT2", "T\u200b3",
-                                         "\ufeff"]), min_size=n, max_size=n))
-    lines = ["id,customer,tier,priority,created_at,first_response_at,resolved_at"]
-    for tid in ids:
-        day = draw(st.integers(1, 60))
-        hour = draw(st.integers(0, 23))
-        created = f"2026-07-01T{hour:02d}:00:00+02:00" if day > 30 else (
-            f"2026-08-{day:02d}T{hour:02d}:00:00+02:00")
-        response = draw(st.sampled_from(["", "2026-09-01T10:00:00+02:00",
-                                         "2026-06-01T10:00:00+02:00"]))
-        resolved = draw(st.sampled_from(["", "2026-09-02T10:00:00+02:00"]))
-        lines.append(",".join([tid, draw(st.sampled_from(["C1", "C2", ""])),
-                               draw(st.sampled_from(["Gold", "Silver", "Bronze", "Tin", ""])),
-                               draw(st.sampled_from(["P1", "P2", "P4", "P9", ""])),
-                               created, response, resolved]))
-    events = ["ticket_id,at,status"]
-    for _ in range(draw(st.integers(0, 30))):
-        events.append(",".join([
-            draw(st.sampled_from(["T1", "T2", "T3", "T01", "X-9", "T99", "", "\ufeffT1",
-                                  "\ufeffT99"])),
-            draw(st.sampled_from(["2026-08-10T09:00:00+02:00", "2026-08-10T11:00:00+02:00",
-                                  "2026-08-11T09:00:00+02:00", ""])),
-            draw(st.sampled_from(["waiting_on_customer", "in_progress", ""]))]))
-    return "\n".join(lines) + "\n", "\n".join(events) + "\n", draw(st.integers(1, 9))
-
-
 @settings(max_examples=40, deadline=None)
-@given(export=_exports())
+@given(export=small_exports())
 def test_any_small_export_any_chunk_size(export, tmp_path_factory):
     tickets_text, events_text, rows = export
     folder = tmp_path_factory.mktemp("export")
@@ -598,7 +566,7 @@ def test_an_event_outside_the_years_is_refused_with_its_row(tmp_path):
 
 
 @settings(max_examples=40, deadline=None)
-@given(export=_exports(), segment=st.integers(40, 400))
+@given(export=small_exports(), segment=st.integers(40, 400))
 def test_any_small_export_any_ranges(export, segment, tmp_path_factory):
     """Repeated ids across segments, rows refused in one segment and repeated in another:
     the split reader's rejections are the in-memory reader's."""

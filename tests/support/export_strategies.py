@@ -1,7 +1,9 @@
 """Small messy CSV exports drawn by hypothesis: tickets whose ids repeat, carry invisible
 characters or a BOM, whose instants are missing or out of order, and events for unknown
 tickets or with bogus statuses. Rows of ``id,customer,tier,priority,created_at,
-first_response_at,resolved_at`` and of ``ticket_id,at,status``."""
+first_response_at,resolved_at`` and of ``ticket_id,at,status``: single rows
+(:data:`ticket_line`, :data:`event_line`, July 2026) or whole exports with a chunk size
+(:func:`small_exports`, July-August 2026)."""
 
 from __future__ import annotations
 
@@ -34,3 +36,36 @@ event_line = st.builds(
     lambda i, m, s: f"{i},{_instant(m)},{s}",
     st.sampled_from([*IDS_DRAWN, "ZZ"]), st.integers(-600, 40 * 24 * 60),
     st.sampled_from(STATUSES))
+
+
+@st.composite
+def small_exports(draw):
+    """A small tickets CSV (repeated, missing and oddly shaped ids, ids with a byte-order
+    mark or a zero-width space, as concatenated exports carry them; bad rows) and an events
+    CSV in any order (unknown tickets, missing fields)."""
+    n = draw(st.integers(0, 25))
+    ids = draw(st.lists(st.sampled_from(["T1", "T2", "T3", "T01", "T10", "X-9", "", "T4",
+                                         "T5", "T6", "T7", "\ufeffT2", "T\u200b3",
+                                         "\ufeff"]), min_size=n, max_size=n))
+    lines = ["id,customer,tier,priority,created_at,first_response_at,resolved_at"]
+    for tid in ids:
+        day = draw(st.integers(1, 60))
+        hour = draw(st.integers(0, 23))
+        created = f"2026-07-01T{hour:02d}:00:00+02:00" if day > 30 else (
+            f"2026-08-{day:02d}T{hour:02d}:00:00+02:00")
+        response = draw(st.sampled_from(["", "2026-09-01T10:00:00+02:00",
+                                         "2026-06-01T10:00:00+02:00"]))
+        resolved = draw(st.sampled_from(["", "2026-09-02T10:00:00+02:00"]))
+        lines.append(",".join([tid, draw(st.sampled_from(["C1", "C2", ""])),
+                               draw(st.sampled_from(["Gold", "Silver", "Bronze", "Tin", ""])),
+                               draw(st.sampled_from(["P1", "P2", "P4", "P9", ""])),
+                               created, response, resolved]))
+    events = ["ticket_id,at,status"]
+    for _ in range(draw(st.integers(0, 30))):
+        events.append(",".join([
+            draw(st.sampled_from(["T1", "T2", "T3", "T01", "X-9", "T99", "", "\ufeffT1",
+                                  "\ufeffT99"])),
+            draw(st.sampled_from(["2026-08-10T09:00:00+02:00", "2026-08-10T11:00:00+02:00",
+                                  "2026-08-11T09:00:00+02:00", ""])),
+            draw(st.sampled_from(["waiting_on_customer", "in_progress", ""]))]))
+    return "\n".join(lines) + "\n", "\n".join(events) + "\n", draw(st.integers(1, 9))
