@@ -307,6 +307,7 @@ quiet_option = click.option(
 #: ``--scheduler`` of a verb that runs a dataset on Dask besides ``evaluate`` (checked by
 #: :func:`scheduler_needs_dataset`)
 dataset_scheduler_option = click.option(
-    "--scheduler", help="For a dataset written by `slalang convert`: the Dask scheduler, "
-    "'local' (a LocalCluster, the default) or an address such as tcp://host:8786.")
+    "--scheduler", help="For a dataset written by `slalang convert`: run it on Dask, 'local' "
+    "(a LocalCluster started here) or an address such as tcp://host:8786 (without it: on "
+    "this machine's worker processes).")
 

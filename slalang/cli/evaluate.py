@@ -130,8 +130,8 @@ def write_outputs(ev, outputs, *, json_out: str | None, stamp_out: str | None,
               "--scheduler is given, else memory.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Worker processes (chunks, and a local Dask cluster); default: one per core.")
-@click.option("--scheduler", help="Dask scheduler: 'local' (a LocalCluster, the default) or "
-              "an address such as tcp://host:8786.")
+@click.option("--scheduler", help="Dask scheduler: 'local' (a LocalCluster started here, the "
+              "default with --engine dask) or an address such as tcp://host:8786.")
 @click.option("--chunk-rows", type=click.IntRange(min=1),
               help="Evaluate CSV tickets this many at a time, in bounded memory (default: "
               "chunks of 100,000 when the input files exceed 256 MiB).")
