@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from evaluation_bytes import output_bytes
 from example_csv import example_as_csv
-from export_strategies import small_exports
+from export_strategies import rich_exports, small_exports
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shared_folder import needs, shared_path
@@ -401,6 +401,39 @@ def test_any_small_export_any_chunk_size(export, tmp_path_factory):
     tickets.write_text(tickets_text, encoding="utf-8")
     events.write_text(events_text, encoding="utf-8")
     assert_same(_plan("bench.sla"), tickets, events, chunks=[rows], period="2026-Q3")
+
+
+@settings(max_examples=30, deadline=None)
+@given(export=rich_exports(), segment=st.integers(40, 600), downtime=st.booleans(),
+       zipped=st.booleans(), period=st.sampled_from(["2026-07", "2026-Q3", None]))
+def test_any_export_of_the_reference_policy_in_chunks(export, segment, downtime, zipped,
+                                                       period, tmp_path_factory):
+    """The reference policy's pauses, exclusions, priority changes, uptime and credits,
+    with its roster and the example downtime: the chunked engine (the split reader on
+    ranges of a few rows, or the sequential reader on gzip) gives the in-memory bytes."""
+    import gzip
+
+    from slalang.data import split
+    from slalang.roster import roster_for
+
+    tickets_text, events_text, rows = export
+    folder = tmp_path_factory.mktemp("export")
+    tickets, events = folder / "t.csv", folder / "e.csv"
+    tickets.write_text(tickets_text, encoding="utf-8")
+    events.write_text(events_text, encoding="utf-8")
+    if zipped:
+        for path in (tickets, events):
+            path.with_suffix(".csv.gz").write_bytes(gzip.compress(path.read_bytes()))
+        tickets, events = tickets.with_suffix(".csv.gz"), events.with_suffix(".csv.gz")
+    plan = _plan("reference.sla")
+    was = split.SEGMENT_BYTES, split.EVENT_RANGE_BYTES
+    split.SEGMENT_BYTES = split.EVENT_RANGE_BYTES = segment
+    try:
+        assert_same(plan, tickets, events, chunks=[rows], roster=roster_for(plan.policy),
+                    downtime=ROOT / "examples" / "reference" / "downtime.csv"
+                    if downtime else None, period=period)
+    finally:
+        split.SEGMENT_BYTES, split.EVENT_RANGE_BYTES = was
 
 
 # -- input robustness: the same rejections and outputs in chunks ---------------------------

@@ -69,3 +69,46 @@ def small_exports(draw):
                                   "2026-08-11T09:00:00+02:00", ""])),
             draw(st.sampled_from(["waiting_on_customer", "in_progress", ""]))]))
     return "\n".join(lines) + "\n", "\n".join(events) + "\n", draw(st.integers(1, 9))
+
+
+def _july(day: int, hour: int, minute: int = 0) -> str:
+    return f"2026-07-{day:02d}T{hour:02d}:{minute:02d}:00+02:00"
+
+
+@st.composite
+def rich_exports(draw):
+    """A small export in the reference policy's terms: categories and services (some
+    excluded), every status the clocks pause or stop on, priority changes, responses,
+    resolutions and closings in any order against creation, repeated ids and ids with a
+    byte-order mark, events for unknown tickets; ``(tickets, events, chunk rows)``."""
+    ids = ["T1", "T2", "T3", "T4", "\ufeffT2", ""]
+    lines = ["id,customer,tier,priority,category,service,created_at,first_response_at,"
+             "resolved_at,closed_at"]
+    for _ in range(draw(st.integers(1, 15))):
+        day, hour = draw(st.integers(1, 28)), draw(st.integers(0, 23))
+        # the response in the hour of creation, or 10:00 up to 3 days later (possibly
+        # before creation); the resolution at 15:00, the closing at 18:00, or none
+        response = draw(st.sampled_from(["", "same hour", "later"]))
+        response = ("" if response == "" else
+                    _july(day, hour, draw(st.integers(0, 59))) if response == "same hour"
+                    else _july(min(day + draw(st.integers(0, 3)), 31), 10))
+        resolved = draw(st.sampled_from(["", _july(min(day + draw(st.integers(0, 4)), 31),
+                                                   15)]))
+        closed = draw(st.sampled_from(["", _july(min(day + draw(st.integers(0, 6)), 31),
+                                                 18)]))
+        lines.append(",".join([
+            draw(st.sampled_from(ids)),
+            draw(st.sampled_from(["Alfa Srl", "Beta SpA", "Gamma Snc", "Nuovo"])), "",
+            draw(st.sampled_from(["P1", "P2", "P3", "P4", ""])),
+            draw(st.sampled_from(["incident", "change_request", ""])),
+            draw(st.sampled_from(["email", "web", ""])), _july(day, hour), response,
+            resolved, closed]))
+    events = ["ticket_id,at,status,priority"]
+    for _ in range(draw(st.integers(0, 25))):
+        at = _july(draw(st.integers(1, 31)), draw(st.integers(0, 23)), draw(st.integers(0, 59)))
+        events.append(",".join([
+            draw(st.sampled_from([*ids, "ZZ"])), at,
+            draw(st.sampled_from(["in_progress", "waiting_on_customer", "waiting_on_vendor",
+                                  "resolved", "closed", ""])),
+            draw(st.sampled_from(["", "", "P1", "P3"]))]))
+    return "\n".join(lines) + "\n", "\n".join(events) + "\n", draw(st.integers(1, 6))
