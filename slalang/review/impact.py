@@ -196,11 +196,12 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
 
     rows = chunk_rows or DEFAULT_CHUNK_ROWS
     try:
-        # on the chunked engine's workers when both versions count months in one zone (the
-        # period and the instant are then the engine's for both); else in one process
-        if old_plan.timezone == new_plan.timezone:
+        # on the chunked engine's workers when the new version's period is known before the
+        # export is read; else (versions in two zones, no period given) in one process
+        hook = _hook_before_reading(old_plan, new_plan, new_roster, period, as_of)
+        if hook is not None:
             return _replay_split(old_plan, new_plan, tickets, events, downtime, old_roster,
-                                 new_roster, period, as_of, rows, workdir, progress)
+                                 new_roster, period, as_of, rows, workdir, progress, hook)
         return _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster,
                               new_roster, period, as_of, rows,
                               scratch_dir(workdir, (tickets, events)), progress)
@@ -211,14 +212,29 @@ def replay_input(old_plan, new_plan, tickets, events, downtime, old_roster, new_
                             workdir=workdir, whole=True, progress=progress)
 
 
+def _hook_before_reading(old_plan, new_plan, new_roster, period, as_of) -> _ReplayHook | None:
+    """The replay's hook when the new version's period can be known before the export is
+    read: the old version's (one zone, or one Period given for both), or the period's text
+    in the new version's zone; None when it is inferred from the tickets in another zone
+    than the old version's."""
+    if old_plan.timezone == new_plan.timezone or not (period is None
+                                                      or isinstance(period, str)):
+        return _ReplayHook(new_plan, new_roster)
+    if period is None:
+        return None
+    from slalang.evaluation.periods import parse_period
+
+    per = parse_period(period, new_plan.timezone)
+    return _ReplayHook(new_plan, new_roster, int(per.end if as_of is None else as_of), per)
+
+
 def _replay_split(old_plan, new_plan, tickets, events, downtime, old_roster, new_roster,
-                  period, as_of, rows: int, workdir, progress) -> Impact:
+                  period, as_of, rows: int, workdir, progress, hook: _ReplayHook) -> Impact:
     """Both versions chunk by chunk on the chunked engine's worker processes
     (:func:`_replay_with`)."""
     from slalang.evaluation.streaming import evaluate_chunked
 
-    return _replay_with(old_plan, new_plan, downtime, new_roster,
-                        _ReplayHook(new_plan, new_roster), lambda hook, collector:
+    return _replay_with(old_plan, new_plan, downtime, new_roster, hook, lambda hook, collector:
                         evaluate_chunked(old_plan, tickets, events, downtime, old_roster,
                                          as_of, period, chunk_rows=rows, workdir=workdir,
                                          list_tickets=False, progress=progress, hook=hook,

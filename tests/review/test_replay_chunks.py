@@ -166,9 +166,11 @@ def test_a_dataset_replays_on_worker_processes_each_version_in_its_zone(
 
 
 def test_other_zones_and_gzip_replay_in_one_process(tmp_path, monkeypatch):
-    """Two versions counting months in different zones are replayed in one process, each
-    in its own period; a gzipped export on the sequential reader's engine (the split reader
-    cuts plain files only). The same impact as the whole read."""
+    """Two versions counting months in different zones, no period given, are replayed in
+    one process, each in the months its tickets span in its zone; with a period, on the
+    workers, the new version's period its text in its zone (the hook carries it); a gzipped
+    export on the sequential reader's engine (the split reader cuts plain files only). The
+    same impact as the whole read every time."""
     import gzip
 
     from slalang.evaluation import streaming
@@ -184,13 +186,31 @@ def test_other_zones_and_gzip_replay_in_one_process(tmp_path, monkeypatch):
     engine = []
     real_run = streaming._run
     monkeypatch.setattr(streaming, "_run", lambda *a: engine.append(a[7]) or real_run(*a))
+    cut = []
+    real_split = streaming._run_split
+    monkeypatch.setattr(streaming, "_run_split",
+                        lambda *a, **kw: cut.append(a[7]) or real_split(*a, **kw))
     other = _in_london(tmp_path)
     assert other.timezone != old.timezone
-    whole = replay(old, other, read_tickets(tickets, events), None, old_roster, new_roster,
-                   period="2026-Q3")
+    whole = replay(old, other, read_tickets(tickets, events), None, old_roster, new_roster)
     parts = replay_input(old, other, tickets, events, None, old_roster, new_roster,
-                         period="2026-Q3", chunk_rows=31, workdir=str(tmp_path))
-    assert sequential == [31] and parts == whole
+                         chunk_rows=31, workdir=str(tmp_path))
+    assert sequential == [31] and parts == whole and engine == []
+    for period in ("2026-Q3", "2026-07"):  # the split reader's workers, a period each
+        whole = replay(old, other, read_tickets(tickets, events), None, old_roster,
+                       new_roster, period=period)
+        parts = replay_input(old, other, tickets, events, None, old_roster, new_roster,
+                             period=period, chunk_rows=31, workdir=str(tmp_path))
+        assert sequential == [31] and parts == whole and engine == [] and cut[-1] == 31
+    # one Period given for both (what the command line passes): the workers, that period
+    from slalang.evaluation.periods import parse_period
+
+    per = parse_period("2026-07", "Europe/London")
+    whole = replay(old, other, read_tickets(tickets, events), None, old_roster, new_roster,
+                   period=per)
+    parts = replay_input(old, other, tickets, events, None, old_roster, new_roster,
+                         period=per, chunk_rows=31, workdir=str(tmp_path))
+    assert sequential == [31] and parts == whole and engine == [] and cut == [31, 31, 31]
     zipped = []
     for path in (tickets, events):
         target = tmp_path / (path.name + ".gz")
