@@ -45,6 +45,18 @@ class DataError(SlalangError):
         super().__init__(f"{prefix}{message}{suffix}")
 
 
+class WorkerLost(SlalangError):
+    """A worker process ended in the middle of a run (most often killed by the system for
+    lack of memory): not a bug to report, but what to do."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "a worker process ended before its work was done (killed: most often by the "
+            "system for lack of memory)" + (f": {detail}" if detail else "")
+            + "; nothing was finished. Run again with fewer worker processes (--workers 1 "
+            "uses one), or with more memory free")
+
+
 class ScratchError(SlalangError):
     """The run's temporary files did not fit where they were written: names the folder and
     what to do."""

@@ -14,6 +14,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 
 def default_workers() -> int:
@@ -47,6 +48,24 @@ PROCESS_BYTES = 24 << 20
 IN_FLIGHT = 4
 
 
+def close_pool(pool: ProcessPoolExecutor, *, failed: bool) -> None:
+    """Shut ``pool`` down: its workers waited for after a run that went well; after one that
+    failed (a worker killed, an error, an interrupt), killed first. CPython 3.11's executor,
+    breaking after a worker died, can wait forever for a worker started meanwhile, which it
+    never stopped (1 run in 15 with a worker killed hung so, at the interpreter's exit)."""
+    if not failed:
+        pool.shutdown(wait=True, cancel_futures=True)
+        return
+    # taken before shutdown() drops them: the executor's workers and its manager thread
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)  # no task starts any more
+    for process in processes:
+        process.kill()
+    if manager is not None:  # it joins every worker: now that they are gone, it ends
+        manager.join()
+
+
 class TaskPool:
     """Any tasks on worker processes, results taken in submission order, a few tasks in
     flight per worker (memory stays bounded by the workers' count); with one worker, the
@@ -62,15 +81,28 @@ class TaskPool:
     def __enter__(self) -> TaskPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            close_pool(self._pool, failed=exc_type is not None)
 
     def map(self, fn, tasks, *, here: bool = False, helped: bool = False) -> Iterator:
         """``fn(*task)`` for each task, in order (``here``: in this process). ``helped``:
         until a worker has finished a task (they are starting), this process runs tasks from
         the end of the list itself rather than wait (for light tasks: its memory holds them
-        too); then it leaves the cores to the workers."""
+        too); then it leaves the cores to the workers. A worker that dies (the system's
+        out-of-memory killer) raises :class:`~slalang.errors.WorkerLost`."""
+        try:
+            yield from self._map(fn, tasks, here, helped)
+        except (BrokenProcessPool, OSError) as exc:
+            # the executor, broken, closes its queue's pipe while a worker it starts needs
+            # it: EBADF from the start of that worker, when one died as the pool started
+            if isinstance(exc, OSError) and not getattr(self._pool, "_broken", False):
+                raise
+            from slalang.errors import WorkerLost
+
+            raise WorkerLost() from None
+
+    def _map(self, fn, tasks, here: bool, helped: bool) -> Iterator:
         if self._pool is None or here:
             for task in tasks:
                 yield fn(*task)

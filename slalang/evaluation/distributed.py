@@ -114,6 +114,8 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
     context = dataset_context(plan, manifest, roster, as_of, period)
     as_of, period = context.as_of, context.period
     client, cluster = _client(scheduler, workers)
+    from distributed import KilledWorker
+
     try:
         shared = client.scatter(context, broadcast=True)
         hooked = client.scatter(hook, broadcast=True) if hook is not None else None
@@ -161,6 +163,10 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
             for k in range(len(tasks)):
                 collector.add(extras[k].result())
                 extras[k] = tasks[k] = None  # type: ignore[call-overload]
+    except KilledWorker as exc:  # a task whose workers kept dying (out of memory)
+        from slalang.errors import WorkerLost
+
+        raise WorkerLost(f"Dask gave up on a task after its workers died ({exc})") from None
     finally:
         client.close()
         if cluster is not None:

@@ -13,6 +13,7 @@ import pickle
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,6 +21,7 @@ from slalang.data.table import NAT
 from slalang.evaluation.kernel import Context, Partial, evaluate_batch
 from slalang.workpool import (  # noqa: F401 - the engines' pool, re-exported
     TaskPool,
+    close_pool,
     default_workers,
     process_pool,
 )
@@ -94,9 +96,9 @@ class BatchPool:
     def __enter__(self) -> BatchPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            close_pool(self._pool, failed=exc_type is not None)
 
     def submit(self, table: TicketTable
                ) -> Iterator[tuple[Partial, pa.Table | None, object]]:
@@ -105,8 +107,16 @@ class BatchPool:
         if self._pool is None:
             yield hooked_batch(self.context, table, self.listed, self.verdict_rows, self.hook)
             return
-        self._pending.append(self._pool.submit(_in_worker, table, self.listed,
-                                               self.verdict_rows, self._hook_blob))
+        try:
+            self._pending.append(self._pool.submit(_in_worker, table, self.listed,
+                                                   self.verdict_rows, self._hook_blob))
+        except (BrokenProcessPool, OSError) as exc:  # a worker died since the last batch
+            # (EBADF: the broken executor closed the pipe a worker it starts needs)
+            if isinstance(exc, OSError) and not getattr(self._pool, "_broken", False):
+                raise
+            from slalang.errors import WorkerLost
+
+            raise WorkerLost() from None
         while len(self._pending) > self.workers:
             yield self._take(self._pending.popleft())
 
@@ -116,7 +126,12 @@ class BatchPool:
             yield self._take(self._pending.popleft())
 
     def _take(self, future: Future) -> tuple[Partial, pa.Table | None, object]:
-        part, rows, extra = future.result()
+        try:
+            part, rows, extra = future.result()
+        except BrokenProcessPool:  # a worker died (the out-of-memory killer): say so
+            from slalang.errors import WorkerLost
+
+            raise WorkerLost() from None
         return replace(part, context=self.context), rows, extra
 
 

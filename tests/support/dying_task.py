@@ -1,0 +1,24 @@
+"""A task that kills the worker process running it, as the system's out-of-memory killer
+does, for the tests of what a run says when a worker dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+
+def die_on(k: int, which: int) -> int:
+    """``k``, unless ``k == which``: then this process is killed (SIGKILL, no cleanup)."""
+    if k == which:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return k
+
+
+class DyingHook:
+    """A chunk hook whose worker is killed as it prepares a chunk."""
+
+    def prepare(self, plan, table, roster):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def collect(self, verdicts):  # never reached
+        return None

@@ -1,0 +1,106 @@
+"""A worker process killed in the middle of a run (by the system's out-of-memory killer)
+ends the run with what happened and what to do, exit 2: it was an internal error that asked
+for a bug report ("BrokenProcessPool ... This is a bug in slalang")."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from dying_task import die_on
+
+from slalang.errors import WorkerLost
+from slalang.workpool import TaskPool
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_a_task_pool_whose_worker_dies_says_so():
+    with TaskPool(2) as pool, pytest.raises(WorkerLost, match="fewer worker processes"):
+        assert list(pool.map(die_on, [(k, 5) for k in range(12)]))
+
+
+def test_a_batch_pool_whose_worker_dies_says_so():
+    """The sequential chunked engine's pool (a gzipped export's chunks)."""
+    from dying_task import DyingHook
+
+    from slalang.data import read_tickets
+    from slalang.evaluation.evaluate import resolve_period
+    from slalang.evaluation.kernel import Context
+    from slalang.evaluation.workers import BatchPool
+    from slalang.language import load_policy
+    from slalang.plan import compile_plan
+
+    bench = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
+    table = read_tickets(bench / "tickets.csv", events=bench / "events.csv")
+    plan = compile_plan(load_policy(ROOT / "policies" / "bench.sla"))
+    period = resolve_period(plan, None, table.created_at)
+    context = Context(plan, None, int(period.end), period)
+    with pytest.raises(WorkerLost), BatchPool(context, 2, listed=False, verdict_rows=False,
+                                              hook=DyingHook()) as pool:
+        for _ in range(6):
+            list(pool.submit(table))
+        list(pool.drain())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for the workers")
+def test_the_command_line_says_what_to_do_when_a_worker_is_killed(tmp_path):
+    """A dataset evaluated on two workers, one killed once the pool is up: the message and
+    exit 2, no traceback, nothing about a bug."""
+    from slalang.data.dataset import convert
+
+    bench = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
+    convert(bench / "tickets.csv", tmp_path / "ds", bench / "events.csv", partition_rows=1)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "slalang", "evaluate", str(ROOT / "policies" / "bench.sla"),
+         "--tickets", str(tmp_path / "ds"), "--workers", "2", "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = False
+    deadline = time.monotonic() + 60
+    while not killed and proc.poll() is None and time.monotonic() < deadline:
+        for child in _descendants(proc.pid):
+            if _is_pool_worker(child):
+                os.kill(child, signal.SIGKILL)
+                killed = True
+                break
+        time.sleep(0.01)
+    out, err = proc.communicate(timeout=120)
+    if not killed:  # the run was quicker than the watcher: nothing to see
+        pytest.skip("the run ended before a worker could be killed")
+    assert proc.returncode == 2, err
+    assert "a worker process ended before its work was done" in err
+    assert "bug" not in err and "Traceback" not in err
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    kids = [int(x) for x in fh.read().split()]
+                out += kids
+                todo += kids
+        except OSError:
+            continue
+    return out
+
+
+def _is_pool_worker(pid: int) -> bool:
+    """A worker of the pool (forked from the fork server), not the fork server itself."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmd = fh.read()
+        with open(f"/proc/{pid}/stat") as fh:
+            ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        with open(f"/proc/{ppid}/cmdline", "rb") as fh:
+            parent = fh.read()
+    except OSError:
+        return False
+    return b"forkserver" in parent and b"forkserver" in cmd
