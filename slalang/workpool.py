@@ -49,21 +49,17 @@ IN_FLIGHT = 4
 
 
 def close_pool(pool: ProcessPoolExecutor, *, failed: bool) -> None:
-    """Shut ``pool`` down: its workers waited for after a run that went well; after one that
-    failed (a worker killed, an error, an interrupt), killed first. CPython 3.11's executor,
-    breaking after a worker died, can wait forever for a worker started meanwhile, which it
-    never stopped (1 run in 15 with a worker killed hung so, at the interpreter's exit)."""
-    if not failed:
-        pool.shutdown(wait=True, cancel_futures=True)
-        return
-    # taken before shutdown() drops them: the executor's workers and its manager thread
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    manager = getattr(pool, "_executor_manager_thread", None)
-    pool.shutdown(wait=False, cancel_futures=True)  # no task starts any more
-    for process in processes:
-        process.kill()
-    if manager is not None:  # it joins every worker: now that they are gone, it ends
-        manager.join()
+    """Shut ``pool`` down, its running tasks finished and its workers waited for; when a
+    worker died (the pool is broken), the others killed first. CPython 3.11's executor,
+    breaking, can wait forever for a worker it started meanwhile and never stopped (1 run
+    in 15 with a worker killed as the pool started hung so, at the interpreter's exit).
+    Workers are never killed otherwise: one killed while it sends its result leaves the
+    executor waiting for the rest of the message (a SIGTERM handled that way hung)."""
+    if failed and getattr(pool, "_broken", False):
+        # taken before shutdown() drops them
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 class TaskPool:
@@ -76,7 +72,8 @@ class TaskPool:
         self._pool: ProcessPoolExecutor | None = None
         if self.workers > 1:
             self._pool = process_pool(self.workers, ["slalang.evaluation.workers",
-                                                     "slalang.data.split"], _one_thread)
+                                                     "slalang.data.split"], _worker_start,
+                                      (os.getpid(),))
 
     def __enter__(self) -> TaskPool:
         return self
@@ -127,9 +124,34 @@ class TaskPool:
                 yield pending.popleft()[1].result()
 
 
-def _one_thread() -> None:
+def _worker_start(main: int) -> None:
     """A worker parses and computes on one thread: the processes are the parallelism (two
-    workers each with a pool of threads would fight over the same cores)."""
+    workers each with a pool of threads would fight over the same cores); it ends when the
+    process that started it is gone (:func:`watch_main`)."""
     import pyarrow as pa
 
     pa.set_cpu_count(1)
+    watch_main(main)
+
+
+#: how often a worker looks whether the process that started it is still there (seconds)
+WATCH_SECONDS = 1.0
+
+
+def watch_main(main: int) -> None:
+    """In a worker: end this process once process ``main`` is gone. A run killed with
+    SIGKILL (the out-of-memory killer, a CI runner's timeout) cannot stop its pool: its
+    workers, children of the fork server, each hold the fork server's pipe and their task
+    queue open, so they, the fork server and the resource tracker waited forever, a few
+    hundred MB each, until the machine restarted."""
+    import threading
+    import time
+
+    from slalang.processes import alive
+
+    def watch() -> None:
+        while alive(main):
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="slalang-watch-main", daemon=True).start()

@@ -104,3 +104,45 @@ def _is_pool_worker(pid: int) -> bool:
     except OSError:
         return False
     return b"forkserver" in parent and b"forkserver" in cmd
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for the workers")
+def test_workers_end_when_the_run_is_killed(tmp_path):
+    """The run itself killed with SIGKILL (the out-of-memory killer, a CI runner's timeout)
+    cannot stop its pool: its workers, the fork server and the resource tracker waited
+    forever before. Each worker now ends within a few seconds, and with them the rest."""
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT / 'tests' / 'support')!r})\n"
+        "from dying_task import pid_after\n"
+        "from slalang.workpool import TaskPool\n"
+        "if __name__ == '__main__':  # the workers import this file too\n"
+        "    with TaskPool(2) as pool:\n"
+        "        print(sorted(set(pool.map(pid_after, [(0.2,)] * 4))), flush=True)\n"
+        "        list(pool.map(pid_after, [(60,)] * 4))\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = proc.stdout.readline()
+        assert workers.startswith("["), workers
+        tree = _descendants(proc.pid)
+        assert len(tree) >= 3  # the fork server, its two workers (and the tracker)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and [p for p in tree if _running(p)]:
+            time.sleep(0.1)
+        assert [p for p in tree if _running(p)] == []
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, ended but not yet reaped by init, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

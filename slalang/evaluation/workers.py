@@ -9,6 +9,7 @@ the roster travel once per worker (its initializer), not with every batch.
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections import deque
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from slalang.workpool import (  # noqa: F401 - the engines' pool, re-exported
     close_pool,
     default_workers,
     process_pool,
+    watch_main,
 )
 
 if TYPE_CHECKING:
@@ -37,9 +39,10 @@ if TYPE_CHECKING:
 _context: Context | None = None
 
 
-def _init(context: Context) -> None:
+def _init(context: Context, main: int) -> None:
     global _context
     _context = context
+    watch_main(main)
 
 
 def run_batch(context: Context, table: TicketTable, listed: bool, verdict_rows: bool,
@@ -91,7 +94,7 @@ class BatchPool:
         self._pool: ProcessPoolExecutor | None = None
         if self.workers > 1:
             self._pool = process_pool(self.workers, ["slalang.evaluation.workers"],
-                                      _init, (context,))
+                                      _init, (context, os.getpid()))
 
     def __enter__(self) -> BatchPool:
         return self
