@@ -83,6 +83,9 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             tier: str | None, by: str | None, levels: str, objective: str | None,
             tier_name: str, fmt: str, out: str, quiet: bool, scheduler: str | None) -> None:
     """Calibrate targets from a ticket history, or backtest a tier with --tier."""
+    from slalang.cli.common import distinct_outputs
+
+    distinct_outputs({"--output": out}, (policy, tickets, events, mapping, downtime, roster))
     import json
 
     from slalang.cli.common import scheduler_needs_dataset

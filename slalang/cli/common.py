@@ -247,8 +247,10 @@ def distinct_outputs(outputs: dict[str, str | None], inputs: tuple[str | None, .
                      ) -> None:
     """Refuse, before anything is read, a run whose outputs would overwrite each other or
     one of its inputs (``--csv v.csv --stamp v.csv`` kept only the stamp; ``--json
-    tickets.jsonl`` replaced the data), or would mix two documents on standard output.
-    ``outputs`` maps each option to its value."""
+    tickets.jsonl`` replaced the data; ``report -o policy.sla`` replaced the policy), or
+    be written inside a dataset given as input (its manifest replaced by ``--json``), or
+    would mix two documents on standard output. ``outputs`` maps each option to its
+    value; an input may be a git revision (``main:policies/x.sla``), which is no file."""
     given = {opt: path for opt, path in outputs.items() if path}
     to_stdout = [opt for opt, path in given.items() if path == "-"]
     if len(to_stdout) > 1:
@@ -264,9 +266,20 @@ def distinct_outputs(outputs: dict[str, str | None], inputs: tuple[str | None, .
                                    "replace the other; give each its own file")
         seen[key] = opt
     for path in inputs:
-        if path and path != "-" and os.path.realpath(path) in seen:
-            raise click.UsageError(f"{seen[os.path.realpath(path)]} {path} is an input of "
-                                   "this run: writing it would replace the data it reads")
+        if not path or path == "-":
+            continue
+        real = os.path.realpath(path)
+        if real in seen:
+            raise click.UsageError(f"{seen[real]} {path} is an input of this run: writing "
+                                   "it would replace the data it reads")
+        # a dataset (slalang.data.dataset.MANIFEST: its module imports pyarrow, which the
+        # light verbs never load): its manifest and partitions are read
+        if os.path.isfile(os.path.join(real, "slalang-dataset.json")):
+            for key, opt in seen.items():
+                if os.path.commonpath([key, real]) == real:
+                    raise click.UsageError(
+                        f"{opt} {given[opt]} is inside the dataset {path}, an input of this "
+                        "run: writing there could replace the files it reads")
 
 
 class MaxErrors(click.ParamType):

@@ -46,6 +46,9 @@ def command(policy_path: str, tier: str | None, customer: str | None, roster_pat
     """
     if tier and customer:
         raise click.UsageError("give --tier or --customer, not both")
+    from slalang.cli.common import distinct_outputs
+
+    distinct_outputs({"--output": output}, (policy_path, roster_path, templates_dir))
     policy = _load(policy_path)
     roster = _roster(policy, roster_path) if customer else None
     if roster is not None:

@@ -76,8 +76,11 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
             fmt: str, output: str, fail_on: str, quiet: bool, scheduler: str | None) -> None:
     """Compare the policies OLD and NEW (files or git revisions such as main:policies/x.sla):
     the promises that change and, with --tickets, both replayed on the same data."""
-    from slalang.cli.common import atomic_write
+    from slalang.cli.common import atomic_write, distinct_outputs
     from slalang.plan import compile_plan, diff_plans
+
+    distinct_outputs({"--output": output},
+                     (old, new, tickets, events, downtime, mapping, roster))
     from slalang.review.render import (
         Review,
         review_to_json,

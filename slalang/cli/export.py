@@ -21,6 +21,9 @@ def command(file: str, output: str) -> None:
 
     Exits 1 with the diagnostics when the policy has errors (2 if it cannot be read or parsed).
     """
+    from slalang.cli.common import distinct_outputs
+
+    distinct_outputs({"--output": output}, (file,))
     result = check_file(file)
     # every error check reports stops the export, the roster's (SLA501) included
     if result.policy is None or result.errors:

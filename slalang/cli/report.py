@@ -226,10 +226,13 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         --period 2026-Q3 -o qbr/            # one file per customer
     slalang report --from-json ev.json --customer "Alfa Srl" --lang it -o alfa.pdf
     """
-    from slalang.cli.common import command_outputs
+    from slalang.cli.common import command_outputs, distinct_outputs
     from slalang.document import read_verdicts
     from slalang.render import render_report
 
+    distinct_outputs({"--output": out}, (policy, from_json, verdicts, tickets, events,
+                                         downtime, mapping, roster, template_dir, history,
+                                         *amendments))
     if portfolio and public:
         raise UsageError("choose one of --portfolio and --public")
     if from_json and (policy or tickets):
