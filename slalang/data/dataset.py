@@ -85,8 +85,19 @@ def read_manifest(path: str | Path) -> Manifest:
         doc = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DataError(f"not a slalang dataset ({exc})", file=str(file)) from None
-    if doc.get("format") != FORMAT or doc.get("version") != VERSION:
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != VERSION:
         raise DataError(f"not a {FORMAT} dataset of version {VERSION}", file=str(file))
+    missing = [k for k in ("source", "partitions", "tickets", "data_hash", "rejected",
+                           "created_min", "created_max") if k not in doc]
+    if missing:
+        raise DataError(f"the manifest lacks {', '.join(map(repr, missing))}: the dataset is "
+                        "damaged; convert the export again", file=str(file))
+    for part in doc["partitions"]:
+        # a partition is a file of the dataset's folder: a manifest naming another path
+        # (../../etc/passwd, /data/x.parquet) would have the run read a file outside it
+        if not isinstance(part, str) or part != Path(part).name or part in ("", ".", ".."):
+            raise DataError(f"the manifest names a partition outside the dataset: {part!r}",
+                            file=str(file))
     counts = doc.get("input")
     if counts is not None:
         counts = InputCounts(**{**counts, "ignored": tuple(Ignored(**i) for i in counts["ignored"]),

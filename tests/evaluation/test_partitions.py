@@ -353,3 +353,30 @@ def test_an_export_all_of_whose_tickets_are_refused_is_not_converted(tmp_path, m
     assert str(converted.value) == str(whole.value)
     assert "every ticket row was rejected (2 read, 2 rejected)" in str(whole.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "t.csv"]
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ({"drop": "source"}, "the manifest lacks 'source'"),
+    ({"partitions": ["../../etc/passwd"]}, "names a partition outside the dataset"),
+    ({"partitions": ["/etc/passwd"]}, "names a partition outside the dataset"),
+    ({"partitions": [".."]}, "names a partition outside the dataset"),
+])
+def test_a_hand_edited_manifest_is_refused(tmp_path, change, said):
+    """A manifest without its keys was an internal error (KeyError); one naming a partition
+    outside its folder had the run read that file."""
+    import json
+
+    out = tmp_path / "ds"
+    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv")
+    manifest = out / dataset.MANIFEST
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    if "drop" in change:
+        del doc[change["drop"]]
+    else:
+        doc.update(change)
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    for verb in (["evaluate", str(ROOT / "policies" / "bench.sla")],
+                 ["explain", str(ROOT / "policies" / "bench.sla"), "--ticket", "T0000001"]):
+        r = CliRunner().invoke(main, [*verb, "--tickets", str(out)])
+        assert r.exit_code == 2 and said in r.output, r.output
+        assert "internal error" not in r.output
