@@ -99,7 +99,7 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     else:  # measured chunk by chunk: on the split reader, tuned as `evaluate` tunes it (10m:
         # 14.9 -> 13.7 s); the sequential reader's one process is faster untuned (a replayed
         # diff of the 10m set: 18.6 s against 26.7 s tuned)
-        from slalang.evaluation.streaming import splittable
+        from slalang.data.split_passes import splittable
 
         if splittable(tickets, events):
             tune_for_one_run(tickets, events, "chunks")

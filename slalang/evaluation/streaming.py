@@ -32,7 +32,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
-from slalang.data.split_passes import splittable  # noqa: F401 - re-exported
 from slalang.evaluation.compliance import Aggregate
 from slalang.evaluation.countsum import CountSum
 from slalang.evaluation.kernel import Context, Partial, empty_partial, finish
@@ -97,6 +96,7 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
         NotStreamable: the input needs the in-memory reader (its message says why).
         DataError, PeriodError: as the in-memory path.
     """
+    from slalang.data.split_passes import splittable
     from slalang.data.stream import NotStreamable, _Conversion, _Malformed, file_digest
 
     if chunk_rows < 1:
