@@ -91,6 +91,14 @@ DONE = ("resolved", "closed")
 NOTE_IDS = 5
 
 
+def add_notes(total: dict, notes: dict) -> None:
+    """Add a chunk's notes (``{key: (count, ids)}``) into ``total``: the counts summed, the
+    first :data:`NOTE_IDS` ids kept, in chunk order (what the whole read's notes say)."""
+    for key, (count, ids) in notes.items():
+        was = total.get(key, (0, ()))
+        total[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
+
+
 def derive_resolution(table: TicketTable) -> TicketTable:
     """Fill ``resolved_at`` from the status history where the history ends resolved or closed
     and the export gave no resolution, and note the tickets whose ``resolved_at`` the history

@@ -287,7 +287,7 @@ def _convert_split(tickets: str | Path, events: str | Path | None, rows: int, wo
     """The split reader's passes on worker processes, then each chunk assembled and written
     as a partition in a worker (:func:`write_chunk`): the 10m export in about a third of the
     time the sequential reader took."""
-    from slalang.data.checks import NOTE_IDS
+    from slalang.data.checks import add_notes
     from slalang.data.split_passes import split_passes, ticket_layout
     from slalang.data.stream import file_digest, rejection_order
     from slalang.workpool import PROCESS_BYTES, TaskPool, default_workers
@@ -316,9 +316,7 @@ def _convert_split(tickets: str | Path, events: str | Path | None, rows: int, wo
                 hi = res.created[1] if hi is None else max(hi, res.created[1])
             invisible += res.invisible
             late += res.late
-            for key, (count, ids) in res.notes.items():
-                was = notes.get(key, (0, ()))
-                notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
+            add_notes(notes, res.notes)
             if progress is not None:
                 progress("write", k, len(tasks))
     rejected = sorted(read.ingest + late, key=rejection_order(read.file))
@@ -399,7 +397,7 @@ def _batches(tickets: str | Path, events: str | Path | None, mapping: object | N
     from slalang.data.stream import stream_refusal
 
     if not whole and stream_refusal(tickets, events, mapping) is None:
-        from slalang.data.checks import NOTE_IDS
+        from slalang.data.checks import add_notes
         from slalang.data.read import check_errors  # noqa: F401 - same rules as the reader
         from slalang.data.stream import file_digest, prepare_chunks, rejection_order
 
@@ -411,9 +409,7 @@ def _batches(tickets: str | Path, events: str | Path | None, mapping: object | N
         for _, table in chunks.tables(blocks):  # counted as the chunked evaluation counts
             evaluated += table.n
             invisible += table.invisible_ids
-            for key, (count, ids) in table.notes.items():
-                was = notes.get(key, (0, ()))
-                notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
+            add_notes(notes, table.notes)
             yield table, None
         rejected = sorted(prepared.rejected + chunks.late_rejected,
                           key=rejection_order(str(tickets)))

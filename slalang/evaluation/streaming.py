@@ -125,7 +125,7 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
 def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max_errors,
          verdicts, workdir, digest, list_tickets, workers, progress, hook=None,
          collector=None) -> tuple[Evaluation, int]:
-    from slalang.data.checks import NOTE_IDS
+    from slalang.data.checks import add_notes
     from slalang.data.counts import InputCounts, all_rejected
     from slalang.data.read import check_errors
     from slalang.data.stream import prepare_chunks, rejection_order
@@ -182,9 +182,7 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
             for _, table in chunks.tables(blocks):
                 evaluated += table.n
                 invisible += table.invisible_ids  # the tickets' ids; the events' are the blocks'
-                for key, (count, ids) in table.notes.items():
-                    was = notes.get(key, (0, ()))
-                    notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
+                add_notes(notes, table.notes)
                 take(pool.submit(table))
             take(pool.drain())
         total = merged.result()
@@ -267,7 +265,7 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
     import numpy as np
 
     from slalang.data import split
-    from slalang.data.checks import NOTE_IDS
+    from slalang.data.checks import add_notes
     from slalang.data.counts import InputCounts, all_rejected
     from slalang.data.read import check_errors
     from slalang.data.split_passes import split_passes, ticket_layout
@@ -342,9 +340,7 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
                 out.invisible += res.invisible  # the tickets' ids; the events' are the ranges'
                 out.late += res.late_rejected
                 out.spans += res.span
-                for key, (count, ids) in res.notes.items():
-                    was = out.notes.get(key, (0, ()))
-                    out.notes[key] = (was[0] + count, (was[1] + ids)[:NOTE_IDS])
+                add_notes(out.notes, res.notes)
                 merged.add(res.partial)  # its rejections were counted with the input (ingest)
                 if progress is not None:
                     progress("evaluate", k, n_chunks)
