@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from floors import AS_OF, ROOT, run  # noqa: E402
+from floors import AS_OF, ROOT, SLALANG, export_files, run  # noqa: E402
 from roster_bench import CHANGE  # noqa: E402
 
 
@@ -44,10 +44,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     data = a.data.resolve()
-    sla = str(ROOT / ".venv" / "bin" / "slalang")
+    sla = SLALANG
     policy = str(ROOT / "policies" / "bench.sla")
-    files = ["--tickets", str(data / f"tickets_{a.size}.csv"),
-             "--events", str(data / f"events_{a.size}.csv")]
+    files = export_files(data, a.size)
     with tempfile.TemporaryDirectory(prefix="slalang-dataset-bench-") as tmp:
         new = Path(tmp) / "new.sla"
         new.write_text(Path(policy).read_text(encoding="utf-8").replace(*CHANGE),

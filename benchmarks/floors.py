@@ -29,6 +29,16 @@ SHARED = ROOT.parent / "shared" / "bench"
 AS_OF = "2030-01-01T00:00:00+00:00"
 
 
+#: the command under test, as the project's own environment installs it
+SLALANG = str(ROOT / ".venv" / "bin" / "slalang")
+
+
+def export_files(data: Path, size: str) -> list[str]:
+    """``--tickets``/``--events`` of the bench export of ``size`` (1m, 10m) in ``data``."""
+    return ["--tickets", str(data / f"tickets_{size}.csv"),
+            "--events", str(data / f"events_{size}.csv")]
+
+
 def _tree_rss(pid: int) -> int:
     """Resident bytes of ``pid`` and all its descendants (Linux /proc)."""
     total, todo, seen = 0, [pid], set()
@@ -83,13 +93,12 @@ def main() -> None:
     ap.add_argument("--with-10m", action="store_true")
     a = ap.parse_args()
     data = a.data.resolve()
-    sla = str(ROOT / ".venv" / "bin" / "slalang")
+    sla = SLALANG
     py = sys.executable
     env = {"BENCH_DATA": str(data)}
 
     def files(size: str) -> list[str]:
-        return ["--tickets", str(data / f"tickets_{size}.csv"),
-                "--events", str(data / f"events_{size}.csv")]
+        return export_files(data, size)
 
     ev = [sla, "evaluate", str(ROOT / "policies" / "bench.sla"), "--as-of", AS_OF]
     cmds = {

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from floors import AS_OF, ROOT, run  # noqa: E402
+from floors import AS_OF, ROOT, SLALANG, export_files, run  # noqa: E402
 
 CHANGE = ("response on office: P1 30m, P2 1h, P3 4h, P4 8h objective 95%",
           "response on office: P1 1h, P2 1h, P3 4h, P4 8h objective 95%")
@@ -52,10 +52,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     data = a.data.resolve()
-    sla = str(ROOT / ".venv" / "bin" / "slalang")
+    sla = SLALANG
     policy = ROOT / "policies" / "bench.sla"
-    files = ["--tickets", str(data / f"tickets_{a.size}.csv"),
-             "--events", str(data / f"events_{a.size}.csv")]
+    files = export_files(data, a.size)
     with tempfile.TemporaryDirectory() as tmp:
         roster = Path(tmp) / "customers.yaml"
         n = write_roster(data / f"tickets_{a.size}.csv", roster)

@@ -217,13 +217,12 @@ def _hook_before_reading(old_plan, new_plan, new_roster, period, as_of) -> _Repl
     read: the old version's (one zone, or one Period given for both), or the period's text
     in the new version's zone; None when it is inferred from the tickets in another zone
     than the old version's."""
-    if old_plan.timezone == new_plan.timezone or not (period is None
-                                                      or isinstance(period, str)):
+    from slalang.evaluation.periods import Period, parse_period
+
+    if old_plan.timezone == new_plan.timezone or isinstance(period, Period):
         return _ReplayHook(new_plan, new_roster)
     if period is None:
         return None
-    from slalang.evaluation.periods import parse_period
-
     per = parse_period(period, new_plan.timezone)
     return _ReplayHook(new_plan, new_roster, int(per.end if as_of is None else as_of), per)
 
