@@ -179,12 +179,17 @@ def _read_parquet(path: str | Path) -> pa.Table:
 
     try:
         return pq.read_table(path)
-    except FileNotFoundError:
-        raise DataError("a partition the manifest lists is missing: the dataset is "
-                        "incomplete; convert the export again", file=str(path)) from None
     except (OSError, pa.ArrowInvalid) as exc:
-        raise DataError(f"a partition cannot be read ({_reason(exc)}): the dataset is "
-                        "damaged; convert the export again", file=str(path)) from None
+        raise _partition_error(path, exc) from None
+
+
+def _partition_error(path: str | Path, exc: Exception) -> DataError:
+    """What a partition that cannot be read (``exc``) is said to be."""
+    if isinstance(exc, FileNotFoundError):
+        return DataError("a partition the manifest lists is missing: the dataset is "
+                         "incomplete; convert the export again", file=str(path))
+    return DataError(f"a partition cannot be read ({_reason(exc)}): the dataset is "
+                     "damaged; convert the export again", file=str(path))
 
 
 def _reason(exc: Exception) -> str:
@@ -234,8 +239,13 @@ def read_dataset_ticket(path: str | Path, ticket_id: str) -> TicketTable:
         found = ds.dataset(m.paths(), format="parquet").to_table(
             filter=ds.field("id") == ticket_id)
     except (OSError, pa.ArrowInvalid):
-        for p in m.paths():  # which partition, and why, as the whole read would say
-            _read_parquet(p)
+        import pyarrow.parquet as pq
+
+        for p in m.paths():  # which partition, and why: each one's footer, not its data
+            try:
+                pq.ParquetFile(p).close()
+            except (OSError, pa.ArrowInvalid) as exc:
+                raise _partition_error(p, exc) from None
         raise
     return arrow_to_table(found, m.source, m.data_hash, m.rejected)
 
