@@ -139,6 +139,49 @@ def test_workers_end_when_the_run_is_killed(tmp_path):
         proc.stdout.close()
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for the workers")
+def test_workers_end_when_the_killed_run_is_not_reaped(tmp_path):
+    """A caller that reads the run's output to its end before it waits (``subprocess.run``
+    with ``capture_output``) leaves the killed run a zombie: the workers took it for alive,
+    kept the pipes open, and caller and workers waited for each other for good."""
+    from slalang.processes import alive, zombie
+
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT / 'tests' / 'support')!r})\n"
+        "from dying_task import pid_after\n"
+        "from slalang.workpool import TaskPool\n"
+        "if __name__ == '__main__':\n"
+        "    with TaskPool(2) as pool:\n"
+        "        print(sorted(set(pool.map(pid_after, [(0.2,)] * 4))), flush=True)\n"
+        "        list(pool.map(pid_after, [(60,)] * 4))\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().startswith(b"[")
+        os.kill(proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not zombie(proc.pid):
+            time.sleep(0.05)
+        assert zombie(proc.pid) and not alive(proc.pid)  # not reaped: its exit status waits
+        # the pipes close once every process holding them is gone: read to the end first
+        reader = subprocess.Popen(["cat"], stdin=proc.stdout, stdout=subprocess.DEVNULL)
+        assert reader.wait(timeout=20) == 0
+        assert b"Traceback" not in proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_a_live_process_is_no_zombie():
+    from slalang.processes import alive, zombie
+
+    assert alive(os.getpid()) and not zombie(os.getpid())
+
+
 def _running(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie, ended but not yet reaped by init, does not)."""
     try:

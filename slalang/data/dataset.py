@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import stat
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -44,7 +45,8 @@ from slalang.errors import DataError
 
 MANIFEST = "slalang-dataset.json"
 FORMAT = "slalang-tickets"
-VERSION = 1
+#: 2: each partition's rows and bytes, and the manifest's own checksum
+VERSION = 2
 #: tickets per partition by default: a partition is a task of a few seconds
 DEFAULT_PARTITION_ROWS = 250_000
 _EXTRA = "extra."
@@ -73,39 +75,160 @@ class Manifest:
     created_max: int
     #: what the reading did with the export, in numbers (as read_tickets counts it)
     input: InputCounts | None = None
+    #: each partition's tickets and file size, as written (a partition that is not the file
+    #: written is refused by name: :func:`check_partition`)
+    partition_rows: tuple[int, ...] = ()
+    partition_bytes: tuple[int, ...] = ()
 
     def paths(self) -> list[str]:
         return [str(Path(self.directory) / p) for p in self.partitions]
 
+    def files(self) -> list[PartitionFile]:
+        """Each partition's path with what it must hold."""
+        return [PartitionFile(p, r, b) for p, r, b in zip(
+            self.paths(), self.partition_rows, self.partition_bytes, strict=True)]
+
+
+@dataclass(frozen=True)
+class PartitionFile:
+    """A partition's file and what the manifest says it holds: its tickets and its size.
+    Table formats keep the same in their manifests (Iceberg's ``record_count`` and
+    ``file_size_in_bytes``): a file replaced, truncated or copied over another is found
+    before its rows are counted twice or not at all."""
+
+    path: str
+    rows: int
+    size: int
+
+    def __str__(self) -> str:
+        return self.path
+
+
+def _damaged(what: str, file: Path) -> DataError:
+    return DataError(f"{what}: the dataset is damaged; convert the export again",
+                     file=str(file))
+
+
+def manifest_check(doc: dict) -> str:
+    """The manifest's checksum: the sha256 of its content but the checksum, keys sorted, so a
+    hand edit (a partition dropped or listed twice, a creation range changed) is found
+    before it changes an answer."""
+    import hashlib
+
+    body = {k: v for k, v in doc.items() if k != "check"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
 
 def read_manifest(path: str | Path) -> Manifest:
-    """The manifest of the dataset at ``path`` (DataError when it is not one)."""
+    """The manifest of the dataset at ``path`` (DataError when it is not one, or when it is
+    not as ``slalang convert`` wrote it)."""
     file = Path(path) / MANIFEST
+    if not Path(path).exists():
+        raise DataError("no such file or directory", file=str(path))
     try:
         doc = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DataError(f"not a slalang dataset ({exc})", file=str(file)) from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != VERSION:
-        raise DataError(f"not a {FORMAT} dataset of version {VERSION}", file=str(file))
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise DataError(f"not a {FORMAT} dataset", file=str(file))
+    if doc.get("version") != VERSION:
+        older = isinstance(doc.get("version"), int) and doc["version"] < VERSION
+        raise DataError(f"a {FORMAT} dataset of version {doc.get('version')!r}, "
+                        f"{'written by an older' if older else 'not one this'} slalang reads "
+                        f"(version {VERSION}): convert the export again", file=str(file))
     missing = [k for k in ("source", "partitions", "tickets", "data_hash", "rejected",
-                           "created_min", "created_max") if k not in doc]
+                           "created_min", "created_max", "partition_rows", "partition_bytes",
+                           "check") if k not in doc]
     if missing:
-        raise DataError(f"the manifest lacks {', '.join(map(repr, missing))}: the dataset is "
-                        "damaged; convert the export again", file=str(file))
-    for part in doc["partitions"]:
+        raise _damaged(f"the manifest lacks {', '.join(map(repr, missing))}", file)
+    parts = doc["partitions"]
+    if not isinstance(parts, list):
+        raise _damaged("the manifest's partitions are not a list", file)
+    for part in parts:
         # a partition is a file of the dataset's folder: a manifest naming another path
         # (../../etc/passwd, /data/x.parquet) would have the run read a file outside it
         if not isinstance(part, str) or part != Path(part).name or part in ("", ".", ".."):
             raise DataError(f"the manifest names a partition outside the dataset: {part!r}",
                             file=str(file))
+    if not parts:
+        raise _damaged("the manifest lists no partition (a dataset holds at least one "
+                       "ticket)", file)
+    if len(set(parts)) != len(parts):
+        raise _damaged("the manifest lists a partition twice", file)
+    if doc["check"] != manifest_check(doc):
+        raise _damaged("the manifest is not as `slalang convert` wrote it (its checksum "
+                       "does not match: it was edited)", file)
+    try:
+        return _manifest(str(path), doc)
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+        # a checksum made anew over a manifest edited by hand
+        raise _damaged(f"the manifest cannot be read ({type(exc).__name__}: {exc})",
+                       file) from None
+
+
+def _manifest(directory: str, doc: dict) -> Manifest:
     counts = doc.get("input")
     if counts is not None:
         counts = InputCounts(**{**counts, "ignored": tuple(Ignored(**i) for i in counts["ignored"]),
                                 "notes": {k: (n, tuple(ids)) for k, (n, ids)
                                           in counts["notes"].items()}})
-    return Manifest(str(path), doc["source"], tuple(doc["partitions"]), int(doc["tickets"]),
-                    doc["data_hash"], tuple(Rejection(*r) for r in doc["rejected"]),
-                    int(doc["created_min"]), int(doc["created_max"]), counts)
+    rows = tuple(_count(r) for r in doc["partition_rows"])
+    sizes = tuple(_count(b) for b in doc["partition_bytes"])
+    m = Manifest(directory, str(doc["source"]), tuple(doc["partitions"]), _count(doc["tickets"]),
+                 str(doc["data_hash"]), tuple(Rejection(*r) for r in doc["rejected"]),
+                 _instant(doc["created_min"]), _instant(doc["created_max"]), counts, rows,
+                 sizes)
+    if not (len(rows) == len(sizes) == len(m.partitions)) or sum(rows) != m.tickets:
+        raise ValueError("the partitions' rows do not add up to the dataset's tickets")
+    return m
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{value!r} is not a count")
+    return value
+
+
+def _instant(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+            value == NAT or -(1 << 62) < value < 1 << 62):
+        raise ValueError(f"{value!r} is not an instant")
+    return value
+
+
+#: the columns every partition has (extra fields come as ``extra.<name>``)
+PARTITION_COLUMNS = ("id", *CATEGORICAL_COLUMNS, *INSTANT_COLUMNS, "source_row", "events")
+
+
+def check_partition(part: PartitionFile | str) -> None:
+    """Before a partition is read: the file the manifest lists, of the size written
+    (a DataError naming it otherwise). A bare path is not checked."""
+    if not isinstance(part, PartitionFile):
+        return
+    try:
+        st = os.stat(part.path)
+    except FileNotFoundError as exc:
+        raise _partition_error(part.path, exc) from None
+    except OSError as exc:
+        raise DataError(f"a partition cannot be read ({exc.strerror}): the dataset is "
+                        "damaged; convert the export again", file=part.path) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _damaged("a partition is not a file", Path(part.path))
+    if st.st_size != part.size:
+        raise _damaged(f"a partition is not the file `slalang convert` wrote ({st.st_size:,} "
+                       f"bytes; the manifest says {part.size:,})", Path(part.path))
+
+
+def check_partition_table(part: PartitionFile | str, table: pa.Table) -> None:
+    """After a partition is read: its tickets and columns as written."""
+    missing = [c for c in PARTITION_COLUMNS if c not in table.column_names]
+    if missing:
+        raise _damaged(f"a partition lacks the column(s) {', '.join(map(repr, missing))}",
+                       Path(str(part)))
+    if isinstance(part, PartitionFile) and table.num_rows != part.rows:
+        raise _damaged(f"a partition holds {table.num_rows:,} tickets; the manifest says "
+                       f"{part.rows:,}", Path(part.path))
 
 
 def _categorical_arrow(c: Categorical) -> pa.Array:
@@ -172,15 +295,18 @@ def arrow_to_table(table: pa.Table, source: str, data_hash: str = "",
         source=source, rejected=list(rejected), data_hash=data_hash)
 
 
-def _read_parquet(path: str | Path) -> pa.Table:
-    """A partition's table; a DataError naming it when it is missing or not Parquet (the
-    dataset is incomplete or damaged: it is written again from the export)."""
+def _read_parquet(part: PartitionFile | str) -> pa.Table:
+    """A partition's table; a DataError naming it when it is missing, not Parquet or not as
+    written (the dataset is incomplete or damaged: it is written again from the export)."""
     import pyarrow.parquet as pq
 
+    check_partition(part)
     try:
-        return pq.read_table(path)
+        table = pq.read_table(str(part))
     except (OSError, pa.ArrowInvalid) as exc:
-        raise _partition_error(path, exc) from None
+        raise _partition_error(str(part), exc) from None
+    check_partition_table(part, table)
+    return table
 
 
 def _partition_error(path: str | Path, exc: Exception) -> DataError:
@@ -199,18 +325,19 @@ def _reason(exc: Exception) -> str:
     return text.split(". ", 1)[0].rstrip(".")
 
 
-def read_partition(path: str | Path, source: str) -> TicketTable:
+def read_partition(part: PartitionFile | str, source: str) -> TicketTable:
     """One partition as a TicketTable (its rejections and hash are the manifest's)."""
-    return arrow_to_table(_read_parquet(path), source)
+    return arrow_to_table(_read_parquet(part), source)
 
 
 def read_dataset(path: str | Path) -> TicketTable:
     """The whole dataset as one TicketTable: what ``read_tickets`` gives for the export it
     was made from."""
     m = read_manifest(path)
-    table = pa.concat_tables([_read_parquet(p) for p in m.paths()]) if m.partitions else None
-    if table is None:
-        raise DataError("the dataset has no partition", file=str(path))
+    try:
+        table = pa.concat_tables([_read_parquet(p) for p in m.files()])
+    except pa.ArrowInvalid as exc:  # a schema of its own: a partition from elsewhere
+        raise _damaged(f"its partitions' columns differ ({_reason(exc)})", Path(path)) from None
     whole = arrow_to_table(table, m.source, m.data_hash, m.rejected)
     if m.input is not None:  # what read_tickets would have said about the export
         c = m.input
@@ -233,20 +360,22 @@ def read_dataset_ticket(path: str | Path, ticket_id: str) -> TicketTable:
     import pyarrow.dataset as ds
 
     m = read_manifest(path)
-    if not m.partitions:
-        raise DataError("the dataset has no partition", file=str(path))
+    for part in m.files():  # each the file written: a stat each, nothing read
+        check_partition(part)
     try:
         found = ds.dataset(m.paths(), format="parquet").to_table(
             filter=ds.field("id") == ticket_id)
     except (OSError, pa.ArrowInvalid):
         import pyarrow.parquet as pq
 
-        for p in m.paths():  # which partition, and why: each one's footer, not its data
+        for p in m.paths():  # which partition, and why: each one's footer, then its rows
             try:
                 pq.ParquetFile(p).close()
+                ds.dataset(p, format="parquet").to_table(filter=ds.field("id") == ticket_id)
             except (OSError, pa.ArrowInvalid) as exc:
                 raise _partition_error(p, exc) from None
         raise
+    check_partition_table(m.paths()[0], found)
     return arrow_to_table(found, m.source, m.data_hash, m.rejected)
 
 
@@ -450,6 +579,18 @@ def _write_partition(table: TicketTable, path: Path) -> None:
     pq.write_table(table_to_arrow(table), path, use_dictionary=list(CATEGORICAL_COLUMNS))
 
 
+def _partition_facts(work: Path, parts: list[str]) -> dict[str, list[int]]:
+    """Each partition's tickets (its footer's row count) and size, as written."""
+    import pyarrow.parquet as pq
+
+    rows, sizes = [], []
+    for name in parts:
+        with pq.ParquetFile(work / name) as f:
+            rows.append(f.metadata.num_rows)
+        sizes.append(os.path.getsize(work / name))
+    return {"partition_rows": rows, "partition_bytes": sizes}
+
+
 def convert(tickets: str | Path, out: str | Path, events: str | Path | None = None, *,
             mapping: object | None = None, partition_rows: int = DEFAULT_PARTITION_ROWS,
             progress: Callable[[str, int, int], None] | None = None) -> Manifest:
@@ -495,7 +636,9 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
                "created_min": NAT if lo is None else lo, "created_max": NAT if hi is None else hi,
                "rejected": [[r.file, r.row, r.field, r.reason] for r in rejected],
                "input": {**dataclasses.asdict(counts),
-                         "ignored": [dataclasses.asdict(i) for i in counts.ignored]}}
+                         "ignored": [dataclasses.asdict(i) for i in counts.ignored]},
+               **_partition_facts(work, parts)}
+        doc["check"] = manifest_check(doc)
         (work / MANIFEST).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         if target.exists():
             target.rmdir()

@@ -121,7 +121,7 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
         hooked = client.scatter(hook, broadcast=True) if hook is not None else None
         tasks = [client.submit(evaluate_partition, shared, path, manifest.source,
                                list_tickets, verdicts is not None, hooked, pure=False)
-                 for path in manifest.paths()]
+                 for path in manifest.files()]
         rows = 0
         if verdicts is not None:  # each partition's verdict rows, written in order
             from slalang.evaluation.streaming import _write_table

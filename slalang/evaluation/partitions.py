@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from slalang.data import DowntimeTable
-    from slalang.data.dataset import Manifest
+    from slalang.data.dataset import Manifest, PartitionFile
     from slalang.evaluation.periods import Period
     from slalang.evaluation.result import Evaluation
     from slalang.evaluation.streaming import ChunkCollector, Progress
@@ -62,8 +62,8 @@ def finish_dataset(total: Partial, context: Context, manifest: Manifest,
                   input_counts=manifest.input)
 
 
-def evaluate_partition(context: Context, path: str, source: str, listed: bool,
-                       verdict_rows: bool, hook: ChunkHook | None = None
+def evaluate_partition(context: Context, path: PartitionFile | str, source: str,
+                       listed: bool, verdict_rows: bool, hook: ChunkHook | None = None
                        ) -> tuple[Partial, pa.Table | None, object]:
     """One partition through the kernel: its partial, its verdict rows when asked, and
     what ``hook`` collected from it."""
@@ -73,8 +73,8 @@ def evaluate_partition(context: Context, path: str, source: str, listed: bool,
     return hooked_batch(context, read_partition(path, source), listed, verdict_rows, hook)
 
 
-def _in_worker(context: bytes, path: str, source: str, listed: bool, verdict_rows: bool,
-               hook: bytes | None) -> tuple[Partial, pa.Table | None, object]:
+def _in_worker(context: bytes, path: PartitionFile | str, source: str, listed: bool,
+               verdict_rows: bool, hook: bytes | None) -> tuple[Partial, pa.Table | None, object]:
     """:func:`evaluate_partition` in a worker process: the context and the hook come pickled
     (the same bytes with every partition, unpickled once per worker); the partial goes back
     without its context, which the main process has."""
@@ -103,7 +103,7 @@ def evaluate_partitions(plan: Plan, dataset: str, downtime: DowntimeTable | None
 
     manifest = read_manifest(dataset)
     context = dataset_context(plan, manifest, roster, as_of, period)
-    paths = manifest.paths()
+    paths = manifest.files()
     blob = pickle.dumps(context)
     hook_blob = None if hook is None else pickle.dumps(hook)
     total = PartialSum(context, empty_partial(plan, roster, context.as_of, context.period))

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from slalang.cli import main
 from slalang.data import dataset, read_downtime, read_tickets
 from slalang.data.dataset import convert
+from slalang.errors import DataError
 from slalang.evaluation import partitions
 from slalang.evaluation.drivers import choose_engine, evaluate_input
 from slalang.evaluation.evaluate import evaluate
@@ -110,22 +111,6 @@ def test_the_cli_runs_a_dataset_on_its_cores(tmp_path, monkeypatch):
         assert ran == runs
 
 
-def test_a_dataset_without_partitions_measured_nothing(tmp_path):
-    """A manifest that lists no partition: nothing was measured, and the run says so (exit
-    2), as on Dask; it does not pass as a month without tickets."""
-    import json
-
-    out = tmp_path / "ds"
-    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv")
-    manifest = out / dataset.MANIFEST
-    doc = json.loads(manifest.read_text(encoding="utf-8"))
-    doc["partitions"] = []
-    manifest.write_text(json.dumps(doc), encoding="utf-8")
-    r = CliRunner().invoke(main, ["evaluate", str(ROOT / "policies" / "bench.sla"),
-                                  "--tickets", str(out), "--engine", "chunks"])
-    assert r.exit_code == 2 and "nothing was measured" in r.output
-
-
 def test_chunk_rows_beside_a_dataset_is_refused(tmp_path):
     """A dataset's batches are its partitions: a chunk size given beside it would be left
     unused, so it is refused (exit 2), not dropped."""
@@ -145,35 +130,84 @@ def test_workers_beside_the_memory_engine_is_refused():
     assert r.exit_code == 2 and "--workers goes with" in r.output
 
 
-@pytest.mark.parametrize("damage", ["missing", "not parquet", "cut short"])
-@pytest.mark.parametrize("verb", [
-    ["evaluate", "--workers", "1"], ["evaluate", "--workers", "2"],
-    ["evaluate", "--engine", "memory"], ["explain", "--ticket", "T0000120"],
-    ["calibrate", "--policy"], ["diff", str(ROOT / "policies" / "reference.sla")],
-])
-def test_a_damaged_dataset_is_named_not_crashed_on(tmp_path, damage, verb):
-    """A partition the manifest lists that is gone, is not Parquet, or was cut short: exit 2
-    with the file and what to do, from every verb and engine (before: a bare file name, or
-    an internal error with Arrow's exception)."""
-    out = tmp_path / "ds"
-    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv", partition_rows=50)
+def _damage(out: Path, damage: str) -> Path:
+    """Partition 2 of a dataset made unlike what the manifest says of it."""
+    import pyarrow.parquet as pq
+
     part = out / "part-00002.parquet"
     if damage == "missing":
         part.unlink()
     elif damage == "not parquet":
         part.write_text("id,customer\n" * 20, encoding="utf-8")
-    else:
+    elif damage == "cut short":
         part.write_bytes(part.read_bytes()[:-100])
+    elif damage == "garbage of the size written":
+        part.write_bytes(b"x" * part.stat().st_size)
+    elif damage == "a directory":
+        part.unlink()
+        part.mkdir()
+    elif damage == "another partition copied over it":
+        part.write_bytes((out / "part-00000.parquet").read_bytes())
+    elif damage == "no rows":
+        table = pq.read_table(part)
+        pq.write_table(table.slice(0, 0), part)
+    elif damage == "a column dropped":
+        table = pq.read_table(part)
+        pq.write_table(table.drop_columns(["events"]), part)
+    return part
+
+
+DAMAGES = ["missing", "not parquet", "cut short", "garbage of the size written", "a directory",
+           "another partition copied over it", "no rows", "a column dropped"]
+VERBS = [["evaluate", "--workers", "1"], ["evaluate", "--workers", "2"],
+         ["evaluate", "--engine", "memory"], ["explain", "--ticket", "T0000120"],
+         ["calibrate", "--policy"], ["diff", str(ROOT / "policies" / "reference.sla")],
+         ["report", "--period", "2024-01"]]
+
+
+def _run_verb(verb: list[str], out: Path):
     policy = str(ROOT / "policies" / "bench.sla")
     # calibrate names its policy with --policy; the others take it first
     args = [*verb, policy] if verb[0] == "calibrate" else [verb[0], policy, *verb[1:]]
-    r = CliRunner().invoke(main, [*args, "--tickets", str(out)])
+    return CliRunner().invoke(main, [*args, "--tickets", str(out)])
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+@pytest.mark.parametrize("verb", VERBS)
+def test_a_damaged_dataset_is_named_not_crashed_on(tmp_path, damage, verb):
+    """A partition the manifest lists that is gone, is not Parquet, was cut short, is a
+    folder, or is another file than the one written (another partition's copy, one without
+    rows or without a column): exit 2 with the file and what to do, from every verb and
+    engine. Before: a bare file name, an internal error with Arrow's exception, or, for a
+    partition copied over another, its tickets counted twice, exit 0."""
+    out = tmp_path / "ds"
+    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv", partition_rows=50)
+    part = _damage(out, damage)
+    r = _run_verb(verb, out)
     assert r.exit_code == 2, r.output
-    said = ("a partition the manifest lists is missing: the dataset is incomplete"
-            if damage == "missing" else "a partition cannot be read (")
+    said = {"missing": "a partition the manifest lists is missing: the dataset is incomplete",
+            "a directory": "a partition is not a file",
+            "garbage of the size written": "a partition cannot be read ("}.get(
+        damage, "a partition is not the file `slalang convert` wrote (")
     assert f"error: {part}: {said}" in r.output
     assert r.output.rstrip().endswith("convert the export again")
     assert "internal error" not in r.output and "Traceback" not in r.output
+
+
+def test_a_partition_of_the_size_written_with_other_rows_is_refused(tmp_path):
+    """What the size cannot tell, the rows read can."""
+    import pyarrow.parquet as pq
+
+    from slalang.data.dataset import PartitionFile, check_partition_table
+
+    out = tmp_path / "ds"
+    convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv", partition_rows=50)
+    m = dataset.read_manifest(out)
+    part = m.files()[1]
+    table = pq.read_table(part.path)
+    check_partition_table(part, table)  # as written
+    with pytest.raises(DataError, match="holds 49 tickets; the manifest says 50"):
+        check_partition_table(PartitionFile(part.path, 50, part.size), table.slice(1))
 
 
 def test_a_failed_partition_write_leaves_no_dataset(tmp_path, monkeypatch):
@@ -360,23 +394,38 @@ def test_an_export_all_of_whose_tickets_are_refused_is_not_converted(tmp_path, m
     ({"partitions": ["../../etc/passwd"]}, "names a partition outside the dataset"),
     ({"partitions": ["/etc/passwd"]}, "names a partition outside the dataset"),
     ({"partitions": [".."]}, "names a partition outside the dataset"),
+    ({"partitions": None}, "the manifest's partitions are not a list"),
+    ({"partitions": []}, "the manifest lists no partition"),
+    ({"partitions": ["part-00000.parquet", "part-00000.parquet"]}, "lists a partition twice"),
+    ({"tickets": 1}, "its checksum does not match"),
+    ({"created_min": 0}, "its checksum does not match"),
+    ({"version": 1}, "written by an older slalang"),
+    ({"tickets": "many", "recheck": True}, "'many' is not a count"),
+    ({"input": {}, "recheck": True}, "the manifest cannot be read (KeyError"),
+    ({"rejected": [["t.csv", 2]], "recheck": True}, "the manifest cannot be read (TypeError"),
+    ({"created_max": 10 ** 30, "recheck": True}, "is not an instant"),
 ])
 def test_a_hand_edited_manifest_is_refused(tmp_path, change, said):
-    """A manifest without its keys was an internal error (KeyError); one naming a partition
-    outside its folder had the run read that file."""
+    """A manifest without its keys, or with keys of the wrong kind, was an internal error
+    (KeyError, TypeError, OverflowError); one naming a partition outside its folder had the
+    run read that file; one listing a partition twice or none, or with another creation
+    range, gave each engine its own answer, exit 0."""
     import json
 
     out = tmp_path / "ds"
     convert(BENCH300 / "tickets.csv", out, BENCH300 / "events.csv")
     manifest = out / dataset.MANIFEST
     doc = json.loads(manifest.read_text(encoding="utf-8"))
+    change = dict(change)
+    recheck = change.pop("recheck", False)
     if "drop" in change:
         del doc[change["drop"]]
     else:
         doc.update(change)
+    if recheck:  # edited, and its checksum made anew: the content itself is checked
+        doc["check"] = dataset.manifest_check(doc)
     manifest.write_text(json.dumps(doc), encoding="utf-8")
-    for verb in (["evaluate", str(ROOT / "policies" / "bench.sla")],
-                 ["explain", str(ROOT / "policies" / "bench.sla"), "--ticket", "T0000001"]):
-        r = CliRunner().invoke(main, [*verb, "--tickets", str(out)])
-        assert r.exit_code == 2 and said in r.output, r.output
-        assert "internal error" not in r.output
+    for verb in VERBS:
+        r = _run_verb(verb, out)
+        assert r.exit_code == 2 and said in r.output, (verb, r.output)
+        assert "internal error" not in r.output and "Traceback" not in r.output
