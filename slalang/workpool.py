@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from slalang.signals import held
+
 
 def default_workers() -> int:
     """Every core this process may run on."""
@@ -110,7 +112,8 @@ class TaskPool:
         start, stop = 0, len(tasks)  # the tasks not yet started
         for k in range(len(tasks)):
             while start < stop and len(pending) <= IN_FLIGHT * self.workers:
-                pending.append((start, self._pool.submit(fn, *tasks[start])))
+                with held():  # a submission may start a worker: not stopped half-way
+                    pending.append((start, self._pool.submit(fn, *tasks[start])))
                 start += 1
             while k not in done and helped and start < stop:
                 if any(f.done() for _, f in pending):

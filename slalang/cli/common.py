@@ -14,6 +14,7 @@ import click
 
 from slalang.errors import EXIT_USAGE, SlalangError
 from slalang.processes import alive
+from slalang.signals import exit_on_signals
 
 #: the ``--as-of`` default every verb states in its help (``periods.resolve_as_of`` applies it)
 AS_OF_RULE = ("default: the end of --period when one is given (reproducible), now otherwise; "
@@ -25,7 +26,7 @@ class GuardedGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            with sigterm_as_exit():
+            with exit_on_signals():
                 return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -44,36 +45,6 @@ class GuardedGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_USAGE)
-
-
-#: the exit code of a command stopped by SIGTERM (128 + the signal's number, as a shell says)
-EXIT_TERMINATED = 128 + 15
-
-
-@contextlib.contextmanager
-def sigterm_as_exit() -> Iterator[None]:
-    """Within it, SIGTERM (a CI job's timeout, ``kill``) ends the command as an exception
-    does, with exit code :data:`EXIT_TERMINATED`: the cleanup runs, so no output is left
-    half-written and the chunked engine's scratch folder (in shared memory, memory until
-    the machine restarts) is removed. Python's default would stop the process where it is.
-    A handler the host process installed is kept; the default comes back afterwards."""
-    import signal
-    import threading
-
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
-        yield
-        return
-
-    def stop(signum, frame) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM stops at once
-        raise SystemExit(EXIT_TERMINATED)
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _default_file_mode() -> int:

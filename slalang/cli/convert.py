@@ -11,6 +11,11 @@ import click
 from slalang.cli.common import quiet_option
 from slalang.errors import EXIT_OK
 
+# slalang.data.dataset's DEFAULT_PARTITION_ROWS and MAX_PARTITION_ROWS (a test keeps them
+# equal), written out: importing it here would load pyarrow for every verb's start
+DEFAULT_PARTITION_ROWS = 250_000
+MAX_PARTITION_ROWS = 10_000_000
+
 
 @click.command(name="convert")
 @click.option("--tickets", required=True, type=click.Path(dir_okay=False),
@@ -20,9 +25,14 @@ from slalang.errors import EXIT_OK
 @click.option("--mapping", type=click.Path(dir_okay=False),
               help="YAML mapping from a tool's export to the canonical form.")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
-              help="The dataset directory to create (new, or empty).")
-@click.option("--partition-rows", type=click.IntRange(min=1), default=250_000,
-              show_default=True, help="Tickets per partition (a task of a few seconds).")
+              help="The dataset directory to create: new, or an empty directory (a symlink "
+                   "to one is followed), not the current folder, not inside a dataset.")
+# bounded: row numbers are int32 in the split reader and a partition's events are nested
+# with 32-bit offsets (2**31 tickets was an internal error)
+@click.option("--partition-rows", type=click.IntRange(min=1, max=MAX_PARTITION_ROWS),
+              default=DEFAULT_PARTITION_ROWS, show_default=True,
+              help=f"Tickets per partition (a task of a few seconds), from 1 to "
+                   f"{MAX_PARTITION_ROWS:,}.")
 @quiet_option
 def command(tickets: str, events: str | None, mapping: str | None, out: str,
             partition_rows: int, quiet: bool) -> None:

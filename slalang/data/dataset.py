@@ -591,6 +591,12 @@ def _partition_facts(work: Path, parts: list[str]) -> dict[str, list[int]]:
     return {"partition_rows": rows, "partition_bytes": sizes}
 
 
+#: the most tickets a partition may hold (the 10m bench export in one partition, forty
+#: times the default). Row numbers are int32 in the split reader (it divides them by the
+#: partition size: 2**31 was an internal OverflowError) and a partition's events are nested
+#: with 32-bit offsets: this bound leaves room for 200 events a ticket
+MAX_PARTITION_ROWS = 10_000_000
+
 def convert(tickets: str | Path, out: str | Path, events: str | Path | None = None, *,
             mapping: object | None = None, partition_rows: int = DEFAULT_PARTITION_ROWS,
             progress: Callable[[str, int, int], None] | None = None) -> Manifest:
@@ -599,30 +605,58 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
     A plain CSV export is read by the split reader on worker processes, each assembling and
     writing its chunks as partitions; a gzipped one chunk by chunk here (memory bounded);
     other formats and mapped exports, and an export with a row only the whole read names
-    (a malformed one), are read whole first. Raises DataError as the reader does, and when
-    ``out`` exists and is not an empty directory (nothing is replaced).
+    (a malformed one), are read whole first. Raises DataError as the reader does, and before
+    anything is read when ``out`` cannot take a dataset: it exists and is not an empty
+    directory (nothing is replaced), it is a symlink that leads nowhere, it is the current
+    folder (which the dataset would replace), or it is inside a dataset. A symlink to an
+    empty directory is followed: the dataset takes that directory's place and the link is
+    kept, as an output file's symlink is followed. ``partition_rows`` is from 1 to
+    :data:`MAX_PARTITION_ROWS` (ValueError otherwise).
+
+    The dataset is written in a folder beside its target and renamed into place at the end,
+    so no half-written dataset is ever seen; when another run wrote one there meanwhile,
+    DataError and nothing replaced. The folders of a conversion that was killed are removed
+    by the next one.
     """
-    if partition_rows < 1:
-        raise ValueError("partition_rows must be at least 1")
-    target = Path(out)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise DataError("the output exists and is not an empty directory: nothing replaced",
-                        file=str(target))
-    parent = target.parent if str(target.parent) else Path(".")
+    import shutil
+
+    from slalang.data.dataset_folders import (
+        SCRATCH_PREFIX,
+        WORK_MARK,
+        moved_into_place,
+        output_folder,
+        process_prefix,
+        remove_stale,
+    )
+
+    if not 1 <= partition_rows <= MAX_PARTITION_ROWS:
+        raise ValueError(f"partition_rows must be from 1 to {MAX_PARTITION_ROWS:,}")
+    target = output_folder(out)
+    parent = Path(out).parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file where a folder is to be, no permission
         raise DataError(f"cannot create the dataset's folder {str(parent)!r} "
-                        f"({exc.strerror or exc})", file=str(target)) from None
+                        f"({exc.strerror or exc})", file=str(out)) from None
+    remove_stale(tempfile.gettempdir(), SCRATCH_PREFIX)
+    remove_stale(target.parent, f".{target.name}{WORK_MARK}")
     # written beside the target and renamed at the end: no half-written dataset
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    try:
+        work = Path(tempfile.mkdtemp(prefix=process_prefix(f".{target.name}{WORK_MARK}"),
+                                     dir=target.parent))
+    except OSError as exc:  # no permission to write in the folder
+        raise DataError(f"cannot write in the dataset's folder {str(target.parent)!r} "
+                        f"({exc.strerror or exc})", file=str(out)) from None
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(work, 0o777 & ~umask)  # mkdtemp makes it private; a dataset is shared
     try:
-        with tempfile.TemporaryDirectory(prefix="slalang-convert-") as tmp:
+        os.chmod(work, 0o777 & ~umask)  # mkdtemp makes it private; a dataset is shared
+        tmp = tempfile.mkdtemp(prefix=process_prefix(SCRATCH_PREFIX))
+        try:
             done = _convert_into(tickets, events, mapping, partition_rows, work, tmp,
                                  progress)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
         parts, n, lo, hi = done.parts, done.tickets, done.created_min, done.created_max
         rejected, data_hash, counts = done.rejected, done.data_hash, done.counts
         if not n:  # every ticket refused (some only once their events were read): as
@@ -640,12 +674,8 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
                **_partition_facts(work, parts)}
         doc["check"] = manifest_check(doc)
         (work / MANIFEST).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-        if target.exists():
-            target.rmdir()
-        os.replace(work, target)
+        moved_into_place(work, target, out)
     except BaseException:
-        for leftover in work.glob("*"):
-            leftover.unlink()
-        work.rmdir()
+        shutil.rmtree(work, ignore_errors=True)
         raise
-    return read_manifest(target)
+    return read_manifest(Path(out))

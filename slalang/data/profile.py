@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slalang.data.rules import repeated_header
-from slalang.data.source import read_bytes, read_csv
+from slalang.data.source import has_byte, read_bytes, read_csv
 
 #: how many rows the content tests look at
 SAMPLE = 2000
@@ -178,6 +178,7 @@ def _read_leniently(data, file: str, delimiter: str, encoding: str) -> pa.Table:
         read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1,
                                        block_size=1 << 24),
         parse_options=pacsv.ParseOptions(delimiter=delimiter,
+                                          newlines_in_values=has_byte(data, ord('"')),
                                           invalid_row_handler=lambda row: "skip"),
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                              strings_can_be_null=True))

@@ -6,6 +6,8 @@ import csv
 import functools
 import hashlib
 import io
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +21,10 @@ JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
 CSV_SUFFIXES = (".csv",)
 
 
+#: the blocks pyarrow parses a file in, on its threads
+BLOCK_BYTES = 1 << 24
+
+
 def kind_of(path: str | Path) -> str:
     """``"jsonl"`` or ``"csv"`` from the file name (a trailing ``.gz`` or ``.zip`` is
     allowed)."""
@@ -29,8 +35,26 @@ def kind_of(path: str | Path) -> str:
         return "jsonl"
     if name.endswith(CSV_SUFFIXES):
         return "csv"
+    if not os.path.lexists(path):  # a mistyped name: said so, not "unrecognised"
+        raise DataError("no such file or directory", file=str(path))
     raise DataError("unrecognised file type (expected .jsonl, .json, .ndjson or .csv, "
                     "optionally gzipped)", file=str(path))
+
+
+def require_file(path: str | Path) -> None:
+    """Refuse an input that is not a regular file (a named pipe, ``<(zcat x.gz)``, a
+    device): slalang reads an input more than once (its sha256, its header, then its rows),
+    and a pipe gives its bytes once: the run hung on it, or read half of it. A missing file
+    or a directory is left to the reader, which names it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a directory: its readers say
+        what = "a named pipe" if stat.S_ISFIFO(mode) else "a device or socket"
+        raise DataError(f"{what}, not a regular file: an input is read more than once (its "
+                        "sha256, then its rows), so save the stream to a file and give that",
+                        file=str(path))
 
 
 class Digest:
@@ -77,6 +101,7 @@ def read_bytes(path: str | Path, digest: Digest | None = None, *,
     bytes go into ``digest``. ``member`` names the file to read inside a zip archive."""
     from slalang.data.sources.compressed import compression_of, gunzip, unzip
 
+    require_file(path)
     try:
         raw = pa.memory_map(str(path)).read_buffer()
     except (OSError, pa.ArrowException) as exc:
@@ -94,17 +119,36 @@ def read_bytes(path: str | Path, digest: Digest | None = None, *,
     return raw
 
 
+#: the longest header line read (a header of thousands of custom fields runs past 64 KiB)
+MAX_HEADER_BYTES = 16 << 20
+
+
+def header_fields(data: pa.Buffer | bytes, delimiter: str = ",") -> list[str]:
+    """The fields of the first line as written (spaces kept), however long the line."""
+    view = memoryview(data)
+    end = find_byte(data, ord("\n"), 0)
+    end = min(end if end >= 0 else len(view), MAX_HEADER_BYTES)
+    first = bytes(view[:end]).decode("utf-8", errors="replace")
+    return next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
+
+
 def csv_header(data: pa.Buffer | bytes, file: str, delimiter: str = ",") -> list[str]:
-    """The column names on the first line."""
-    head = bytes(memoryview(data)[:65536])
-    end = head.find(b"\n")
-    first = head[: end if end >= 0 else len(head)].decode("utf-8", errors="replace")
-    names = next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
-    names = [n.strip() for n in names]
+    """The column names on the first line (spaces around a name dropped: ``id, customer``
+    names the columns ``id`` and ``customer`` on every reader)."""
+    names = [n.strip() for n in header_fields(data, delimiter)]
     if not names or names == [""]:
         raise DataError("empty file: no header row", file=file, row=1)
     check_header(names, file)
     return names
+
+
+def named_as(header: list[str], raw: list[str]) -> dict:
+    """pyarrow's read options that give the columns the names of ``header`` where the file
+    writes them with spaces around (``raw``): pyarrow keeps the spaces, every reader of
+    slalang drops them (the split reader names its columns itself)."""
+    if raw == header:
+        return {}
+    return {"column_names": header, "skip_rows": 1}
 
 
 def check_header(names: list[str], file: str) -> None:
@@ -169,11 +213,13 @@ def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType
     convert = pacsv.ConvertOptions(
         column_types=column_types, null_values=list(null_values),
         strings_can_be_null=True, quoted_strings_can_be_null=True)
+    names = named_as(header, header_fields(data, delimiter) if utf8 else header)
     try:
         return pacsv.read_csv(
             pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            read_options=pacsv.ReadOptions(encoding=encoding, block_size=BLOCK_BYTES,
+                                           **names),
+            parse_options=parse_options(data, delimiter),
             convert_options=convert,
         )
     except (UnicodeError, ValueError) as exc:  # from the codec of a non-UTF-8 encoding
@@ -192,14 +238,25 @@ def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType
     try:
         table = pacsv.read_csv(
             pa.BufferReader(repaired.encode("utf-8")),
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, **names),
+            parse_options=parse_options(repaired.encode("utf-8"), delimiter),
             convert_options=convert,
         )
     except pa.ArrowInvalid as exc:
         raise _malformed(exc, repaired.encode("utf-8"), file, delimiter, header, True) from None
     bad_rows.extend(found)
     return table
+
+
+def parse_options(data: pa.Buffer | bytes, delimiter: str = ",") -> pacsv.ParseOptions:
+    """How pyarrow is to parse ``data``: a line break may sit inside a quoted value
+    (RFC 4180) wherever the data holds a quote. pyarrow cuts its input into blocks at line
+    breaks; told that values hold none, it cut inside a quoted value whenever a block ended
+    there, and refused a valid export (a multi-line description at the 16th MiB) as
+    malformed. The quote-aware cutting costs a fifth more time, so data without a quote is
+    spared it."""
+    quote = has_byte(data, ord('"'))
+    return pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quote)
 
 
 def has_byte(data: pa.Buffer | bytes, byte: int) -> bool:

@@ -66,6 +66,11 @@ def choose_engine(engine: str, tickets: str | Path, events: str | Path | None,
 
     if is_dataset(tickets):  # a partition per task: here unless a cluster is asked for
         return ("chunks" if engine == "auto" else engine), None
+    from slalang.data.source import require_file
+
+    for path in (tickets, events):  # before anything reads them: a pipe is read once
+        if path is not None:
+            require_file(path)
     if engine == "dask":
         return "dask", None
     if engine == "memory":

@@ -96,11 +96,15 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
         NotStreamable: the input needs the in-memory reader (its message says why).
         DataError, PeriodError: as the in-memory path.
     """
+    from slalang.data.source import require_file
     from slalang.data.split_passes import splittable
     from slalang.data.stream import NotStreamable, _Conversion, _Malformed, file_digest
 
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
+    for path in (tickets, events):  # the hash's thread would wait on a pipe for good
+        if path is not None:
+            require_file(path)
     digest = file_digest([tickets] + ([events] if events is not None else []))
     workdir = scratch_dir(workdir, (tickets, events))
     from slalang.data.split import NoSplit

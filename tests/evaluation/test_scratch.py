@@ -288,11 +288,11 @@ def test_sigterm_ends_a_command_as_an_exception_does():
     the host installed is kept, and the default comes back after the command."""
     import signal
 
-    from slalang.cli.common import EXIT_TERMINATED, sigterm_as_exit
+    from slalang.signals import EXIT_TERMINATED, exit_on_signals
 
     before = signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        with pytest.raises(SystemExit) as stopped, sigterm_as_exit():
+        with pytest.raises(SystemExit) as stopped, exit_on_signals():
             os.kill(os.getpid(), signal.SIGTERM)
             for _ in range(1000):  # the handler runs between two bytecodes
                 pass
@@ -303,7 +303,7 @@ def test_sigterm_ends_a_command_as_an_exception_does():
             pass
 
         signal.signal(signal.SIGTERM, host)
-        with sigterm_as_exit():
+        with exit_on_signals():
             assert signal.getsignal(signal.SIGTERM) is host
     finally:
         signal.signal(signal.SIGTERM, before)
