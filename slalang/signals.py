@@ -62,6 +62,8 @@ def exit_on_signals() -> Iterator[None]:
     try:
         yield
     finally:
+        global _pending
+        _pending = None  # a signal held past the command is not the next one's
         for signum, previous in saved.items():
             signal.signal(signum, previous)
 
@@ -69,7 +71,8 @@ def exit_on_signals() -> Iterator[None]:
 @contextmanager
 def held() -> Iterator[None]:
     """Within it, a signal handled by :func:`exit_on_signals` waits; the command ends as
-    the block does (unless the block raised an exception of its own, which goes on)."""
+    the block does, even when the block raised an exception of its own (the run was asked
+    to stop: a caller that handled the exception must not carry on)."""
     global _held, _pending
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -79,6 +82,6 @@ def held() -> Iterator[None]:
         yield
     finally:
         _held -= 1
-    if not _held and _pending is not None:
-        code, _pending = _pending, None
-        raise SystemExit(code)
+        if not _held and _pending is not None:
+            code, _pending = _pending, None
+            raise SystemExit(code)  # noqa: B012 - the signal's exit wins over the block's

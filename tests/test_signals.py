@@ -50,11 +50,23 @@ def test_a_signal_waits_while_a_worker_starts():
     assert stopped.value.code == EXIT_TERMINATED
 
 
-def test_an_error_of_the_held_block_goes_on():
-    with pytest.raises(ValueError), exit_on_signals(), held():
-        os.kill(os.getpid(), signal.SIGTERM)
-        _spin()
-        raise ValueError("its own")
+def test_the_signal_wins_over_an_error_of_the_held_block():
+    """The run was asked to stop: a caller that handles the block's error does not carry
+    on, and nothing is left held for a later block."""
+    from slalang import signals
+
+    with pytest.raises(SystemExit) as stopped, exit_on_signals():
+        try:
+            with held():
+                os.kill(os.getpid(), signal.SIGTERM)
+                _spin()
+                raise ValueError("its own")
+        except ValueError:
+            pass
+    assert stopped.value.code == EXIT_TERMINATED
+    assert signals._pending is None and signals._held == 0
+    with held():  # a later block, no signal: nothing happens
+        pass
 
 
 def _dataset(tmp_path: Path) -> Path:

@@ -90,6 +90,10 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
 
     from slalang.cli.common import scheduler_needs_dataset
 
+    if scheduler is not None:  # said now: Dask would raise its own ValueError, or time out
+        from slalang.evaluation.distributed import check_scheduler
+
+        check_scheduler(scheduler, "--scheduler")
     scheduler_needs_dataset(scheduler, tickets)
 
     from slalang.engines import reads_in_chunks

@@ -141,7 +141,15 @@ class OutputSet:
                 raise
             return
         target = Path(os.path.realpath(path))
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file where a folder is to be, no permission
+            from slalang.errors import DataError
+
+            why = ("a file, not a folder, is on its way" if isinstance(
+                exc, FileExistsError | NotADirectoryError) else exc.strerror or str(exc))
+            raise DataError(f"cannot create the output's folder ({why})",
+                            file=os.fspath(path)) from None
         remove_stale_temporaries(target)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{_TMP_MARK}{os.getpid()}-",
                                    suffix=".tmp", dir=target.parent)
@@ -212,6 +220,22 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
     written whole)."""
     with output_set() as outputs, outputs.open(path, mode, encoding) as fh:
         yield fh
+
+
+def as_standard_output(path: str | None) -> str | None:
+    """``-`` for a path that is this process's standard output (``/dev/stdout``,
+    ``/dev/fd/1``, or the very file standard output is redirected to), else ``path``: such
+    an output is written as ``-`` is, its document alone. Written as a file of its own, the
+    summary printed after it wrote over it from its first byte (``--csv /dev/stdout > v.csv``
+    gave a CSV beginning with the summary, exit 0)."""
+    if not path or path == "-":
+        return path
+    try:
+        out = os.fstat(sys.stdout.fileno())
+        st = os.stat(path)
+    except (OSError, ValueError, AttributeError):  # no such file, or a stdout without one
+        return path
+    return "-" if (st.st_dev, st.st_ino) == (out.st_dev, out.st_ino) else path
 
 
 def distinct_outputs(outputs: dict[str, str | None], inputs: tuple[str | None, ...] = ()

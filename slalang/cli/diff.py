@@ -81,6 +81,11 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
 
     distinct_outputs({"--output": output},
                      (old, new, tickets, events, downtime, mapping, roster))
+    if scheduler is not None:  # said now: Dask would raise its own ValueError, or time out;
+        # an empty one too, which the check for --tickets below would let pass
+        from slalang.evaluation.distributed import check_scheduler
+
+        check_scheduler(scheduler, "--scheduler")
     from slalang.review.render import (
         Review,
         review_to_json,

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
+from typing import NoReturn
 
 import click
 
-from slalang.cli.common import AS_OF_RULE, MaxErrors, distinct_outputs, quiet_option
+from slalang.cli.common import (
+    AS_OF_RULE,
+    MaxErrors,
+    as_standard_output,
+    distinct_outputs,
+    quiet_option,
+)
 from slalang.errors import EXIT_FINDINGS, EXIT_OK
 
 FAIL_ON = ("never", "objective", "credit", "any")
@@ -151,6 +158,8 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
             quiet: bool, amendments: tuple[str, ...] = ()) -> None:
     """Evaluate POLICY on ticket data: compliance, uptime and service credits per customer
     and month."""
+    json_out, csv_out, stamp_out, junit_out = (
+        as_standard_output(p) for p in (json_out, csv_out, stamp_out, junit_out))
     distinct_outputs({"--json": json_out, "--csv": csv_out, "--stamp": stamp_out,
                       "--junit": junit_out},
                      (policy, tickets, events, downtime, mapping, roster, *amendments))
@@ -180,6 +189,15 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
                                "its partitions (`slalang convert --partition-rows`)")
     if scheduler is not None and engine not in ("auto", "dask"):
         raise click.UsageError(f"--scheduler goes with --engine dask, not {engine}")
+    if scheduler is not None:  # said now: Dask would raise its own ValueError, or time out
+        from slalang.evaluation.distributed import check_scheduler
+
+        check_scheduler(scheduler, "--scheduler")
+    if (engine == "dask" or scheduler is not None) and not _is_dataset(tickets):
+        # the dask engine reads a dataset's partitions on the workers: anything else would
+        # fail there as a manifest not found inside the export's path
+        _dask_needs_dataset("--scheduler" if scheduler is not None else "--engine dask",
+                            tickets, events, mapping)
     from slalang.cli.common import command_outputs, tune_for_one_run
 
     # this process runs one evaluation and exits: freed memory is kept for reuse, and the
@@ -235,6 +253,28 @@ def command(policy: str, tickets: str, events: str | None, downtime: str | None,
 
         click.echo(evaluation_to_text(ev), nl=False)
     raise SystemExit(EXIT_FINDINGS if failed(ev, fail_on) else EXIT_OK)
+
+
+def _dask_needs_dataset(flag: str, tickets: str, events: str | None,
+                        mapping: str | None) -> NoReturn:
+    """Refuse ``flag`` (``--engine dask``, ``--scheduler``) for tickets that are not a
+    dataset, saying how to make one of them."""
+    import os
+    import shlex
+
+    if os.path.isdir(tickets):
+        what = f"{tickets} is a folder without a dataset's manifest"
+    elif not os.path.exists(tickets):
+        what = f"{tickets} does not exist"
+    else:
+        what = f"{tickets} is an export"
+    how = " ".join(["slalang convert", f"--tickets {shlex.quote(tickets)}",
+                    *([f"--events {shlex.quote(events)}"] if events else []),
+                    *([f"--mapping {shlex.quote(mapping)}"] if mapping else []), "--out DIR"])
+    raise click.UsageError(f"{flag} goes with a dataset written by `slalang convert` "
+                           f"(--tickets DIR), and {what}: convert it first ({how}) and "
+                           f"evaluate --tickets DIR; without {flag}, the export is evaluated "
+                           "on this machine")
 
 
 def _is_dataset(path: str) -> bool:

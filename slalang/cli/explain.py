@@ -46,6 +46,9 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             roster: str | None, ticket_id: str, period: str | None, as_of: str | None,
             compact: bool | None, fmt: str) -> None:
     """Explain how POLICY measures one ticket: timeline, due instant and verdict per metric."""
+    if not ticket_id.strip():  # no ticket has a blank id: every rejected row would be "about" it
+        raise click.BadParameter(f"{ticket_id!r} is no ticket id: give the id of the ticket "
+                                 "to explain", param_hint="--ticket")
     from slalang.data.dataset import is_dataset
 
     # a dataset is searched for the ticket, a large CSV export streamed for the ticket's rows

@@ -230,9 +230,13 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
     from slalang.document import read_verdicts
     from slalang.render import render_report
 
-    distinct_outputs({"--output": out}, (policy, from_json, verdicts, tickets, events,
-                                         downtime, mapping, roster, template_dir, history,
-                                         *amendments))
+    # --record is written too (inside a dataset given as --tickets, it would be among the
+    # files the dataset holds); it may name the --history database, whose trends it extends
+    # (docs/render/history.md), so that one input is not counted as an input it would replace
+    extends = bool(record and history) and os.path.realpath(record) == os.path.realpath(history)
+    distinct_outputs({"--output": out, "--record": record},
+                     (policy, from_json, verdicts, tickets, events, downtime, mapping, roster,
+                      template_dir, None if extends else history, *amendments))
     if portfolio and public:
         raise UsageError("choose one of --portfolio and --public")
     if from_json and (policy or tickets):
@@ -299,6 +303,8 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
     # it is the error to report, whatever the output
     from slalang.document import build_report
 
+    if customer is not None:
+        _known_customer(customer, evaluation)
     names = [c.name for c in build_report(evaluation, verdicts=rows, customer=customer,
                                           months=months).customers]
     one_file(names)
@@ -348,6 +354,35 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
     for note in _notes_for_operator(evaluation, rows is not None):
         click.echo(note, err=True)
     raise SystemExit(EXIT_OK)
+
+
+#: up to this many customers, a customer not found is told them all
+NAMED_CUSTOMERS = 10
+
+
+def _known_customer(customer: str, evaluation: dict) -> None:
+    """Refuse a ``--customer`` the evaluation does not hold, with the names closest to it
+    and how many there are: every name on one line was 11.8 kB for 1,473 customers."""
+    import difflib
+
+    entries = evaluation.get("customers")
+    if not isinstance(entries, list):
+        return  # a malformed document: building the report says what is wrong with it
+    names = [str(c.get("customer")) for c in entries if isinstance(c, dict)]
+    if customer in names:
+        return
+    close = difflib.get_close_matches(customer, names, n=3, cutoff=0.6)
+    message = f"no customer {customer!r} in the evaluation"
+    if close:
+        shown = [repr(n) for n in close]
+        message += "; did you mean " + " or ".join([", ".join(shown[:-1]), shown[-1]]
+                                                   if len(shown) > 1 else shown) + "?"
+    if len(names) <= NAMED_CUSTOMERS:
+        message += f" (customers: {', '.join(names)})"
+    else:
+        message += (f" ({len(names):,} customers: the portfolio report, --portfolio instead "
+                    "of --customer, lists them all)")
+    raise DataError(message)
 
 
 def _public_outputs(evaluation: dict, out: str, folder: bool, fmt: str, lang: str,

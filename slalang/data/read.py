@@ -174,10 +174,13 @@ def is_parquet(path: str | Path) -> bool:
 
 
 def check_errors(rejected: list[Rejection], max_errors: int | float | None,
-                 total: int | None = None) -> None:
+                 total: int | None = None, *, so_far: bool = False) -> None:
     """Raise :class:`DataError` when more rows were refused than ``max_errors`` allows: a
     number of rows (int), or a share of the ``total`` rows read (a float in [0, 1], from
-    ``--max-errors 5%``; without a total the share is checked later, when it is known)."""
+    ``--max-errors 5%``; without a total the share is checked later, when it is known).
+    ``so_far``: the rows refused until now, more may come (the chunked engine stops as soon
+    as the limit is passed, before its last pass finds the tickets with an event before
+    their creation): the count is said to be a floor, the row named one of them."""
     if max_errors is None:
         return
     if isinstance(max_errors, float):
@@ -190,8 +193,10 @@ def check_errors(rejected: list[Rejection], max_errors: int | float | None,
     if len(rejected) <= allowed:
         return
     first = rejected[0]
-    raise DataError(f"{len(rejected)} row(s) rejected, more than the {said} allowed; "
-                    f"the first: {first.reason}", file=first.file, row=first.row,
+    count, which = (f"at least {len(rejected)}", "one of them") if so_far else (
+        str(len(rejected)), "the first")
+    raise DataError(f"{count} row(s) rejected, more than the {said} allowed; "
+                    f"{which}: {first.reason}", file=first.file, row=first.row,
                     field=first.field)
 
 

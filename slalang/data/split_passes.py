@@ -164,7 +164,7 @@ def split_passes(layout: split.Layout, events: str | Path | None, chunk_rows: in
     refused_rows = split.ticket_rejections(file, segments, dup_rows, dup_first)
     ingest = sorted(refused_rows + ev_rejected, key=rejection_order(file))
     rows_read = n + ev_count + len(ev_rejected)
-    check_errors(ingest, max_errors, rows_read)
+    check_errors(ingest, max_errors, rows_read, so_far=True)  # the late ones to come
     if n == len(refused_rows):  # as read_tickets: nothing to measure is an error
         raise all_rejected(file, n, ingest)
     return SplitInput(file, n, segments, tickets_at, events_at, ranges, ev_rejected,

@@ -21,6 +21,7 @@ import io
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,10 +119,38 @@ def _open(path: str | Path) -> pa.NativeFile:
         raise DataError(f"cannot read the file: {reason}", file=str(path)) from None
 
 
+def gzip_error(exc: Exception, path: str | Path) -> DataError | None:
+    """What a gzip stream's failure (pyarrow's decompressor) is, in the words the in-memory
+    reader uses for the same file (:mod:`slalang.data.sources.compressed`); None when
+    ``exc`` is not one. pyarrow's own ("Truncated compressed stream") named no file."""
+    text = str(exc)
+    if "Truncated compressed stream" in text:
+        reason = "the gzip data is truncated"
+    elif "incorrect header check" in text:  # a next member that is not gzip
+        reason = "trailing bytes after the gzip data"
+    elif "zlib" in text or "gzip" in text.lower():
+        reason = text
+    else:
+        return None
+    return DataError(f"cannot decompress the file: {reason}", file=str(path))
+
+
+@contextmanager
+def _decompressing(path: str | Path) -> Iterator[None]:
+    """Within it, a gzip stream's failure is a DataError naming the file."""
+    try:
+        yield
+    except (OSError, pa.ArrowException) as exc:
+        error = gzip_error(exc, path)
+        if error is None:
+            raise
+        raise error from None
+
+
 def _head(path: str | Path) -> bytes:
     """The file's first 64 KiB and one byte (decompressed, without a byte-order mark): enough
     to tell an empty file or a lone header."""
-    with _open(path) as stream:
+    with _open(path) as stream, _decompressing(path):
         head = stream.read(65537)
     return head[3:] if head[:3] == b"\xef\xbb\xbf" else head
 
@@ -132,7 +161,7 @@ def _first_line(path: str | Path) -> bytes:
     from slalang.data.source import MAX_HEADER_BYTES
 
     head = b""
-    with _open(path) as stream:
+    with _open(path) as stream, _decompressing(path):
         while b"\n" not in head and len(head) < MAX_HEADER_BYTES:
             block = stream.read(65536)
             if not block:
@@ -205,7 +234,12 @@ def csv_chunks(path: str | Path, types: dict[str, pa.DataType], rows: int,
                 first += rows
                 rest = table.slice(rows)
                 pending, count = rest.to_batches(), rest.num_rows
-    except pa.ArrowInvalid as exc:
+    except (OSError, pa.ArrowException) as exc:
+        gzip = gzip_error(exc, path)
+        if gzip is not None:
+            raise gzip from None
+        if not isinstance(exc, pa.ArrowInvalid):
+            raise
         text = str(exc)
         if is_utf8_error(text):  # not a bad instant: no retry, the row is named
             with _open(path) as stream:
@@ -876,7 +910,7 @@ def prepare_chunks(tickets: str | Path, events: str | Path | None, rows: int,
     chunks.drop_index()
     ingest = sorted(ingest + blocks.rejected, key=rejection_order(str(tickets)))
     rows_read = chunks.n + blocks.count + len(blocks.rejected)
-    check_errors(ingest, max_errors, rows_read)
+    check_errors(ingest, max_errors, rows_read, so_far=True)  # the late ones to come
     if not kept:  # as read_tickets: nothing to measure is an error, never a green run
         raise all_rejected(str(tickets), chunks.n, ingest)
     kept_created = created[(created != NAT) & ~blocks.early] if created is not None else None

@@ -20,6 +20,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, BinaryIO
 
+from slalang.errors import SlalangError
 from slalang.evaluation.kernel import Partial
 from slalang.evaluation.partitions import dataset_context, evaluate_partition, finish_dataset
 from slalang.evaluation.result import Evaluation
@@ -45,8 +46,86 @@ def _merge(a: Partial, b: Partial) -> Partial:
     return a.merge(b)
 
 
+#: the scheduler values accepted, as an error says them
+SCHEDULER_FORMS = ("'local' (a Dask cluster started on this machine) or the address of a "
+                   "running scheduler: tcp://HOST:PORT, tls://HOST:PORT or HOST:PORT (such "
+                   "as tcp://10.0.0.5:8786)")
+
+#: the schemes of a scheduler's address let through to Dask (none: Dask's default, tcp)
+SCHEDULER_SCHEMES = ("tcp", "tls")
+
+
+class SchedulerError(SlalangError, ValueError):
+    """A scheduler name or address that cannot be one: said before any connection (a
+    ValueError to the library's callers, as any bad argument; exit 2 on the command line)."""
+
+
+def check_scheduler(scheduler: str | None, option: str = "scheduler") -> None:
+    """Refuse a scheduler that is neither ``local`` nor a well-formed address, saying the
+    forms accepted; ``option`` names it in the message (``--scheduler``).
+
+    Checked without importing Dask and before connecting: given a malformed address, Dask
+    raises a ValueError of its own (an internal error to the command line), and given a port
+    out of range it waits out its 30 s connect timeout.
+
+    >>> check_scheduler("local"), check_scheduler("tcp://[::1]:8786"), check_scheduler(None)
+    (None, None, None)
+    """
+    if scheduler is None:
+        return
+    problem = _scheduler_problem(scheduler)
+    if problem is not None:
+        raise SchedulerError(f"{option} {problem}; give {SCHEDULER_FORMS}")
+
+
+def _scheduler_problem(scheduler: str) -> str | None:
+    """What is wrong with a scheduler, said after its option's name (None: nothing).
+
+    >>> _scheduler_problem("tcp://localhost")
+    "'tcp://localhost' has no port (HOST:PORT)"
+    >>> _scheduler_problem("localhost:99999")
+    "'localhost:99999': port 99999 is out of range (1-65535)"
+    """
+    if scheduler == "local":
+        return None
+    if not scheduler.strip():
+        return "is empty"
+    if scheduler.strip().lower() == "local":
+        return f"{scheduler!r} is not a scheduler (the local cluster is 'local', lower case)"
+    if any(c.isspace() for c in scheduler):
+        return f"{scheduler!r} holds a space"
+    scheme, sep, location = scheduler.rpartition("://")
+    if sep and scheme not in SCHEDULER_SCHEMES:  # Dask's schemes are lower case
+        return f"{scheduler!r}: the scheme '{scheme}://' is not tcp:// or tls://"
+    # the host and the port as Dask reads them (distributed.comm.addressing.parse_host_port)
+    if location.startswith("["):  # an IPv6 address, in brackets: [::1]:8786
+        host, bracket, tail = location[1:].partition("]")
+        if not bracket or (tail and not tail.startswith(":")):
+            return f"{scheduler!r}: an IPv6 host goes in brackets, as in tcp://[::1]:8786"
+        port = tail[1:] if tail else None
+    else:
+        host, colon, port = location.rpartition(":")
+        if not colon:
+            host, port = port, None
+        elif ":" in host:
+            return f"{scheduler!r}: an IPv6 host goes in brackets, as in tcp://[::1]:8786"
+    if port is None:
+        return f"{scheduler!r} has no port (HOST:PORT)"
+    if not host:
+        return f"{scheduler!r} has no host (HOST:PORT)"
+    if "/" in host or "@" in host:
+        return f"{scheduler!r}: {host!r} is not a host name"
+    if not (port.isascii() and port.isdigit()):
+        return f"{scheduler!r}: the port {port!r} is not a number"
+    if not 1 <= int(port) <= 65535:
+        return f"{scheduler!r}: port {int(port)} is out of range (1-65535)"
+    return None
+
+
 def _client(scheduler: str | None, workers: int | None):
     """A client of the scheduler asked for (and the cluster started for it, or None)."""
+    if scheduler:  # a library caller's mistake said before Dask is imported ("": local)
+        check_scheduler(scheduler)
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:

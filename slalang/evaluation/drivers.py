@@ -71,8 +71,13 @@ def choose_engine(engine: str, tickets: str | Path, events: str | Path | None,
     for path in (tickets, events):  # before anything reads them: a pipe is read once
         if path is not None:
             require_file(path)
-    if engine == "dask":
-        return "dask", None
+    if engine == "dask":  # the workers read a dataset's partitions, nothing else
+        from slalang.errors import DataError
+
+        raise DataError("the dask engine evaluates a dataset written by `slalang convert` "
+                        "(its partitions are the workers' tasks), and this is not one: "
+                        "convert the export first, or evaluate it on this machine",
+                        file=str(tickets))
     if engine == "memory":
         return "memory", None
     from slalang.data.stream import stream_refusal

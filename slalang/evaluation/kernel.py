@@ -25,7 +25,7 @@ import numpy as np
 
 from slalang.evaluation.compliance import Aggregate, count_outcomes
 from slalang.evaluation.credits import compute_credit, fee_of
-from slalang.evaluation.periods import Period, bucket_of
+from slalang.evaluation.periods import Period, PeriodError, bucket_of
 from slalang.evaluation.result import Evaluation, Objectives, Verdicts, combined_hash
 from slalang.evaluation.uptime import (
     UptimeResult,
@@ -224,6 +224,24 @@ def _downtime_clocks(plan: Plan) -> dict:
     return {name: plan.calendar(name).business_clock for name in names}
 
 
+def before_the_period(as_of: int, period: Period) -> None:
+    """Refuse an instant before the period begins: nothing in it had happened yet, so every
+    ticket counted as open and every verdict n/a, a green report with exit 0 (the tickets of
+    2024-01 evaluated as of 2023-01-01)."""
+    if as_of >= period.start:
+        return
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(period.timezone)
+    when = dt.datetime.fromtimestamp(as_of, zone).isoformat()
+    start = dt.datetime.fromtimestamp(period.start, zone).isoformat()
+    raise PeriodError(f"--as-of {when} is before the period {period.label} begins ({start}): "
+                      "nothing in it had happened yet, so nothing can be measured. Give an "
+                      "--as-of after the period's start (by default, its end), or the "
+                      "--period the instant falls in.")
+
+
 def finish(partial: Partial, *, downtime: DowntimeTable | Iterable[DowntimeRecord] | None = None,
            data_hash: str | None = None, input_counts: InputCounts | None = None
            ) -> Evaluation:
@@ -243,6 +261,7 @@ def finish(partial: Partial, *, downtime: DowntimeTable | Iterable[DowntimeRecor
         downtime = DowntimeTable(tuple(downtime))  # records given one by one
     ctx = partial.context
     plan, roster, period = ctx.plan, ctx.roster, ctx.period
+    before_the_period(ctx.as_of, period)
     rename = customer_namer(roster)
     metrics = tuple(plan.metrics)
     priorities = tuple(plan.priorities)

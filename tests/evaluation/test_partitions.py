@@ -89,6 +89,10 @@ def test_the_engine_for_a_dataset(tmp_path):
     assert choose_engine("chunks", out, None, None) == ("chunks", None)
     assert choose_engine("memory", out, None, None) == ("memory", None)
     assert choose_engine("dask", out, None, None) == ("dask", None)
+    # the library says what the dask engine reads (it failed on the workers, "not a
+    # directory", inside the export's path)
+    with pytest.raises(DataError, match="the dask engine evaluates a dataset written by"):
+        choose_engine("dask", BENCH300 / "tickets.csv", BENCH300 / "events.csv", None)
 
 
 def test_the_cli_runs_a_dataset_on_its_cores(tmp_path, monkeypatch):

@@ -173,7 +173,10 @@ def test_max_errors_as_in_memory(tmp_path):
         read_tickets(tickets, events, max_errors=2)
     with pytest.raises(DataError) as got:
         evaluate_chunked(plan, tickets, events, None, None, chunk_rows=2, max_errors=2)
-    assert str(got.value) == str(want.value)
+    # the chunked engine stops before its last pass: its count is a floor (here the same
+    # rows, as no ticket has an event before its creation), the row the same
+    assert str(got.value) == str(want.value).replace(
+        " 9 row(s)", " at least 9 row(s)").replace("the first:", "one of them:")
 
 
 def test_every_row_rejected_is_an_error_in_both_paths(tmp_path):
