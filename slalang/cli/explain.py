@@ -90,7 +90,17 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     try:
         i = table.index_of(ticket_id)
     except KeyError:
-        _not_found(ticket_id, tickets, table.rejected)
+        line = _line
+        if dataset:  # the rows the export rejected, kept with the dataset
+            from slalang.data.dataset import read_manifest
+
+            m = read_manifest(tickets)
+
+            def line(path: str, row: int) -> str:
+                kept = m.rejected_lines.get(row) if path == m.source else None
+                return kept if kept is not None else _line(path, row)
+
+        _not_found(ticket_id, tickets, table.rejected, line)
     ros = rosters.load_roster(roster) if roster else rosters.roster_for(plan.policy)
     row = table.row(i)
     expl = explain_ticket(plan, row, at, ros)
@@ -116,8 +126,9 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
         click.echo(text + notes, nl=False)
 
 
-def _not_found(ticket_id: str, path: str, rejected) -> NoReturn:
-    """Say why a ticket is not there: most often its row was rejected, and that says why."""
+def _not_found(ticket_id: str, path: str, rejected, line=None) -> NoReturn:
+    """Say why a ticket is not there: most often its row was rejected, and that says why
+    (``line(file, row)``: a rejected row's text; default: read from the file)."""
     import re
 
     from slalang.errors import DataError
@@ -125,7 +136,7 @@ def _not_found(ticket_id: str, path: str, rejected) -> NoReturn:
     # the id as a whole token of the rejected line: T-1 must not find the row of T-10
     token = re.compile(rf"(?<![\w-]){re.escape(ticket_id)}(?![\w-])")
     mine = [r for r in rejected if repr(ticket_id) in r.reason
-            or token.search(_line(r.file, r.row))]
+            or token.search((line or _line)(r.file, r.row))]
     if mine:
         raise DataError(f"no ticket {ticket_id!r} was read from {path}; rejected while "
                         "reading: " + "; ".join(str(r) for r in mine))

@@ -79,6 +79,9 @@ class Manifest:
     #: written is refused by name: :func:`check_partition`)
     partition_rows: tuple[int, ...] = ()
     partition_bytes: tuple[int, ...] = ()
+    #: the text of the export's rejected ticket rows (row -> line), so that ``explain``
+    #: finds the row of a ticket it cannot find without the export, which may be gone
+    rejected_lines: dict[int, str] = dataclasses.field(default_factory=dict)
 
     def paths(self) -> list[str]:
         return [str(Path(self.directory) / p) for p in self.partitions]
@@ -179,6 +182,10 @@ def _manifest(directory: str, doc: dict) -> Manifest:
                  str(doc["data_hash"]), tuple(Rejection(*r) for r in doc["rejected"]),
                  _instant(doc["created_min"]), _instant(doc["created_max"]), counts, rows,
                  sizes)
+    lines = doc.get("rejected_lines", {})
+    if not isinstance(lines, dict):
+        raise ValueError("rejected_lines is not a mapping")
+    m = dataclasses.replace(m, rejected_lines={int(k): str(v) for k, v in lines.items()})
     if not (len(rows) == len(sizes) == len(m.partitions)) or sum(rows) != m.tickets:
         raise ValueError("the partitions' rows do not add up to the dataset's tickets")
     return m
@@ -579,6 +586,35 @@ def _write_partition(table: TicketTable, path: Path) -> None:
     pq.write_table(table_to_arrow(table), path, use_dictionary=list(CATEGORICAL_COLUMNS))
 
 
+#: the rejected rows whose text the manifest keeps, at most (a dataset is not a copy of a
+#: broken export): beyond, ``explain`` reads them from the export if it is still there
+MAX_REJECTED_LINES = 10_000
+
+
+def _rejected_lines(tickets: str | Path, rejected: list[Rejection]) -> dict[str, str]:
+    """The text of the first :data:`MAX_REJECTED_LINES` rejected rows of the tickets file
+    (a row is a line: ticket ids never span lines), read in one pass up to the last."""
+    import gzip
+
+    rows = sorted({r.row for r in rejected if r.file == str(tickets)})[:MAX_REJECTED_LINES]
+    if not rows:
+        return {}
+    wanted, last, found = set(rows), rows[-1], {}
+    with open(tickets, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gz else open
+    try:
+        with opener(tickets, "rb") as fh:
+            for k, line in enumerate(fh, start=1):
+                if k in wanted:
+                    found[str(k)] = line.decode("utf-8", errors="replace").rstrip("\r\n")
+                if k >= last:
+                    break
+    except (OSError, EOFError):  # a zip or a damaged file: its rows are named, not kept
+        pass
+    return found
+
+
 def _partition_facts(work: Path, parts: list[str]) -> dict[str, list[int]]:
     """Each partition's tickets (its footer's row count) and size, as written."""
     import pyarrow.parquet as pq
@@ -671,7 +707,8 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
                "rejected": [[r.file, r.row, r.field, r.reason] for r in rejected],
                "input": {**dataclasses.asdict(counts),
                          "ignored": [dataclasses.asdict(i) for i in counts.ignored]},
-               **_partition_facts(work, parts)}
+               **_partition_facts(work, parts),
+               "rejected_lines": _rejected_lines(tickets, rejected)}
         doc["check"] = manifest_check(doc)
         (work / MANIFEST).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         moved_into_place(work, target, out)
