@@ -328,7 +328,11 @@ class TicketTable:
     def slice(self, start: int, stop: int) -> TicketTable:
         """Tickets ``start:stop`` with their events, as views of this table's arrays (nothing
         copied but the event offsets); the input's description is kept as :meth:`take`
-        keeps it."""
+        keeps it. ``0 <= start <= stop <= n`` (ValueError otherwise: a negative start
+        read the event offsets from the end and gave tickets the wrong events)."""
+        if not 0 <= start <= stop <= self.n:
+            raise ValueError(f"slice({start}, {stop}) of a table of {self.n} tickets: give "
+                             "0 <= start <= stop <= n")
         lo, hi = int(self.event_offsets[start]), int(self.event_offsets[stop])
         rows = slice(start, stop)
         return replace(

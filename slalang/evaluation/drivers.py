@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+import numpy as np
+
 from slalang.engines import AUTO_BYTES, ENGINES, input_bytes
 from slalang.evaluation.result import Evaluation
 from slalang.evaluation.streaming import DEFAULT_CHUNK_ROWS
@@ -48,6 +50,29 @@ class Run:
     rows: int | None = None
     #: why the engine asked for was not the one that ran, for the user
     notes: list[str] = field(default_factory=list)
+
+
+def check_arguments(plan: object, as_of: object, period: object, *,
+                    workers: object = None, chunk_rows: object = None) -> None:
+    """Refuse, at the entry, the arguments that would fail deep inside an evaluation (a
+    Policy where a Plan goes, a period as a number, an instant as text) or be taken in
+    silence (``chunk_rows=0``, ``workers=-3``): a ValueError or TypeError that says what
+    to give."""
+    from slalang.evaluation.periods import Period
+    from slalang.model import Policy
+
+    if isinstance(plan, Policy):  # the likely slip (anything shaped as a plan is taken)
+        raise TypeError("a Policy where a compiled Plan goes: compile_plan(policy)")
+    if as_of is not None and (isinstance(as_of, bool) or not isinstance(as_of, int | np.integer)):
+        raise TypeError(f"as_of: epoch seconds (an int; parse_instant turns text into one), "
+                        f"not {type(as_of).__name__}")
+    if period is not None and not isinstance(period, str | Period):
+        raise TypeError(f"period: a Period or its text ('2026-07', '2026-Q3', "
+                        f"'2026-07-01..2026-09-30'), not {type(period).__name__}")
+    for name, value in (("workers", workers), ("chunk_rows", chunk_rows)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
 
 
 def choose_engine(engine: str, tickets: str | Path, events: str | Path | None,
@@ -122,6 +147,7 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
     from slalang.data.dataset import is_dataset
     from slalang.data.read import check_errors
 
+    check_arguments(plan, as_of, period, workers=workers, chunk_rows=chunk_rows)
     refuse_beside_dataset(tickets, events, mapping)
     if scheduler is not None and engine == "auto":  # a cluster named: Dask, or an error
         engine = "dask"
@@ -148,7 +174,8 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
         try:
             ev, rows = evaluate_chunked(
                 plan, tickets, events, down, roster, as_of=as_of, period=period,
-                chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS, max_errors=max_errors,
+                chunk_rows=DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows,
+                max_errors=max_errors,
                 verdicts=verdicts, list_tickets=list_tickets, workers=workers,
                 progress=progress)
         except NotStreamable as exc:

@@ -84,9 +84,19 @@ def evaluate(plan: Plan, tickets: TicketTable | str | Path, downtime: DowntimeTa
 
         return evaluate_input(plan, tickets, options.pop("events", None), downtime, roster,
                               as_of, period, engine=engine, **options).evaluation
+    from slalang.engines import ENGINES
+    from slalang.evaluation.drivers import check_arguments
+
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (engines: {', '.join(ENGINES)})")
     if engine not in ("auto", "memory") or options:
         raise ValueError("a TicketTable is evaluated in memory: give the input's path for "
                          "the chunks or dask engine")
+    check_arguments(plan, as_of, period)
+    if isinstance(downtime, str | Path):  # a file, as a path of tickets takes one
+        from slalang.data import read_downtime
+
+        downtime = read_downtime(downtime)
     try:
         period = resolve_period(plan, period, tickets.created_at)
     except PeriodError as exc:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -105,8 +106,15 @@ class Partial:
         for p in parts:
             if p.facts is not None:
                 facts.add(p.facts)
-        return Partial(parts[0].context, add_counts([p.counts for p in parts]),
-                       tuple(r for p in parts for r in p.rejected),
+        contexts = [p.context for p in parts if p.context is not None]
+        if any(c is not contexts[0] and c != contexts[0] for c in contexts[1:]):
+            # counts of one period's months read as another's: refused, never summed
+            raise ValueError("the partials were evaluated with different contexts (plan, "
+                             "roster, as_of or period): they cannot be merged")
+        # slices of one table share its rejected rows (they describe the input): each once,
+        # in order, however the table was cut
+        rejected = tuple(dict.fromkeys(r for p in parts for r in p.rejected))
+        return Partial(parts[0].context, add_counts([p.counts for p in parts]), rejected,
                        tuple(r for p in parts for r in p.invalid), merged, facts=facts)
 
 
@@ -180,6 +188,10 @@ def evaluate_batch(plan: Plan, batch: TicketTable, roster: Roster | None, as_of:
         listed: gather the breached and at-risk tickets the JSON lists.
         keep_verdicts: keep the per-ticket verdicts in the partial (for the verdict CSV).
     """
+    if not isinstance(period, Period):
+        raise TypeError(f"period: a Period (parse_period), not {type(period).__name__}")
+    if isinstance(as_of, bool) or not isinstance(as_of, int | np.integer):
+        raise TypeError(f"as_of: epoch seconds (an int), not {type(as_of).__name__}")
     if outcomes is None:
         from slalang.evaluation.outcomes import compute_outcomes
 
@@ -257,6 +269,9 @@ def finish(partial: Partial, *, downtime: DowntimeTable | Iterable[DowntimeRecor
     from slalang.data.downtime import DowntimeTable
     from slalang.version import __version__
 
+    if isinstance(downtime, str | Path):  # a str is iterable: it failed deep in uptime
+        raise TypeError("downtime: a DowntimeTable (read_downtime(path)) or its records, "
+                        "not a path")
     if downtime is not None and not isinstance(downtime, DowntimeTable):
         downtime = DowntimeTable(tuple(downtime))  # records given one by one
     ctx = partial.context

@@ -63,7 +63,10 @@ def _worst_order(table, key: np.ndarray) -> np.ndarray:
         rows = order[tied]
         ids = pc.rank(table["id"].take(rows), sort_keys="ascending",
                       tiebreaker="dense").to_numpy()
-        metric = _codes(table["metric"])[0][rows]  # codes in order of first appearance
+        # by name: codes in order of first appearance differ from one batch to the next,
+        # and a merge in another order listed a ticket's tied metrics the other way round
+        metric = pc.rank(table["metric"].take(rows), sort_keys="ascending",
+                         tiebreaker="dense").to_numpy()
         order[tied] = rows[np.lexsort((metric, ids, -worse[rows], key[rows]))]
     return order
 

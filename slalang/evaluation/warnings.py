@@ -71,10 +71,15 @@ class DataFacts:
                    _per_metric(metric, stopped, n_metrics))
 
     def add(self, other: DataFacts) -> None:
+        """``other``'s facts added (facts of no ticket, as an empty partial's, add nothing:
+        they were an error once two of them had been merged)."""
         self.statuses.update(other.statuses)
-        self.measured = other.measured if self.measured is None else (
-            self.measured + other.measured)
-        self.stopped = other.stopped if self.stopped is None else self.stopped + other.stopped
+        if other.measured is not None:
+            self.measured = other.measured if self.measured is None else (
+                self.measured + other.measured)
+        if other.stopped is not None:
+            self.stopped = other.stopped if self.stopped is None else (
+                self.stopped + other.stopped)
 
 
 _STOP_HINTS = {

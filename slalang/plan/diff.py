@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from slalang.model import WEEKDAYS, CalendarDef, ClockDef
+from slalang.model import ClockDef
 from slalang.plan.compiled import Plan, PlanRow
 from slalang.plan.text import (
+    calendar_facts,
     credit_text,
     exclusion_text,
     format_duration,
@@ -19,23 +20,6 @@ def _row_facts(r: PlanRow) -> dict[str, str]:
     # the clock is compared once per clock (below), not on every row that uses it
     return {"target": format_duration(r.target_seconds), "calendar": r.calendar,
             "objective": objective_text(r)}
-
-
-def calendar_facts(c: CalendarDef) -> dict[str, str]:
-    """What a calendar promises, as text (its line numbers left out)."""
-    if c.always:
-        return {"hours": "24x7", "timezone": c.timezone}
-    week = "; ".join(f"{day} {', '.join(str(r) for r in ranges)}"
-                     for day, ranges in zip(WEEKDAYS, c.weekly, strict=True) if ranges)
-    holidays = ", ".join(h.country + (f" subdivision {h.subdivision}" if h.subdivision else "")
-                         for h in c.holidays)
-    return {
-        "timezone": c.timezone, "hours": week or "none", "holidays": holidays or "none",
-        "closed every": ", ".join(f"{m:02d}-{d:02d}" for m, d in c.yearly_closures) or "none",
-        "closed": ", ".join(d.isoformat() for d in c.closures) or "none",
-        "day hours": "; ".join(f"{d.isoformat()} {', '.join(str(r) for r in rs) or 'none'}"
-                               for d, rs in c.overrides) or "none",
-    }
 
 
 def _matrix(plan: Plan) -> dict[tuple[str, ...], str]:

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from slalang.model import Exclusion
+from slalang.model import WEEKDAYS, CalendarDef, Exclusion
 from slalang.plan.compiled import Plan
 from slalang.plan.text import condition_text, exclusion_text, where
+
+
+def _calendar(c: CalendarDef) -> dict:
+    """A calendar as it measures: its week, holidays, closures and days of other hours."""
+    return {"name": c.name, "timezone": c.timezone, "always": c.always,
+            "weekly": {day: [str(r) for r in ranges]
+                       for day, ranges in zip(WEEKDAYS, c.weekly, strict=True) if ranges},
+            "holidays": [{"country": h.country, "subdivision": h.subdivision}
+                         for h in c.holidays],
+            "closed_every": [f"{m:02d}-{d:02d}" for m, d in c.yearly_closures],
+            "closed": [d.isoformat() for d in c.closures],
+            "day_hours": {d.isoformat(): [str(r) for r in rs] for d, rs in c.overrides},
+            "source": where(c.span)}
 
 #: bumped when the shape of :func:`plan_to_json` changes incompatibly
 FORMAT_VERSION = 1
@@ -45,8 +58,7 @@ def plan_to_json(plan: Plan, tier: str | None = None) -> dict:
                     "pause_statuses": list(c.pause_statuses), "on_reopen": c.on_reopen,
                     "on_priority_change": c.on_priority_change, "source": where(c.span)}
                    for c in p.clocks],
-        "calendars": [{"name": c.name, "timezone": c.timezone, "always": c.always,
-                       "source": where(c.span)} for c in p.calendars],
+        "calendars": [_calendar(c) for c in p.calendars],
         "tiers": [{"name": t.name, "extends": t.extends,
                    "fee": None if t.fee is None else {"amount": _dec(t.fee.amount),
                                                       "currency": t.fee.currency},

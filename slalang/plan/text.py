@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from slalang.model import ClockDef, Condition, Exclusion, Span
+from slalang.model import WEEKDAYS, CalendarDef, ClockDef, Condition, Exclusion, Span
 from slalang.plan.compiled import CreditRule, Plan
 
 
@@ -99,6 +99,49 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = " 
     return out
 
 
+def calendar_facts(c: CalendarDef) -> dict[str, str]:
+    """What a calendar promises, as text (its line numbers left out)."""
+    if c.always:
+        return {"hours": "24x7", "timezone": c.timezone}
+    week = "; ".join(f"{day} {', '.join(str(r) for r in ranges)}"
+                     for day, ranges in zip(WEEKDAYS, c.weekly, strict=True) if ranges)
+    holidays = ", ".join(h.country + (f" subdivision {h.subdivision}" if h.subdivision else "")
+                         for h in c.holidays)
+    return {
+        "timezone": c.timezone, "hours": week or "none", "holidays": holidays or "none",
+        "closed every": ", ".join(f"{m:02d}-{d:02d}" for m, d in c.yearly_closures) or "none",
+        "closed": ", ".join(d.isoformat() for d in c.closures) or "none",
+        "day hours": "; ".join(f"{d.isoformat()} {', '.join(str(r) for r in rs) or 'none'}"
+                               for d, rs in c.overrides) or "none",
+    }
+
+
+def _calendar_cells(c: CalendarDef) -> tuple[str, str, str]:
+    """A calendar's hours, holidays and closures for the plan's table: what the clocks
+    measure on, so a plan that differs only there prints differently."""
+    f = calendar_facts(c)
+    if c.always:
+        return "24x7", "-", "-"
+    closed = [f"every {f['closed every']}" if f["closed every"] != "none" else "",
+              f["closed"] if f["closed"] != "none" else "",
+              f"day hours {f['day hours']}" if f["day hours"] != "none" else ""]
+    holidays = f["holidays"] if f["holidays"] != "none" else "-"
+    return _week(c) or "none", holidays, "; ".join(x for x in closed if x) or "-"
+
+
+def _week(c: CalendarDef) -> str:
+    """The week as the policy writes it: days of the same hours in a run, ``mon-fri``."""
+    runs: list[tuple[int, int, str]] = []  # first day, last day, hours
+    for k, ranges in enumerate(c.weekly):
+        hours = ", ".join(str(r) for r in ranges)
+        if runs and hours and runs[-1][2] == hours and runs[-1][1] == k - 1:
+            runs[-1] = (runs[-1][0], k, hours)
+        elif hours:
+            runs.append((k, k, hours))
+    return "; ".join((WEEKDAYS[a] if a == b else f"{WEEKDAYS[a]}-{WEEKDAYS[b]}") + " " + h
+                     for a, b, h in runs)
+
+
 def plan_to_text(plan: Plan, tier: str | None = None) -> str:
     """The plan as text: header, clocks, calendars, tiers, targets, uptime, exclusions and
     credits.
@@ -117,9 +160,9 @@ def plan_to_text(plan: Plan, tier: str | None = None) -> str:
                    [(c.name, str(c.start), str(c.stop), ", ".join(c.pause_statuses) or "-",
                      c.on_reopen, c.on_priority_change, where(c.span)) for c in p.clocks])
     lines += ["", "calendars"]
-    lines += table(("calendar", "zone", "source"),
-                   [(c.name, "24x7" if c.always else c.timezone, where(c.span))
-                    for c in p.calendars])
+    lines += table(("calendar", "zone", "hours", "holidays", "closed", "source"),
+                   [(c.name, "24x7" if c.always else c.timezone, *_calendar_cells(c),
+                     where(c.span)) for c in p.calendars])
 
     terms = [t for t in plan.tier_terms if tier is None or t.name == tier]
     lines += ["", "tiers"]

@@ -200,3 +200,21 @@ def test_the_tiers_an_evaluation_reads_are_the_plans(name):
     shipped = pickle.loads(pickle.dumps(stripped))
     for tier in policy.tiers:
         assert shipped.tier(tier.name) == plan.tier(tier.name)
+
+
+def test_a_plan_shows_the_hours_its_clocks_measure_on(tmp_path):
+    """Two policies that differ only in a calendar's hours and holidays measure differently
+    (on the bench set, 88 objectives missed against 4): their plans print differently. The
+    plan printed the calendar's name and zone only."""
+    text = (ROOT / "policies" / "bench.sla").read_text(encoding="utf-8")
+    other = tmp_path / "bench.sla"
+    other.write_text(text.replace("mon-fri 08:30-18:00", "mon-fri 10:00-12:00"),
+                     encoding="utf-8")
+    assert other.read_text(encoding="utf-8") != text
+    a = compile_plan(load_policy(ROOT / "policies" / "bench.sla"))
+    b = compile_plan(load_policy(other))
+    line = next(ln for ln in plan_to_text(a).splitlines() if ln.strip().startswith("office"))
+    assert "mon-fri 08:30-18:00" in line and "IT" in line
+    assert "mon-fri 10:00-12:00" in plan_to_text(b)
+    cal = plan_to_json(b)["calendars"][0]
+    assert cal["weekly"]["mon"] == ["10:00-12:00"] and cal["holidays"][0]["country"] == "IT"

@@ -122,6 +122,10 @@ def verdict_table(ev):
 
     from slalang.vocabulary import codes_labels
 
+    if ev.outcomes is None:  # an Evaluation without its verdicts (Verdicts always has them)
+        raise ValueError("this evaluation keeps no per-ticket verdicts (a chunked or "
+                         "distributed one writes them as its batches pass): ask for them up "
+                         "front, evaluate_input(..., verdicts=stream), or evaluate in memory")
     o, t = ev.outcomes, ev.tickets
     tz = ev.policy.header.timezone
     row_ticket = np.asarray(o.ticket, dtype=np.int64)
