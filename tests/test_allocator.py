@@ -95,7 +95,7 @@ def test_the_command_line_tunes_its_process_and_the_library_does_not(monkeypatch
                         lambda warm=0: calls.append(warm))
     tickets = tmp_path / "t.csv"
     tickets.write_text("id,customer,priority,created_at,first_response_at\n"
-                       "T1,Acme,P1,2026-08-03T08:30:00+02:00,2026-08-03T08:40:00+02:00\n")
+                       "T1,Alfa Srl,P1,2026-08-03T08:30:00+02:00,2026-08-03T08:40:00+02:00\n")
     policy = os.path.join(os.path.dirname(__file__), "..", "policies", "reference.sla")
     r = CliRunner().invoke(main, ["evaluate", policy, "--tickets", str(tickets),
                                   "--as-of", "2026-09-01T00:00:00+02:00"])

@@ -140,6 +140,9 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
                    "tier or priority not resolved; --tier T measures every customer under T)",
                    err=True)
         raise SystemExit(EXIT_USAGE)
+    from slalang.cli.common import note_rejected
+
+    note_rejected(ev)
     draft = checked_draft(cal, level, tier_name)
     bt = backtest(ev, tier, got.measured) if tier is not None else None
     with atomic_write(out) as fh:

@@ -222,6 +222,16 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
         yield fh
 
 
+def note_rejected(ev) -> None:
+    """Say on standard error that rows of the input were rejected (a verb whose document
+    does not list them: ``calibrate``, ``diff``): they were dropped without a word."""
+    rejected = getattr(ev, "rejected", ())
+    if rejected:
+        click.echo(f"note: {len(rejected)} input row(s) were rejected and not measured; the "
+                   f"first: {rejected[0]} (`slalang evaluate --format json` lists them all)",
+                   err=True)
+
+
 def as_standard_output(path: str | None) -> str | None:
     """``-`` for a path that is this process's standard output (``/dev/stdout``,
     ``/dev/fd/1``, or the very file standard output is redirected to), else ``path``: such

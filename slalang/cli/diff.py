@@ -141,6 +141,14 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
         if impact.tickets == 0:
             raise DataError(f"no ticket falls in {impact.period}: nothing was replayed",
                             file=tickets)
+        from slalang.cli.evaluate import nothing_measured
+
+        # every ticket invalid under both versions: replayed, but nothing measured to compare
+        if not _measured(impact.old):
+            nothing_measured(impact.new)  # says why, unless the new version measures some
+        from slalang.cli.common import note_rejected
+
+        note_rejected(impact.old)  # the same input under both versions
     review = Review(old_policy, new_policy, changes, impact)
     with atomic_write(output) as fh:
         if fmt == "json":
@@ -150,3 +158,15 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
         else:
             fh.write(review_to_text(review))
     raise SystemExit(EXIT_FINDINGS if failed(review, fail_on) else EXIT_OK)
+
+
+def _measured(ev) -> bool:
+    """Whether an evaluation measured anything (``nothing_measured`` does not object)."""
+    from slalang.cli.evaluate import nothing_measured
+    from slalang.errors import DataError
+
+    try:
+        nothing_measured(ev)
+    except DataError:
+        return False
+    return True

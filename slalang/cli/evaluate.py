@@ -51,10 +51,20 @@ def nothing_measured(ev) -> None:
     from slalang.errors import DataError
 
     counted = int(ev.agg.g_counts[:, 0].sum()) if len(ev.agg) else 0
+    invalid = int(ev.agg.g_counts[:, 3].sum()) if len(ev.agg) else 0
     read = ev.input.tickets if ev.input is not None else None
     measured_uptime = any(u.downtime for results in ev.uptime for u in results)
-    if counted or not read or measured_uptime:
+    if measured_uptime or not read or counted > invalid:
         return
+    if counted:  # every ticket of the period invalid: counted, but nothing measured
+        first = ev.invalid[0] if ev.invalid else None
+        raise DataError(
+            f"all {counted} ticket(s) of {ev.period.label} are invalid (their customer, tier "
+            "or priority is not one the policy and roster know), and no downtime was "
+            "recorded in it: nothing was measured"
+            + (f"; the first: {first}" if first is not None else "")
+            + ". Map the export's values (a mapping's value maps), or list the customers in "
+            "the roster.")
     raise DataError(f"none of the {read} ticket(s) read was created in {ev.period.label} "
                     f"({ev.period.timezone}), and no downtime was recorded in it: nothing was "
                     "measured. Give the --period the data covers (without --period, the "

@@ -26,10 +26,11 @@ def test_percentiles_and_targets_agree_with_the_verdict_csv():
     cal = CliRunner().invoke(main, ["calibrate", "--policy", "policies/servicenow-demo.sla",
                                     *DATA, "--format", "json"])
     assert cal.exit_code == 0, cal.output
-    doc = json.loads(cal.output)
+    assert "input row(s) were rejected" in cal.stderr  # said beside the document
+    doc = json.loads(cal.stdout)
     ev = CliRunner().invoke(main, ["evaluate", "policies/servicenow-demo.sla", *DATA,
                                    "--as-of", doc["as_of"], "--csv", "-"])
-    rows = list(csv.DictReader(io.StringIO(ev.output)))
+    rows = list(csv.DictReader(io.StringIO(ev.stdout)))
     months = {g["month"] for g in doc["groups"][0]["months"]}
     checked = 0
     for g in (g for g in doc["groups"] if g["key"] is None):
