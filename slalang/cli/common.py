@@ -127,6 +127,12 @@ class OutputSet:
              ) -> Iterator:
         """A file object for one output (closed when the block ends)."""
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
+        if os.fspath(path) != "-" and (os.path.isdir(path)
+                                       or os.fspath(path).endswith(("/", os.sep))):
+            from slalang.errors import DataError
+
+            raise DataError("a folder, where a file is written: give the file's name",
+                            file=os.fspath(path))
         if os.fspath(path) == "-":
             stream = sys.stdout.buffer if "b" in mode else sys.stdout
             yield stream

@@ -46,6 +46,9 @@ def command(policy_path: str, tier: str | None, customer: str | None, roster_pat
     """
     if tier and customer:
         raise click.UsageError("give --tier or --customer, not both")
+    if list_fee and not customer:  # taken in silence before: the fee is a customer's
+        raise click.UsageError("--list-fee goes with --customer (the fee printed is that "
+                               "customer's list fee)")
     from slalang.cli.common import distinct_outputs
 
     distinct_outputs({"--output": output}, (policy_path, roster_path, templates_dir))

@@ -46,6 +46,11 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             roster: str | None, ticket_id: str, period: str | None, as_of: str | None,
             compact: bool | None, fmt: str) -> None:
     """Explain how POLICY measures one ticket: timeline, due instant and verdict per metric."""
+    from slalang.data.invisible import strip_text
+
+    # the id as the data's ids are read: a zero-width space or a no-break space copied from
+    # the export along with it is not part of it (the run found no such ticket)
+    ticket_id = strip_text(ticket_id)
     if not ticket_id.strip():  # no ticket has a blank id: every rejected row would be "about" it
         raise click.BadParameter(f"{ticket_id!r} is no ticket id: give the id of the ticket "
                                  "to explain", param_hint="--ticket")
@@ -107,7 +112,7 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     source = f"{table.source}:{int(table.source_row[i])}" if table.source else None
     # rows about this ticket that were refused (a duplicate id, a bad event): the explanation
     # is of what was read, and says so
-    refused = [str(r) for r in table.rejected if repr(ticket_id) in r.reason]
+    refused = [str(r) for r in _about(ticket_id, table.rejected)]
     if fmt == "json":
         data = explanation_to_json(expl, plan, source)
         data["rejected_rows"] = refused
@@ -145,6 +150,50 @@ def _not_found(ticket_id: str, path: str, rejected, line=None) -> NoReturn:
         message += (f" ({len(rejected)} row(s) were rejected while reading, e.g. "
                     f"{rejected[0]}; `slalang evaluate --format json` lists them all)")
     raise click.BadParameter(message, param_hint="--ticket")
+
+
+#: rejected rows read back from their files to find the ones about a ticket, at most
+MAX_ROWS_READ_BACK = 10_000
+
+
+def _about(ticket_id: str, rejected) -> list:
+    """The rejected rows about ``ticket_id``: those whose reason names it (a duplicate id,
+    an event for a refused ticket) and those whose line holds it as a whole token (an event
+    with an unreadable instant, whose reason names no ticket: it was left out of the note,
+    and the ticket explained as if it never paused). Each file is read once, up to its last
+    rejected row, for the first :data:`MAX_ROWS_READ_BACK` rows."""
+    import re
+
+    token = re.compile(rf"(?<![\w-]){re.escape(ticket_id)}(?![\w-])")
+    named = [repr(ticket_id) in r.reason for r in rejected]
+    wanted: dict[str, set[int]] = {}
+    for r, hit in list(zip(rejected, named, strict=True))[:MAX_ROWS_READ_BACK]:
+        if not hit:
+            wanted.setdefault(r.file, set()).add(r.row)
+    found = {(f, k) for f, rows in wanted.items() for k, text in _lines(f, rows).items()
+             if token.search(text)}
+    return [r for r, hit in zip(rejected, named, strict=True) if hit or (r.file, r.row) in found]
+
+
+def _lines(path: str, rows: set[int]) -> dict[int, str]:
+    """Lines ``rows`` (1-based) of a text file, gzipped or not, in one pass (none when it
+    cannot be read)."""
+    import gzip
+
+    if not rows:
+        return {}
+    last, out = max(rows), {}
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
+            for k, text in enumerate(fh, start=1):
+                if k in rows:
+                    out[k] = text
+                if k >= last:
+                    break
+    except OSError:
+        pass
+    return out
 
 
 def _line(path: str, row: int) -> str:

@@ -160,7 +160,32 @@ def _client(scheduler: str | None, workers: int | None):
         finally:
             _restore_environ(saved)
         return Client(cluster), cluster
+    _listening(scheduler)
     return Client(scheduler), None
+
+
+def _listening(scheduler: str) -> None:
+    """Refuse at once a scheduler's address where nothing listens (the connection refused):
+    Dask retried for its whole connect timeout, 30 s, before it said so. An address that
+    does not answer at all is left to Dask, which waits for it as it should."""
+    import socket
+
+    location = scheduler.split("://", 1)[-1]
+    if location.startswith("["):
+        host, _, rest = location[1:].partition("]")
+        port = rest[1:]
+    else:
+        host, _, port = location.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except ConnectionRefusedError:
+        from slalang.errors import DataError
+
+        raise DataError(f"nothing listens at {scheduler} (the connection was refused): start "
+                        "the scheduler (`dask scheduler`), or name the one that runs, or "
+                        "--scheduler local") from None
+    except (OSError, ValueError):
+        return  # no answer, or a name not resolved: Dask says so in its own words
 
 
 def _restore_environ(saved: dict[str, str]) -> None:

@@ -22,3 +22,23 @@ def test_a_file_in_the_way_of_an_outputs_folder(tmp_path):
     assert r.output == (f"error: {out}: cannot create the output's folder (a file, not a "
                         "folder, is on its way)\n")
     assert blocker.read_text(encoding="utf-8") == "a file"
+
+
+def test_a_folder_where_a_file_is_written_is_said_so(tmp_path):
+    """``contract -o out/`` printed "[Errno 21] Is a directory: 'out/'"."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for given in (str(folder), str(folder) + "/"):
+        r = CliRunner().invoke(main, ["contract", str(ROOT / "policies" / "reference.sla"),
+                                      "-o", given])
+        assert r.exit_code == 2
+        assert r.output == f"error: {given}: a folder, where a file is written: give the " \
+                           "file's name\n"
+    assert list(folder.iterdir()) == []
+
+
+def test_list_fee_without_a_customer_is_refused(tmp_path):
+    r = CliRunner().invoke(main, ["contract", str(ROOT / "policies" / "reference.sla"),
+                                  "--list-fee", "-o", str(tmp_path / "a.md")])
+    assert r.exit_code == 2 and "--list-fee goes with --customer" in r.output
+    assert not (tmp_path / "a.md").exists()

@@ -143,3 +143,17 @@ def test_evaluate_on_dask_with_a_missing_input(tmp_path):
     out = refused(["evaluate", POLICY, "--tickets", str(tmp_path / "none.csv"), *AS_OF,
                    "--engine", "dask", "-q"])
     assert "goes with a dataset" in out and "does not exist" in out, out
+
+
+@pytest.mark.parametrize("verb", ["evaluate", "calibrate", "diff"])
+def test_a_scheduler_where_nothing_listens_is_said_at_once(dataset, verb):
+    """A well-formed address whose port refuses the connection: Dask retried for its whole
+    30-s connect timeout before it said so."""
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    said = refused([*verbs(dataset)[verb], "--scheduler", address])
+    assert f"nothing listens at {address} (the connection was refused)" in said
