@@ -775,6 +775,40 @@ def _customer(c: Mapping, where: str, months: Sequence[str] | None,
         at_risk_total=totals["at_risk"] if verdicts is listed else len(at_risk))
 
 
+def check_same_run(evaluation: Mapping, verdicts: Sequence[Verdict]) -> None:
+    """Refuse ticket verdicts of another run than the evaluation: its breached verdicts must
+    be the breaches the evaluation counts, customer by customer and month by month. A July
+    CSV beside a quarter's JSON had a report say "No ticket went past its target" above a
+    compliance table that counted a breach and its credit."""
+    from collections import Counter
+
+    months = [str(m) for m in (evaluation.get("period") or {}).get("months") or ()] or [""]
+    by_month = all(v.month for v in verdicts) or len(months) == 1
+
+    def key(customer: str, month: str) -> tuple[str, str]:
+        return (customer, month if by_month else "")
+
+    have: Counter = Counter()
+    for v in verdicts:
+        if v.outcome == "breached":
+            have[key(v.customer, v.month or months[0])] += 1
+    want: Counter = Counter()
+    for c in evaluation.get("customers") or ():
+        for m in (c.get("months") or ()) if isinstance(c, Mapping) else ():
+            if isinstance(m, Mapping):
+                breached = sum(int(o.get("breached") or 0) for o in m.get("objectives") or ()
+                               if isinstance(o, Mapping))
+                if breached:
+                    want[key(str(c.get("customer")), str(m.get("month")))] += breached
+    if have == want:
+        return
+    where = sorted(set(have) | set(want), key=lambda k: (have[k] == want[k], k))[0]
+    at = f"{where[0]} {where[1]}".strip()
+    raise DataError(f"the ticket verdicts are not of this evaluation: for {at} they hold "
+                    f"{have[where]} breached verdict(s), the evaluation counts {want[where]}; "
+                    "give the --csv written by the same `slalang evaluate` run as the --json")
+
+
 def build_report(evaluation: Mapping, *, verdicts: Sequence[Verdict] | None = None,
                  customer: str | None = None, months: Sequence[str] | None = None,
                  provider: str = "") -> Report:

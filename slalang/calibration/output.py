@@ -9,7 +9,7 @@ from slalang.calibration.backtest import Backtest
 from slalang.calibration.calibrate import SMALL_MONTH, Calibration, Group
 from slalang.calibration.targets import PERCENTILES, contract_step
 from slalang.evaluation.output.common import iso_local
-from slalang.plan.text import format_duration
+from slalang.plan.text import format_duration, table
 
 
 def _d(seconds: int | None) -> str:
@@ -41,13 +41,12 @@ def calibration_to_text(cal: Calibration, draft: str, bt: Backtest | None = None
            f"as of {iso_local(ev.as_of, h.timezone)}; times are business time on the calendar "
            "named; a clock still running counts as a miss once past a target",
            ""]
-    head = (f"  {'metric':<11} {'prio':<4} {'key':<16} {'calendar':<10} {'tickets':>7} "
-            f"{'open':>5} " + " ".join(f"{'p' + str(q):>6}" for q in PERCENTILES)
-            + "  " + "  ".join(f"{'at ' + _pct(lv):>8} (months)   " for lv in cal.levels))
+    # columns as wide as their longest cell: fixed widths ran long durations together
+    # ("3h45m7s (3h45m7s-3h45m7s)5h46m22s ...") and cut customers' names at 16 characters
+    head = ["metric", "prio", "key", "calendar", "tickets", "open",
+            *(f"p{q}" for q in PERCENTILES), *(f"at {_pct(lv)} (months)" for lv in cal.levels)]
     out.append("elapsed time and the target each objective level would have needed")
-    out.append(head.rstrip())
-    for g in cal.groups:
-        out.append(_group_line(g, cal.levels))
+    out += table(head, [_group_cells(g, cal.levels) for g in cal.groups])
     notes = small_sample_notes(cal)
     if notes:
         out += ["", "small samples:"] + [f"  {n}" for n in notes]
@@ -57,16 +56,14 @@ def calibration_to_text(cal: Calibration, draft: str, bt: Backtest | None = None
     return "\n".join(out) + "\n"
 
 
-def _group_line(g: Group, levels) -> str:
-    cells = []
+def _group_cells(g: Group, levels) -> list[str]:
+    cells = [g.metric, g.priority, g.key or "all", g.calendar, str(g.stopped), str(g.running),
+             *(_d(g.percentiles[q]) for q in PERCENTILES)]
     for lv in levels:
         rng = g.month_range(lv)
         months = f"{_d(rng[0])}-{_d(rng[1])}" if rng else "-"
-        cells.append(f"{_d(g.targets[lv]):>8} ({months})".ljust(22))
-    return (f"  {g.metric:<11} {g.priority:<4} {(g.key or 'all'):<16.16} {g.calendar:<10.10} "
-            f"{g.stopped:>7} {g.running:>5} "
-            + " ".join(f"{_d(g.percentiles[q]):>6}" for q in PERCENTILES) + "  "
-            + "".join(cells)).rstrip()
+        cells.append(f"{_d(g.targets[lv])} ({months})")
+    return cells
 
 
 def backtest_lines(bt: Backtest) -> list[str]:

@@ -290,6 +290,10 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
         evaluation = _read_json(from_json)
         months = months_of(period, evaluation.get("period") or {})
         rows = read_verdicts(verdicts) if verdicts else None
+        if rows is not None:  # another run's verdicts told another story than its counts
+            from slalang.document import check_same_run
+
+            check_same_run(evaluation, rows)
     else:
         # a report of one customer needs that customer's part of the document alone (all
         # of it is recorded in a history)

@@ -157,3 +157,23 @@ def test_html_page_opens_cleanly_in_chromium(tmp_path):
     result = chromium(tmp_path, page, f"--screenshot={shot}")
     assert shot.exists() and shot.stat().st_size > 10_000, result.stderr[-2000:]
     assert console_problems(result.stderr) == []
+
+
+def test_long_durations_keep_their_columns_apart():
+    """The bench sample's resolutions run to hundreds of hours: fixed widths ran them
+    together ("3h45m7s (3h45m7s-3h45m7s)5h46m22s")."""
+    import re
+
+    r = CliRunner().invoke(main, [
+        "calibrate", "--policy", "policies/bench.sla", "--tickets",
+        "tests/evaluation/fixtures/bench300/tickets.csv", "--events",
+        "tests/evaluation/fixtures/bench300/events.csv", "--as-of",
+        "2030-01-01T00:00:00+00:00", "-q"])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    start = lines.index("elapsed time and the target each objective level would have needed")
+    rows = lines[start + 1:start + 10]
+    assert any("h" in row and re.search(r"\d{3}h", row) for row in rows)  # long ones there
+    for row in rows:
+        assert not re.search(r"[)s]\d", row), row
+        assert len(re.split(r"\s{2,}", row.strip())) == 14, row  # 6 + 5 percentiles + 3 levels
