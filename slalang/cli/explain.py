@@ -69,6 +69,7 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
         explanation_to_json,
         explanation_to_text,
     )
+    from slalang.evaluation.output.common import iso_local
     from slalang.evaluation.periods import parse_period, resolve_as_of
     from slalang.plan import compile_plan
 
@@ -126,8 +127,13 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
         notes = "".join(f"\nnote: a row about this ticket was rejected: {r}\n" for r in refused)
         created = row.get("created_at")
         if created is not None and created.timestamp() > at:
-            notes += ("\nnote: the ticket was created after the as-of instant; give --period "
-                      "(its end is the as-of) or --as-of\n")
+            # what to change depends on what was given: the as-of, or the period it ends
+            fix = ("a later --as-of" if as_of else
+                   "the --period the ticket falls in (its end is the as-of)" if period else
+                   "--period (its end is the as-of) or --as-of")
+            notes += (f"\nnote: the ticket was created after the as-of instant "
+                      f"({iso_local(at, plan.timezone)}): nothing of it is measured; give "
+                      f"{fix}\n")
         click.echo(text + notes, nl=False)
 
 

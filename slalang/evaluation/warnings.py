@@ -166,8 +166,9 @@ def _note_warnings(counts) -> list[DataWarning]:
     if counts.invisible_ids:
         out.append(DataWarning(
             "invisible-characters-in-ids",
-            f"{counts.invisible_ids} ticket id(s) carried invisible characters (byte-order "
-            "mark, zero-width or no-break space), stripped before matching",
+            f"{counts.invisible_ids} id value(s) of the tickets and their events carried "
+            "invisible characters (byte-order mark, zero-width or no-break space), stripped "
+            "before matching",
             "exports concatenated with cat, or ids pasted from a spreadsheet: clean the export "
             "if other tools read it"))
     derived = counts.notes.get("resolved_at_derived")

@@ -202,5 +202,10 @@ def test_as_of_defaults_to_the_end_of_the_period_else_now_and_says_why():
 
 
 def test_a_ticket_created_after_as_of_is_noted():
+    """The note says what to change: what was given (it said "give --period" to a run
+    that had given one)."""
     early = explain(*DST[:2], "--as-of", "2026-12-01T00:00:00+01:00", "--ticket", "H1")
-    assert "note: the ticket was created after the as-of instant" in early.output
+    assert ("note: the ticket was created after the as-of instant (2026-12-01T00:00:00+01:00):"
+            " nothing of it is measured; give a later --as-of") in early.output
+    period = explain(*DST[:2], "--period", "2026-11", "--ticket", "H1")
+    assert "give the --period the ticket falls in (its end is the as-of)" in period.output

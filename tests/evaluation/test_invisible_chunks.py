@@ -56,6 +56,7 @@ def test_chunks_say_what_the_whole_read_says(tmp_path, monkeypatch, zipped):
     chunked = _run(tickets, events, "--engine", "chunks", "--chunk-rows", "1")
     assert chunked == whole
     text, doc = whole
-    assert "5 ticket id(s) carried invisible characters" in text  # 3 tickets, 2 events
+    # 3 tickets' ids, 2 events' ticket ids: values, not tickets, said so
+    assert "5 id value(s) of the tickets and their events carried invisible" in text
     assert "duplicate ticket id 'A2' (first seen on row 3)" in doc
     assert "event for unknown ticket 'ZZ'" in doc
