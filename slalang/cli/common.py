@@ -21,6 +21,10 @@ AS_OF_RULE = ("default: the end of --period when one is given (reproducible), no
               "for an export taken earlier, give the export's time")
 
 
+#: the exit code of a command whose standard output was closed by its reader (128 + SIGPIPE)
+EXIT_BROKEN_PIPE = 128 + 13
+
+
 class GuardedGroup(click.Group):
     """A click group that turns our errors into messages and exit codes, never tracebacks."""
 
@@ -33,6 +37,16 @@ class GuardedGroup(click.Group):
         except SlalangError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            # the reader of standard output went away (`| head`): no error of the input, so
+            # not 2; ended quietly with the shell's code for SIGPIPE, and the interpreter
+            # kept from reporting the same pipe again as it flushes at exit
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            ctx.exit(EXIT_BROKEN_PIPE)
         except (OSError, UnicodeDecodeError) as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(EXIT_USAGE)

@@ -23,9 +23,11 @@ COMPACT_ABOVE = 20
 
 @click.command(name="explain")
 @click.argument("policy", type=click.Path())
-@click.option("--tickets", required=True, type=click.Path(exists=True),
-              help="Tickets: canonical JSONL or CSV, a tool export with --mapping, or a "
-              "dataset directory written by `slalang convert`.")
+# not exists=True: a mapped export may be a pattern of page files ('tickets-page*.json'),
+# as every other verb takes it; a missing file is named by the reader
+@click.option("--tickets", required=True, type=click.Path(),
+              help="Tickets: canonical JSONL or CSV, a tool export with --mapping (a pattern "
+              "of page files too), or a dataset directory written by `slalang convert`.")
 @click.option("--events", type=click.Path(exists=True, dir_okay=False),
               help="Status events CSV.")
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping YAML for exports.")

@@ -55,6 +55,8 @@ class InputCounts:
     @classmethod
     def of(cls, table: TicketTable, shape: str = "ticket") -> InputCounts:
         """The counts of a table as read (by ``read_tickets`` or a mapping)."""
+        if isinstance(table.input_counts, InputCounts):  # known whole (a dataset's manifest)
+            return table.input_counts
         file = table.source
         # the tickets' files: the source, or the page files / database it stands for
         files = table.source_files or (file,)

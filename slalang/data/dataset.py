@@ -350,7 +350,8 @@ def read_dataset(path: str | Path) -> TicketTable:
         c = m.input
         whole = dataclasses.replace(whole, rows_read=c.read, ignored=list(c.ignored),
                                     invisible_ids=c.invisible_ids, zone=c.zone, shape=c.shape,
-                                    events_read=c.events_read, notes=dict(c.notes))
+                                    events_read=c.events_read, notes=dict(c.notes),
+                                    input_counts=c)
     return whole
 
 

@@ -508,6 +508,28 @@ def _objects(arr: pa.Array | None) -> np.ndarray:
     return out
 
 
+def _check_patterns(doc: dict, file: str) -> None:
+    """Refuse an ignore rule whose ``matches`` pattern is no regular expression (the run
+    failed on the first table with "internal error: ArrowInvalid: Invalid regular
+    expression"), naming its key as the schema's errors do."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rules = [("ignore", doc.get("ignore") or ()),
+             ("events/ignore", (doc.get("events") or {}).get("ignore") or ())]
+    for where, listed in rules:
+        for k, rule in enumerate(listed):
+            pattern = rule.get("matches") if isinstance(rule, dict) else None
+            if pattern is None:
+                continue
+            try:  # the engine that applies it (RE2), on one value
+                pc.match_substring_regex(pa.array([""]), str(pattern))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                reason = str(exc).split(": ", 1)[-1]
+                raise DataError(f"invalid mapping at {where}/{k}/matches: {pattern!r} is not a "
+                                f"regular expression ({reason})", file=file) from None
+
+
 def load_mapping(path: str | Path) -> Mapping:
     """Load and validate a mapping YAML file.
 
@@ -529,6 +551,7 @@ def load_mapping(path: str | Path) -> Mapping:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise DataError(f"invalid mapping at {where}: {err.message}{more}", file=file)
+    _check_patterns(doc, file)
     timestamps = doc.get("timestamps", {})
     zone = _zone(timestamps.get("timezone"), file, "timestamps.timezone")
     csv = doc.get("csv", {})

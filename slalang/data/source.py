@@ -105,6 +105,8 @@ def read_bytes(path: str | Path, digest: Digest | None = None, *,
     try:
         raw = pa.memory_map(str(path)).read_buffer()
     except (OSError, pa.ArrowException) as exc:
+        if not os.path.lexists(path):  # pyarrow's "Failed to open local file ... [errno 2]"
+            raise DataError("no such file or directory", file=str(path)) from None
         reason = getattr(exc, "strerror", None) or str(exc)
         raise DataError(f"cannot read the file: {reason}", file=str(path)) from None
     if digest is not None:

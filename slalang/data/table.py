@@ -266,6 +266,9 @@ class TicketTable:
     #: with ``source_files``: each ticket's file, as an index into it (``source_row`` is the
     #: row in that file)
     source_file_index: np.ndarray | None = None
+    #: the input's counts when they are known whole (a dataset's manifest, which keeps no
+    #: page files to count its rejected rows by): :meth:`InputCounts.of` gives them as they are
+    input_counts: object | None = None
 
     @property
     def n(self) -> int:
@@ -323,6 +326,7 @@ class TicketTable:
             source_files=self.source_files,
             source_file_index=(None if self.source_file_index is None
                                else self.source_file_index[idx]),
+            input_counts=self.input_counts,
         )
 
     def slice(self, start: int, stop: int) -> TicketTable:

@@ -44,3 +44,25 @@ def test_a_refused_event_of_the_ticket_is_noted(tmp_path):
     rows = json.loads(r.stdout)["rejected_rows"]
     assert rows == [f"{tmp_path / 'e.csv'}:3: naive timestamp '2026-07-01 11:00' (no UTC "
                     "offset); give its time zone in a mapping (field 'at')"]  # not T10's row
+
+
+def test_explain_takes_a_pattern_of_page_files_and_names_a_missing_one(tmp_path, monkeypatch):
+    """As every other verb: a mapped export of page files (it refused the pattern, "Path
+    'page*.csv' does not exist"); and a missing file is said so, not with pyarrow's words."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "map.yaml").write_text(
+        "mapping: 1\nshape: ticket\ntimestamps: {format: '%Y-%m-%d %H:%M', timezone: "
+        "Europe/Rome}\nfields: {id: id, customer: cust, priority: prio, created_at: opened, "
+        "first_response_at: resp}\n", encoding="utf-8")
+    for k, tid in ((1, "A1"), (2, "A2")):
+        (tmp_path / f"page{k}.csv").write_text(
+            f"id,cust,prio,opened,resp\n{tid},Alfa Srl,P1,2026-07-0{k} 09:00,2026-07-0{k} "
+            "09:10\n", encoding="utf-8")
+    policy = str(ROOT / "policies" / "reference.sla")
+    r = CliRunner().invoke(main, ["explain", policy, "--tickets", "page*.csv", "--mapping",
+                                  "map.yaml", "--ticket", "A2", "--period", "2026-07"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("ticket A2: customer Alfa Srl")
+    r = CliRunner().invoke(main, ["explain", policy, "--tickets", "nowhere.csv", "--ticket",
+                                  "A2"])
+    assert r.exit_code == 2 and r.output == "error: nowhere.csv: no such file or directory\n"

@@ -152,8 +152,11 @@ def test_unrecognised_and_unreadable_files(tmp_path):
     (tmp_path / "t.xlsx").write_text("x")
     with pytest.raises(DataError, match="unrecognised file type"):
         read_tickets(tmp_path / "t.xlsx")
+    with pytest.raises(DataError, match="nope.csv: no such file or directory"):
+        read_tickets(tmp_path / "nope.csv")  # said so, not in pyarrow's words
+    (tmp_path / "unreadable.csv").mkdir()  # there, but no file to read
     with pytest.raises(DataError, match="cannot read the file"):
-        read_tickets(tmp_path / "nope.csv")
+        read_tickets(tmp_path / "unreadable.csv")
     (tmp_path / "t.csv").write_text("id,created_at\nT-1,2026-07-01T09:00:00Z\n")
     with pytest.raises(DataError, match=r"t.csv:1: missing column 'customer'"):
         read_tickets(tmp_path / "t.csv")

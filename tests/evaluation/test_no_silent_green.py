@@ -136,7 +136,8 @@ def test_invisible_characters_in_ids_are_said(tmp_path):
     events = "ticket_id,at,status\n\ufeffT1,2026-07-01T10:00:00+02:00,in_progress\n"
     got, doc = _warnings(tmp_path, HEADER + _row(1) + _row(2).replace("T2", "T2\u00a0"),
                          events)
-    assert got["invisible-characters-in-ids"][0]["message"].startswith("2 id value(s) of the tickets and their events")
+    message = got["invisible-characters-in-ids"][0]["message"]
+    assert message.startswith("2 id value(s) of the tickets and their events")
     assert doc["input"]["evaluated"] == 2
 
 
