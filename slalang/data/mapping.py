@@ -156,6 +156,8 @@ class Mapping:
                 ev_settings = self.events_settings or settings
                 ev_table = self._table(events, digest, ev_settings, "events.csv")
                 ev_skip = self._skip(ev_table, str(events), self.events_ignore, ignored)
+                ev_skip |= self._of_skipped(table, skip, file, ev_table, ev_skip, str(events),
+                                            ignored)
                 raw_events = self._events(ev_table, str(events), ev_skip, ev_settings, ignored)
             out = assemble(raw, raw_events, data_hash=digest.hexdigest())
             out.rows_read = table.num_rows
@@ -240,6 +242,32 @@ class Mapping:
             extra={name: _objects(self._column(table, src, file, name))
                    for name, src in self.extra.items()},
         )
+
+    def _of_skipped(self, tickets: pa.Table, skip: np.ndarray, file: str, events: pa.Table,
+                    ev_skip: np.ndarray, ev_file: str, ignored: list[Ignored]) -> np.ndarray:
+        """The events of the tickets an ignore rule skipped, counted as ignored with them:
+        they were rejected as "event for unknown ticket", so a mapping whose rule leaves out
+        cancelled tickets failed ``mapping check`` and ``--max-errors``."""
+        import pyarrow.compute as pc
+
+        from slalang.data.invisible import strip_invisible
+
+        if not skip.any():
+            return np.zeros(events.num_rows, dtype=bool)
+        ids = raw_column(tickets, self.fields.get("id", "id"), file, "id")
+        gone = strip_invisible(ids.filter(pa.array(skip)))[0]
+        owners = strip_invisible(raw_column(events, self.events.get("ticket_id", "ticket_id"),
+                                            ev_file, "ticket_id"))[0]
+        kept = strip_invisible(ids.filter(pa.array(~skip)))[0]
+
+        def among(values: pa.Array) -> np.ndarray:
+            return np.asarray(pc.fill_null(pc.is_in(owners, value_set=values), False)
+                              .to_numpy(zero_copy_only=False), dtype=bool)
+
+        # an id both skipped and kept (a repeated row): its events are the kept ticket's
+        hit = among(gone) & ~among(kept) & ~ev_skip
+        _count(ignored, ev_file, hit, "the status events of a ticket an ignore rule skipped")
+        return hit
 
     def _events(self, table: pa.Table, file: str, skip: np.ndarray, settings: FileSettings,
                 ignored: list[Ignored]) -> RawEvents:
