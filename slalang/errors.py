@@ -57,6 +57,18 @@ class WorkerLost(SlalangError):
             "uses one), or with more memory free")
 
 
+class ClusterLost(SlalangError):
+    """The Dask cluster went away in the middle of a run (its scheduler killed or its
+    connection closed, every worker gone): not a bug to report, but what to do."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "the Dask cluster went away before the run was done" +
+            (f" ({detail})" if detail else "") + "; nothing was finished. Check that its "
+            "scheduler and workers run (`dask scheduler`, `dask worker`), then run again, or "
+            "use --scheduler local")
+
+
 class ScratchError(SlalangError):
     """The run's temporary files did not fit where they were written: names the folder and
     what to do."""

@@ -214,12 +214,20 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
     """
     from slalang.data.dataset import read_manifest
 
-    manifest = read_manifest(dataset)
+    # the workers read the partitions by path, in their own working folders: absolute
+    manifest = read_manifest(os.path.abspath(dataset))
     context = dataset_context(plan, manifest, roster, as_of, period)
     as_of, period = context.as_of, context.period
     client, cluster = _client(scheduler, workers)
-    from distributed import KilledWorker
+    from concurrent.futures import CancelledError
 
+    from distributed import KilledWorker
+    from distributed.comm.core import CommClosedError
+
+    # the client logs a lost scheduler with Dask's tracebacks: said once, in words, below
+    client_log = logging.getLogger("distributed.client")
+    log_level = client_log.level
+    client_log.setLevel(logging.CRITICAL)
     try:
         shared = client.scatter(context, broadcast=True)
         hooked = client.scatter(hook, broadcast=True) if hook is not None else None
@@ -271,8 +279,18 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
         from slalang.errors import WorkerLost
 
         raise WorkerLost(f"Dask gave up on a task after its workers died ({exc})") from None
+    except (CancelledError, CommClosedError) as exc:
+        # the scheduler killed (its connection lost), or every worker gone with the
+        # partials it held: an internal error ("FutureCancelledError ... a bug") before
+        from slalang.errors import ClusterLost
+
+        text = str(exc)  # "... cancelled for reason: scheduler-connection-lost.\nClient ..."
+        reason = text.rsplit("reason: ", 1)[-1].split(".")[0].split("\n")[0] \
+            if "reason: " in text else ""
+        raise ClusterLost(reason or type(exc).__name__) from None
     finally:
-        client.close()
+        client.close()  # a client that lost its scheduler logs its closing too: still quiet
         if cluster is not None:
             cluster.close()
+        client_log.setLevel(log_level)
     return finish_dataset(total, context, manifest, downtime, collector), rows

@@ -107,15 +107,23 @@ class Partial:
             if p.facts is not None:
                 facts.add(p.facts)
         contexts = [p.context for p in parts if p.context is not None]
-        if any(c is not contexts[0] and c != contexts[0] for c in contexts[1:]):
-            # counts of one period's months read as another's: refused, never summed
-            raise ValueError("the partials were evaluated with different contexts (plan, "
-                             "roster, as_of or period): they cannot be merged")
+        if any(_measure(c) != _measure(contexts[0]) for c in contexts[1:]
+               if c is not contexts[0]):
+            # counts of one period's months read as another's: refused, never summed (the
+            # roster may differ: a hook gives each batch the roster its tickets need, and the
+            # evaluation is finished with the one its collector settles on)
+            raise ValueError("the partials were evaluated with different plans, as_of or "
+                             "periods: they cannot be merged")
         # slices of one table share its rejected rows (they describe the input): each once,
         # in order, however the table was cut
         rejected = tuple(dict.fromkeys(r for p in parts for r in p.rejected))
         return Partial(parts[0].context, add_counts([p.counts for p in parts]), rejected,
                        tuple(r for p in parts for r in p.invalid), merged, facts=facts)
+
+
+def _measure(context: Context) -> tuple:
+    """What a partial's counts depend on: the plan, the instant and the period."""
+    return (context.as_of, context.period, context.plan)
 
 
 def _key(customer: np.ndarray, tier: np.ndarray, bucket: np.ndarray, nt: int, nb: int

@@ -214,3 +214,67 @@ def test_a_damaged_partition_on_the_cluster_is_a_data_error(tmp_path, scheduler)
     with pytest.raises(DataError, match="a partition cannot be read .* convert the export"):
         evaluate_input(bundled_plan("reference.sla"), out, engine="dask", scheduler=scheduler,
                        period="2026-07")
+
+
+BENCH300_DIR = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
+
+
+def test_calibrate_by_tier_on_partitions_of_other_customers(tmp_path, scheduler):
+    """``calibrate --tier`` gives each partition the roster of its own customers: merged on
+    Dask, those partials were refused as of "different contexts" (an internal error), where
+    the worker processes here gave the export's document."""
+    out = tmp_path / "ds"
+    convert(BENCH300_DIR / "tickets.csv", out, BENCH300_DIR / "events.csv", partition_rows=50)
+    base = ["calibrate", "--policy", str(ROOT / "policies" / "bench.sla"), "--tickets",
+            str(out), "--as-of", "2030-01-01T00:00:00+00:00", "--tier", "Gold", "--format",
+            "json", "-q"]
+    here = CliRunner().invoke(main, base)
+    there = CliRunner().invoke(main, [*base, "--scheduler", scheduler])
+    assert here.exit_code == there.exit_code == 0, there.output
+    assert there.stdout == here.stdout
+
+
+def test_a_relative_dataset_path_reaches_workers_in_another_folder(tmp_path, scheduler,
+                                                                  monkeypatch):
+    """The cluster's workers run in the folder they were started from: a dataset named
+    relative to the client's folder was read there, and said "missing" as if damaged."""
+    convert(BENCH300_DIR / "tickets.csv", tmp_path / "ds", BENCH300_DIR / "events.csv",
+            partition_rows=100)
+    monkeypatch.chdir(tmp_path)  # the client's folder, not the workers'
+    base = ["evaluate", str(ROOT / "policies" / "bench.sla"), "--tickets", "ds", "--as-of",
+            "2030-01-01T00:00:00+00:00", "--format", "json"]
+    there = CliRunner().invoke(main, [*base, "--scheduler", scheduler])
+    assert there.exit_code in (0, 1), there.output
+    assert there.stdout == CliRunner().invoke(main, base).stdout
+
+
+@pytest.mark.parametrize("lost", ["connection", "cancelled"])
+def test_a_cluster_lost_mid_run_is_said_in_words(tmp_path, monkeypatch, lost):
+    """The scheduler killed, or every worker gone: "internal error: FutureCancelledError
+    ... a bug in slalang" (or a file error naming the CSV) before."""
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+
+    from slalang.evaluation import distributed
+
+    class Gone:
+        def scatter(self, *a, **k):
+            if lost == "connection":
+                raise CommClosedError("in <TCP (closed)>: Stream is closed")
+            raise CancelledError("_merge-0 cancelled for reason: scheduler-connection-lost."
+                                 "\nClient lost the connection to the scheduler.")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(distributed, "_client", lambda scheduler, workers: (Gone(), None))
+    out = tmp_path / "ds"
+    convert(BENCH300_DIR / "tickets.csv", out, BENCH300_DIR / "events.csv")
+    r = CliRunner().invoke(main, ["evaluate", str(ROOT / "policies" / "bench.sla"),
+                                  "--tickets", str(out), "--scheduler", "local"])
+    assert r.exit_code == 2
+    said = "scheduler-connection-lost" if lost == "cancelled" else "CommClosedError"
+    assert r.output == (f"error: the Dask cluster went away before the run was done ({said}); "
+                        "nothing was finished. Check that its scheduler and workers run (`dask "
+                        "scheduler`, `dask worker`), then run again, or use --scheduler local\n")

@@ -142,8 +142,23 @@ def test_partials_of_different_contexts_are_not_merged():
     july = evaluate_batch(PLAN, TABLE, ROSTER, AS_OF, PERIOD)
     august = empty_partial(PLAN, ROSTER, AS_OF + 86_400 * 30, parse_period("2026-08",
                                                                            PLAN.timezone))
-    with pytest.raises(ValueError, match="different contexts"):
+    with pytest.raises(ValueError, match="different plans, as_of or periods"):
         july.merge(august)
+
+
+def test_partials_of_different_rosters_merge():
+    """A hook gives each batch the roster its tickets need (``calibrate --tier`` on Dask):
+    the counts depend on the plan, the instant and the period, not on that."""
+    from dataclasses import replace
+
+    from slalang.model import Roster
+
+    a = evaluate_batch(PLAN, TABLE.slice(0, 3), ROSTER, AS_OF, PERIOD)
+    b = evaluate_batch(PLAN, TABLE.slice(3, TABLE.n), ROSTER, AS_OF, PERIOD)
+    other = replace(b, context=replace(b.context, roster=Roster(())))
+    merged, want = a.merge(other).counts, a.merge(b).counts
+    assert np.array_equal(merged.cells, want.cells)
+    assert np.array_equal(merged.g_counts, want.g_counts)
 
 
 @pytest.mark.parametrize(("start", "stop"), [(-1, 3), (5, 3), (0, 10**6)])
