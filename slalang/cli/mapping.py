@@ -84,6 +84,12 @@ def check(mapping: str, export: str, events: str | None, rows: int) -> None:
         click.echo("rows ignored on purpose:")
         for i in table.ignored:
             click.echo(f"  {i}")
+    if report.idle_rules:
+        click.echo("")
+        click.echo("ignore rules that skipped no row (a value YAML reads as a number, such as "
+                   "01 or 1.0, is compared as 1: quote it):")
+        for rule in report.idle_rules:
+            click.echo(f"  {rule}")
     if table.rejected:
         click.echo("")
         click.echo(f"rows rejected ({len(table.rejected)}), the most frequent reasons:")
