@@ -84,6 +84,41 @@ def parse_instants(text: pa.Array | pa.ChunkedArray, fmt: str | None = None,
     return _parse_slow(text.to_pylist(), fmt, timezone)
 
 
+def clock_change_rows(text: pa.Array | pa.ChunkedArray, fmt: str | None,
+                      timezone: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(ambiguous, nonexistent)``: the positions of naive times (read with ``fmt`` in
+    ``timezone``) that fall in the hour a clock change repeats, which is read as its earlier
+    instant, or skips, which is read as the first instant after it (as
+    :func:`parse_instants` reads them). Empty for times with an offset, and where the
+    vectorised reading does not apply.
+
+    >>> a, n = clock_change_rows(pa.array(["2026-10-25 02:30", "2026-03-29 02:30",
+    ...                                     "2026-07-01 09:00"]), "%Y-%m-%d %H:%M",
+    ...                          "Europe/Rome")
+    >>> a.tolist(), n.tolist()
+    ([0], [1])
+    """
+    none = np.zeros(0, dtype=np.int64)
+    if not fmt or timezone is None or "%z" in fmt:
+        return none, none
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)
+    try:
+        naive = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+
+        def read(ambiguous: str, nonexistent: str) -> np.ndarray:
+            aware = pc.assume_timezone(naive, timezone=timezone, ambiguous=ambiguous,
+                                       nonexistent=nonexistent)
+            return _floor_seconds(aware)
+
+        taken = read("earliest", "latest")
+        ambiguous = np.flatnonzero(taken != read("latest", "latest"))
+        nonexistent = np.flatnonzero(taken != read("earliest", "earliest"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return none, none
+    return ambiguous, nonexistent
+
+
 def _parse_slow(values: list[str | None], fmt: str | None, timezone: str | None) -> Parsed:
     zone = ZoneInfo(timezone) if timezone else None
     out = np.full(len(values), NAT, dtype=np.int64)

@@ -165,6 +165,9 @@ class Mapping:
             if self.first_response and "first_response_at" not in self.fields:
                 out.first_response_at = first_response_from_events(out, self.first_response)
         out.ignored = ignored
+        out.notes.update(self._clock_changes(table, file, events,
+                                             ev_table if self.shape != "event_log" and
+                                             events is not None else None))
         out.zone = self.timezone
         out.shape = self.shape
         return relocate(out, digest)
@@ -216,6 +219,32 @@ class Mapping:
 
     def _translate(self, arr: pa.Array, what: str) -> pa.Array:
         return translate(arr, self.values.get(what))
+
+    def _clock_changes(self, table: pa.Table, file: str, events: str | Path | None,
+                       ev_table: pa.Table | None) -> dict[str, tuple[int, tuple[str, ...]]]:
+        """The naive times that fall in an hour a clock change repeats or skips, counted
+        with their first rows (``file:row``) for the warnings: they were read as the rule
+        says, in silence, and a status read an hour early can change a verdict."""
+        from slalang.data.instants import clock_change_rows
+
+        found: dict[str, list[str]] = {"instants_ambiguous": [], "instants_nonexistent": []}
+        total = dict.fromkeys(found, 0)
+        where = [(table, file, self.settings,
+                  [self.fields.get(c) for c in INSTANT_COLUMNS]
+                  + ([self.event_log.get("at")] if self.shape == "event_log" else []))]
+        if ev_table is not None:
+            where.append((ev_table, str(events), self.events_settings or self.settings,
+                          [self.events.get("at", "at")]))
+        for t, name, settings, sources in where:
+            for source in sources:
+                if source is None or isinstance(source, dict):
+                    continue
+                arr = raw_column(t, source, name, "at")
+                amb, non = clock_change_rows(arr, settings.timestamp_format, settings.timezone)
+                for key, rows in (("instants_ambiguous", amb), ("instants_nonexistent", non)):
+                    total[key] += len(rows)
+                    found[key] += [f"{name}:{int(k) + 2}" for k in rows[:3]]
+        return {k: (total[k], tuple(sorted(set(v))[:3])) for k, v in found.items() if total[k]}
 
     def _instants(self, table: pa.Table, source: Source | None, file: str, what: str,
                   settings: FileSettings | None = None) -> Parsed | None:

@@ -180,6 +180,19 @@ def _note_warnings(counts) -> list[DataWarning]:
             f"resolved_at (e.g. {', '.join(ids)}): resolved_at was taken from the history "
             "(the last entry into resolved/closed)",
             "map the export's resolution time as fields.resolved_at to use its own"))
+    for key, code, what, read, hint in (
+            ("instants_ambiguous", "ambiguous-local-times", "repeats",
+             "read as the earlier of its two instants",
+             "export the times with their UTC offset (or in UTC) to tell the two apart"),
+            ("instants_nonexistent", "nonexistent-local-times", "skips",
+             "read as the first instant after the change",
+             "check the export's time zone (timestamps.timezone in the mapping)")):
+        noted = counts.notes.get(key)
+        if noted:
+            count, rows = noted
+            out.append(DataWarning(
+                code, f"{count} local time(s) fall in the hour a clock change {what} (e.g. "
+                f"{', '.join(rows)}): each {read}", hint))
     contradicted = counts.notes.get("resolved_at_contradicted")
     if contradicted:
         count, ids = contradicted

@@ -1,0 +1,56 @@
+"""Naive local times in the hour a clock change repeats or skips are read as the rule says
+(the earlier instant; the first instant after the change) and now also said: a warning with
+the count and the first rows, in every form of the input. Before, nothing said so, and an
+autumn-night history read an hour early turned a resolved ticket into a breach with a
+credit due."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from evaluation_bytes import ROOT
+
+from slalang.cli import main
+
+MAPPING = """mapping: 1
+shape: event_log
+timestamps: {format: "%Y-%m-%d %H:%M:%S", timezone: Europe/Rome}
+fields: {id: id, customer: cust, priority: prio}
+event_log:
+  at: at
+  status: state
+  first_response: {statuses: [in_progress, resolved]}
+values:
+  status: {New: new, Work: in_progress, Done: resolved}
+  priority: {U: P1}
+"""
+LOG = """id,cust,prio,at,state
+T2,Alfa Srl,U,2026-10-25 02:10:00,New
+T2,Alfa Srl,U,2026-10-25 02:40:00,Work
+T2,Alfa Srl,U,2026-10-25 02:20:00,Done
+T3,Alfa Srl,U,2026-03-29 02:30:45,New
+T3,Alfa Srl,U,2026-03-29 04:00:00,Done
+T4,Alfa Srl,U,2026-07-01 09:00:00,New
+"""
+
+
+@pytest.mark.parametrize("form", ["export", "dataset"])
+def test_local_times_of_a_clock_change_are_said(tmp_path, monkeypatch, form):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
+    (tmp_path / "log.csv").write_text(LOG, encoding="utf-8")
+    given = ["--tickets", "log.csv", "--mapping", "m.yaml"]
+    if form == "dataset":
+        assert CliRunner().invoke(main, ["convert", *given, "--out", "ds", "-q"]).exit_code == 0
+        given = ["--tickets", "ds"]
+    r = CliRunner().invoke(main, ["evaluate", str(ROOT / "policies" / "reference.sla"), *given,
+                                  "--period", "2026-01-01..2026-12-31", "--format", "json"])
+    assert r.exit_code in (0, 1), r.output
+    said = {w["code"]: w["message"] for w in json.loads(r.stdout)["warnings"]}
+    assert said["ambiguous-local-times"].startswith(
+        "3 local time(s) fall in the hour a clock change repeats (e.g. log.csv:2, log.csv:3, "
+        "log.csv:4): each read as the earlier of its two instants")
+    assert said["nonexistent-local-times"].startswith(
+        "1 local time(s) fall in the hour a clock change skips (e.g. log.csv:5)")
