@@ -16,6 +16,7 @@ from slalang.cli.check import load_or_exit
 from slalang.cli.common import (
     AS_OF_RULE,
     dataset_scheduler_option,
+    max_errors_option,
     quiet_option,
     tune_for_one_run,
 )
@@ -76,12 +77,14 @@ def _tier_name(value: str) -> str:
               show_default=True, help="What to write.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, allow_dash=True),
               default="-", show_default=True, help="Where to write it.")
+@max_errors_option
 @quiet_option
 @dataset_scheduler_option
 def command(policy: str, tickets: str, events: str | None, mapping: str | None,
             downtime: str | None, roster: str | None, period: str | None, as_of: str | None,
             tier: str | None, by: str | None, levels: str, objective: str | None,
-            tier_name: str, fmt: str, out: str, quiet: bool, scheduler: str | None) -> None:
+            tier_name: str, fmt: str, out: str, quiet: bool, scheduler: str | None,
+            max_errors: int | float | None = None) -> None:
     """Calibrate targets from a ticket history, or backtest a tier with --tier."""
     from slalang.cli.common import distinct_outputs
 
@@ -140,9 +143,9 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
                    "tier or priority not resolved; --tier T measures every customer under T)",
                    err=True)
         raise SystemExit(EXIT_USAGE)
-    from slalang.cli.common import note_rejected
+    from slalang.cli.common import refuse_rejected
 
-    note_rejected(ev)
+    refuse_rejected(ev, down, max_errors)
     draft = checked_draft(cal, level, tier_name)
     bt = backtest(ev, tier, got.measured) if tier is not None else None
     with atomic_write(out) as fh:

@@ -242,6 +242,27 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
         yield fh
 
 
+def max_errors_option(f):
+    """``--max-errors`` for a verb that measures an input without listing its rejected rows
+    (``calibrate``, ``diff``): checked once the input is measured (:func:`refuse_rejected`)."""
+    return click.option(
+        "--max-errors", type=MaxErrors(),
+        help="Stop with exit 2, nothing written, when more input rows than this are rejected "
+             "(tickets, events and downtime together): a number (10) or a share of the rows "
+             "read (5%).")(f)
+
+
+def refuse_rejected(ev, downtime, max_errors: int | float | None) -> None:
+    """Stop (exit 2) when the measured input rejected more rows than ``max_errors`` allows;
+    else say how many were rejected (:func:`note_rejected`)."""
+    if max_errors is not None:
+        from slalang.data.read import check_errors
+        from slalang.evaluation.drivers import rows_read
+
+        check_errors(list(ev.rejected), max_errors, rows_read(ev, downtime))
+    note_rejected(ev)
+
+
 def note_rejected(ev) -> None:
     """Say on standard error that rows of the input were rejected (a verb whose document
     does not list them: ``calibrate``, ``diff``): they were dropped without a word."""

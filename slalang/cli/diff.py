@@ -14,6 +14,7 @@ import click
 from slalang.cli.common import (
     AS_OF_RULE,
     dataset_scheduler_option,
+    max_errors_option,
     quiet_option,
     tune_for_one_run,
 )
@@ -69,11 +70,13 @@ def failed(review, fail_on: str) -> bool:
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="never", show_default=True,
               help="Exit 1 when some customer-month's credit grows, or when any objective or "
               "ticket verdict flips (needs --tickets).")
+@max_errors_option
 @quiet_option
 @dataset_scheduler_option
 def command(old: str, new: str, tickets: str | None, events: str | None, downtime: str | None,
             mapping: str | None, roster: str | None, period: str | None, as_of: str | None,
-            fmt: str, output: str, fail_on: str, quiet: bool, scheduler: str | None) -> None:
+            fmt: str, output: str, fail_on: str, quiet: bool, scheduler: str | None,
+            max_errors: int | float | None = None) -> None:
     """Compare the policies OLD and NEW (files or git revisions such as main:policies/x.sla):
     the promises that change and, with --tickets, both replayed on the same data."""
     from slalang.cli.common import atomic_write, distinct_outputs
@@ -146,9 +149,9 @@ def command(old: str, new: str, tickets: str | None, events: str | None, downtim
         # every ticket invalid under both versions: replayed, but nothing measured to compare
         if not _measured(impact.old):
             nothing_measured(impact.new)  # says why, unless the new version measures some
-        from slalang.cli.common import note_rejected
+        from slalang.cli.common import refuse_rejected
 
-        note_rejected(impact.old)  # the same input under both versions
+        refuse_rejected(impact.old, down, max_errors)  # the same input under both versions
     review = Review(old_policy, new_policy, changes, impact)
     with atomic_write(output) as fh:
         if fmt == "json":

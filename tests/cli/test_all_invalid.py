@@ -53,3 +53,19 @@ def test_rejected_rows_are_said_by_the_verbs_that_do_not_list_them(tmp_path, ver
     assert r.exit_code == 0, r.output
     assert "input row(s) were rejected and not measured; the first: " in r.stderr
     assert "broken.csv:" in r.stderr
+
+
+@pytest.mark.parametrize("verb", [
+    ["calibrate", "--policy", REFERENCE, "-o", "OUT/c.txt"],
+    ["diff", REFERENCE, REFERENCE, "-o", "OUT/d.txt"],
+])
+def test_max_errors_stops_the_verbs_that_do_not_list_rejected_rows(tmp_path, verb):
+    """As ``evaluate`` and ``report``: they had no --max-errors."""
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in verb]
+    common = ["--tickets", str(BROKEN / "broken.csv"), "--events",
+              str(BROKEN / "broken-events.csv"), "--period", "2026-07", "--quiet"]
+    r = CliRunner().invoke(main, [*args, *common, "--max-errors", "1"])
+    assert r.exit_code == 2, r.output
+    assert "row(s) rejected, more than the 1 allowed; the first: " in r.output
+    assert not (tmp_path / "out").exists()
+    assert CliRunner().invoke(main, [*args, *common, "--max-errors", "100"]).exit_code == 0
