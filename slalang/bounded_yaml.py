@@ -63,7 +63,7 @@ def load_yaml_file(path: str | Path, what: str = "YAML file") -> object:
     >>> _ = p.write_text("a: " + "[" * 100 + "]" * 100 + "\\n")
     >>> load_yaml_file(p, "mapping")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    slalang.errors.DataError: ...m.yaml:1: invalid YAML: nested deeper than 64 levels
+    slalang.errors.DataError: ...m.yaml:1: invalid YAML: nested deeper than 64 levels (column 67)...
     """
     import yaml
 
@@ -71,9 +71,28 @@ def load_yaml_file(path: str | Path, what: str = "YAML file") -> object:
     try:
         return yaml.load(text, Loader=_bounded_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=str(path),
-                        row=mark.line + 1 if mark else None) from None
+        raise DataError(_yaml_problem(exc, text), file=str(path),
+                        row=mark.line + 1 if (mark := getattr(exc, "problem_mark", None))
+                        else None) from None
+
+
+def _yaml_problem(exc, text: str) -> str:
+    """What the YAML parser says, with the column, where the construct it was in began (an
+    unclosed ``[`` is noticed a line later: the line alone named the wrong one), and the
+    line with a caret."""
+    problem = getattr(exc, "problem", None) or str(exc)
+    mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    if mark is None:
+        return f"invalid YAML: {problem}"
+    out = f"invalid YAML: {problem} (column {mark.column + 1})"
+    what = getattr(exc, "context", None)
+    if context is not None and what and (context.line, context.column) != (mark.line,
+                                                                           mark.column):
+        out += f", {what} that began on line {context.line + 1}, column {context.column + 1}"
+    lines = text.splitlines()
+    if 0 <= mark.line < len(lines):
+        out += f"\n  {lines[mark.line]}\n  {' ' * mark.column}^"
+    return out
 
 
 def _bounded_loader() -> type:

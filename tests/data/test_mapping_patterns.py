@@ -32,3 +32,16 @@ def test_a_good_pattern_loads(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text(BASE + "ignore:\n  - {column: t, matches: '^TEST'}\n", encoding="utf-8")
     assert load_mapping(path).ignore == ({"column": "t", "matches": "^TEST"},)
+
+
+def test_a_yaml_error_says_its_column_and_where_the_construct_began(tmp_path):
+    """An unclosed ``[`` is noticed on the next line: the line alone named the wrong one."""
+    path = tmp_path / "m.yaml"
+    path.write_text("mapping: 1\nshape: ticket\nfields:\n  id: Ticket ID\n"
+                    "  customer: [Company\n  priority: Prio\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_mapping(path)
+    assert str(err.value) == (
+        f"{path}:6: invalid YAML: expected ',' or ']', but got ':' (column 11), while parsing "
+        "a flow sequence that began on line 5, column 13\n    priority: Prio\n"
+        "            ^")
