@@ -106,11 +106,9 @@ def _is_pool_worker(pid: int) -> bool:
     return b"forkserver" in parent and b"forkserver" in cmd
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for the workers")
-def test_workers_end_when_the_run_is_killed(tmp_path):
-    """The run itself killed with SIGKILL (the out-of-memory killer, a CI runner's timeout)
-    cannot stop its pool: its workers, the fork server and the resource tracker waited
-    forever before. Each worker now ends within a few seconds, and with them the rest."""
+def _pool_script(tmp_path: Path) -> Path:
+    """A run of a pool of two workers: it prints their pids once they are up, then waits a
+    minute in each."""
     script = tmp_path / "run.py"
     script.write_text(
         "import sys\n"
@@ -121,6 +119,15 @@ def test_workers_end_when_the_run_is_killed(tmp_path):
         "    with TaskPool(2) as pool:\n"
         "        print(sorted(set(pool.map(pid_after, [(0.2,)] * 4))), flush=True)\n"
         "        list(pool.map(pid_after, [(60,)] * 4))\n", encoding="utf-8")
+    return script
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for the workers")
+def test_workers_end_when_the_run_is_killed(tmp_path):
+    """The run itself killed with SIGKILL (the out-of-memory killer, a CI runner's timeout)
+    cannot stop its pool: its workers, the fork server and the resource tracker waited
+    forever before. Each worker now ends within a few seconds, and with them the rest."""
+    script = _pool_script(tmp_path)
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
         workers = proc.stdout.readline()
@@ -146,16 +153,7 @@ def test_workers_end_when_the_killed_run_is_not_reaped(tmp_path):
     kept the pipes open, and caller and workers waited for each other for good."""
     from slalang.processes import alive, zombie
 
-    script = tmp_path / "run.py"
-    script.write_text(
-        "import sys\n"
-        f"sys.path.insert(0, {str(ROOT / 'tests' / 'support')!r})\n"
-        "from dying_task import pid_after\n"
-        "from slalang.workpool import TaskPool\n"
-        "if __name__ == '__main__':\n"
-        "    with TaskPool(2) as pool:\n"
-        "        print(sorted(set(pool.map(pid_after, [(0.2,)] * 4))), flush=True)\n"
-        "        list(pool.map(pid_after, [(60,)] * 4))\n", encoding="utf-8")
+    script = _pool_script(tmp_path)
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     try:

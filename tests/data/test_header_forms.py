@@ -26,15 +26,19 @@ def _run(tickets: Path, events: Path, engine: str):
         "--format", "json"])
 
 
-def _rewrite(src: Path, dst: Path, header, gz: bool) -> Path:
-    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
-    text = header(lines[0]) + "".join(lines[1:])
+def _write(dst: Path, text: str, gz: bool) -> Path:
+    """``text`` as ``dst``, or gzipped as ``dst.csv.gz``."""
     if gz:
         dst = dst.with_suffix(".csv.gz")
         dst.write_bytes(gzip.compress(text.encode()))
     else:
         dst.write_text(text, encoding="utf-8")
     return dst
+
+
+def _rewrite(src: Path, dst: Path, header, gz: bool) -> Path:
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    return _write(dst, header(lines[0]) + "".join(lines[1:]), gz)
 
 
 def _spaced(line: str) -> str:
@@ -49,13 +53,8 @@ def _long(line: str) -> str:
 def _long_rows(src: Path, dst: Path, gz: bool) -> Path:
     """Every row given the long header's empty custom fields."""
     lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
-    text = _long(lines[0]) + "".join(ln.rstrip("\n") + "," * 4000 + "\n" for ln in lines[1:])
-    if gz:
-        dst = dst.with_suffix(".csv.gz")
-        dst.write_bytes(gzip.compress(text.encode()))
-    else:
-        dst.write_text(text, encoding="utf-8")
-    return dst
+    rows = "".join(ln.rstrip("\n") + "," * 4000 + "\n" for ln in lines[1:])
+    return _write(dst, _long(lines[0]) + rows, gz)
 
 
 @pytest.mark.parametrize("gz", [False, True])
