@@ -209,14 +209,4 @@ def _line(path: str, row: int) -> str:
 
     A CSV row is a line unless a quoted cell spans lines, which ticket ids never do.
     """
-    import gzip
-
-    opener = gzip.open if path.endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
-            for k, text in enumerate(fh, start=1):
-                if k == row:
-                    return text
-    except OSError:
-        pass
-    return ""
+    return _lines(path, {row}).get(row, "")

@@ -137,9 +137,10 @@ def read_manifest(path: str | Path) -> Manifest:
         raise DataError(f"not a {FORMAT} dataset", file=str(file))
     if doc.get("version") != VERSION:
         older = isinstance(doc.get("version"), int) and doc["version"] < VERSION
-        raise DataError(f"a {FORMAT} dataset of version {doc.get('version')!r}, "
-                        f"{'written by an older' if older else 'not one this'} slalang reads "
-                        f"(version {VERSION}): convert the export again", file=str(file))
+        which = ("written by an older slalang" if older else
+                 "not a version this slalang reads")
+        raise DataError(f"a {FORMAT} dataset of version {doc.get('version')!r}, {which} (it "
+                        f"reads version {VERSION}): convert the export again", file=str(file))
     missing = [k for k in ("source", "partitions", "tickets", "data_hash", "rejected",
                            "created_min", "created_max", "partition_rows", "partition_bytes",
                            "check") if k not in doc]
