@@ -95,7 +95,8 @@ class Progress:
 _WORDS = {"read": ("reading", "tickets", "reading the input"),
           "evaluate": ("evaluating", "batches", "evaluating {done:,} tickets"),
           "write": ("writing", "files", "writing the outputs"),
-          "render": ("rendering", "reports", "rendering the reports")}
+          "render": ("rendering", "reports", "rendering the reports"),
+          "cluster": ("starting", "workers", "starting or reaching the Dask cluster")}
 
 
 def line(phase: str, done: int, total: int, elapsed: float) -> str:

@@ -218,6 +218,8 @@ def evaluate_distributed(plan: Plan, dataset: str, downtime: DowntimeTable | Non
     manifest = read_manifest(os.path.abspath(dataset))
     context = dataset_context(plan, manifest, roster, as_of, period)
     as_of, period = context.as_of, context.period
+    if progress is not None:  # a local cluster takes seconds to start: the terminal says so
+        progress("cluster", 0, 0)
     client, cluster = _client(scheduler, workers)
     from concurrent.futures import CancelledError
 

@@ -278,3 +278,14 @@ def test_a_cluster_lost_mid_run_is_said_in_words(tmp_path, monkeypatch, lost):
     assert r.output == (f"error: the Dask cluster went away before the run was done ({said}); "
                         "nothing was finished. Check that its scheduler and workers run (`dask "
                         "scheduler`, `dask worker`), then run again, or use --scheduler local\n")
+
+
+def test_the_cluster_step_is_shown_before_the_partitions(tmp_path, scheduler):
+    """Nothing was shown on a terminal while a local cluster started (seconds)."""
+    out = tmp_path / "ds"
+    convert(BENCH300_DIR / "tickets.csv", out, BENCH300_DIR / "events.csv", partition_rows=100)
+    steps = []
+    evaluate_input(bundled_plan("bench.sla"), out, engine="dask", scheduler=scheduler,
+                   as_of=AS_OF, progress=lambda *step: steps.append(step))
+    assert steps[0] == ("cluster", 0, 0)
+    assert steps[-1] == ("evaluate", 3, 3)
