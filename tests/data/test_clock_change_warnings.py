@@ -54,3 +54,32 @@ def test_local_times_of_a_clock_change_are_said(tmp_path, monkeypatch, form):
         "log.csv:4): each read as the earlier of its two instants")
     assert said["nonexistent-local-times"].startswith(
         "1 local time(s) fall in the hour a clock change skips (e.g. log.csv:5)")
+
+
+@pytest.mark.parametrize("zone", ["Europe/Rome", "America/New_York", "Australia/Lord_Howe",
+                                  "Asia/Kathmandu", "UTC"])
+def test_the_times_read_again_are_those_the_whole_reading_finds(zone):
+    """Only the times near a change of the zone's offset are read again: the same rows as
+    reading every time three ways (Lord Howe changes by half an hour)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from slalang.data.instants import _floor_seconds, clock_change_rows
+
+    rng = np.random.default_rng(7)
+    minutes = rng.integers(0, 3 * 366 * 24 * 60, 20_000)
+    local = np.datetime64("2024-01-01T00:00") + minutes.astype("timedelta64[m]")
+    text = pa.array([str(x).replace("T", " ") for x in local] + [None, "not a time"])
+    naive = pc.strptime(text, format="%Y-%m-%d %H:%M", unit="s", error_is_null=True)
+
+    def read(ambiguous: str, nonexistent: str):
+        return _floor_seconds(pc.assume_timezone(naive, timezone=zone, ambiguous=ambiguous,
+                                                 nonexistent=nonexistent))
+
+    taken = read("earliest", "latest")
+    ambiguous, nonexistent = clock_change_rows(text, "%Y-%m-%d %H:%M", zone)
+    assert ambiguous.tolist() == np.flatnonzero(taken != read("latest", "latest")).tolist()
+    assert nonexistent.tolist() == np.flatnonzero(
+        taken != read("earliest", "earliest")).tolist()
+    assert (len(ambiguous) > 0) == (zone not in ("UTC", "Asia/Kathmandu"))
