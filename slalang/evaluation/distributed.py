@@ -97,18 +97,9 @@ def _scheduler_problem(scheduler: str) -> str | None:
     scheme, sep, location = scheduler.rpartition("://")
     if sep and scheme not in SCHEDULER_SCHEMES:  # Dask's schemes are lower case
         return f"{scheduler!r}: the scheme '{scheme}://' is not tcp:// or tls://"
-    # the host and the port as Dask reads them (distributed.comm.addressing.parse_host_port)
-    if location.startswith("["):  # an IPv6 address, in brackets: [::1]:8786
-        host, bracket, tail = location[1:].partition("]")
-        if not bracket or (tail and not tail.startswith(":")):
-            return f"{scheduler!r}: an IPv6 host goes in brackets, as in tcp://[::1]:8786"
-        port = tail[1:] if tail else None
-    else:
-        host, colon, port = location.rpartition(":")
-        if not colon:
-            host, port = port, None
-        elif ":" in host:
-            return f"{scheduler!r}: an IPv6 host goes in brackets, as in tcp://[::1]:8786"
+    host, port, bracketed = _host_port(location)
+    if not bracketed:
+        return f"{scheduler!r}: an IPv6 host goes in brackets, as in tcp://[::1]:8786"
     if port is None:
         return f"{scheduler!r} has no port (HOST:PORT)"
     if not host:
@@ -120,6 +111,23 @@ def _scheduler_problem(scheduler: str) -> str | None:
     if not 1 <= int(port) <= 65535:
         return f"{scheduler!r}: port {int(port)} is out of range (1-65535)"
     return None
+
+
+def _host_port(location: str) -> tuple[str, str | None, bool]:
+    """``(host, port or None, whether an IPv6 host is in its brackets)`` of an address
+    without its scheme, as Dask reads them (``distributed.comm.addressing.parse_host_port``).
+
+    >>> _host_port("[::1]:8786"), _host_port("10.0.0.5:8786"), _host_port("::1:8786")[2]
+    (('::1', '8786', True), ('10.0.0.5', '8786', True), False)
+    """
+    if location.startswith("["):  # an IPv6 address, in brackets: [::1]:8786
+        host, bracket, tail = location[1:].partition("]")
+        ok = bool(bracket) and (not tail or tail.startswith(":"))
+        return host, (tail[1:] if tail else None), ok
+    host, colon, port = location.rpartition(":")
+    if not colon:
+        return port, None, True
+    return host, port, ":" not in host
 
 
 def _client(scheduler: str | None, workers: int | None):
@@ -170,14 +178,9 @@ def _listening(scheduler: str) -> None:
     does not answer at all is left to Dask, which waits for it as it should."""
     import socket
 
-    location = scheduler.split("://", 1)[-1]
-    if location.startswith("["):
-        host, _, rest = location[1:].partition("]")
-        port = rest[1:]
-    else:
-        host, _, port = location.rpartition(":")
+    host, port, _ = _host_port(scheduler.rpartition("://")[2])  # checked: it has a port
     try:
-        socket.create_connection((host, int(port)), timeout=5).close()
+        socket.create_connection((host, int(port or 0)), timeout=5).close()
     except ConnectionRefusedError:
         from slalang.errors import DataError
 
