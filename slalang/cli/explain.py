@@ -81,6 +81,17 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     at, why = resolve_as_of(as_of, per)
     plan = compile_plan(pol)
     table = None
+    lines = _lines
+    if dataset:  # the rows the export rejected, kept with the dataset (the export may be gone)
+        from slalang.data.dataset import read_manifest
+
+        manifest = read_manifest(tickets)
+
+        def lines(path: str, rows: set[int]) -> dict[int, str]:
+            kept = manifest.rejected_lines if path == manifest.source else {}
+            found = {k: kept[k] for k in rows if k in kept}
+            return {**_lines(path, rows - set(found)), **found}
+
     if dataset:
         from slalang.data.dataset import read_dataset_ticket
         from slalang.evaluation.drivers import refuse_beside_dataset
@@ -98,24 +109,14 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
     try:
         i = table.index_of(ticket_id)
     except KeyError:
-        line = _line
-        if dataset:  # the rows the export rejected, kept with the dataset
-            from slalang.data.dataset import read_manifest
-
-            m = read_manifest(tickets)
-
-            def line(path: str, row: int) -> str:
-                kept = m.rejected_lines.get(row) if path == m.source else None
-                return kept if kept is not None else _line(path, row)
-
-        _not_found(ticket_id, tickets, table.rejected, line)
+        _not_found(ticket_id, tickets, table.rejected, lines)
     ros = rosters.load_roster(roster) if roster else rosters.roster_for(plan.policy)
     row = table.row(i)
     expl = explain_ticket(plan, row, at, ros)
     source = f"{table.source}:{int(table.source_row[i])}" if table.source else None
     # rows about this ticket that were refused (a duplicate id, a bad event): the explanation
     # is of what was read, and says so
-    refused = [str(r) for r in _about(ticket_id, table.rejected)]
+    refused = [str(r) for r in _about(ticket_id, table.rejected, lines)]
     if fmt == "json":
         data = explanation_to_json(expl, plan, source)
         data["rejected_rows"] = refused
@@ -139,17 +140,12 @@ def command(policy: str, tickets: str, events: str | None, mapping: str | None,
         click.echo(text + notes, nl=False)
 
 
-def _not_found(ticket_id: str, path: str, rejected, line=None) -> NoReturn:
+def _not_found(ticket_id: str, path: str, rejected, lines=None) -> NoReturn:
     """Say why a ticket is not there: most often its row was rejected, and that says why
-    (``line(file, row)``: a rejected row's text; default: read from the file)."""
-    import re
-
+    (``lines``: as :func:`_about` reads the rejected rows)."""
     from slalang.errors import DataError
 
-    # the id as a whole token of the rejected line: T-1 must not find the row of T-10
-    token = re.compile(rf"(?<![\w-]){re.escape(ticket_id)}(?![\w-])")
-    mine = [r for r in rejected if repr(ticket_id) in r.reason
-            or token.search((line or _line)(r.file, r.row))]
+    mine = _about(ticket_id, rejected, lines or _lines)
     if mine:
         raise DataError(f"no ticket {ticket_id!r} was read from {path}; rejected while "
                         "reading: " + "; ".join(str(r) for r in mine))
@@ -164,12 +160,14 @@ def _not_found(ticket_id: str, path: str, rejected, line=None) -> NoReturn:
 MAX_ROWS_READ_BACK = 10_000
 
 
-def _about(ticket_id: str, rejected) -> list:
+def _about(ticket_id: str, rejected, lines=None) -> list:
     """The rejected rows about ``ticket_id``: those whose reason names it (a duplicate id,
     an event for a refused ticket) and those whose line holds it as a whole token (an event
     with an unreadable instant, whose reason names no ticket: it was left out of the note,
     and the ticket explained as if it never paused). Each file is read once, up to its last
-    rejected row, for the first :data:`MAX_ROWS_READ_BACK` rows."""
+    rejected row, for the first :data:`MAX_ROWS_READ_BACK` rows (``lines(file, rows)``:
+    the rows' text; default :func:`_lines`). The id counts as a whole token: T-1 must not
+    find the row of T-10."""
     import re
 
     token = re.compile(rf"(?<![\w-]){re.escape(ticket_id)}(?![\w-])")
@@ -178,14 +176,16 @@ def _about(ticket_id: str, rejected) -> list:
     for r, hit in list(zip(rejected, named, strict=True))[:MAX_ROWS_READ_BACK]:
         if not hit:
             wanted.setdefault(r.file, set()).add(r.row)
-    found = {(f, k) for f, rows in wanted.items() for k, text in _lines(f, rows).items()
+    read = lines or _lines
+    found = {(f, k) for f, rows in wanted.items() for k, text in read(f, rows).items()
              if token.search(text)}
     return [r for r, hit in zip(rejected, named, strict=True) if hit or (r.file, r.row) in found]
 
 
 def _lines(path: str, rows: set[int]) -> dict[int, str]:
     """Lines ``rows`` (1-based) of a text file, gzipped or not, in one pass (none when it
-    cannot be read)."""
+    cannot be read). A CSV row is a line unless a quoted cell spans lines, which ticket ids
+    never do."""
     import gzip
 
     if not rows:
@@ -202,11 +202,3 @@ def _lines(path: str, rows: set[int]) -> dict[int, str]:
     except OSError:
         pass
     return out
-
-
-def _line(path: str, row: int) -> str:
-    """Line ``row`` (1-based) of a text file, gzipped or not; empty when it cannot be read.
-
-    A CSV row is a line unless a quoted cell spans lines, which ticket ids never do.
-    """
-    return _lines(path, {row}).get(row, "")
