@@ -16,7 +16,6 @@ printed the same document from the dataset, on either engine, as from the export
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import shutil
 import statistics
@@ -26,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from floors import AS_OF, ROOT, SLALANG, export_files, run  # noqa: E402
+from floors import AS_OF, ROOT, SLALANG, bench_arguments, export_files, run  # noqa: E402
 from roster_bench import CHANGE  # noqa: E402
 
 
@@ -37,13 +36,8 @@ def _digest(argv: list[str]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True, type=Path)
-    ap.add_argument("--size", default="10m")
-    ap.add_argument("--repeat", type=int, default=3)
-    a = ap.parse_args()
-    data = a.data.resolve()
+    a = bench_arguments(__doc__, "10m")
+    data = a.data
     sla = SLALANG
     policy = str(ROOT / "policies" / "bench.sla")
     files = export_files(data, a.size)

@@ -33,6 +33,19 @@ AS_OF = "2030-01-01T00:00:00+00:00"
 SLALANG = str(ROOT / ".venv" / "bin" / "slalang")
 
 
+def bench_arguments(doc: str | None, size: str) -> argparse.Namespace:
+    """The options every per-verb benchmark takes: ``--data`` (resolved), ``--size``
+    (default ``size``) and ``--repeat``."""
+    ap = argparse.ArgumentParser(description=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, type=Path)
+    ap.add_argument("--size", default=size)
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    a.data = a.data.resolve()
+    return a
+
+
 def export_files(data: Path, size: str) -> list[str]:
     """``--tickets``/``--events`` of the bench export of ``size`` (1m, 10m) in ``data``."""
     return ["--tickets", str(data / f"tickets_{size}.csv"),

@@ -17,7 +17,6 @@ changed, ``--format json``) and ``calibrate --tier Gold``, each with and without
 
 from __future__ import annotations
 
-import argparse
 import csv
 import statistics
 import sys
@@ -25,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from floors import AS_OF, ROOT, SLALANG, export_files, run  # noqa: E402
+from floors import AS_OF, ROOT, SLALANG, bench_arguments, export_files, run  # noqa: E402
 
 CHANGE = ("response on office: P1 30m, P2 1h, P3 4h, P4 8h objective 95%",
           "response on office: P1 1h, P2 1h, P3 4h, P4 8h objective 95%")
@@ -45,13 +44,8 @@ def write_roster(tickets: Path, out: Path) -> int:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True, type=Path)
-    ap.add_argument("--size", default="1m")
-    ap.add_argument("--repeat", type=int, default=3)
-    a = ap.parse_args()
-    data = a.data.resolve()
+    a = bench_arguments(__doc__, "1m")
+    data = a.data
     sla = SLALANG
     policy = ROOT / "policies" / "bench.sla"
     files = export_files(data, a.size)
