@@ -91,11 +91,7 @@ def choose_engine(engine: str, tickets: str | Path, events: str | Path | None,
 
     if is_dataset(tickets):  # a partition per task: here unless a cluster is asked for
         return ("chunks" if engine == "auto" else engine), None
-    from slalang.data.source import require_file
-
-    for path in (tickets, events):  # before anything reads them: a pipe is read once
-        if path is not None:
-            require_file(path)
+    # a pipe is refused before it is read: by stream_refusal here, by the reader in memory
     if engine == "dask":  # the workers read a dataset's partitions, nothing else
         from slalang.errors import DataError
 
