@@ -237,15 +237,16 @@ def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType
         raise not_utf8(io.BytesIO(memoryview(data)), file, delimiter=delimiter) if utf8 \
             else DataError(f"cannot read the file as {encoding}", file=file) from None
     repaired, found = _without_bad_rows(text, delimiter, len(header))
+    encoded = repaired.encode("utf-8")  # once: the whole file's text
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(repaired.encode("utf-8")),
+            pa.BufferReader(encoded),
             read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, **names),
-            parse_options=parse_options(repaired.encode("utf-8"), delimiter),
+            parse_options=parse_options(encoded, delimiter),
             convert_options=convert,
         )
     except pa.ArrowInvalid as exc:
-        raise _malformed(exc, repaired.encode("utf-8"), file, delimiter, header, True) from None
+        raise _malformed(exc, encoded, file, delimiter, header, True) from None
     bad_rows.extend(found)
     return table
 
