@@ -89,8 +89,9 @@ def clock_change_rows(text: pa.Array | pa.ChunkedArray, fmt: str | None,
     """``(ambiguous, nonexistent)``: the positions of naive times (read with ``fmt`` in
     ``timezone``) that fall in the hour a clock change repeats, which is read as its earlier
     instant, or skips, which is read as the first instant after it (as
-    :func:`parse_instants` reads them). Empty for times with an offset, and where the
-    vectorised reading does not apply.
+    :func:`parse_instants` reads them). Empty for times with an offset. Without a format
+    (naive ISO 8601 in a mapping's zone) and where pyarrow cannot read the column, each
+    distinct text is looked at in Python, as :func:`parse_instants` reads it.
 
     >>> a, n = clock_change_rows(pa.array(["2026-10-25 02:30", "2026-03-29 02:30",
     ...                                     "2026-07-01 09:00"]), "%Y-%m-%d %H:%M",
@@ -99,12 +100,13 @@ def clock_change_rows(text: pa.Array | pa.ChunkedArray, fmt: str | None,
     ([0], [1])
     """
     none = np.zeros(0, dtype=np.int64)
-    if not fmt or timezone is None or "%z" in fmt:
+    if timezone is None or (fmt and "%z" in fmt):
         return none, none
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)
     try:
-        naive = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+        naive = (pc.strptime(text, format=fmt, unit="s", error_is_null=True) if fmt
+                 else pc.cast(text, pa.timestamp("us")))  # naive ISO 8601, all or nothing
         local = _floor_seconds(naive)
         # only the times near one of the zone's clock changes are read again: reading the
         # whole column three ways cost twice its parse (169 against 76 ms a million)
@@ -122,8 +124,34 @@ def clock_change_rows(text: pa.Array | pa.ChunkedArray, fmt: str | None,
         ambiguous = near[taken != read("latest", "latest")]
         nonexistent = near[taken != read("earliest", "earliest")]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return none, none
+        return _clock_change_rows_slow(text, fmt, timezone)
     return ambiguous, nonexistent
+
+
+def _clock_change_rows_slow(text: pa.Array, fmt: str | None,
+                            timezone: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clock_change_rows` where pyarrow cannot read the column (ISO 8601 texts with
+    and without offsets, padded, or some not times at all): each distinct text read once;
+    texts that are not times, or carry an offset, are neither."""
+    zone = ZoneInfo(timezone)
+    encoded = text.dictionary_encode()
+    kinds = np.zeros(len(encoded.dictionary) + 1, dtype=np.int8)  # 1 ambiguous, 2 skipped
+    for k, raw in enumerate(encoded.dictionary.to_pylist()):
+        try:
+            value = (dt.datetime.strptime(raw.strip(), fmt) if fmt
+                     else dt.datetime.fromisoformat(raw.strip()))
+        except ValueError:
+            continue
+        if value.tzinfo is not None:
+            continue
+        if not _exists(value, zone):
+            kinds[k] = 2
+        elif (value.replace(tzinfo=zone, fold=0).utcoffset()
+              != value.replace(tzinfo=zone, fold=1).utcoffset()):
+            kinds[k] = 1
+    codes = pc.fill_null(encoded.indices, len(encoded.dictionary))
+    kind = kinds[np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    return np.flatnonzero(kind == 1), np.flatnonzero(kind == 2)
 
 
 #: how far from a clock change (local seconds) a time is read again, and the most years of

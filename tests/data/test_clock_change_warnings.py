@@ -36,11 +36,27 @@ T4,Alfa Srl,U,2026-07-01 09:00:00,New
 """
 
 
+NO_FORMAT = 'timestamps: {timezone: Europe/Rome}'
+# one time with its offset: pyarrow cannot read the column, each text is read in Python
+MIXED = "T4,Alfa Srl,U,2026-07-01T09:00:00+02:00,New"
+
+
 @pytest.mark.parametrize("form", ["export", "dataset"])
-def test_local_times_of_a_clock_change_are_said(tmp_path, monkeypatch, form):
+@pytest.mark.parametrize("times", ["format", "iso", "mixed"])
+def test_local_times_of_a_clock_change_are_said(tmp_path, monkeypatch, form, times):
+    """Also without a format (naive ISO 8601 in the mapping's zone), and in a column read
+    value by value: the warning was given only where pyarrow read the times."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
-    (tmp_path / "log.csv").write_text(LOG, encoding="utf-8")
+    mapping, log = MAPPING, LOG
+    if times != "format":
+        mapping = mapping.replace('timestamps: {format: "%Y-%m-%d %H:%M:%S", '
+                                  'timezone: Europe/Rome}', NO_FORMAT)
+    if times == "mixed":
+        log = log.replace("T4,Alfa Srl,U,2026-07-01 09:00:00,New", MIXED)
+    assert mapping != MAPPING or times == "format"
+    assert log != LOG or times != "mixed"
+    (tmp_path / "m.yaml").write_text(mapping, encoding="utf-8")
+    (tmp_path / "log.csv").write_text(log, encoding="utf-8")
     given = ["--tickets", "log.csv", "--mapping", "m.yaml"]
     if form == "dataset":
         assert CliRunner().invoke(main, ["convert", *given, "--out", "ds", "-q"]).exit_code == 0
