@@ -58,14 +58,25 @@ def init(export: str, output: str | None) -> None:
               help="The events file of a two-file export.")
 @click.option("--rows", type=click.IntRange(min=0), default=5, show_default=True,
               help="How many tickets to preview.")
-def check(mapping: str, export: str, events: str | None, rows: int) -> None:
-    """Read EXPORT through MAPPING: the first tickets as parsed, unmapped values, rejections."""
+@click.option("--policy", type=click.Path(dir_okay=False),
+              help="The policy the export will be evaluated with: its priorities and the "
+                   "statuses it names need no value map (without it: the canonical statuses "
+                   "and P1..P9).")
+def check(mapping: str, export: str, events: str | None, rows: int,
+          policy: str | None) -> None:
+    """Read EXPORT through MAPPING: the first tickets as parsed, the values no value map
+    translates (and are not canonical already), rejections."""
     from slalang.data.counts import top_reasons
     from slalang.data.mapping import load_mapping
     from slalang.data.profile import check_export, preview_lines
 
+    checked = None
+    if policy is not None:
+        from slalang.cli.check import load_or_exit
+
+        checked = load_or_exit(policy)
     m = load_mapping(mapping)
-    report = check_export(m, export, events)
+    report = check_export(m, export, events, checked)
     table, counts = report.table, report.counts
     click.echo(counts.line(0, max(len(table.rejected) - counts.rejected, 0))
                .replace("; invalid 0", ""))

@@ -400,9 +400,30 @@ class CheckReport:
     idle_rules: list[str] = field(default_factory=list)
 
 
-def check_export(mapping, path: str | Path, events: str | Path | None = None) -> CheckReport:
-    """Read an export through a mapping without stopping at rejections; list unmapped values.
-    """
+#: the statuses of the canonical form (docs/data/formats.md): an export that already uses
+#: them needs no value map for them
+CANONICAL_STATUSES = frozenset({"new", "in_progress", "waiting_on_customer",
+                                "waiting_on_vendor", "resolved", "closed"})
+
+
+def canonical_words(policy=None) -> dict[str, frozenset[str]]:
+    """The values a field may hold as they are, without a value map: the canonical statuses
+    and, with a policy, the statuses it names (pauses, clock events) and its priority codes;
+    without one, ``P1``..``P9``, the codes the starting policies use."""
+    if policy is None:
+        return {"status": CANONICAL_STATUSES,
+                "priority": frozenset(f"P{k}" for k in range(1, 10))}
+    named = {s for c in policy.clocks for s in c.pause_statuses}
+    named |= {e.status for c in policy.clocks for e in (c.start, c.stop) if e.status}
+    return {"status": CANONICAL_STATUSES | named,
+            "priority": frozenset(p.code for p in policy.priorities)}
+
+
+def check_export(mapping, path: str | Path, events: str | Path | None = None,
+                 policy=None) -> CheckReport:
+    """Read an export through a mapping without stopping at rejections; list the values no
+    value map translates and that are not already canonical (:func:`canonical_words`, with
+    ``policy``'s statuses and priorities when one is given)."""
     from slalang.data.checks import derive_resolution, refuse_early_events
     from slalang.data.counts import InputCounts
     from slalang.data.mapping import DEFAULT_KEY, raw_column
@@ -412,6 +433,7 @@ def check_export(mapping, path: str | Path, events: str | Path | None = None) ->
     # the ticket there, and `mapping check` said "0 rejected ... mapping ok" of such an export
     table = derive_resolution(refuse_early_events(mapping.read(path, events)))
     unmapped: list[tuple[str, str, int]] = []
+    as_they_are = canonical_words(policy)
     sources = []
     if mapping.shape == "event_log":
         sources.append(("status", path, mapping.event_log.get("status"), mapping.settings,
@@ -432,7 +454,8 @@ def check_export(mapping, path: str | Path, events: str | Path | None = None) ->
         raw = raw.filter(pa.array(~mapping._skip(raw, str(file), rules, [])))
         counts = Counter(raw_column(raw, source, str(file), what).to_pylist())
         for value, n in sorted(counts.items(), key=lambda p: (-p[1], str(p[0]))):
-            if value not in (None, "") and value not in values:
+            if value not in (None, "") and value not in values and (
+                    value not in as_they_are[what]):
                 unmapped.append((what, value, n))
     from slalang.data.rules import describe_rule
 

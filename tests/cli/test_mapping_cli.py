@@ -111,3 +111,59 @@ def test_the_bring_your_own_export_walkthrough_runs_as_documented(monkeypatch):
     page = (ROOT / "docs" / "data" / "byo-export.md").read_text(encoding="utf-8")
     for line in r.output.splitlines()[:6]:  # the page quotes the first lines as they are
         assert line in page or line.split(";")[0] in page, line
+
+
+CANONICAL_LOG = """id,cust,prio,at,state
+T1,Alfa Srl,P1,2026-10-20 09:10:00,new
+T1,Alfa Srl,P1,2026-10-20 09:40:00,in_progress
+T1,Alfa Srl,P1,2026-10-20 09:50:00,awaiting_parts
+T1,Alfa Srl,P1,2026-10-20 10:20:00,resolved
+"""
+CANONICAL_MAPPING = """mapping: 1
+shape: event_log
+timestamps: {format: "%Y-%m-%d %H:%M:%S", timezone: Europe/Rome}
+fields: {id: id, customer: cust, priority: prio}
+event_log:
+  at: at
+  status: state
+  first_response: {statuses: [in_progress, resolved]}
+"""
+
+
+def test_check_takes_canonical_values_as_they_are(tmp_path):
+    """An export already in canonical words (statuses new..closed, priorities P1..) needs no
+    value map: `mapping check` listed every one of them as unmapped and exited 1. A status
+    only a policy names (a pause of its own) is known with --policy, and so are the
+    policy's own priority codes."""
+    (tmp_path / "m.yaml").write_text(CANONICAL_MAPPING, encoding="utf-8")
+    log = tmp_path / "log.csv"
+    log.write_text(CANONICAL_LOG.replace(",awaiting_parts", ",waiting_on_vendor"),
+                   encoding="utf-8")
+    r = run("check", str(tmp_path / "m.yaml"), str(log))
+    assert r.exit_code == 0, r.output
+    assert "values no value map translates" not in r.output
+    # a word no canonical list holds is still listed
+    log.write_text(CANONICAL_LOG, encoding="utf-8")
+    r = run("check", str(tmp_path / "m.yaml"), str(log))
+    assert r.exit_code == 1, r.output
+    assert "  status: 'awaiting_parts'  1 rows" in r.output
+    assert "priority:" not in r.output.split("values no value map translates")[1]
+    # ... unless the policy the export is meant for names it; its priorities are its own
+    policy = (ROOT / "policies" / "reference.sla").read_text(encoding="utf-8")
+    assert "waiting_on_vendor, resolved" in policy
+    policy = policy.replace("waiting_on_vendor, resolved", "waiting_on_vendor, awaiting_parts, "
+                            "resolved").replace("P1", "Urgent")
+    (tmp_path / "p.sla").write_text(policy, encoding="utf-8")
+    (tmp_path / "customers.yaml").write_text(
+        (ROOT / "policies" / "customers.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    r = run("check", str(tmp_path / "m.yaml"), str(log), "--policy", str(tmp_path / "p.sla"))
+    assert r.exit_code == 1, r.output  # P1 is no code of this policy
+    assert r.output.split("values no value map translates")[1].splitlines()[1:2] == [
+        "  priority: 'P1'  4 rows"]
+    log.write_text(CANONICAL_LOG.replace(",P1,", ",Urgent,"), encoding="utf-8")
+    r = run("check", str(tmp_path / "m.yaml"), str(log), "--policy", str(tmp_path / "p.sla"))
+    assert r.exit_code == 0, r.output
+    assert "mapping ok" in r.output
+    r = run("check", str(tmp_path / "m.yaml"), str(log), "--policy", str(tmp_path / "no.sla"))
+    assert r.exit_code == 2
+    assert "cannot read the file" in r.output
