@@ -59,6 +59,11 @@ FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S.%f",
            "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d",
            "%d.%m.%Y")
 
+#: what exports write for an empty field: recognised where they stand among times, where no
+#: time can be meant by them
+NULL_MARKERS = frozenset({"?", "-", "--", "N/A", "n/a", "NA", "NULL", "null", "None", "(null)",
+                          "#N/A", "nil", "(empty)"})
+
 #: canonical status guesses by keyword (first match wins)
 STATUS_GUESSES = (
     (r"wait|pend|hold|await", None),  # decided by the next two
@@ -87,6 +92,9 @@ class ExportProfile:
     shape: str = "ticket"
     #: field -> [(value, rows)], most frequent first
     values: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: placeholders the export writes for an empty field (ServiceNow's ``?``), found where
+    #: they stand among times
+    null_values: tuple[str, ...] = ()
 
     def best(self, role: str) -> str | None:
         found = self.candidates.get(role) or []
@@ -180,8 +188,10 @@ def _read_leniently(data, file: str, delimiter: str, encoding: str) -> pa.Table:
         parse_options=pacsv.ParseOptions(delimiter=delimiter,
                                           newlines_in_values=has_byte(data, ord('"')),
                                           invalid_row_handler=lambda row: "skip"),
+        # empty cells only are null, as a mapping reads the export: pyarrow's own list
+        # ("N/A", "NULL", ...) hid the placeholders the draft must name
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=True))
+                                             strings_can_be_null=True, null_values=[""]))
 
 
 def _name_score(role: str, name: str) -> int:
@@ -210,6 +220,9 @@ def profile_export(path: str | Path) -> ExportProfile:
     columns = list(table.column_names)
     prof = ExportProfile(file, encoding, delimiter, table.num_rows, columns)
     texts = {c: _strings(table, c) for c in columns}
+    prof.null_values = _null_markers(texts)
+    if prof.null_values:  # the times read without them, as the mapping will read them
+        texts = {c: [v for v in vs if v not in prof.null_values] for c, vs in texts.items()}
     layouts = {c: timestamp_format(v[:200]) for c, v in texts.items()}
     instants = [c for c in columns if layouts[c] is not None and texts[c]
                 and not all(v.isdigit() for v in texts[c][:50])]
@@ -239,8 +252,23 @@ def profile_export(path: str | Path) -> ExportProfile:
     for role in ("status", "priority"):
         col = prof.best(role)
         if col is not None:
-            prof.values[role] = _value_counts(table.column(col))
+            prof.values[role] = [(v, n) for v, n in _value_counts(table.column(col))
+                                 if v not in prof.null_values]
     return prof
+
+
+def _null_markers(texts: dict[str, list[str]]) -> tuple[str, ...]:
+    """The placeholders (:data:`NULL_MARKERS`) that stand in a column of times for the ones
+    missing, sorted: ServiceNow writes ``?`` for a resolution not yet there, and a column
+    holding it was not recognised as times at all."""
+    found: set[str] = set()
+    for values in texts.values():
+        here = {v for v in values if v in NULL_MARKERS}
+        rest = [v for v in values if v not in NULL_MARKERS][:200]
+        if here and rest and not all(v.isdigit() for v in rest[:50]) and (
+                timestamp_format(rest) is not None):
+            found |= here
+    return tuple(sorted(found))
 
 
 def _value_counts(column) -> list[tuple[str, int]]:
@@ -310,6 +338,9 @@ def draft_mapping(prof: ExportProfile) -> str:
     if prof.shape == "event_log":
         out[-1] += "  # CHECK: ids repeat, so a row per update (folded into tickets)"
     csv_keys = []
+    if prof.null_values:
+        markers = ", ".join(_yaml(v) for v in (*prof.null_values, ""))
+        csv_keys.append(f"null_values: [{markers}]")
     if prof.delimiter != ",":
         shown = "\\t" if prof.delimiter == "\t" else prof.delimiter
         csv_keys.append(f'delimiter: "{shown}"')
@@ -317,6 +348,9 @@ def draft_mapping(prof: ExportProfile) -> str:
         csv_keys.append(f"encoding: {prof.encoding}")
     if csv_keys:
         out += ["", f"csv: {{{', '.join(csv_keys)}}}"]
+        if prof.null_values:
+            out[-1] += "   # CHECK: the export writes " + " or ".join(
+                repr(v) for v in prof.null_values) + " for an empty field"
     out += [""]
     if prof.timestamp_format is not None or not prof.aware:
         out.append("timestamps:")

@@ -167,3 +167,36 @@ def test_check_takes_canonical_values_as_they_are(tmp_path):
     r = run("check", str(tmp_path / "m.yaml"), str(log), "--policy", str(tmp_path / "no.sla"))
     assert r.exit_code == 2
     assert "cannot read the file" in r.output
+
+
+def test_init_finds_the_placeholder_of_an_empty_field(tmp_path):
+    """ServiceNow writes "?" for an empty field: `mapping init` took a column of times with
+    "?" in it for no times at all (no resolution column found, no null_values written), and
+    the draft read every "?" as a bad timestamp."""
+    r = run("init", str(UCI))
+    assert r.exit_code == 0, r.output
+    doc = yaml.safe_load(r.output)
+    assert doc["csv"]["null_values"] == ["?", ""]
+    assert "CHECK: the export writes '?' for an empty field" in r.output
+    assert "sys_created_at" in r.output  # a column of times with "?" in it is seen as times
+    export = tmp_path / "t.csv"
+    export.write_text("Number,Customer,Opened,Resolved,Priority\n"
+                      "N1,Alfa Srl,01/07/2026 09:00,01/07/2026 10:00,1 - Critical\n"
+                      "N2,Alfa Srl,02/07/2026 09:00,N/A,N/A\n"
+                      "N3,Alfa Srl,03/07/2026 09:00,N/A,2 - High\n", encoding="utf-8")
+    r = run("init", str(export))
+    assert r.exit_code == 0, r.output
+    doc = yaml.safe_load(r.output)
+    assert doc["csv"]["null_values"] == ["N/A", ""]
+    assert doc["fields"]["resolved_at"] == "Resolved"
+    assert "N/A" not in doc["values"]["priority"]  # not a value to translate
+    (tmp_path / "m.yaml").write_text(r.output.replace("constant: TODO", "constant: Alfa Srl"),
+                                     encoding="utf-8")
+    r = run("check", str(tmp_path / "m.yaml"), str(export))
+    assert r.output.splitlines()[0] == (
+        "input: 3 ticket rows read = 3 evaluated + 0 ignored + 0 rejected"), r.output
+    # a placeholder among words is a word: no time column, no null_values
+    words = tmp_path / "w.csv"
+    words.write_text("Number,Customer,Opened,Note\nN1,Alfa,01/07/2026 09:00,-\n"
+                     "N2,Alfa,02/07/2026 09:00,ok\n", encoding="utf-8")
+    assert "null_values" not in run("init", str(words)).output
