@@ -226,10 +226,15 @@ def evaluate_batch(plan: Plan, batch: TicketTable, roster: Roster | None, as_of:
 
 
 def empty_partial(plan: Plan, roster: Roster | None, as_of: int, period: Period) -> Partial:
-    """The partial of no ticket at all (the start of a sum)."""
+    """The partial of no ticket at all (the start of a sum): it lists no ticket, so that
+    an evaluation finished from it alone writes empty lists, as an empty batch does (not
+    ``null``, which says the tickets were not gathered)."""
+    from slalang.evaluation.listed import ListedTickets
+
     counts = Aggregate.empty(tuple(plan.metrics), tuple(plan.priorities),
                              ("", *sorted(plan.tiers)))
-    return Partial(Context(plan, roster, int(as_of), period), counts)
+    return Partial(Context(plan, roster, int(as_of), period), counts,
+                   listed=ListedTickets.empty())
 
 
 def _needs_work(tier: Tier | None) -> bool:

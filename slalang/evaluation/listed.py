@@ -178,6 +178,21 @@ class ListedTickets:
         return cls._cut(table, None)
 
     @classmethod
+    def empty(cls) -> ListedTickets:
+        """No ticket listed (the partial of no batch): merged with others, it adds nothing,
+        and an evaluation finished from it lists none, as an empty batch's does."""
+        import pyarrow as pa
+
+        keys = [("kind", pa.int8()), ("customer", pa.string()), ("tier", pa.string()),
+                ("bucket", pa.int64())]
+        rows = [*keys, ("worse", pa.int64()), ("id", pa.string()), ("metric", pa.string()),
+                ("priority", pa.string()),
+                *[(name, pa.int64()) for name in ("due_at", "stopped_at", "elapsed", "target",
+                                                  "exclusion")]]
+        return cls(pa.schema(rows).empty_table(),
+                   pa.schema([*keys, ("count", pa.int64())]).empty_table())
+
+    @classmethod
     def merge(cls, parts: list[ListedTickets]) -> ListedTickets:
         """One list from several (e.g. one per batch of tickets), in their order."""
         import pyarrow as pa

@@ -210,3 +210,21 @@ def test_the_period_of_an_empty_table_still_comes_from_its_argument():
     empty = TABLE.slice(0, 0)
     assert empty.n == 0 and np.array_equal(empty.event_offsets, [0])
     assert resolve_period(PLAN, "2026-07", empty.created_at) == PERIOD
+
+
+def test_the_empty_partial_finished_alone_is_an_empty_batch():
+    """The partial of no batch (a dataset of no partition) finished with downtime has
+    customer-months: it wrote ``"breaches": null`` (tickets not gathered) where an empty
+    table writes ``{"count": 0, "tickets": []}``. Merged anywhere, it still adds nothing."""
+    from slalang.data.counts import InputCounts
+
+    empty = TABLE.slice(0, 0)
+    empty.rejected = []  # a slice carries the table's refused rows
+    alone = finish(empty_partial(PLAN, ROSTER, AS_OF, PERIOD), downtime=DOWN,
+                   data_hash=TABLE.data_hash, input_counts=InputCounts.of(empty, empty.shape))
+    batch = finish(evaluate_batch(PLAN, empty, ROSTER, AS_OF, PERIOD), downtime=DOWN,
+                   data_hash=TABLE.data_hash, input_counts=InputCounts.of(empty, empty.shape))
+    doc = json.loads(_json(alone))
+    months = [m for c in doc["customers"] for m in c["months"]]
+    assert months and all(m["breaches"] == {"count": 0, "tickets": []} for m in months)
+    assert _json(alone) == _json(batch)
