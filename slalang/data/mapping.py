@@ -182,8 +182,9 @@ class Mapping:
         table = mapped_table(self, path, digest, settings.csv_options())
         if table is None:
             bad: list[tuple[int, str]] = []
+            # a column the export repeats is labelled, refused only where the mapping uses it
             table = read_csv(read_bytes(path, digest), str(path), {}, bad_rows=bad,
-                             **settings.csv_options())
+                             repeated=True, **settings.csv_options())
             one_column(table, str(path), settings.delimiter, key)
             if bad:  # malformed rows came back as nulls: reject each with its reason
                 from slalang.data.sources import Rows

@@ -32,7 +32,18 @@ def _text(table: pa.Table, column: str, file: str) -> pa.Array:
 def missing_column(table: pa.Table, name: str, file: str, what: str) -> DataError:
     """The error for a mapped column the file does not have; a header that reads as one
     column names the delimiter it probably uses."""
+    from slalang.data.source import repeated_columns
+
     columns = table.column_names
+    twice = repeated_columns(columns, name)
+    if twice:  # the header writes it more than once: which one is meant is not ours to guess
+        labels = [repr(f"{name} [column {k}]".strip()) for k in twice]
+        numbers = [str(k) for k in twice]
+        return DataError(f"the mapping's column {name!r} for {what} appears "
+                         f"{len(twice)} times in the header (columns "
+                         f"{', '.join(numbers[:-1])} and {numbers[-1]}): name the one meant, "
+                         f"{', '.join(labels[:-1])} or {labels[-1]}",
+                         file=file, row=1, field=name)
     message = (f"the mapping's column {name!r} for {what} is not in the file "
                f"(columns: {', '.join(columns)})")
     if len(columns) == 1:

@@ -7,6 +7,7 @@ import functools
 import hashlib
 import io
 import os
+import re
 import stat
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -134,13 +135,16 @@ def header_fields(data: pa.Buffer | bytes, delimiter: str = ",") -> list[str]:
     return next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
 
 
-def csv_header(data: pa.Buffer | bytes, file: str, delimiter: str = ",") -> list[str]:
+def csv_header(data: pa.Buffer | bytes, file: str, delimiter: str = ",",
+               repeated: bool = False) -> list[str]:
     """The column names on the first line (spaces around a name dropped: ``id, customer``
-    names the columns ``id`` and ``customer`` on every reader)."""
+    names the columns ``id`` and ``customer`` on every reader); a name written twice is
+    refused, unless ``repeated`` (the caller labels them: :func:`unique_header`)."""
     names = [n.strip() for n in header_fields(data, delimiter)]
     if not names or names == [""]:
         raise DataError("empty file: no header row", file=file, row=1)
-    check_header(names, file)
+    if not repeated:
+        check_header(names, file)
     return names
 
 
@@ -151,6 +155,30 @@ def named_as(header: list[str], raw: list[str]) -> dict:
     if raw == header:
         return {}
     return {"column_names": header, "skip_rows": 1}
+
+
+def unique_header(names: list[str]) -> list[str]:
+    """The header with every name written more than once labelled by its position, each
+    occurrence alike: a tool's export may repeat a column it does not care about (two
+    ``Variant`` columns, a run of empty names after trailing separators), and a mapping
+    that needs one of them names it ``Variant [column 7]``.
+
+    >>> unique_header(["id", "Variant", "x", "Variant", "", ""])
+    ['id', 'Variant [column 2]', 'x', 'Variant [column 4]', '[column 5]', '[column 6]']
+    """
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    return [f"{name} [column {k}]".strip() if seen[name] > 1 else name
+            for k, name in enumerate(names, 1)]
+
+
+def repeated_columns(columns: list[str], name: str) -> list[int]:
+    """The positions of ``name`` where :func:`unique_header` labelled it as repeated (none:
+    the name is not a repeated one)."""
+    found = (re.fullmatch(re.escape(f"{name} [column ".lstrip()) + r"(\d+)\]", c)
+             for c in columns)
+    return [int(m.group(1)) for m in found if m]
 
 
 def check_header(names: list[str], file: str) -> None:
@@ -194,9 +222,11 @@ def text_encoding(encoding: str, file: str) -> str:
 
 def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType], *,
              delimiter: str = ",", null_values: tuple[str, ...] = ("",),
-             encoding: str = "utf8", bad_rows: list[tuple[int, str]] | None = None
-             ) -> pa.Table:
+             encoding: str = "utf8", bad_rows: list[tuple[int, str]] | None = None,
+             repeated: bool = False) -> pa.Table:
     """Read CSV bytes with explicit column types; every column not in ``types`` is a string.
+    A name the header writes twice is refused, or with ``repeated`` (a tool's export read
+    through a mapping, which names the columns it uses) labelled by :func:`unique_header`.
 
     Raises ``pa.ArrowInvalid`` when a value does not convert (the caller retries as strings)
     and :class:`DataError` for a malformed file. Given a ``bad_rows`` list, a malformed row
@@ -209,13 +239,18 @@ def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType
     utf8 = encoding.lower().replace("-", "").replace("_", "") == "utf8"
     if not utf8:
         text_encoding(encoding, file)
-    header = csv_header(data, file, delimiter) if utf8 else _decoded_header(
+    plain = csv_header(data, file, delimiter, repeated=True) if utf8 else _decoded_header(
         data, file, delimiter, encoding)
+    header = plain
+    if repeated:
+        header = unique_header(plain)
+    else:
+        check_header(plain, file)
     column_types = {name: types.get(name, pa.string()) for name in header}
     convert = pacsv.ConvertOptions(
         column_types=column_types, null_values=list(null_values),
         strings_can_be_null=True, quoted_strings_can_be_null=True)
-    names = named_as(header, header_fields(data, delimiter) if utf8 else header)
+    names = named_as(header, header_fields(data, delimiter) if utf8 else plain)
     try:
         return pacsv.read_csv(
             pa.BufferReader(data),
@@ -390,7 +425,6 @@ def _decoded_header(data: pa.Buffer | bytes, file: str, delimiter: str, encoding
     names = [n.strip() for n in names]
     if not names or names == [""]:
         raise DataError("empty file: no header row", file=file, row=1)
-    check_header(names, file)
     return names
 
 

@@ -18,7 +18,9 @@ def read(spec: SourceSpec, wanted: Sequence[str], digest: Digest) -> Rows:
     for file in spec.paths:
         data = read_bytes(file, digest, member=spec.options.get("member"))  # type: ignore[arg-type]
         bad: list[tuple[int, str]] = []  # malformed rows: nulls, rejected with the reason
-        rows = Rows.one_file(read_csv(data, file, {}, bad_rows=bad, **options), file)
+        # a column the export repeats is labelled, refused only where the mapping uses it
+        rows = Rows.one_file(read_csv(data, file, {}, bad_rows=bad, repeated=True, **options),
+                             file)
         rows.problems.update(bad)
         parts.append(rows)
     return Rows.concat(parts)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
-from slalang.data.source import read_bytes
+from slalang.data.source import read_bytes, unique_header
 from slalang.data.sources import Digest, Rows, SourceSpec, strip_compression
 from slalang.errors import DataError
 
@@ -92,14 +92,9 @@ def read(spec: SourceSpec, wanted: Sequence[str], digest: Digest) -> Rows:
             if not header:
                 raise DataError("no column names on the header row", file=file,
                                 row=header_row)
-            names = [h.strip() if h is not None else f"column {k + 1}"
-                     for k, h in enumerate(header)]
-            seen: set[str] = set()
-            for name in names:
-                if name in seen:
-                    raise DataError(f"the column {name!r} appears twice in the header",
-                                    file=file, row=header_row, field=name)
-                seen.add(name)
+            # a name the sheet repeats is labelled, refused only where the mapping uses it
+            names = unique_header([h.strip() if h is not None else f"column {k + 1}"
+                                   for k, h in enumerate(header)])
             cols: list[list] = [[] for _ in names]
             numbers: list[int] = []
             for number, values in enumerate(rows, header_row + 1):

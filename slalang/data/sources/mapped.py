@@ -135,6 +135,11 @@ def _add_lookup(mapping: Mapping, table: pa.Table, source: dict, reading: Digest
     values = _lookup_values(mapping, source["lookup"], spec, reading, tickets)
     key = source["key"]
     if key not in table.column_names:
+        from slalang.data.rules import missing_column
+        from slalang.data.source import repeated_columns
+
+        if repeated_columns(table.column_names, key):
+            raise missing_column(table, key, tickets, "a lookup's key")
         raise DataError(f"the lookup key {key!r} is not in the file", file=tickets, field=key)
     keys = table.column(key)
     if not pa.types.is_string(keys.type):
