@@ -43,9 +43,10 @@ def init(export: str, output: str | None) -> None:
 
         with atomic_write(target) as fh:
             fh.write(text)
+        # no layout is named when no column of times was found (it said "ISO 8601")
         click.echo(f"wrote {output}: {prof.rows} rows, {prof.shape} shape, separator "
-                   f"{prof.delimiter!r}, encoding {prof.encoding}, timestamps "
-                   f"{prof.timestamp_format or 'ISO 8601'}", err=True)
+                   f"{prof.delimiter!r}, encoding {prof.encoding}, {prof.describe_times()}",
+                   err=True)
     raise SystemExit(EXIT_OK)
 
 

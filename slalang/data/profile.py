@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -51,27 +52,77 @@ ROLE_NAMES = {
                    r"timestamp|datestamp"),
 }
 
-#: timestamp layouts tried on a column's sample, in order
+#: timestamp layouts tried on a column's sample, in order: where two fit the same values
+#: (02/03/2026), the first wins (day before month) and the draft says to check it
 FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S.%f",
            "%Y/%m/%d %H:%M:%S.%f", "%d/%m/%Y %H:%M:%S.%f", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
            "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p",
            "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
-           "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d",
-           "%d.%m.%Y")
+           "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+           # two-digit years (a spreadsheet's short date): %y reads 00-68 as 20xx, 69-99 as
+           # 19xx, in Python and in pyarrow alike; Python's %Y wants four digits: no overlap
+           "%d/%m/%y %H:%M:%S", "%d/%m/%y %H:%M", "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M",
+           "%m/%d/%y %I:%M:%S %p", "%m/%d/%y %I:%M %p", "%d.%m.%y %H:%M:%S", "%d.%m.%y %H:%M",
+           "%d-%m-%y %H:%M:%S", "%d-%m-%y %H:%M",
+           # English month names (Excel's 09-Oct-12 14:50): no doubt about day and month
+           "%d-%b-%y %H:%M:%S", "%d-%b-%y %H:%M", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y %H:%M",
+           "%d %b %Y %H:%M:%S", "%d %b %Y %H:%M", "%b %d, %Y %I:%M:%S %p", "%b %d, %Y %I:%M %p",
+           "%b %d, %Y %H:%M:%S", "%b %d, %Y %H:%M",
+           # dates alone: none overlaps a layout above (strptime refuses text left over)
+           "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%y", "%m/%d/%y",
+           "%d-%b-%y", "%d-%b-%Y", "%d %b %Y")
 
 #: what exports write for an empty field: recognised where they stand among times, where no
 #: time can be meant by them
 NULL_MARKERS = frozenset({"?", "-", "--", "N/A", "n/a", "NA", "NULL", "null", "None", "(null)",
                           "#N/A", "nil", "(empty)"})
 
-#: canonical status guesses by keyword (first match wins)
-STATUS_GUESSES = (
-    (r"wait|pend|hold|await", None),  # decided by the next two
-    (r"resolv|solved|fixed|done|complet", "resolved"),
-    (r"clos|cancel", "closed"),
-    (r"new|open|queue|unassign|logged|submitted", "new"),
-    (r"progress|active|assign|work|accept|investig", "in_progress"),
+#: statuses said plainly: the whole text (lower case, runs of spaces, _ and - as one space)
+#: is a canonical status or a synonym nobody reads otherwise, mapped without a CHECK
+PLAIN_STATUSES = {
+    **dict.fromkeys(("new", "open", "opened", "queued", "unassigned", "logged", "submitted"),
+                    "new"),
+    **dict.fromkeys(("in progress", "active", "work in progress", "wip", "working", "ongoing",
+                     "investigating", "under investigation"), "in_progress"),
+    **dict.fromkeys(("resolved", "solved", "fixed"), "resolved"),
+    "closed": "closed",
+}
+#: waits said plainly, on whom ("Awaiting User Info", "Waiting for customer", "pending vendor")
+PLAIN_WAITS = (
+    (r"(awaiting|waiting|pending)( on| for)?( the)? (customer|user|client|requester|caller)"
+     r"( info| information| input| reply| response| feedback)?", "waiting_on_customer"),
+    (r"(awaiting|waiting|pending)( on| for)?( the| a)? (vendor|supplier|third party|3rd party)"
+     r"( info| information| reply| response| delivery)?", "waiting_on_vendor"),
 )
+
+#: canonical status guesses from a word's beginning inside a longer text (first match wins):
+#: "Assign seriousness" is no in_progress for sure, so each says it is a guess (CHECK). Word
+#: beginnings, not substrings: "Unresolved" is not resolved, "Reopen" not new, "Network" no work
+STATUS_GUESSES = (
+    (r"\b(wait|pend|hold|await)", None),  # on whom decides: WAITS_ON
+    (r"\b(resolv|solved|fixed|done|complet)", "resolved"),
+    (r"\b(clos|cancel)", "closed"),
+    (r"\b(new|open|queue|unassign|logged|submitted)", "new"),
+    (r"\b(progress|active|assign|reassign|reopen|work|accept|investig)", "in_progress"),
+)
+#: on whom a wait is: whether a clock pauses depends on it
+WAITS_ON = ((r"\b(vendor|supplier|third|partner)", "waiting_on_vendor"),
+            (r"\b(customer|user|client|requester|caller|info)", "waiting_on_customer"))
+
+#: priority words by level (a word's beginning; first match wins): always a guess, a scale of
+#: three may mean High for P1
+PRIORITY_WORDS = ((r"\b(critical|urgent|emergency|blocker|highest)", "P1"),
+                  (r"\b(high|major)", "P2"),
+                  (r"\b(medium|moderate|normal)", "P3"),
+                  (r"\b(low|minor|lowest|trivial)", "P4"))
+
+
+class Guess(NamedTuple):
+    """One line of a value map as the draft writes it: the target (None: null) and, for a
+    guess, what to check (empty when the value says it plainly)."""
+
+    target: str | None
+    check: str = ""
 
 
 @dataclass
@@ -95,10 +146,19 @@ class ExportProfile:
     #: placeholders the export writes for an empty field (ServiceNow's ``?``), found where
     #: they stand among times
     null_values: tuple[str, ...] = ()
+    #: the column the timestamp layout was read from; None: no column holds times
+    time_column: str | None = None
 
     def best(self, role: str) -> str | None:
         found = self.candidates.get(role) or []
         return found[0] if found else None
+
+    def describe_times(self) -> str:
+        """The timestamps as ``mapping init``'s summary names them: no layout is claimed when
+        no column of times was found (the draft says TODO there)."""
+        if self.time_column is None:
+            return "no time column found (TODO in the mapping)"
+        return f"timestamps {self.timestamp_format or 'ISO 8601'}"
 
 
 def _encoding(raw: bytes) -> str:
@@ -247,6 +307,7 @@ def profile_export(path: str | Path) -> ExportProfile:
                 prof.best("updated_at") or prof.best("status")):
             prof.shape = "event_log"
     created = prof.best("created_at") or prof.best("updated_at")
+    prof.time_column = created  # candidates for times hold times only
     if created is not None and layouts.get(created):
         prof.timestamp_format, prof.aware = layouts[created]  # type: ignore[misc]
     for role in ("status", "priority"):
@@ -279,43 +340,92 @@ def _value_counts(column) -> list[tuple[str, int]]:
     return sorted(pairs, key=lambda p: (-p[1], str(p[0])))
 
 
-def guess_status(value: str) -> str | None:
-    """A canonical status for an export's word, or None when it is anybody's guess.
+def _words(value: str) -> str:
+    """A value as words: lower case, runs of spaces, ``_`` and ``-`` as one space."""
+    return re.sub(r"[\s_-]+", " ", value.lower()).strip()
 
-    >>> [guess_status(v) for v in ("Awaiting User Info", "Resolved", "In Progress", "Foo",
-    ...                            "Awaiting Problem")]
-    ['waiting_on_customer', 'resolved', 'in_progress', None, None]
+
+def _word_at(text: str, at: int) -> str:
+    """The whole word of ``text`` a keyword found at ``at`` begins (what a CHECK quotes)."""
+    found = re.match(r"\w+", text[at:])
+    return found.group() if found else text
+
+
+def _own_status(value: str) -> Guess:
+    """A status of its own for a word no canonical one fits: the clocks run through it."""
+    name = re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_") or "unknown"
+    return Guess(name, "no canonical guess (null would ignore its rows)")
+
+
+def _plain_status(text: str) -> str | None:
+    """The canonical status a whole text (:func:`_words`) says plainly, or None."""
+    if text in PLAIN_STATUSES:
+        return PLAIN_STATUSES[text]
+    return next((canonical for pattern, canonical in PLAIN_WAITS
+                 if re.fullmatch(pattern, text)), None)
+
+
+def guess_status(value: str) -> Guess:
+    """The canonical status for an export's word: as it is when the whole text says it
+    plainly; a guess, with the word it came from, when a word inside a longer text suggests
+    it; a status of its own when nothing fits; null for a code with no letter in it.
+
+    >>> [guess_status(v).target for v in ("Awaiting User Info", "Resolved", "In Progress",
+    ...                                   "Foo", "Awaiting Problem", "-100")]
+    ['waiting_on_customer', 'resolved', 'in_progress', 'foo', 'awaiting_problem', None]
+    >>> guess_status("Resolve SW anomaly")
+    Guess(target='resolved', check="a guess from the word 'resolve'")
     """
-    low = value.lower()
+    text = _words(value)
+    if not re.search(r"[^\W\d_]", text):  # ServiceNow's -100 is a placeholder, no status
+        return Guess(None, "no status word but a number or code: null ignores its rows "
+                           "(or map it to the status it stands for)")
+    plain = _plain_status(text)
+    if plain is not None:
+        return Guess(plain)
     for pattern, canonical in STATUS_GUESSES:
-        if re.search(pattern, low):
-            if canonical is None:  # a wait: on whom decides whether a clock pauses
-                if re.search(r"vendor|supplier|third|partner", low):
-                    return "waiting_on_vendor"
-                if re.search(r"customer|user|client|requester|caller|info", low):
-                    return "waiting_on_customer"
-                return None
-            return canonical
-    return None
+        found = re.search(pattern, text)
+        if found is None:
+            continue
+        if canonical is None:  # a wait: on whom decides whether a clock pauses
+            return _guess_wait(value, text)
+        return Guess(canonical, f"a guess from the word {_word_at(text, found.start())!r}")
+    return _own_status(value)
 
 
-def guess_priority(value: str) -> str | None:
-    """``P1``..``P4`` for an export's priority word, or None.
+def _guess_wait(value: str, text: str) -> Guess:
+    """A wait on a vendor or a customer, guessed from the word that names whom."""
+    for pattern, canonical in WAITS_ON:
+        whom = re.search(pattern, text)
+        if whom is not None:
+            return Guess(canonical, f"a guess from the word {_word_at(text, whom.start())!r}")
+    return _own_status(value)
 
-    >>> [guess_priority(v) for v in ("1 - Critical", "High", "P3", "normal", "?")]
-    ['P1', 'P2', 'P3', 'P3', None]
+
+def guess_priority(value: str) -> Guess:
+    """``P1``..``P4`` for an export's priority word: as it is for a P-code or a digit 1-4
+    alone; a guess (CHECK) from a digit or a word inside a text; P4 for a fifth level, which
+    then shares P4's targets; null when nothing fits.
+
+    >>> [guess_priority(v).target for v in ("1 - Critical", "High", "P3", "normal", "?", "5")]
+    ['P1', 'P2', 'P3', 'P3', None, 'P4']
+    >>> guess_priority("P3").check, guess_priority("5").check
+    ('', 'a 5th level: P4 shares its targets')
     """
-    low = value.lower()
-    digit = re.search(r"[1-5]", low)
-    if digit:
-        return f"P{min(int(digit.group()), 4)}"
-    for words, code in ((("critical", "urgent", "emergency", "blocker", "highest"), "P1"),
-                        (("high", "major"), "P2"),
-                        (("medium", "moderate", "normal"), "P3"),
-                        (("low", "minor", "lowest", "trivial"), "P4")):
-        if any(w in low for w in words):
-            return code
-    return None
+    text = value.strip()
+    if re.fullmatch(r"[Pp]?[1-4]", text):
+        return Guess(f"P{text[-1]}")
+    digit = re.search(r"(?<!\d)[1-5](?!\d)", text)  # 1 of "1 - Critical", never of "10"
+    if digit is not None:
+        if digit.group() == "5":
+            return Guess("P4", "a 5th level: P4 shares its targets")
+        return Guess(f"P{digit.group()}", f"a guess from the digit {digit.group()!r}")
+    words = _words(value)
+    for pattern, code in PRIORITY_WORDS:
+        found = re.search(pattern, words)
+        if found is not None:
+            return Guess(code, f"a guess from the word {_word_at(words, found.start())!r}")
+    return Guess(None, "unknown word (null: no priority)")
 
 
 def _yaml(value: str) -> str:
@@ -326,6 +436,15 @@ def _yaml(value: str) -> str:
             "yes", "no", "true", "false", "null", "on", "off", "y", "n", "~"):
         return value.strip() if value == value.strip() else json.dumps(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _format_note(fmt: str) -> str:
+    """What to check of a detected layout: the order of day and month written as digits,
+    the century of two-digit years."""
+    doubts = [doubt for doubt, here in (("day/month order!", "%m" in fmt),
+                                        ("two-digit years: 69-99 read as 19xx", "%y" in fmt))
+              if here]
+    return "detected from the values" + (f" ({'; '.join(doubts)})" if doubts else "")
 
 
 def draft_mapping(prof: ExportProfile) -> str:
@@ -355,8 +474,11 @@ def draft_mapping(prof: ExportProfile) -> str:
     if prof.timestamp_format is not None or not prof.aware:
         out.append("timestamps:")
         if prof.timestamp_format is not None:
-            out.append(f'  format: "{prof.timestamp_format}"   # CHECK: detected from the '
-                       "values (day/month order!)")
+            out.append(f'  format: "{prof.timestamp_format}"   # CHECK: '
+                       f"{_format_note(prof.timestamp_format)}")
+        elif prof.time_column is None:  # no layout recognised: none is claimed
+            out.append('  # format: "%d-%b-%y %H:%M"   # CHECK: no column of times was '
+                       "recognised: name yours below and write its strptime layout here")
         out.append("  timezone: UTC   # CHECK: the zone of these naive times (e.g. "
                    "Europe/Rome); every duration depends on it")
         out.append("")
@@ -405,14 +527,8 @@ def draft_mapping(prof: ExportProfile) -> str:
         out.append(f"  {role}:   # every value of {prof.best(role)!r}, with its rows")
         for value, count in values[:MAX_VALUES]:
             g = guess(str(value))
-            if g is not None:
-                target, note = g, ""
-            elif role == "status":  # kept as a status of its own: the clocks run through it
-                target = _yaml(re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_")
-                               or "unknown")
-                note = "   # CHECK: no canonical guess (null would ignore its rows)"
-            else:
-                target, note = "null", "   # CHECK: unknown word (null: no priority)"
+            target = "null" if g.target is None else _yaml(g.target)
+            note = f"   # CHECK: {g.check}" if g.check else ""
             out.append(f"    {_yaml(str(value))}: {target}   # {count} rows{note}")
         if len(values) > MAX_VALUES:
             rest = sum(c for _, c in values[MAX_VALUES:])
