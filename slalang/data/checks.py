@@ -107,14 +107,16 @@ def derive_resolution(table: TicketTable) -> TicketTable:
     The derived instant follows the clocks' rule for ``resolved``: the *last* entry into
     resolved/closed from another status. Both are counted in ``table.notes`` so that the
     evaluation can say what it did (a ticket silently left open would breach every clock).
+    A ticket closed without any resolution is resolved when it was closed
+    (:func:`_resolved_when_closed`).
     """
     labels = table.event_status.labels
     if not labels or not len(table.event_at):
-        return table
+        return _resolved_when_closed(table)
     codes = np.asarray(table.event_status.codes)
     has = np.flatnonzero(codes >= 0)
     if not len(has):
-        return table
+        return _resolved_when_closed(table)
     done_label = np.array([x in DONE for x in labels] + [False], dtype=bool)
     offsets = np.asarray(table.event_offsets)
     owner = None
@@ -149,7 +151,7 @@ def derive_resolution(table: TicketTable) -> TicketTable:
     # whose history simply stops before the resolution is not contradicted)
     contradicted = ends_open & (resolved != NAT) & (last_at > resolved)
     if not derive.any() and not contradicted.any():
-        return table
+        return _resolved_when_closed(table)
     notes = dict(table.notes)
     if derive.any():
         fixed = resolved.copy()
@@ -161,5 +163,26 @@ def derive_resolution(table: TicketTable) -> TicketTable:
         ids = table.id[np.flatnonzero(contradicted)[:NOTE_IDS]]
         notes["resolved_at_contradicted"] = (int(contradicted.sum()),
                                              tuple(str(x) for x in ids))
+    table.notes = notes
+    return _resolved_when_closed(table)
+
+
+def _resolved_when_closed(table: TicketTable) -> TicketTable:
+    """A ticket closed with no resolution anywhere (no ``resolved_at``, none in its
+    history) was resolved at the latest when it was closed: ``resolved_at`` is taken from
+    ``closed_at``, as the history's closing is, and noted. A resolution clock otherwise ran
+    on to the evaluation instant, and an incident closed two minutes after it was opened
+    was a breach, or still "open" in the customer's report."""
+    closed = np.asarray(table.closed_at)
+    resolved = np.asarray(table.resolved_at)
+    take = (resolved == NAT) & (closed != NAT)
+    if not take.any():
+        return table
+    fixed = resolved.copy()
+    fixed[take] = closed[take]
+    notes = dict(table.notes)
+    ids = table.id[np.flatnonzero(take)[:NOTE_IDS]]
+    notes["resolved_at_from_closed"] = (int(take.sum()), tuple(str(x) for x in ids))
+    table = dataclasses.replace(table, resolved_at=fixed)
     table.notes = notes
     return table

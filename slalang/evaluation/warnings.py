@@ -180,6 +180,16 @@ def _note_warnings(counts) -> list[DataWarning]:
             f"resolved_at (e.g. {', '.join(ids)}): resolved_at was taken from the history "
             "(the last entry into resolved/closed)",
             "map the export's resolution time as fields.resolved_at to use its own"))
+    closed = counts.notes.get("resolved_at_from_closed")
+    if closed:
+        count, ids = closed
+        out.append(DataWarning(
+            "resolved-from-closed",
+            f"{count} ticket(s) were closed without a resolution time, in the export or "
+            f"their status history (e.g. {', '.join(ids)}): each was taken as resolved when "
+            "it was closed",
+            "map the export's resolution time as fields.resolved_at (a list of columns "
+            "falls back from one to the next) if it has one"))
     for key, code, what, read, hint in (
             ("instants_ambiguous", "ambiguous-local-times", "repeats",
              "read as the earlier of its two instants",
