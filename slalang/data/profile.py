@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slalang.data.rules import repeated_header
-from slalang.data.source import has_byte, read_bytes, read_csv
+from slalang.data.source import has_byte, read_bytes, read_csv, unique_header
 
 #: how many rows the content tests look at
 SAMPLE = 2000
@@ -212,21 +212,15 @@ def timestamp_format(values: list[str]) -> tuple[str | None, bool] | None:
 
 
 def _unique_names(names: list[str]) -> list[str]:
-    """Header names made unique and non-empty (a first look must not stop at a header the
-    reader refuses: ``Variant``, ``Variant (2)``, ``column 30``).
+    """Header names as the mapping's reader labels them (:func:`unique_header`): a name
+    written twice is ``Variant [column 5]`` and ``Variant [column 7]``, so that a draft
+    naming one of them names it as the reader will find it (it wrote ``Variant (2)``, which
+    no reader knew).
 
     >>> _unique_names(["a", "b", "a", ""])
-    ['a', 'b', 'a (2)', 'column 4']
+    ['a [column 1]', 'b', 'a [column 3]', '']
     """
-    out: list[str] = []
-    for k, name in enumerate(names, 1):
-        base = name.strip() or f"column {k}"
-        unique, n = base, 1
-        while unique in out:
-            n += 1
-            unique = f"{base} ({n})"
-        out.append(unique)
-    return out
+    return unique_header([name.strip() for name in names])
 
 
 def _read_leniently(data, file: str, delimiter: str, encoding: str) -> pa.Table:

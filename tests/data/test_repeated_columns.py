@@ -89,3 +89,23 @@ def test_labels_are_unique_and_leave_single_names_alone():
     assert unique_header(["a", "b", "a", "", "", "c"]) == [
         "a [column 1]", "b", "a [column 3]", "[column 4]", "[column 5]", "c"]
     assert unique_header(["a", ""]) == ["a", ""]
+
+
+def test_mapping_init_names_a_repeated_column_as_the_reader_finds_it(tmp_path):
+    """`mapping init` labelled a repeated name ``Prio (2)``, a name no reader knew: the
+    draft it wrote could not be read."""
+    import yaml
+    from click.testing import CliRunner
+
+    from slalang.cli import main
+
+    (tmp_path / "e.csv").write_text("Case;Customer;Opened;Prio;Prio\n"
+                                    "C1;Alfa Srl;01/07/2026 09:00;1;x\n"
+                                    "C2;Alfa Srl;02/07/2026 09:00;2;y\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["mapping", "init", str(tmp_path / "e.csv")])
+    assert r.exit_code == 0, r.output
+    assert yaml.safe_load(r.output)["fields"]["priority"] == "Prio [column 4]"
+    (tmp_path / "m.yaml").write_text(r.output, encoding="utf-8")
+    r = CliRunner().invoke(main, ["mapping", "check", str(tmp_path / "m.yaml"),
+                                  str(tmp_path / "e.csv")])
+    assert "2 evaluated + 0 ignored + 0 rejected" in r.output.splitlines()[0], r.output
