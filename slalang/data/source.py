@@ -128,11 +128,14 @@ MAX_HEADER_BYTES = 16 << 20
 
 def header_fields(data: pa.Buffer | bytes, delimiter: str = ",") -> list[str]:
     """The fields of the first line as written (spaces kept), however long the line."""
+    first = bytes(_first_line(data)).decode("utf-8", errors="replace")
+    return next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
+
+
+def _first_line(data: pa.Buffer | bytes) -> memoryview:
     view = memoryview(data)
     end = find_byte(data, ord("\n"), 0)
-    end = min(end if end >= 0 else len(view), MAX_HEADER_BYTES)
-    first = bytes(view[:end]).decode("utf-8", errors="replace")
-    return next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
+    return view[:min(end if end >= 0 else len(view), MAX_HEADER_BYTES)]
 
 
 def csv_header(data: pa.Buffer | bytes, file: str, delimiter: str = ",",
@@ -143,6 +146,11 @@ def csv_header(data: pa.Buffer | bytes, file: str, delimiter: str = ",",
     names = [n.strip() for n in header_fields(data, delimiter)]
     if not names or names == [""]:
         raise DataError("empty file: no header row", file=file, row=1)
+    if any("\ufffd" in n for n in names):  # a byte no UTF-8: pyarrow takes it into a name
+        try:
+            bytes(_first_line(data)).decode("utf-8")
+        except UnicodeDecodeError:
+            raise not_utf8([bytes(_first_line(data))], file, delimiter=delimiter) from None
     if not repeated:
         check_header(names, file)
     return names
@@ -179,6 +187,31 @@ def repeated_columns(columns: list[str], name: str) -> list[int]:
     found = (re.fullmatch(re.escape(f"{name} [column ".lstrip()) + r"(\d+)\]", c)
              for c in columns)
     return [int(m.group(1)) for m in found if m]
+
+
+def missing_column(name: str, columns: list[str], file: str, row: int | None = 1
+                   ) -> DataError:
+    """The error for a canonical column a file lacks, with what the file looks like: a
+    tool's export (none of the canonical columns: it needs a mapping), a tickets file given
+    as the events (its ``id`` beside no ``ticket_id``), a header that reads as one column.
+
+    >>> e = missing_column("id", ["number", "opened_at"], "x.csv")
+    >>> e.field, str(e).split("; ")[1].split(":")[0]
+    ('id', 'no column of the canonical form')
+    """
+    message = f"missing column {name!r} (columns: {', '.join(columns)})"
+    one = columns[0] if len(columns) == 1 else ""
+    guess = next((d for d in (";", "\t", "|", ",") if d in one), None)
+    if guess is not None:
+        shown = "\\t" if guess == "\t" else guess
+        message += f"; the header reads as one column: the file looks delimited by {shown!r}"
+    elif name in ("ticket_id", "at", "status") and {"id", "created_at"} <= set(columns):
+        message += ("; it looks like a tickets file: give it as --tickets, and the status "
+                    "events (ticket_id,at,status) as --events")
+    elif not {"id", "created_at", "ticket_id", "at"} & set(columns):
+        message += (f"; no column of the canonical form: a tool's export is read through a "
+                    f"mapping (--mapping FILE; slalang mapping init {file} drafts one)")
+    return DataError(message, file=file, row=row, field=name)
 
 
 def check_header(names: list[str], file: str) -> None:
@@ -468,11 +501,31 @@ def not_utf8(lines: Iterable[bytes], file: str, *, delimiter: str | None = None
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
             field = _field_with_bad_byte(line, header, delimiter)
+            other = _other_delimiter(header or _read_anyhow(line, delimiter), delimiter)
+            if other is not None:  # the "field" was the whole header line
+                field = None
+                hint += (f"; the header reads as one column: the file looks delimited by "
+                         f"{other!r}, which a mapping names as csv: {{delimiter: {other!r}}}")
             return DataError(f"not UTF-8 text: byte 0x{line[exc.start]:02x} cannot be decoded; "
                              f"{hint}", file=file, row=number, field=field)
         if delimiter is not None and header is None:
             header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
     return DataError(f"not UTF-8 text; {hint}", file=file)
+
+
+def _read_anyhow(line: bytes, delimiter: str | None) -> list[str] | None:
+    """The fields of a header line that is not UTF-8, its bad bytes replaced."""
+    if delimiter is None:
+        return None
+    text = line.decode("utf-8", errors="replace")
+    return next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+
+
+def _other_delimiter(header: list[str] | None, delimiter: str | None) -> str | None:
+    """The separator a header read as one column seems to use instead of ``delimiter``."""
+    if delimiter is None or not header or len(header) != 1:
+        return None
+    return next((d for d in (";", "\t", "|", ",") if d != delimiter and d in header[0]), None)
 
 
 def _field_with_bad_byte(line: bytes, header: list[str] | None, delimiter: str | None

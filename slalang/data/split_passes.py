@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slalang.data import split
+from slalang.data.source import missing_column
 from slalang.data.table import Rejection
-from slalang.errors import DataError
 from slalang.workpool import TaskPool
 
 
@@ -175,8 +175,7 @@ def require_columns(layout: split.Layout, names: tuple[str, ...]) -> None:
     """A DataError naming the first of ``names`` the file's header lacks."""
     for name in names:
         if name not in layout.names:
-            raise DataError(f"missing column {name!r} (columns: {', '.join(layout.names)})",
-                            file=layout.path, row=1, field=name)
+            raise missing_column(name, list(layout.names), layout.path)
 
 
 def first_error(results: list):

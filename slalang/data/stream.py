@@ -42,6 +42,7 @@ from slalang.data.source import (
     header_fields,
     is_utf8_error,
     kind_of,
+    missing_column,
     named_as,
     not_utf8,
 )
@@ -207,8 +208,7 @@ def csv_chunks(path: str | Path, types: dict[str, pa.DataType], rows: int,
     names = include if include is not None else header
     for name in names:
         if name not in header:
-            raise DataError(f"missing column {name!r} (columns: {', '.join(header)})",
-                            file=file, row=1, field=name)
+            raise missing_column(name, list(header), file)
     convert = pacsv.ConvertOptions(
         column_types={n: types.get(n, pa.string()) for n in names}, null_values=[""],
         strings_can_be_null=True, quoted_strings_can_be_null=True,
