@@ -110,17 +110,32 @@ class EventIndex:
             first = np.ones(len(ticket), dtype=bool)
             first[1:] = ticket[1:] != ticket[:-1]
             prev_status[first] = -1
-        pcodes, _ = codes_labels(tickets.event_priority) if len(all_at) else (
-            np.zeros(0, dtype=np.int32), [])
+        pcodes, plabels = codes_labels(tickets.event_priority) if len(all_at) else (
+            np.zeros(0, dtype=np.int32), ())
         has = pcodes >= 0
         p_ticket, p_at, p_code = all_ticket[has], all_at[has], pcodes[has]
-        # a repeated priority is no change; the first priority-bearing event always counts
-        # (a restart at or before the clock's start changes nothing)
+        # a repeated priority is no change, nor is a ticket's first priority event that
+        # restates the priority it was opened with (it restarted a `restart` clock there)
         change = np.ones(len(p_ticket), dtype=bool)
         if len(p_ticket):
             change[1:] = (p_ticket[1:] != p_ticket[:-1]) | (p_code[1:] != p_code[:-1])
+            first = np.flatnonzero(np.append(True, p_ticket[1:] != p_ticket[:-1]))
+            change[first] = _differs_from_opening(tickets, p_ticket[first], p_code[first],
+                                                  plabels)
         return cls(n, ticket, at, status, labels, next_at, prev_status,
                    p_ticket[change], p_at[change])
+
+
+def _differs_from_opening(tickets, ticket: np.ndarray, code: np.ndarray,
+                          labels: tuple[str, ...]) -> np.ndarray:
+    """Whether each event's priority (``code`` into the events' ``labels``) differs from the
+    one its ticket was opened with (a ticket opened with none: it does)."""
+    t_codes, t_labels = codes_labels(tickets.priority)
+    # the events' priority codes in the tickets' labels (-2: a label the tickets lack)
+    index = {label: k for k, label in enumerate(t_labels)}
+    as_ticket = np.array([index.get(label, -2) for label in labels] or [-2], dtype=np.int64)
+    opened = np.asarray(t_codes, dtype=np.int64)[ticket]
+    return (opened < 0) | (as_ticket[code] != opened)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,13 @@ scalar ``elapsed``/``due``. The two paths are written independently and a differ
 holds them to the same verdicts on every ticket. The timeline says, for each stretch between
 the clock's start and stop, whether it counted, was paused (and by which status), fell outside
 working hours or on a holiday/closure, each with the policy line responsible.
+
+A ticket's priority may change (events carrying a ``priority``): the targets are always the
+final priority's, which a reader cannot guess from the timeline alone. So the explanation lists
+every change (when, from what to what), the renderers put each one in the timeline, and every
+metric says how its clock took the change: ``carry`` measures the whole elapsed time, from the
+start, against the final target; ``restart`` restarted the clock at the last change before it
+stopped.
 """
 
 from __future__ import annotations
@@ -23,6 +30,16 @@ _INSTANT_FIELDS = {"created": "created_at", "first_response": "first_response_at
                    "resolved": "resolved_at", "closed": "closed_at"}
 
 SegmentKind = Literal["counted", "paused", "outside hours", "holiday/closure"]
+
+
+@dataclass(frozen=True)
+class PriorityChange:
+    """An event that changed the ticket's priority, at ``at`` (epoch seconds)."""
+
+    at: int
+    #: the priority before it (None: the ticket was opened without one)
+    before: str | None
+    after: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,8 @@ class MetricExplanation:
     row: PlanRow | None
     segments: tuple[Segment, ...]
     note: str = ""
+    #: the instant ``on priority change restart`` moved the clock's start to (None: it did not)
+    priority_restart: int | None = None
 
     @property
     def status_name(self) -> str:
@@ -72,6 +91,13 @@ class Explanation:
     exclusion: int = -1
     #: why the ticket is invalid (empty when it is not)
     problems: tuple[str, ...] = ()
+    #: the ticket's priority changes in time order (``priority`` is the last one's ``after``)
+    priority_changes: tuple[PriorityChange, ...] = ()
+
+    @property
+    def priority_opened(self) -> str | None:
+        """The priority the ticket was opened with (``priority`` when it never changed)."""
+        return self.priority_changes[0].before if self.priority_changes else self.priority
 
 
 def _epoch(value) -> int | None:
@@ -88,6 +114,31 @@ def _final_priority(ticket: dict) -> str | None:
         if e.get("priority"):
             prio = e["priority"]
     return prio
+
+
+def priority_changes(ticket: dict) -> tuple[PriorityChange, ...]:
+    """The ticket's priority changes: each event whose priority differs from the one the
+    ticket had then (opened with, or last changed to). An event restating it is no change."""
+    changes: list[PriorityChange] = []
+    prio = ticket.get("priority") or None
+    for e in ticket.get("events", ()):
+        new = e.get("priority") or None
+        if new is not None and new != prio:
+            changes.append(PriorityChange(_epoch(e["at"]), prio, new))
+        prio = new or prio
+    return tuple(changes)
+
+
+def _last_priority_event(events, end: int, opened: str | None) -> int | None:
+    """The last instant before ``end`` at which ``on priority change restart`` restarts a
+    clock. As in the vectorised path (``EventIndex.build``) a priority repeating the one the
+    ticket had (``opened`` with, or last changed to) is no change."""
+    last, prev = None, opened
+    for at, _, p in events:
+        if p and p != prev and at < end:
+            last = at if last is None else max(last, at)
+        prev = p or prev
+    return last
 
 
 def _resolve(plan: Plan, ticket: dict, roster: Roster | None):
@@ -139,6 +190,12 @@ def clock_window(clock: ClockDef, ticket: dict, as_of: int):
     ``stop`` is None while the clock runs (``end`` is then ``as_of``); ``start`` None when it
     never started. Pauses are ``(status, from, to)`` clipped to ``[start, end)``.
     """
+    return _window(clock, ticket, as_of)[:4]
+
+
+def _window(clock: ClockDef, ticket: dict, as_of: int):
+    """:func:`clock_window`, and the instant a priority change restarted the clock (None when
+    none did), which the explanation names: a start that is no start event needs a reason."""
     events = [(_epoch(e["at"]), e.get("status"), e.get("priority"))
               for e in ticket.get("events", ())]
     statuses = [(at, s) for at, s, _ in events if s]
@@ -165,14 +222,13 @@ def clock_window(clock: ClockDef, ticket: dict, as_of: int):
             at, s = statuses[k]
             if statuses[k - 1][1] in DONE_STATUSES and s not in DONE_STATUSES and at < end:
                 start = max(start, at)
+    restarted = None
     if start is not None and clock.on_priority_change == "restart":
-        prev = None
-        for at, _, p in events:
-            if p and p != prev and at < end:
-                start = max(start, at)
-            prev = p or prev
+        last = _last_priority_event(events, end, ticket.get("priority") or None)
+        if last is not None and last > start:
+            start = restarted = last
     if start is None or start > as_of:
-        return None, stop, end, []
+        return None, stop, end, [], None
     end = max(end, start)
     pauses = []
     for k, (at, s) in enumerate(statuses):
@@ -181,7 +237,7 @@ def clock_window(clock: ClockDef, ticket: dict, as_of: int):
             a, b = max(at, start), min(nxt, end)
             if a < b:
                 pauses.append((s, a, b))
-    return start, stop, end, pauses
+    return start, stop, end, pauses, restarted
 
 
 def _utc(t: int) -> dt.datetime:
@@ -274,7 +330,7 @@ def explain_ticket(plan: Plan, ticket: dict, as_of: int | dt.datetime,
             out.append(MetricExplanation(metric, EXCLUDED, None, None, 0, -1, None, None, (),
                                          f"tier {tier} promises no {metric} for {prio}"))
             continue
-        start, stop, end, pauses = clock_window(clock, ticket, as_of)
+        start, stop, end, pauses, restarted = _window(clock, ticket, as_of)
         if start is None:
             out.append(MetricExplanation(metric, OPEN, None, stop, 0, row.target_seconds, None,
                                          row, (), f"the clock has not started ({clock.start})"))
@@ -290,15 +346,87 @@ def explain_ticket(plan: Plan, ticket: dict, as_of: int | dt.datetime,
             status = BREACHED if elapsed > row.target_seconds else OPEN
         segs = _timeline(cal, policy.calendar(row.calendar), clock, row, start, end, pauses)
         out.append(MetricExplanation(metric, status, start, stop, elapsed, row.target_seconds,
-                                     due_at, row, tuple(segs)))
+                                     due_at, row, tuple(segs), priority_restart=restarted))
     return Explanation(str(ticket.get("id")), ticket.get("customer"), tier, tier_src, prio,
-                       prio_src, as_of, tuple(out), exclusion, tuple(problems))
+                       prio_src, as_of, tuple(out), exclusion, tuple(problems),
+                       priority_changes(ticket))
 
 
 def _local(t: int | None, zone) -> str:
     if t is None:
         return "-"
     return _utc(t).astimezone(zone).isoformat(sep=" ")
+
+
+def _ran_at(expl: Explanation, start: int, end: int) -> list[str]:
+    """The priorities the ticket had while a clock ran, ``[start, end)``, in time order."""
+    now = expl.priority_opened
+    for c in expl.priority_changes:
+        if c.at <= start:
+            now = c.after
+    # a ticket opened without a priority ran without one until its first change
+    ran = [now or "no priority"]
+    for c in expl.priority_changes:
+        if start < c.at < end and c.after not in ran:
+            ran.append(c.after)
+    return ran
+
+
+def _restart_text(m: MetricExplanation, zone) -> str:
+    """Why a ``restart`` clock starts where it does (or why it does not restart)."""
+    if m.priority_restart is None:
+        return "no change came while the clock ran, so it did not restart; "
+    return f"the clock restarted at the change at {_local(m.priority_restart, zone)}; "
+
+
+def priority_note(expl: Explanation, m: MetricExplanation, clock: ClockDef,
+                  zone) -> str | None:
+    """How the metric took the ticket's priority changes: the target is the final priority's,
+    and ``carry`` measures all the elapsed time against it while ``restart`` restarted the
+    clock. None when the priority never changed (and no priority event restarted the clock)."""
+    if m.start is None or m.row is None:
+        return None
+    if not expl.priority_changes and m.priority_restart is None:
+        return None
+    final = expl.priority or "-"
+    text = (f"target: {format_duration(m.target)} of {final}, the final priority; on priority "
+            f"change {clock.on_priority_change} ({where(clock.span)}): ")
+    if clock.on_priority_change == "restart":
+        text += _restart_text(m, zone)
+    end = m.stop if m.stop is not None else expl.as_of
+    ran = _ran_at(expl, m.start, end)
+    others = [p for p in ran if p != final]
+    if not others:
+        return text + f"it ran at {final} throughout"
+    if final in ran:
+        # the clock kept its start through the change (carry), so the time before it counts
+        return text + f"its time at {', '.join(others)} counts against {final}'s target too"
+    after = "it stopped" if m.stop is not None else "the as-of"
+    return (text + f"it ran at {' then '.join(others)} throughout; the change to {final} came "
+            f"after {after}, and the final priority sets the target")
+
+
+def _history_line(expl: Explanation, zone) -> str:
+    """The header line naming every priority the ticket had, and which one the verdicts use."""
+    steps = [f"{expl.priority_opened or 'none'} when opened"]
+    steps += [f"{c.after} from {_local(c.at, zone)}" for c in expl.priority_changes]
+    return (f"priority changed: {', '.join(steps)}; the targets are those of the final "
+            f"priority, {expl.priority or '-'}")
+
+
+def _with_changes(entries: list[tuple[int, str]], changes: tuple[PriorityChange, ...],
+                  zone) -> list[str]:
+    """The timeline's ``(instant, line)`` entries with a line per priority change put in time
+    order: before the first entry at or after it (a change at an instant precedes what happens
+    then, e.g. the restart it causes), the ones after the last entry at the end."""
+    marks = [(c.at, f"  priority {_local(c.at, zone)}  {c.before or 'none'} -> {c.after}")
+             for c in changes]
+    out: list[str] = []
+    for at, line in entries:
+        while marks and marks[0][0] <= at:
+            out.append(marks.pop(0)[1])
+        out.append(line)
+    return out + [line for _, line in marks]
 
 
 #: how a compact stretch names the uncounted stretches folded into it
@@ -371,6 +499,8 @@ def explanation_to_text(expl: Explanation, plan: Plan, source: str | None = None
              f"priority {expl.priority or '-'} (from the {expl.priority_source})",
              f"as of {_local(expl.as_of, zone)}"
              + (f" ({as_of_reason})" if as_of_reason else "")]
+    if expl.priority_changes:
+        lines.insert(1, _history_line(expl, zone))
     for m in expl.metrics:
         lines.append("")
         head = f"{m.metric}: {m.status_name}"
@@ -385,16 +515,24 @@ def explanation_to_text(expl: Explanation, plan: Plan, source: str | None = None
         if m.start is None:
             continue
         clock = m.row.clock if m.row else None
-        lines.append(f"  start    {_local(m.start, zone)}  {clock.start if clock else ''}")
+        why = priority_note(expl, m, clock, zone) if clock else None
+        if why:
+            lines.append(f"  {why}")
+        started = str(clock.start) if clock else ""
+        if m.priority_restart is not None:
+            started += ", restarted at a priority change (on priority change restart)"
+        entries = [(m.start, f"  start    {_local(m.start, zone)}  {started}")]
         for s in compact_segments(m.segments) if compact else m.segments:
             amount = format_duration(s.seconds) if s.kind == "counted" else ""
             note = f" ({s.note})" if s.note else ""
-            lines.append(f"  {_local(s.start, zone)} -> {_local(s.end, zone)}  "
-                         f"{s.kind + note:<36} {amount:>9}  {where(s.span)}")
+            entries.append((s.start, f"  {_local(s.start, zone)} -> {_local(s.end, zone)}  "
+                                     f"{s.kind + note:<36} {amount:>9}  {where(s.span)}"))
         if m.stop is not None:
-            lines.append(f"  stop     {_local(m.stop, zone)}  {clock.stop if clock else ''}")
+            entries.append((m.stop, f"  stop     {_local(m.stop, zone)}  "
+                                    f"{clock.stop if clock else ''}"))
         else:
-            lines.append(f"  running  at {_local(expl.as_of, zone)}")
+            entries.append((expl.as_of, f"  running  at {_local(expl.as_of, zone)}"))
+        lines.extend(_with_changes(entries, expl.priority_changes, zone))
         lines.append(f"  due      {_local(m.due_at, zone)}")
     return "\n".join(lines) + "\n"
 
@@ -403,6 +541,10 @@ def explanation_to_json(expl: Explanation, plan: Plan, source: str | None = None
     """The explanation as JSON-ready data; instants are ISO 8601 in the policy's time zone.
 
     ``source`` is the ticket's ``file:row``, kept as ``"source"`` (None when not given).
+    ``priority_changes`` lists the ticket's priority changes (``at``, ``from``, ``to``; empty
+    when it never changed); per metric, ``on_priority_change`` is its clock's rule,
+    ``priority_restarted_at`` where a ``restart`` moved the start (else null) and
+    ``priority_note`` the text line saying how the changes were taken (null without changes).
     """
     from zoneinfo import ZoneInfo
 
@@ -415,6 +557,8 @@ def explanation_to_json(expl: Explanation, plan: Plan, source: str | None = None
         "ticket": expl.ticket_id, "source": source, "customer": expl.customer,
         "tier": expl.tier, "tier_source": expl.tier_source,
         "priority": expl.priority, "priority_source": expl.priority_source,
+        "priority_changes": [{"at": iso(c.at), "from": c.before, "to": c.after}
+                             for c in expl.priority_changes],
         "as_of": iso(expl.as_of), "problems": list(expl.problems),
         "exclusion": (where(plan.policy.exclusions[expl.exclusion].span)
                       if expl.exclusion >= 0 else None),
@@ -426,5 +570,15 @@ def explanation_to_json(expl: Explanation, plan: Plan, source: str | None = None
             "segments": [{"from": iso(s.start), "to": iso(s.end), "kind": s.kind,
                           "seconds": s.seconds, "note": s.note or None,
                           "source": where(s.span)} for s in m.segments],
+            **_priority_json(expl, m, plan.policy.clock(m.metric), zone, iso),
         } for m in expl.metrics],
     }
+
+
+def _priority_json(expl: Explanation, m: MetricExplanation, clock: ClockDef, zone,
+                   iso) -> dict:
+    """A metric's JSON fields about the priority (added after the others, so that the older
+    fields keep their order)."""
+    return {"on_priority_change": clock.on_priority_change,
+            "priority_restarted_at": iso(m.priority_restart),
+            "priority_note": priority_note(expl, m, clock, zone)}
