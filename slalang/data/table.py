@@ -382,13 +382,19 @@ class TicketTable:
             out[name] = values[i]
         return out
 
-    def current_priority(self) -> Categorical:
-        """Each ticket's priority after its last priority-change event (else the opening one)."""
+    def current_priority(self, as_of: int | None = None) -> Categorical:
+        """Each ticket's priority after its last priority-change event (else the opening one);
+        with ``as_of``, its last change at or before that instant: a change recorded later
+        was not known then, as a stop recorded later is not (a month's report re-run on a
+        later export kept its open tickets open but judged them by a later priority)."""
         labels = list(self.priority.labels)
         remap = np.array([_label_index(labels, lab) for lab in self.event_priority.labels]
                          + [-1], dtype=np.int32)
         codes = self.priority.codes.copy()
-        changes = np.flatnonzero(self.event_priority.codes >= 0)
+        known = self.event_priority.codes >= 0
+        if as_of is not None:
+            known &= np.asarray(self.event_at) <= as_of
+        changes = np.flatnonzero(known)
         if len(changes):
             owner = np.searchsorted(self.event_offsets, changes, side="right") - 1
             # later changes overwrite earlier ones: fancy assignment keeps the last write

@@ -108,20 +108,24 @@ def _epoch(value) -> int | None:
     return int(value)
 
 
-def _final_priority(ticket: dict) -> str | None:
+def _final_priority(ticket: dict, as_of: int) -> str | None:
+    """The priority after the ticket's last change known at ``as_of``."""
     prio = ticket.get("priority") or None
     for e in ticket.get("events", ()):
-        if e.get("priority"):
+        if e.get("priority") and _epoch(e["at"]) <= as_of:
             prio = e["priority"]
     return prio
 
 
-def priority_changes(ticket: dict) -> tuple[PriorityChange, ...]:
-    """The ticket's priority changes: each event whose priority differs from the one the
-    ticket had then (opened with, or last changed to). An event restating it is no change."""
+def priority_changes(ticket: dict, as_of: int | None = None) -> tuple[PriorityChange, ...]:
+    """The ticket's priority changes (known at ``as_of`` when given): each event whose
+    priority differs from the one the ticket had then (opened with, or last changed to). An
+    event restating it is no change."""
     changes: list[PriorityChange] = []
     prio = ticket.get("priority") or None
     for e in ticket.get("events", ()):
+        if as_of is not None and _epoch(e["at"]) > as_of:
+            break
         new = e.get("priority") or None
         if new is not None and new != prio:
             changes.append(PriorityChange(_epoch(e["at"]), prio, new))
@@ -141,7 +145,7 @@ def _last_priority_event(events, end: int, opened: str | None) -> int | None:
     return last
 
 
-def _resolve(plan: Plan, ticket: dict, roster: Roster | None):
+def _resolve(plan: Plan, ticket: dict, roster: Roster | None, as_of: int):
     """(tier, tier source, priority, priority source, problems)."""
     policy = plan.policy
     problems = []
@@ -160,7 +164,7 @@ def _resolve(plan: Plan, ticket: dict, roster: Roster | None):
                         f"{cust.tier!r}")
     if tier is not None and tier not in plan.tiers:
         problems.append(f"tier: unknown tier {tier!r}")
-    prio, prio_src = _final_priority(ticket), "ticket"
+    prio, prio_src = _final_priority(ticket, as_of), "ticket"
     deriv = policy.priority_derivation
     if prio is None and deriv is not None:
         for rule in deriv.rules:
@@ -308,7 +312,7 @@ def explain_ticket(plan: Plan, ticket: dict, as_of: int | dt.datetime,
     """Explain every metric of one ticket (a ``TicketTable.row`` dict) as of ``as_of``."""
     as_of = _epoch(as_of)
     policy = plan.policy
-    tier, tier_src, prio, prio_src, problems = _resolve(plan, ticket, roster)
+    tier, tier_src, prio, prio_src, problems = _resolve(plan, ticket, roster, as_of)
     # a tier that could not be resolved (unknown, or contradicting the roster) is no tier for
     # the exclusions either, as in the vectorised path
     resolved_tier = None if any(p.startswith("tier:") for p in problems) else tier
@@ -349,7 +353,7 @@ def explain_ticket(plan: Plan, ticket: dict, as_of: int | dt.datetime,
                                      due_at, row, tuple(segs), priority_restart=restarted))
     return Explanation(str(ticket.get("id")), ticket.get("customer"), tier, tier_src, prio,
                        prio_src, as_of, tuple(out), exclusion, tuple(problems),
-                       priority_changes(ticket))
+                       priority_changes(ticket, as_of))
 
 
 def _local(t: int | None, zone) -> str:

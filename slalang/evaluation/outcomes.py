@@ -136,13 +136,15 @@ def resolve_tier(plan: Plan, tickets, roster: Roster | None
     return tier, why, c_codes
 
 
-def resolve_priority(plan: Plan, tickets, tier: Categorical) -> tuple[np.ndarray, np.ndarray]:
+def resolve_priority(plan: Plan, tickets, tier: Categorical, as_of: int | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """(priority index into plan.priorities or -1, why-code) per ticket.
 
-    The final priority (after the last change event); the policy's matrix fills in tickets
-    that have none. why: 0 resolved, 1 unknown priority, 2 no priority.
+    The final priority (after the last change event, at or before ``as_of`` when given); the
+    policy's matrix fills in tickets that have none. why: 0 resolved, 1 unknown priority, 2
+    no priority.
     """
-    codes, labels = codes_labels(tickets.current_priority())
+    codes, labels = codes_labels(tickets.current_priority(as_of))
     prios = plan.priorities
     prio = _map_labels(labels, prios)[codes]
     missing = codes < 0
@@ -180,12 +182,12 @@ def match_exclusions(plan: Plan, tickets, tier: Categorical, priority: Categoric
 
 
 def _rejections(tickets, bad: np.ndarray, tier_why, prio_why, c_codes, plan: Plan,
-                roster: Roster | None = None) -> list[Rejection]:
+                roster: Roster | None = None, as_of: int | None = None) -> list[Rejection]:
     """One rejection per invalid ticket (loops only over the invalid ones)."""
     out = []
     c_labels = codes_labels(tickets.customer)[1]
     t_codes, t_labels = codes_labels(tickets.tier)
-    p_codes, p_labels = codes_labels(tickets.current_priority())
+    p_codes, p_labels = codes_labels(tickets.current_priority(as_of))
     rows = np.asarray(tickets.source_row) if len(tickets.source_row) else None
     file = tickets.source or "<tickets>"
     for i in np.flatnonzero(bad).tolist():
@@ -238,14 +240,15 @@ def table_outcomes(plan: Plan, tickets, roster: Roster | None, as_of: int) -> Ou
     n_m = len(metrics)
     tier_idx, tier_why, c_codes = resolve_tier(plan, tickets, roster)
     tier = Categorical(tier_idx, plan.tiers)
-    prio_idx, prio_why = resolve_priority(plan, tickets, tier)
+    prio_idx, prio_why = resolve_priority(plan, tickets, tier, as_of)
     priority = Categorical(prio_idx, plan.priorities)
     exclusion = match_exclusions(plan, tickets, tier, priority)
     excluded = exclusion >= 0
     invalid = ((tier_why > 0) | (prio_why > 0)) & ~excluded
     rejected = list(tickets.rejected)
     if invalid.any():
-        rejected += _rejections(tickets, invalid, tier_why, prio_why, c_codes, plan, roster)
+        rejected += _rejections(tickets, invalid, tier_why, prio_why, c_codes, plan, roster,
+                                as_of)
 
     # lookup (tier, metric, priority) -> plan row, and per-row target and calendar
     n_t, n_p = len(plan.tiers), len(plan.priorities)

@@ -214,3 +214,38 @@ def test_a_restated_priority_does_not_restart_the_clock(tmp_path):
     resolution = next(m for m in data["metrics"] if m["metric"] == "resolution")
     assert resolution["priority_restarted_at"] is None
     assert resolution["elapsed_s"] == 8 * 3600
+
+
+#: opened P3 on the last evening of July, raised to P1 on 2 August, resolved on 3 August
+LATE_TICKETS = """\
+id,customer,tier,priority,created_at,first_response_at,resolved_at
+T-1,Alfa,Standard,P3,2026-07-31T20:00:00+02:00,2026-07-31T20:10:00+02:00,\
+2026-08-03T09:00:00+02:00
+"""
+LATE_EVENTS = "ticket_id,at,status,priority\nT-1,2026-08-02T09:00:00+02:00,,P1\n"
+
+
+@pytest.mark.parametrize("engine", ["memory", "chunks"])
+def test_a_change_after_the_as_of_is_not_known_yet(tmp_path, engine):
+    """July's report, as of the end of July, judged a ticket still open then by the P1 it
+    was raised to on 2 August: a change not known at the as-of, where a resolution recorded
+    after it is not known either. Re-run on a later export, a month's verdicts changed.
+    The priority is now the one known at the as-of, in the evaluation and in explain."""
+    write(tmp_path, "carry", LATE_EVENTS)
+    (tmp_path / "t.csv").write_text(LATE_TICKETS, encoding="utf-8")
+    common = ["--tickets", str(tmp_path / "t.csv"), "--events", str(tmp_path / "e.csv")]
+
+    def verdicts(period: str) -> dict:
+        r = CliRunner().invoke(main, ["evaluate", str(tmp_path / "p.sla"), *common,
+                                      "--period", period, "--engine", engine,
+                                      "--csv", str(tmp_path / "v.csv")])
+        assert r.exit_code == 0, r.output
+        rows = (tmp_path / "v.csv").read_text().splitlines()[1:]
+        return {row.split(",")[4].strip('"'): row.split(",")[3].strip('"') for row in rows}
+
+    assert verdicts("2026-07") == {"response": "P3", "resolution": "P3"}
+    assert verdicts("2026-07-01..2026-08-31") == {"response": "P1", "resolution": "P1"}
+    r = CliRunner().invoke(main, ["explain", str(tmp_path / "p.sla"), *common, "--ticket",
+                                  "T-1", "--period", "2026-07", "--format", "json"])
+    data = json.loads(r.output)
+    assert (data["priority"], data["priority_changes"]) == ("P3", [])
