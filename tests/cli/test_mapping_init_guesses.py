@@ -56,12 +56,12 @@ def test_a_keyword_inside_a_phrase_is_marked_as_a_guess(tmp_path):
     assert r.exit_code == 0, r.output
     lines = value_lines(r.output, "status")
     doc = yaml.safe_load(r.output)["values"]["status"]
-    # the guesses themselves are kept ...
-    assert doc["Assign seriousness"] == "in_progress"
+    # the guesses themselves are kept (but the status opening every ticket is its creation)
+    assert doc["Assign seriousness"] == "new"
     assert doc["Resolve SW anomaly"] == "resolved"
     assert doc["Problem Closure"] == "closed"
     # ... and say they are guesses, with the word they came from
-    assert "# CHECK: a guess from the word 'assign'" in lines["Assign seriousness"]
+    assert "# CHECK: the first row of 100% of the tickets" in lines["Assign seriousness"]
     assert "# CHECK: a guess from the word 'resolve'" in lines["Resolve SW anomaly"]
     assert "# CHECK: a guess from the word 'closure'" in lines["Problem Closure"]
     assert "CHECK" in lines["Take in charge ticket"]
@@ -168,3 +168,24 @@ def test_the_summary_says_when_no_time_column_was_found(tmp_path):
     assert "ISO 8601" not in r.output
     assert "no time column found" in r.output
     assert "CHECK: no column of times was recognised" in out.read_text()
+
+
+def test_the_status_that_opens_most_tickets_of_an_event_log_is_their_creation(tmp_path):
+    """The help-desk log opens 94 % of its tickets with "Assign seriousness": guessed
+    in_progress from its words, a status of init's own first_response list, it stopped the
+    response clock at creation (424 of 442 responses met at 0 s). The status that opens
+    most tickets is now mapped to new, with a CHECK saying why; "Take in charge" is a
+    guessed response."""
+    rows = ["Case ID,Activity,Complete Timestamp,customer"]
+    for k in range(10):
+        rows.append(f"C{k},Assign seriousness,2012/10/0{k % 9 + 1} 08:00:00.000,Alfa")
+        rows.append(f"C{k},Take in charge ticket,2012/10/0{k % 9 + 1} 09:00:00.000,Alfa")
+        rows.append(f"C{k},Resolved,2012/10/0{k % 9 + 1} 10:00:00.000,Alfa")
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["mapping", "init", str(tmp_path / "log.csv")])
+    assert r.exit_code == 0, r.output
+    assert ("    Assign seriousness: new   # 10 rows   # CHECK: the first row of 100% of the "
+            "tickets: their creation, not a response (its words suggest in_progress)"
+            in r.output)
+    assert "    Take in charge ticket: in_progress   # 10 rows   # CHECK: a guess from the word " \
+           "'charge'" in r.output
