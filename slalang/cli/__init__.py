@@ -82,7 +82,9 @@ def run() -> None:
     then the process ends without the interpreter's teardown
     (:func:`~slalang.cli.process_exit.exit_process`)."""
     from slalang.cli.process_exit import exit_process
+    from slalang.cli.stdio import reopen_closed_streams
 
+    reopen_closed_streams()
     try:
         main(prog_name="slalang")
     except SystemExit as exc:
