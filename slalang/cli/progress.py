@@ -64,6 +64,11 @@ class Progress:
         with self._lock:
             if self.closed:
                 return
+            # a line as wide as the terminal wraps, and "\r" then rewrites only its last
+            # row: every redraw left a row behind on a narrow pane
+            columns = _columns(self.stream)
+            if columns > 1:
+                text = text[:columns - 1]
             pad = max(self.width - len(text), 0)
             self.stream.write("\r" + text + " " * pad)
             self.stream.flush()
@@ -88,6 +93,17 @@ class Progress:
         if self.width:
             self.stream.write("\r" + " " * self.width + "\r")
             self.width = 0
+
+
+def _columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` writes to, read at each draw (a pane may be
+    resized); 0 when it has none."""
+    import os
+
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # no descriptor, or no terminal behind it
+        return 0
 
 
 #: the words of each phase: (doing, what is counted; or, for a step without counts, what

@@ -159,3 +159,31 @@ def test_a_large_replay_and_calibration_count_their_chunks(monkeypatch, tmp_path
         r = CliRunner().invoke(main, [*args, "--quiet"])
         assert r.exit_code == 0, r.output
         assert terminal.getvalue() == ""
+
+
+def test_the_line_fits_a_narrow_terminal():
+    """On a pane narrower than the line, the line wrapped and "\\r" rewrote only its last
+    row: each redraw left a row behind, all still on screen after the run. The line is
+    cut to the terminal's width, one column short, read at each draw."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 20, 0, 0))
+        with open(follower, "w", closefd=False) as terminal:
+            clock = Clock()
+            p = pg.Progress(terminal, clock)
+            clock.now += 3
+            p("read", 250_000, 1_000_000)
+            p.close()
+        drawn = os.read(leader, 4096).decode()
+    finally:
+        os.close(leader)
+        os.close(follower)
+    lines = [x for x in drawn.replace("\r\n", "\n").split("\r") if x.strip()]
+    assert lines == ["reading: 250,000 of"]  # 19 columns of a 20-column terminal
