@@ -45,3 +45,35 @@ def namespace() -> str:
         return str(os.stat("/proc/self/ns/pid").st_ino)
     except OSError:
         return "0"
+
+
+def process_prefix(prefix: str) -> str:
+    """``prefix`` followed by this process's pid namespace and id (mkdtemp adds the rest)."""
+    return f"{prefix}{namespace()}-{os.getpid()}-"
+
+
+def remove_stale(folder: str | os.PathLike, prefix: str) -> None:
+    """Remove the folders in ``folder`` named exactly as :func:`process_prefix` and
+    ``mkdtemp`` name them (``prefix``, this pid namespace, a pid, random letters) whose
+    process is gone: a run killed outright (SIGKILL, the OOM killer, a CI timeout) cannot
+    remove its temporary folders, and in shared memory they hold memory until a restart.
+    Anything else is left alone: another namespace's folders (its pids mean nothing here), a
+    running conversion's, a file or a symlink of that name."""
+    import re
+    import shutil
+    from pathlib import Path
+
+    pattern = re.compile(re.escape(f"{prefix}{namespace()}-") + r"(\d+)-[a-z0-9_]+")
+    try:
+        names = os.listdir(folder)
+    except OSError:  # not there, or not readable: nothing of ours to remove
+        return
+    for name in names:
+        found = pattern.fullmatch(name)
+        if found is None:
+            continue
+        pid = int(found.group(1))
+        path = Path(folder) / name
+        if pid == os.getpid() or alive(pid) or path.is_symlink() or not path.is_dir():
+            continue
+        shutil.rmtree(path, ignore_errors=True)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -64,15 +67,33 @@ def close_pool(pool: ProcessPoolExecutor, *, failed: bool) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
+#: a result pickled to more bytes than this goes back through a file (see :class:`TaskPool`):
+#: a pipe takes a write of up to 4,096 bytes whole (POSIX's PIPE_BUF), header and all
+INLINE_BYTES = 3072
+#: the folders of spilled results: ``<prefix><pid namespace>-<pid>-<random>``, removed by the
+#: next pool when the run that made one was killed
+SPILL_PREFIX = "slalang-results-"
+SHM = "/dev/shm"
+
+
 class TaskPool:
     """Any tasks on worker processes, results taken in submission order, a few tasks in
     flight per worker (memory stays bounded by the workers' count); with one worker, the
-    tasks run in this process."""
+    tasks run in this process.
+
+    A result of more than :data:`INLINE_BYTES` comes back through a file of its own (in
+    shared memory where there is some), the pipe carrying only its name. CPython's executor
+    reads a result whole from the pipe the workers share: a worker killed while it wrote one
+    (the out-of-memory killer on a loaded machine) left the rest of the message never to
+    come, and the run waited for it forever, SIGTERM included. A write that small is whole
+    or absent, so the death is seen and said (:class:`~slalang.errors.WorkerLost`)."""
 
     def __init__(self, workers: int) -> None:
         self.workers = max(workers, 1)
         self._pool: ProcessPoolExecutor | None = None
+        self._spill: str | None = None
         if self.workers > 1:
+            self._spill = spill_folder()
             self._pool = process_pool(self.workers, ["slalang.evaluation.workers",
                                                      "slalang.data.split"], _worker_start,
                                       (os.getpid(),))
@@ -81,8 +102,12 @@ class TaskPool:
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
-        if self._pool is not None:
-            close_pool(self._pool, failed=exc_type is not None)
+        try:
+            if self._pool is not None:
+                close_pool(self._pool, failed=exc_type is not None)
+        finally:
+            if self._spill is not None:
+                shutil.rmtree(self._spill, ignore_errors=True)
 
     def map(self, fn, tasks, *, here: bool = False, helped: bool = False) -> Iterator:
         """``fn(*task)`` for each task, in order (``here``: in this process). ``helped``:
@@ -113,7 +138,8 @@ class TaskPool:
         for k in range(len(tasks)):
             while start < stop and len(pending) <= IN_FLIGHT * self.workers:
                 with held():  # a submission may start a worker: not stopped half-way
-                    pending.append((start, self._pool.submit(fn, *tasks[start])))
+                    pending.append((start, self._pool.submit(spilled, self._spill, fn,
+                                                             *tasks[start])))
                 start += 1
             while k not in done and helped and start < stop:
                 if any(f.done() for _, f in pending):
@@ -124,7 +150,47 @@ class TaskPool:
             if k in done:
                 yield done.pop(k)
             else:
-                yield pending.popleft()[1].result()
+                yield unspilled(pending.popleft()[1].result())
+
+
+def spill_folder() -> str:
+    """A new folder for spilled results: in shared memory when it is a writable tmpfs (the
+    files pass from one process to another and are deleted once read), else the system's
+    temp folder; the folders killed runs left are removed first."""
+    from slalang.processes import process_prefix, remove_stale
+
+    parent = SHM if os.access(SHM, os.W_OK | os.X_OK) else None
+    for folder in {parent or tempfile.gettempdir(), SHM}:
+        remove_stale(folder, SPILL_PREFIX)
+    return tempfile.mkdtemp(prefix=process_prefix(SPILL_PREFIX), dir=parent)
+
+
+def spilled(folder: str | None, fn, *args) -> tuple[str, bytes]:
+    """In a worker: ``fn(*args)`` pickled, as it is when small, else written to a file of
+    ``folder`` whose name is returned (see :class:`TaskPool`)."""
+    data = pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
+    if len(data) <= INLINE_BYTES or folder is None:
+        return "inline", data
+    try:
+        handle, path = tempfile.mkstemp(dir=folder, suffix=".pickle")
+        with os.fdopen(handle, "wb") as fh:
+            fh.write(data)
+    except OSError:  # no room for it: the pipe, as before
+        return "inline", data
+    return "file", path.encode()
+
+
+def unspilled(result: tuple[str, bytes]):
+    """The task's result, from the pipe or from its file (removed once read)."""
+    kind, data = result
+    if kind == "file":
+        path = data.decode()
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        finally:
+            os.unlink(path)
+    return pickle.loads(data)
 
 
 def _worker_start(main: int) -> None:

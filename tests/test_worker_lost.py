@@ -187,3 +187,74 @@ def _running(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+SENDER = """
+import sys
+sys.path.insert(0, {support!r})
+from dying_task import big_result
+from slalang.errors import WorkerLost
+from slalang.workpool import TaskPool
+if __name__ == "__main__":
+    try:
+        with TaskPool(2) as pool:
+            for _ in pool.map(big_result, [(k,) for k in range(400)]):
+                pass
+    except WorkerLost:
+        print("worker lost")
+        sys.exit(2)
+    print("done")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for the workers")
+def test_a_worker_killed_while_its_result_is_on_the_way_ends_the_run(tmp_path):
+    """A worker killed while it wrote a large result into the pipe (the main process
+    slow to read, as on a loaded machine) left CPython's executor reading the rest of the
+    message for ever: the run hung, SIGTERM included. Large results now come back through
+    files, and the worker's death is seen and said. The main process is stopped until a
+    worker has its result ready (blocked on the pipe, or its file written and waiting for
+    the next task), that worker is killed, and the main process resumed: it must end, with
+    WorkerLost, within a minute."""
+    script = tmp_path / "send.py"
+    script.write_text(SENDER.format(support=str(ROOT / "tests" / "support")), encoding="utf-8")
+    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not [p for p in _descendants(run.pid) if _is_pool_worker(p)]:
+            assert time.monotonic() < deadline and run.poll() is None, "no worker started"
+            time.sleep(0.05)
+        time.sleep(0.3)  # the workers at work
+        os.kill(run.pid, signal.SIGSTOP)
+        victim = None
+        stopped = time.monotonic()
+        while victim is None and time.monotonic() < stopped + 30:
+            time.sleep(0.2)
+            # a worker blocked writing its result into the pipe is the one to kill; where
+            # none ever blocks so (the results go through files), one done with its task
+            wanted = ("pipe_write",) if time.monotonic() < stopped + 3 else (
+                "pipe_", "futex", "poll")
+            for pid in [p for p in _descendants(run.pid) if _is_pool_worker(p)]:
+                try:
+                    with open(f"/proc/{pid}/wchan") as fh:
+                        waiting = fh.read()
+                except OSError:
+                    continue
+                if any(w in waiting for w in wanted):  # e.g. anon_pipe_write
+                    victim = pid
+                    break
+        assert victim is not None, "no worker to kill"
+        os.kill(victim, signal.SIGKILL)
+        time.sleep(0.2)
+        os.kill(run.pid, signal.SIGCONT)
+        out, err = run.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the run hung after its worker was killed")
+    finally:
+        if run.poll() is None:
+            os.kill(run.pid, signal.SIGCONT)
+            run.kill()
+            run.communicate()
+    assert (run.returncode, out.strip()) == (2, "worker lost"), err

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from slalang.data.dataset import is_dataset
 from slalang.errors import DataError
+from slalang.processes import process_prefix, remove_stale  # noqa: F401 - the convert's names
 
 #: a conversion's temporary folders are named ``<prefix><pid namespace>-<pid>-<random>``
 #: (as the chunked engine names its scratch folders): a conversion killed outright (SIGKILL,
@@ -17,39 +18,6 @@ from slalang.errors import DataError
 SCRATCH_PREFIX = "slalang-convert-"
 #: ... and the partitions beside the target, as ``.<target's name>.slalang-convert-...``
 WORK_MARK = ".slalang-convert-"
-
-
-def process_prefix(prefix: str) -> str:
-    """``prefix`` followed by this process's pid namespace and id (mkdtemp adds the rest)."""
-    from slalang.processes import namespace
-
-    return f"{prefix}{namespace()}-{os.getpid()}-"
-
-
-def remove_stale(folder: str | Path, prefix: str) -> None:
-    """Remove the folders in ``folder`` named exactly as a conversion names them
-    (``prefix``, this pid namespace, a pid, mkdtemp's random letters) whose process is gone.
-    Anything else is left alone: another namespace's folders (its pids mean nothing here), a
-    running conversion's, a file or a symlink of that name."""
-    import re
-    import shutil
-
-    from slalang.processes import alive, namespace
-
-    pattern = re.compile(re.escape(f"{prefix}{namespace()}-") + r"(\d+)-[a-z0-9_]+")
-    try:
-        names = os.listdir(folder)
-    except OSError:  # not there, or not readable: nothing of ours to remove
-        return
-    for name in names:
-        found = pattern.fullmatch(name)
-        if found is None:
-            continue
-        pid = int(found.group(1))
-        path = Path(folder) / name
-        if pid == os.getpid() or alive(pid) or path.is_symlink() or not path.is_dir():
-            continue
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def _inside_dataset(target: Path) -> Path | None:

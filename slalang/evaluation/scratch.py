@@ -90,14 +90,13 @@ def removal_in_background() -> Iterator[None]:
 def scratch_folder(parent: str | None) -> Iterator[str]:
     """A new folder for a run's temporary files in ``parent`` (None: the system's temp
     folder), removed when the run ends (see :func:`removal_in_background`)."""
-    from slalang.processes import namespace
+    from slalang.processes import process_prefix, remove_stale
 
     # named for this process, so that a later run can remove it if this one is killed
-    mark = f"{_PREFIX}{namespace()}-"
     # here, and in shared memory even when this run does not use it (a killed run may have)
     for folder in {parent or tempfile.gettempdir(), SHM}:
-        remove_stale(folder, mark)
-    path = tempfile.mkdtemp(prefix=f"{mark}{os.getpid()}-", dir=parent)
+        remove_stale(folder, _PREFIX)
+    path = tempfile.mkdtemp(prefix=process_prefix(_PREFIX), dir=parent)
     try:
         yield path
     except OSError as exc:
@@ -133,22 +132,6 @@ def _remove(path: str) -> None:
     finally:
         _removing.remove(threading.current_thread())
 _PREFIX = "slalang-chunks-"
-
-
-def remove_stale(folder: str, mark: str) -> None:
-    """Remove the scratch folders in ``folder`` that runs of this pid namespace (``mark``)
-    left when they were killed (their process is gone): in shared memory they would hold
-    the machine's memory until it restarts."""
-    from slalang.processes import alive
-
-    try:
-        names = [n for n in os.listdir(folder) if n.startswith(mark)]
-    except OSError:
-        return
-    for name in names:
-        pid = name[len(mark):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
-            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
 
 def wait_removed() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,6 +26,9 @@ from slalang.workpool import (  # noqa: F401 - the engines' pool, re-exported
     close_pool,
     default_workers,
     process_pool,
+    spill_folder,
+    spilled,
+    unspilled,
     watch_main,
 )
 
@@ -81,7 +85,9 @@ def _in_worker(table: TicketTable, listed: bool, verdict_rows: bool, hook: bytes
 
 class BatchPool:
     """Batches submitted in order, results taken in the same order; at most a few batches
-    in flight, so memory stays bounded by the workers' count, not the input's size."""
+    in flight, so memory stays bounded by the workers' count, not the input's size. A large
+    result comes back through a file, as a :class:`~slalang.workpool.TaskPool`'s does (a
+    worker killed while it wrote one to the pipe left the run waiting forever)."""
 
     def __init__(self, context: Context, workers: int, *, listed: bool,
                  verdict_rows: bool, hook: ChunkHook | None = None) -> None:
@@ -92,7 +98,9 @@ class BatchPool:
         self.workers = max(workers, 1)
         self._pending: deque = deque()
         self._pool: ProcessPoolExecutor | None = None
+        self._spill: str | None = None
         if self.workers > 1:
+            self._spill = spill_folder()
             self._pool = process_pool(self.workers, ["slalang.evaluation.workers"],
                                       _init, (context, os.getpid()))
 
@@ -100,8 +108,12 @@ class BatchPool:
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
-        if self._pool is not None:
-            close_pool(self._pool, failed=exc_type is not None)
+        try:
+            if self._pool is not None:
+                close_pool(self._pool, failed=exc_type is not None)
+        finally:
+            if self._spill is not None:
+                shutil.rmtree(self._spill, ignore_errors=True)
 
     def submit(self, table: TicketTable
                ) -> Iterator[tuple[Partial, pa.Table | None, object]]:
@@ -111,8 +123,9 @@ class BatchPool:
             yield hooked_batch(self.context, table, self.listed, self.verdict_rows, self.hook)
             return
         try:
-            self._pending.append(self._pool.submit(_in_worker, table, self.listed,
-                                                   self.verdict_rows, self._hook_blob))
+            self._pending.append(self._pool.submit(spilled, self._spill, _in_worker, table,
+                                                   self.listed, self.verdict_rows,
+                                                   self._hook_blob))
         except (BrokenProcessPool, OSError) as exc:  # a worker died since the last batch
             # (EBADF: the broken executor closed the pipe a worker it starts needs)
             if isinstance(exc, OSError) and not getattr(self._pool, "_broken", False):
@@ -130,7 +143,7 @@ class BatchPool:
 
     def _take(self, future: Future) -> tuple[Partial, pa.Table | None, object]:
         try:
-            part, rows, extra = future.result()
+            part, rows, extra = unspilled(future.result())
         except BrokenProcessPool:  # a worker died (the out-of-memory killer): say so
             from slalang.errors import WorkerLost
 

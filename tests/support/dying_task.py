@@ -30,3 +30,13 @@ def pid_after(seconds: float) -> int:
 
     time.sleep(seconds)
     return os.getpid()
+
+
+def big_result(k: int) -> bytes:
+    """Eight megabytes of result, a twentieth of a second on: far more than a pipe holds
+    (64 KiB on Linux), so a worker sending it through the pipe blocks until the main process
+    reads it."""
+    import time
+
+    time.sleep(0.05)
+    return bytes([k % 256]) * (8 << 20)
