@@ -40,8 +40,29 @@ def process_pool(workers: int, preload: list[str], initializer: Callable[..., ob
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(preload)
+        _start_fork_server()
     return ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer,
                                initargs=initargs)
+
+
+def _start_fork_server() -> None:
+    """Start the fork server (once) without the current folder on its import path. Python
+    3.11 starts it as ``python -c``, which puts the current folder first, and ignores the
+    import path it is given: a run started in a folder holding another ``slalang`` (a clone
+    of the project, an older copy) had its workers import that one, and every worker died
+    ("a worker process ended before its work was done"). ``PYTHONSAFEPATH`` (3.11) keeps
+    the folder out; it is set for the server's start only."""
+    from multiprocessing import forkserver
+
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
 
 
 #: from this size of a file to read on, starting worker processes (about a second) pays

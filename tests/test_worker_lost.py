@@ -258,3 +258,24 @@ def test_a_worker_killed_while_its_result_is_on_the_way_ends_the_run(tmp_path):
             run.kill()
             run.communicate()
     assert (run.returncode, out.strip()) == (2, "worker lost"), err
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a fork server")
+def test_workers_ignore_a_slalang_in_the_current_folder(tmp_path):
+    """Python 3.11 starts the fork server with the current folder first on its import path:
+    a run started in a folder holding another `slalang` (a clone of the project, an older
+    copy) had its workers import that one, and all of them died ("a worker process ended
+    before its work was done")."""
+    script = _pool_script(tmp_path)
+    decoy = tmp_path / "here" / "slalang"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("")  # a package without our modules
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=decoy.parent,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        workers = proc.stdout.readline()  # the workers' pids, once they ran a task each
+    finally:
+        proc.kill()
+        err = proc.communicate()[1]
+    assert workers.startswith("["), err
+    assert str(proc.pid) not in workers

@@ -16,6 +16,7 @@ is the one part whose size grows with the input; it is dropped once the events a
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import os
@@ -395,8 +396,21 @@ def _lookup_array(directory: str | None, name: str, n: int, kind) -> np.ndarray:
     main process faults in none of its own pages for it, and the workers map the same file)."""
     if directory is None:
         return np.empty(n, dtype=kind)
-    return np.lib.format.open_memmap(_index_file(directory, name), mode="w+", dtype=kind,
-                                     shape=(n,))
+    path = _index_file(directory, name)
+    array = np.lib.format.open_memmap(path, mode="w+", dtype=kind, shape=(n,))
+    # the file is sparse: a page written where the scratch's file system has no room left
+    # killed the run with SIGBUS, no message (a nearly full /dev/shm). Its room is taken now,
+    # or refused now with ENOSPC, which the scratch folder's owner says in words.
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):  # a file system without it
+            del array
+            raise
+    finally:
+        os.close(fd)
+    return array
 
 
 def _increasing(pieces: list[np.ndarray]) -> bool:

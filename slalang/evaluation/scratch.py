@@ -100,15 +100,16 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
     try:
         yield path
     except OSError as exc:
+        full = _no_room(exc, path)
         shutil.rmtree(path, ignore_errors=True)
-        if exc.errno in _NO_ROOM:
+        if full:
             from slalang.errors import ScratchError
 
             raise ScratchError(
                 f"the chunked evaluation's temporary files did not fit in "
-                f"{os.path.dirname(path)} ({os.strerror(exc.errno)}); they take up to as "
-                "much as the input files, uncompressed: free some space there, or set TMPDIR "
-                "to a folder with room") from None
+                f"{os.path.dirname(path)} ({os.strerror(exc.errno or errno.ENOSPC)}); they "
+                "take up to as much as the input files, uncompressed: free some space there, "
+                "or set TMPDIR to a folder with room") from None
         raise
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)
@@ -120,6 +121,21 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
     remover = threading.Thread(target=_remove, args=(path,), name="slalang-scratch-removal")
     _removing.append(remover)
     remover.start()
+
+
+def _no_room(exc: OSError, path: str) -> bool:
+    """Whether ``exc`` says the scratch folder ``path`` ran out of room: its errno, or, for
+    numpy's ``tofile`` (an OSError with no errno: "330420 requested and 187392 written"),
+    the folder's file system found (nearly) full."""
+    if exc.errno in _NO_ROOM:
+        return True
+    if exc.errno is not None:
+        return False
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < (1 << 20)
 
 
 #: the helper threads removing a folder now (each takes itself off when it is done)

@@ -166,6 +166,52 @@ def test_a_full_folder_is_an_error_for_people(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_numpys_short_write_on_a_full_folder_is_the_same_error(tmp_path, monkeypatch):
+    """numpy's ``tofile`` on a full file system raises an OSError with no errno ("330420
+    requested and 187392 written"): it passed as that sentence, and the folder's name and
+    what to do were lost. It is told by the folder's free space."""
+    import os
+    from collections import namedtuple
+
+    from slalang.errors import ScratchError
+
+    Fs = namedtuple("Fs", "f_bavail f_frsize")
+    monkeypatch.setattr(os, "statvfs", lambda path: Fs(10, 4096))
+    with pytest.raises(ScratchError, match=r"did not fit in .*\(No space left on device\)"), \
+            scratch.scratch_folder(str(tmp_path)):
+        raise OSError("330420 requested and 187392 written")
+    monkeypatch.setattr(os, "statvfs", lambda path: Fs(1 << 20, 4096))  # room: not ours
+    with pytest.raises(OSError, match="requested and"), scratch.scratch_folder(str(tmp_path)):
+        raise OSError("330420 requested and 187392 written")
+
+
+def test_an_index_file_takes_its_room_before_it_is_written(tmp_path, monkeypatch):
+    """The id index is a memory-mapped file, sparse as made: the first page written where
+    the scratch's file system had no room killed the run with SIGBUS, nothing said. Its room
+    is taken when it is made, so a full folder is an ENOSPC there, said as such."""
+    import errno
+    import os
+
+    from slalang.data.stream import _lookup_array
+    from slalang.errors import ScratchError
+
+    taken = []
+    real = os.posix_fallocate
+    monkeypatch.setattr(os, "posix_fallocate",
+                        lambda fd, at, size: (taken.append(size), real(fd, at, size)))
+    array = _lookup_array(str(tmp_path), "table", 1000, "int64")
+    assert taken and taken[0] >= 8000 and len(array) == 1000
+    del array
+
+    def full(fd, at, size):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", full)
+    with pytest.raises(ScratchError, match="did not fit in"), \
+            scratch.scratch_folder(str(tmp_path)) as folder:
+        _lookup_array(folder, "table", 1000, "int64")
+
+
 def test_the_command_line_says_the_scratch_is_full(shm, monkeypatch):
     """End to end: a range that cannot be written (no space left) ends the run with exit 2
     and the error, not a trace, and nothing is left in the scratch folder."""
