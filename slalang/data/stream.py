@@ -407,7 +407,7 @@ def _lookup_array(directory: str | None, name: str, n: int, kind) -> np.ndarray:
     except OSError as exc:
         if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):  # a file system without it
             del array
-            raise
+            raise OSError(exc.errno, exc.strerror, path) from None  # the file it was for
     finally:
         os.close(fd)
     return array

@@ -123,19 +123,28 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
     remover.start()
 
 
+#: free space under which a scratch folder's file system counts as full after a failed write
+_NEARLY_FULL = 64 << 20
+
+
 def _no_room(exc: OSError, path: str) -> bool:
-    """Whether ``exc`` says the scratch folder ``path`` ran out of room: its errno, or, for
-    numpy's ``tofile`` (an OSError with no errno: "330420 requested and 187392 written"),
-    the folder's file system found (nearly) full."""
-    if exc.errno in _NO_ROOM:
-        return True
-    if exc.errno is not None:
+    """Whether ``exc`` says the scratch folder ``path`` ran out of room: no room (or numpy's
+    ``tofile`` short write, an OSError with no errno: "330420 requested and 187392
+    written") for a file in the folder, or, the file unnamed, the folder's file system found
+    nearly full. An output that found no room elsewhere (``--csv`` on a full disk, written
+    while the run's scratch folder exists) is not the scratch's: it was blamed on a
+    ``/dev/shm`` with 24 GB free."""
+    if exc.errno is not None and exc.errno not in _NO_ROOM:
         return False
+    if exc.filename:
+        inside = os.path.abspath(str(exc.filename)).startswith(os.path.abspath(path) + os.sep)
+        if inside or exc.errno is not None:
+            return inside
     try:
         st = os.statvfs(path)
     except OSError:
         return False
-    return st.f_bavail * st.f_frsize < (1 << 20)
+    return st.f_bavail * st.f_frsize < _NEARLY_FULL
 
 
 #: the helper threads removing a folder now (each takes itself off when it is done)

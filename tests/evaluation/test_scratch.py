@@ -149,13 +149,14 @@ def test_the_command_line_removes_its_folder_on_a_helper_thread(tmp_path, monkey
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_full_folder_is_an_error_for_people(tmp_path):
+def test_a_full_folder_is_an_error_for_people(tmp_path, monkeypatch):
     """A write that found no room (the folder's file system full) says where and what to do,
     and the folder is removed; any other error passes unchanged."""
     import errno
 
     from slalang.errors import ScratchError
 
+    monkeypatch.setattr(scratch.os, "statvfs", lambda p: _Vfs(0))  # a full file system
     with pytest.raises(ScratchError, match="did not fit in .*set TMPDIR"), \
             scratch.scratch_folder(str(tmp_path)) as folder:
         (Path(folder) / "segment.arrow").write_bytes(b"x" * 1000)
@@ -226,6 +227,9 @@ def test_the_command_line_says_the_scratch_is_full(shm, monkeypatch):
         raise OSError(errno.ENOSPC, "Error writing bytes to file")
 
     monkeypatch.setattr(split, "place_range", full)
+    real = scratch.os.statvfs  # the scratch's file system full, as a real ENOSPC leaves it
+    monkeypatch.setattr(scratch.os, "statvfs",
+                        lambda p: _Vfs(0) if str(p).startswith(f"{shm}/") else real(p))
     result = CliRunner().invoke(main, [
         "evaluate", str(ROOT / "policies" / "bench.sla"), "--tickets",
         str(BENCH300 / "tickets.csv"), "--events", str(BENCH300 / "events.csv"),
@@ -235,6 +239,24 @@ def test_the_command_line_says_the_scratch_is_full(shm, monkeypatch):
     assert "Traceback" not in result.output
     scratch.wait_removed()
     assert list(shm.iterdir()) == []
+
+
+def test_an_output_without_room_is_not_blamed_on_the_scratch(shm, tmp_path):
+    """``--csv`` on a full disk, written while the chunked run's scratch folder exists: it
+    was said as "the chunked evaluation's temporary files did not fit in /dev/shm", a
+    folder with 24 GB free. An error for a file elsewhere, or with the scratch's file system
+    far from full, passes as it is."""
+    import errno
+
+    from slalang.errors import ScratchError
+
+    with pytest.raises(OSError) as caught, scratch.scratch_folder(str(shm)):
+        raise OSError(errno.ENOSPC, "No space left on device")  # the scratch has 8 GiB
+    assert not isinstance(caught.value, ScratchError)
+    named = OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "v.csv"))
+    with pytest.raises(OSError) as caught, scratch.scratch_folder(str(shm)):
+        raise named
+    assert caught.value is named
 
 
 def _gone_pid() -> int:
