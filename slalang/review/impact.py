@@ -250,7 +250,10 @@ def _replay_with(old_plan, new_plan, downtime, new_roster, hook: _ReplayHook, ru
 
     collector = _ReplayCollector(new_plan, new_roster)
     old, _ = run(hook, collector)
-    new = finish(collector.result(), downtime=downtime)
+    # the same input read once for both: the new version's evaluation has its counts too
+    # (without them, `diff` took a period whose every ticket was invalid for a quiet one)
+    new = finish(collector.result(), downtime=downtime, data_hash=old.data_hash,
+                 input_counts=old.input)
     metrics = [*old_plan.metrics, *(m for m in new_plan.metrics if m not in old_plan.metrics)]
     return Impact(period=new.period.label, tickets=collector.counted,
                   months=tuple(_months(old, new)),
