@@ -361,8 +361,8 @@ def test_a_dataset_whose_period_has_only_invalid_tickets_is_refused(tmp_path):
     runner = CliRunner()
     assert runner.invoke(main, ["convert", "--tickets", str(tmp_path / "t.csv"), "--out",
                                 str(tmp_path / "t.ds"), "-q"]).exit_code == 0
-    for given in ("t.csv", "t.ds"):
+    for name in ("t.csv", "t.ds"):
         r = runner.invoke(main, ["diff", str(bench), str(tmp_path / "new.sla"), "--tickets",
-                                 str(tmp_path / given), "--period", "2026-04", "-q"])
-        assert r.exit_code == 2, (given, r.output)
+                                 str(tmp_path / name), "--period", "2026-04", "-q"])
+        assert r.exit_code == 2, (name, r.output)
         assert "all 1 ticket(s) of 2026-04 are invalid" in r.output
