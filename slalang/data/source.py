@@ -269,6 +269,10 @@ def read_csv(data: pa.Buffer | bytes, file: str, types: Mapping[str, pa.DataType
     """
     if bad_rows is not None:
         bad_rows.clear()
+    if find_byte(data, ord("\n")) < 0 and not any(w in encoding for w in ("16", "32")):
+        # a header alone without its line break (an export of no rows): pyarrow refused it,
+        # "Empty CSV file or block: cannot infer number of columns"
+        data = pa.py_buffer(memoryview(data).tobytes() + b"\n")
     utf8 = encoding.lower().replace("-", "").replace("_", "") == "utf8"
     if not utf8:
         text_encoding(encoding, file)
