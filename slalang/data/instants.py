@@ -194,11 +194,25 @@ def _parse_slow(values: list[str | None], fmt: str | None, timezone: str | None)
         hit = cache.get(raw)
         if hit is None:
             hit = cache[raw] = parse_one(raw, fmt, zone)
+            if isinstance(hit, str) and fmt is None:
+                hit = cache[raw] = _as_arrow_reads(raw, hit)
         if isinstance(hit, str):
             errors[i] = hit
         else:
             out[i] = hit
     return Parsed(out, errors)
+
+
+def _as_arrow_reads(raw: str, reason: str) -> int | str:
+    """An ISO 8601 text with an offset that Python refuses but pyarrow reads (year 0000):
+    read as the fast path reads it, so that its row is refused for the same reason whichever
+    path its column took (the year's range, not "bad timestamp"), whatever else the batch
+    held."""
+    try:
+        value = pc.cast(pa.array([raw.strip()]), pa.timestamp("us", tz="UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return reason
+    return int(_floor_seconds(value)[0])
 
 
 def parse_one(raw: str, fmt: str | None = None, zone: dt.tzinfo | None = None) -> int | str:

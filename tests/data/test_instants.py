@@ -72,3 +72,19 @@ def test_a_chunked_timestamp_column_is_floored_to_seconds_chunk_by_chunk(unit, c
             for v in column.cast(pa.int64()).to_pylist()]
     got = _floor_seconds(column)
     assert got.dtype == np.int64 and got.flags.writeable and got.tolist() == want
+
+
+def test_a_value_reads_the_same_whatever_its_neighbours():
+    """One value the fast path cannot read sends the whole column to the Python path,
+    which refused year 0000 as a "bad timestamp" where the fast path read it (and the row
+    was refused for its year's range): the same row's reason depended on the batch it fell
+    in, and the engines' outputs differed with --chunk-rows. Found by differential fuzzing."""
+    import pyarrow as pa
+
+    from slalang.data.instants import parse_instants
+
+    year0 = "0000-01-01T00:00:00Z"
+    alone = parse_instants(pa.array([year0]))
+    beside = parse_instants(pa.array([year0, "2026-07-01T09:00:00"]))  # a naive neighbour
+    assert not alone.errors and 1 in beside.errors and 0 not in beside.errors
+    assert beside.values[0] == alone.values[0]
