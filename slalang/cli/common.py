@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -23,6 +24,14 @@ AS_OF_RULE = ("default: the end of --period when one is given (reproducible), no
 
 #: the exit code of a command whose standard output was closed by its reader (128 + SIGPIPE)
 EXIT_BROKEN_PIPE = 128 + 13
+
+
+#: what a run that ran out of memory says (it said "internal error: ArrowMemoryError ... This
+#: is a bug in slalang", or named no file: "Memory mapping file failed")
+OUT_OF_MEMORY = ("out of memory: the run needed more memory than the system gave it (a "
+                 "container's limit, ulimit -v). Evaluate a large export with --engine chunks "
+                 "(bounded memory) and fewer worker processes (--workers 1), or give it more "
+                 "memory")
 
 
 class GuardedGroup(click.Group):
@@ -47,8 +56,14 @@ class GuardedGroup(click.Group):
             except (OSError, ValueError):
                 pass
             ctx.exit(EXIT_BROKEN_PIPE)
+        except MemoryError:  # pyarrow's ArrowMemoryError too: a capped container, ulimit -v
+            click.echo(f"error: {OUT_OF_MEMORY}", err=True)
+            ctx.exit(EXIT_USAGE)
         except (OSError, UnicodeDecodeError) as exc:
-            click.echo(f"error: {exc}", err=True)
+            if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:  # a memory map refused
+                click.echo(f"error: {OUT_OF_MEMORY}", err=True)
+            else:
+                click.echo(f"error: {exc}", err=True)
             ctx.exit(EXIT_USAGE)
         except Exception as exc:  # an internal bug: say so plainly, keep the trace on demand
             if os.environ.get("SLALANG_DEBUG"):
