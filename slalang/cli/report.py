@@ -342,19 +342,22 @@ def command(policy: str | None, from_json: str | None, verdicts: str | None,
                     progress("render", k, len(wanted))
     else:
         outputs = {out: render(customer)}
-    if record:
-        from slalang.history import record as record_history
-
-        n = record_history(record, evaluation)
-        click.echo(f"recorded {n} customer-month(s) in {record}", err=True)
     written = command_outputs()  # several files: all or none
     for path, data in outputs.items():
         binary = isinstance(data, bytes)
         with written.open(path, "wb" if binary else "w", None if binary else "utf-8") as fh:
             fh.write(data)
-        if len(outputs) > 1:
-            click.echo(f"wrote {path}", err=True)
+    if record:  # once every file is written, before any is in place: a failed write no
+        # longer leaves the months recorded, and a failed record leaves no report
+        from slalang.history import record as record_history
+
+        n = record_history(record, evaluation)
+        click.echo(f"recorded {n} customer-month(s) in {record}", err=True)
     written.commit()
+    if len(outputs) > 1:  # said once they are in place (a stopped run said it of files
+        # it then discarded)
+        for path in outputs:
+            click.echo(f"wrote {path}", err=True)
     for note in _notes_for_operator(evaluation, rows is not None):
         click.echo(note, err=True)
     raise SystemExit(EXIT_OK)

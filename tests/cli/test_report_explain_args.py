@@ -107,3 +107,31 @@ def test_report_unknown_customer_among_few_names_them_all(tmp_path):
                 "--period", "2026-07", "--customer", "Alfa", "-o", str(tmp_path / "r.md")])
     assert r.exit_code == 2, r.output
     assert "did you mean 'Alfa Srl'" in r.output and "(customers: " in r.output, r.output
+
+
+def test_a_report_that_fails_to_write_records_no_month(tmp_path, monkeypatch):
+    """`report --record` wrote the months into the history, then failed to write the report
+    (a full disk): exit 2 and a history holding a report nobody received. The months are now
+    recorded once the files are written, before they are put in place; after a failed
+    write, nothing is recorded."""
+    import errno
+
+    from slalang.cli import common
+
+    real_open = common.OutputSet.open
+
+    def full(self, path, *args, **kwargs):
+        if str(path).endswith(".html"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_open(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(common.OutputSet, "open", full)
+    history = tmp_path / "h.db"
+    r = CliRunner().invoke(main, [
+        "report", str(ROOT / "policies" / "reference.sla"), "--tickets",
+        str(ROOT / "examples" / "reference" / "tickets.jsonl"), "--downtime",
+        str(ROOT / "examples" / "reference" / "downtime.csv"), "--period", "2026-Q3",
+        "--customer", "Alfa Srl", "--record", str(history), "-o", str(tmp_path / "a.html")])
+    assert r.exit_code == 2, r.output
+    assert "No space left on device" in r.output and "recorded" not in r.output
+    assert not history.exists()
