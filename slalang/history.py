@@ -157,6 +157,14 @@ def connect(path: str | os.PathLike, *, create: bool = False) -> sqlite3.Connect
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                          (str(SCHEMA_VERSION),))
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError as exc:
+        # sqlite cannot open or create it (a read-only folder, no permission): no word
+        # about what is in it, which may be nothing at all
+        if "unable to open" in str(exc) or "readonly" in str(exc):
+            where = "create" if create and not p.exists() else "open"
+            raise DataError(f"{p}: cannot {where} the history database ({exc}): check that "
+                            "its folder can be written") from None
+        raise DataError(f"{p}: not a slalang history database ({exc})") from None
     except sqlite3.DatabaseError as exc:
         raise DataError(f"{p}: not a slalang history database ({exc})") from None
     if row is None or row[0] != str(SCHEMA_VERSION):

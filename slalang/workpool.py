@@ -174,6 +174,22 @@ class TaskPool:
                 yield unspilled(pending.popleft()[1].result())
 
 
+#: the prefixes of the temporary folders a run keeps in shared memory or the temp folder:
+#: the chunked engine's scratch and the pools' spilled results
+CHUNKS_PREFIX = "slalang-chunks-"
+RUN_PREFIXES = (CHUNKS_PREFIX, SPILL_PREFIX)
+
+
+def remove_killed_runs() -> None:
+    """Remove the temporary folders of runs that were killed (their process gone), in shared
+    memory and in the temp folder."""
+    from slalang.processes import remove_stale
+
+    for folder in {SHM, tempfile.gettempdir()}:
+        for prefix in RUN_PREFIXES:
+            remove_stale(folder, prefix)
+
+
 def spill_folder() -> str:
     """A new folder for spilled results: in shared memory when it is a writable tmpfs (the
     files pass from one process to another and are deleted once read), else the system's

@@ -130,3 +130,20 @@ def test_not_a_history_database(tmp_path: Path) -> None:
 def test_record_into_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="cannot create the history database"):
         history.record(tmp_path / "nowhere" / "h.sqlite", load())
+
+
+def test_a_history_that_cannot_be_created_says_so(tmp_path, monkeypatch):
+    """`--record` in a read-only folder said the (absent) file was "not a slalang history
+    database (unable to open database file)"."""
+    def unable(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(history.sqlite3, "connect", unable)
+    with pytest.raises(DataError) as caught:
+        history.connect(tmp_path / "h.db", create=True)
+    assert str(caught.value) == (
+        f"{tmp_path / 'h.db'}: cannot create the history database (unable to open database "
+        "file): check that its folder can be written")
+    (tmp_path / "h.db").write_bytes(b"")
+    with pytest.raises(DataError, match="cannot open the history database"):
+        history.connect(tmp_path / "h.db")

@@ -97,6 +97,11 @@ def tune_for_one_run(tickets: str | os.PathLike, events: str | os.PathLike | Non
     of its 5.9 s in the kernel."""
     from slalang import allocator
     from slalang.engines import whole_input_bytes
+    from slalang.workpool import remove_killed_runs
+
+    # a killed run's scratch in shared memory holds memory no swap can take: the next run of
+    # any engine removes it (only a chunked run did; 835 MB at 10m held meanwhile)
+    remove_killed_runs()
 
     allocator.reuse_freed_memory(warm=whole_input_bytes(
         engine, str(tickets), None if events is None else str(events), chunk_rows))

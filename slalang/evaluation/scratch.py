@@ -38,6 +38,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from slalang.workpool import CHUNKS_PREFIX
+
 SHM = "/dev/shm"
 #: the share of the available memory, and of the tmpfs's free space, the files may take
 MEMORY_SHARE = 0.25
@@ -156,7 +158,7 @@ def _remove(path: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
     finally:
         _removing.remove(threading.current_thread())
-_PREFIX = "slalang-chunks-"
+_PREFIX = CHUNKS_PREFIX
 
 
 def wait_removed() -> None:

@@ -391,3 +391,29 @@ def test_a_chunked_run_stopped_by_sigterm_cleans_up_at_once(tmp_path):
     assert proc.wait(timeout=60) == 143
     assert _scratch_of(tmp_path) == []
     assert list(out.iterdir()) == []
+
+
+def test_any_run_removes_a_killed_runs_scratch(tmp_path, monkeypatch):
+    """A chunked run killed outright left its scratch in shared memory (60 MB at 1m, 835 MB
+    at 10m, memory no swap can take), and only the next *chunked* run removed it: in-memory
+    runs and reports went by. Every run of the command line removes it now."""
+    from click.testing import CliRunner
+
+    from slalang import workpool
+    from slalang.cli import main
+    from slalang.processes import namespace
+
+    monkeypatch.setattr(workpool, "SHM", str(tmp_path))
+    dead = tmp_path / f"slalang-chunks-{namespace()}-{_gone_pid()}-abc123"
+    dead.mkdir()
+    (dead / "segment.arrow").write_bytes(b"x" * 1000)
+    spilled = tmp_path / f"slalang-results-{namespace()}-{_gone_pid()}-def456"
+    spilled.mkdir()
+    running = tmp_path / f"slalang-chunks-{namespace()}-1-ghi789"  # pid 1 runs: kept
+    running.mkdir()
+    r = CliRunner().invoke(main, [
+        "evaluate", str(ROOT / "policies" / "bench.sla"), "--tickets",
+        str(BENCH300 / "tickets.csv"), "--events", str(BENCH300 / "events.csv"),
+        "--engine", "memory", "--as-of", "2030-01-01T00:00:00+00:00", "-q"])
+    assert r.exit_code == 0, r.output
+    assert [p.name for p in tmp_path.iterdir()] == [running.name]
