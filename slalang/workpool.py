@@ -97,6 +97,17 @@ SPILL_PREFIX = "slalang-results-"
 SHM = "/dev/shm"
 
 
+def close_spilling(pool: ProcessPoolExecutor | None, spill: str | None, *,
+                   failed: bool) -> None:
+    """:func:`close_pool`, then the folder of its spilled results removed."""
+    try:
+        if pool is not None:
+            close_pool(pool, failed=failed)
+    finally:
+        if spill is not None:
+            shutil.rmtree(spill, ignore_errors=True)
+
+
 class TaskPool:
     """Any tasks on worker processes, results taken in submission order, a few tasks in
     flight per worker (memory stays bounded by the workers' count); with one worker, the
@@ -123,12 +134,7 @@ class TaskPool:
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
-        try:
-            if self._pool is not None:
-                close_pool(self._pool, failed=exc_type is not None)
-        finally:
-            if self._spill is not None:
-                shutil.rmtree(self._spill, ignore_errors=True)
+        close_spilling(self._pool, self._spill, failed=exc_type is not None)
 
     def map(self, fn, tasks, *, here: bool = False, helped: bool = False) -> Iterator:
         """``fn(*task)`` for each task, in order (``here``: in this process). ``helped``:

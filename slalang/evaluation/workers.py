@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -24,6 +23,7 @@ from slalang.evaluation.kernel import Context, Partial, evaluate_batch
 from slalang.workpool import (  # noqa: F401 - the engines' pool, re-exported
     TaskPool,
     close_pool,
+    close_spilling,
     default_workers,
     process_pool,
     spill_folder,
@@ -108,12 +108,7 @@ class BatchPool:
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
-        try:
-            if self._pool is not None:
-                close_pool(self._pool, failed=exc_type is not None)
-        finally:
-            if self._spill is not None:
-                shutil.rmtree(self._spill, ignore_errors=True)
+        close_spilling(self._pool, self._spill, failed=exc_type is not None)
 
     def submit(self, table: TicketTable
                ) -> Iterator[tuple[Partial, pa.Table | None, object]]:
