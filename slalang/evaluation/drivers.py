@@ -75,6 +75,22 @@ def check_arguments(plan: object, as_of: object, period: object, *,
             raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
 
 
+def more_workers_than_cores(workers: int | None, engine: str, scheduler: str | None
+                            ) -> str | None:
+    """The note for worker processes started here beyond the cores this process may use
+    (``--workers 64`` on two cores ran, slower, in silence): None when they fit, or when the
+    workers are a remote cluster's."""
+    from slalang.workpool import default_workers
+
+    here = engine == "chunks" or (engine == "dask" and scheduler in (None, "local"))
+    cores = default_workers()
+    if workers is None or not here or workers <= cores:
+        return None
+    return (f"{workers} worker processes on the {cores} core(s) this process may use: the "
+            "extra ones only take turns, with the memory of each; one per core is the "
+            "default")
+
+
 def choose_engine(engine: str, tickets: str | Path, events: str | Path | None,
                   mapping: object | None, chunk_rows: int | None = None
                   ) -> tuple[str, str | None]:
@@ -152,6 +168,9 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
                          "partitions")
     chosen, note = choose_engine(engine, tickets, events, mapping, chunk_rows)
     notes = [note] if note else []
+    crowded = more_workers_than_cores(workers, chosen, scheduler)
+    if crowded:
+        notes.append(crowded)
     down = (read_downtime(downtime, max_errors=max_errors)
             if isinstance(downtime, str | Path) else downtime)
     # a share of the rows read is of all files together: the readers, which know only the
