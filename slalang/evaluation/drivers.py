@@ -160,6 +160,14 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
     from slalang.data.read import check_errors
 
     check_arguments(plan, as_of, period, workers=workers, chunk_rows=chunk_rows)
+    if as_of is not None and period is not None:
+        # an instant before the period given is refused before anything is read: each
+        # engine said another problem first (the rows its reading refused, or this)
+        from slalang.evaluation.kernel import before_the_period
+        from slalang.evaluation.periods import Period, parse_period
+
+        before_the_period(as_of, period if isinstance(period, Period)
+                          else parse_period(period, plan.timezone))
     refuse_beside_dataset(tickets, events, mapping)
     if scheduler is not None and engine == "auto":  # a cluster named: Dask, or an error
         engine = "dask"

@@ -38,3 +38,19 @@ def test_a_share_counts_every_file_on_every_engine(dataset, given, share, code):
     if code:  # the same words everywhere: 1 of 10 rows, the duplicate named
         assert f"1 row(s) rejected, more than the {share} of the 10 rows read (0) allowed" \
                in r.output
+
+
+@pytest.mark.parametrize("given", ["memory", "chunks", "dataset"])
+def test_an_as_of_before_the_period_given_is_said_first_on_every_engine(dataset, given):
+    """With two problems in one run, an --as-of before the --period given and more rejected
+    rows than allowed, the CSV engines said the rows (found while reading) and a dataset the
+    instant: the instant is now refused before anything is read, on every engine."""
+    tickets, engine = (str(dataset), "chunks") if given == "dataset" else (
+        str(HERE / "tickets.csv"), given)
+    r = CliRunner().invoke(main, [
+        "evaluate", str(ROOT / "policies" / "reference.sla"), "--tickets", tickets,
+        "--period", "2026-07", "--as-of", "2026-04-01T00:00:00+02:00", "--engine", engine,
+        "-q", "--max-errors", "0"])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith("error: --as-of 2026-04-01T00:00:00+02:00 is before the period "
+                               "2026-07 begins"), r.output
