@@ -1,6 +1,6 @@
 """`slalang mapping init` says which of its value and timestamp guesses are guesses: its
 header promises "Every line marked CHECK is a guess", and a wrong guess written as if
-certain stopped clocks at creation (probe B, defects 4 and 5)."""
+certain stopped clocks at creation (found on the public help-desk and Rabobank logs)."""
 
 from __future__ import annotations
 
