@@ -54,3 +54,30 @@ def test_an_as_of_before_the_period_given_is_said_first_on_every_engine(dataset,
     assert r.exit_code == 2, r.output
     assert r.output.startswith("error: --as-of 2026-04-01T00:00:00+02:00 is before the period "
                                "2026-07 begins"), r.output
+
+
+@pytest.mark.parametrize("given", ["memory", "chunks", "dataset"])
+def test_a_count_with_refused_downtime_says_the_same_sum(given, tmp_path):
+    """--max-errors 1 with two refused ticket rows and a refused downtime row: the CSV
+    engines stopped while reading and said "2 row(s) rejected" (the tickets' alone), a
+    dataset "3 row(s)", the downtime's counted. Every engine now says the whole sum."""
+    tickets = tmp_path / "t.csv"
+    tickets.write_text((HERE / "tickets.csv").read_text(encoding="utf-8")
+                       + "T9,Alfa Srl,P4,incident,email,yesterday,,\n", encoding="utf-8")
+    down = tmp_path / "down.csv"
+    down.write_text((HERE / "downtime.csv").read_text(encoding="utf-8")
+                    + "Alfa Srl,email,not a time,2026-07-06T10:10:00+02:00,unplanned\n",
+                    encoding="utf-8")
+    given_tickets, engine = str(tickets), given
+    if given == "dataset":
+        r = CliRunner().invoke(main, ["convert", "--tickets", str(tickets), "--out",
+                                      str(tmp_path / "t.ds"), "-q"])
+        assert r.exit_code == 0, r.output
+        given_tickets, engine = str(tmp_path / "t.ds"), "chunks"
+    extra = ["--chunk-rows", "2"] if given == "chunks" else []
+    r = CliRunner().invoke(main, [
+        "evaluate", str(ROOT / "policies" / "reference.sla"), "--tickets", given_tickets,
+        "--downtime", str(down), "--period", "2026-07", "--engine", engine, *extra, "-q",
+        "--max-errors", "1"])
+    assert r.exit_code == 2, r.output
+    assert ": 3 row(s) rejected, more than the 1 allowed" in r.output, r.output
