@@ -182,12 +182,12 @@ def evaluate_input(plan: Plan, tickets: str | Path, events: str | Path | None = 
     down = (read_downtime(downtime, max_errors=max_errors)
             if isinstance(downtime, str | Path) else downtime)
     # the limit is of all files together: the readers, which know only the tickets and
-    # events, leave it to the check below when the downtime changes the sum (the memory and
+    # events, leave it to the check below when there is downtime, whose refused rows (and
+    # rows no customer-month measures, found at the end) join the sum (the memory and
     # chunked engines refused what a dataset accepted, 10% of 6 rows against 10% of 10, or
     # said 47 rows where a dataset said the 52 with the downtime's)
-    early = max_errors
-    if down is not None and (isinstance(max_errors, float) or getattr(down, "rejected", ())):
-        early = None
+    early = None if down is not None and (getattr(down, "records", ()) or getattr(
+        down, "rejected", ())) else max_errors
     ev: Evaluation | None = None
     rows: int | None = None
     if chosen == "dask" or (chosen == "chunks" and is_dataset(tickets)):

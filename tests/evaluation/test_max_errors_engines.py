@@ -56,8 +56,13 @@ def test_an_as_of_before_the_period_given_is_said_first_on_every_engine(dataset,
                                "2026-07 begins"), r.output
 
 
+@pytest.mark.parametrize("bad", [
+    "Alfa Srl,email,not a time,2026-07-06T10:10:00+02:00,unplanned",
+    # no customer-month of the period measures it: refused once the evaluation is done
+    "Nobody Srl,email,2026-07-06T10:00:00+02:00,2026-07-06T10:10:00+02:00,unplanned",
+], ids=["unreadable", "unused"])
 @pytest.mark.parametrize("given", ["memory", "chunks", "dataset"])
-def test_a_count_with_refused_downtime_says_the_same_sum(given, tmp_path):
+def test_a_count_with_refused_downtime_says_the_same_sum(given, bad, tmp_path):
     """--max-errors 1 with two refused ticket rows and a refused downtime row: the CSV
     engines stopped while reading and said "2 row(s) rejected" (the tickets' alone), a
     dataset "3 row(s)", the downtime's counted. Every engine now says the whole sum."""
@@ -66,8 +71,7 @@ def test_a_count_with_refused_downtime_says_the_same_sum(given, tmp_path):
                        + "T9,Alfa Srl,P4,incident,email,yesterday,,\n", encoding="utf-8")
     down = tmp_path / "down.csv"
     down.write_text((HERE / "downtime.csv").read_text(encoding="utf-8")
-                    + "Alfa Srl,email,not a time,2026-07-06T10:10:00+02:00,unplanned\n",
-                    encoding="utf-8")
+                    + bad + "\n", encoding="utf-8")
     given_tickets, engine = str(tickets), given
     if given == "dataset":
         r = CliRunner().invoke(main, ["convert", "--tickets", str(tickets), "--out",
