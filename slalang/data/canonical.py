@@ -12,7 +12,7 @@ import pyarrow.json as pajson
 
 from slalang.data.build import RawEvents, RawTickets
 from slalang.data.instants import Parsed, parse_instants
-from slalang.data.source import missing_column, not_utf8, read_csv
+from slalang.data.source import missing_canonical_column, not_utf8, read_csv
 from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT
 from slalang.errors import DataError
 
@@ -46,7 +46,7 @@ def read_csv_typed(data: pa.Buffer, file: str, instants: tuple[str, ...],
 def _require(table: pa.Table, file: str, names: tuple[str, ...]) -> None:
     for name in names:
         if name not in table.column_names:
-            raise missing_column(name, table.column_names, file)
+            raise missing_canonical_column(name, table.column_names, file)
 
 
 def csv_tickets(data: pa.Buffer, file: str) -> RawTickets:

@@ -32,7 +32,7 @@ def _text(table: pa.Table, column: str, file: str) -> pa.Array:
 def missing_column(table: pa.Table, name: str, file: str, what: str) -> DataError:
     """The error for a mapped column the file does not have; a header that reads as one
     column names the delimiter it probably uses."""
-    from slalang.data.source import repeated_columns
+    from slalang.data.source import other_delimiter, repeated_columns
 
     columns = table.column_names
     twice = repeated_columns(columns, name)
@@ -47,7 +47,7 @@ def missing_column(table: pa.Table, name: str, file: str, what: str) -> DataErro
     message = (f"the mapping's column {name!r} for {what} is not in the file "
                f"(columns: {', '.join(columns)})")
     if len(columns) == 1:
-        guess = next((d for d in (";", "\t", "|", ",") if d in columns[0]), None)
+        guess = other_delimiter(columns)
         if guess is not None:
             shown = "\\t" if guess == "\t" else guess
             message += (f"; the header reads as one column: the file looks delimited by "
@@ -68,12 +68,12 @@ def one_column(table: pa.Table, file: str, delimiter: str, key: str = "csv") -> 
     the header reads as one column ('a;b'): the file looks delimited by ';', not ',';
     set events.csv: {delimiter: ';'} in the mapping
     """
-    if table.num_columns != 1:
-        return
-    name = table.column_names[0]
-    guess = next((d for d in (";", "\t", "|", ",") if d != delimiter and d in name), None)
+    from slalang.data.source import other_delimiter
+
+    guess = other_delimiter(table.column_names, delimiter)
     if guess is None:
         return
+    name = table.column_names[0]
     shown = "\\t" if guess == "\t" else guess
     raise DataError(f"the header reads as one column ({name!r}): the file looks delimited by "
                     f"{shown!r}, not {delimiter!r}; set {key}: {{delimiter: {shown!r}}} in the "

@@ -189,19 +189,18 @@ def repeated_columns(columns: list[str], name: str) -> list[int]:
     return [int(m.group(1)) for m in found if m]
 
 
-def missing_column(name: str, columns: list[str], file: str, row: int | None = 1
-                   ) -> DataError:
+def missing_canonical_column(name: str, columns: list[str], file: str, row: int | None = 1
+                             ) -> DataError:
     """The error for a canonical column a file lacks, with what the file looks like: a
     tool's export (none of the canonical columns: it needs a mapping), a tickets file given
     as the events (its ``id`` beside no ``ticket_id``), a header that reads as one column.
 
-    >>> e = missing_column("id", ["number", "opened_at"], "x.csv")
+    >>> e = missing_canonical_column("id", ["number", "opened_at"], "x.csv")
     >>> e.field, str(e).split("; ")[1].split(":")[0]
     ('id', 'no column of the canonical form')
     """
     message = f"missing column {name!r} (columns: {', '.join(columns)})"
-    one = columns[0] if len(columns) == 1 else ""
-    guess = next((d for d in (";", "\t", "|", ",") if d in one), None)
+    guess = other_delimiter(columns)
     if guess is not None:
         shown = "\\t" if guess == "\t" else guess
         message += f"; the header reads as one column: the file looks delimited by {shown!r}"
@@ -505,7 +504,8 @@ def not_utf8(lines: Iterable[bytes], file: str, *, delimiter: str | None = None
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
             field = _field_with_bad_byte(line, header, delimiter)
-            other = _other_delimiter(header or _read_anyhow(line, delimiter), delimiter)
+            other = (other_delimiter(header or _read_anyhow(line, delimiter), delimiter)
+                     if delimiter is not None else None)
             if other is not None:  # the "field" was the whole header line
                 field = None
                 hint += (f"; the header reads as one column: the file looks delimited by "
@@ -525,9 +525,14 @@ def _read_anyhow(line: bytes, delimiter: str | None) -> list[str] | None:
     return next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
 
 
-def _other_delimiter(header: list[str] | None, delimiter: str | None) -> str | None:
-    """The separator a header read as one column seems to use instead of ``delimiter``."""
-    if delimiter is None or not header or len(header) != 1:
+def other_delimiter(header: list[str] | None, delimiter: str | None = None) -> str | None:
+    """The separator a header read as one column seems to use (not ``delimiter``, the one
+    it was read with); None when it has several columns, or no likely separator in it.
+
+    >>> other_delimiter(["id;customer"], ","), other_delimiter(["id", "customer"], ",")
+    (';', None)
+    """
+    if not header or len(header) != 1:
         return None
     return next((d for d in (";", "\t", "|", ",") if d != delimiter and d in header[0]), None)
 

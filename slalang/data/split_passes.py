@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slalang.data import split
-from slalang.data.source import missing_column
+from slalang.data.source import missing_canonical_column
 from slalang.data.table import Rejection
 from slalang.workpool import TaskPool
 
@@ -175,7 +175,7 @@ def require_columns(layout: split.Layout, names: tuple[str, ...]) -> None:
     """A DataError naming the first of ``names`` the file's header lacks."""
     for name in names:
         if name not in layout.names:
-            raise missing_column(name, list(layout.names), layout.path)
+            raise missing_canonical_column(name, list(layout.names), layout.path)
 
 
 def first_error(results: list):

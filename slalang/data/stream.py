@@ -43,7 +43,7 @@ from slalang.data.source import (
     header_fields,
     is_utf8_error,
     kind_of,
-    missing_column,
+    missing_canonical_column,
     named_as,
     not_utf8,
 )
@@ -209,7 +209,7 @@ def csv_chunks(path: str | Path, types: dict[str, pa.DataType], rows: int,
     names = include if include is not None else header
     for name in names:
         if name not in header:
-            raise missing_column(name, list(header), file)
+            raise missing_canonical_column(name, list(header), file)
     convert = pacsv.ConvertOptions(
         column_types={n: types.get(n, pa.string()) for n in names}, null_values=[""],
         strings_can_be_null=True, quoted_strings_can_be_null=True,

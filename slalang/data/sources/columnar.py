@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from slalang.data.build import RawEvents, RawTickets
 from slalang.data.instants import Parsed, parse_instants
-from slalang.data.source import missing_column, read_bytes
+from slalang.data.source import missing_canonical_column, read_bytes
 from slalang.data.sources import Digest, Rows, SourceSpec
 from slalang.data.sources.jsonrecords import text
 from slalang.data.table import CATEGORICAL_COLUMNS, INSTANT_COLUMNS, NAT
@@ -87,7 +87,7 @@ def _instants(column: pa.ChunkedArray, file: str, name: str) -> Parsed:
 def _require(table: pa.Table, file: str, names: Sequence[str]) -> None:
     for name in names:
         if name not in table.column_names:
-            raise missing_column(name, table.column_names, file, row=None)
+            raise missing_canonical_column(name, table.column_names, file, row=None)
 
 
 def canonical(path: str | Path, events: str | Path | None, digest: Digest
