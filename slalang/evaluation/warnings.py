@@ -158,6 +158,34 @@ def _status_warnings(policy, facts: DataFacts) -> list[DataWarning]:
     return out
 
 
+#: the warnings of what reading noted (``counts.notes``: how many, and the first ids or rows):
+#: (note, code, message with {count} and {examples}, hint)
+_NOTED = (
+    ("resolved_at_derived", "resolved-from-history",
+     "{count} ticket(s) end resolved or closed in their status history but have no "
+     "resolved_at (e.g. {examples}): resolved_at was taken from the history (the last entry "
+     "into resolved/closed)",
+     "map the export's resolution time as fields.resolved_at to use its own"),
+    ("resolved_at_from_closed", "resolved-from-closed",
+     "{count} ticket(s) were closed without a resolution time, in the export or their status "
+     "history (e.g. {examples}): each was taken as resolved when it was closed",
+     "map the export's resolution time as fields.resolved_at (a list of columns falls back "
+     "from one to the next) if it has one"),
+    ("instants_ambiguous", "ambiguous-local-times",
+     "{count} local time(s) fall in the hour a clock change repeats (e.g. {examples}): each "
+     "read as the earlier of its two instants",
+     "export the times with their UTC offset (or in UTC) to tell the two apart"),
+    ("instants_nonexistent", "nonexistent-local-times",
+     "{count} local time(s) fall in the hour a clock change skips (e.g. {examples}): each "
+     "read as the first instant after the change",
+     "check the export's time zone (timestamps.timezone in the mapping)"),
+    ("resolved_at_contradicted", "resolved-contradicted",
+     "{count} ticket(s) have a resolved_at but their status history goes on to end in an open "
+     "status (e.g. {examples}): evaluated as resolved, as resolved_at says",
+     "check whether these tickets were reopened after the export's resolution time"),
+)
+
+
 def _note_warnings(counts) -> list[DataWarning]:
     """Warnings about the reading (the input's counts and notes)."""
     out: list[DataWarning] = []
@@ -171,47 +199,12 @@ def _note_warnings(counts) -> list[DataWarning]:
             "before matching",
             "exports concatenated with cat, or ids pasted from a spreadsheet: clean the export "
             "if other tools read it"))
-    derived = counts.notes.get("resolved_at_derived")
-    if derived:
-        count, ids = derived
-        out.append(DataWarning(
-            "resolved-from-history",
-            f"{count} ticket(s) end resolved or closed in their status history but have no "
-            f"resolved_at (e.g. {', '.join(ids)}): resolved_at was taken from the history "
-            "(the last entry into resolved/closed)",
-            "map the export's resolution time as fields.resolved_at to use its own"))
-    closed = counts.notes.get("resolved_at_from_closed")
-    if closed:
-        count, ids = closed
-        out.append(DataWarning(
-            "resolved-from-closed",
-            f"{count} ticket(s) were closed without a resolution time, in the export or "
-            f"their status history (e.g. {', '.join(ids)}): each was taken as resolved when "
-            "it was closed",
-            "map the export's resolution time as fields.resolved_at (a list of columns "
-            "falls back from one to the next) if it has one"))
-    for key, code, what, read, hint in (
-            ("instants_ambiguous", "ambiguous-local-times", "repeats",
-             "read as the earlier of its two instants",
-             "export the times with their UTC offset (or in UTC) to tell the two apart"),
-            ("instants_nonexistent", "nonexistent-local-times", "skips",
-             "read as the first instant after the change",
-             "check the export's time zone (timestamps.timezone in the mapping)")):
+    for key, code, said, hint in _NOTED:  # in this order
         noted = counts.notes.get(key)
         if noted:
-            count, rows = noted
-            out.append(DataWarning(
-                code, f"{count} local time(s) fall in the hour a clock change {what} (e.g. "
-                f"{', '.join(rows)}): each {read}", hint))
-    contradicted = counts.notes.get("resolved_at_contradicted")
-    if contradicted:
-        count, ids = contradicted
-        out.append(DataWarning(
-            "resolved-contradicted",
-            f"{count} ticket(s) have a resolved_at but their status history goes on to end in "
-            f"an open status (e.g. {', '.join(ids)}): evaluated as resolved, as resolved_at "
-            "says",
-            "check whether these tickets were reopened after the export's resolution time"))
+            count, examples = noted
+            out.append(DataWarning(code, said.format(count=count,
+                                                     examples=", ".join(examples)), hint))
     return out
 
 
