@@ -108,15 +108,6 @@ def _epoch(value) -> int | None:
     return int(value)
 
 
-def _final_priority(ticket: dict, as_of: int) -> str | None:
-    """The priority after the ticket's last change known at ``as_of``."""
-    prio = ticket.get("priority") or None
-    for e in ticket.get("events", ()):
-        if e.get("priority") and _epoch(e["at"]) <= as_of:
-            prio = e["priority"]
-    return prio
-
-
 def priority_changes(ticket: dict, as_of: int | None = None) -> tuple[PriorityChange, ...]:
     """The ticket's priority changes (known at ``as_of`` when given): each event whose
     priority differs from the one the ticket had then (opened with, or last changed to). An
@@ -145,7 +136,8 @@ def _last_priority_event(events, end: int, opened: str | None) -> int | None:
     return last
 
 
-def _resolve(plan: Plan, ticket: dict, roster: Roster | None, as_of: int):
+def _resolve(plan: Plan, ticket: dict, roster: Roster | None,
+             changes: tuple[PriorityChange, ...]):
     """(tier, tier source, priority, priority source, problems)."""
     policy = plan.policy
     problems = []
@@ -164,7 +156,9 @@ def _resolve(plan: Plan, ticket: dict, roster: Roster | None, as_of: int):
                         f"{cust.tier!r}")
     if tier is not None and tier not in plan.tiers:
         problems.append(f"tier: unknown tier {tier!r}")
-    prio, prio_src = _final_priority(ticket, as_of), "ticket"
+    # the final priority known at the as-of: the last change's, else the opening one
+    prio = changes[-1].after if changes else (ticket.get("priority") or None)
+    prio_src = "ticket"
     deriv = policy.priority_derivation
     if prio is None and deriv is not None:
         for rule in deriv.rules:
@@ -312,7 +306,8 @@ def explain_ticket(plan: Plan, ticket: dict, as_of: int | dt.datetime,
     """Explain every metric of one ticket (a ``TicketTable.row`` dict) as of ``as_of``."""
     as_of = _epoch(as_of)
     policy = plan.policy
-    tier, tier_src, prio, prio_src, problems = _resolve(plan, ticket, roster, as_of)
+    changes = priority_changes(ticket, as_of)
+    tier, tier_src, prio, prio_src, problems = _resolve(plan, ticket, roster, changes)
     # a tier that could not be resolved (unknown, or contradicting the roster) is no tier for
     # the exclusions either, as in the vectorised path
     resolved_tier = None if any(p.startswith("tier:") for p in problems) else tier
@@ -353,7 +348,7 @@ def explain_ticket(plan: Plan, ticket: dict, as_of: int | dt.datetime,
                                      due_at, row, tuple(segs), priority_restart=restarted))
     return Explanation(str(ticket.get("id")), ticket.get("customer"), tier, tier_src, prio,
                        prio_src, as_of, tuple(out), exclusion, tuple(problems),
-                       priority_changes(ticket, as_of))
+                       changes)
 
 
 def _local(t: int | None, zone) -> str:
