@@ -200,11 +200,10 @@ def spill_folder() -> str:
     """A new folder for spilled results: in shared memory when it is a writable tmpfs (the
     files pass from one process to another and are deleted once read), else the system's
     temp folder; the folders killed runs left are removed first."""
-    from slalang.processes import process_prefix, remove_stale
+    from slalang.processes import process_prefix
 
+    remove_killed_runs()
     parent = SHM if os.access(SHM, os.W_OK | os.X_OK) else None
-    for folder in {parent or tempfile.gettempdir(), SHM}:
-        remove_stale(folder, SPILL_PREFIX)
     return tempfile.mkdtemp(prefix=process_prefix(SPILL_PREFIX), dir=parent)
 
 
