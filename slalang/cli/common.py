@@ -185,7 +185,8 @@ class OutputSet:
                 raise
             return
         target = Path(os.path.realpath(path))
-        missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+        missing = [] if target.parent.is_dir() else [  # one stat per file, as a rule
+            p for p in (target.parent, *target.parent.parents) if not p.exists()]
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.extend(missing)  # deepest first

@@ -110,13 +110,18 @@ def derive_resolution(table: TicketTable) -> TicketTable:
     A ticket closed without any resolution is resolved when it was closed
     (:func:`_resolved_when_closed`).
     """
+    return _resolved_when_closed(_resolved_from_history(table))
+
+
+def _resolved_from_history(table: TicketTable) -> TicketTable:
+    """:func:`derive_resolution`'s reading of the status history."""
     labels = table.event_status.labels
     if not labels or not len(table.event_at):
-        return _resolved_when_closed(table)
+        return table
     codes = np.asarray(table.event_status.codes)
     has = np.flatnonzero(codes >= 0)
     if not len(has):
-        return _resolved_when_closed(table)
+        return table
     done_label = np.array([x in DONE for x in labels] + [False], dtype=bool)
     offsets = np.asarray(table.event_offsets)
     owner = None
@@ -151,7 +156,7 @@ def derive_resolution(table: TicketTable) -> TicketTable:
     # whose history simply stops before the resolution is not contradicted)
     contradicted = ends_open & (resolved != NAT) & (last_at > resolved)
     if not derive.any() and not contradicted.any():
-        return _resolved_when_closed(table)
+        return table
     notes = dict(table.notes)
     if derive.any():
         fixed = resolved.copy()
@@ -164,7 +169,7 @@ def derive_resolution(table: TicketTable) -> TicketTable:
         notes["resolved_at_contradicted"] = (int(contradicted.sum()),
                                              tuple(str(x) for x in ids))
     table.notes = notes
-    return _resolved_when_closed(table)
+    return table
 
 
 def _resolved_when_closed(table: TicketTable) -> TicketTable:
