@@ -14,9 +14,10 @@ CPU: writing to a file on the root disk copied at 7.5 ms per MB, writing to ``/d
 3.5 s of the run's 16 s of CPU.
 
 Shared memory cannot be evicted to a disk under pressure, so it is chosen only when the files
-surely fit: an estimate of them (the input's size, a compressed input counted ten times) must
-be under a quarter of the memory available and under half of ``/dev/shm``'s free space. A
-folder the caller names, or ``TMPDIR`` set in the environment, is always used as it is.
+surely fit: an estimate of them (the input's size; a gzipped input's content twice, as it is
+decompressed into the folder first; a zipped one ten times its size) must be under a quarter
+of the memory available and under half of ``/dev/shm``'s free space. A folder the caller
+names, or ``TMPDIR`` set in the environment, is always used as it is.
 
 The folder is removed before the run returns. It is named for the process that made it (pid
 namespace and id), and a run first removes the folders of runs that were killed. The command
@@ -178,11 +179,24 @@ def expected_bytes(inputs: Iterable[str | Path | None]) -> int | None:
         try:
             size = os.path.getsize(path)
             with open(path, "rb") as fh:
-                compressed = compression_of(fh.read(4)) is not None
+                kind = compression_of(fh.read(4))
+                if kind == "gzip":  # decompressed into the folder, then split there too
+                    total += 2 * _gzip_plain_bytes(fh, size)
+                    continue
         except OSError:
             return None
-        total += size * (COMPRESSED_RATIO if compressed else 1)
+        total += size * (COMPRESSED_RATIO if kind else 1)
     return total
+
+
+def _gzip_plain_bytes(fh, size: int) -> int:
+    """The bytes a gzip file holds: its trailer's count when that is plausible (the count is
+    the last member's, modulo 4 GiB: at least the compressed size for the single-member file
+    of under 4 GiB an export is), else :data:`COMPRESSED_RATIO` times its size."""
+    fh.seek(max(size - 4, 0))
+    tail = fh.read(4)
+    stated = int.from_bytes(tail, "little") if len(tail) == 4 else 0
+    return stated if stated >= size else size * COMPRESSED_RATIO
 
 
 def memory_available() -> int | None:

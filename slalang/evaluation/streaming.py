@@ -107,7 +107,9 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
             require_file(path)
     digest = file_digest([tickets] + ([events] if events is not None else []))
     workdir = scratch_dir(workdir, (tickets, events))
+    from slalang.data.inflate import NotInflated, gzipped
     from slalang.data.split import NoSplit
+    from slalang.errors import ScratchError
 
     try:
         if splittable(tickets, events):
@@ -116,6 +118,13 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
                                   chunk_rows, max_errors, verdicts, workdir, digest,
                                   list_tickets, workers, progress, hook, collector)
             except NoSplit:  # a quoted line break: the sequential reader reads the file
+                pass
+        elif gzipped(tickets, events):  # decompressed once, then split as plain files
+            try:
+                return _run_inflated(plan, tickets, events, downtime, roster, as_of, period,
+                                     chunk_rows, max_errors, verdicts, workdir, digest,
+                                     list_tickets, workers, progress, hook, collector)
+            except (NoSplit, NotInflated, ScratchError):  # the sequential reader reads them
                 pass
         return _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
                     max_errors, verdicts, workdir, digest, list_tickets, workers, progress,
@@ -259,6 +268,33 @@ def _write_table(writer, out: BinaryIO, table):
         table = table.cast(writer[1])
     writer[0].write_table(table)
     return writer, table.num_rows
+
+
+def _run_inflated(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
+                  max_errors, verdicts, workdir, digest, list_tickets, workers, progress,
+                  hook=None, collector=None) -> tuple[Evaluation, int]:
+    """:func:`_run_split` on the gzipped files decompressed into a scratch folder
+    (:mod:`slalang.data.inflate`), the evaluation and its errors naming the user's files.
+    Raises :class:`~slalang.data.inflate.NotInflated` when a file does not decompress or
+    fit, :class:`~slalang.data.split.NoSplit` for a quoted line break, ScratchError when the
+    split reader's files do not fit beside the copies: the sequential reader then reads
+    the files as they are."""
+    from slalang.data.inflate import inflate, renamed, renamed_error
+
+    if progress is not None:
+        progress("read", 0, 0)  # decompressing: a step without counts, its time shown
+    with scratch_folder(workdir) as folder:
+        plain_tickets, plain_events = inflate([tickets, events], folder)
+        names = {copy: str(given) for copy, given in ((plain_tickets, tickets),
+                                                     (plain_events, events))
+                 if copy is not None and copy != str(given)}
+        try:
+            ev, rows = _run_split(plan, plain_tickets, plain_events, downtime, roster, as_of,
+                                  period, chunk_rows, max_errors, verdicts, workdir, digest,
+                                  list_tickets, workers, progress, hook, collector)
+        except Exception as exc:  # what it says names the user's files, not the copies
+            raise renamed_error(exc, names) from None
+    return renamed(ev, names), rows
 
 
 def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,

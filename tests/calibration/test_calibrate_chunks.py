@@ -169,20 +169,30 @@ def test_the_split_reader_measures_on_worker_processes(tmp_path, tier):
     assert _document(parts, "customer", tier) == _document(whole, "customer", tier)
 
 
-def test_a_gzipped_export_is_measured_by_the_sequential_reader(tmp_path, monkeypatch):
-    """The split reader cuts plain files only: a gzipped export goes chunk by chunk through
-    the sequential reader, the hook in its workers too, with the same result."""
+def test_a_gzipped_export_is_measured_by_either_reader(tmp_path, monkeypatch):
+    """A gzipped export is decompressed into the scratch folder and cut by the split
+    reader; on the sequential reader (which reads what cannot be cut, a quoted line break)
+    the hook runs in its workers too. The same result either way."""
+    from slalang.data import inflate
     from slalang.evaluation import streaming
 
     policy = load_policy(str(ROOT / "policies" / "reference.sla"))
     plan, roster = compile_plan(policy), roster_for(policy)
     zipped = _gzipped(tmp_path, *example_as_csv(tmp_path))
-    sequential = []
+    sequential, cut = [], []
     real = streaming._run
     monkeypatch.setattr(streaming, "_run", lambda *a: sequential.append(a[7]) or real(*a))
+    real_split = streaming._run_split
+    monkeypatch.setattr(streaming, "_run_split",
+                        lambda *a, **kw: cut.append(a[7]) or real_split(*a, **kw))
     whole = measure_input(plan, *zipped, None, roster, period="2026-Q3", tier="Gold",
                           whole=True)
+    split = measure_input(plan, *zipped, None, roster, period="2026-Q3", tier="Gold",
+                          chunk_rows=13, workdir=str(tmp_path))
+    assert cut == [13] and sequential == []
+    monkeypatch.setattr(inflate, "gzipped", lambda *a: False)
     parts = measure_input(plan, *zipped, None, roster, period="2026-Q3", tier="Gold",
                           chunk_rows=13, workdir=str(tmp_path))
-    assert sequential == [13]
+    assert cut == [13] and sequential == [13]
+    assert _document(split, "customer", "Gold") == _document(whole, "customer", "Gold")
     assert _document(parts, "customer", "Gold") == _document(whole, "customer", "Gold")

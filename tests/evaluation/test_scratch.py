@@ -77,13 +77,21 @@ def test_the_disk_without_a_tmpfs_or_a_readable_input(shm, tmp_path, monkeypatch
     assert scratch.scratch_dir(None, [_input(tmp_path, 1000)]) is None
 
 
-def test_a_compressed_input_counts_ten_times(tmp_path):
+def test_a_gzipped_input_counts_its_content_twice(tmp_path):
+    # decompressed into the scratch folder (its trailer says how large), then split there
     plain = tmp_path / "t.csv"
     plain.write_bytes(b"id\n" * 1000)
     packed = tmp_path / "t.csv.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     assert scratch.expected_bytes([plain, None]) == 3000
-    assert scratch.expected_bytes([packed]) == 10 * packed.stat().st_size
+    assert scratch.expected_bytes([packed]) == 2 * 3000
+    # a trailer that cannot be the size (a file cut short): ten times the compressed size
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(packed.read_bytes()[:-4] + b"\0\0\0\0")
+    assert scratch.expected_bytes([cut]) == 2 * 10 * cut.stat().st_size
+    zipped = tmp_path / "t.zip"
+    zipped.write_bytes(b"PK\x03\x04" + b"\0" * 96)
+    assert scratch.expected_bytes([zipped]) == 10 * 100
 
 
 def test_memory_available_reads_the_kernel():

@@ -1,0 +1,127 @@
+"""Gzipped exports made splittable: each decompressed once into the run's scratch folder.
+
+A gzip file cannot be cut into byte ranges, so the chunked engine read it with the
+sequential reader, which parses everything in the main process while the workers only
+evaluate: a gzipped 10m export took 19.8 s against 5.8 s for the same files plain. Written
+out plain first (on one thread a file, both at once: pyarrow's decompressor lets go of the
+interpreter), the files go through the split reader like any plain export, every core
+parsing. The copies are the bytes the sequential reader would have read (the same
+decompressor), so every row, number and verdict is the same; the caller shows the user's
+file names, not the copies' (:func:`renamed`).
+
+A file that does not decompress (truncated, corrupt) or does not fit in the scratch folder
+is not copied: the caller reads it with the sequential reader, which says what is wrong
+where it finds it, as before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from slalang.data.sources.compressed import compression_of
+
+if TYPE_CHECKING:
+    from slalang.evaluation.result import Evaluation
+
+#: bytes decompressed and written at a time
+_BLOCK = 8 << 20
+
+
+class NotInflated(Exception):
+    """A gzipped file could not be copied plain (its data, or the room for it)."""
+
+
+def gzipped(tickets: str | Path, events: str | Path | None) -> bool:
+    """Whether the files are regular files, each plain or gzipped, at least one gzipped (a
+    zip archive, a pipe or a missing file: no)."""
+    found = False
+    for path in (tickets, events):
+        if path is None:
+            continue
+        try:
+            if not os.path.isfile(path):
+                return False
+            with open(path, "rb") as fh:
+                kind = compression_of(fh.read(4))
+        except OSError:
+            return False
+        if kind == "zip":
+            return False
+        found = found or kind == "gzip"
+    return found
+
+
+def inflate(paths: list[str | Path | None], folder: str) -> list[str | None]:
+    """Each gzipped file of ``paths`` decompressed into ``folder`` (plain files and None as
+    they are), the files at once on threads. Raises :class:`NotInflated` when one cannot be
+    (the copies made are left in ``folder``, which the caller removes)."""
+    jobs = {}
+    with ThreadPoolExecutor(max_workers=max(len(paths), 1)) as pool:
+        for k, path in enumerate(paths):
+            if path is None:
+                continue
+            with open(path, "rb") as fh:
+                if compression_of(fh.read(4)) != "gzip":
+                    continue
+            name = Path(path).name
+            plain = name[:-3] if name.lower().endswith(".gz") else name
+            jobs[k] = pool.submit(_copy, str(path), os.path.join(folder, f"{k}-{plain}"))
+    out: list[str | None] = [None if p is None else str(p) for p in paths]
+    for k, job in jobs.items():
+        out[k] = job.result()
+    return out
+
+
+def _copy(path: str, target: str) -> str:
+    import pyarrow as pa
+
+    try:
+        with pa.input_stream(path, compression="gzip") as src, open(target, "wb") as dst:
+            while block := src.read_buffer(_BLOCK):
+                if not block.size:
+                    break
+                dst.write(memoryview(block))
+    except (OSError, pa.ArrowException) as exc:
+        raise NotInflated(f"{path}: {exc}") from None
+    return target
+
+
+def renamed_text(text: str, names: dict[str, str]) -> str:
+    """``text`` with each copy's path (``names``' keys) replaced by the user's file name."""
+    for copy, shown in names.items():
+        text = text.replace(copy, shown)
+    return text
+
+
+def renamed_error(exc: BaseException, names: dict[str, str]) -> BaseException:
+    """``exc`` (changed in place) naming the user's files, not their copies."""
+    exc.args = tuple(renamed_text(a, names) if isinstance(a, str) else a for a in exc.args)
+    if isinstance(getattr(exc, "file", None), str):
+        exc.file = renamed_text(exc.file, names)  # type: ignore[attr-defined]
+    return exc
+
+
+def renamed(ev: Evaluation, names: dict[str, str]) -> Evaluation:
+    """The evaluation naming the user's files, not their copies: its rejections, invalid
+    tickets, input counts and warnings (nothing else of it names a file)."""
+    def text(value: str) -> str:
+        return renamed_text(value, names)
+
+    def rows(rejections: tuple) -> tuple:
+        return tuple(dataclasses.replace(r, file=text(r.file), reason=text(r.reason))
+                     for r in rejections)
+
+    counts = ev.input
+    if counts is not None:
+        counts = dataclasses.replace(
+            counts, file=text(counts.file),
+            ignored=tuple(dataclasses.replace(i, file=text(i.file), reason=text(i.reason))
+                          for i in counts.ignored))
+    warnings = tuple(dataclasses.replace(w, message=text(w.message), hint=text(w.hint))
+                     for w in ev.warnings)
+    return dataclasses.replace(ev, rejected=rows(ev.rejected), invalid=rows(ev.invalid),
+                               input=counts, warnings=warnings)

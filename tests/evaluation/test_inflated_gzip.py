@@ -1,0 +1,152 @@
+"""A gzipped export in the chunked engine: decompressed once into the scratch folder and cut
+by the split reader (every core parsing), not read by the sequential reader on one core
+(19.8 s against 5.8 s plain at 10m). The outputs are the sequential reader's bytes, and
+whatever is said names the user's .gz files, never the copies."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from evaluation_bytes import ROOT
+
+from slalang.cli import main
+from slalang.data import inflate
+from slalang.evaluation import streaming
+
+BROKEN = ROOT / "tests" / "evaluation" / "fixtures" / "explain"
+
+
+def _gzipped(folder: Path, *paths: Path) -> list[Path]:
+    out = []
+    for path in paths:
+        target = folder / (path.name + ".gz")
+        target.write_bytes(gzip.compress(path.read_bytes()))
+        out.append(target)
+    return out
+
+
+def _evaluate(tickets: Path, events: Path, out: Path, scratch: Path, *more: str):
+    import tempfile
+
+    out.mkdir()
+    was = tempfile.tempdir
+    tempfile.tempdir = str(scratch)  # read once per process: TMPDIR alone comes too late
+    try:
+        return _invoke(tickets, events, out, scratch, *more)
+    finally:
+        tempfile.tempdir = was
+
+
+def _invoke(tickets: Path, events: Path, out: Path, scratch: Path, *more: str):
+    return CliRunner().invoke(main, [
+        "evaluate", str(ROOT / "policies" / "reference.sla"), "--tickets", str(tickets),
+        "--events", str(events), "--period", "2026-07", "--engine", "chunks",
+        "--chunk-rows", "2", "--json", str(out / "ev.json"), "--csv", str(out / "ev.csv"),
+        *more], env={"TMPDIR": str(scratch)})
+
+
+def test_a_gzipped_export_is_split_and_says_what_the_sequential_reader_says(
+        tmp_path, monkeypatch):
+    tickets, events = _gzipped(tmp_path, BROKEN / "broken.csv", BROKEN / "broken-events.csv")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    cut = []
+    real = streaming._run_split
+    monkeypatch.setattr(streaming, "_run_split",
+                        lambda *a, **kw: cut.append(a[1]) or real(*a, **kw))
+    split = _evaluate(tickets, events, tmp_path / "split", scratch)
+    assert split.exit_code in (0, 1), split.output
+    # the split reader read the copies, in the scratch folder, now gone
+    assert len(cut) == 1 and str(cut[0]).startswith(str(scratch))
+    assert cut[0].endswith("-broken.csv")
+    assert os.listdir(scratch) == []
+    monkeypatch.setattr(inflate, "gzipped", lambda *a: False)  # the sequential reader
+    sequential = _evaluate(tickets, events, tmp_path / "sequential", scratch)
+    assert len(cut) == 1
+    assert split.output == sequential.output
+    for name in ("ev.json", "ev.csv"):
+        assert (tmp_path / "split" / name).read_bytes() == (
+            tmp_path / "sequential" / name).read_bytes()
+    # the rows refused name the user's files, with their rows
+    assert f"{tickets}:3: " in split.output and str(scratch) not in split.output
+    document = (tmp_path / "split" / "ev.json").read_text(encoding="utf-8")
+    assert str(tickets) in document and str(events) in document
+    assert str(scratch) not in document
+
+
+def test_an_error_inside_the_split_reader_names_the_gzipped_file(tmp_path):
+    source = tmp_path / "tickets.csv"
+    source.write_text("ticket,customer,created_at\nT1,Alfa Srl,2026-07-01T09:00:00+02:00\n",
+                      encoding="utf-8")
+    (tickets,) = _gzipped(tmp_path, source)
+    events = tmp_path / "events.csv"
+    events.write_text("ticket_id,at,status\n", encoding="utf-8")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    r = _evaluate(tickets, events, tmp_path / "out", scratch)
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"error: {tickets}:1: missing column 'id'"), r.output
+    assert str(scratch) not in r.output
+    assert os.listdir(scratch) == [] and os.listdir(tmp_path / "out") == []
+
+
+def test_a_quoted_line_break_in_a_gzipped_export_goes_to_the_sequential_reader(
+        tmp_path, monkeypatch):
+    source = tmp_path / "tickets.csv"
+    rows = (BROKEN / "broken.csv").read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].replace("incident", '"inci\ndent"', 1)
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    tickets, events = _gzipped(tmp_path, source, BROKEN / "broken-events.csv")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    ran = []
+    real = streaming._run
+    monkeypatch.setattr(streaming, "_run", lambda *a: ran.append(a[1]) or real(*a))
+    r = _evaluate(tickets, events, tmp_path / "out", scratch)
+    assert r.exit_code in (0, 1), r.output
+    assert ran == [str(tickets)]  # the user's file, read as it is
+    assert os.listdir(scratch) == []
+
+
+@pytest.mark.parametrize("fails", ["decompress", "room"])
+def test_a_copy_that_cannot_be_made_leaves_the_file_to_the_sequential_reader(
+        tmp_path, monkeypatch, fails):
+    import errno
+
+    import pyarrow as pa
+
+    tickets, events = _gzipped(tmp_path, BROKEN / "broken.csv", BROKEN / "broken-events.csv")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+
+    class Failing:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read_buffer(self, size):
+            if fails == "room":
+                raise OSError(errno.ENOSPC, "No space left on device")
+            raise pa.ArrowInvalid("zlib inflate failed: invalid stored block lengths")
+
+    real_open = pa.input_stream
+    monkeypatch.setattr(pa, "input_stream", lambda *a, **kw: Failing())
+    ran = []
+    real = streaming._run
+
+    def sequential(*a):
+        ran.append(a[1])
+        monkeypatch.setattr(pa, "input_stream", real_open)
+        return real(*a)
+
+    monkeypatch.setattr(streaming, "_run", sequential)
+    r = _evaluate(tickets, events, tmp_path / "out", scratch)
+    assert r.exit_code in (0, 1), r.output
+    assert ran == [str(tickets)]
+    assert os.listdir(scratch) == []
