@@ -404,9 +404,11 @@ def _convert_into(tickets: str | Path, events: str | Path | None, mapping: objec
                   rows: int, work: Path, tmp: str, progress) -> _Converted:
     """The export's partitions written into ``work``: a plain CSV export by the split
     reader's worker processes (each chunk assembled and written in a worker), a gzipped one
-    chunk by chunk in this process, anything else read whole. A row only the whole read can
+    too once decompressed into ``tmp`` (else chunk by chunk in this process), anything else
+    read whole. A row only the whole read can
     name (a malformed one, an unreadable instant) sends it to the whole read, as it sends
     ``evaluate``; the partitions written so far are dropped."""
+    from slalang.data.inflate import NotInflated, gzipped
     from slalang.data.split import NoSplit
     from slalang.data.split_passes import splittable
     from slalang.data.stream import _Conversion, _Malformed, stream_refusal
@@ -417,6 +419,11 @@ def _convert_into(tickets: str | Path, events: str | Path | None, mapping: objec
                 try:
                     return _convert_split(tickets, events, rows, work, tmp, progress)
                 except NoSplit:  # a quoted line break: the sequential reader reads it
+                    _clear(work)
+            elif gzipped(tickets, events):
+                try:
+                    return _convert_inflated(tickets, events, rows, work, tmp, progress)
+                except (NoSplit, NotInflated):  # the sequential reader reads the files
                     _clear(work)
             return _convert_batches(tickets, events, mapping, rows, work, tmp, progress)
         except (_Malformed, _Conversion):
@@ -429,17 +436,52 @@ def _clear(work: Path) -> None:
         leftover.unlink()
 
 
+def _convert_inflated(tickets: str | Path, events: str | Path | None, rows: int, work: Path,
+                      tmp: str, progress) -> _Converted:
+    """:func:`_convert_split` on the gzipped files decompressed into ``tmp``
+    (:mod:`slalang.data.inflate`): the hash of the user's files, their names in what is
+    said and kept."""
+    import shutil
+
+    from slalang.data.inflate import (
+        copies_named,
+        inflate,
+        renamed_counts,
+        renamed_error,
+        renamed_rows,
+    )
+    from slalang.data.stream import file_digest
+
+    digest = file_digest([tickets] + ([events] if events is not None else []))
+    if progress is not None:
+        progress("read", 0, 0)  # decompressing: a step without counts, its time shown
+    folder = tempfile.mkdtemp(prefix="inflated-", dir=tmp)
+    try:
+        copies = inflate([tickets, events], folder)
+        names = copies_named([tickets, events], copies)
+        try:
+            done = _convert_split(copies[0], copies[1], rows, work, tmp, progress, digest)
+        except Exception as exc:  # what it says names the user's files, not the copies
+            raise renamed_error(exc, names) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return dataclasses.replace(done, rejected=list(renamed_rows(done.rejected, names)),
+                               counts=renamed_counts(done.counts, names))
+
+
 def _convert_split(tickets: str | Path, events: str | Path | None, rows: int, work: Path,
-                   tmp: str, progress) -> _Converted:
+                   tmp: str, progress, digest=None) -> _Converted:
     """The split reader's passes on worker processes, then each chunk assembled and written
     as a partition in a worker (:func:`write_chunk`): the 10m export in about a third of the
-    time the sequential reader took."""
+    time the sequential reader took. ``digest``: the files' hash being computed (default:
+    of ``tickets`` and ``events``)."""
     from slalang.data.checks import add_notes
     from slalang.data.split_passes import split_passes, ticket_layout
     from slalang.data.stream import file_digest, rejection_order
     from slalang.workpool import PROCESS_BYTES, TaskPool, default_workers
 
-    digest = file_digest([tickets] + ([events] if events is not None else []))
+    if digest is None:
+        digest = file_digest([tickets] + ([events] if events is not None else []))
     layout = ticket_layout(tickets)
     workers = default_workers() if os.path.getsize(tickets) >= PROCESS_BYTES else 1
     with TaskPool(workers) as pool:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from slalang.data.sources.compressed import compression_of
 
 if TYPE_CHECKING:
+    from slalang.data.counts import InputCounts
     from slalang.evaluation.result import Evaluation
 
 #: bytes decompressed and written at a time
@@ -105,23 +106,35 @@ def renamed_error(exc: BaseException, names: dict[str, str]) -> BaseException:
     return exc
 
 
+def renamed_rows(rows, names: dict[str, str]) -> tuple:
+    """Rejections naming the user's files, not their copies."""
+    return tuple(dataclasses.replace(r, file=renamed_text(r.file, names),
+                                     reason=renamed_text(r.reason, names)) for r in rows)
+
+
+def renamed_counts(counts: InputCounts | None, names: dict[str, str]) -> InputCounts | None:
+    """Input counts naming the user's files, not their copies."""
+    if counts is None:
+        return None
+    return dataclasses.replace(
+        counts, file=renamed_text(counts.file, names),
+        ignored=tuple(dataclasses.replace(i, file=renamed_text(i.file, names),
+                                          reason=renamed_text(i.reason, names))
+                      for i in counts.ignored))
+
+
 def renamed(ev: Evaluation, names: dict[str, str]) -> Evaluation:
     """The evaluation naming the user's files, not their copies: its rejections, invalid
     tickets, input counts and warnings (nothing else of it names a file)."""
-    def text(value: str) -> str:
-        return renamed_text(value, names)
-
-    def rows(rejections: tuple) -> tuple:
-        return tuple(dataclasses.replace(r, file=text(r.file), reason=text(r.reason))
-                     for r in rejections)
-
-    counts = ev.input
-    if counts is not None:
-        counts = dataclasses.replace(
-            counts, file=text(counts.file),
-            ignored=tuple(dataclasses.replace(i, file=text(i.file), reason=text(i.reason))
-                          for i in counts.ignored))
-    warnings = tuple(dataclasses.replace(w, message=text(w.message), hint=text(w.hint))
+    warnings = tuple(dataclasses.replace(w, message=renamed_text(w.message, names),
+                                         hint=renamed_text(w.hint, names))
                      for w in ev.warnings)
-    return dataclasses.replace(ev, rejected=rows(ev.rejected), invalid=rows(ev.invalid),
-                               input=counts, warnings=warnings)
+    return dataclasses.replace(ev, rejected=renamed_rows(ev.rejected, names),
+                               invalid=renamed_rows(ev.invalid, names),
+                               input=renamed_counts(ev.input, names), warnings=warnings)
+
+
+def copies_named(paths: list[str | Path | None], copies: list[str | None]) -> dict[str, str]:
+    """``{copy: the user's file}`` for the files :func:`inflate` copied."""
+    return {copy: str(given) for copy, given in zip(copies, paths, strict=True)
+            if copy is not None and given is not None and copy != str(given)}

@@ -279,15 +279,13 @@ def _run_inflated(plan, tickets, events, downtime, roster, as_of, period, chunk_
     fit, :class:`~slalang.data.split.NoSplit` for a quoted line break, ScratchError when the
     split reader's files do not fit beside the copies: the sequential reader then reads
     the files as they are."""
-    from slalang.data.inflate import inflate, renamed, renamed_error
+    from slalang.data.inflate import copies_named, inflate, renamed, renamed_error
 
     if progress is not None:
         progress("read", 0, 0)  # decompressing: a step without counts, its time shown
     with scratch_folder(workdir) as folder:
         plain_tickets, plain_events = inflate([tickets, events], folder)
-        names = {copy: str(given) for copy, given in ((plain_tickets, tickets),
-                                                     (plain_events, events))
-                 if copy is not None and copy != str(given)}
+        names = copies_named([tickets, events], [plain_tickets, plain_events])
         try:
             ev, rows = _run_split(plan, plain_tickets, plain_events, downtime, roster, as_of,
                                   period, chunk_rows, max_errors, verdicts, workdir, digest,

@@ -150,3 +150,38 @@ def test_a_copy_that_cannot_be_made_leaves_the_file_to_the_sequential_reader(
     assert r.exit_code in (0, 1), r.output
     assert ran == [str(tickets)]
     assert os.listdir(scratch) == []
+
+
+def test_convert_splits_a_gzipped_export_too(tmp_path, monkeypatch):
+    """`slalang convert` decompresses a gzipped export and writes its partitions on the split
+    reader's workers: the manifest (the user's files, their hash, rows refused) and every
+    evaluation of the dataset as from the sequential reader."""
+    import json
+
+    from slalang.data import dataset
+
+    tickets, events = _gzipped(tmp_path, BROKEN / "broken.csv", BROKEN / "broken-events.csv")
+    cut = []
+    real = dataset._convert_split
+    monkeypatch.setattr(dataset, "_convert_split",
+                        lambda *a, **kw: cut.append(a[0]) or real(*a, **kw))
+    dataset.convert(tickets, tmp_path / "split", events, partition_rows=2)
+    assert len(cut) == 1 and str(cut[0]).endswith("-broken.csv")
+    monkeypatch.setattr(inflate, "gzipped", lambda *a: False)
+    dataset.convert(tickets, tmp_path / "sequential", events, partition_rows=2)
+    assert len(cut) == 1
+    docs = [json.loads((tmp_path / name / dataset.MANIFEST).read_text(encoding="utf-8"))
+            for name in ("split", "sequential")]
+    for key in ("source", "events", "tickets", "data_hash", "rejected", "input",
+                "rejected_lines", "created_min", "created_max"):
+        assert docs[0][key] == docs[1][key], key
+    assert docs[0]["source"] == str(tickets) and docs[0]["rejected"]
+    assert all(r[0] in (str(tickets), str(events)) for r in docs[0]["rejected"])
+    outputs = []
+    for name in ("split", "sequential"):
+        r = CliRunner().invoke(main, [
+            "evaluate", str(ROOT / "policies" / "reference.sla"), "--tickets",
+            str(tmp_path / name), "--period", "2026-07", "--json", "-"])
+        assert r.exit_code in (0, 1), r.output
+        outputs.append(r.output)
+    assert outputs[0] == outputs[1]
