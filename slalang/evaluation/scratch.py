@@ -93,15 +93,21 @@ def removal_in_background() -> Iterator[None]:
 def scratch_folder(parent: str | None) -> Iterator[str]:
     """A new folder for a run's temporary files in ``parent`` (None: the system's temp
     folder), removed when the run ends (see :func:`removal_in_background`)."""
-    from slalang.processes import process_prefix, remove_stale
+    from slalang.processes import remove_stale
 
     # named for this process, so that a later run can remove it if this one is killed
     # here, and in shared memory even when this run does not use it (a killed run may have)
     for folder in {parent or tempfile.gettempdir(), SHM}:
         remove_stale(folder, _PREFIX)
-    path = tempfile.mkdtemp(prefix=process_prefix(_PREFIX), dir=parent)
+    # named before it is made and made inside the ``try``: a SIGTERM's SystemExit that lands
+    # just after the folder is made (inside ``mkdtemp``, before its name came back) left it
+    # behind, the test of a CI timeout found
+    path = _unused_name(parent or tempfile.gettempdir())
     try:
+        os.mkdir(path, 0o700)
         yield path
+    except FileExistsError:  # made meanwhile by someone else: theirs, not to remove
+        raise
     except OSError as exc:
         full = _no_room(exc, path)
         shutil.rmtree(path, ignore_errors=True)
@@ -124,6 +130,21 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
     remover = threading.Thread(target=_remove, args=(path,), name="slalang-scratch-removal")
     _removing.append(remover)
     remover.start()
+
+
+def _unused_name(parent: str) -> str:
+    """A folder name in ``parent`` that nothing has, as ``mkdtemp`` would make it (this
+    process's prefix, then random letters: what :func:`~slalang.processes.remove_stale`
+    removes once the process is gone)."""
+    import secrets
+
+    from slalang.processes import process_prefix
+
+    while True:
+        path = os.path.abspath(os.path.join(parent, process_prefix(_PREFIX)
+                                            + secrets.token_hex(4)))
+        if not os.path.lexists(path):
+            return path
 
 
 #: free space under which a scratch folder's file system counts as full after a failed write

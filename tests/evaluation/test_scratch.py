@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -101,19 +100,50 @@ def test_memory_available_reads_the_kernel():
 
 
 def test_a_chunked_run_writes_there_and_leaves_nothing(shm, monkeypatch):
-    made: list[str | None] = []
-    real = tempfile.mkdtemp
+    made: list[str] = []
+    real = scratch.os.mkdir
 
-    def spy(*args, **kwargs):
-        made.append(kwargs.get("dir"))
-        return real(*args, **kwargs)
+    def spy(path, *args, **kwargs):
+        made.append(os.path.dirname(path))
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(scratch.tempfile, "mkdtemp", spy)
+    monkeypatch.setattr(scratch.os, "mkdir", spy)
     plan = compile_plan(load_policy(ROOT / "policies" / "bench.sla"))
     streaming.evaluate_chunked(plan, BENCH300 / "tickets.csv", BENCH300 / "events.csv",
                                None, None, chunk_rows=50, workers=1)
-    assert made == [str(shm)]
+    assert str(shm) in made
     assert list(shm.iterdir()) == []
+
+
+@pytest.mark.parametrize("signal", [SystemExit(143), KeyboardInterrupt()])
+def test_a_stop_just_after_the_folder_is_made_removes_it(tmp_path, monkeypatch, signal):
+    """A SIGTERM (SystemExit 143 inside a command) or Ctrl-C landing right after the
+    folder is made, before the run has its name: the folder is removed all the same (it was
+    made inside ``mkdtemp`` and left behind, once in a CI run)."""
+    real = os.mkdir
+
+    def made_then_stopped(path, *args, **kwargs):
+        real(path, *args, **kwargs)
+        raise signal
+
+    monkeypatch.setattr(scratch.os, "mkdir", made_then_stopped)
+    with pytest.raises(type(signal)), scratch.scratch_folder(str(tmp_path)):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_of_the_same_name_made_meanwhile_is_left_alone(tmp_path, monkeypatch):
+    real = os.mkdir
+
+    def taken(path, *args, **kwargs):
+        real(path, *args, **kwargs)
+        (Path(path) / "theirs").write_text("x", encoding="utf-8")
+        raise FileExistsError(17, "File exists", path)
+
+    monkeypatch.setattr(scratch.os, "mkdir", taken)
+    with pytest.raises(FileExistsError), scratch.scratch_folder(str(tmp_path)):
+        pass
+    assert [p.name for p in tmp_path.iterdir()] and list(tmp_path.glob("*/theirs"))
 
 
 def test_a_failed_run_removes_its_folder_at_once(tmp_path):
