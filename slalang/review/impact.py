@@ -332,13 +332,16 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
     verdicts compared while its counts join each version's sum. A ticket's verdict depends
     on its own rows alone, so its flips are the ones the whole table gives; they are listed
     metric by metric, in ticket order, as :func:`replay` lists them."""
-    from slalang.data.stream import prepare_chunks
+    from slalang.data.checks import add_notes
+    from slalang.data.counts import InputCounts
+    from slalang.data.stream import file_digest, prepare_chunks, rejection_order
     from slalang.evaluation.evaluate import resolve_period
-    from slalang.evaluation.kernel import Context, empty_partial, evaluate_batch, finish
+    from slalang.evaluation.kernel import Context, Partial, empty_partial, evaluate_batch, finish
     from slalang.evaluation.periods import period_covering
     from slalang.evaluation.scratch import scratch_folder
     from slalang.evaluation.streaming import PartialSum, _all_early
 
+    digest = file_digest([tickets] + ([events] if events is not None else []))
     with scratch_folder(workdir) as tmp:
         prepared = prepare_chunks(tickets, events, rows, tmp, keep_created=period is None,
                                   progress=progress)
@@ -359,10 +362,13 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
                 for plan, roster, per, at in versions]
         flips: dict[str, list[TicketFlip]] = {}
         metrics: list[str] = []
-        counted = evaluated = 0
+        counted = evaluated = invisible = 0
+        notes: dict = {}
         n_chunks = max(-(-prepared.chunks.n // rows), 1)
         for done, (_, table) in enumerate(prepared.chunks.tables(prepared.blocks), start=1):
             evaluated += table.n
+            invisible += table.invisible_ids  # the tickets' ids; the events' are the blocks'
+            add_notes(notes, table.notes)
             parts = [evaluate_batch(plan, table, roster, at, per, listed=False,
                                     keep_verdicts=True) for plan, roster, per, at in versions]
             # the flips read the chunk's verdicts alone: finishing each chunk made every
@@ -381,7 +387,17 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
         if not evaluated:  # the same, with a period given: no empty impact
             _all_early(str(tickets), prepared.chunks.n, prepared.rejected,
                        prepared.chunks.late_rejected, None, prepared.rows_read)
-    old, new = (finish(total.result(), downtime=downtime) for total in sums)
+    # the rows refused and the input in numbers, as the chunked engine gives them: without
+    # them the diff neither said that rows were refused nor held them to --max-errors
+    chunks, blocks = prepared.chunks, prepared.blocks
+    ingest = sorted(prepared.rejected + chunks.late_rejected, key=rejection_order(str(tickets)))
+    counts = InputCounts(str(tickets), "ticket", chunks.n, evaluated, chunks.n - evaluated, (),
+                         invisible + blocks.invisible, None, notes,
+                         blocks.count + len(blocks.rejected))
+    old, new = (
+        finish(Partial(t.context, t.counts, tuple(ingest), t.invalid, t.listed, facts=t.facts),
+               downtime=downtime, data_hash=digest.result(), input_counts=counts)
+        for t in (total.result() for total in sums))
     return Impact(period=new.period.label, tickets=counted, months=tuple(_months(old, new)),
                   flips=tuple(f for m in metrics for f in flips.get(m, ())), old=old, new=new)
 

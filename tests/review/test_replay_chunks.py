@@ -367,3 +367,34 @@ def test_a_dataset_whose_period_has_only_invalid_tickets_is_refused(tmp_path):
                                  str(tmp_path / name), "--period", "2026-04", "-q"])
         assert r.exit_code == 2, (name, r.output)
         assert "all 1 ticket(s) of 2026-04 are invalid" in r.output
+
+
+def test_the_one_process_replay_keeps_the_rows_it_refused(tmp_path, monkeypatch):
+    """Versions in different zones, no period: replayed in one process. Its evaluations
+    carry the rows the input refused, the input in numbers and the data's hash, as the
+    whole read's do (they had none: the diff neither said that rows were refused nor held
+    them to --max-errors)."""
+    from slalang.review import impact
+
+    (old, old_roster), (new, new_roster) = _versions(tmp_path, "target")
+    tickets, events = example_as_csv(tmp_path)
+    with tickets.open("a", encoding="utf-8") as fh:  # a ticket without a creation
+        fh.write("T-BAD,Alfa Srl,Gold,P1,incident,email,,,,,high,high\n")
+    with events.open("a", encoding="utf-8") as fh:  # an event of no ticket
+        fh.write("T-NONE,2026-07-02T10:00:00+02:00,in_progress,\n")
+    sequential = []
+    real = impact._replay_chunks
+    monkeypatch.setattr(impact, "_replay_chunks",
+                        lambda *a: sequential.append(a[-3]) or real(*a))
+    other = _in_london(tmp_path)
+    whole = replay(old, other, read_tickets(tickets, events), None, old_roster, new_roster)
+    parts = replay_input(old, other, tickets, events, None, old_roster, new_roster,
+                         chunk_rows=5, workdir=str(tmp_path))
+    assert sequential == [5] and parts == whole
+    for ours, theirs in ((parts.old, whole.old), (parts.new, whole.new)):
+        assert [str(r) for r in ours.rejected] == [str(r) for r in theirs.rejected]
+        assert len(ours.rejected) == 2
+        assert ours.data_hash == theirs.data_hash
+        assert (ours.input.read, ours.input.tickets, ours.input.rejected,
+                ours.input.events_read) == (theirs.input.read, theirs.input.tickets,
+                                            theirs.input.rejected, theirs.input.events_read)
