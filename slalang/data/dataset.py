@@ -412,6 +412,7 @@ def _convert_into(tickets: str | Path, events: str | Path | None, mapping: objec
     from slalang.data.split import NoSplit
     from slalang.data.split_passes import splittable
     from slalang.data.stream import _Conversion, _Malformed, stream_refusal
+    from slalang.evaluation.scratch import scratch_full
 
     if stream_refusal(tickets, events, mapping) is None:
         try:
@@ -424,6 +425,11 @@ def _convert_into(tickets: str | Path, events: str | Path | None, mapping: objec
                 try:
                     return _convert_inflated(tickets, events, rows, work, tmp, progress)
                 except (NoSplit, NotInflated):  # the sequential reader reads the files
+                    _clear(work)
+                except OSError as exc:  # the split reader's files did not fit beside the
+                    # copies (removed now): the sequential reader needs less room
+                    if scratch_full(exc, tmp) is None:
+                        raise
                     _clear(work)
             return _convert_batches(tickets, events, mapping, rows, work, tmp, progress)
         except (_Malformed, _Conversion):
@@ -460,7 +466,8 @@ def _convert_inflated(tickets: str | Path, events: str | Path | None, rows: int,
         copies = inflate([tickets, events], folder)
         names = copies_named([tickets, events], copies)
         try:
-            done = _convert_split(copies[0], copies[1], rows, work, tmp, progress, digest)
+            done = _convert_split(copies[0], copies[1], rows, work, tmp, progress, digest,
+                                  read_done=lambda: shutil.rmtree(folder, ignore_errors=True))
         except Exception as exc:  # what it says names the user's files, not the copies
             raise renamed_error(exc, names) from None
     finally:
@@ -470,11 +477,12 @@ def _convert_inflated(tickets: str | Path, events: str | Path | None, rows: int,
 
 
 def _convert_split(tickets: str | Path, events: str | Path | None, rows: int, work: Path,
-                   tmp: str, progress, digest=None) -> _Converted:
+                   tmp: str, progress, digest=None, read_done=None) -> _Converted:
     """The split reader's passes on worker processes, then each chunk assembled and written
     as a partition in a worker (:func:`write_chunk`): the 10m export in about a third of the
     time the sequential reader took. ``digest``: the files' hash being computed (default:
-    of ``tickets`` and ``events``)."""
+    of ``tickets`` and ``events``); ``read_done()`` is called once the files are read into
+    the chunks."""
     from slalang.data.checks import add_notes
     from slalang.data.split_passes import split_passes, ticket_layout
     from slalang.data.stream import file_digest, rejection_order
@@ -486,6 +494,8 @@ def _convert_split(tickets: str | Path, events: str | Path | None, rows: int, wo
     workers = default_workers() if os.path.getsize(tickets) >= PROCESS_BYTES else 1
     with TaskPool(workers) as pool:
         read = split_passes(layout, events, rows, tmp, pool, None, progress)
+        if read_done is not None:
+            read_done()
         tasks = [(t, e, str(work / f".chunk-{k:06d}.parquet"))
                  for k, (t, e) in enumerate(zip(read.tickets_at, read.events_at, strict=True))]
         parts: list[str] = []
@@ -734,6 +744,13 @@ def convert(tickets: str | Path, out: str | Path, events: str | Path | None = No
         try:
             done = _convert_into(tickets, events, mapping, partition_rows, work, tmp,
                                  progress)
+        except OSError as exc:  # the temporary files' folder full: said so, with what to do
+            from slalang.evaluation.scratch import scratch_full
+
+            full = scratch_full(exc, tmp)
+            if full is None:
+                raise
+            raise full from None  # (it said "48083 requested and 7850 written")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         parts, n, lo, hi = done.parts, done.tickets, done.created_min, done.created_max

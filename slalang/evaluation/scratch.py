@@ -38,8 +38,12 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slalang.workpool import CHUNKS_PREFIX
+
+if TYPE_CHECKING:
+    from slalang.errors import ScratchError
 
 SHM = "/dev/shm"
 #: the share of the available memory, and of the tmpfs's free space, the files may take
@@ -109,16 +113,10 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
     except FileExistsError:  # made meanwhile by someone else: theirs, not to remove
         raise
     except OSError as exc:
-        full = _no_room(exc, path)
+        full = scratch_full(exc, path)
         shutil.rmtree(path, ignore_errors=True)
-        if full:
-            from slalang.errors import ScratchError
-
-            raise ScratchError(
-                f"the chunked evaluation's temporary files did not fit in "
-                f"{os.path.dirname(path)} ({os.strerror(exc.errno or errno.ENOSPC)}); they "
-                "take up to as much as the input files, uncompressed: free some space there, "
-                "or set TMPDIR to a folder with room") from None
+        if full is not None:
+            raise full from None
         raise
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)
@@ -130,6 +128,19 @@ def scratch_folder(parent: str | None) -> Iterator[str]:
     remover = threading.Thread(target=_remove, args=(path,), name="slalang-scratch-removal")
     _removing.append(remover)
     remover.start()
+
+
+def scratch_full(exc: OSError, path: str) -> ScratchError | None:
+    """What to say when ``exc`` is the scratch folder ``path`` running out of room (None
+    when it is not: :func:`_no_room`)."""
+    if not _no_room(exc, path):
+        return None
+    from slalang.errors import ScratchError
+
+    return ScratchError(
+        f"the temporary files did not fit in {os.path.dirname(path)} "
+        f"({os.strerror(exc.errno or errno.ENOSPC)}); they take up to as much as the input "
+        "files, uncompressed: free some space there, or set TMPDIR to a folder with room")
 
 
 def _unused_name(parent: str) -> str:

@@ -25,6 +25,7 @@ does for the in-memory path. Tickets stay in file order, so the verdict CSV is i
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import pickle
@@ -120,12 +121,19 @@ def evaluate_chunked(plan: Plan, tickets: str | Path, events: str | Path | None,
             except NoSplit:  # a quoted line break: the sequential reader reads the file
                 pass
         elif gzipped(tickets, events):  # decompressed once, then split as plain files
+            start = _position(verdicts)
             try:
                 return _run_inflated(plan, tickets, events, downtime, roster, as_of, period,
                                      chunk_rows, max_errors, verdicts, workdir, digest,
                                      list_tickets, workers, progress, hook, collector)
-            except (NoSplit, NotInflated, ScratchError):  # the sequential reader reads them
+            except (NoSplit, NotInflated):  # the sequential reader reads the files
                 pass
+            except ScratchError:
+                # the split reader's files did not fit beside the copies: the sequential
+                # reader needs less room, but only while no verdict row has gone out (a
+                # full disk in pass 4 wrote the rows again after a cut-off one)
+                if verdicts is not None and (start is None or _position(verdicts) != start):
+                    raise
         return _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
                     max_errors, verdicts, workdir, digest, list_tickets, workers, progress,
                     hook, collector)
@@ -270,6 +278,14 @@ def _write_table(writer, out: BinaryIO, table):
     return writer, table.num_rows
 
 
+def _position(stream: BinaryIO | None) -> int | None:
+    """Where a stream is (None: no stream, or one that cannot say, such as a pipe)."""
+    try:
+        return None if stream is None else stream.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 def _run_inflated(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
                   max_errors, verdicts, workdir, digest, list_tickets, workers, progress,
                   hook=None, collector=None) -> tuple[Evaluation, int]:
@@ -286,10 +302,17 @@ def _run_inflated(plan, tickets, events, downtime, roster, as_of, period, chunk_
     with scratch_folder(workdir) as folder:
         plain_tickets, plain_events = inflate([tickets, events], folder)
         names = copies_named([tickets, events], [plain_tickets, plain_events])
+
+        def remove_copies() -> None:  # read into the chunks: their room is the run's again
+            for copy in names:
+                with contextlib.suppress(OSError):  # else removed with the folder
+                    os.unlink(copy)
+
         try:
             ev, rows = _run_split(plan, plain_tickets, plain_events, downtime, roster, as_of,
                                   period, chunk_rows, max_errors, verdicts, workdir, digest,
-                                  list_tickets, workers, progress, hook, collector)
+                                  list_tickets, workers, progress, hook, collector,
+                                  read_done=remove_copies)
         except Exception as exc:  # what it says names the user's files, not the copies
             raise renamed_error(exc, names) from None
     return renamed(ev, names), rows
@@ -297,9 +320,10 @@ def _run_inflated(plan, tickets, events, downtime, roster, as_of, period, chunk_
 
 def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_rows,
                max_errors, verdicts, workdir, digest, list_tickets, workers, progress,
-               hook=None, collector=None) -> tuple[Evaluation, int]:
+               hook=None, collector=None, read_done=None) -> tuple[Evaluation, int]:
     """:func:`_run` with the files parsed by range in the worker processes, each once
-    (:mod:`slalang.data.split`): the same passes, the same answers."""
+    (:mod:`slalang.data.split`): the same passes, the same answers. ``read_done()`` is
+    called once the files are read into the chunks (they are not opened again)."""
     import numpy as np
 
     from slalang.data import split
@@ -323,6 +347,8 @@ def _run_split(plan, tickets, events, downtime, roster, as_of, period, chunk_row
             TaskPool(workers) as pool:
         # passes 1 and 2: the tickets and their events, read into chunks
         read = split_passes(t_layout, events, chunk_rows, tmp, pool, max_errors, progress)
+        if read_done is not None:
+            read_done()
         n, segments, ranges = read.n, read.segments, read.ranges
         tickets_at, events_at = read.tickets_at, read.events_at
         ev_rejected, ev_count, refused_rows = read.ev_rejected, read.ev_count, read.refused_rows

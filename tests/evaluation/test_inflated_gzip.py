@@ -58,8 +58,17 @@ def test_a_gzipped_export_is_split_and_says_what_the_sequential_reader_says(
     real = streaming._run_split
     monkeypatch.setattr(streaming, "_run_split",
                         lambda *a, **kw: cut.append(a[1]) or real(*a, **kw))
+    copies_at_pass4 = []
+    real_add = streaming.PartialSum.add
+
+    def add(self, part):  # pass 4: the copies were read into the chunks, and are gone
+        copies_at_pass4.extend(str(p) for p in scratch.glob("*/*-broken*.csv"))
+        return real_add(self, part)
+
+    monkeypatch.setattr(streaming.PartialSum, "add", add)
     split = _evaluate(tickets, events, tmp_path / "split", scratch)
     assert split.exit_code in (0, 1), split.output
+    assert copies_at_pass4 == []
     # the split reader read the copies, in the scratch folder, now gone
     assert len(cut) == 1 and str(cut[0]).startswith(str(scratch))
     assert cut[0].endswith("-broken.csv")
@@ -185,3 +194,84 @@ def test_convert_splits_a_gzipped_export_too(tmp_path, monkeypatch):
         assert r.exit_code in (0, 1), r.output
         outputs.append(r.output)
     assert outputs[0] == outputs[1]
+
+
+def _plan(name: str):
+    from slalang.language import load_policy
+    from slalang.plan import compile_plan
+
+    return compile_plan(load_policy(ROOT / "policies" / name))
+
+
+@pytest.mark.parametrize("rows_out", [0, 1])
+def test_a_full_scratch_after_verdict_rows_went_out_is_not_run_again(tmp_path, monkeypatch,
+                                                                    rows_out):
+    """The split reader's files not fitting beside the copies sends the files to the
+    sequential reader, but only while no verdict row has gone out: once one has, the
+    sequential reader wrote every row again after the cut-off ones, a header in the middle,
+    and the run ended 0 (found with --csv on the scratch's own file system)."""
+    import io
+
+    from slalang.errors import ScratchError
+
+    bench = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
+    tickets, events = _gzipped(tmp_path, bench / "tickets.csv", bench / "events.csv")
+    calls = []
+    real = streaming._write_table
+
+    def full_disk(writer, out, table):  # full once, after ``rows_out`` chunks' rows
+        calls.append(len(calls))
+        if len(calls) == rows_out + 1:
+            raise ScratchError("the temporary files did not fit in /tmp (No space left)")
+        return real(writer, out, table)
+
+    monkeypatch.setattr(streaming, "_write_table", full_disk)
+    verdicts = io.BytesIO()
+    run = [_plan("bench.sla"), tickets, events, None, None]
+    options = {"chunk_rows": 50, "workers": 1, "verdicts": verdicts,
+               "workdir": str(tmp_path), "as_of": 1893456000}
+    if rows_out:
+        with pytest.raises(ScratchError):
+            streaming.evaluate_chunked(*run, **options)
+        return
+    monkeypatch.setattr(streaming, "_write_table", real)  # the sequential reader writes
+    ran = []
+    real_run = streaming._run
+    monkeypatch.setattr(streaming, "_run", lambda *a: ran.append(1) or real_run(*a))
+    real_split = streaming._run_split
+    monkeypatch.setattr(streaming, "_run_split", lambda *a, **kw: full_disk(None, None, None))
+    streaming.evaluate_chunked(*run, **options)
+    assert ran == [1]
+    monkeypatch.setattr(streaming, "_run_split", real_split)
+    plain = io.BytesIO()
+    streaming.evaluate_chunked(_plan("bench.sla"), bench / "tickets.csv", bench / "events.csv",
+                               None, None, **{**options, "verdicts": plain})
+    assert verdicts.getvalue() == plain.getvalue() and verdicts.getvalue().count(b'"id"') == 1
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_convert_whose_temporary_files_do_not_fit(tmp_path, monkeypatch, plain):
+    """Gzipped: the split reader's files not fitting beside the copies sends the export to
+    the sequential reader, as `evaluate` does (it failed where the old code converted).
+    Plain: the run says that the temporary files did not fit, and what to do (it said
+    "48083 requested and 7850 written")."""
+    import errno
+
+    from slalang.data import dataset
+    from slalang.errors import ScratchError
+
+    bench = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
+    files = [bench / "tickets.csv", bench / "events.csv"]
+    if not plain:
+        files = _gzipped(tmp_path, *files)
+
+    def full(tickets, events, rows, work, tmp, progress, *more, **options):
+        raise OSError(errno.ENOSPC, "No space left on device", os.path.join(tmp, "e0.bin"))
+
+    monkeypatch.setattr(dataset, "_convert_split", full)
+    if plain:
+        with pytest.raises(ScratchError, match="did not fit in .*set TMPDIR"):
+            dataset.convert(files[0], tmp_path / "ds", files[1], partition_rows=100)
+        return
+    done = dataset.convert(files[0], tmp_path / "ds", files[1], partition_rows=100)
+    assert done.tickets == 300 and done.source == str(files[0])
