@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slalang.data.sources.compressed import compression_of
+from slalang.data.sources.compressed import compression_of, compressions_of
 
 if TYPE_CHECKING:
     from slalang.data.counts import InputCounts
@@ -39,21 +39,8 @@ class NotInflated(Exception):
 def gzipped(tickets: str | Path, events: str | Path | None) -> bool:
     """Whether the files are regular files, each plain or gzipped, at least one gzipped (a
     zip archive, a pipe or a missing file: no)."""
-    found = False
-    for path in (tickets, events):
-        if path is None:
-            continue
-        try:
-            if not os.path.isfile(path):
-                return False
-            with open(path, "rb") as fh:
-                kind = compression_of(fh.read(4))
-        except OSError:
-            return False
-        if kind == "zip":
-            return False
-        found = found or kind == "gzip"
-    return found
+    kinds = compressions_of((tickets, events))
+    return kinds is not None and "zip" not in kinds and "gzip" in kinds
 
 
 def inflate(paths: list[str | Path | None], folder: str) -> list[str | None]:

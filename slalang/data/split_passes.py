@@ -25,20 +25,10 @@ from slalang.workpool import TaskPool
 def splittable(tickets: str | Path, events: str | Path | None) -> bool:
     """Whether the files are plain files, not compressed: they can be cut into byte ranges
     (:mod:`slalang.data.split`)."""
-    from slalang.data.sources.compressed import compression_of
+    from slalang.data.sources.compressed import compressions_of
 
-    for path in (tickets, events):
-        if path is None:
-            continue
-        try:
-            if not os.path.isfile(path):
-                return False
-            with open(path, "rb") as fh:
-                if compression_of(fh.read(4)) is not None:
-                    return False
-        except OSError:
-            return False
-    return True
+    kinds = compressions_of((tickets, events))
+    return kinds is not None and all(kind is None for kind in kinds)
 
 
 def ticket_layout(tickets: str | Path) -> split.Layout:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from chunked_runs import same_in_chunks
-from example_csv import example_as_csv
+from example_csv import example_as_csv, gzipped
 
 from slalang.calibration import backtest, calibrate, measure
 from slalang.calibration.measure import measure_input
@@ -82,17 +82,6 @@ def test_chunks_measure_the_bench_sample_without_a_period(tier):
             assert _document(parts, by, tier) == _document(whole, by, tier)
 
 
-def _gzipped(folder: Path, *paths: Path) -> list[Path]:
-    import gzip
-
-    out = []
-    for path in paths:
-        target = folder / (path.name + ".gz")
-        target.write_bytes(gzip.compress(path.read_bytes()))
-        out.append(target)
-    return out
-
-
 @pytest.mark.parametrize("reader", ["split", "sequential"])
 def test_a_forced_tier_counts_every_customer_in_every_month(tmp_path, reader):
     """No roster, every customer put on Gold from the tickets alone: a month without any
@@ -102,7 +91,7 @@ def test_a_forced_tier_counts_every_customer_in_every_month(tmp_path, reader):
     plan = compile_plan(load_policy(str(ROOT / "policies" / "bench.sla")))
     files = [BENCH300 / "tickets.csv", BENCH300 / "events.csv"]
     if reader == "sequential":
-        files = _gzipped(tmp_path, *files)
+        files = gzipped(tmp_path, *files)
     period = "2024-01-01..2024-03-31"  # the tickets are January's
     whole = measure_input(plan, *files, None, None, tier="Gold", period=period, whole=True)
     doc = _document(whole, None, "Gold")
@@ -178,7 +167,7 @@ def test_a_gzipped_export_is_measured_by_either_reader(tmp_path, monkeypatch):
 
     policy = load_policy(str(ROOT / "policies" / "reference.sla"))
     plan, roster = compile_plan(policy), roster_for(policy)
-    zipped = _gzipped(tmp_path, *example_as_csv(tmp_path))
+    zipped = gzipped(tmp_path, *example_as_csv(tmp_path))
     sequential, cut = [], []
     real = streaming._run
     monkeypatch.setattr(streaming, "_run", lambda *a: sequential.append(a[7]) or real(*a))

@@ -5,28 +5,19 @@ whatever is said names the user's .gz files, never the copies."""
 
 from __future__ import annotations
 
-import gzip
 import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from evaluation_bytes import ROOT
+from example_csv import gzipped
 
 from slalang.cli import main
 from slalang.data import inflate
 from slalang.evaluation import streaming
 
 BROKEN = ROOT / "tests" / "evaluation" / "fixtures" / "explain"
-
-
-def _gzipped(folder: Path, *paths: Path) -> list[Path]:
-    out = []
-    for path in paths:
-        target = folder / (path.name + ".gz")
-        target.write_bytes(gzip.compress(path.read_bytes()))
-        out.append(target)
-    return out
 
 
 def _evaluate(tickets: Path, events: Path, out: Path, scratch: Path, *more: str):
@@ -51,7 +42,7 @@ def _invoke(tickets: Path, events: Path, out: Path, scratch: Path, *more: str):
 
 def test_a_gzipped_export_is_split_and_says_what_the_sequential_reader_says(
         tmp_path, monkeypatch):
-    tickets, events = _gzipped(tmp_path, BROKEN / "broken.csv", BROKEN / "broken-events.csv")
+    tickets, events = gzipped(tmp_path, BROKEN / "broken.csv", BROKEN / "broken-events.csv")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     cut = []
@@ -91,7 +82,7 @@ def test_an_error_inside_the_split_reader_names_the_gzipped_file(tmp_path):
     source = tmp_path / "tickets.csv"
     source.write_text("ticket,customer,created_at\nT1,Alfa Srl,2026-07-01T09:00:00+02:00\n",
                       encoding="utf-8")
-    (tickets,) = _gzipped(tmp_path, source)
+    (tickets,) = gzipped(tmp_path, source)
     events = tmp_path / "events.csv"
     events.write_text("ticket_id,at,status\n", encoding="utf-8")
     scratch = tmp_path / "scratch"
@@ -109,7 +100,7 @@ def test_a_quoted_line_break_in_a_gzipped_export_goes_to_the_sequential_reader(
     rows = (BROKEN / "broken.csv").read_text(encoding="utf-8").splitlines()
     rows[1] = rows[1].replace("incident", '"inci\ndent"', 1)
     source.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    tickets, events = _gzipped(tmp_path, source, BROKEN / "broken-events.csv")
+    tickets, events = gzipped(tmp_path, source, BROKEN / "broken-events.csv")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     ran = []
@@ -128,7 +119,7 @@ def test_a_copy_that_cannot_be_made_leaves_the_file_to_the_sequential_reader(
 
     import pyarrow as pa
 
-    tickets, events = _gzipped(tmp_path, BROKEN / "broken.csv", BROKEN / "broken-events.csv")
+    tickets, events = gzipped(tmp_path, BROKEN / "broken.csv", BROKEN / "broken-events.csv")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
 
@@ -169,7 +160,7 @@ def test_convert_splits_a_gzipped_export_too(tmp_path, monkeypatch):
 
     from slalang.data import dataset
 
-    tickets, events = _gzipped(tmp_path, BROKEN / "broken.csv", BROKEN / "broken-events.csv")
+    tickets, events = gzipped(tmp_path, BROKEN / "broken.csv", BROKEN / "broken-events.csv")
     cut = []
     real = dataset._convert_split
     monkeypatch.setattr(dataset, "_convert_split",
@@ -215,7 +206,7 @@ def test_a_full_scratch_after_verdict_rows_went_out_is_not_run_again(tmp_path, m
     from slalang.errors import ScratchError
 
     bench = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
-    tickets, events = _gzipped(tmp_path, bench / "tickets.csv", bench / "events.csv")
+    tickets, events = gzipped(tmp_path, bench / "tickets.csv", bench / "events.csv")
     calls = []
     real = streaming._write_table
 
@@ -263,7 +254,7 @@ def test_convert_whose_temporary_files_do_not_fit(tmp_path, monkeypatch, plain):
     bench = ROOT / "tests" / "evaluation" / "fixtures" / "bench300"
     files = [bench / "tickets.csv", bench / "events.csv"]
     if not plain:
-        files = _gzipped(tmp_path, *files)
+        files = gzipped(tmp_path, *files)
 
     def full(tickets, events, rows, work, tmp, progress, *more, **options):
         raise OSError(errno.ENOSPC, "No space left on device", os.path.join(tmp, "e0.bin"))

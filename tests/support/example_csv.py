@@ -31,3 +31,15 @@ def example_as_csv(folder: Path) -> tuple[Path, Path]:
             writer.writeheader()
             writer.writerows(data)
     return tickets, events
+
+
+def gzipped(folder: Path, *paths: Path) -> list[Path]:
+    """A gzipped copy of each file in ``folder`` (``name.gz``), their paths in order."""
+    import gzip
+
+    out = []
+    for path in paths:
+        target = folder / (path.name + ".gz")
+        target.write_bytes(gzip.compress(path.read_bytes()))
+        out.append(target)
+    return out

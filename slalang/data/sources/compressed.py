@@ -43,6 +43,25 @@ def compression_of(head: bytes) -> str | None:
     return None
 
 
+def compressions_of(paths) -> list[str | None] | None:
+    """:func:`compression_of` each of ``paths`` that is not None, in order; None when one is
+    not a regular file that can be read (a pipe, a folder, a missing file)."""
+    import os
+
+    kinds = []
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            if not os.path.isfile(path):
+                return None
+            with open(path, "rb") as fh:
+                kinds.append(compression_of(fh.read(4)))
+        except OSError:
+            return None
+    return kinds
+
+
 def inflate_limit(compressed: int) -> int:
     """The most bytes a file of ``compressed`` bytes may decompress to.
 
