@@ -405,9 +405,9 @@ def _convert_into(tickets: str | Path, events: str | Path | None, mapping: objec
     """The export's partitions written into ``work``: a plain CSV export by the split
     reader's worker processes (each chunk assembled and written in a worker), a gzipped one
     too once decompressed into ``tmp`` (else chunk by chunk in this process), anything else
-    read whole. A row only the whole read can
-    name (a malformed one, an unreadable instant) sends it to the whole read, as it sends
-    ``evaluate``; the partitions written so far are dropped."""
+    read whole. A row only the whole read can name (a malformed one, an unreadable instant)
+    sends it to the whole read, as it sends ``evaluate``; the partitions written so far are
+    dropped."""
     from slalang.data.inflate import NotInflated, gzipped
     from slalang.data.split import NoSplit
     from slalang.data.split_passes import splittable

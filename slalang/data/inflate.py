@@ -69,9 +69,7 @@ def _copy(path: str, target: str) -> str:
 
     try:
         with pa.input_stream(path, compression="gzip") as src, open(target, "wb") as dst:
-            while block := src.read_buffer(_BLOCK):
-                if not block.size:
-                    break
+            while block := src.read_buffer(_BLOCK):  # empty at the end
                 dst.write(memoryview(block))
     except (OSError, pa.ArrowException) as exc:
         raise NotInflated(f"{path}: {exc}") from None
