@@ -449,13 +449,7 @@ def _convert_inflated(tickets: str | Path, events: str | Path | None, rows: int,
     said and kept."""
     import shutil
 
-    from slalang.data.inflate import (
-        copies_named,
-        inflate,
-        renamed_counts,
-        renamed_error,
-        renamed_rows,
-    )
+    from slalang.data.inflate import inflate, renamed_counts, renamed_error, renamed_rows
     from slalang.data.stream import file_digest
 
     digest = file_digest([tickets] + ([events] if events is not None else []))
@@ -463,8 +457,7 @@ def _convert_inflated(tickets: str | Path, events: str | Path | None, rows: int,
         progress("read", 0, 0)  # decompressing: a step without counts, its time shown
     folder = tempfile.mkdtemp(prefix="inflated-", dir=tmp)
     try:
-        copies = inflate([tickets, events], folder)
-        names = copies_named([tickets, events], copies)
+        copies, names = inflate([tickets, events], folder)
         try:
             done = _convert_split(copies[0], copies[1], rows, work, tmp, progress, digest,
                                   read_done=lambda: shutil.rmtree(folder, ignore_errors=True))

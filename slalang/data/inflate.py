@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from slalang.data.sources.compressed import compression_of, compressions_of
+from slalang.data.sources.compressed import compressions_of
 
 if TYPE_CHECKING:
     from slalang.data.counts import InputCounts
@@ -43,35 +43,42 @@ def gzipped(tickets: str | Path, events: str | Path | None) -> bool:
     return kinds is not None and "zip" not in kinds and "gzip" in kinds
 
 
-def inflate(paths: list[str | Path | None], folder: str) -> list[str | None]:
-    """Each gzipped file of ``paths`` decompressed into ``folder`` (plain files and None as
-    they are), the files at once on threads. Raises :class:`NotInflated` when one cannot be
-    (the copies made are left in ``folder``, which the caller removes)."""
+def inflate(paths: list[str | Path | None], folder: str
+            ) -> tuple[list[str | None], dict[str, str]]:
+    """Each gzipped file of ``paths`` decompressed into ``folder``, the files at once on
+    threads: ``(paths to read, plain files and None as they are; {copy: the user's file})``.
+    Raises :class:`NotInflated` when one cannot be (the copies made are left in ``folder``,
+    which the caller removes)."""
+    kinds = compressions_of(paths)
+    if kinds is None:  # gone or replaced since it was looked at
+        raise NotInflated("a file is no longer a regular file")
+    given = [p for p in paths if p is not None]
     jobs = {}
-    with ThreadPoolExecutor(max_workers=max(len(paths), 1)) as pool:
-        for k, path in enumerate(paths):
-            if path is None:
+    with ThreadPoolExecutor(max_workers=max(len(given), 1)) as pool:
+        for k, (path, kind) in enumerate(zip(given, kinds, strict=True)):
+            if kind != "gzip":
                 continue
-            with open(path, "rb") as fh:
-                if compression_of(fh.read(4)) != "gzip":
-                    continue
             name = Path(path).name
             plain = name[:-3] if name.lower().endswith(".gz") else name
-            jobs[k] = pool.submit(_copy, str(path), os.path.join(folder, f"{k}-{plain}"))
-    out: list[str | None] = [None if p is None else str(p) for p in paths]
-    for k, job in jobs.items():
-        out[k] = job.result()
-    return out
+            jobs[str(path)] = pool.submit(_copy, path, os.path.join(folder, f"{k}-{plain}"))
+    names = {job.result(): shown for shown, job in jobs.items()}
+    copies = {shown: copy for copy, shown in names.items()}
+    return [None if p is None else copies.get(str(p), str(p)) for p in paths], names
 
 
-def _copy(path: str, target: str) -> str:
+def _copy(path: str | Path, target: str) -> str:
+    """The file as the sequential reader reads it (:func:`slalang.data.stream._open`: the
+    same decompressor), written plain to ``target``."""
     import pyarrow as pa
 
+    from slalang.data.stream import _open
+    from slalang.errors import DataError
+
     try:
-        with pa.input_stream(path, compression="gzip") as src, open(target, "wb") as dst:
+        with _open(path) as src, open(target, "wb") as dst:
             while block := src.read_buffer(_BLOCK):  # empty at the end
                 dst.write(memoryview(block))
-    except (OSError, pa.ArrowException) as exc:
+    except (DataError, OSError, pa.ArrowException) as exc:
         raise NotInflated(f"{path}: {exc}") from None
     return target
 
@@ -117,9 +124,3 @@ def renamed(ev: Evaluation, names: dict[str, str]) -> Evaluation:
     return dataclasses.replace(ev, rejected=renamed_rows(ev.rejected, names),
                                invalid=renamed_rows(ev.invalid, names),
                                input=renamed_counts(ev.input, names), warnings=warnings)
-
-
-def copies_named(paths: list[str | Path | None], copies: list[str | None]) -> dict[str, str]:
-    """``{copy: the user's file}`` for the files :func:`inflate` copied."""
-    return {copy: str(given) for copy, given in zip(copies, paths, strict=True)
-            if copy is not None and given is not None and copy != str(given)}

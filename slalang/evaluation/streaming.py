@@ -295,13 +295,12 @@ def _run_inflated(plan, tickets, events, downtime, roster, as_of, period, chunk_
     fit, :class:`~slalang.data.split.NoSplit` for a quoted line break, ScratchError when the
     split reader's files do not fit beside the copies: the sequential reader then reads
     the files as they are."""
-    from slalang.data.inflate import copies_named, inflate, renamed, renamed_error
+    from slalang.data.inflate import inflate, renamed, renamed_error
 
     if progress is not None:
         progress("read", 0, 0)  # decompressing: a step without counts, its time shown
     with scratch_folder(workdir) as folder:
-        plain_tickets, plain_events = inflate([tickets, events], folder)
-        names = copies_named([tickets, events], [plain_tickets, plain_events])
+        (plain_tickets, plain_events), names = inflate([tickets, events], folder)
 
         def remove_copies() -> None:  # read into the chunks: their room is the run's again
             for copy in names:
