@@ -9,17 +9,22 @@ both the data and the evaluation layers, so either can use it.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import shutil
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
 from slalang.signals import held
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+# multiprocessing and the process pool are imported where a pool starts: a run in one
+# process (the in-memory engine, which imports this module for default_workers and the
+# removal of killed runs' folders) does without them (7 ms of its start)
 
 
 def default_workers() -> int:
@@ -35,6 +40,9 @@ def process_pool(workers: int, preload: list[str], initializer: Callable[..., ob
     """``workers`` processes started from a fork server that has ``preload`` imported (so
     each starts in a fraction of the import time), or spawned where there is no fork server
     (never forked from this process, whose threads and locks a fork would copy)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
         else "spawn"
     ctx = multiprocessing.get_context(method)
@@ -142,6 +150,8 @@ class TaskPool:
         the end of the list itself rather than wait (for light tasks: its memory holds them
         too); then it leaves the cores to the workers. A worker that dies (the system's
         out-of-memory killer) raises :class:`~slalang.errors.WorkerLost`."""
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             yield from self._map(fn, tasks, here, helped)
         except (BrokenProcessPool, OSError) as exc:

@@ -91,3 +91,27 @@ def test_an_evaluation_without_a_roster_does_not_import_yaml(tmp_path):
     roster = tmp_path / "customers.yaml"
     roster.write_text("customers:\n  - {name: Alfa Srl, tier: Gold, services: [mail]}\n")
     assert [c.name for c in load_roster(roster).customers] == ["Alfa Srl"]
+
+
+def test_an_evaluation_in_memory_starts_no_process_machinery():
+    """An in-memory run imports neither multiprocessing nor the process pool (7 ms of its
+    start): they come with the first pool a chunked run starts."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bench = root / "tests" / "evaluation" / "fixtures" / "bench300"
+    code = (
+        "import sys; from slalang.cli import main\n"
+        "try:\n"
+        f"    main(['evaluate', {str(root / 'policies' / 'bench.sla')!r}, '--tickets', "
+        f"{str(bench / 'tickets.csv')!r}, '--events', {str(bench / 'events.csv')!r}])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "sys.stderr.write(' '.join(m for m in ('multiprocessing', "
+        "'concurrent.futures.process') if m in sys.modules) or 'none')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.endswith("none"), done.stderr

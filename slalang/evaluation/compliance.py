@@ -292,11 +292,12 @@ def judge(met, breached, has, num, den, min_tickets, allowed):
     [1, 0, 2, 2]
     """
     decided = met + breached
-    small = (min_tickets > 0) & (decided < min_tickets)
-    by_rate = np.where(met * 100 * den >= num * decided, ACHIEVED, MISSED)
-    by_allowance = np.where(allowed < 0, NOT_JUDGED,
-                            np.where(breached <= allowed, ACHIEVED, MISSED))
-    verdict = np.where(small, by_allowance, by_rate)
+    verdict = np.where(met * 100 * den >= num * decided, ACHIEVED, MISSED)
+    if np.any(min_tickets > 0):  # else no month is small: the rate decides every cell
+        small = (min_tickets > 0) & (decided < min_tickets)
+        by_allowance = np.where(allowed < 0, NOT_JUDGED,
+                                np.where(breached <= allowed, ACHIEVED, MISSED))
+        verdict = np.where(small, by_allowance, verdict)
     return np.where(has & (decided > 0), verdict, NOT_JUDGED)
 
 

@@ -129,8 +129,11 @@ class Objectives:
 
     def judge(self, tier: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """:func:`judge` on cells of groups with tier codes ``tier`` (any leading shape)."""
+        # without a minimum-sample rule in any tier, its columns are not gathered per cell
+        rule = bool(self.min_tickets.any())
         return judge(cells[..., MET], cells[..., BREACHED], self.has_target[tier],
-                     self.num[tier], self.den[tier], self.min_tickets[tier], self.allowed[tier])
+                     self.num[tier], self.den[tier], self.min_tickets[tier] if rule else 0,
+                     self.allowed[tier] if rule else -1)
 
 
 def combined_hash(*hashes: str | None) -> str:

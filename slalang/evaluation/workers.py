@@ -13,8 +13,6 @@ import os
 import pickle
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -33,6 +31,8 @@ from slalang.workpool import (  # noqa: F401 - the engines' pool, re-exported
 )
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     import pyarrow as pa
 
     from slalang.data import TicketTable
@@ -117,6 +117,10 @@ class BatchPool:
         if self._pool is None:
             yield hooked_batch(self.context, table, self.listed, self.verdict_rows, self.hook)
             return
+        # imported with the pool's first use: an in-memory run imports this module and
+        # starts no process
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             self._pending.append(self._pool.submit(spilled, self._spill, _in_worker, table,
                                                    self.listed, self.verdict_rows,
@@ -137,6 +141,8 @@ class BatchPool:
             yield self._take(self._pending.popleft())
 
     def _take(self, future: Future) -> tuple[Partial, pa.Table | None, object]:
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             part, rows, extra = unspilled(future.result())
         except BrokenProcessPool:  # a worker died (the out-of-memory killer): say so

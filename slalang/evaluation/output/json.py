@@ -533,9 +533,10 @@ def _objective_entries(ev: Evaluation, pool: Pool, texts: _EntryTexts, tier: np.
     flat = tier[r] * (nm * npr) + at % (nm * npr)
     met, breached = c[:, MET], c[:, BREACHED]
     # 0 achieved, 1 missed, 2 not judged: the evaluation's own rule, min-sample rules included
+    rule = bool(obj.min_tickets.any())
     achieved = judge(met, breached, obj.has_target.reshape(-1)[flat], obj.num.reshape(-1)[flat],
-                     obj.den.reshape(-1)[flat], obj.min_tickets.reshape(-1)[flat],
-                     obj.allowed.reshape(-1)[flat])
+                     obj.den.reshape(-1)[flat], obj.min_tickets.reshape(-1)[flat] if rule else 0,
+                     obj.allowed.reshape(-1)[flat] if rule else -1)
     # the counts and the compliance are one piece: a document has a million entries but
     # about a thousand distinct counts, and each piece costs its take (7 pieces an entry
     # took the writer 0.3 s of a 1m document, 3 take it 0.1 s)
