@@ -94,6 +94,10 @@ def categorical(values: Column | Categorical | None, n: int) -> Categorical:
         return Categorical.absent(n)
     if isinstance(values, Categorical):
         return values
+    if len(values) and values.null_count == len(values):
+        # a column the export does not have (an events file without priorities): nothing to
+        # encode (a dictionary of two million nulls took 6 ms)
+        return Categorical.absent(len(values))
     if isinstance(values, pa.ChunkedArray):
         if not pa.types.is_dictionary(values.type):
             values = pc.dictionary_encode(values)
@@ -242,8 +246,8 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
     if not all_tickets:  # renumber the owners over the kept tickets
         ev_owner = (np.cumsum(ok, dtype=np.int64) - 1)[ev_owner]
     order = _event_order(ev_owner, ev_at)
-    if order is not None:
-        ev_owner, ev_at = ev_owner[order], ev_at[order]
+    if order is not None:  # the owners themselves are not reordered: only counted below
+        ev_at = ev_at[order]
         ev_sel = order if isinstance(ev_sel, slice) else ev_sel[order]
     offsets = np.zeros(len(keep) + 1, dtype=np.int64)
     np.cumsum(np.bincount(ev_owner, minlength=len(keep)), out=offsets[1:])
@@ -258,8 +262,8 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
         **{c: v[keep] for c, v in values.items()},
         event_offsets=offsets,
         event_at=ev_at,
-        event_status=Categorical(status.codes[ev_sel], status.labels),
-        event_priority=Categorical(prio.codes[ev_sel], prio.labels),
+        event_status=_selected(status, ev_sel),
+        event_priority=_selected(prio, ev_sel),
         extra={k: v[keep] for k, v in tickets.extra.items()},
         source_row=np.asarray(tickets.rows, dtype=np.int64)[keep],
         source=tickets.file,
@@ -269,6 +273,13 @@ def assemble(tickets: RawTickets, events: RawEvents, *, check_event_order: bool 
         invisible_ids=invisible,
         events_read=0 if isinstance(events.ticket, np.ndarray) else m,
     )
+
+
+def _selected(cat: Categorical, sel: slice | np.ndarray) -> Categorical:
+    """The codes ``cat.codes[sel]`` (an absent column's: no gather, they are all -1)."""
+    if not cat.labels:
+        return Categorical.absent(len(cat.codes[sel]) if isinstance(sel, slice) else len(sel))
+    return Categorical(cat.codes[sel], cat.labels)
 
 
 def event_problems(events: RawEvents, owner: np.ndarray, status: np.ndarray,

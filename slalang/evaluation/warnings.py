@@ -22,6 +22,8 @@ import numpy as np
 
 from slalang.vocabulary import DONE_STATUSES, N_STATUS
 
+#: up to this many status labels are counted a label at a time (else by one bincount)
+_FEW_LABELS = 8
 #: outcome statuses of a measured clock (met, breached, open)
 _MEASURED = (0, 1, 2)
 
@@ -54,7 +56,13 @@ class DataFacts:
         statuses: Counter = Counter()
         status = getattr(tickets, "event_status", None)  # absent from hand-built inputs
         codes = np.asarray(status.codes) if status is not None else np.zeros(0, np.int32)
-        if len(codes):
+        if len(codes) and len(status.labels) <= _FEW_LABELS:
+            # a pass per label, no copy: the selection and the bincount's cast to int64
+            # took 6 ms of two million events
+            counts = [int(np.count_nonzero(codes == k)) for k in range(len(status.labels))]
+            statuses.update({lab: c for lab, c in zip(status.labels, counts, strict=True)
+                             if c})
+        elif len(codes):
             counts = np.bincount(codes[codes >= 0], minlength=len(status.labels))
             statuses.update({lab: int(c) for lab, c in zip(status.labels, counts, strict=True)
                              if c})
@@ -65,8 +73,14 @@ class DataFacts:
         table[list(_MEASURED)] = True
         measured = table[status]
         stopped = measured & (np.asarray(outcomes.stopped_at) != np.iinfo(np.int64).min)
+        metric = np.asarray(outcomes.metric)
+        if n_metrics <= _FEW_LABELS:  # a pass per metric over the narrow codes
+            on = [metric == m for m in range(n_metrics)]
+            return cls(statuses, np.array([np.count_nonzero(measured & x) for x in on],
+                                          dtype=np.int64),
+                       np.array([np.count_nonzero(stopped & x) for x in on], dtype=np.int64))
         # (metric, flag) pairs counted in one pass each, no gathered copy of the rows
-        metric = np.asarray(outcomes.metric, dtype=np.int64) * 2
+        metric = metric.astype(np.int64) * 2
         return cls(statuses, _per_metric(metric, measured, n_metrics),
                    _per_metric(metric, stopped, n_metrics))
 
@@ -209,7 +223,9 @@ def _note_warnings(counts) -> list[DataWarning]:
 
 
 def _uptime_warnings(ev, downtime_given: bool) -> list[DataWarning]:
-    if downtime_given:
+    # any(): in C, where the set below walks every customer-month in Python (11 ms of
+    # 119,441 of them, each without a service when the policy promises no uptime)
+    if downtime_given or not any(ev.uptime):
         return []
     promised = sorted({u.service for results in ev.uptime for u in results
                        if u.target is not None})

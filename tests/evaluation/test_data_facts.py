@@ -38,3 +38,36 @@ def test_measured_and_stopped_per_metric(n_metrics, rows):
                                       for m in range(n_metrics)]
     assert facts.measured.dtype == np.int64 and facts.stopped.dtype == np.int64
     assert dict(facts.statuses) == {"new": 1, "waiting": 2}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 12), st.integers(1, 10),
+       st.lists(st.integers(-1, 11), max_size=80), st.integers(0, 2**31))
+def test_label_by_label_and_one_bincount_count_alike(n_labels, n_metrics, codes, seed):
+    """Few status labels (and metrics) are counted a label at a time, many by one bincount:
+    both give the same facts, absent codes (-1) uncounted."""
+    from slalang.evaluation import warnings as w
+
+    rng = np.random.default_rng(seed)
+    codes = np.array([c for c in codes if c < n_labels], dtype=np.int32)
+    labels = tuple(f"s{i}" for i in range(n_labels))
+    rows = n_metrics * int(rng.integers(0, 20))
+    outcomes = SimpleNamespace(
+        metrics=tuple(f"m{i}" for i in range(n_metrics)),
+        status=rng.integers(0, N_STATUS, rows).astype(np.int8),
+        stopped_at=np.where(rng.random(rows) < 0.5, 0, NAT).astype(np.int64),
+        metric=np.tile(np.arange(n_metrics, dtype=np.int8), rows // n_metrics))
+    tickets = SimpleNamespace(event_status=Categorical(codes, labels))
+    few = w.DataFacts.of(tickets, outcomes)
+    old = w._FEW_LABELS
+    w._FEW_LABELS = -1  # every table counted by bincount
+    try:
+        many = w.DataFacts.of(tickets, outcomes)
+    finally:
+        w._FEW_LABELS = old
+    expected = {lab: int((codes == k).sum()) for k, lab in enumerate(labels)
+                if (codes == k).any()}
+    assert dict(few.statuses) == dict(many.statuses) == expected
+    assert few.measured.tolist() == many.measured.tolist()
+    assert few.stopped.tolist() == many.stopped.tolist()
+    assert few.measured.dtype == many.measured.dtype == np.int64
