@@ -151,11 +151,7 @@ class ListedTickets:
         c_codes, c_labels = codes_labels(t.customer)
         t_codes, t_labels = codes_labels(o.tier)
         p_codes, p_labels = codes_labels(o.priority)
-        raw_ids = np.asarray(t.id[tix], dtype=object)
-        try:
-            ids = pa.array(raw_ids, type=pa.string())
-        except (pa.ArrowTypeError, pa.ArrowInvalid):  # ids that are not strings
-            ids = pa.array(raw_ids.astype(str), type=pa.string())
+        ids = _id_strings(t.id, tix)
 
         def labels(codes: np.ndarray, names: tuple) -> object:
             table = pa.array([*names, None], type=pa.string())
@@ -223,6 +219,22 @@ class ListedTickets:
             counts = pa.table({**{k: summed[k] for k in keys}, "count": summed["count_sum"]})
         keep = _rank_within(ordered) < MAX_TICKETS_LISTED
         return cls(table.take(order[keep]), counts)
+
+
+def _id_strings(ids, tix: np.ndarray):
+    """The ids at ``tix`` as an Arrow string array: taken from the Arrow ids of a read
+    table, not through Python strings (27 ms of the 0.12 s listing a 1m set took)."""
+    import pyarrow as pa
+
+    arrow = getattr(ids, "arrow", None)
+    if arrow is not None and (pa.types.is_string(arrow.type)
+                              or pa.types.is_large_string(arrow.type)):
+        return arrow.take(pa.array(np.asarray(tix, dtype=np.int64))).cast(pa.string())
+    raw = np.asarray(ids[tix], dtype=object)
+    try:
+        return pa.array(raw, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # ids that are not strings
+        return pa.array(raw.astype(str), type=pa.string())
 
 
 def _key(table) -> np.ndarray:

@@ -397,3 +397,18 @@ def test_the_document_of_a_customer_in_two_tiers_keeps_both_entries(tmp_path):
     for name in ("C1", "C2"):
         one = evaluation_to_json(dataclasses.replace(ev), name)
         assert one["customers"] == [c for c in whole["customers"] if c["customer"] == name]
+
+
+def test_a_failure_choosing_the_listed_tickets_reaches_the_caller(ev, monkeypatch):
+    """The listed tickets are chosen on a thread while the document starts: what fails
+    there fails the write, as it did on the caller's thread, and nothing is written."""
+    import slalang.evaluation.output.json as writer
+
+    def broken(_ev):
+        raise MemoryError("no room to list tickets")
+
+    monkeypatch.setattr(writer, "ticket_lists", broken)
+    out = io.BytesIO()
+    with pytest.raises(MemoryError, match="no room to list tickets"):
+        writer.write_json(ev, out)
+    assert out.getvalue() == b""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json as _json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import IO
@@ -712,16 +713,20 @@ def write_json(ev: Evaluation, out: IO) -> None:
     heads = pool.add(
         f'{{"month":{_json.dumps(b.label)},"start":{_json.dumps(iso_local(b.start, tz))},'
         f'"end":{_json.dumps(iso_local(b.end, tz))},"counts":' for b in ev.period.buckets)
-    lists = ticket_lists(ev)
-    objectives = pool.literal(',"objectives":[')
-
-    # reduceat is much faster over 2-d rows than over the 4-d cells
-    pair_cells = (np.add.reduceat(a.cells.reshape(n, -1), starts, axis=0).reshape(
-        -1, *a.cells.shape[1:]) if n else a.cells)
-    pair_counts = np.add.reduceat(a.g_counts, starts, axis=0) if n else a.g_counts
-    n_pairs = len(starts)
-    c_rows, c_entries = _objective_entries(ev, pool, texts, a.g_tier[starts], pair_cells)
-    c_counts = _counts_ids(pool, pair_counts)
+    # the listed tickets are chosen on a thread while the customers' objectives are made
+    # here: both are mostly sorts and takes, which release the interpreter lock (0.16 s
+    # and 0.07 s of a 1m document, one after the other before)
+    with ThreadPoolExecutor(1, thread_name_prefix="slalang-lists") as lister:
+        listing = lister.submit(ticket_lists, ev)
+        objectives = pool.literal(',"objectives":[')
+        # reduceat is much faster over 2-d rows than over the 4-d cells
+        pair_cells = (np.add.reduceat(a.cells.reshape(n, -1), starts, axis=0).reshape(
+            -1, *a.cells.shape[1:]) if n else a.cells)
+        pair_counts = np.add.reduceat(a.g_counts, starts, axis=0) if n else a.g_counts
+        n_pairs = len(starts)
+        c_rows, c_entries = _objective_entries(ev, pool, texts, a.g_tier[starts], pair_cells)
+        c_counts = _counts_ids(pool, pair_counts)
+        lists = listing.result()
     customer_of = np.asarray(starts, dtype=np.int64)  # a customer's pieces go with its months
     credits = ev.credit.tolist()
 
