@@ -19,9 +19,12 @@ Arrow's pool changes.
 
 :func:`warm_heap` then has the kernel zero part of that memory early, on a helper thread,
 while the main thread is still importing modules and loading the policy (one core is idle
-then): a block is allocated, written once and freed back into the heap, where the run's
-arrays find it already mapped. This is the JVM's ``AlwaysPreTouch``, sized to a part of what
-the run will use anyway (the heap of a 1m run grows to about 2.7 times its input files).
+then): one block is allocated from the heap, written once and freed back into it, where the
+run's arrays find it already mapped. This is the JVM's ``AlwaysPreTouch``, sized to a part of
+what the run will use anyway (the heap of a 1m run grows to about 2.7 times its input files).
+One block, not many: blocks taken one by one while the main thread allocates are freed as
+separate regions between its allocations, none larger than 33 MB, and the parse's larger
+buffers then grew the heap beside them (faulted in anew) instead of reusing them.
 
 In that heap numpy no longer asks for transparent huge pages (:func:`_no_huge_pages_in_heap`).
 """
@@ -31,7 +34,9 @@ from __future__ import annotations
 import os
 
 #: glibc's mallopt parameters (malloc.h)
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -3, -4, -8
+#: glibc's default for M_MMAP_MAX (mallopt(3)): the mapped allocations it allows
+_DEFAULT_MMAP_MAX = 65536
 #: the largest mmap threshold glibc accepts on 64-bit systems (DEFAULT_MMAP_THRESHOLD_MAX)
 _MMAP_THRESHOLD = 32 << 20
 #: free memory the heap keeps at its top before giving it back
@@ -141,7 +146,7 @@ def _tune_glibc() -> bool:
 WARM_PER_INPUT_BYTE = 1.5
 WARM_MIN = 64 << 20
 WARM_SHARE = 0.25
-_BLOCK = 16 << 20  # under the mmap threshold: blocks come from the heap and go back to it
+_BLOCK = 16 << 20  # written a block at a time
 
 
 def warm_heap(input_bytes: int) -> int:
@@ -172,14 +177,17 @@ def _touch(size: int) -> None:
     libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
     libc.memset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
     libc.free.argtypes = [ctypes.c_void_p]
-    blocks = []
+    # one block from the heap: glibc maps a block this large on its own (and unmaps it when
+    # freed) unless mapping is off while it is taken
+    libc.mallopt(_M_MMAP_MAX, 0)
     try:
-        for _ in range(size // _BLOCK):
-            block = libc.malloc(_BLOCK)
-            if not block:
-                break
-            libc.memset(block, 0, _BLOCK)
-            blocks.append(block)
+        block = libc.malloc(size)
     finally:
-        for block in reversed(blocks):  # freed together: one free region at the heap's top
-            libc.free(block)
+        libc.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
+    if not block:
+        return
+    try:
+        for at in range(0, size, _BLOCK):
+            libc.memset(block + at, 0, min(_BLOCK, size - at))
+    finally:
+        libc.free(block)

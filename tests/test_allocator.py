@@ -195,6 +195,36 @@ def test_a_warmed_heap_is_mapped_before_the_run_writes_it():
     assert warm["grew"] < 20  # resident already
 
 
+INTERLEAVED = MALLINFO + textwrap.dedent("""
+    from slalang import allocator
+    allocator.WARM_MIN = 1 << 20
+    import numpy as np
+    allocator.reuse_freed_memory(warm=200 << 20)  # 300 MiB to warm
+    warmer = [t for t in threading.enumerate() if t.name == "slalang-warm-heap"]
+    kept = []
+    while warmer and warmer[0].is_alive():  # the main thread allocates meanwhile, as the
+        kept.append(np.ones(1 << 16))       # command line does while it imports
+    for t in warmer:
+        t.join()
+    before = libc.mallinfo2().arena
+    arrays = [np.ones(20 << 17) for _ in range(12)]  # 12 arrays of 20 MiB
+    print(json.dumps({"kept": len(kept), "grew": (libc.mallinfo2().arena - before) >> 20}))
+""")
+
+
+@pytest.mark.skipif(not GLIBC, reason="the heap tuning is glibc's mallopt")
+def test_the_warmed_heap_holds_arrays_larger_than_the_warming_steps():
+    """The warmed memory is one free region: arrays larger than the steps it was written in
+    (20 MiB against 16) fit in it, even when the main thread allocated while it was warmed.
+    Taken as 16 MiB blocks, it was freed as regions separated by those allocations, and the
+    12 arrays grew the heap by 240 MiB of fresh memory beside them."""
+    import json
+
+    out = json.loads(subprocess.run([sys.executable, "-c", INTERLEAVED], check=True,
+                                    capture_output=True, text=True).stdout)
+    assert out["grew"] < 40, out
+
+
 def test_only_a_tuned_process_is_warmed_and_only_for_an_input_read_whole(tmp_path,
                                                                            monkeypatch):
     from slalang import allocator, engines
