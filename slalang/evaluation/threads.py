@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from slalang.data.table import Categorical, TicketTable
-from slalang.evaluation.outcomes import Outcomes, table_outcomes
+from slalang.evaluation.outcomes import Outcomes, VerdictColumns, table_outcomes
 from slalang.evaluation.workers import default_workers
 from slalang.model import Roster
 from slalang.plan.compiled import Plan
@@ -31,6 +31,9 @@ from slalang.plan.compiled import Plan
 #: the concatenation cost more than they save on small tables)
 THREAD_TICKETS = 200_000
 
+
+#: the outcome columns the slices write into the table's own arrays
+_COLUMNS = frozenset(("status", "elapsed", "target", "due_at", "stopped_at", "plan_row"))
 
 #: the cores this process may run on
 cores = default_workers
@@ -52,21 +55,27 @@ def compute_outcomes(plan: Plan, tickets: TicketTable, roster: Roster | None, as
     if k <= 1 or not isinstance(tickets, TicketTable):
         return table_outcomes(plan, tickets, roster, as_of)
     bounds = [n * i // k for i in range(k + 1)]
-    parts = [tickets.slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
     plan.calendars  # noqa: B018 -- compiled here, once, not by racing threads
+    # each slice fills its rows of the table's columns: nothing laid end to end afterwards
+    columns = VerdictColumns.allocate(n, len(plan.metrics))
     with ThreadPoolExecutor(k, thread_name_prefix="slalang-outcomes") as pool:
-        outs = list(pool.map(lambda t: table_outcomes(plan, t, roster, as_of), parts))
-    return concat_outcomes(outs, bounds[:-1], len(tickets.rejected))
+        outs = list(pool.map(lambda ab: table_outcomes(
+            plan, tickets.slice(*ab), roster, as_of, columns.rows(*ab)), spans))
+    return concat_outcomes(outs, bounds[:-1], len(tickets.rejected), columns)
 
 
-def concat_outcomes(parts: list[Outcomes], first_ticket: list[int], read_rejected: int
-                    ) -> Outcomes:
+def concat_outcomes(parts: list[Outcomes], first_ticket: list[int], read_rejected: int,
+                    columns: VerdictColumns | None = None) -> Outcomes:
     """The outcomes of consecutive slices of one table as the table's: ticket indices
     shifted by each slice's first ticket; the rejections read with the table (which every
-    slice carries) once, then each slice's invalid tickets in order."""
+    slice carries) once, then each slice's invalid tickets in order. ``columns``: the
+    table's columns, which the slices filled row by row (taken as they are)."""
     first = parts[0]
 
     def cat(name: str) -> np.ndarray:
+        if columns is not None and name in _COLUMNS:
+            return getattr(columns, name).reshape(-1)
         return np.concatenate([getattr(p, name) for p in parts])
 
     return Outcomes(

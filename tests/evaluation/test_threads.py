@@ -117,3 +117,22 @@ def test_threads_only_where_they_share_one_heap(bench, monkeypatch):
     monkeypatch.setattr(allocator, "_tuned", True)
     _same_outcomes(threads.compute_outcomes(plan, tickets, None, AS_OF), one)
     assert len(calls) == 1 + 4
+
+
+def test_the_slices_fill_one_set_of_the_tables_columns(bench):
+    """The threads write their rows into the table's own columns, which the outcomes then
+    are (no copy laid end to end); columns filled before (a reused buffer) are reset, and
+    columns of another shape are refused."""
+    from slalang.evaluation.outcomes import VerdictColumns
+
+    plan, tickets = bench
+    out = threads.compute_outcomes(plan, tickets, None, AS_OF, threads=3)
+    assert out.elapsed.base is not None and out.elapsed.base.shape == (
+        len(tickets.id), len(plan.metrics))
+    dirty = VerdictColumns.allocate(len(tickets.id), len(plan.metrics))
+    for name in ("status", "elapsed", "target", "due_at", "stopped_at", "plan_row"):
+        getattr(dirty, name).fill(7)
+    _same_outcomes(table_outcomes(plan, tickets, None, AS_OF, dirty),
+                   table_outcomes(plan, tickets, None, AS_OF))
+    with pytest.raises(ValueError, match="rows x metrics"):
+        table_outcomes(plan, tickets, None, AS_OF, VerdictColumns.allocate(3, 1))
