@@ -1,11 +1,14 @@
 """Per-ticket outcomes on every core of one process: a large table in contiguous slices,
-one thread each, the slices' outcomes laid end to end.
+one thread each, each writing its rows of the table's own verdict columns.
 
 Outcomes are per ticket (a ticket's verdicts depend on its own row and events only), so
-the slices' outcomes concatenated are the whole table's, row for row. Threads, not
-processes: the slices are views of the table (nothing copied, nothing pickled) and numpy
-releases the interpreter lock inside its loops, which is where the time goes. The calendars
-the slices share are built under a lock (:class:`~slalang.businesstime.clock.BusinessClock`).
+the slices' outcomes laid end to end are the whole table's, row for row: the columns
+computed per ticket and metric are filled in place
+(:class:`~slalang.evaluation.outcomes.VerdictColumns`), the few others concatenated.
+Threads, not processes: the slices are views of the table (nothing copied, nothing
+pickled) and numpy releases the interpreter lock inside its loops, which is where the time
+goes. The calendars the slices share are built under a lock
+(:class:`~slalang.businesstime.clock.BusinessClock`).
 
 Threads pay only where they share one heap (:func:`slalang.allocator.heap_shared`: the
 command line tunes its process so). With glibc's defaults each thread allocates from an
