@@ -170,6 +170,19 @@ def warm_heap(input_bytes: int) -> int:
     return size
 
 
+def _mmap_max() -> int:
+    """The M_MMAP_MAX this process started with: glibc's default, or the environment's
+    ``MALLOC_MMAP_MAX_``.
+
+    >>> import os; os.environ.get("MALLOC_MMAP_MAX_") is not None or _mmap_max() == 65536
+    True
+    """
+    try:
+        return int(os.environ.get("MALLOC_MMAP_MAX_", _DEFAULT_MMAP_MAX))
+    except ValueError:  # not a number: the default
+        return _DEFAULT_MMAP_MAX
+
+
 def _touch(size: int) -> None:
     import ctypes
 
@@ -178,12 +191,12 @@ def _touch(size: int) -> None:
     libc.memset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
     libc.free.argtypes = [ctypes.c_void_p]
     # one block from the heap: glibc maps a block this large on its own (and unmaps it when
-    # freed) unless mapping is off while it is taken
+    # freed) unless mapping is off while it is taken; then back to what the process had
     libc.mallopt(_M_MMAP_MAX, 0)
     try:
         block = libc.malloc(size)
     finally:
-        libc.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
+        libc.mallopt(_M_MMAP_MAX, _mmap_max())
     if not block:
         return
     try:

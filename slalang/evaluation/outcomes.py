@@ -105,7 +105,7 @@ class VerdictColumns:
 
     def rows(self, start: int, stop: int) -> VerdictColumns:
         """The rows ``start:stop`` (views)."""
-        return VerdictColumns(*(getattr(self, f)[start:stop] for f in _VERDICT_FIELDS))
+        return VerdictColumns(*(getattr(self, f)[start:stop] for f in VERDICT_FIELDS))
 
     def reset(self) -> None:
         """Every row open, nothing elapsed, no target, due date, stop or plan row."""
@@ -117,7 +117,8 @@ class VerdictColumns:
         self.plan_row.fill(-1)
 
 
-_VERDICT_FIELDS = ("status", "elapsed", "target", "due_at", "stopped_at", "plan_row")
+#: the fields of :class:`VerdictColumns`, which are those of :class:`Outcomes` too
+VERDICT_FIELDS = ("status", "elapsed", "target", "due_at", "stopped_at", "plan_row")
 
 
 def _map_labels(labels, names: tuple[str, ...]) -> np.ndarray:

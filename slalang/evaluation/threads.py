@@ -25,7 +25,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from slalang.data.table import Categorical, TicketTable
-from slalang.evaluation.outcomes import Outcomes, VerdictColumns, table_outcomes
+from slalang.evaluation.outcomes import (
+    VERDICT_FIELDS,
+    Outcomes,
+    VerdictColumns,
+    table_outcomes,
+)
 from slalang.evaluation.workers import default_workers
 from slalang.model import Roster
 from slalang.plan.compiled import Plan
@@ -34,9 +39,6 @@ from slalang.plan.compiled import Plan
 #: the concatenation cost more than they save on small tables)
 THREAD_TICKETS = 200_000
 
-
-#: the outcome columns the slices write into the table's own arrays
-_COLUMNS = frozenset(("status", "elapsed", "target", "due_at", "stopped_at", "plan_row"))
 
 #: the cores this process may run on
 cores = default_workers
@@ -77,7 +79,7 @@ def concat_outcomes(parts: list[Outcomes], first_ticket: list[int], read_rejecte
     first = parts[0]
 
     def cat(name: str) -> np.ndarray:
-        if columns is not None and name in _COLUMNS:
+        if columns is not None and name in VERDICT_FIELDS:
             return getattr(columns, name).reshape(-1)
         return np.concatenate([getattr(p, name) for p in parts])
 
