@@ -59,23 +59,30 @@ def test_every_verb_with_as_of_states_the_one_default():
     assert {"diff", "evaluate", "explain", "report", "calibrate"} <= set(with_as_of)
 
 
+def _evaluation_then(report: str) -> str:
+    """The code of a process that evaluates the bench300 fixture through the command line,
+    then runs ``report`` (it says what the evaluation imported)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bench = root / "tests" / "evaluation" / "fixtures" / "bench300"
+    return (
+        "import sys; from slalang.cli import main\n"
+        "try:\n"
+        f"    main(['evaluate', {str(root / 'policies' / 'bench.sla')!r}, '--tickets', "
+        f"{str(bench / 'tickets.csv')!r}, '--events', {str(bench / 'events.csv')!r}])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n" + report)
+
+
 def test_an_evaluation_without_a_roster_does_not_import_yaml(tmp_path):
     """PyYAML is imported only when a roster (or a mapping) is read: 10 ms of every
     `slalang evaluate` otherwise; a roster still loads."""
     import os
     import subprocess
     import sys
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
-    bench = root / "tests" / "evaluation" / "fixtures" / "bench300"
-    code = (
-        "import sys; from slalang.cli import main\n"
-        "try:\n"
-        f"    main(['evaluate', {str(root / 'policies' / 'bench.sla')!r}, '--tickets', "
-        f"{str(bench / 'tickets.csv')!r}, '--events', {str(bench / 'events.csv')!r}])\n"
-        "except SystemExit as exc:\n"
-        "    assert exc.code == 0, exc.code\n"
+    code = _evaluation_then(
         "sys.stderr.write('yaml' if 'yaml' in sys.modules else 'no yaml')\n")
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     env.pop("SLALANG_NO_CACHE", None)  # the suite turns the cache off; this run needs it
@@ -100,18 +107,10 @@ def test_an_evaluation_in_memory_starts_no_process_machinery():
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
-    bench = root / "tests" / "evaluation" / "fixtures" / "bench300"
-    code = (
-        "import sys; from slalang.cli import main\n"
-        "try:\n"
-        f"    main(['evaluate', {str(root / 'policies' / 'bench.sla')!r}, '--tickets', "
-        f"{str(bench / 'tickets.csv')!r}, '--events', {str(bench / 'events.csv')!r}])\n"
-        "except SystemExit as exc:\n"
-        "    assert exc.code == 0, exc.code\n"
+    code = _evaluation_then(
         "sys.stderr.write(' '.join(m for m in ('multiprocessing', "
         "'concurrent.futures.process') if m in sys.modules) or 'none')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=root, timeout=120)
+                          cwd=Path(__file__).resolve().parents[1], timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stderr.endswith("none"), done.stderr
