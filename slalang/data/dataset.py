@@ -605,10 +605,8 @@ def _batches(tickets: str | Path, events: str | Path | None, mapping: object | N
             yield table, None
         rejected = sorted(prepared.rejected + chunks.late_rejected,
                           key=rejection_order(str(tickets)))
-        counts = InputCounts(str(tickets), "ticket", chunks.n, evaluated, chunks.n - evaluated,
-                             (), invisible + blocks.invisible, None, notes,
-                             blocks.count + len(blocks.rejected))
-        yield None, (rejected, digest.result(), counts)
+        yield None, (rejected, digest.result(),
+                     prepared.input_counts(evaluated, invisible, notes))
         return
     from slalang.data import read_tickets
 

@@ -99,7 +99,8 @@ def renamed_error(exc: BaseException, names: dict[str, str]) -> BaseException:
 
 
 def renamed_rows(rows, names: dict[str, str]) -> tuple:
-    """Rejections naming the user's files, not their copies."""
+    """Rejections (or ignored rows: anything with a file and a reason) naming the user's
+    files, not their copies."""
     return tuple(dataclasses.replace(r, file=renamed_text(r.file, names),
                                      reason=renamed_text(r.reason, names)) for r in rows)
 
@@ -108,11 +109,8 @@ def renamed_counts(counts: InputCounts | None, names: dict[str, str]) -> InputCo
     """Input counts naming the user's files, not their copies."""
     if counts is None:
         return None
-    return dataclasses.replace(
-        counts, file=renamed_text(counts.file, names),
-        ignored=tuple(dataclasses.replace(i, file=renamed_text(i.file, names),
-                                          reason=renamed_text(i.reason, names))
-                      for i in counts.ignored))
+    return dataclasses.replace(counts, file=renamed_text(counts.file, names),
+                               ignored=renamed_rows(counts.ignored, names))
 
 
 def renamed(ev: Evaluation, names: dict[str, str]) -> Evaluation:

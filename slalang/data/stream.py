@@ -34,6 +34,7 @@ import pyarrow.csv as pacsv
 from slalang.data.build import RawEvents, RawTickets, assemble, categorical, event_problems
 from slalang.data.canonical import events_from_table, tickets_from_table
 from slalang.data.checks import derive_resolution, refuse_early_events_listed
+from slalang.data.counts import InputCounts
 from slalang.data.ids import IdIndex, _digits
 from slalang.data.instants import Parsed
 from slalang.data.invisible import strip_invisible
@@ -879,6 +880,15 @@ class Prepared:
     created: np.ndarray | None
     #: rows read: tickets and events, refused ones included
     rows_read: int = 0
+
+    def input_counts(self, evaluated: int, invisible: int, notes: dict) -> InputCounts:
+        """The input in numbers once every chunk was read: ``evaluated`` tickets kept,
+        ``invisible`` ids cleaned in the tickets (the events' are the blocks'), the chunks'
+        ``notes`` gathered."""
+        chunks, blocks = self.chunks, self.blocks
+        return InputCounts(chunks.file, "ticket", chunks.n, evaluated, chunks.n - evaluated,
+                           (), invisible + blocks.invisible, None, notes,
+                           blocks.count + len(blocks.rejected))
 
 
 def prepare_chunks(tickets: str | Path, events: str | Path | None, rows: int,

@@ -147,7 +147,7 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
          verdicts, workdir, digest, list_tickets, workers, progress, hook=None,
          collector=None) -> tuple[Evaluation, int]:
     from slalang.data.checks import add_notes
-    from slalang.data.counts import InputCounts, all_rejected
+    from slalang.data.counts import all_rejected
     from slalang.data.read import check_errors
     from slalang.data.stream import prepare_chunks, rejection_order
 
@@ -220,11 +220,8 @@ def _run(plan, tickets, events, downtime, roster, as_of, period, chunk_rows, max
         context = dataclasses.replace(context, roster=collector.roster(context.roster))
     total = Partial(context, total.counts, tuple(ingest), total.invalid, total.listed,
                     facts=total.facts)
-    counts = InputCounts(str(tickets), "ticket", chunks.n, evaluated, chunks.n - evaluated,
-                         (), invisible + blocks.invisible, None, notes,
-                         blocks.count + len(blocks.rejected))
     return finish(total, downtime=downtime, data_hash=digest.result(),
-                  input_counts=counts), rows
+                  input_counts=prepared.input_counts(evaluated, invisible, notes)), rows
 
 
 class PartialSum:

@@ -333,7 +333,6 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
     on its own rows alone, so its flips are the ones the whole table gives; they are listed
     metric by metric, in ticket order, as :func:`replay` lists them."""
     from slalang.data.checks import add_notes
-    from slalang.data.counts import InputCounts
     from slalang.data.stream import file_digest, prepare_chunks, rejection_order
     from slalang.evaluation.evaluate import resolve_period
     from slalang.evaluation.kernel import Context, Partial, empty_partial, evaluate_batch, finish
@@ -389,11 +388,9 @@ def _replay_chunks(old_plan, new_plan, tickets, events, downtime, old_roster, ne
                        prepared.chunks.late_rejected, None, prepared.rows_read)
     # the rows refused and the input in numbers, as the chunked engine gives them: without
     # them the diff neither said that rows were refused nor held them to --max-errors
-    chunks, blocks = prepared.chunks, prepared.blocks
-    ingest = sorted(prepared.rejected + chunks.late_rejected, key=rejection_order(str(tickets)))
-    counts = InputCounts(str(tickets), "ticket", chunks.n, evaluated, chunks.n - evaluated, (),
-                         invisible + blocks.invisible, None, notes,
-                         blocks.count + len(blocks.rejected))
+    ingest = sorted(prepared.rejected + prepared.chunks.late_rejected,
+                    key=rejection_order(str(tickets)))
+    counts = prepared.input_counts(evaluated, invisible, notes)
     old, new = (
         finish(Partial(t.context, t.counts, tuple(ingest), t.invalid, t.listed, facts=t.facts),
                downtime=downtime, data_hash=digest.result(), input_counts=counts)
